@@ -1,0 +1,58 @@
+# Strongroom: every target works on a fresh machine with Python 3.11, make and the package registries.
+# The project environment (.venv) comes from uv.lock; checkov runs from its own virtualenv
+# (.venv-checkov) built from requirements/checkov.lock.txt, because it pins boto3 and packaging
+# versions that conflict with pulumi-aws.
+
+PYTHON      ?= python3.11
+UV_VERSION  := 0.13.8
+TOOLS       := .tools
+UV          := $(TOOLS)/bin/uv
+VENV        := .venv
+CHECKOV_VENV := .venv-checkov
+STACK       ?= dev
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: plan test lint lint-ruff bench venv checkov-venv clean
+
+## plan: offline plan and compliance check of the dev stack (pack + checkov), no CLI or credentials
+plan: venv checkov-venv
+	$(VENV)/bin/strongroom plan --stack $(STACK)
+	$(VENV)/bin/strongroom check --stack $(STACK) --checkov
+
+## test: the whole test suite
+test: venv checkov-venv
+	$(VENV)/bin/pytest -n 2 -q
+
+## lint: ruff and mypy
+lint: lint-ruff
+	$(VENV)/bin/mypy strongroom policies components
+
+lint-ruff: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## bench: benchmarks (bench/), each reported as ratios to a peer measured in the same run
+bench: venv checkov-venv
+	$(VENV)/bin/python bench/bench_check.py
+	$(VENV)/bin/python bench/bench_checkov.py
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+venv: $(VENV)/.synced
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	touch $@
+
+checkov-venv: $(CHECKOV_VENV)/.synced
+$(CHECKOV_VENV)/.synced: $(UV) requirements/checkov.lock.txt
+	$(UV) venv --allow-existing $(CHECKOV_VENV)
+	$(UV) pip install --python $(CHECKOV_VENV)/bin/python --require-hashes -r requirements/checkov.lock.txt
+	touch $@
+
+clean:
+	rm -rf $(TOOLS) $(VENV) $(CHECKOV_VENV)
