@@ -327,8 +327,13 @@ class PolicyPackProcess:
         self._stderr = _Drain(self._process.stderr)
         self._stdout.start()
         self._stderr.start()
-        if not got_line.wait(self.start_timeout) or not self._stdout.lines:
-            self._fail(f"did not print its port within {self.start_timeout:.0f} s")
+        got_line.wait(self.start_timeout)
+        if not self._stdout.lines:
+            try:
+                self._process.wait(timeout=1 if got_line.is_set() else 0.1)
+            except subprocess.TimeoutExpired:
+                self._fail(f"did not print its port within {self.start_timeout:g} s")
+            self._fail("exited before printing its port")
         first = self._stdout.lines[0].strip()
         if not first.isdigit():
             self._fail(f"printed {first!r} where its port was expected")

@@ -1,0 +1,302 @@
+"""The pack driver, over real gRPC against a real pack process.
+
+Most tests use ``tests/fixtures/mini_pack`` (independent of Strongroom's catalog); the last group runs
+Strongroom's own pack over the repo's stacks and the insecure fixture when those exist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from strongroom.check import (
+    UNKNOWN,
+    PolicyPackError,
+    PolicyPackProcess,
+    analyze_request,
+    build_report,
+    check_plan,
+    check_plans,
+    control_id,
+    secret,
+    to_struct,
+)
+from strongroom.engine.plan import Plan, PlanResource
+from strongroom.errors import UsageError
+
+REPO = Path(__file__).resolve().parents[2]
+MINI_PACK = REPO / "tests" / "fixtures" / "mini_pack"
+ROOT = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
+PROVIDER = "urn:pulumi:dev::proj::pulumi:providers:aws::default_7_51_1"
+PROVIDER_REF = f"{PROVIDER}::04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:dev::proj::{type_}::{name}"
+
+
+def resource(type_: str, name: str, **kwargs: object) -> PlanResource:
+    kwargs.setdefault("parent", ROOT)
+    kwargs.setdefault("custom", True)
+    return PlanResource(urn=urn(type_, name), type=type_, name=name, **kwargs)  # type: ignore[arg-type]
+
+
+def base_resources() -> list[PlanResource]:
+    return [
+        PlanResource(urn=ROOT, type="pulumi:pulumi:Stack", name="proj-dev"),
+        PlanResource(
+            urn=PROVIDER,
+            type="pulumi:providers:aws",
+            name="default_7_51_1",
+            custom=True,
+            id="04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+            inputs={"region": "eu-west-2"},
+        ),
+    ]
+
+
+def make_plan(*resources: PlanResource) -> Plan:
+    return Plan(project="proj", stack="dev", resources=[*base_resources(), *resources])
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPackProcess]:
+    with PolicyPackProcess(MINI_PACK, project="proj", stack="dev") as process:
+        yield process
+
+
+def messages(diagnostics: list, policy: str) -> list[str]:  # type: ignore[type-arg]
+    return [d.message.split("\n", 1)[-1] for d in diagnostics if d.policy_name == policy]
+
+
+def test_analyzer_info_lists_policies_with_levels_kinds_and_config_schema(pack: PolicyPackProcess) -> None:
+    assert pack.info is not None
+    assert pack.info.name == "mini-pack"
+    policies = {p.name: p for p in pack.info.policies}
+    assert policies["sr-tst-001"].enforcement == "mandatory"
+    assert policies["sr-tst-001"].kind == "resource"
+    assert policies["sr-tst-002"].kind == "stack"
+    assert policies["sr-tst-003"].enforcement == "advisory"
+    assert policies["sr-tst-005"].config_schema["properties"]["requiredTags"]["type"] == "array"
+
+
+def test_resource_violation_is_attributed_to_the_analyzed_resource(pack: PolicyPackProcess) -> None:
+    bucket = resource("aws:s3/bucket:Bucket", "data", inputs={"bucket": "data"})
+    good = resource("aws:s3/bucket:Bucket", "logs", inputs={"versioned": True})
+    diagnostics = pack.analyze_plan(make_plan(bucket, good))
+    found = [d for d in diagnostics if d.policy_name == "sr-tst-001"]
+    assert [d.urn for d in found] == [bucket.urn]
+    assert found[0].enforcement == "mandatory"
+    assert found[0].message == "Buckets are versioned.\nbucket 'data' has versioned=None"
+
+
+def test_stack_policy_sees_parents_and_reports_the_urn_it_names(pack: PolicyPackProcess) -> None:
+    igw = resource("aws:ec2/internetGateway:InternetGateway", "igw")
+    diagnostics = pack.analyze_plan(make_plan(igw))
+    found = [d for d in diagnostics if d.policy_name == "sr-tst-002"]
+    assert [d.urn for d in found] == [igw.urn]
+    assert messages(found, "sr-tst-002") == [f"internet gateway 'igw' (parent {ROOT})"]
+
+
+def test_stack_finding_without_urn_goes_to_the_root_stack(pack: PolicyPackProcess) -> None:
+    flag = resource("test:index:Thing", "stack-level-flag")
+    diagnostics = [d for d in pack.analyze_plan(make_plan(flag)) if d.policy_name == "sr-tst-007"]
+    assert [d.urn for d in diagnostics] == [ROOT]
+
+
+def test_secrets_reach_the_pack_as_plain_values(pack: PolicyPackProcess) -> None:
+    db = resource("aws:rds/instance:Instance", "db", inputs={"password": secret("hunter2")})
+    diagnostics = pack.analyze_plan(make_plan(db))
+    assert messages(diagnostics, "sr-tst-003") == ["password seen as str:hunter2"]
+
+
+def test_secret_wire_form_is_the_engines() -> None:
+    struct = to_struct({"password": secret("hunter2")})
+    assert dict(struct["password"]) == {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "value": "hunter2",
+    }
+
+
+def test_unknown_values_make_the_pack_skip_the_policy_with_a_note(pack: PolicyPackProcess) -> None:
+    thing = resource("test:index:Unknowable", "u", inputs={"arn": UNKNOWN})
+    plan = make_plan(thing)
+    diagnostics = pack.analyze_plan(plan)
+    skipped = [d for d in diagnostics if d.policy_name == "sr-tst-004"]
+    assert len(skipped) == 1 and skipped[0].could_not_run
+    assert "can't be known during preview" in skipped[0].message
+    assert pack.info is not None
+    report = build_report(plan, pack.info, diagnostics, rules={})
+    assert not [v for v in report.violations if v.control == "SR-TST-004"]
+    assert any("SR-TST-004" in note.upper() for note in report.notes)
+
+
+def test_provider_options_and_numbers_reach_resource_policies(pack: PolicyPackProcess) -> None:
+    probe = resource("test:index:Probe", "probe", provider=PROVIDER_REF, protect=True, inputs={"count": 3})
+    diagnostics = pack.analyze_plan(make_plan(probe))
+    assert messages(diagnostics, "sr-tst-006") == [
+        f"provider=default_7_51_1 region=eu-west-2 protect=True parent={ROOT} count=3.0"
+    ]
+
+
+def test_stack_policies_get_outputs_dependencies_and_property_dependencies(pack: PolicyPackProcess) -> None:
+    vpc = resource("aws:ec2/vpc:Vpc", "vpc")
+    probe = resource(
+        "test:index:Probe",
+        "probe",
+        inputs={"vpcId": "vpc-1"},
+        outputs={"id": "probe-1"},
+        dependencies=[vpc.urn],
+        property_dependencies={"vpcId": [vpc.urn], "unused": []},
+    )
+    diagnostics = pack.analyze_plan(make_plan(vpc, probe))
+    assert messages(diagnostics, "sr-tst-007") == ["id=probe-1 deps=['vpc'] propertyDeps={'vpcId': ['vpc']}"]
+
+
+def test_analyze_request_carries_inputs_name_and_provider() -> None:
+    plan = make_plan(resource("test:index:Probe", "p", provider=PROVIDER_REF, inputs={"a": [1, "x"]}))
+    probe, provider = plan.resources[2], plan.resources[1]
+    request = analyze_request(probe, provider)
+    assert (request.type, request.name, request.urn) == ("test:index:Probe", "p", probe.urn)
+    assert list(request.properties["a"]) == [1.0, "x"]
+    assert request.provider.name == "default_7_51_1"
+    assert request.options.parent == ROOT
+
+
+def test_unsupported_property_values_are_refused_naming_the_path() -> None:
+    with pytest.raises(TypeError, match=r"property tags\.when has a value of type object"):
+        to_struct({"tags": {"when": object()}})
+
+
+def test_configure_sets_policy_properties_and_levels() -> None:
+    tagged = resource("aws:s3/bucket:Bucket", "data", inputs={"versioned": True, "tags": {"owner": "x"}})
+    with PolicyPackProcess(MINI_PACK, project="proj", stack="dev") as process:
+        process.configure(
+            {
+                "sr-tst-005": {"enforcementLevel": "mandatory", "requiredTags": ["owner", "cost-centre"]},
+                "sr-tst-001": {"enforcementLevel": "disabled"},
+            }
+        )
+        diagnostics = process.analyze_plan(make_plan(tagged))
+        assert process.info is not None
+        info = process.info
+    found = [d for d in diagnostics if d.policy_name == "sr-tst-005"]
+    assert [(d.enforcement, d.message.split("\n")[-1]) for d in found] == [
+        ("mandatory", "missing tags ['cost-centre']")
+    ]
+    assert "sr-tst-001" not in {p.name for p in info.enabled()}
+
+
+def test_configure_refuses_unknown_policies_and_levels(pack: PolicyPackProcess) -> None:
+    with pytest.raises(UsageError, match="'sr-nope-001', which pack mini-pack does not have"):
+        pack.configure({"sr-nope-001": {"enforcementLevel": "mandatory"}})
+    with pytest.raises(UsageError, match=r"sr-tst-001\.enforcementLevel is 'strict'; accepted: advisory"):
+        pack.configure({"sr-tst-001": {"enforcementLevel": "strict"}})
+
+
+def test_one_process_checks_many_plans_in_order() -> None:
+    plans = [
+        make_plan(resource("aws:s3/bucket:Bucket", "a")),
+        make_plan(resource("aws:s3/bucket:Bucket", "b", inputs={"versioned": True})),
+        make_plan(resource("aws:s3/bucket:Bucket", "c")),
+    ]
+    info, results = check_plans(plans, MINI_PACK)
+    assert info.name == "mini-pack"
+    assert [[d.urn.rsplit("::", 1)[1] for d in r if d.policy_name == "sr-tst-001"] for r in results] == [
+        ["a"],
+        [],
+        ["c"],
+    ]
+
+
+def test_report_maps_policy_names_to_controls_and_counts_passes() -> None:
+    plan = make_plan(
+        resource("aws:s3/bucket:Bucket", "data"),
+        resource("test:index:Thing", "flagged"),
+    )
+    report = check_plan(plan, MINI_PACK)
+    by_control = {v.control: v for v in report.violations}
+    assert by_control["SR-TST-001"].resource_name == "data"
+    assert by_control["SR-TST-001"].resource_type == "aws:s3/bucket:Bucket"
+    assert by_control["SR-TST-001"].message == "bucket 'data' has versioned=None"
+    assert by_control["SR-TST-001"].title == "Buckets are versioned."
+    assert by_control["custom-rule"].enforcement == "advisory"
+    assert report.controls == 8
+    assert "SR-TST-002" in report.passed_controls
+    assert report.exit_code == 1
+    assert report.sources == {"pulumi-policy": "mini-pack 0.0.1"}
+
+
+def test_control_ids_follow_the_naming_convention() -> None:
+    assert control_id("sr-net-001") == "SR-NET-001"
+    assert control_id("custom-rule") == "custom-rule"
+
+
+def test_pack_that_crashes_at_start_is_reported_with_its_stderr(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text("raise RuntimeError('pack is broken: missing catalog')\n")
+    process = PolicyPackProcess(tmp_path, project="p", stack="s", start_timeout=30)
+    with pytest.raises(PolicyPackError) as error, process:
+        pass
+    text = str(error.value)
+    assert "exited before printing its port (exited with code 1)" in text
+    assert "pack is broken: missing catalog" in text
+    assert f"policy pack {tmp_path.resolve()}" in text
+    assert process.returncode is not None  # reaped, no zombie
+
+
+def test_pack_that_never_starts_times_out_with_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import time, sys\nprint('warming up', file=sys.stderr)\ntime.sleep(60)\n"
+    )
+    process = PolicyPackProcess(tmp_path, project="p", stack="s", start_timeout=1.5)
+    with pytest.raises(PolicyPackError, match=r"did not print its port within 1.5 s(.|\n)*warming up"):
+        process.__enter__()
+    assert process.returncode is not None
+
+
+def test_directory_without_a_pack_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"no PulumiPolicy\.yaml there"):
+        PolicyPackProcess(tmp_path, project="p", stack="s")
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: nodejs\n")
+    (tmp_path / "__main__.py").write_text("")
+    with pytest.raises(UsageError, match="runtime must be python"):
+        PolicyPackProcess(tmp_path, project="p", stack="s")
+
+
+def test_pack_process_is_gone_after_the_context(tmp_path: Path) -> None:
+    with PolicyPackProcess(MINI_PACK, project="proj", stack="dev") as process:
+        assert process.returncode is None
+        pid = process._process.pid  # type: ignore[union-attr]
+    assert process.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_pack_gets_the_environment_the_cli_sets(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import os, sys\n"
+        "keys = ['PULUMI_PROJECT', 'PULUMI_STACK', 'PULUMI_DRY_RUN', 'PULUMI_ORGANIZATION',\n"
+        "        'PULUMI_CONFIG']\n"
+        "print({k: os.environ.get(k) for k in keys}, sys.argv[1:], os.getcwd(), file=sys.stderr)\n"
+        "raise SystemExit(3)\n"
+    )
+    process = PolicyPackProcess(
+        tmp_path, project="proj", stack="dev", config={"aws:region": "eu-west-2"}, start_timeout=30
+    )
+    with pytest.raises(PolicyPackError) as error:
+        process.__enter__()
+    text = str(error.value)
+    config = json.dumps({"aws:region": "eu-west-2"})
+    assert (
+        f"'PULUMI_PROJECT': 'proj', 'PULUMI_STACK': 'dev', 'PULUMI_DRY_RUN': 'true', "
+        f"'PULUMI_ORGANIZATION': 'organization', 'PULUMI_CONFIG': '{config}'}}"
+    ) in text
+    assert f"['{process.engine_address}', '.'] {tmp_path.resolve()}" in text
+    assert "exited with code 3" in text
