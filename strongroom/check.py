@@ -46,6 +46,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
+from strongroom.engine import DEFAULT_ACCOUNT, load_project, load_stack_config, run_plan
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanResource
 from strongroom.errors import StrongroomError, UsageError
 from strongroom.report import Report, Rule, Violation, severity_of
@@ -720,15 +721,41 @@ def check_plan(
     pack_dir: Path | None = None,
     *,
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+    config: Mapping[str, str] | None = None,
     artifact: str = "Pulumi.yaml",
 ) -> Report:
-    """Run the pack over a Plan and report."""
-    with PolicyPackProcess(pack_dir or default_pack_dir(), project=plan.project, stack=plan.stack) as pack:
+    """Run the pack over a Plan and report. ``config`` is the stack config (``ns:key`` -> string), handed
+    to the pack as the CLI does (``PULUMI_CONFIG`` and ``ConfigureStack``)."""
+    with PolicyPackProcess(
+        pack_dir or default_pack_dir(), project=plan.project, stack=plan.stack, config=config
+    ) as pack:
         if policy_config:
             pack.configure(policy_config)
         diagnostics = pack.analyze_plan(plan)
         assert pack.info is not None
         return build_report(plan, pack.info, diagnostics, artifact=artifact)
+
+
+def check_project(
+    project_dir: Path,
+    stack: str,
+    *,
+    pack_dir: Path | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> Report:
+    """``strongroom check``: the offline plan of ``stack``, then the pack over it, then the report.
+
+    The pack directory is checked before the program runs, so a wrong ``--policy-pack`` fails fast.
+    SARIF results point at the stack's config file, relative to the repository root.
+    """
+    pack_dir = validate_pack_dir(pack_dir or default_pack_dir())
+    project = load_project(Path(project_dir))
+    config = load_stack_config(project, stack)
+    plan = run_plan(project.directory, stack, account=account)
+    stack_file = project.stack_file(stack)
+    report = check_plan(plan, pack_dir, config=config.values, artifact=repo_relative(stack_file))
+    report.notes[:0] = plan.warnings
+    return report
 
 
 def check_plans(
