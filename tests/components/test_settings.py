@@ -1,0 +1,282 @@
+"""Stack config -> EnvironmentSettings: the shipped stacks load, and bad values are refused with a message
+naming the file, the key, the value and what is accepted."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.settings import (
+    BASE_INTERFACE_ENDPOINTS,
+    ConfigError,
+    EnvironmentSettings,
+    config_reference_rows,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DELETE = object()
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The stack file's ``config:`` as nested Python values."""
+    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def flatten(config: dict[str, Any]) -> dict[str, str]:
+    """Like the Pulumi engine: scalars as strings, structured values as JSON strings."""
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, bool):
+            flat[key] = str(value).lower()
+        else:
+            flat[key] = value if isinstance(value, str) else json.dumps(value)
+    return flat
+
+
+def mutate(config: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``path`` is ``top-level-key`` or ``top-level-key.field.sub``; DELETE removes the key."""
+    changed = copy.deepcopy(config)
+    top, *rest = path.split(".", 1)
+    if not rest:
+        if value is DELETE:
+            del changed[top]
+        else:
+            changed[top] = value
+        return changed
+    node = changed.setdefault(top, {})
+    parts = rest[0].split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    if value is DELETE:
+        del node[parts[-1]]
+    else:
+        node[parts[-1]] = value
+    return changed
+
+
+def load(stack: str, config: dict[str, Any]) -> EnvironmentSettings:
+    return load_settings(stack, flatten(config), f"stacks/Pulumi.{stack}.yaml")
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_shipped_stacks_load(stack: str) -> None:
+    settings = load(stack, stack_config(stack))
+    assert settings.stack == stack
+    assert settings.default_tags["strongroom:environment"] == stack
+    assert set(settings.network.interface_endpoints) >= set(BASE_INTERFACE_ENDPOINTS)
+
+
+def test_prod_stack_has_the_strict_settings() -> None:
+    settings = load("prod", stack_config("prod"))
+    assert settings.is_prod
+    assert settings.network.az_count == 3
+    assert settings.backup.replica_region == "eu-west-1"
+    assert settings.backup.object_lock_mode == "COMPLIANCE"
+    assert settings.identity.require_mfa and settings.identity.permission_boundaries
+
+
+def test_defaults_fill_optional_sections() -> None:
+    config = {
+        key: value
+        for key, value in stack_config("dev").items()
+        if key
+        in (
+            "aws:region",
+            "strongroom:network",
+            "strongroom:tags",
+            "strongroom:storage",
+            "strongroom:identity",
+        )
+    }
+    settings = load("dev", config)
+    assert settings.workspace.studio and not settings.workspace.notebook
+    assert settings.audit.trail and settings.alerts.enabled
+    assert settings.backup.object_lock_mode == "GOVERNANCE" and settings.backup.replica_region is None
+    assert settings.extra_tags == {}
+
+
+def test_other_namespaces_are_ignored_and_old_key_format_is_accepted() -> None:
+    flat = flatten(stack_config("dev"))
+    flat["aws:profile"] = "strongroom-dev"
+    flat["strongroom:config:audit"] = flat.pop("strongroom:audit")
+    assert load_settings("dev", flat, "stacks/Pulumi.dev.yaml").audit.trail
+
+
+def test_already_parsed_structured_values_are_accepted() -> None:
+    config = stack_config("dev")
+    assert load_settings("dev", config, "stacks/Pulumi.dev.yaml").network.vpc_cidr == "10.20.0.0/16"
+
+
+def test_config_error_is_a_user_error_listing_every_problem() -> None:
+    config = mutate(mutate(stack_config("dev"), "strongroom:network.azCount", 9), "aws:region", "mars-1")
+    with pytest.raises(ConfigError) as caught:
+        load("dev", config)
+    assert caught.value.strongroom_user_error is True
+    assert isinstance(caught.value, ValueError)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "invalid stack config in stacks/Pulumi.dev.yaml (2 problem(s)):"
+    assert len(lines) == 3
+    assert {p.key for p in caught.value.problems} == {"strongroom:network.azCount", "aws:region"}
+
+
+def test_reference_rows_cover_every_key() -> None:
+    keys = [row[0] for row in config_reference_rows()]
+    assert "strongroom:network.vpcCidr" in keys
+    assert "strongroom:identity.deployer.subjects" in keys
+    assert "strongroom:tags.cost-center" in keys
+    assert all(row[3] for row in config_reference_rows())
+
+
+PROD_DATA_SCIENTIST = stack_config("prod")["strongroom:identity"]["dataScientists"][0]
+
+# (case id, stack, path, new value, key named, value shown, accepted text)
+# fmt: off
+BAD = [
+    ("cidr-malformed", "dev", "strongroom:network.vpcCidr", "10.20.0/16", "strongroom:network.vpcCidr",
+     '"10.20.0/16"', "RFC 1918 network from /16 to /24"),
+    ("cidr-host-bits", "dev", "strongroom:network.vpcCidr", "10.20.0.1/16", "strongroom:network.vpcCidr",
+     '"10.20.0.1/16"', "no host bits"),
+    ("cidr-too-small", "dev", "strongroom:network.vpcCidr", "10.20.0.0/25", "strongroom:network.vpcCidr",
+     '"10.20.0.0/25"', "/16 to /24"),
+    ("cidr-too-large", "dev", "strongroom:network.vpcCidr", "10.0.0.0/8", "strongroom:network.vpcCidr",
+     '"10.0.0.0/8"', "/16 to /24"),
+    ("cidr-public", "dev", "strongroom:network.vpcCidr", "8.8.0.0/16", "strongroom:network.vpcCidr",
+     '"8.8.0.0/16"', "RFC 1918"),
+    ("cidr-no-room-for-azs", "dev", "strongroom:network", {"vpcCidr": "10.20.0.0/24", "azCount": 6},
+     "strongroom:network.vpcCidr", '"10.20.0.0/24"', "a /26 per AZ"),
+    ("cidr-missing", "dev", "strongroom:network.vpcCidr", DELETE, "strongroom:network.vpcCidr",
+     "(not set)", "RFC 1918"),
+    ("az-zero", "dev", "strongroom:network.azCount", 0, "strongroom:network.azCount", "0", "from 1 to 6"),
+    ("az-seven", "dev", "strongroom:network.azCount", 7, "strongroom:network.azCount", "7", "from 1 to 6"),
+    ("az-not-int", "dev", "strongroom:network.azCount", "two", "strongroom:network.azCount", '"two"',
+     "from 1 to 6"),
+    ("prod-one-az", "prod", "strongroom:network.azCount", 1, "strongroom:network.azCount", "1", "2 to 6"),
+    ("endpoint-unknown", "dev", "strongroom:network.optionalEndpoints", ["sagemaker.foo"],
+     "strongroom:network.optionalEndpoints", '["sagemaker.foo"]', "codeartifact.api"),
+    ("endpoint-duplicate", "dev", "strongroom:network.optionalEndpoints", ["notebook", "notebook"],
+     "strongroom:network.optionalEndpoints", '["notebook", "notebook"]', "distinct services"),
+    ("network-typo", "dev", "strongroom:network.vpcCdir", "10.1.0.0/16", "strongroom:network.vpcCdir",
+     '"10.1.0.0/16"', "vpcCidr"),
+    ("top-level-typo", "dev", "strongroom:netwrok", {"vpcCidr": "10.1.0.0/16"}, "strongroom:netwrok",
+     '{"vpcCidr": "10.1.0.0/16"}', "strongroom:network"),
+    ("retention-not-allowed", "dev", "strongroom:storage.logRetentionDays", 100,
+     "strongroom:storage.logRetentionDays", "100", "90, 120"),
+    ("retention-never-expire", "dev", "strongroom:storage.logRetentionDays", 0,
+     "strongroom:storage.logRetentionDays", "0", "1, 3, 5"),
+    ("prod-retention-short", "prod", "strongroom:storage.logRetentionDays", 90,
+     "strongroom:storage.logRetentionDays", "90", "365, 400"),
+    ("noncurrent-out-of-range", "dev", "strongroom:storage.noncurrentVersionExpiryDays", 0,
+     "strongroom:storage.noncurrentVersionExpiryDays", "0", "from 1 to 3650"),
+    ("domain-bad-name", "dev", "strongroom:storage.dataDomains", ["Payments_EU"],
+     "strongroom:storage.dataDomains", '["Payments_EU"]', "lower-case names"),
+    ("domain-empty", "dev", "strongroom:storage.dataDomains", [], "strongroom:storage.dataDomains", "[]",
+     "1-10 distinct"),
+    ("lock-shorter-than-expiry", "dev", "strongroom:backup.objectLockDays", 7,
+     "strongroom:backup.objectLockDays", "7", "at least 30"),
+    ("lock-days-out-of-range", "dev", "strongroom:backup.objectLockDays", 40000,
+     "strongroom:backup.objectLockDays", "40000", "from 1 to 36500"),
+    ("lock-mode-unknown", "dev", "strongroom:backup.objectLockMode", "STRICT",
+     "strongroom:backup.objectLockMode", '"STRICT"', "GOVERNANCE or COMPLIANCE"),
+    ("prod-lock-governance", "prod", "strongroom:backup.objectLockMode", "GOVERNANCE",
+     "strongroom:backup.objectLockMode", '"GOVERNANCE"', "COMPLIANCE"),
+    ("prod-no-replica", "prod", "strongroom:backup.replicaRegion", DELETE, "strongroom:backup.replicaRegion",
+     "(not set)", "eu-west-1"),
+    ("replica-equals-primary", "dev", "strongroom:backup.replicaRegion", "eu-west-2",
+     "strongroom:backup.replicaRegion", '"eu-west-2"', "other than eu-west-2"),
+    ("replica-unknown", "dev", "strongroom:backup.replicaRegion", "eu-west-9",
+     "strongroom:backup.replicaRegion", '"eu-west-9"', "commercial AWS region"),
+    ("region-unknown", "dev", "aws:region", "eu-westt-2", "aws:region", '"eu-westt-2"',
+     "commercial AWS region"),
+    ("region-missing", "dev", "aws:region", DELETE, "aws:region", "(not set)", "eu-west-2"),
+    ("tag-owner-missing", "dev", "strongroom:tags.owner", DELETE, "strongroom:tags.owner", "(not set)",
+     "non-empty tag value"),
+    ("tag-owner-empty", "dev", "strongroom:tags.owner", " ", "strongroom:tags.owner", '" "',
+     "non-empty tag value"),
+    ("tag-cost-center-missing", "dev", "strongroom:tags.cost-center", DELETE, "strongroom:tags.cost-center",
+     "(not set)", "non-empty"),
+    ("tag-classification-unknown", "dev", "strongroom:tags.data-classification", "secret",
+     "strongroom:tags.data-classification", '"secret"', "internal, confidential, restricted"),
+    ("tags-missing", "dev", "strongroom:tags", DELETE, "strongroom:tags", "(not set)",
+     "owner, cost-center, data-classification"),
+    ("tag-bad-characters", "dev", "strongroom:tags.owner", "ml#platform", "strongroom:tags.owner",
+     '"ml#platform"', "_ . : / = + - @"),
+    ("tag-typo", "dev", "strongroom:tags.costcenter", "CC-1", "strongroom:tags.costcenter", '"CC-1"',
+     "cost-center"),
+    ("extra-tag-reserved-prefix", "dev", "strongroom:extraTags", {"aws:team": "x"}, "strongroom:extraTags",
+     '{"aws:team": "x"}', "no aws: or strongroom: prefix"),
+    ("extra-tag-redefines-mandatory", "dev", "strongroom:extraTags", {"owner": "x"}, "strongroom:extraTags",
+     '{"owner": "x"}', "no mandatory key"),
+    ("extra-tag-value-too-long", "dev", "strongroom:extraTags", {"note": "x" * 300}, "strongroom:extraTags",
+     '"note"', "no aws: or strongroom: prefix"),
+    ("principal-malformed", "dev", "strongroom:identity.dataScientists", ["DataScientist"],
+     "strongroom:identity.dataScientists", '["DataScientist"]', "arn:aws:iam::123456789012:role/"),
+    ("principal-wildcard", "dev", "strongroom:identity.auditors", ["arn:aws:iam::111111111111:role/*"],
+     "strongroom:identity.auditors", "role/*", "no wildcard"),
+    ("principal-root", "dev", "strongroom:identity.adminPrincipals", ["arn:aws:iam::111111111111:root"],
+     "strongroom:identity.adminPrincipals", ":root", "no account root"),
+    ("principal-short-account", "dev", "strongroom:identity.modelApprovers", ["arn:aws:iam::1111:role/A"],
+     "strongroom:identity.modelApprovers", "1111", "IAM role or user ARNs"),
+    ("principals-empty", "dev", "strongroom:identity.dataScientists", [],
+     "strongroom:identity.dataScientists", "[]", "1 or more"),
+    ("oidc-provider-malformed", "dev", "strongroom:identity.deployer.oidcProviderArn", "github",
+     "strongroom:identity.deployer.oidcProviderArn", '"github"', "oidc-provider/"),
+    ("oidc-subject-any", "dev", "strongroom:identity.deployer.subjects", ["*"],
+     "strongroom:identity.deployer.subjects", '["*"]', "naming a repository"),
+    ("prod-oidc-subject-wildcard", "prod", "strongroom:identity.deployer.subjects",
+     ["repo:northbank/strongroom:*"], "strongroom:identity.deployer.subjects", "strongroom:*",
+     "exact subject claims"),
+    ("prod-mfa-off", "prod", "strongroom:identity.requireMfa", False, "strongroom:identity.requireMfa",
+     "false", "true"),
+    ("prod-boundaries-off", "prod", "strongroom:identity.permissionBoundaries", False,
+     "strongroom:identity.permissionBoundaries", "false", "true"),
+    ("prod-trail-off", "prod", "strongroom:audit.trail", False, "strongroom:audit.trail", "false", "true"),
+    ("prod-alerts-off", "prod", "strongroom:alerts.enabled", False, "strongroom:alerts.enabled", "false",
+     "true"),
+    ("prod-alerts-no-email", "prod", "strongroom:alerts.emails", [], "strongroom:alerts.emails", "[]",
+     "at least one e-mail"),
+    ("prod-separation-of-duties", "prod", "strongroom:identity.modelApprovers",
+     [PROD_DATA_SCIENTIST],
+     "strongroom:identity.modelApprovers", "AWSReservedSSO_DataScientist", "not data scientists"),
+    ("email-malformed", "dev", "strongroom:alerts.emails", ["alerts-at-northbank"],
+     "strongroom:alerts.emails", '["alerts-at-northbank"]', "e-mail addresses"),
+    ("bool-not-bool", "dev", "strongroom:audit.trail", "maybe", "strongroom:audit.trail", '"maybe"',
+     "true or false"),
+    ("workspace-typo", "dev", "strongroom:workspace.studioo", True, "strongroom:workspace.studioo", "true",
+     "studio"),
+    ("notebook-type-bad", "dev", "strongroom:workspace.notebookInstanceType", "t3.medium",
+     "strongroom:workspace.notebookInstanceType", '"t3.medium"', "ml.t3.medium"),
+    ("section-not-object", "dev", "strongroom:storage", "payments", "strongroom:storage", '"payments"',
+     "an object"),
+    ("stack-name-bad", "Prod_1", "strongroom:audit.trail", True, "stack", '"Prod_1"', "lower-case"),
+]
+
+
+@pytest.mark.parametrize(
+    ("stack", "path", "value", "key", "shown", "accepted"),
+    [case[1:] for case in BAD],
+    ids=[case[0] for case in BAD],
+)
+def test_bad_config_is_refused_naming_file_key_value_and_accepted(
+    stack: str, path: str, value: Any, key: str, shown: str, accepted: str
+) -> None:
+    base = "prod" if stack.startswith("prod") else "dev"
+    config = mutate(stack_config(base), path, value)
+    source = f"stacks/Pulumi.{stack}.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(stack, flatten(config), source)
+    lines = [line.strip() for line in str(caught.value).splitlines()[1:]]
+    matching = [line for line in lines if line.startswith(f"{source}: {key} = ")]
+    assert matching, f"no line names {key!r}:\n{caught.value}"
+    line = matching[0]
+    assert shown in line.split(": ", 1)[1], line
+    assert "; accepted: " in line and accepted in line.split("; accepted: ", 1)[1], line
+
+
+def test_bad_config_table_is_large_enough() -> None:
+    assert len(BAD) >= 30
