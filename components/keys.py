@@ -1,0 +1,179 @@
+"""KeyRing: one customer-managed KMS key per purpose, with rotation, a 30-day deletion window, an explicit
+key policy (no wildcard principal) and an alias `alias/strongroom-<environment>-<purpose>`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policydocs import kms as kmsdoc
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+DEFAULT_PURPOSES: tuple[str, ...] = ("data", "models", "logs", "backup")
+
+#: Service grants per purpose by default: the logs key encrypts CloudWatch log groups (flow logs), the
+#: CloudTrail trail, S3 server access logs, and alert messages published by EventBridge and CloudWatch.
+DEFAULT_SERVICE_GRANTS: Mapping[str, tuple[str, ...]] = {
+    "logs": ("logs", "cloudtrail", "s3-logging", "events", "cloudwatch"),
+}
+
+DELETION_WINDOW_DAYS = 30
+
+
+@dataclass
+class KeyRingArgs:
+    """Arguments of `KeyRing`."""
+
+    environment: str
+    """Environment (stack) name, used in aliases and descriptions: lower case, digits and dashes."""
+
+    purposes: Sequence[str] = DEFAULT_PURPOSES
+    """One key per purpose; unique names of lower case letters, digits and dashes."""
+
+    service_grants: Mapping[str, Sequence[str]] = field(default_factory=lambda: dict(DEFAULT_SERVICE_GRANTS))
+    """Purpose -> AWS services allowed to use that key (short names from `kms.SERVICE_GRANTS`)."""
+
+    admin_principal_arns: Sequence[str] = ()
+    """IAM principals (exact ARNs, no wildcards) that may administer, but not use, every key. The account
+    root always administers (the key policy delegates to IAM), which also prevents a locked-out key."""
+
+    key_users: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Purpose -> IAM principals (exact ARNs) allowed to use that key through `via_services` only."""
+
+    via_services: Sequence[str] = ("s3",)
+    """Services through which `key_users` may use keys (`kms:ViaService`), from `kms.VIA_SERVICES`."""
+
+    retain: bool = False
+    """Protect the keys and their aliases and keep them on delete (set for prod)."""
+
+    account_id: pulumi.Input[str] | None = None
+    """AWS account id; looked up with `aws.get_caller_identity_output()` when not given."""
+
+    region: pulumi.Input[str] | None = None
+    """AWS region; looked up with `aws.get_region_output()` when not given."""
+
+    partition: pulumi.Input[str] | None = None
+    """AWS partition; looked up with `aws.get_partition_output()` when not given."""
+
+    def __post_init__(self) -> None:
+        if not NAME_RE.match(self.environment):
+            raise ValueError(
+                f"environment: {self.environment!r} must be 1-31 lower case letters, digits or dashes"
+            )
+        purposes = list(self.purposes)
+        if not purposes:
+            raise ValueError("purposes: at least one key purpose is required (for example data, models)")
+        for purpose in purposes:
+            if not isinstance(purpose, str) or not NAME_RE.match(purpose):
+                raise ValueError(f"purposes: {purpose!r} must be 1-31 lower case letters, digits or dashes")
+        if len(set(purposes)) != len(purposes):
+            raise ValueError(f"purposes: {purposes!r} has duplicates")
+        for purpose, services in self.service_grants.items():
+            if purpose not in purposes:
+                raise ValueError(f"service_grants: purpose {purpose!r} is not one of purposes {purposes!r}")
+            for service in services:
+                if service not in kmsdoc.SERVICE_GRANTS:
+                    raise ValueError(
+                        f"service_grants[{purpose!r}]: {service!r} is not one of "
+                        f"{', '.join(kmsdoc.SERVICE_GRANTS)}"
+                    )
+            if len(set(services)) != len(services):
+                raise ValueError(f"service_grants[{purpose!r}]: {list(services)!r} has duplicates")
+        principal_lists = {"admin_principal_arns": self.admin_principal_arns} | {
+            f"key_users[{purpose!r}]": users for purpose, users in self.key_users.items()
+        }
+        for label, arns in principal_lists.items():
+            for arn in arns:
+                if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:[^*]+$", arn):
+                    raise ValueError(f"{label}: {arn!r} is not an exact IAM principal ARN (no wildcards)")
+        for purpose in self.key_users:
+            if purpose not in purposes:
+                raise ValueError(f"key_users: purpose {purpose!r} is not one of purposes {purposes!r}")
+        for via in self.via_services:
+            if via not in kmsdoc.VIA_SERVICES:
+                raise ValueError(f"via_services: {via!r} is not one of {', '.join(kmsdoc.VIA_SERVICES)}")
+
+
+def alias_name(environment: str, purpose: str) -> str:
+    """The alias of a purpose's key: `alias/strongroom-<environment>-<purpose>`."""
+    return f"alias/strongroom-{environment}-{purpose}"
+
+
+class KeyRing(pulumi.ComponentResource):
+    """Customer-managed KMS keys, one per purpose.
+
+    Outputs (dicts keyed by purpose): `keys` (the `aws.kms.Key` resources), `key_arns`, `key_ids`,
+    `alias_names` (plain strings) and `alias_arns`.
+    """
+
+    keys: dict[str, aws.kms.Key]
+    key_arns: dict[str, pulumi.Output[str]]
+    key_ids: dict[str, pulumi.Output[str]]
+    alias_names: dict[str, str]
+    alias_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: KeyRingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("strongroom:index:KeyRing", name, None, opts)
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        account_id = args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id
+        region = args.region or aws.get_region_output(opts=invoke_opts).region
+        partition = args.partition or aws.get_partition_output(opts=invoke_opts).partition
+        child_opts = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
+
+        self.keys, self.key_arns, self.key_ids, self.alias_names, self.alias_arns = {}, {}, {}, {}, {}
+        for purpose in args.purposes:
+            services = tuple(args.service_grants.get(purpose, ()))
+            users = tuple(args.key_users.get(purpose, ()))
+
+            def build(
+                values: list[Any], services: tuple[str, ...] = services, users: tuple[str, ...] = users
+            ) -> str:
+                acct, reg, part = values
+                return kmsdoc.key_policy_json(
+                    account_id=acct,
+                    partition=part,
+                    region=reg,
+                    admin_arns=tuple(args.admin_principal_arns),
+                    user_arns=users,
+                    via_services=tuple(args.via_services) if users else (),
+                    services=services,
+                )
+
+            key = aws.kms.Key(
+                f"{name}-{purpose}",
+                description=f"Strongroom {args.environment} {purpose} key",
+                key_usage="ENCRYPT_DECRYPT",
+                customer_master_key_spec="SYMMETRIC_DEFAULT",
+                enable_key_rotation=True,
+                deletion_window_in_days=DELETION_WINDOW_DAYS,
+                bypass_policy_lockout_safety_check=False,
+                policy=pulumi.Output.all(account_id, region, partition).apply(build),
+                tags={"strongroom:key-purpose": purpose},
+                opts=child_opts,
+            )
+            alias = aws.kms.Alias(
+                f"{name}-{purpose}-alias",
+                name=alias_name(args.environment, purpose),
+                target_key_id=key.key_id,
+                opts=child_opts,
+            )
+            self.keys[purpose] = key
+            self.key_arns[purpose] = key.arn
+            self.key_ids[purpose] = key.key_id
+            self.alias_names[purpose] = alias_name(args.environment, purpose)
+            self.alias_arns[purpose] = alias.arn
+
+        self.register_outputs(
+            {
+                "key_arns": self.key_arns,
+                "key_ids": self.key_ids,
+                "alias_names": self.alias_names,
+                "alias_arns": self.alias_arns,
+            }
+        )

@@ -1,0 +1,1 @@
+"""Pure builders of IAM, KMS, S3 and endpoint policy documents (no Pulumi import)."""
