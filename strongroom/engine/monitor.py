@@ -1,0 +1,360 @@
+"""A recording mock resource monitor with realistic AWS outputs.
+
+``RecordingMonitor`` stands in for the Pulumi engine: every RegisterResource (custom and component
+resources, providers, the root stack), ReadResource and Invoke the program makes is recorded as the
+engine would see it, and answered with deterministic, realistic outputs (see :mod:`.fakes`).
+
+Use it through :func:`install` (what ``run_plan`` and the test fixture do)::
+
+    recorder = install(project="demo", stack="dev", region="eu-west-2")
+    ...  # construct resources, then wait for the program (pulumi.runtime.test or run_plan)
+    recorder.plan().of_type("aws:s3/bucket:Bucket")
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.sync_await import _sync_await
+
+from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
+from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
+
+_SIG = rpc._special_sig_key
+_SECRET = rpc._special_secret_sig
+_RESOURCE = rpc._special_resource_sig
+_OUTPUT_VALUE = rpc._special_output_value_sig
+_ASSET = rpc._special_asset_sig
+_ARCHIVE = rpc._special_archive_sig
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy of a deserialised property value, as the engine sees it: secrets unwrapped,
+    resource references replaced by their URN, unknowns as None, integral numbers as int."""
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else value
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig in (_SECRET, _OUTPUT_VALUE):
+            return plain(value.get("value"))
+        if sig == _RESOURCE:
+            return value.get("urn")
+        if sig in (_ASSET, _ARCHIVE):
+            return {k: plain(v) for k, v in value.items() if k != _SIG}
+        return {k: plain(v) for k, v in value.items()}
+    if value == rpc.UNKNOWN:
+        return None
+    return value
+
+
+def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
+    result = plain(json_format.MessageToDict(struct))
+    return result if isinstance(result, dict) else {}
+
+
+class Recorder:
+    """What the monitor saw. Thread-safe: the SDK calls the monitor from executor threads."""
+
+    def __init__(
+        self,
+        *,
+        project: str,
+        stack: str,
+        region: str | None = None,
+        account: str = DEFAULT_ACCOUNT,
+        default_tags: dict[str, str] | None = None,
+    ) -> None:
+        self.project = project
+        self.stack = stack
+        self.region = region or DEFAULT_REGION
+        self.account = account
+        self.default_tags = dict(default_tags or {})
+        self._lock = threading.Lock()
+        self._resources: dict[str, PlanResource] = {}
+        self._sequence: dict[str, int] = {}
+        self._invokes: list[PlanInvoke] = []
+        self.warnings: list[str] = []
+        self.last_registered: PlanResource | None = None
+        if region is None:
+            self.warnings.append(
+                f"aws:region is not set in the stack config; mock ARNs and look-ups use {DEFAULT_REGION}"
+            )
+
+    # -- recording ----------------------------------------------------------------------------------
+
+    def add_resource(self, resource: PlanResource) -> None:
+        with self._lock:
+            self._sequence.setdefault(resource.urn, len(self._sequence))
+            self._resources[resource.urn] = resource
+            self.last_registered = resource
+
+    def add_invoke(self, invoke: PlanInvoke) -> None:
+        with self._lock:
+            self._invokes.append(invoke)
+
+    def warn(self, message: str) -> None:
+        with self._lock:
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+    def set_outputs(self, urn: str, outputs: dict[str, Any]) -> None:
+        with self._lock:
+            resource = self._resources.get(urn)
+            if resource is not None and not resource.custom:
+                resource.outputs = outputs
+
+    def region_for(self, inputs: dict[str, Any], provider: str | None) -> str:
+        """The region a resource lives in: its own ``region`` input (pulumi-aws 7), its explicit
+        provider's ``region``, or the stack's ``aws:region``."""
+        own = inputs.get("region")
+        if isinstance(own, str) and own:
+            return own
+        if provider:
+            provider_urn = provider.rsplit("::", 1)[0]
+            with self._lock:
+                registered = self._resources.get(provider_urn)
+            if registered is not None and isinstance(registered.inputs.get("region"), str):
+                return str(registered.inputs["region"])
+        return self.region
+
+    def tags_for(self, inputs: dict[str, Any], provider: str | None) -> dict[str, Any]:
+        """``tagsAll``: the provider's default tags overlaid with the resource's own tags."""
+        defaults: dict[str, Any] = dict(self.default_tags)
+        if provider and "::" in provider:
+            provider_urn = provider.rsplit("::", 1)[0]
+            with self._lock:
+                registered = self._resources.get(provider_urn)
+            if registered is not None:
+                configured = registered.inputs.get("defaultTags")
+                if isinstance(configured, dict) and isinstance(configured.get("tags"), dict):
+                    defaults = dict(configured["tags"])
+        own = inputs.get("tags")
+        defaults.update(own if isinstance(own, dict) else {})
+        return defaults
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    @property
+    def resources(self) -> list[PlanResource]:
+        """All resources, in a deterministic order: the root stack first, then depth first by parent,
+        siblings sorted by type and name (the SDK registers concurrently, so arrival order varies)."""
+        with self._lock:
+            items = list(self._resources.values())
+        by_parent: dict[str | None, list[PlanResource]] = {}
+        known = {r.urn for r in items}
+        for r in items:
+            key = r.parent if r.parent in known else None
+            by_parent.setdefault(key, []).append(r)
+        ordered: list[PlanResource] = []
+
+        def visit(parent: str | None) -> None:
+            children = sorted(
+                by_parent.get(parent, []), key=lambda r: (r.type != STACK_TYPE, r.type, r.name, r.urn)
+            )
+            for child in children:
+                ordered.append(child)
+                visit(child.urn)
+
+        visit(None)
+        return ordered
+
+    @property
+    def invokes(self) -> list[PlanInvoke]:
+        with self._lock:
+            return sorted(self._invokes, key=lambda i: (i.token, repr(sorted(i.args.items()))))
+
+    def of_type(self, type_: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> PlanResource:
+        return self.plan().named(name)
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` as a Pulumi program and wait for everything it started (see :func:`run`)."""
+        run(fn)
+
+    def plan(self) -> Plan:
+        return Plan(
+            project=self.project,
+            stack=self.stack,
+            resources=self.resources,
+            invokes=self.invokes,
+            warnings=list(self.warnings),
+        )
+
+
+class AwsMocks(Mocks):
+    """``pulumi.runtime.Mocks`` with realistic AWS outputs, for code that calls the Mocks API directly
+    (the recording monitor does not go through it for RegisterResource and Invoke)."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = plain(args.inputs)
+        if not args.custom and args.resource_id is None:
+            return None, {}
+        urn = f"urn:pulumi:{self.recorder.stack}::{self.recorder.project}::{args.typ}::{args.name}"
+        rid, outputs = fake_resource(
+            args.typ,
+            args.name,
+            urn,
+            inputs,
+            region=self.recorder.region_for(inputs, args.provider),
+            account=self.recorder.account,
+        )
+        return args.resource_id or rid, outputs
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        result = fake_invoke(
+            args.token, plain(args.args), region=self.recorder.region, account=self.recorder.account
+        )
+        return (result or {}), None
+
+
+class RecordingMonitor(MockMonitor):
+    """A ``MockMonitor`` that records every request and answers with realistic AWS outputs."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(AwsMocks(recorder))
+        self.recorder = recorder
+
+    def _outputs_for(self, request: Any, urn: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        provider = request.provider or None
+        region = self.recorder.region_for(inputs, provider)
+        try:
+            rid, outputs = fake_resource(
+                request.type, request.name, urn, inputs, region=region, account=self.recorder.account
+            )
+        except Exception as exc:  # a fake must never break the user's program
+            self.recorder.warn(f"mock outputs for {request.type} failed ({exc!r}); inputs echoed instead")
+            rid, outputs = f"{request.name}-id", dict(inputs)
+        if request.type.startswith("aws:") and ("tags" in inputs or self.recorder.default_tags or provider):
+            outputs["tagsAll"] = self.recorder.tags_for(inputs, provider)
+        return rid, outputs
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = struct_to_plain(request.object)
+        record = PlanResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            provider=request.provider or None,
+            inputs=inputs,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={
+                key: sorted(set(value.urns)) for key, value in sorted(request.propertyDependencies.items())
+            },
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        if request.type == STACK_TYPE or not request.custom:
+            self.recorder.add_resource(record)
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        rid = request.importId or None
+        fake_id, outputs = self._outputs_for(request, urn, inputs)
+        rid = rid or fake_id
+        outputs["id"] = rid
+        record.id = rid
+        record.outputs = outputs
+        self.recorder.add_resource(record)
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, outputs)
+        obj_proto = _sync_await(rpc.serialize_properties(outputs, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj_proto)
+
+    def ReadResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = struct_to_plain(request.properties)
+        fake_id, outputs = self._outputs_for(request, urn, inputs)
+        outputs["id"] = request.id or fake_id
+        self.recorder.add_resource(
+            PlanResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=True,
+                provider=request.provider or None,
+                id=request.id or fake_id,
+                inputs=inputs,
+                outputs=outputs,
+                dependencies=sorted(set(request.dependencies)),
+            )
+        )
+        self.recorder.warn(f"{request.type} {request.name} is read (Resource.get), not created")
+        self.resources[urn] = MockMonitor.ResourceRegistration(urn, outputs["id"], outputs)
+        props_proto = _sync_await(rpc.serialize_properties(outputs, {}))
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props_proto)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        self.recorder.set_outputs(request.urn, struct_to_plain(request.outputs))
+        return empty_pb2.Empty()
+
+    def Invoke(self, request: Any) -> Any:
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        args = struct_to_plain(request.args)
+        result = fake_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
+        if result is None:
+            self.recorder.warn(f"provider function {request.tok} has no offline mock; it returned {{}}")
+            result = {}
+        self.recorder.add_invoke(
+            PlanInvoke(token=request.tok, args=args, result=result, provider=request.provider or None)
+        )
+        ret_proto = _sync_await(rpc.serialize_properties(result, {}))
+        return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
+
+
+def install(
+    *,
+    project: str,
+    stack: str,
+    region: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+    default_tags: dict[str, str] | None = None,
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Recorder:
+    """Point the Pulumi runtime at a fresh recording monitor (a new root stack, the given config) and
+    return its recorder. Not a preview: every output the mocks return is known."""
+    recorder = Recorder(
+        project=project, stack=stack, region=region, account=account, default_tags=default_tags
+    )
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
+    ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        AwsMocks(recorder), project=project, stack=stack, preview=False, monitor=RecordingMonitor(recorder)
+    )
+    return recorder
+
+
+def run(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` as a Pulumi program on the installed monitor and wait for every outstanding
+    registration, apply and invoke; re-raises the program's exception."""
+    from pulumi.runtime.settings import SETTINGS
+    from pulumi.runtime.stack import run_pulumi_func
+
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    def program() -> None:
+        result = fn()
+        if isinstance(result, pulumi.Output):
+            _sync_await(result.future())
+
+    _sync_await(run_pulumi_func(program))

@@ -1,0 +1,203 @@
+"""Run a Pulumi Python program offline, under the recording monitor, and return its Plan."""
+
+from __future__ import annotations
+
+import linecache
+import os
+import re
+import runpy
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType, ModuleType, TracebackType
+
+import pulumi
+import pulumi.runtime
+
+from strongroom.engine.fakes import DEFAULT_ACCOUNT
+from strongroom.engine.monitor import Recorder, install, run
+from strongroom.engine.plan import Plan
+from strongroom.engine.project import Project, StackConfig, load_project, load_stack_config
+from strongroom.errors import ProgramFailed, UsageError, is_user_error
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+_TOOL_PACKAGE = __name__.split(".")[0]
+
+
+def validate_account(account: str) -> str:
+    if not ACCOUNT_ID.match(account or ""):
+        raise UsageError(
+            f"Account id {account!r} is not valid: an AWS account id is 12 digits, e.g. 123456789012."
+        )
+    return account
+
+
+def run_plan(project_dir: Path, stack: str, *, account: str = DEFAULT_ACCOUNT) -> Plan:
+    """Run the Pulumi Python project in ``project_dir`` for ``stack`` under the recording mock monitor.
+
+    Honours the project's ``Pulumi.yaml`` (name, runtime, main, stackConfigDir, config defaults) and the
+    stack's config file. Raises :class:`UsageError` for a bad project, stack, config file or a config
+    error the program itself reports (an exception marked ``strongroom_user_error``), and
+    :class:`ProgramFailed` when the program raises anything else.
+    """
+    validate_account(account)
+    project = load_project(Path(project_dir))
+    config = load_stack_config(project, stack)
+    recorder = install(
+        project=project.name,
+        stack=stack,
+        region=_region(config),
+        account=account,
+        default_tags=_default_tags(config),
+        config=config.values,
+        secret_keys=config.secret_keys,
+    )
+    for warning in config.warnings:
+        recorder.warn(warning)
+    try:
+        with _program_environment(project):
+            run(lambda: runpy.run_path(str(project.entry), run_name="__main__"))
+    except (KeyboardInterrupt, UsageError, ProgramFailed):
+        raise
+    except BaseException as exc:
+        raise _translate(exc, project, stack, recorder) from exc
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+    return recorder.plan()
+
+
+def _region(config: StackConfig) -> str | None:
+    region = config.values.get("aws:region")
+    return region or None
+
+
+def _default_tags(config: StackConfig) -> dict[str, str]:
+    value = config.get_json("aws:defaultTags")
+    if isinstance(value, dict) and isinstance(value.get("tags"), dict):
+        return {str(k): str(v) for k, v in value["tags"].items()}
+    return {}
+
+
+def _is_program_module(module: ModuleType | None, program_dir: Path) -> bool:
+    """A module loaded from the program's own files (not from a virtualenv, not this tool)."""
+    filename = getattr(module, "__file__", None)
+    if not filename or getattr(module, "__name__", "").split(".")[0] == _TOOL_PACKAGE:
+        return False
+    try:
+        path = Path(filename).resolve()
+        path.relative_to(program_dir)
+    except (ValueError, OSError):
+        return False
+    return not any(part in ("site-packages", "dist-packages") for part in path.parts)
+
+
+@contextmanager
+def _program_environment(project: Project) -> Iterator[None]:
+    """cwd, sys.path and sys.modules as the Pulumi language host sets them, restored afterwards.
+
+    The program's own modules are imported fresh on every run (one process may plan several stacks),
+    and whatever was imported before is put back, so callers keep the module objects they hold.
+    """
+    program_dir = project.program_dir
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    saved_modules = {
+        name: module for name, module in list(sys.modules.items()) if _is_program_module(module, program_dir)
+    }
+    for name in saved_modules:
+        del sys.modules[name]
+    os.chdir(program_dir)
+    sys.path.insert(0, str(program_dir))
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        for name, module in list(sys.modules.items()):
+            if _is_program_module(module, program_dir):
+                del sys.modules[name]
+        sys.modules.update(saved_modules)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not s for s in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _frames(tb: TracebackType | None) -> list[tuple[FrameType, int]]:
+    out = []
+    while tb is not None:
+        out.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    return out
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _translate(exc: BaseException, project: Project, stack: str, recorder: Recorder) -> Exception:
+    """Turn the program's exception into UsageError (user error) or ProgramFailed (naming where)."""
+    chain = _chain(exc)
+    if is_user_error(exc):
+        user = next(e for e in chain if getattr(e, "strongroom_user_error", False))
+        return UsageError(_message(user))
+    root = chain[-1] if isinstance(exc, pulumi.RunError) and len(chain) > 1 else exc
+    if isinstance(root, SystemExit):
+        summary = f"the program called sys.exit({root.code!r})"
+    else:
+        summary = f"{type(root).__name__}: {_message(root)}"
+    component, location = _where(chain, project)
+    parts = [f"The program of project {project.name} (stack {stack}) failed: {summary}."]
+    if component:
+        parts.append(f"It was building {component}.")
+    if location:
+        parts.append(f"Raised at {location}.")
+    last = recorder.last_registered
+    if last is not None:
+        parts.append(f"Last resource registered: {last.type} {last.name!r}.")
+    return ProgramFailed(" ".join(parts))
+
+
+def _where(chain: list[BaseException], project: Project) -> tuple[str | None, str | None]:
+    """The innermost resource under construction and the innermost program frame in the traceback."""
+    component: str | None = None
+    location: str | None = None
+    for exc in chain:
+        for frame, lineno in _frames(exc.__traceback__):
+            filename = Path(frame.f_code.co_filename)
+            inside = _inside(filename, project.program_dir) and not any(
+                part in ("site-packages", "dist-packages") for part in filename.parts
+            )
+            if not inside:
+                continue
+            self_obj = frame.f_locals.get("self")
+            if isinstance(self_obj, pulumi.Resource):
+                token = getattr(self_obj, "_type", None) or type(self_obj).__name__
+                name = getattr(self_obj, "_name", None) or frame.f_locals.get("name")
+                component = f"{token} {name!r}" if name else str(token)
+            source = _source_line(filename, lineno)
+            location = f"{project.display(filename)}:{lineno} in {frame.f_code.co_name}" + (
+                f" ({source})" if source else ""
+            )
+        if location:
+            break
+    return component, location
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    try:
+        path.resolve().relative_to(directory)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _source_line(filename: Path, lineno: int) -> str:
+    return linecache.getline(str(filename), lineno).strip()
