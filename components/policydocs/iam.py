@@ -1,0 +1,1066 @@
+"""Pure IAM policy documents for Strongroom's roles, guardrails, boundaries and service principals.
+
+Every function takes plain strings (ARNs, prefixes, account, region, partition) and returns a policy
+document as a ``dict``; callers serialise with :func:`to_json` (usually inside ``Output.all(...).apply``).
+No Pulumi import here: everything is unit tested and linted with parliament.
+
+Rules every document obeys (checked by :func:`lint`):
+- no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``);
+- ``Resource: "*"`` only for the actions AWS grants on ``*`` alone, listed once in :data:`STAR_ONLY_ACTIONS`
+  with the reason;
+- ``iam:PassRole`` never on ``*`` and always with an ``iam:PassedToService`` condition;
+- no ``NotAction`` / ``NotResource`` with ``Allow``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Statement = dict[str, Any]
+PolicyDocument = dict[str, Any]
+
+VERSION = "2012-10-17"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+
+#: Actions that AWS only authorises on ``Resource: "*"`` (the service defines no resource type for them),
+#: each with the reason a Strongroom role needs it. :func:`lint` refuses ``"*"`` for any other action.
+STAR_ONLY_ACTIONS: Mapping[str, str] = {
+    "sts:GetCallerIdentity": "SDKs and the Pulumi provider resolve the account id; no resource type exists",
+    "ecr:GetAuthorizationToken": "registry login token for pulling training images; account-wide by design",
+    "cloudwatch:PutMetricData": "SageMaker jobs publish metrics; scoped by a cloudwatch:namespace condition",
+    "sagemaker:ListDomains": "list-only: finding the Studio domain",
+    "sagemaker:ListNotebookInstances": "list-only: finding notebook instances",
+    "sagemaker:ListTrainingJobs": "list-only: following one's training jobs",
+    "sagemaker:ListProcessingJobs": "list-only: following one's processing jobs",
+    "sagemaker:ListModelPackageGroups": "list-only: finding the model registry groups",
+    "sagemaker:ListUserProfiles": "list-only: Studio needs it to open the user's profile",
+    "sagemaker:ListSpaces": "list-only: Studio needs it to open the user's spaces",
+    "sagemaker:ListApps": "list-only: Studio needs it to open the user's apps",
+    "sagemaker:Search": "search over experiments and trials; no resource type exists",
+    "s3:ListAllMyBuckets": "list-only: the auditor enumerates buckets to find the environment's ones",
+    "s3:GetAccountPublicAccessBlock": "account-level public access block has no resource ARN",
+    "kms:CreateKey": "a key has no ARN before it exists; deployer only, and its boundary caps the rest",
+    "kms:ListKeys": "list-only: the auditor enumerates keys",
+    "kms:ListAliases": "list-only: the auditor and deployer resolve key aliases",
+    "iam:ListRoles": "list-only: the auditor enumerates roles",
+    "iam:ListPolicies": "list-only: the auditor enumerates customer-managed policies",
+    "iam:ListOpenIDConnectProviders": "list-only: the auditor checks the CI identity provider",
+    "cloudtrail:DescribeTrails": "list/describe-only: the auditor finds the trail",
+    "cloudtrail:ListTrails": "list-only: the auditor finds the trail",
+    "cloudtrail:LookupEvents": "management-event history is account-wide; no resource type exists",
+    "logs:DescribeLogGroups": "list-only: log groups are found by name prefix",
+    "sns:Unsubscribe": "a subscription has no IAM resource type; deployer only, to replace subscriptions",
+    "sns:ListTopics": "list-only: the auditor finds the alert topic",
+    "events:ListRules": "list-only: the auditor finds the tamper rules",
+    "tag:GetResources": "the live audit discovers resources by the strongroom:environment tag",
+    "ec2:DescribeVpcs": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeSubnets": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeRouteTables": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeInternetGateways": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeEgressOnlyInternetGateways": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeNatGateways": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeVpcEndpoints": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeFlowLogs": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeSecurityGroups": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeSecurityGroupRules": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeNetworkAcls": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeNetworkInterfaces": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeAddresses": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeDhcpOptions": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribeAvailabilityZones": "EC2 Describe calls have no resource-level permissions",
+    "ec2:DescribePrefixLists": "EC2 Describe calls have no resource-level permissions",
+}
+
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+_PRINCIPAL_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+class PolicyLintError(ValueError):
+    """A policy document breaks one of Strongroom's IAM rules."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Plain-string view of one environment, the input of every document here."""
+
+    partition: str
+    account: str
+    region: str
+    data_bucket_arn: str
+    model_bucket_arn: str
+    data_key_arn: str
+    model_key_arn: str
+    logs_key_arn: str
+    iam_path: str = "/strongroom/"
+    curated_prefix: str = "curated/"
+    experiments_prefix: str = "experiments/"
+    training_data_prefix: str = "curated/"
+    candidates_prefix: str = "candidates/"
+    production_prefix: str = "production/"
+    extra_bucket_arns: tuple[str, ...] = ()
+    extra_key_arns: tuple[str, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    ecr_repository_arns: tuple[str, ...] = ()
+    log_group_arns: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.partition not in _PARTITIONS:
+            raise ValueError(f"partition: {self.partition!r} is not one of {', '.join(_PARTITIONS)}")
+        if not _ACCOUNT_RE.match(self.account):
+            raise ValueError(f"account: {self.account!r} is not a 12-digit AWS account id")
+        if not _REGION_RE.match(self.region):
+            raise ValueError(f"region: {self.region!r} is not an AWS region name such as eu-west-2")
+        if not (self.iam_path.startswith("/") and self.iam_path.endswith("/")):
+            raise ValueError(f"iam_path: {self.iam_path!r} must start and end with '/'")
+        for name in (
+            "curated_prefix",
+            "experiments_prefix",
+            "training_data_prefix",
+            "candidates_prefix",
+            "production_prefix",
+        ):
+            value = getattr(self, name)
+            if not value.endswith("/") or value.startswith("/") or "*" in value:
+                raise ValueError(f"{name}: {value!r} must be a key prefix like 'curated/' (no '*')")
+        if self.production_prefix in (self.experiments_prefix, self.candidates_prefix):
+            raise ValueError(
+                f"production_prefix: {self.production_prefix!r} must differ from the experiments and "
+                "candidates prefixes, or data scientists and training jobs could write production models"
+            )
+
+    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        return (
+            f"arn:{self.partition}:{service}:{self.region if region else ''}:"
+            f"{self.account if account else ''}:{resource}"
+        )
+
+    @property
+    def role_path_arn(self) -> str:
+        """ARN pattern of every role this stack creates (they all live under ``iam_path``)."""
+        return self.arn("iam", f"role{self.iam_path}*", region=False)
+
+    @property
+    def policy_path_arn(self) -> str:
+        return self.arn("iam", f"policy{self.iam_path}*", region=False)
+
+    @property
+    def training_log_group_arn(self) -> str:
+        return self.arn("logs", f"log-group:{TRAINING_LOG_GROUP}")
+
+    @property
+    def bucket_arns(self) -> tuple[str, ...]:
+        return (self.data_bucket_arn, self.model_bucket_arn, *self.extra_bucket_arns)
+
+    @property
+    def key_arns(self) -> tuple[str, ...]:
+        return (self.data_key_arn, self.model_key_arn, self.logs_key_arn, *self.extra_key_arns)
+
+    @property
+    def ecr_repositories(self) -> tuple[str, ...]:
+        return self.ecr_repository_arns or (self.arn("ecr", "repository/*"),)
+
+
+def document(*statements: Statement) -> PolicyDocument:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def to_json(doc: PolicyDocument) -> str:
+    """Serialise a document after linting it: a document that breaks the rules is never emitted."""
+    lint(doc)
+    return json.dumps(doc, sort_keys=True)
+
+
+def allow(
+    sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None = None
+) -> Statement:
+    stmt: Statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(set(actions)),
+        "Resource": sorted(set(resources)),
+    }
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def deny(
+    sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None = None
+) -> Statement:
+    stmt = allow(sid, actions, resources, condition)
+    stmt["Effect"] = "Deny"
+    return stmt
+
+
+def star(sid: str, actions: Iterable[str], condition: Statement | None = None) -> Statement:
+    """Allow actions that exist only on ``*`` (each must be in :data:`STAR_ONLY_ACTIONS`)."""
+    acts = sorted(set(actions))
+    unknown = [a for a in acts if a not in STAR_ONLY_ACTIONS]
+    if unknown:
+        raise PolicyLintError(f"{sid}: {unknown} are not in STAR_ONLY_ACTIONS and may not use Resource '*'")
+    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": acts, "Resource": "*"}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def lint(doc: PolicyDocument) -> None:
+    """Raise :class:`PolicyLintError` if an Allow statement breaks Strongroom's IAM rules."""
+    if doc.get("Version") != VERSION:
+        raise PolicyLintError(f"Version must be {VERSION}, got {doc.get('Version')!r}")
+    sids: set[str] = set()
+    for stmt in _as_list(doc.get("Statement", [])):
+        sid = stmt.get("Sid", "<no Sid>")
+        if sid in sids:
+            raise PolicyLintError(f"duplicate Sid {sid!r}")
+        sids.add(sid)
+        if stmt.get("Effect") != "Allow":
+            continue
+        if "NotAction" in stmt or "NotResource" in stmt:
+            raise PolicyLintError(f"{sid}: NotAction/NotResource with Allow grants everything not listed")
+        actions = _as_list(stmt.get("Action", []))
+        resources = _as_list(stmt.get("Resource", []))
+        wild = [a for a in actions if "*" in a or "?" in a]
+        if wild:
+            raise PolicyLintError(f"{sid}: wildcard actions {wild} are not allowed; list the actions")
+        if "*" in resources:
+            extra = [a for a in actions if a not in STAR_ONLY_ACTIONS]
+            if extra:
+                raise PolicyLintError(
+                    f"{sid}: Resource '*' with {extra}; only STAR_ONLY_ACTIONS may use '*', "
+                    "name the resource ARNs instead"
+                )
+        if "iam:PassRole" in actions:
+            if "*" in resources or any(r.endswith(":role/*") for r in resources):
+                raise PolicyLintError(f"{sid}: iam:PassRole on every role; name the role ARNs")
+            if "iam:PassedToService" not in json.dumps(stmt.get("Condition", {})):
+                raise PolicyLintError(f"{sid}: iam:PassRole needs an iam:PassedToService condition")
+
+
+# --------------------------------------------------------------------------------------------------
+# Trust policies
+
+
+def service_trust(service: str, account: str, *, source_arn: str | None = None) -> PolicyDocument:
+    """Trust ``service`` (e.g. ``sagemaker.amazonaws.com``) for ``account`` only (confused deputy)."""
+    condition: Statement = {"StringEquals": {"aws:SourceAccount": account}}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return document(
+        {
+            "Sid": "TrustService",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }
+    )
+
+
+def validate_principals(principals: Sequence[str], *, key: str = "principals") -> None:
+    if not principals:
+        raise ValueError(f"{key}: at least one IAM role or user ARN must be allowed to assume human roles")
+    for p in principals:
+        if not _PRINCIPAL_RE.match(p):
+            raise ValueError(
+                f"{key}: {p!r} is not accepted; give IAM role or user ARNs "
+                "(arn:aws:iam::123456789012:role/Name), never '*' or an account root"
+            )
+
+
+def human_trust(
+    principals: Sequence[str], *, require_mfa: bool, also_service: str | None = None, account: str = ""
+) -> PolicyDocument:
+    """Trust the configured principals (with MFA when required) and optionally a service principal."""
+    validate_principals(principals)
+    stmt: Statement = {
+        "Sid": "TrustConfiguredPrincipals",
+        "Effect": "Allow",
+        "Principal": {"AWS": sorted(principals)},
+        "Action": "sts:AssumeRole",
+    }
+    if require_mfa:
+        stmt["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    statements = [stmt]
+    if also_service:
+        statements.extend(service_trust(also_service, account)["Statement"])
+    return document(*statements)
+
+
+def github_oidc_trust(provider_arn: str, repository: str, environment: str) -> PolicyDocument:
+    """Trust GitHub Actions jobs of one repository running in one GitHub environment."""
+    if not _REPO_RE.match(repository):
+        raise ValueError(f"github repository: {repository!r} must look like 'org/repo'")
+    if not re.match(r"^[A-Za-z0-9_.-]+$", environment):
+        raise ValueError(f"github environment: {environment!r} must be a GitHub environment name")
+    return document(
+        {
+            "Sid": "TrustGithubActionsEnvironment",
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                    f"{GITHUB_OIDC_HOST}:sub": f"repo:{repository}:environment:{environment}",
+                }
+            },
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def _objects(bucket_arn: str, prefix: str) -> str:
+    return f"{bucket_arn}/{prefix}*"
+
+
+def _list_prefixes(sid: str, bucket_arn: str, prefixes: Iterable[str]) -> Statement:
+    return allow(
+        sid,
+        ["s3:ListBucket"],
+        [bucket_arn],
+        {"StringLike": {"s3:prefix": sorted({f"{p}*" for p in prefixes})}},
+    )
+
+
+def _kms_use(sid: str, key_arns: Iterable[str], *, write: bool) -> Statement:
+    actions = ["kms:Decrypt", "kms:DescribeKey"]
+    if write:
+        actions += ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+    return allow(sid, actions, key_arns)
+
+
+_TRAINING_JOB_READ = (
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:StopProcessingJob",
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Role permission policies
+
+
+def data_scientist_policy(s: Scope, training_role_arn: str) -> PolicyDocument:
+    """Read curated data, read/write experiments, read candidate models, launch guarded SageMaker jobs."""
+    jobs = [s.arn("sagemaker", "training-job/*"), s.arn("sagemaker", "processing-job/*")]
+    return document(
+        _list_prefixes("ListCuratedData", s.data_bucket_arn, [s.curated_prefix]),
+        allow(
+            "ReadCuratedData",
+            ["s3:GetObject", "s3:GetObjectVersion"],
+            [_objects(s.data_bucket_arn, s.curated_prefix)],
+        ),
+        _list_prefixes("ListModelWork", s.model_bucket_arn, [s.experiments_prefix, s.candidates_prefix]),
+        allow(
+            "ReadWriteExperiments",
+            [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+            ],
+            [_objects(s.model_bucket_arn, s.experiments_prefix)],
+        ),
+        allow(
+            "ReadCandidateModels",
+            ["s3:GetObject", "s3:GetObjectVersion"],
+            [_objects(s.model_bucket_arn, s.candidates_prefix)],
+        ),
+        _kms_use("ReadDataKey", [s.data_key_arn], write=False),
+        _kms_use("UseModelKey", [s.model_key_arn], write=True),
+        allow(
+            "RunGuardedJobs",
+            ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", *_TRAINING_JOB_READ],
+            jobs,
+        ),
+        allow(
+            "PassTrainingRoleToSageMaker",
+            ["iam:PassRole"],
+            [training_role_arn],
+            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        allow(
+            "OpenStudio",
+            ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"],
+            [s.arn("sagemaker", "user-profile/*")],
+        ),
+        allow("DescribeDomain", ["sagemaker:DescribeDomain"], [s.arn("sagemaker", "domain/*")]),
+        allow(
+            "ReadTrainingLogs",
+            ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
+            [s.training_log_group_arn, f"{s.training_log_group_arn}:log-stream:*"],
+        ),
+        star(
+            "ListOnly",
+            [
+                "sagemaker:ListDomains",
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListProcessingJobs",
+                "sagemaker:ListUserProfiles",
+                "sagemaker:ListSpaces",
+                "sagemaker:ListApps",
+                "sagemaker:Search",
+                "sts:GetCallerIdentity",
+            ],
+        ),
+    )
+
+
+def training_policy(s: Scope) -> PolicyDocument:
+    """SageMaker execution role of a training job: its data in, its model out, its keys, its log group."""
+    ec2_network = [s.arn("ec2", "network-interface/*")]
+    create_eni = [
+        *ec2_network,
+        *(s.arn("ec2", f"subnet/{i}") for i in s.subnet_ids),
+        *(s.arn("ec2", f"security-group/{i}") for i in s.security_group_ids),
+    ]
+    return document(
+        _list_prefixes("ListTrainingData", s.data_bucket_arn, [s.training_data_prefix]),
+        allow(
+            "ReadTrainingData",
+            ["s3:GetObject", "s3:GetObjectVersion"],
+            [_objects(s.data_bucket_arn, s.training_data_prefix)],
+        ),
+        _list_prefixes("ListModelOutput", s.model_bucket_arn, [s.candidates_prefix]),
+        allow(
+            "WriteModelOutput",
+            ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+            [_objects(s.model_bucket_arn, s.candidates_prefix)],
+        ),
+        _kms_use("ReadDataKey", [s.data_key_arn], write=False),
+        _kms_use("UseModelKey", [s.model_key_arn], write=True),
+        allow(
+            "WriteTrainingLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:CreateLogGroup"],
+            [s.training_log_group_arn, f"{s.training_log_group_arn}:log-stream:*"],
+        ),
+        star(
+            "PublishTrainingMetrics",
+            ["cloudwatch:PutMetricData"],
+            {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}},
+        ),
+        star("EcrLogin", ["ecr:GetAuthorizationToken"]),
+        allow(
+            "PullTrainingImages",
+            ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            s.ecr_repositories,
+        ),
+        allow("CreateJobNetworkInterfaces", ["ec2:CreateNetworkInterface"], create_eni),
+        allow(
+            "ManageJobNetworkInterfaces",
+            [
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            ec2_network,
+        ),
+        star(
+            "DescribeNetwork",
+            [
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeSecurityGroups",
+            ],
+        ),
+    )
+
+
+def model_approver_policy(s: Scope) -> PolicyDocument:
+    """Promote a candidate model version into the production prefix; nothing else."""
+    return document(
+        _list_prefixes("ListModels", s.model_bucket_arn, [s.candidates_prefix, s.production_prefix]),
+        allow(
+            "ReadCandidates",
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"],
+            [_objects(s.model_bucket_arn, s.candidates_prefix)],
+        ),
+        allow(
+            "PromoteToProduction",
+            ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:GetObjectVersion"],
+            [_objects(s.model_bucket_arn, s.production_prefix)],
+        ),
+        _kms_use("UseModelKey", [s.model_key_arn], write=True),
+        allow(
+            "ApproveModelPackage",
+            ["sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+            [s.arn("sagemaker", "model-package/*"), s.arn("sagemaker", "model-package-group/*")],
+        ),
+        star("ListOnly", ["sagemaker:ListModelPackageGroups", "sts:GetCallerIdentity"]),
+    )
+
+
+AUDITOR_BUCKET_READS = (
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetBucketLogging",
+    "s3:GetBucketTagging",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetBucketLocation",
+    "s3:GetBucketAcl",
+)
+
+
+#: The auditor's share of :data:`STAR_ONLY_ACTIONS`: every list/describe call the live audit makes.
+AUDITOR_STAR_ACTIONS = tuple(
+    a
+    for a in STAR_ONLY_ACTIONS
+    if a.split(":")[1].startswith(
+        ("List", "Describe", "Lookup", "GetCallerIdentity", "GetAccount", "GetResources")
+    )
+)
+
+
+def auditor_policy(s: Scope) -> PolicyDocument:
+    """Read-only over the environment's configuration and logs: what the boto3 live audit calls."""
+    return document(
+        allow("ReadBucketConfiguration", AUDITOR_BUCKET_READS, s.bucket_arns),
+        allow(
+            "ReadKeyConfiguration",
+            ["kms:GetKeyRotationStatus", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:ListResourceTags"],
+            s.key_arns,
+        ),
+        allow(
+            "ReadRoles",
+            [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRoleTags",
+            ],
+            [s.role_path_arn],
+        ),
+        allow(
+            "ReadPolicies",
+            ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+            [s.policy_path_arn],
+        ),
+        allow(
+            "ReadTrail",
+            ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrail"],
+            [s.arn("cloudtrail", "trail/*")],
+        ),
+        allow(
+            "ReadSageMaker",
+            ["sagemaker:DescribeDomain", "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"],
+            [s.arn("sagemaker", "domain/*"), s.arn("sagemaker", "notebook-instance/*")],
+        ),
+        allow(
+            "ReadLogs",
+            [
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+                "logs:FilterLogEvents",
+                "logs:ListTagsForResource",
+            ],
+            [s.arn("logs", "log-group:*"), s.arn("logs", "log-group:*:log-stream:*")],
+        ),
+        allow(
+            "ReadTopics",
+            ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+            [s.arn("sns", "*")],
+        ),
+        allow(
+            "ReadRules",
+            ["events:DescribeRule", "events:ListTargetsByRule"],
+            [s.arn("events", "rule/*")],
+        ),
+        allow("ReadVpcAttributes", ["ec2:DescribeVpcAttribute"], [s.arn("ec2", "vpc/*")]),
+        star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
+    )
+
+
+_DEPLOYER_EC2 = (
+    "ec2:CreateVpc",
+    "ec2:DeleteVpc",
+    "ec2:ModifyVpcAttribute",
+    "ec2:DescribeVpcAttribute",
+    "ec2:CreateSubnet",
+    "ec2:DeleteSubnet",
+    "ec2:ModifySubnetAttribute",
+    "ec2:CreateRouteTable",
+    "ec2:DeleteRouteTable",
+    "ec2:AssociateRouteTable",
+    "ec2:DisassociateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:DeleteSecurityGroup",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:CreateVpcEndpoint",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:CreateFlowLogs",
+    "ec2:DeleteFlowLogs",
+    "ec2:CreateNetworkAcl",
+    "ec2:DeleteNetworkAcl",
+    "ec2:CreateNetworkAclEntry",
+    "ec2:DeleteNetworkAclEntry",
+    "ec2:ReplaceNetworkAclEntry",
+    "ec2:ReplaceNetworkAclAssociation",
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+)
+_DEPLOYER_S3 = (
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketLogging",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:PutBucketTagging",
+    "s3:PutBucketAcl",
+    *AUDITOR_BUCKET_READS,
+    "s3:GetBucketCORS",
+    "s3:GetBucketWebsite",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketObjectLockConfiguration",
+)
+_DEPLOYER_KMS = (
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+    "kms:CreateGrant",
+)
+_DEPLOYER_IAM = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:GetRole",
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:CreatePolicy",
+    "iam:DeletePolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyVersions",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:TagPolicy",
+)
+
+
+def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> PolicyDocument:
+    """What ``pulumi up`` of this stack needs, on this account, region, IAM path and these buckets/keys."""
+
+    def region_wide(service: str) -> str:
+        return s.arn(service, "*")
+
+    return document(
+        allow("ManageNetwork", _DEPLOYER_EC2, [region_wide("ec2")]),
+        allow("ManageBuckets", _DEPLOYER_S3, s.bucket_arns),
+        allow(
+            "ManageKeys", _DEPLOYER_KMS, [region_wide("kms"), region_wide("kms").replace(":*", ":alias/*")]
+        ),
+        allow("ManageStackIam", _DEPLOYER_IAM, [s.role_path_arn, s.policy_path_arn]),
+        allow(
+            "PassStackRoles",
+            ["iam:PassRole"],
+            [s.role_path_arn],
+            {"StringEquals": {"iam:PassedToService": sorted(passable_role_services)}},
+        ),
+        allow(
+            "ManageLogGroups",
+            [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:AssociateKmsKey",
+                "logs:TagResource",
+                "logs:ListTagsForResource",
+            ],
+            [s.arn("logs", "log-group:*")],
+        ),
+        allow(
+            "ManageTrail",
+            [
+                "cloudtrail:CreateTrail",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:StartLogging",
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:PutEventSelectors",
+                "cloudtrail:AddTags",
+                "cloudtrail:ListTags",
+            ],
+            [s.arn("cloudtrail", "trail/*")],
+        ),
+        allow(
+            "ManageSageMaker",
+            [
+                "sagemaker:CreateDomain",
+                "sagemaker:UpdateDomain",
+                "sagemaker:DeleteDomain",
+                "sagemaker:DescribeDomain",
+                "sagemaker:CreateNotebookInstance",
+                "sagemaker:UpdateNotebookInstance",
+                "sagemaker:DeleteNotebookInstance",
+                "sagemaker:DescribeNotebookInstance",
+                "sagemaker:StopNotebookInstance",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
+            ],
+            [s.arn("sagemaker", "domain/*"), s.arn("sagemaker", "notebook-instance/*")],
+        ),
+        allow(
+            "ManageTopics",
+            [
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:ListSubscriptionsByTopic",
+                "sns:TagResource",
+            ],
+            [s.arn("sns", "*")],
+        ),
+        allow(
+            "ManageRules",
+            [
+                "events:PutRule",
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:ListTargetsByRule",
+                "events:TagResource",
+                "events:ListTagsForResource",
+            ],
+            [s.arn("events", "rule/*")],
+        ),
+        star("CreateKeysAndUnsubscribe", ["kms:CreateKey", "sns:Unsubscribe"]),
+        star(
+            "ReadOnlyDiscovery",
+            [
+                a
+                for a in AUDITOR_STAR_ACTIONS
+                if a.startswith(("ec2:", "sts:", "kms:", "logs:", "sagemaker:", "cloudtrail:"))
+            ],
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Guardrails and boundaries
+
+#: SageMaker create actions and the condition keys each supports (from the IAM service reference).
+GUARDED_SAGEMAKER_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "sagemaker:CreateTrainingJob": (
+        "VpcSubnets",
+        "VpcSecurityGroupIds",
+        "NetworkIsolation",
+        "InterContainerTrafficEncryption",
+        "VolumeKmsKey",
+        "OutputKmsKey",
+    ),
+    "sagemaker:CreateHyperParameterTuningJob": (
+        "VpcSubnets",
+        "VpcSecurityGroupIds",
+        "NetworkIsolation",
+        "InterContainerTrafficEncryption",
+        "VolumeKmsKey",
+        "OutputKmsKey",
+    ),
+    "sagemaker:CreateProcessingJob": (
+        "VpcSubnets",
+        "VpcSecurityGroupIds",
+        "NetworkIsolation",
+        "InterContainerTrafficEncryption",
+        "VolumeKmsKey",
+        "OutputKmsKey",
+    ),
+    "sagemaker:CreateAutoMLJob": (
+        "VpcSubnets",
+        "VpcSecurityGroupIds",
+        "InterContainerTrafficEncryption",
+        "VolumeKmsKey",
+        "OutputKmsKey",
+    ),
+    "sagemaker:CreateAutoMLJobV2": (
+        "VpcSubnets",
+        "VpcSecurityGroupIds",
+        "InterContainerTrafficEncryption",
+        "VolumeKmsKey",
+        "OutputKmsKey",
+    ),
+    "sagemaker:CreateModel": ("VpcSubnets", "VpcSecurityGroupIds", "NetworkIsolation"),
+    "sagemaker:CreateNotebookInstance": ("VpcSubnets", "VpcSecurityGroupIds", "VolumeKmsKey"),
+    "sagemaker:CreateDomain": ("VpcSubnets", "VpcSecurityGroupIds", "VolumeKmsKey"),
+}
+
+
+def _guarded(key: str) -> list[str]:
+    return sorted(a for a, keys in GUARDED_SAGEMAKER_ACTIONS.items() if key in keys)
+
+
+def guardrail_statements(env_key_arns: Sequence[str]) -> list[Statement]:
+    """Deny SageMaker resources that would run outside the VPC, unisolated, or with foreign keys."""
+    statements: list[Statement] = []
+    for key in ("VpcSubnets", "VpcSecurityGroupIds"):
+        statements.append(
+            deny(f"DenyWithout{key}", _guarded(key), ["*"], {"Null": {f"sagemaker:{key}": "true"}})
+        )
+    for key in ("NetworkIsolation", "InterContainerTrafficEncryption"):
+        statements.append(
+            deny(f"DenyMissing{key}", _guarded(key), ["*"], {"Null": {f"sagemaker:{key}": "true"}})
+        )
+        statements.append(
+            deny(f"DenyDisabled{key}", _guarded(key), ["*"], {"Bool": {f"sagemaker:{key}": "false"}})
+        )
+    for key in ("VolumeKmsKey", "OutputKmsKey"):
+        statements.append(
+            deny(f"DenyMissing{key}", _guarded(key), ["*"], {"Null": {f"sagemaker:{key}": "true"}})
+        )
+        statements.append(
+            deny(
+                f"DenyForeign{key}",
+                _guarded(key),
+                ["*"],
+                {"ArnNotEquals": {f"sagemaker:{key}": sorted(env_key_arns)}},
+            )
+        )
+    statements.append(
+        deny(
+            "DenyNotebookInternet",
+            ["sagemaker:CreateNotebookInstance"],
+            ["*"],
+            {"StringEqualsIfExists": {"sagemaker:DirectInternetAccess": "Enabled"}},
+        )
+    )
+    statements.append(
+        deny(
+            "DenyNotebookRootAccess",
+            ["sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"],
+            ["*"],
+            {"StringEqualsIfExists": {"sagemaker:RootAccess": "Enabled"}},
+        )
+    )
+    statements.append(
+        deny(
+            "DenyPublicStudio",
+            ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"],
+            ["*"],
+            {"StringEqualsIfExists": {"sagemaker:AppNetworkAccessType": "PublicInternetOnly"}},
+        )
+    )
+    return statements
+
+
+def guardrail_policy(env_key_arns: Sequence[str]) -> PolicyDocument:
+    return document(*guardrail_statements(env_key_arns))
+
+
+def boundary_arn(s: Scope, policy_name: str) -> str:
+    return s.arn("iam", f"policy{s.iam_path}{policy_name}", region=False)
+
+
+def permission_boundary(
+    s: Scope, *, ceiling: Sequence[PolicyDocument], own_arn: str, protect_boundary_arns: Sequence[str] = ()
+) -> PolicyDocument:
+    """Permission boundary: the union of the role policies it caps, minus guardrails and tampering.
+
+    ``ceiling`` documents are merged into one allow of their actions on their resources (conditions stay in
+    the role policies); star-only actions keep ``*``; ``iam:PassRole`` statements are kept whole, condition
+    included. Deny statements stop a capped role from removing or
+    changing any boundary, from creating a role without ``own_arn`` as its boundary, and from editing the
+    boundary policies themselves; SageMaker guardrails are repeated so no role escapes them.
+    """
+    actions: set[str] = set()
+    resources: set[str] = set()
+    star_actions: set[str] = set()
+    kept: list[Statement] = []
+    for doc in ceiling:
+        for stmt in doc["Statement"]:
+            if stmt["Effect"] != "Allow":
+                continue
+            acts = set(_as_list(stmt["Action"]))
+            res = _as_list(stmt["Resource"])
+            if "iam:PassRole" in acts:
+                kept.append({**stmt, "Sid": f"CeilingPassRole{len(kept)}"})
+            elif res == ["*"]:
+                star_actions |= acts
+            else:
+                actions |= acts
+                resources |= set(res)
+    boundaries = sorted({own_arn, *protect_boundary_arns})
+    statements: list[Statement] = [allow("Ceiling", actions, resources), *kept]
+    if star_actions:
+        statements.append(star("CeilingStarOnly", star_actions))
+    statements += [
+        deny(
+            "DenyBoundaryRemoval",
+            ["iam:DeleteRolePermissionsBoundary"],
+            [s.role_path_arn],
+        ),
+        deny(
+            "DenyOtherBoundary",
+            ["iam:PutRolePermissionsBoundary", "iam:CreateRole"],
+            [s.role_path_arn],
+            {"ArnNotEquals": {"iam:PermissionsBoundary": own_arn}},
+        ),
+        deny(
+            "DenyBoundaryEdits",
+            [
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion",
+            ],
+            boundaries,
+        ),
+        *guardrail_statements(s.key_arns),
+    ]
+    return document(*statements)
+
+
+# --------------------------------------------------------------------------------------------------
+# Service-side documents used by AuditTrail and SecurityAlerts
+
+
+def cloudtrail_bucket_statements(
+    bucket_arn: str, trail_arn: str, account: str, partition: str = "aws", key_prefix: str = ""
+) -> list[Statement]:
+    """Bucket policy statements letting only this trail write its log files (confused-deputy safe)."""
+    prefix = f"{key_prefix.rstrip('/')}/" if key_prefix else ""
+    return [
+        {
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+        },
+        {
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{prefix}AWSLogs/{account}/*",
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceArn": trail_arn,
+                    "s3:x-amz-acl": "bucket-owner-full-control",
+                }
+            },
+        },
+    ]
+
+
+def cloudtrail_logs_policy(log_group_arn: str) -> PolicyDocument:
+    """Permissions of the role CloudTrail uses to deliver to its CloudWatch log group (that group only)."""
+    group = log_group_arn.removesuffix(":*")
+    return document(
+        allow(
+            "DeliverTrailToLogGroup",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"{group}:log-stream:*"],
+        )
+    )
+
+
+def sns_topic_policy(topic_arn: str, account: str, rule_arns: Sequence[str]) -> PolicyDocument:
+    """Topic policy: the account owns the topic; EventBridge may publish only from this account's rules."""
+    owner_actions = [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+        "sns:Publish",
+    ]
+    condition: Statement = {"StringEquals": {"aws:SourceAccount": account}}
+    if rule_arns:
+        condition["ArnLike"] = {"aws:SourceArn": sorted(rule_arns)}
+    return document(
+        {
+            "Sid": "AccountOwnsTopic",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{_partition_of(topic_arn)}:iam::{account}:root"},
+            "Action": sorted(owner_actions),
+            "Resource": topic_arn,
+        },
+        {
+            "Sid": "EventBridgePublishes",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": condition,
+        },
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    )
+
+
+def _partition_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[1] in _PARTITIONS else "aws"

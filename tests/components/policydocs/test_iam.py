@@ -1,0 +1,528 @@
+"""IAM documents: Strongroom's own rules (lint) and the parliament IAM linter over every document."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from components.policydocs import iam
+
+# parliament 1.6.4 imports pkg_resources, which setuptools >= 81 no longer ships. Give it the one function
+# it uses (resource_filename) when the real module is absent.
+if importlib.util.find_spec("pkg_resources") is None:  # pragma: no branch
+    _shim = types.ModuleType("pkg_resources")
+
+    def _resource_filename(package: str, name: str) -> str:
+        spec = importlib.util.find_spec(package)
+        assert spec is not None and spec.origin is not None
+        return os.path.join(os.path.dirname(spec.origin), name)
+
+    _shim.resource_filename = _resource_filename  # type: ignore[attr-defined]
+    sys.modules["pkg_resources"] = _shim
+
+import parliament
+
+parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+DATA_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b01"
+MODEL_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b02"
+LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b03"
+BACKUP_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b04"
+TRAINING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-training-1a2b3c4"
+TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dev-audit-trail-5d6e7f8"
+TRAIL_BUCKET = "arn:aws:s3:::dev-audit-trail-bucket-5d6e7f8"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:dev-alerts-topic-9a8b7c6"
+RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/dev-alerts-network-1234567"
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/strongroom/dev/cloudtrail:*"
+PRINCIPALS = [f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_DS_abc"]
+
+SCOPE = iam.Scope(
+    partition="aws",
+    account=ACCOUNT,
+    region=REGION,
+    data_bucket_arn="arn:aws:s3:::dev-data-bucket-1a2b3c4",
+    model_bucket_arn="arn:aws:s3:::dev-models-bucket-1a2b3c4",
+    data_key_arn=DATA_KEY,
+    model_key_arn=MODEL_KEY,
+    logs_key_arn=LOGS_KEY,
+    iam_path="/strongroom/dev/",
+    extra_bucket_arns=("arn:aws:s3:::dev-backup-bucket-1a2b3c4", TRAIL_BUCKET),
+    extra_key_arns=(BACKUP_KEY,),
+    subnet_ids=("subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"),
+    security_group_ids=("sg-0a1b2c3d4e5f60718",),
+)
+SERVICES = [
+    "sagemaker.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+    "s3.amazonaws.com",
+]
+
+
+def _workload() -> dict[str, dict[str, Any]]:
+    return {
+        "data_scientist": iam.data_scientist_policy(SCOPE, TRAINING_ROLE),
+        "training": iam.training_policy(SCOPE),
+        "approver": iam.model_approver_policy(SCOPE),
+        "auditor": iam.auditor_policy(SCOPE),
+    }
+
+
+def all_documents() -> dict[str, dict[str, Any]]:
+    """Every document the helpers produce, with realistic inputs (one entry per helper/variant)."""
+    docs = _workload()
+    docs["deployer"] = iam.deployer_policy(SCOPE, passable_role_services=SERVICES)
+    docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
+    docs["workload_boundary"] = iam.permission_boundary(
+        SCOPE, ceiling=list(_workload().values()), own_arn=iam.boundary_arn(SCOPE, "dev-roles-boundary")
+    )
+    docs["deployer_boundary"] = iam.permission_boundary(
+        SCOPE, ceiling=[docs["deployer"]], own_arn=iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")
+    )
+    docs["trust_sagemaker"] = iam.service_trust("sagemaker.amazonaws.com", ACCOUNT)
+    docs["trust_human_mfa"] = iam.human_trust(PRINCIPALS, require_mfa=True)
+    docs["trust_data_scientist"] = iam.human_trust(
+        PRINCIPALS, require_mfa=False, also_service="sagemaker.amazonaws.com", account=ACCOUNT
+    )
+    docs["trust_github"] = iam.github_oidc_trust(
+        f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com", "bank/strongroom", "dev"
+    )
+    docs["cloudtrail_logs"] = iam.cloudtrail_logs_policy(LOG_GROUP)
+    docs["cloudtrail_bucket"] = iam.document(
+        *iam.cloudtrail_bucket_statements(TRAIL_BUCKET, TRAIL_ARN, ACCOUNT)
+    )
+    docs["sns_topic"] = iam.sns_topic_policy(TOPIC, ACCOUNT, [RULE])
+    return docs
+
+
+DOCS = all_documents()
+
+# Findings accepted on purpose, per document and issue, with the reason. Anything else fails the test.
+ACCEPTED: dict[tuple[str, str], str] = {
+    ("deployer", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the deployer creates the stack's roles and policies",
+    ("deployer", "PRIVILEGE_ESCALATION"): "the deployer manages stack roles; its boundary forces the "
+    "workload boundary on every role it creates and forbids removing it",
+    ("deployer_boundary", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ceiling of the deployer (see above)",
+    ("deployer_boundary", "PRIVILEGE_ESCALATION"): "ceiling of the deployer (see above)",
+    ("data_scientist", "PERMISSIONS_MANAGEMENT_ACTIONS"): "iam:PassRole of the training role only, "
+    "to sagemaker.amazonaws.com only",
+    ("workload_boundary", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ceiling includes the data scientist's PassRole",
+    ("sns_topic", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the account root administers its own topic",
+    # parliament reads the Deny-only guardrails and boundaries as identity policies with no resources
+    # of the matching type (Resource "*" on Deny is intended: the deny applies everywhere).
+    ("guardrail", "RESOURCE_STAR"): "Deny statements apply to every resource on purpose",
+    ("workload_boundary", "RESOURCE_STAR"): "Deny guardrail statements apply everywhere; the allow "
+    "ceiling's '*' holds STAR_ONLY_ACTIONS alone",
+    ("deployer_boundary", "RESOURCE_STAR"): "as workload_boundary",
+    ("data_scientist", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("training", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("approver", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("auditor", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("deployer", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("training", "CREDENTIALS_EXPOSURE"): "ecr:GetAuthorizationToken: pulling the training image",
+    ("training", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ec2:CreateNetworkInterfacePermission on ENIs, "
+    "which SageMaker needs to attach job ENIs in the VPC",
+    ("workload_boundary", "CREDENTIALS_EXPOSURE"): "ceiling includes the training role's ECR token",
+    ("deployer", "CREDENTIALS_EXPOSURE"): "the deployer reads what it manages",
+    ("deployer_boundary", "CREDENTIALS_EXPOSURE"): "ceiling of the deployer",
+    ("deployer", "RESOURCE_POLICY_PRIVILEGE_ESCALATION"): "the deployer writes the bucket policies it "
+    "deploys without object access; the alert rules report every PutBucketPolicy",
+    ("deployer_boundary", "RESOURCE_POLICY_PRIVILEGE_ESCALATION"): "ceiling of the deployer",
+    **{
+        (
+            trust,
+            "CREDENTIALS_EXPOSURE",
+        ): "a trust policy exists to hand out role credentials (sts:AssumeRole*)"
+        for trust in ("trust_sagemaker", "trust_human_mfa", "trust_data_scientist", "trust_github")
+    },
+    ("trust_github", "UNKNOWN_FEDERATION_SOURCE"): "parliament knows no GitHub OIDC provider; the ARN is "
+    "the account's token.actions.githubusercontent.com provider",
+    ("trust_github", "UNKNOWN_CONDITION_FOR_ACTION"): "token.actions.githubusercontent.com:aud/sub are the "
+    "provider's claims, documented by GitHub and AWS for AssumeRoleWithWebIdentity",
+}
+NEVER = {"UNKNOWN_ACTION", "UNKNOWN_PREFIX", "RESOURCE_MISMATCH", "MALFORMED", "INVALID_ARN", "EXCEPTION"}
+
+
+TRUSTING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-auditor-1a2b3c4"
+
+
+def _as_resource_policy(doc: dict[str, Any]) -> dict[str, Any]:
+    """Trust policies are the role's resource policy: give parliament the role as the Resource."""
+    out = copy.deepcopy(doc)
+    for stmt in out["Statement"]:
+        stmt.setdefault("Resource", TRUSTING_ROLE)
+    return out
+
+
+def _findings(doc: dict[str, Any]) -> list[Any]:
+    policy = parliament.analyze_policy_string(
+        json.dumps(_as_resource_policy(doc)), include_community_auditors=True
+    )
+    return [parliament.enhance_finding(f) for f in policy.findings]
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_parliament_finds_nothing_unexplained(name: str) -> None:
+    findings = _findings(DOCS[name])
+    hard = [(f.issue, f.detail) for f in findings if f.issue in NEVER]
+    assert not hard, f"{name}: {hard}"
+    unexplained = [(f.issue, f.detail) for f in findings if (name, f.issue) not in ACCEPTED]
+    assert not unexplained, f"{name}: parliament findings without a documented exception: {unexplained}"
+
+
+@pytest.mark.parametrize("name", sorted(set(DOCS) - {"deployer", "deployer_boundary"}))
+def test_no_privilege_escalation_outside_the_deployer(name: str) -> None:
+    assert "PRIVILEGE_ESCALATION" not in {f.issue for f in _findings(DOCS[name])}, name
+
+
+def test_auditor_exposes_no_credentials() -> None:
+    assert "CREDENTIALS_EXPOSURE" not in {f.issue for f in _findings(DOCS["auditor"])}
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_every_document_passes_strongroom_lint(name: str) -> None:
+    iam.lint(DOCS[name])
+    assert json.loads(iam.to_json(DOCS[name])) == DOCS[name]
+
+
+def _privileges() -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for service in parliament.iam_definition:
+        for priv in service["privileges"]:
+            out[f"{service['prefix']}:{priv['privilege']}".lower()] = priv["resource_types"]
+    return out
+
+
+PRIVILEGES = _privileges()
+
+
+@pytest.mark.parametrize("action", sorted(iam.STAR_ONLY_ACTIONS))
+def test_star_only_actions_really_have_no_resource_type(action: str) -> None:
+    resource_types = PRIVILEGES[action.lower()]
+    assert [r["resource_type"] for r in resource_types] == [""], (
+        f"{action} supports resource-level permissions; name its ARNs, not STAR_ONLY_ACTIONS"
+    )
+    assert iam.STAR_ONLY_ACTIONS[action], f"{action}: give the reason"
+
+
+def test_guardrail_condition_keys_are_supported_by_each_action() -> None:
+    for action, keys in iam.GUARDED_SAGEMAKER_ACTIONS.items():
+        supported = {k for r in PRIVILEGES[action.lower()] for k in r["condition_keys"]}
+        missing = [k for k in keys if f"sagemaker:{k}" not in supported]
+        assert not missing, f"{action} does not support {missing}"
+
+
+def _stmt(doc: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in doc["Statement"] if s.get("Sid") == sid)
+
+
+def test_guardrail_denies_jobs_outside_vpc_isolation_and_keys() -> None:
+    g = DOCS["guardrail"]
+    assert all(s["Effect"] == "Deny" for s in g["Statement"])
+    assert "sagemaker:CreateTrainingJob" in _stmt(g, "DenyWithoutVpcSubnets")["Action"]
+    assert _stmt(g, "DenyWithoutVpcSecurityGroupIds")["Condition"] == {
+        "Null": {"sagemaker:VpcSecurityGroupIds": "true"}
+    }
+    assert _stmt(g, "DenyDisabledNetworkIsolation")["Condition"] == {
+        "Bool": {"sagemaker:NetworkIsolation": "false"}
+    }
+    assert "sagemaker:CreateProcessingJob" in _stmt(g, "DenyMissingInterContainerTrafficEncryption")["Action"]
+    foreign = _stmt(g, "DenyForeignVolumeKmsKey")
+    assert foreign["Condition"]["ArnNotEquals"]["sagemaker:VolumeKmsKey"] == sorted(SCOPE.key_arns)
+    assert "sagemaker:CreateDomain" in _stmt(g, "DenyWithoutVpcSubnets")["Action"]
+    assert "sagemaker:CreateNotebookInstance" in _stmt(g, "DenyForeignVolumeKmsKey")["Action"]
+    assert "sagemaker:CreateModel" in _stmt(g, "DenyMissingNetworkIsolation")["Action"]
+
+
+def test_passrole_only_training_role_only_to_sagemaker() -> None:
+    passes = [s for s in DOCS["data_scientist"]["Statement"] if "iam:PassRole" in s["Action"]]
+    assert passes == [
+        {
+            "Sid": "PassTrainingRoleToSageMaker",
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": [TRAINING_ROLE],
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        }
+    ]
+    for name, doc in DOCS.items():
+        if name in ("data_scientist", "workload_boundary", "deployer", "deployer_boundary"):
+            continue
+        assert "iam:PassRole" not in json.dumps(doc), name
+
+
+def _allowed(doc: dict[str, Any], action: str) -> list[str]:
+    out: list[str] = []
+    for s in doc["Statement"]:
+        if s["Effect"] == "Allow" and action in iam._as_list(s["Action"]):
+            out += iam._as_list(s["Resource"])
+    return out
+
+
+def test_data_scientist_cannot_write_production_models() -> None:
+    puts = _allowed(DOCS["data_scientist"], "s3:PutObject")
+    assert puts == [f"{SCOPE.model_bucket_arn}/experiments/*"]
+    assert not [r for r in _allowed(DOCS["training"], "s3:PutObject") if "production/" in r]
+
+
+def test_approver_only_writes_production_prefix() -> None:
+    assert _allowed(DOCS["approver"], "s3:PutObject") == [f"{SCOPE.model_bucket_arn}/production/*"]
+    assert _allowed(DOCS["approver"], "s3:DeleteObject") == []
+
+
+def test_training_role_reads_its_prefix_writes_its_output_uses_its_keys_and_log_group() -> None:
+    t = DOCS["training"]
+    assert _allowed(t, "s3:GetObject") == [
+        f"{SCOPE.data_bucket_arn}/curated/*",
+        f"{SCOPE.model_bucket_arn}/candidates/*",
+    ]
+    assert _allowed(t, "kms:Decrypt") == [DATA_KEY, MODEL_KEY]
+    assert _allowed(t, "logs:PutLogEvents") == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs:log-stream:*",
+    ]
+    metrics = _stmt(t, "PublishTrainingMetrics")
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/TrainingJobs"}}
+
+
+def test_auditor_is_read_only() -> None:
+    mutating = (
+        "Put",
+        "Create",
+        "Delete",
+        "Update",
+        "Attach",
+        "Detach",
+        "Set",
+        "Tag",
+        "Untag",
+        "Stop",
+        "Start",
+    )
+    for s in DOCS["auditor"]["Statement"]:
+        for a in iam._as_list(s["Action"]):
+            assert not a.split(":")[1].startswith(mutating), a
+
+
+def test_auditor_covers_the_live_audit_calls() -> None:
+    allowed = {a for s in DOCS["auditor"]["Statement"] for a in iam._as_list(s["Action"])}
+    needed = {
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeInternetGateways",
+        "ec2:DescribeNatGateways",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeFlowLogs",
+        "ec2:DescribeSecurityGroups",
+        "s3:GetBucketVersioning",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketPolicy",
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:GetBucketLogging",
+        "kms:GetKeyRotationStatus",
+        "kms:GetKeyPolicy",
+        "iam:GetRole",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicyVersion",
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:GetTrailStatus",
+        "cloudtrail:GetEventSelectors",
+        "sagemaker:ListDomains",
+        "sagemaker:DescribeDomain",
+        "sagemaker:DescribeNotebookInstance",
+        "logs:DescribeLogGroups",
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "events:ListRules",
+        "events:ListTargetsByRule",
+        "tag:GetResources",
+    }
+    assert needed <= allowed, sorted(needed - allowed)
+
+
+def test_human_trust_requires_mfa_when_asked() -> None:
+    stmt = DOCS["trust_human_mfa"]["Statement"][0]
+    assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert stmt["Principal"] == {"AWS": PRINCIPALS}
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "*",
+        f"arn:aws:iam::{ACCOUNT}:root",
+        "123456789012",
+        "arn:aws:iam::12345:role/x",
+        "arn:aws:iam::*:role/x",
+    ],
+)
+def test_human_trust_refuses_broad_principals(principal: str) -> None:
+    with pytest.raises(ValueError, match="principals"):
+        iam.human_trust([principal], require_mfa=True)
+
+
+def test_human_trust_refuses_no_principals() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        iam.human_trust([], require_mfa=True)
+
+
+def test_service_trust_is_scoped_to_the_account() -> None:
+    stmt = DOCS["trust_sagemaker"]["Statement"][0]
+    assert stmt["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_github_trust_pins_audience_and_subject() -> None:
+    stmt = DOCS["trust_github"]["Statement"][0]
+    assert stmt["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert stmt["Condition"]["StringEquals"] == {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:bank/strongroom:environment:dev",
+    }
+
+
+@pytest.mark.parametrize(("repo", "env"), [("bank/*", "dev"), ("bank", "dev"), ("bank/strongroom", "*")])
+def test_github_trust_refuses_wildcards(repo: str, env: str) -> None:
+    with pytest.raises(ValueError, match="github"):
+        iam.github_oidc_trust("arn:aws:iam::123456789012:oidc-provider/x", repo, env)
+
+
+def test_boundary_stops_boundary_removal_and_foreign_boundaries() -> None:
+    b = DOCS["deployer_boundary"]
+    own = iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")
+    assert _stmt(b, "DenyOtherBoundary")["Condition"] == {"ArnNotEquals": {"iam:PermissionsBoundary": own}}
+    assert "iam:CreateRole" in _stmt(b, "DenyOtherBoundary")["Action"]
+    assert _stmt(b, "DenyBoundaryRemoval")["Action"] == ["iam:DeleteRolePermissionsBoundary"]
+    assert own in _stmt(b, "DenyBoundaryEdits")["Resource"]
+    assert "DenyWithoutVpcSubnets" in {s["Sid"] for s in b["Statement"]}
+
+
+def test_boundary_ceiling_holds_only_what_the_roles_allow() -> None:
+    b = DOCS["workload_boundary"]
+    role_actions = {
+        a for d in _workload().values() for s in d["Statement"] for a in iam._as_list(s["Action"])
+    }
+    ceiling = {a for s in b["Statement"] if s["Effect"] == "Allow" for a in iam._as_list(s["Action"])}
+    assert ceiling == role_actions
+
+
+def test_cloudtrail_bucket_write_is_limited_to_the_trail_and_owner_acl() -> None:
+    acl, write = DOCS["cloudtrail_bucket"]["Statement"]
+    assert acl["Action"] == "s3:GetBucketAcl" and acl["Condition"] == {
+        "StringEquals": {"aws:SourceArn": TRAIL_ARN}
+    }
+    assert write["Resource"] == f"{TRAIL_BUCKET}/AWSLogs/{ACCOUNT}/*"
+    assert write["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
+    assert write["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
+
+
+def test_cloudtrail_logs_policy_is_scoped_to_its_log_group() -> None:
+    (stmt,) = DOCS["cloudtrail_logs"]["Statement"]
+    assert stmt["Resource"] == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/strongroom/dev/cloudtrail:log-stream:*"
+    ]
+
+
+def test_topic_policy_lets_eventbridge_publish_from_this_account_only() -> None:
+    stmt = _stmt(DOCS["sns_topic"], "EventBridgePublishes")
+    assert stmt["Principal"] == {"Service": "events.amazonaws.com"}
+    assert stmt["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+
+
+# ---- break cases: the lint refuses weakened documents ------------------------------------------------
+
+
+def _broken(mutate: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(DOCS["training"])
+    mutate(doc["Statement"])
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("label", "mutate", "message"),
+    [
+        (
+            "star action",
+            lambda st: st.append(iam.allow("Bad", ["*"], ["arn:aws:s3:::b"])),
+            "wildcard actions",
+        ),
+        (
+            "service star",
+            lambda st: st.append(iam.allow("Bad", ["s3:*"], ["arn:aws:s3:::b"])),
+            "wildcard actions",
+        ),
+        ("prefix star", lambda st: st.append(iam.allow("Bad", ["s3:Get*"], ["arn:aws:s3:::b"])), "wildcard"),
+        ("star resource", lambda st: st.append(iam.allow("Bad", ["s3:GetObject"], ["*"])), "Resource '\\*'"),
+        (
+            "passrole star",
+            lambda st: st.append(
+                iam.allow("Bad", ["iam:PassRole"], ["*"], {"StringEquals": {"iam:PassedToService": "x"}})
+            ),
+            "Resource '\\*'",
+        ),
+        (
+            "passrole every role",
+            lambda st: st.append(
+                iam.allow(
+                    "Bad", ["iam:PassRole"], [f"arn:aws:iam::{ACCOUNT}:role/*"], {"StringEquals": {"a": "b"}}
+                )
+            ),
+            "every role",
+        ),
+        (
+            "passrole no service",
+            lambda st: st.append(iam.allow("Bad", ["iam:PassRole"], [TRAINING_ROLE])),
+            "PassedToService",
+        ),
+        (
+            "not action",
+            lambda st: st.append(
+                {"Sid": "Bad", "Effect": "Allow", "NotAction": "iam:CreateUser", "Resource": "*"}
+            ),
+            "NotAction",
+        ),
+        ("duplicate sid", lambda st: st.append(copy.deepcopy(st[0])), "duplicate Sid"),
+    ],
+)
+def test_lint_rejects_weakened_policies(label: str, mutate: Any, message: str) -> None:
+    with pytest.raises(iam.PolicyLintError, match=message):
+        iam.to_json(_broken(mutate))
+
+
+def test_star_helper_refuses_actions_with_resource_types() -> None:
+    with pytest.raises(iam.PolicyLintError, match="STAR_ONLY_ACTIONS"):
+        iam.star("Bad", ["s3:GetObject"])
+
+
+def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
+    doc = _broken(lambda st: st.append(iam.allow("Bad", ["s3:GetObject"], [SCOPE.data_bucket_arn])))
+    assert "RESOURCE_MISMATCH" in {f.issue for f in _findings(doc)}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("account", "1234", "12-digit"),
+        ("region", "europe", "region"),
+        ("partition", "aws-xx", "partition"),
+        ("iam_path", "strongroom", "iam_path"),
+        ("production_prefix", "experiments/", "production_prefix"),
+        ("curated_prefix", "cur*", "curated_prefix"),
+    ],
+)
+def test_scope_refuses_bad_values(field: str, value: str, message: str) -> None:
+    kwargs = {**SCOPE.__dict__, field: value}
+    with pytest.raises(ValueError, match=message):
+        iam.Scope(**kwargs)
