@@ -41,13 +41,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.by_name: dict[str, Recorded] = {}
         self.provider_regions: dict[str, str] = {}
-        self._options: dict[str, tuple[str, str, bool, bool]] = {}
+        self._options: dict[str, tuple[str, str, str, bool, bool]] = {}
 
     def region_of(self, provider: str | None) -> str:
         """The region of the provider a resource or invoke uses (a reference is `<urn>::<id>`)."""
         if not provider:
             return REGION
-        return self.provider_regions.get(provider.rsplit("::", 1)[0], REGION)
+        return self.provider_regions.get(provider.rsplit("::", 1)[0].rsplit("::", 1)[-1], REGION)
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -70,8 +70,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs.update(name=resource_id, arn=f"arn:aws:iam::{ACCOUNT}:role/{resource_id}")
         else:
             resource_id = f"{name}-{_digest(name, 8)}"
-        parent, provider, protect, retain = self._options.get(name, ("", "", False, False))
-        urn = f"urn:pulumi:dev::strongroom::{args.typ}::{name}"
+        urn, parent, provider, protect, retain = self._options[name]
         self.by_name[name] = Recorded(
             urn=urn,
             type=args.typ,
@@ -84,7 +83,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs=outputs,
         )
         if args.typ == "pulumi:providers:aws":
-            self.provider_regions[urn] = inputs.get("region", REGION)
+            self.provider_regions[name] = inputs.get("region", REGION)
         return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -115,6 +114,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         self.mocks._options[request.name] = (
+            self.make_urn(request.parent, request.type, request.name),
             request.parent,
             request.provider,
             bool(request.protect),

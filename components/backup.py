@@ -1,0 +1,364 @@
+"""BackupVault: Object Lock protected, versioned backup buckets (models and data by default) and, where a
+replica region is configured, cross-region replication to replica buckets with their own KMS key.
+
+Children (`<name>-<role>`): one `SecureBucket` `<name>-<dataset>` per dataset (Object Lock with the
+configured mode and days; noncurrent versions kept at least as long as the lock). With replication: a KMS
+key `<name>-replica-key` (+ alias) in the replica region, a replica log bucket `<name>-replica-logs` and a
+replica `SecureBucket` `<name>-<dataset>-replica` per dataset there (versioned, SSE-KMS with the replica key,
+public access blocked, Object Lock with the same retention, reachable only by exempt principals and the
+replication role), the replication role `<name>-replication-role` (trusted by s3.amazonaws.com for this
+account only) with its policy `<name>-replication-policy` (exact bucket ARNs and the two keys), and one
+`<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete markers, SSE-KMS objects
+re-encrypted with the replica key).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.keys import NAME_RE, alias_name
+from components.policydocs import bucket as bucketdoc
+from components.policydocs import kms as kmsdoc
+from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
+
+REGION_RE = kmsdoc.REGION_RE
+
+
+@dataclass
+class BackupVaultArgs:
+    """Arguments of `BackupVault`."""
+
+    environment: str
+    """Environment (stack) name, used in the replica key's alias: lower case, digits and dashes."""
+
+    kms_key_arn: pulumi.Input[str]
+    """ARN of the backup purpose's customer-managed key, which encrypts the backup buckets."""
+
+    log_bucket_name: pulumi.Input[str]
+    """Name of the primary region's access log bucket."""
+
+    vpc_endpoint_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The environment's VPC endpoint ids through which the backup buckets are reached."""
+
+    admin_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Principals exempt from the VPC endpoint restriction (include the deployer); see SecureBucketArgs."""
+
+    datasets: Sequence[str] = ("models", "data")
+    """One backup bucket per dataset; unique names of lower case letters, digits and dashes."""
+
+    object_lock_mode: str = "GOVERNANCE"
+    """Object Lock default retention mode: GOVERNANCE or COMPLIANCE (COMPLIANCE cannot be shortened by
+    anyone, root included)."""
+
+    object_lock_days: int = 30
+    """Object Lock default retention in days (1-36500)."""
+
+    noncurrent_version_expiry_days: int = 90
+    """Days noncurrent versions are kept (1-3650); at least `object_lock_days`."""
+
+    replica_provider: aws.Provider | None = None
+    """AWS provider for the replica region; with `replica_region`, turns on cross-region replication."""
+
+    replica_region: str | None = None
+    """The replica region (the region of `replica_provider`); must differ from the primary region."""
+
+    permissions_boundary_arn: pulumi.Input[str] | None = None
+    """Permissions boundary of the replication role."""
+
+    retain: bool = False
+    """Protect every bucket, key and companion and keep them on delete (set for prod)."""
+
+    account_id: pulumi.Input[str] | None = None
+    """AWS account id; looked up with `aws.get_caller_identity_output()` when not given."""
+
+    region: pulumi.Input[str] | None = None
+    """Primary AWS region; looked up with `aws.get_region_output()` when not given."""
+
+    partition: pulumi.Input[str] | None = None
+    """AWS partition; looked up with `aws.get_partition_output()` when not given."""
+
+    def __post_init__(self) -> None:
+        if not NAME_RE.match(self.environment):
+            raise ValueError(
+                f"environment: {self.environment!r} must be 1-31 lower case letters, digits or dashes"
+            )
+        datasets = list(self.datasets)
+        if not datasets:
+            raise ValueError("datasets: at least one dataset is required (for example models, data)")
+        for dataset in datasets:
+            if not isinstance(dataset, str) or not NAME_RE.match(dataset):
+                raise ValueError(f"datasets: {dataset!r} must be 1-31 lower case letters, digits or dashes")
+        if len(set(datasets)) != len(datasets):
+            raise ValueError(f"datasets: {datasets!r} has duplicates")
+        if self.object_lock_mode not in LOCK_MODES:
+            raise ValueError(f"object_lock_mode: {self.object_lock_mode!r} is not one of {LOCK_MODES}")
+        if (self.replica_provider is None) != (self.replica_region is None):
+            raise ValueError(
+                f"replica_provider/replica_region: {self.replica_provider!r}/{self.replica_region!r} "
+                "must be set together (replication) or not at all"
+            )
+        if self.replica_region is not None:
+            if not REGION_RE.match(self.replica_region):
+                raise ValueError(
+                    f"replica_region: {self.replica_region!r} is not an AWS region name such as eu-west-1"
+                )
+            if isinstance(self.region, str) and self.region == self.replica_region:
+                raise ValueError(
+                    f"replica_region: {self.replica_region!r} equals the primary region; choose another"
+                )
+        # Ranges and the lock/expiry relation are checked by SecureBucketArgs, field names unchanged.
+        SecureBucketArgs(
+            kms_key_arn=self.kms_key_arn,
+            log_bucket_name=self.log_bucket_name,
+            noncurrent_version_expiry_days=self.noncurrent_version_expiry_days,
+            object_lock_mode=self.object_lock_mode,
+            object_lock_days=self.object_lock_days,
+        )
+
+
+class BackupVault(pulumi.ComponentResource):
+    """Object Lock protected backup buckets, replicated to another region when configured.
+
+    Outputs (dicts keyed by dataset): `buckets` (SecureBucket), `bucket_names`, `bucket_arns`,
+    `replica_bucket_names`, `replica_bucket_arns` (empty without replication); `replica_key_arn` and
+    `replication_role_arn` (None without replication).
+    """
+
+    buckets: dict[str, SecureBucket]
+    bucket_names: dict[str, pulumi.Output[str]]
+    bucket_arns: dict[str, pulumi.Output[str]]
+    replica_bucket_names: dict[str, pulumi.Output[str]]
+    replica_bucket_arns: dict[str, pulumi.Output[str]]
+    replica_key_arn: pulumi.Output[str] | None
+    replication_role_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: BackupVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("strongroom:index:BackupVault", name, None, opts)
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        account_id = pulumi.Output.from_input(
+            args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id
+        )
+        region = pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke_opts).region)
+        partition = pulumi.Output.from_input(
+            args.partition or aws.get_partition_output(opts=invoke_opts).partition
+        )
+        child = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
+
+        role: aws.iam.Role | None = None
+        if args.replica_region is not None:
+            role = aws.iam.Role(
+                f"{name}-replication-role",
+                description="S3 replication of the Strongroom backup buckets to the replica region",
+                assume_role_policy=account_id.apply(
+                    lambda acct: json.dumps(bucketdoc.replication_trust_policy(acct), sort_keys=True)
+                ),
+                permissions_boundary=args.permissions_boundary_arn,
+                max_session_duration=3600,
+                opts=child,
+            )
+        exempt: pulumi.Input[Sequence[pulumi.Input[str]]] = args.admin_principal_arns
+        if role is not None:
+            exempt = pulumi.Output.all(pulumi.Output.from_input(args.admin_principal_arns), role.arn).apply(
+                lambda values: [*values[0], values[1]]
+            )
+
+        self.buckets, self.bucket_names, self.bucket_arns = {}, {}, {}
+        for dataset in args.datasets:
+            bucket = SecureBucket(
+                f"{name}-{dataset}",
+                SecureBucketArgs(
+                    kms_key_arn=args.kms_key_arn,
+                    log_bucket_name=args.log_bucket_name,
+                    vpc_endpoint_ids=args.vpc_endpoint_ids,
+                    admin_principal_arns=exempt,
+                    noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
+                    object_lock_mode=args.object_lock_mode,
+                    object_lock_days=args.object_lock_days,
+                    tags={"strongroom:backup-dataset": dataset},
+                    retain=args.retain,
+                    account_id=account_id,
+                    partition=partition,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.buckets[dataset] = bucket
+            self.bucket_names[dataset] = bucket.bucket_name
+            self.bucket_arns[dataset] = bucket.bucket_arn
+
+        self.replica_bucket_names, self.replica_bucket_arns = {}, {}
+        self.replica_key_arn = None
+        self.replication_role_arn = None
+        if role is not None and args.replica_region is not None and args.replica_provider is not None:
+            self._replicate(
+                name,
+                args,
+                args.replica_region,
+                args.replica_provider,
+                role,
+                exempt,
+                account_id,
+                region,
+                partition,
+                child,
+            )
+
+        self.register_outputs(
+            {
+                "bucket_names": self.bucket_names,
+                "bucket_arns": self.bucket_arns,
+                "replica_bucket_names": self.replica_bucket_names,
+                "replica_bucket_arns": self.replica_bucket_arns,
+                "replica_key_arn": self.replica_key_arn,
+                "replication_role_arn": self.replication_role_arn,
+            }
+        )
+
+    def _replicate(
+        self,
+        name: str,
+        args: BackupVaultArgs,
+        replica_region: str,
+        replica_provider: aws.Provider,
+        role: aws.iam.Role,
+        exempt: pulumi.Input[Sequence[pulumi.Input[str]]],
+        account_id: pulumi.Output[str],
+        region: pulumi.Output[str],
+        partition: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        in_replica = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(provider=replica_provider))
+        replica_key = aws.kms.Key(
+            f"{name}-replica-key",
+            description=f"Strongroom {args.environment} backup replica key ({replica_region})",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            bypass_policy_lockout_safety_check=False,
+            policy=pulumi.Output.all(account_id, partition).apply(
+                lambda values: kmsdoc.key_policy_json(
+                    account_id=values[0],
+                    partition=values[1],
+                    region=replica_region,
+                    services=("s3-logging",),
+                )
+            ),
+            tags={"strongroom:key-purpose": "backup-replica"},
+            opts=in_replica,
+        )
+        aws.kms.Alias(
+            f"{name}-replica-key-alias",
+            name=alias_name(args.environment, "backup-replica"),
+            target_key_id=replica_key.key_id,
+            opts=in_replica,
+        )
+        replica_opts = pulumi.ResourceOptions(parent=self, providers={"aws": replica_provider})
+        replica_logs = SecureBucket(
+            f"{name}-replica-logs",
+            SecureBucketArgs(
+                kms_key_arn=replica_key.arn,
+                is_log_bucket=True,
+                admin_principal_arns=exempt,
+                expiration_days=max(args.noncurrent_version_expiry_days, 365),
+                retain=args.retain,
+                account_id=account_id,
+                partition=partition,
+            ),
+            opts=replica_opts,
+        )
+        replicas: dict[str, SecureBucket] = {}
+        for dataset in args.datasets:
+            replicas[dataset] = SecureBucket(
+                f"{name}-{dataset}-replica",
+                SecureBucketArgs(
+                    kms_key_arn=replica_key.arn,
+                    log_bucket_name=replica_logs.bucket_name,
+                    admin_principal_arns=exempt,
+                    noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
+                    object_lock_mode=args.object_lock_mode,
+                    object_lock_days=args.object_lock_days,
+                    tags={"strongroom:backup-dataset": dataset, "strongroom:replica": "true"},
+                    retain=args.retain,
+                    account_id=account_id,
+                    partition=partition,
+                ),
+                opts=replica_opts,
+            )
+            self.replica_bucket_names[dataset] = replicas[dataset].bucket_name
+            self.replica_bucket_arns[dataset] = replicas[dataset].bucket_arn
+
+        datasets = list(args.datasets)
+
+        def build_role_policy(values: list[Any]) -> str:
+            source_key, replica_key_arn, source_region, *arns = values
+            pairs = list(zip(arns[: len(datasets)], arns[len(datasets) :], strict=True))
+            return json.dumps(
+                bucketdoc.replication_role_policy(
+                    pairs=pairs,
+                    source_key_arn=source_key,
+                    replica_key_arn=replica_key_arn,
+                    source_region=source_region,
+                    replica_region=replica_region,
+                ),
+                sort_keys=True,
+            )
+
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-replication-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                args.kms_key_arn,
+                replica_key.arn,
+                region,
+                *[self.bucket_arns[d] for d in datasets],
+                *[self.replica_bucket_arns[d] for d in datasets],
+            ).apply(build_role_policy),
+            opts=child,
+        )
+        for dataset in datasets:
+            aws.s3.BucketReplicationConfig(
+                f"{name}-{dataset}-replication",
+                bucket=self.buckets[dataset].bucket_id,
+                role=role.arn,
+                rules=[
+                    aws.s3.BucketReplicationConfigRuleArgs(
+                        id="replicate-everything",
+                        status="Enabled",
+                        priority=1,
+                        filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
+                        delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                            status="Enabled"
+                        ),
+                        source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                            sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                                status="Enabled"
+                            )
+                        ),
+                        destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                            bucket=replicas[dataset].bucket_arn,
+                            storage_class="STANDARD",
+                            encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                                replica_kms_key_id=replica_key.arn
+                            ),
+                        ),
+                    )
+                ],
+                opts=pulumi.ResourceOptions.merge(
+                    child,
+                    pulumi.ResourceOptions(
+                        depends_on=[
+                            self.buckets[dataset].versioning,
+                            replicas[dataset].versioning,
+                            role_policy,
+                        ]
+                    ),
+                ),
+            )
+        self.replica_key_arn = replica_key.arn
+        self.replication_role_arn = role.arn
