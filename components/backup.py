@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -141,12 +141,19 @@ class BackupVault(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:BackupVault", name, None, opts)
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
-        account_id = pulumi.Output.from_input(
-            args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id
+        account_id = cast(
+            pulumi.Output[str],
+            pulumi.Output.from_input(
+                args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id
+            ),
         )
-        region = pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke_opts).region)
-        partition = pulumi.Output.from_input(
-            args.partition or aws.get_partition_output(opts=invoke_opts).partition
+        region = cast(
+            pulumi.Output[str],
+            pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke_opts).region),
+        )
+        partition = cast(
+            pulumi.Output[str],
+            pulumi.Output.from_input(args.partition or aws.get_partition_output(opts=invoke_opts).partition),
         )
         child = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
 
