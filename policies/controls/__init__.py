@@ -1,0 +1,1 @@
+"""One module per area; each exports CONTROLS, a tuple of `policies.model.Control`."""

@@ -1,0 +1,262 @@
+"""Pure helpers for reading resource properties as the Pulumi engine sends them to a policy pack.
+
+Properties use the engine's camelCase keys. Values that cannot be known during `pulumi preview` arrive as
+the engine's sentinel strings; secrets arrive wrapped in the engine's secret signature. `normalize` turns
+both into plain Python values (`UNKNOWN` for unknowns, the plain value for secrets), so predicates never
+see protocol details. Nothing here imports `pulumi` or `pulumi_policy`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# The engine's sentinels for values unknown during preview (pulumi/sdk resource/properties.go; the same
+# strings as pulumi_policy.proxy, checked by tests/policies/test_props.py).
+UNKNOWN_SENTINELS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+class _Unknown:
+    """The single value standing for "not known until the resource is created"."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value; test `is UNKNOWN` first")
+
+
+UNKNOWN: Any = _Unknown()
+
+
+class UnknownValue(Exception):
+    """Raised by a predicate that needs a value the engine cannot know during preview."""
+
+    def __init__(self, resource: str, path: str) -> None:
+        super().__init__(f"{path} of {resource} can't be known during preview")
+        self.resource = resource
+        self.path = path
+
+
+def normalize(value: Any) -> Any:
+    """Plain dicts, lists and scalars; unknown sentinels become `UNKNOWN`, secrets their plain value."""
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        if value.get(SPECIAL_SIG_KEY) == SECRET_SIG:
+            return normalize(value.get("value"))
+        return {str(k): normalize(v) for k, v in value.items()}
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes):
+        return [normalize(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource as a policy sees it: type token, URN, name and camelCase props (normalized)."""
+
+    type: str
+    urn: str
+    name: str
+    props: Mapping[str, Any]
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    dependencies: tuple[str, ...] = ()
+    parent: str | None = None
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """The value at a dotted path (`rule.defaultRetention.days`, `rules.0.status`), or `default`."""
+        return get(self.props, path, default)
+
+    def known(self, path: str, default: Any = None) -> Any:
+        """Like `get`, but raise `UnknownValue` when the value (or a parent of it) is unknown."""
+        value = get(self.props, path, default)
+        if value is UNKNOWN:
+            raise UnknownValue(self.label, path)
+        return value
+
+    @property
+    def label(self) -> str:
+        """How messages name the resource: `aws:s3/bucket:Bucket 'data'` is too long; the name suffices."""
+        return f"'{self.name}'"
+
+
+def get(props: Any, path: str, default: Any = None) -> Any:
+    """Follow a dotted path through dicts and lists; `UNKNOWN` if a step is unknown."""
+    current = props
+    for step in path.split("."):
+        if current is UNKNOWN:
+            return UNKNOWN
+        if isinstance(current, Mapping):
+            if step not in current or current[step] is None:
+                return default
+            current = current[step]
+        elif isinstance(current, list) and step.isdigit():
+            index = int(step)
+            if index >= len(current) or current[index] is None:
+                return default
+            current = current[index]
+        else:
+            return default
+    return current
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list for a list, [] for None, [value] otherwise (IAM's single-or-list fields)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def is_true(value: Any) -> bool:
+    """True for True and the string "true" (some pulumi-aws fields are strings)."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def is_false(value: Any) -> bool:
+    """True for False and the string "false"."""
+    return value is False or (isinstance(value, str) and value.lower() == "false")
+
+
+def is_world_cidr(cidr: Any) -> bool:
+    """True for any IPv4 or IPv6 CIDR with prefix length 0 (0.0.0.0/0, ::/0, ::0/0)."""
+    if not isinstance(cidr, str) or cidr is UNKNOWN:
+        return False
+    try:
+        return ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+class PolicyDocumentError(ValueError):
+    """A policy document that is neither a JSON object nor a mapping."""
+
+
+def policy_document(value: Any) -> dict[str, Any]:
+    """Parse an IAM/KMS/S3/endpoint policy given as a JSON string or as a mapping."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise PolicyDocumentError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+        if isinstance(parsed, dict):
+            return parsed
+    raise PolicyDocumentError("is not a JSON object")
+
+
+def statements(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The statements of a policy document (a single statement object counts as one)."""
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]  # type: ignore[misc]
+
+
+def principals(statement: Mapping[str, Any]) -> list[str]:
+    """Every principal value of a statement, whatever its kind ("*", AWS, Service, Federated)."""
+    principal = statement.get("Principal")
+    if principal is None:
+        return []
+    if isinstance(principal, str):
+        return [principal]
+    if isinstance(principal, Mapping):
+        found: list[str] = []
+        for value in principal.values():
+            found.extend(str(v) for v in as_list(value))
+        return found
+    return [str(p) for p in as_list(principal)]
+
+
+def is_world_principal(statement: Mapping[str, Any]) -> bool:
+    """True when the statement's principal is everyone: "*" or {"AWS": "*"}."""
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return "*" in [str(v) for v in as_list(principal.get("AWS"))]
+    return False
+
+
+def tags(resource: Resource) -> Mapping[str, Any]:
+    """The resource's own tags (provider default tags are not resource inputs)."""
+    value = resource.get("tags", {})
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a stack-level predicate may know besides the resources: the stack name, if known."""
+
+    stack: str | None = None
+
+
+class Index:
+    """The resources of one stack, indexed for joins by reference."""
+
+    def __init__(self, resources: Iterable[Resource], context: Context | None = None) -> None:
+        self.resources: tuple[Resource, ...] = tuple(resources)
+        self.context = context or Context()
+        self._by_type: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            self._by_type.setdefault(resource.type, []).append(resource)
+
+    def of_type(self, *types: str) -> Iterator[Resource]:
+        for type_ in types:
+            yield from self._by_type.get(type_, ())
+
+    def referencing(
+        self,
+        subject: Resource,
+        types: str | Sequence[str],
+        prop: str,
+        subject_values: Sequence[str] = ("id",),
+    ) -> list[Resource]:
+        """Resources of `types` whose `prop` refers to `subject`.
+
+        Joined first by property dependency (the engine records that `prop` was computed from the
+        subject's outputs; this holds during preview, when values are unknown), then by value (the
+        companion's `prop` equals one of the subject's `subject_values`, for plans without dependency
+        data). A candidate whose `prop` is unknown and that has no dependency data cannot be placed:
+        `UnknownValue` is raised rather than a guess.
+        """
+        wanted = (types,) if isinstance(types, str) else tuple(types)
+        values = {v for v in (subject.get(p) for p in subject_values) if isinstance(v, str) and v}
+        values.discard(UNKNOWN)
+        matched: list[Resource] = []
+        undecided: list[Resource] = []
+        for candidate in self.of_type(*wanted):
+            deps = candidate.property_dependencies.get(prop)
+            if deps:
+                if subject.urn in deps:
+                    matched.append(candidate)
+                continue
+            value = candidate.get(prop)
+            if value is UNKNOWN:
+                undecided.append(candidate)
+            elif isinstance(value, str) and value in values:
+                matched.append(candidate)
+        if not matched and undecided:
+            raise UnknownValue(undecided[0].label, prop)
+        return matched
