@@ -55,6 +55,8 @@ STAR_ONLY_ACTIONS: Mapping[str, str] = {
     "cloudtrail:LookupEvents": "management-event history is account-wide; no resource type exists",
     "logs:DescribeLogGroups": "list-only: log groups are found by name prefix",
     "sns:Unsubscribe": "a subscription has no IAM resource type; deployer only, to replace subscriptions",
+    "sns:GetSubscriptionAttributes": "subscriptions have no IAM resource type; deployer reads its own",
+    "sns:SetSubscriptionAttributes": "subscriptions have no IAM resource type; deployer sets its own",
     "sns:ListTopics": "list-only: the auditor finds the alert topic",
     "events:ListRules": "list-only: the auditor finds the tamper rules",
     "tag:GetResources": "the live audit discovers resources by the strongroom:environment tag",
@@ -647,7 +649,6 @@ _DEPLOYER_S3 = (
     "s3:PutBucketObjectLockConfiguration",
     "s3:PutReplicationConfiguration",
     "s3:PutBucketTagging",
-    "s3:PutBucketAcl",
     *AUDITOR_BUCKET_READS,
     "s3:GetBucketCORS",
     "s3:GetBucketWebsite",
@@ -668,7 +669,6 @@ _DEPLOYER_KMS = (
     "kms:CreateAlias",
     "kms:DeleteAlias",
     "kms:UpdateAlias",
-    "kms:CreateGrant",
 )
 _DEPLOYER_IAM = (
     "iam:CreateRole",
@@ -788,13 +788,18 @@ def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> Polic
             ],
             [s.arn("events", "rule/*")],
         ),
-        star("CreateKeysAndUnsubscribe", ["kms:CreateKey", "sns:Unsubscribe"]),
         star(
-            "ReadOnlyDiscovery",
+            "StarOnlyDeployCalls",
             [
-                a
-                for a in AUDITOR_STAR_ACTIONS
-                if a.startswith(("ec2:", "sts:", "kms:", "logs:", "sagemaker:", "cloudtrail:"))
+                "kms:CreateKey",
+                "sns:Unsubscribe",
+                "sns:GetSubscriptionAttributes",
+                "sns:SetSubscriptionAttributes",
+                "kms:ListAliases",
+                "logs:DescribeLogGroups",
+                "cloudtrail:DescribeTrails",
+                "sts:GetCallerIdentity",
+                *(a for a in AUDITOR_STAR_ACTIONS if a.startswith("ec2:")),
             ],
         ),
     )
@@ -914,19 +919,33 @@ def boundary_arn(s: Scope, policy_name: str) -> str:
     return s.arn("iam", f"policy{s.iam_path}{policy_name}", region=False)
 
 
+def _ceiling_resources(s: Scope, actions: Iterable[str]) -> list[str]:
+    """Compact boundary resources: the env buckets, the IAM path, else account+region per service."""
+    out: set[str] = set()
+    for action in actions:
+        service = action.split(":")[0]
+        if service == "s3":
+            out |= {r for b in s.bucket_arns for r in (b, f"{b}/*")}
+        elif service == "iam":
+            out |= {s.role_path_arn, s.policy_path_arn}
+        else:
+            out.add(s.arn(service, "*"))
+    return sorted(out)
+
+
 def permission_boundary(
     s: Scope, *, ceiling: Sequence[PolicyDocument], own_arn: str, protect_boundary_arns: Sequence[str] = ()
 ) -> PolicyDocument:
-    """Permission boundary: the union of the role policies it caps, minus guardrails and tampering.
+    """Permission boundary: the actions of the role policies it caps, in this account, region and env.
 
-    ``ceiling`` documents are merged into one allow of their actions on their resources (conditions stay in
-    the role policies); star-only actions keep ``*``; ``iam:PassRole`` statements are kept whole, condition
-    included. Deny statements stop a capped role from removing or
-    changing any boundary, from creating a role without ``own_arn`` as its boundary, and from editing the
-    boundary policies themselves; SageMaker guardrails are repeated so no role escapes them.
+    The ``ceiling`` documents' actions are allowed on the environment's buckets and on this account and
+    region for every other service (the role policies narrow them further); star-only actions keep ``*``;
+    ``iam:PassRole`` statements are kept whole, condition included. Deny statements stop a capped role
+    from removing or changing any boundary, from creating a role without ``own_arn`` as its boundary, and
+    from editing the boundary policies. (SageMaker guardrails are a separate managed policy on every
+    workload role: a boundary is a managed policy limited to 6,144 characters.)
     """
     actions: set[str] = set()
-    resources: set[str] = set()
     star_actions: set[str] = set()
     kept: list[Statement] = []
     for doc in ceiling:
@@ -934,24 +953,18 @@ def permission_boundary(
             if stmt["Effect"] != "Allow":
                 continue
             acts = set(_as_list(stmt["Action"]))
-            res = _as_list(stmt["Resource"])
             if "iam:PassRole" in acts:
                 kept.append({**stmt, "Sid": f"CeilingPassRole{len(kept)}"})
-            elif res == ["*"]:
+            elif _as_list(stmt["Resource"]) == ["*"]:
                 star_actions |= acts
             else:
                 actions |= acts
-                resources |= set(res)
     boundaries = sorted({own_arn, *protect_boundary_arns})
-    statements: list[Statement] = [allow("Ceiling", actions, resources), *kept]
+    statements: list[Statement] = [allow("Ceiling", actions, _ceiling_resources(s, actions)), *kept]
     if star_actions:
         statements.append(star("CeilingStarOnly", star_actions))
     statements += [
-        deny(
-            "DenyBoundaryRemoval",
-            ["iam:DeleteRolePermissionsBoundary"],
-            [s.role_path_arn],
-        ),
+        deny("DenyBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], [s.role_path_arn]),
         deny(
             "DenyOtherBoundary",
             ["iam:PutRolePermissionsBoundary", "iam:CreateRole"],
@@ -968,9 +981,16 @@ def permission_boundary(
             ],
             boundaries,
         ),
-        *guardrail_statements(s.key_arns),
     ]
     return document(*statements)
+
+
+MANAGED_POLICY_MAX_CHARS = 6144
+
+
+def managed_policy_size(doc: PolicyDocument) -> int:
+    """Characters IAM counts for a managed policy (whitespace excluded)."""
+    return len(json.dumps(doc, separators=(",", ":")))
 
 
 # --------------------------------------------------------------------------------------------------

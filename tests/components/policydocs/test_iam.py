@@ -406,7 +406,11 @@ def test_boundary_stops_boundary_removal_and_foreign_boundaries() -> None:
     assert "iam:CreateRole" in _stmt(b, "DenyOtherBoundary")["Action"]
     assert _stmt(b, "DenyBoundaryRemoval")["Action"] == ["iam:DeleteRolePermissionsBoundary"]
     assert own in _stmt(b, "DenyBoundaryEdits")["Resource"]
-    assert "DenyWithoutVpcSubnets" in {s["Sid"] for s in b["Statement"]}
+
+
+@pytest.mark.parametrize("name", ["workload_boundary", "deployer_boundary", "guardrail", "deployer"])
+def test_managed_policies_fit_iam_size_limit(name: str) -> None:
+    assert iam.managed_policy_size(DOCS[name]) <= iam.MANAGED_POLICY_MAX_CHARS, name
 
 
 def test_boundary_ceiling_holds_only_what_the_roles_allow() -> None:
