@@ -1,0 +1,160 @@
+"""The ``strongroom`` command line: a thin dispatcher over the library.
+
+Each command is a small function here that calls into the library and renders the result. Errors the
+user can act on are :class:`strongroom.errors.StrongroomError`: the group below prints them as one
+paragraph on stderr, without a traceback, and exits with their code (2 usage, 1 program failure).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.tree import Tree
+
+from strongroom.errors import StrongroomError, UsageError
+
+
+def report_error(exc: StrongroomError) -> None:
+    """Print ``exc`` as one paragraph on stderr, prefixed with the program name."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    typer.echo(f"strongroom: error: {message}", err=True)
+
+
+class _Group(typer.core.TyperGroup):
+    """Maps StrongroomError from any command to its exit code and a clean message."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer.core.TyperGroup takes its vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except StrongroomError as exc:
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="strongroom",
+    help="Secure ML environment on AWS: offline plan and compliance checks for Pulumi programs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Strongroom: run Pulumi Python programs offline, check them against the control catalog."""
+
+
+StackOption = Annotated[
+    str, typer.Option("--stack", "-s", help="Stack name: reads <stackConfigDir>/Pulumi.<stack>.yaml.")
+]
+ProjectDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--project-dir", "-C", help="Pulumi project directory (holds Pulumi.yaml).", show_default="cwd"
+    ),
+]
+AccountOption = Annotated[
+    str, typer.Option("--account", help="AWS account id (12 digits) used in mock ARNs and caller identity.")
+]
+JsonOption = Annotated[
+    Path | None,
+    typer.Option("--json", help="Write the plan as JSON to FILE ('-' for stdout, which replaces the tree)."),
+]
+
+
+@app.command()
+def plan(
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    json_file: JsonOption = None,
+    account: AccountOption = "123456789012",
+) -> None:
+    """Run the project's Pulumi program offline (no Pulumi CLI, no AWS) and list what it would create."""
+    from strongroom.engine import run_plan, validate_account, validate_stack_name
+
+    validate_stack_name(stack)
+    validate_account(account)
+    if json_file is not None and str(json_file) != "-" and not json_file.parent.is_dir():
+        raise UsageError(f"--json {json_file}: directory {json_file.parent} does not exist.")
+    result = run_plan(project_dir, stack, account=account)
+    err = Console(stderr=True, soft_wrap=True)
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+    if json_file is not None and str(json_file) == "-":
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    render_plan(result, _stdout_console())
+    if json_file is not None:
+        result.write_json(json_file)
+        err.print(f"Plan written to {json_file}", markup=False, highlight=False)
+
+
+def render_plan(result: Any, console: Console) -> None:
+    """The plan as a tree grouped by component (type and name per resource), then the counts."""
+    from strongroom.engine import STACK_TYPE
+
+    resources = result.resources
+    by_parent: dict[str | None, list[Any]] = {}
+    urns = {r.urn for r in resources}
+    for resource in resources:
+        by_parent.setdefault(resource.parent if resource.parent in urns else None, []).append(resource)
+
+    def label(resource: Any) -> str:
+        if resource.is_component:
+            return f"[bold]{resource.type}[/bold]  {_escape(resource.name)}"
+        if resource.type.startswith("pulumi:providers:"):
+            return f"[magenta]{resource.type}[/magenta]  {_escape(resource.name)}"
+        return f"[cyan]{resource.type}[/cyan]  {_escape(resource.name)}"
+
+    def grow(node: Tree, parent_urn: str) -> None:
+        for child in by_parent.get(parent_urn, []):
+            grow(node.add(label(child)), child.urn)
+
+    roots = by_parent.get(None, [])
+    for root in roots:
+        title = (
+            f"[bold]{_escape(result.project)}[/bold] stack [bold]{_escape(result.stack)}[/bold]"
+            if root.type == STACK_TYPE
+            else label(root)
+        )
+        tree = Tree(title)
+        grow(tree, root.urn)
+        console.print(tree)
+    custom = len(result.custom_resources)
+    components = sum(1 for r in resources if r.is_component)
+    providers = sum(1 for r in resources if r.type.startswith("pulumi:providers:"))
+    types = len({r.type for r in result.custom_resources})
+    console.print(
+        f"{len(resources)} resources in stack {result.stack} of project {result.project}: {custom} cloud "
+        f"resources of {types} types, {components} components, {providers} providers, 1 stack.",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _stdout_console() -> Console:
+    """A console that never crops long type tokens: full width on a terminal, unlimited when piped."""
+    console = Console(soft_wrap=True)
+    return console if console.is_terminal else Console(soft_wrap=True, width=400)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``strongroom = strongroom.cli:main``)."""
+    app(args=argv, prog_name="strongroom")
+
+
+if __name__ == "__main__":
+    main()
