@@ -1,0 +1,152 @@
+"""CrossGuard adapter: the catalog as a list of pulumi_policy policies. Importing starts no server.
+
+Resource-scope controls become `ResourceValidationPolicy`s, stack-scope controls `StackValidationPolicy`s.
+Each policy is named after its control ID in lower case (`sr-net-001`) and carries the catalog's
+enforcement level, severity, description, remediation steps, URL, tags and one compliance framework
+(pulumi-policy 1.21 allows one per policy: NIST SP 800-53 r5, with every mapping listed in the description).
+
+Values unknown during preview: the SDK's proxy raises on access to an unknown value, which would stop a
+stack policy for every resource. The adapter reads the raw values behind the proxy instead, judges every
+resource it can, reports those violations, and then raises `UnknownValueError` naming the resources it could
+not judge; the SDK turns that into the usual advisory "can't run policy ... during preview" diagnostic.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyComplianceFramework,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
+from policies.props import Context, Index, Resource, normalize
+
+PACK_NAME = "strongroom"
+NIST_URL = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"
+FSBP_URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/{service}-controls.html#{anchor}"
+
+
+def control_url(control: Control) -> str:
+    """The AWS Security Hub page of the control's first FSBP mapping, else the NIST SP 800-53 r5 page."""
+    fsbp = control.frameworks.get("AWS-FSBP", ())
+    if not fsbp:
+        return NIST_URL
+    service, number = fsbp[0].split(".")
+    return FSBP_URL.format(service=service.lower(), anchor=f"{service.lower()}-{number}")
+
+
+def raw(value: Any) -> Any:
+    """The plain value behind pulumi_policy's unknown-checking proxies, without triggering their checks."""
+    if isinstance(value, str | bytes):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            target = value["__target"]
+        except (KeyError, TypeError):
+            target = value
+        return {k: raw(v) for k, v in dict.items(target)} if isinstance(target, dict) else dict(target)
+    if isinstance(value, Sequence):
+        try:
+            target = value["__target"]  # type: ignore[call-overload]
+        except (KeyError, TypeError, IndexError):
+            target = value
+        return [raw(v) for v in list.__iter__(target)] if isinstance(target, list) else list(target)
+    return value
+
+
+def _stack() -> str | None:
+    return os.environ.get("PULUMI_STACK") or None
+
+
+def to_resource(resource: Any) -> Resource:
+    """A catalog `Resource` from a `ResourceValidationArgs` or a `PolicyResource`."""
+    deps = getattr(resource, "property_dependencies", None) or {}
+    return Resource(
+        type=resource.resource_type,
+        urn=resource.urn,
+        name=resource.name,
+        props=normalize(raw(resource.props)),
+        property_dependencies={k: tuple(getattr(d, "urn", d) for d in v) for k, v in deps.items()},
+        dependencies=tuple(getattr(d, "urn", d) for d in getattr(resource, "dependencies", None) or ()),
+        parent=getattr(getattr(resource, "parent", None), "urn", None),
+    )
+
+
+def _report(findings: Iterable[Finding], report: ReportViolation, *, with_urn: bool) -> None:
+    unknown = []
+    for finding in findings:
+        if finding.unknown:
+            unknown.append(finding.message)
+        elif with_urn:
+            report(finding.message, finding.urn)
+        else:
+            report(finding.message, None)
+    if unknown:
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["; ".join(unknown)])
+
+
+def resource_validator(control: Control) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type not in control.resource_types:
+            return
+        subject = to_resource(args)
+        index = Index([subject], Context(stack=_stack()))
+        _report(evaluate_resource(control, subject, index), report, with_urn=False)
+
+    return validate
+
+
+def stack_validator(control: Control) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        index = Index((to_resource(r) for r in args.resources), Context(stack=_stack()))
+        _report(evaluate(control, index), report, with_urn=True)
+
+    return validate
+
+
+def describe(control: Control) -> str:
+    """The policy description: title, what it applies to, rationale and every framework mapping."""
+    mappings = "; ".join(f"{name} {', '.join(ids)}" for name, ids in control.frameworks.items())
+    applies = f" Applies to {control.applicability}." if control.applicability else ""
+    return f"{control.id}: {control.title}.{applies} {control.rationale} Frameworks: {mappings}."
+
+
+def _framework(control: Control) -> PolicyComplianceFramework:
+    ids = control.frameworks.get("NIST-800-53-r5", ())
+    return PolicyComplianceFramework(
+        name="NIST SP 800-53", version="5", reference=", ".join(ids), specification=describe(control)
+    )
+
+
+def build_policy(control: Control) -> Policy:
+    common: dict[str, Any] = {
+        "name": control.policy_name,
+        "description": describe(control),
+        "enforcement_level": EnforcementLevel(control.enforcement),
+        "display_name": control.title,
+        "severity": Severity(control.severity),
+        "framework": _framework(control),
+        "tags": [control.area.lower(), *control.tags],
+        "remediation_steps": control.remediation,
+        "url": control_url(control),
+    }
+    if control.scope == "stack":
+        return StackValidationPolicy(validate=stack_validator(control), **common)
+    return ResourceValidationPolicy(validate=resource_validator(control), **common)
+
+
+def build_policies(controls: Iterable[Control] = CATALOG) -> list[Policy]:
+    """One CrossGuard policy per control, in catalog order."""
+    return [build_policy(control) for control in controls]
