@@ -65,6 +65,10 @@ class TerraformExport:
         matches = [urn for addr, urn in self.addresses.items() if addr.rpartition(".")[2] == name]
         return matches[0] if len(matches) == 1 else None
 
+    def address_of(self, urn: str) -> str:
+        """The Terraform address of an exported resource (``aws_s3_bucket.dev_data``)."""
+        return next(addr for addr, u in self.addresses.items() if u == urn)
+
     def warnings(self) -> list[str]:
         """One line per unmapped type, naming every resource checkov will therefore not see."""
         by_type: dict[str, list[str]] = {}
@@ -175,8 +179,8 @@ class _Exporter:
             region = _unsecret(inputs.get("region"))
             if isinstance(region, str) and region:
                 block["region"] = region
-            default = str(res.get("name", "")).startswith("default")
-            alias = None if default else _unique(tf_name(str(res.get("name", "aws"))), self.used_names)
+            is_default = str(res.get("name", "")).startswith("default")
+            alias = None if is_default else _unique(tf_name(str(res.get("name", "aws"))), self.used_names)
             if alias is not None:
                 block["alias"] = alias
             self.providers[urn] = alias
