@@ -151,6 +151,29 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+@app.command("export-terraform")
+def export_terraform(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write main.tf.json into (created).")],
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    account: AccountOption = "123456789012",
+) -> None:
+    """Write the offline plan as Terraform JSON (main.tf.json) for Terraform scanners such as checkov."""
+    from strongroom.engine import validate_account, validate_stack_name
+    from strongroom.terraform import export_stack
+
+    validate_stack_name(stack)
+    validate_account(account)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory; give a directory for main.tf.json.")
+    export = export_stack(project_dir, stack, account=account)
+    err = Console(stderr=True, soft_wrap=True)
+    for warning in export.warnings():
+        err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
+    path = export.write(out)
+    typer.echo(f"{export.resource_count} resources of stack {stack} written to {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``strongroom = strongroom.cli:main``)."""
     app(args=argv, prog_name="strongroom")
