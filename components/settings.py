@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from components.cidr import default_subnet_prefix
+from components.policydocs.endpoint import DEFAULT_INTERFACE_ENDPOINTS, OPTIONAL_INTERFACE_ENDPOINTS
 from components.tags import (
     DATA_CLASSIFICATIONS,
     MANDATORY_TAG_KEYS,
@@ -81,27 +82,8 @@ AWS_REGIONS: tuple[str, ...] = (
 )
 """Commercial-partition regions (the ``aws`` partition) Strongroom deploys to."""
 
-BASE_INTERFACE_ENDPOINTS: tuple[str, ...] = (
-    "sagemaker.api",
-    "sagemaker.runtime",
-    "sts",
-    "logs",
-    "monitoring",
-    "kms",
-    "ecr.api",
-    "ecr.dkr",
-    "ssm",
-)
+BASE_INTERFACE_ENDPOINTS = DEFAULT_INTERFACE_ENDPOINTS
 """Interface endpoints always created: what SageMaker needs without internet (ARCHITECTURE.md)."""
-
-OPTIONAL_INTERFACE_ENDPOINTS: tuple[str, ...] = (
-    "notebook",
-    "servicecatalog",
-    "codeartifact.api",
-    "codeartifact.repositories",
-    "secretsmanager",
-)
-"""Interface endpoints a stack may add with ``strongroom:network.optionalEndpoints``."""
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -111,7 +93,8 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 PROD_MIN_LOG_RETENTION_DAYS = 365
 VPC_PREFIX_RANGE = (16, 24)
 MAX_AZ_SUBNET_PREFIX = 26
-"""Each AZ's private subnet must hold at least a /26: endpoint ENIs, Studio apps and jobs share it."""
+"""Each AZ's private subnet (components.cidr split) must be at least a /26: endpoint ENIs, Studio apps
+and jobs share it."""
 AZ_COUNT_RANGE = (1, 6)
 PRIVATE_NETWORKS = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 OBJECT_LOCK_DAYS_RANGE = (1, 36500)
@@ -119,9 +102,10 @@ NONCURRENT_EXPIRY_DAYS_RANGE = (1, 3650)
 
 _PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::(\d{12}):(user|role)/([\w+=,.@/-]{1,512})$")
 _OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/[a-z0-9.-]+(/[\w./-]+)?$")
-_DOMAIN = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
+RESERVED_DOMAINS = ("models", "logs", "access-logs", "trail")
+_DOMAIN = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-_STACK = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_STACK = re.compile(r"^[a-z][a-z0-9-]{0,11}$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 
 PRINCIPAL_ACCEPTED = (
@@ -189,11 +173,6 @@ def _check_principals(values: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(values)) != len(values):
         raise ValueError("the list has duplicates")
     return values
-
-
-def _subnet_prefix(vpc_prefix: int, az_count: int) -> int:
-    """Prefix length of one AZ's subnet when the VPC is split evenly (a power of two) across the AZs."""
-    return vpc_prefix + math.ceil(math.log2(az_count)) if az_count > 1 else vpc_prefix
 
 
 class NetworkSettings(_Section):
@@ -264,7 +243,7 @@ class NetworkSettings(_Section):
     @property
     def subnet_prefix(self) -> int:
         """Prefix length of each AZ's private subnet."""
-        return _subnet_prefix(ipaddress.IPv4Network(self.vpc_cidr).prefixlen, self.az_count)
+        return default_subnet_prefix(ipaddress.IPv4Network(self.vpc_cidr).prefixlen, self.az_count)
 
 
 class MandatoryTags(_Section):
@@ -313,8 +292,8 @@ class StorageSettings(_Section):
 
     data_domains: tuple[str, ...] = _field(
         doc="One KMS-encrypted, versioned data bucket per data domain.",
-        accepted="1-10 distinct lower-case names of 3-20 characters (a-z, 0-9, -), "
-        "e.g. [payments, credit-risk]",
+        accepted="1-10 distinct lower-case names of 3-16 characters (a-z, 0-9, -), "
+        f"not {', '.join(RESERVED_DOMAINS)}, e.g. [payments, credit-risk]",
     )
     log_retention_days: int = _field(
         365,
@@ -336,6 +315,8 @@ class StorageSettings(_Section):
         for domain in value:
             if not _DOMAIN.match(domain):
                 raise ValueError(f"{domain!r} is not a valid domain name")
+            if domain in RESERVED_DOMAINS:
+                raise ValueError(f"{domain!r} is reserved for the environment's own buckets")
         if len(set(value)) != len(value):
             raise ValueError("the list has duplicates")
         return value
@@ -367,8 +348,9 @@ class BackupSettings(_Section):
     )
     object_lock_days: int = _field(
         30,
-        doc="Default Object Lock retention in days; must cover the noncurrent version expiry, so a version "
-        "the lifecycle still keeps cannot be deleted before the lifecycle expires it.",
+        doc="Default Object Lock retention of the backup buckets in days; their noncurrent versions expire "
+        "when the lock ends. It must cover strongroom:storage.noncurrentVersionExpiryDays, so every version "
+        "the data and model buckets can still roll back to also has a locked copy in the backup vault.",
         accepted=f"an integer from {OBJECT_LOCK_DAYS_RANGE[0]} to {OBJECT_LOCK_DAYS_RANGE[1]}, at least "
         "strongroom:storage.noncurrentVersionExpiryDays",
     )
@@ -552,7 +534,7 @@ class EnvironmentSettings(BaseModel):
 
     stack: str = _field(
         doc="Stack name, also the value of the strongroom:environment tag.",
-        accepted="1-20 lower-case letters, digits or -, starting with a letter (dev, staging, prod, prod-eu)",
+        accepted="1-12 lower-case letters, digits or -, starting with a letter (dev, staging, prod, prod-eu)",
     )
     source_file: str = _field(doc="Stack file the config came from, for messages.", accepted="a path")
     region: str = _field(
@@ -692,7 +674,7 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
             "strongroom:backup.objectLockDays",
             s.backup.object_lock_days,
             "Object Lock is shorter than strongroom:storage.noncurrentVersionExpiryDays "
-            f"({s.storage.noncurrent_version_expiry_days}): kept versions would be deletable",
+            f"({s.storage.noncurrent_version_expiry_days}): kept versions would have no locked copy",
             f"at least {s.storage.noncurrent_version_expiry_days}",
         )
     if s.backup.replica_region == s.region:

@@ -126,7 +126,7 @@ def merge_tags(
         merged[key] = value
     if len(merged) > MAX_STACK_TAGS:
         raise TagError(
-            sorted(extra or {})[-1],
+            list(extra or {})[-1],
             "",
             f"{len(merged)} stack tags in total",
             f"at most {MAX_STACK_TAGS} (AWS allows 50 per resource)",

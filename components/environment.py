@@ -1,0 +1,184 @@
+"""SecureMlEnvironment: the whole secure ML environment of one stack, composed from the settings.
+
+Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-log bucket, one SecureBucket
+per data domain and one for models, and the Object Lock BackupVault with its cross-region replica.
+Everything is named ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys
+are protected and retained on delete.
+
+The component takes validated :class:`~components.settings.EnvironmentSettings` (built once by
+``__main__.py`` with :func:`~components.settings.load_settings`); it never reads ``pulumi.Config``. The AWS
+provider (region and default tags) comes from ``opts.providers``; the replica region's provider from the
+args.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.backup import BackupVault, BackupVaultArgs
+from components.keys import KeyRing, KeyRingArgs
+from components.network import PrivateNetwork, PrivateNetworkArgs
+from components.settings import EnvironmentSettings
+from components.storage import SecureBucket, SecureBucketArgs
+
+MAX_LOG_OBJECT_DAYS = 3650
+"""S3 lifecycle expiration cap used for the access-log bucket (CloudWatch's 3653 is above it)."""
+
+
+@dataclass
+class SecureMlEnvironmentArgs:
+    """Arguments of :class:`SecureMlEnvironment`."""
+
+    settings: EnvironmentSettings
+    """The stack's validated settings (``components.settings.load_settings``)."""
+
+    replica_provider: aws.Provider | None = None
+    """AWS provider for ``settings.backup.replica_region``; required exactly when a replica region is set."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.settings, EnvironmentSettings):
+            raise ValueError(
+                f"SecureMlEnvironmentArgs.settings: {type(self.settings).__name__} is not EnvironmentSettings; "
+                "accepted: components.settings.load_settings(...)"
+            )
+        replica_region = self.settings.backup.replica_region
+        if (replica_region is None) != (self.replica_provider is None):
+            raise ValueError(
+                f"SecureMlEnvironmentArgs.replica_provider: {self.replica_provider!r} with "
+                f"strongroom:backup.replicaRegion {replica_region!r}; accepted: an aws.Provider for the "
+                "replica region when one is configured, None otherwise"
+            )
+
+
+def bucket_name_prefix(name: str) -> str:
+    """Physical name prefix of every bucket of the environment ``name`` (the S3 endpoint admits
+    ``<prefix>-*``)."""
+    return name
+
+
+class SecureMlEnvironment(pulumi.ComponentResource):
+    """A private, encrypted, backed-up ML environment for one stack."""
+
+    keys: KeyRing
+    network: PrivateNetwork
+    access_logs: SecureBucket
+    buckets: dict[str, SecureBucket]
+    backup: BackupVault
+
+    vpc_id: pulumi.Output[str]
+    subnet_ids: pulumi.Output[list[str]]
+    interface_endpoint_ids: dict[str, pulumi.Output[str]]
+    s3_endpoint_id: pulumi.Output[str]
+    key_arns: dict[str, pulumi.Output[str]]
+    bucket_names: dict[str, pulumi.Output[str]]
+    bucket_arns: dict[str, pulumi.Output[str]]
+    access_log_bucket_name: pulumi.Output[str]
+    backup_bucket_names: dict[str, pulumi.Output[str]]
+    replica_bucket_names: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("strongroom:index:SecureMlEnvironment", name, None, opts)
+        settings = args.settings
+        retain = settings.is_prod
+        child = pulumi.ResourceOptions(parent=self)
+        admins = list(settings.identity.admin_principals)
+
+        self.keys = KeyRing(
+            f"{name}-keys",
+            KeyRingArgs(environment=settings.stack, admin_principal_arns=admins, retain=retain),
+            opts=child,
+        )
+        self.network = PrivateNetwork(
+            f"{name}-network",
+            PrivateNetworkArgs(
+                vpc_cidr=settings.network.vpc_cidr,
+                flow_log_kms_key_arn=self.keys.key_arns["logs"],
+                s3_bucket_name_prefix=bucket_name_prefix(name),
+                az_count=settings.network.az_count,
+                interface_endpoints=settings.network.interface_endpoints,
+                flow_log_retention_days=settings.storage.log_retention_days,
+                region=settings.region,
+            ),
+            opts=child,
+        )
+        endpoints = [self.network.s3_endpoint_id]
+
+        self.access_logs = SecureBucket(
+            f"{name}-access-logs",
+            SecureBucketArgs(
+                kms_key_arn=self.keys.key_arns["logs"],
+                is_log_bucket=True,
+                vpc_endpoint_ids=endpoints,
+                admin_principal_arns=admins,
+                noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
+                expiration_days=min(settings.storage.log_retention_days, MAX_LOG_OBJECT_DAYS),
+                retain=retain,
+            ),
+            opts=child,
+        )
+        self.buckets = {}
+        for purpose in settings.bucket_purposes:
+            self.buckets[purpose] = SecureBucket(
+                f"{name}-{purpose}",
+                SecureBucketArgs(
+                    kms_key_arn=self.keys.key_arns["models" if purpose == "models" else "data"],
+                    log_bucket_name=self.access_logs.bucket_name,
+                    vpc_endpoint_ids=endpoints,
+                    admin_principal_arns=admins,
+                    noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
+                    tags={"strongroom:purpose": purpose},
+                    retain=retain,
+                ),
+                opts=child,
+            )
+        self.backup = BackupVault(
+            f"{name}-backup",
+            BackupVaultArgs(
+                environment=settings.stack,
+                kms_key_arn=self.keys.key_arns["backup"],
+                log_bucket_name=self.access_logs.bucket_name,
+                vpc_endpoint_ids=endpoints,
+                admin_principal_arns=admins,
+                datasets=("models", *settings.storage.data_domains),
+                object_lock_mode=settings.backup.object_lock_mode,
+                object_lock_days=settings.backup.object_lock_days,
+                # Backup versions are kept exactly as long as they are locked; the settings guarantee
+                # that this covers the data and model buckets' own noncurrent version expiry.
+                noncurrent_version_expiry_days=settings.backup.object_lock_days,
+                replica_provider=args.replica_provider,
+                replica_region=settings.backup.replica_region,
+                retain=retain,
+                region=settings.region,
+            ),
+            opts=child,
+        )
+
+        self.vpc_id = self.network.vpc_id
+        self.subnet_ids = self.network.subnet_ids
+        self.interface_endpoint_ids = self.network.interface_endpoint_ids
+        self.s3_endpoint_id = self.network.s3_endpoint_id
+        self.key_arns = self.keys.key_arns
+        self.bucket_names = {purpose: bucket.bucket_name for purpose, bucket in self.buckets.items()}
+        self.bucket_arns = {purpose: bucket.bucket_arn for purpose, bucket in self.buckets.items()}
+        self.access_log_bucket_name = self.access_logs.bucket_name
+        self.backup_bucket_names = self.backup.bucket_names
+        self.replica_bucket_names = self.backup.replica_bucket_names
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "subnet_ids": self.subnet_ids,
+                "interface_endpoint_ids": self.interface_endpoint_ids,
+                "s3_endpoint_id": self.s3_endpoint_id,
+                "key_arns": self.key_arns,
+                "bucket_names": self.bucket_names,
+                "bucket_arns": self.bucket_arns,
+                "access_log_bucket_name": self.access_log_bucket_name,
+                "backup_bucket_names": self.backup_bucket_names,
+                "replica_bucket_names": self.replica_bucket_names,
+            }
+        )
