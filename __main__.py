@@ -51,7 +51,8 @@ def providers(settings: EnvironmentSettings) -> tuple[aws.Provider, aws.Provider
     primary = aws.Provider("aws-primary", region=settings.region, default_tags=default_tags)
     replica = None
     if settings.backup.replica_region is not None:
-        replica = aws.Provider("aws-replica", region=settings.backup.replica_region, default_tags=default_tags)
+        replica_region = settings.backup.replica_region
+        replica = aws.Provider("aws-replica", region=replica_region, default_tags=default_tags)
     return primary, replica
 
 

@@ -41,8 +41,8 @@ class SecureMlEnvironmentArgs:
     def __post_init__(self) -> None:
         if not isinstance(self.settings, EnvironmentSettings):
             raise ValueError(
-                f"SecureMlEnvironmentArgs.settings: {type(self.settings).__name__} is not EnvironmentSettings; "
-                "accepted: components.settings.load_settings(...)"
+                f"SecureMlEnvironmentArgs.settings: {type(self.settings).__name__} is not "
+                "EnvironmentSettings; accepted: components.settings.load_settings(...)"
             )
         replica_region = self.settings.backup.replica_region
         if (replica_region is None) != (self.replica_provider is None):
