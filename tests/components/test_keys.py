@@ -1,0 +1,113 @@
+"""KeyRing under the recording mocks: rotation, deletion window, aliases, explicit policies, args table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs
+from strongroom.engine import Recorder
+
+
+@pytest.fixture
+def ring(pulumi_mocks: Recorder) -> Recorder:
+    pulumi_mocks.run(lambda: KeyRing("keys", KeyRingArgs(environment="dev")))
+    return pulumi_mocks
+
+
+def keys(rec: Recorder) -> list[Any]:
+    found = rec.of_type("aws:kms/key:Key")
+    assert {k.name for k in found} == {f"keys-{p}" for p in DEFAULT_PURPOSES}
+    return found
+
+
+def test_one_key_per_purpose_parented_to_the_component(ring: Recorder) -> None:
+    (component,) = ring.of_type("strongroom:index:KeyRing")
+    for key in keys(ring):
+        assert key.parent == component.urn, key.urn
+
+
+def test_rotation_is_on(ring: Recorder) -> None:
+    for key in keys(ring):
+        assert key.inputs["enableKeyRotation"] is True, key.urn
+
+
+def test_deletion_window_is_30_days(ring: Recorder) -> None:
+    for key in keys(ring):
+        assert key.inputs["deletionWindowInDays"] == 30, key.urn
+
+
+def test_policy_lockout_check_is_not_bypassed(ring: Recorder) -> None:
+    for key in keys(ring):
+        assert key.inputs["bypassPolicyLockoutSafetyCheck"] is False, key.urn
+
+
+def test_every_key_has_an_explicit_policy_without_wildcard_principal(ring: Recorder) -> None:
+    for key in keys(ring):
+        policy = json.loads(key.inputs["policy"])
+        for s in policy["Statement"]:
+            assert "*" not in json.dumps(s["Principal"]), f"{key.urn}: {s['Sid']}"
+
+
+def test_only_the_logs_key_grants_services_by_default(ring: Recorder) -> None:
+    for key in keys(ring):
+        services = [s for s in json.loads(key.inputs["policy"])["Statement"] if "Service" in s["Principal"]]
+        if key.name == "keys-logs":
+            principals = {s["Principal"]["Service"] for s in services}
+            assert principals == {
+                "logs.eu-west-2.amazonaws.com",
+                "cloudtrail.amazonaws.com",
+                "logging.s3.amazonaws.com",
+                "events.amazonaws.com",
+                "cloudwatch.amazonaws.com",
+            }, key.urn
+        else:
+            assert services == [], key.urn
+
+
+def test_aliases_name_the_environment_and_purpose(ring: Recorder) -> None:
+    aliases = {a.inputs["name"] for a in ring.of_type("aws:kms/alias:Alias")}
+    assert aliases == {f"alias/strongroom-dev-{p}" for p in DEFAULT_PURPOSES}
+
+
+def test_retain_protects_keys_and_aliases(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: KeyRing("keys", KeyRingArgs(environment="prod", retain=True)))
+    for r in pulumi_mocks.of_type("aws:kms/key:Key") + pulumi_mocks.of_type("aws:kms/alias:Alias"):
+        assert r.protect and r.retain_on_delete, r.urn
+
+
+def test_key_users_get_service_scoped_use(pulumi_mocks: Recorder) -> None:
+    user = "arn:aws:iam::123456789012:role/ml"
+    pulumi_mocks.run(
+        lambda: KeyRing(
+            "keys",
+            KeyRingArgs(environment="dev", purposes=("data",), service_grants={}, key_users={"data": [user]}),
+        )
+    )
+    (key,) = pulumi_mocks.of_type("aws:kms/key:Key")
+    (s,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Sid"] == "KeyUsersThroughServices"]
+    assert s["Principal"] == {"AWS": [user]}
+    assert s["Condition"]["StringEquals"]["kms:ViaService"] == ["s3.eu-west-2.amazonaws.com"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"environment": "Dev"}, "environment"),
+        ({"purposes": ()}, "purposes"),
+        ({"purposes": ("data", "data")}, "purposes"),
+        ({"purposes": ("Data",)}, "purposes"),
+        ({"service_grants": {"audit": ("logs",)}}, "service_grants"),
+        ({"service_grants": {"logs": ("ec2",)}}, "service_grants"),
+        ({"service_grants": {"logs": ("logs", "logs")}}, "service_grants"),
+        ({"admin_principal_arns": ("arn:aws:iam::123456789012:role/*",)}, "admin_principal_arns"),
+        ({"key_users": {"data": ("someone",)}}, "key_users"),
+        ({"key_users": {"audit": ()}}, "key_users"),
+        ({"via_services": ("ec2",)}, "via_services"),
+    ],
+)
+def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}"):
+        KeyRingArgs(**{"environment": "dev", **changes})
