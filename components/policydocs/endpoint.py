@@ -1,0 +1,182 @@
+"""Pure VPC endpoint catalogue and endpoint policy documents (no Pulumi import).
+
+The interface endpoints a SageMaker environment without internet access needs, their AWS service names,
+and the JSON policies attached to the endpoints: every statement is limited to principals of this
+environment's account, and the S3 gateway endpoint reaches only this environment's buckets plus the
+AWS-owned buckets the services themselves read from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "monitoring",
+    "kms",
+    "ecr.api",
+    "ecr.dkr",
+    "ssm",
+)
+"""Interface endpoints SageMaker needs when the VPC has no route to the internet."""
+
+OPTIONAL_INTERFACE_ENDPOINTS: tuple[str, ...] = (
+    "notebook",
+    "codeartifact.api",
+    "codeartifact.repositories",
+    "servicecatalog",
+    "secretsmanager",
+)
+"""Interface endpoints a stack may add: notebook/Studio UI, package installs through CodeArtifact, ..."""
+
+INTERFACE_ENDPOINTS: tuple[str, ...] = DEFAULT_INTERFACE_ENDPOINTS + OPTIONAL_INTERFACE_ENDPOINTS
+"""The closed list of interface endpoint names accepted in configuration."""
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+VERSION = "2012-10-17"
+
+
+def _check_region(region: str) -> None:
+    if not _REGION.match(region):
+        raise ValueError(f"region {region!r} is not an AWS region name such as 'eu-west-2'")
+
+
+def _check_account(account_id: str) -> None:
+    if not _ACCOUNT.match(account_id):
+        raise ValueError(f"account id {account_id!r} is not a 12-digit AWS account id")
+
+
+def _check_partition(partition: str) -> None:
+    if partition not in _PARTITIONS:
+        raise ValueError(f"partition {partition!r} is not one of {', '.join(_PARTITIONS)}")
+
+
+def interface_service_name(endpoint: str, region: str) -> str:
+    """The AWS PrivateLink service name of an interface endpoint, e.g. ``com.amazonaws.eu-west-2.sts``.
+
+    ``notebook`` is the SageMaker notebook/Studio endpoint, whose service name has its own form
+    (``aws.sagemaker.<region>.notebook``).
+    """
+    if endpoint not in INTERFACE_ENDPOINTS:
+        accepted = ", ".join(INTERFACE_ENDPOINTS)
+        raise ValueError(f"interface endpoint {endpoint!r} is unknown; accepted: {accepted}")
+    _check_region(region)
+    if endpoint == "notebook":
+        return f"aws.sagemaker.{region}.notebook"
+    return f"com.amazonaws.{region}.{endpoint}"
+
+
+def s3_gateway_service_name(region: str) -> str:
+    """The service name of the S3 gateway endpoint (and of the S3 managed prefix list)."""
+    _check_region(region)
+    return f"com.amazonaws.{region}.s3"
+
+
+def aws_owned_s3_read_arns(region: str, partition: str = "aws") -> list[str]:
+    """Object ARNs of AWS-owned buckets that in-VPC workloads must read through the S3 gateway endpoint.
+
+    ECR stores image layers in ``prod-<region>-starport-layer-bucket``; without it no SageMaker container
+    image (AWS's or ours) can be pulled through the ecr.dkr endpoint.
+    """
+    _check_region(region)
+    _check_partition(partition)
+    return [f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"]
+
+
+def bucket_prefix_arn(prefix: str, partition: str = "aws") -> str:
+    """The bucket ARN pattern ``arn:aws:s3:::<prefix>-*`` for an environment's bucket name prefix."""
+    _check_partition(partition)
+    if not re.match(r"^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$", prefix):
+        raise ValueError(
+            f"bucket name prefix {prefix!r} is not valid; expected 3-42 characters of a-z, 0-9, '.' and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return f"arn:{partition}:s3:::{prefix}-*"
+
+
+def _account_condition(account_id: str) -> dict[str, Any]:
+    return {"StringEquals": {"aws:PrincipalAccount": account_id}}
+
+
+def interface_endpoint_policy(account_id: str) -> str:
+    """Endpoint policy for an interface endpoint: any action, but only by principals of ``account_id``.
+
+    The endpoint then cannot be used with credentials from another account (a classic exfiltration path).
+    """
+    _check_account(account_id)
+    document = {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "AllowOnlyPrincipalsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Resource": "*",
+                "Condition": _account_condition(account_id),
+            }
+        ],
+    }
+    return json.dumps(document, sort_keys=True)
+
+
+def s3_gateway_endpoint_policy(
+    account_id: str,
+    region: str,
+    bucket_arns: Sequence[str],
+    partition: str = "aws",
+) -> str:
+    """Endpoint policy for the S3 gateway endpoint.
+
+    ``bucket_arns`` are this environment's buckets: exact ARNs (``arn:aws:s3:::name``) or a name pattern
+    (``arn:aws:s3:::prefix-*``, see :func:`bucket_prefix_arn`). Principals of ``account_id`` may use them
+    and their objects. Objects of the AWS-owned buckets of :func:`aws_owned_s3_read_arns` may be read
+    (GetObject only) without the account condition: ECR hands out layer URLs pre-signed by its own
+    account, so ``aws:PrincipalAccount`` there is AWS's, never ours (as AWS's ECR guide prescribes).
+    Every other bucket, in any account, is unreachable from the VPC.
+    """
+    _check_account(account_id)
+    _check_region(region)
+    _check_partition(partition)
+    if not bucket_arns:
+        raise ValueError("bucket_arns is empty; the S3 endpoint policy needs at least one bucket ARN")
+    prefix = f"arn:{partition}:s3:::"
+    resources: list[str] = []
+    for arn in bucket_arns:
+        name = arn[len(prefix) :] if arn.startswith(prefix) else ""
+        if not name or "/" in name or name in {"*", "-*"}:
+            raise ValueError(
+                f"bucket ARN {arn!r} is not a bucket ARN or name pattern such as '{prefix}my-bucket' "
+                f"or '{prefix}my-prefix-*'"
+            )
+        resources.extend([arn, f"{arn}/*"])
+    document = {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "AllowEnvironmentBucketsForThisAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": resources,
+                "Condition": _account_condition(account_id),
+            },
+            {
+                "Sid": "AllowAwsOwnedServiceBucketsReadOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:GetObject",
+                "Resource": aws_owned_s3_read_arns(region, partition),
+            },
+        ],
+    }
+    return json.dumps(document, sort_keys=True)
