@@ -805,6 +805,38 @@ def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> Polic
     )
 
 
+def service_roles_ceiling(s: Scope) -> PolicyDocument:
+    """What the stack's service roles (flow logs, CloudTrail delivery, S3 replication) may do, so the
+    workload boundary can cap them too."""
+    return document(
+        allow(
+            "ServiceRoleLogDelivery",
+            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [s.arn("logs", "log-group:*"), s.arn("logs", "log-group:*:log-stream:*")],
+        ),
+        allow(
+            "ServiceRoleReplication",
+            [
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+                "s3:ReplicateObject",
+                "s3:ReplicateDelete",
+                "s3:ReplicateTags",
+            ],
+            [r for b in s.bucket_arns for r in (b, f"{b}/*")],
+        ),
+        allow(
+            "ServiceRoleKeys",
+            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            s.key_arns,
+        ),
+        star("ServiceRoleDescribe", ["logs:DescribeLogGroups"]),
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Guardrails and boundaries
 
@@ -926,6 +958,8 @@ def _ceiling_resources(s: Scope, actions: Iterable[str]) -> list[str]:
         service = action.split(":")[0]
         if service == "s3":
             out |= {r for b in s.bucket_arns for r in (b, f"{b}/*")}
+        elif service == "kms":
+            out |= {s.arn("kms", "*"), *(k for k in s.key_arns if f":{s.region}:" not in k)}
         elif service == "iam":
             out |= {s.role_path_arn, s.policy_path_arn}
         else:

@@ -74,6 +74,7 @@ def _workload() -> dict[str, dict[str, Any]]:
         "training": iam.training_policy(SCOPE),
         "approver": iam.model_approver_policy(SCOPE),
         "auditor": iam.auditor_policy(SCOPE),
+        "service_roles": iam.service_roles_ceiling(SCOPE),
     }
 
 
@@ -82,8 +83,13 @@ def all_documents() -> dict[str, dict[str, Any]]:
     docs = _workload()
     docs["deployer"] = iam.deployer_policy(SCOPE, passable_role_services=SERVICES)
     docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
+    ceiling = [*_workload().values()]
+    ceiling[0] = iam.data_scientist_policy(SCOPE, SCOPE.role_path_arn)
     docs["workload_boundary"] = iam.permission_boundary(
-        SCOPE, ceiling=list(_workload().values()), own_arn=iam.boundary_arn(SCOPE, "dev-roles-boundary")
+        SCOPE,
+        ceiling=ceiling,
+        own_arn=iam.boundary_arn(SCOPE, "dev-roles-boundary"),
+        protect_boundary_arns=[iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")],
     )
     docs["deployer_boundary"] = iam.permission_boundary(
         SCOPE, ceiling=[docs["deployer"]], own_arn=iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")
@@ -116,6 +122,7 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("data_scientist", "PERMISSIONS_MANAGEMENT_ACTIONS"): "iam:PassRole of the training role only, "
     "to sagemaker.amazonaws.com only",
     ("workload_boundary", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ceiling includes the data scientist's PassRole",
+    ("service_roles", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
     ("sns_topic", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the account root administers its own topic",
     # parliament reads the Deny-only guardrails and boundaries as identity policies with no resources
     # of the matching type (Resource "*" on Deny is intended: the deny applies everywhere).
