@@ -1,0 +1,102 @@
+"""Builders and table-driven checks shared by the per-area control tests.
+
+Each area test module declares `SPECS: dict[control_id, Spec]`: a compliant baseline stack, one case per way
+to break the control (a stack and the exact messages on the judged resource) and not-applicable resources.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.catalog import Control, evaluate, get
+from policies.model import applicable
+from policies.props import Context, Index, Resource, normalize
+
+
+def res(
+    type_: str, name: str, *, deps: dict[str, Sequence[Resource]] | None = None, **props: Any
+) -> Resource:
+    """A resource with camelCase props; `deps` gives propertyDependencies as resources."""
+    return Resource(
+        type=type_,
+        urn=urn(type_, name),
+        name=name,
+        props=normalize(props),
+        property_dependencies={k: tuple(r.urn for r in v) for k, v in (deps or {}).items()},
+    )
+
+
+def urn(type_: str, name: str) -> str:
+    return f"urn:pulumi:test::strongroom::{type_}::{name}"
+
+
+def doc(*statements: dict[str, Any]) -> str:
+    """A policy document as the JSON string pulumi-aws takes."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@dataclass(frozen=True)
+class Break:
+    """`stack` breaks the control; `subject` (name) gets exactly `messages`."""
+
+    why: str
+    stack: Sequence[Resource]
+    subject: str
+    messages: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Spec:
+    baseline: Sequence[Resource]
+    breaks: Sequence[Break]
+    not_applicable: Sequence[Resource] = field(default=())
+    stack: str | None = None
+    forbidden: bool = False
+    """The control forbids its resource types outright: the compliant baseline is a stack without them."""
+
+
+def messages_for(
+    control: Control, stack: Iterable[Resource], subject: str, stack_name: str | None = None
+) -> list[str]:
+    index = Index(stack, Context(stack=stack_name))
+    return [f.message for f in evaluate(control, index) if f.resource_name == subject]
+
+
+def all_messages(control: Control, stack: Iterable[Resource], stack_name: str | None = None) -> list[str]:
+    return [f.message for f in evaluate(control, Index(stack, Context(stack=stack_name)))]
+
+
+def baseline_cases(specs: dict[str, Spec]) -> list[Any]:
+    return [(cid, spec) for cid, spec in specs.items()]
+
+
+def break_cases(specs: dict[str, Spec]) -> list[Any]:
+    import pytest
+
+    return [
+        pytest.param(cid, spec, brk, id=f"{cid}-{brk.why}")
+        for cid, spec in specs.items()
+        for brk in spec.breaks
+    ]
+
+
+def check_baseline(cid: str, spec: Spec) -> None:
+    control = get(cid)
+    judged = [r for r in spec.baseline if applicable(control, r, Index(spec.baseline))]
+    assert bool(judged) != spec.forbidden, f"{cid}: the baseline must contain what the control judges"
+    assert all_messages(control, spec.baseline, spec.stack) == []
+
+
+def check_break(cid: str, spec: Spec, brk: Break) -> None:
+    assert messages_for(get(cid), brk.stack, brk.subject, spec.stack) == list(brk.messages)
+
+
+def check_not_applicable(cid: str, spec: Spec) -> None:
+    control = get(cid)
+    index = Index(spec.not_applicable)
+    for resource in spec.not_applicable:
+        assert not applicable(control, resource, index), f"{cid} should not apply to {resource.name}"
+    assert all_messages(control, spec.not_applicable, spec.stack) == []
