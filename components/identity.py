@@ -1,0 +1,391 @@
+"""MlRoles: least-privilege IAM roles for an ML team, with guardrails and permission boundaries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policydocs import iam
+
+SAGEMAKER = "sagemaker.amazonaws.com"
+DEFAULT_PASSABLE_SERVICES = (
+    "sagemaker.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+    "s3.amazonaws.com",
+)
+_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
+
+
+@dataclass
+class MlRolesArgs:
+    """Arguments of `MlRoles`."""
+
+    data_bucket_arn: pulumi.Input[str]
+    """ARN of the data bucket (curated data for people and training jobs)."""
+
+    model_bucket_arn: pulumi.Input[str]
+    """ARN of the model bucket (experiments, training candidates, production models)."""
+
+    data_key_arn: pulumi.Input[str]
+    """KMS key of the data bucket."""
+
+    model_key_arn: pulumi.Input[str]
+    """KMS key of the model bucket (also the SageMaker volume/output key)."""
+
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the log groups and the trail."""
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets SageMaker jobs run in (training role may create ENIs there only)."""
+
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Security groups SageMaker jobs use."""
+
+    human_principal_arns: Sequence[str]
+    """IAM role/user ARNs allowed to assume the data scientist, model approver and auditor roles."""
+
+    require_mfa: bool = True
+    """Human roles need `aws:MultiFactorAuthPresent=true` (must stay on in prod)."""
+
+    extra_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Other buckets of the environment (backup, replica, logs, trail): read by the auditor, deployed by the
+    deployer, and within the workload boundary (for replication roles)."""
+
+    extra_key_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Other KMS keys of the environment (backup, replica): read by the auditor, allowed by the guardrails."""
+
+    iam_path: str = "/strongroom/"
+    """IAM path of every role and policy created here, e.g. `/strongroom/dev/`; the auditor, deployer,
+    boundaries and alerts are scoped to it."""
+
+    curated_prefix: str = "curated/"
+    """Data bucket prefix data scientists read."""
+
+    experiments_prefix: str = "experiments/"
+    """Model bucket prefix data scientists read and write."""
+
+    training_data_prefix: str = "curated/"
+    """Data bucket prefix training jobs read."""
+
+    candidates_prefix: str = "candidates/"
+    """Model bucket prefix training jobs write and the approver promotes from."""
+
+    production_prefix: str = "production/"
+    """Model bucket prefix only the approver writes."""
+
+    github_repository: str | None = None
+    """`org/repo` whose GitHub Actions may assume the deployer role; None: no deployer role."""
+
+    github_environment: str | None = None
+    """GitHub environment (`sub` claim `repo:<repo>:environment:<env>`) required with `github_repository`."""
+
+    github_oidc_provider_arn: pulumi.Input[str] | None = None
+    """ARN of the account's token.actions.githubusercontent.com OIDC provider; default
+    `arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`."""
+
+    deployer_passable_services: Sequence[str] = DEFAULT_PASSABLE_SERVICES
+    """Services the deployer may pass stack roles to (`iam:PassedToService`)."""
+
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags of the roles and policies, on top of the provider's default tags."""
+
+    account_id: pulumi.Input[str] | None = None
+    """AWS account id; looked up with `aws.get_caller_identity_output()` when not given."""
+
+    region: pulumi.Input[str] | None = None
+    """AWS region; looked up with `aws.get_region_output()` when not given."""
+
+    partition: pulumi.Input[str] | None = None
+    """AWS partition; looked up with `aws.get_partition_output()` when not given."""
+
+    def __post_init__(self) -> None:
+        iam.validate_principals(list(self.human_principal_arns), key="human_principal_arns")
+        if not _PATH_RE.match(self.iam_path):
+            raise ValueError(
+                f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"
+            )
+        prefixes = {
+            "curated_prefix": self.curated_prefix,
+            "experiments_prefix": self.experiments_prefix,
+            "training_data_prefix": self.training_data_prefix,
+            "candidates_prefix": self.candidates_prefix,
+            "production_prefix": self.production_prefix,
+        }
+        for key, value in prefixes.items():
+            if not _PREFIX_RE.match(value):
+                raise ValueError(f"{key}: {value!r} must be an S3 key prefix ending in '/', like 'curated/'")
+        if self.production_prefix in (self.experiments_prefix, self.candidates_prefix) or any(
+            p.startswith(self.production_prefix) or self.production_prefix.startswith(p)
+            for p in (self.experiments_prefix, self.candidates_prefix)
+        ):
+            raise ValueError(
+                f"production_prefix: {self.production_prefix!r} overlaps the experiments or candidates "
+                "prefix; only the model approver may write production models"
+            )
+        if (self.github_repository is None) != (self.github_environment is None):
+            raise ValueError(
+                "github_repository/github_environment: set both (deployer role for one repo and environment) "
+                f"or neither; got {self.github_repository!r} and {self.github_environment!r}"
+            )
+        if self.github_repository is not None and self.github_environment is not None:
+            iam.github_oidc_trust(
+                "arn:aws:iam::000000000000:oidc-provider/x", self.github_repository, self.github_environment
+            )
+        unknown = [
+            s for s in self.deployer_passable_services if not re.match(r"^[a-z0-9.-]+\.amazonaws\.com$", s)
+        ]
+        if unknown:
+            raise ValueError(
+                f"deployer_passable_services: {unknown} are not service principals (x.amazonaws.com)"
+            )
+
+
+class MlRoles(pulumi.ComponentResource):
+    """Data scientist, training job, model approver, auditor and (optionally) deployer roles.
+
+    Every role lives under `iam_path`, carries a permission boundary, and gets inline policies built by
+    `components.policydocs.iam`; the people- and job-facing roles also get the SageMaker guardrail policy.
+    """
+
+    data_scientist_role_arn: pulumi.Output[str]
+    data_scientist_role_name: pulumi.Output[str]
+    training_role_arn: pulumi.Output[str]
+    training_role_name: pulumi.Output[str]
+    approver_role_arn: pulumi.Output[str]
+    auditor_role_arn: pulumi.Output[str]
+    deployer_role_arn: pulumi.Output[str] | None
+    boundary_policy_arn: pulumi.Output[str]
+    guardrail_policy_arn: pulumi.Output[str]
+    role_names: pulumi.Output[list[str]]
+    role_arns: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: MlRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("strongroom:index:MlRoles", name, None, opts)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
+        region = args.region or aws.get_region_output(opts=invoke).region
+        partition = args.partition or aws.get_partition_output(opts=invoke).partition
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.tags) or None
+
+        def make_scope(values: list[Any]) -> iam.Scope:
+            part, acct, reg, data, model, dkey, mkey, lkey, subnets, sgs, buckets, keys = values
+            return iam.Scope(
+                partition=part,
+                account=acct,
+                region=reg,
+                data_bucket_arn=data,
+                model_bucket_arn=model,
+                data_key_arn=dkey,
+                model_key_arn=mkey,
+                logs_key_arn=lkey,
+                iam_path=args.iam_path,
+                curated_prefix=args.curated_prefix,
+                experiments_prefix=args.experiments_prefix,
+                training_data_prefix=args.training_data_prefix,
+                candidates_prefix=args.candidates_prefix,
+                production_prefix=args.production_prefix,
+                extra_bucket_arns=tuple(buckets),
+                extra_key_arns=tuple(keys),
+                subnet_ids=tuple(subnets),
+                security_group_ids=tuple(sgs),
+            )
+
+        scope: pulumi.Output[iam.Scope] = pulumi.Output.all(
+            partition,
+            account,
+            region,
+            args.data_bucket_arn,
+            args.model_bucket_arn,
+            args.data_key_arn,
+            args.model_key_arn,
+            args.logs_key_arn,
+            pulumi.Output.from_input(args.subnet_ids),
+            pulumi.Output.from_input(args.security_group_ids),
+            pulumi.Output.from_input(args.extra_bucket_arns),
+            pulumi.Output.from_input(args.extra_key_arns),
+        ).apply(make_scope)
+
+        boundary_name = f"{name}-boundary"
+        deployer_boundary_name = f"{name}-deployer-boundary"
+
+        def workload_boundary(s: iam.Scope) -> str:
+            ceiling = [
+                iam.data_scientist_policy(s, s.role_path_arn),
+                iam.training_policy(s),
+                iam.model_approver_policy(s),
+                iam.auditor_policy(s),
+                iam.service_roles_ceiling(s),
+            ]
+            protected = [iam.boundary_arn(s, deployer_boundary_name)]
+            return iam.to_json(
+                iam.permission_boundary(
+                    s,
+                    ceiling=ceiling,
+                    own_arn=iam.boundary_arn(s, boundary_name),
+                    protect_boundary_arns=protected,
+                )
+            )
+
+        self.boundary = aws.iam.Policy(
+            boundary_name,
+            name=boundary_name,
+            path=args.iam_path,
+            description="Strongroom permission boundary of every workload and service role of this stack",
+            policy=scope.apply(workload_boundary),
+            tags=tags,
+            opts=child,
+        )
+        self.guardrails = aws.iam.Policy(
+            f"{name}-guardrails",
+            path=args.iam_path,
+            description="Deny SageMaker resources outside the VPC, unisolated, or with foreign KMS keys",
+            policy=scope.apply(lambda s: iam.to_json(iam.guardrail_policy(s.key_arns))),
+            tags=tags,
+            opts=child,
+        )
+
+        def role(
+            role: str,
+            trust: pulumi.Input[str],
+            policy: pulumi.Input[str],
+            *,
+            boundary: aws.iam.Policy,
+            guarded: bool,
+            description: str,
+        ) -> aws.iam.Role:
+            resource = aws.iam.Role(
+                f"{name}-{role}",
+                path=args.iam_path,
+                description=description,
+                assume_role_policy=trust,
+                permissions_boundary=boundary.arn,
+                max_session_duration=3600,
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicy(f"{name}-{role}-policy", role=resource.id, policy=policy, opts=child)
+            if guarded:
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{role}-guardrails",
+                    role=resource.name,
+                    policy_arn=self.guardrails.arn,
+                    opts=child,
+                )
+            return resource
+
+        principals = list(args.human_principal_arns)
+        human = iam.to_json(iam.human_trust(principals, require_mfa=args.require_mfa))
+
+        self.training_role = role(
+            "training",
+            account.apply(lambda a: iam.to_json(iam.service_trust(SAGEMAKER, a))),
+            scope.apply(lambda s: iam.to_json(iam.training_policy(s))),
+            boundary=self.boundary,
+            guarded=True,
+            description="SageMaker training execution role: its data in, its model out, its keys and logs",
+        )
+        self.data_scientist_role = role(
+            "data-scientist",
+            account.apply(
+                lambda a: iam.to_json(
+                    iam.human_trust(
+                        principals, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=a
+                    )
+                )
+            ),
+            pulumi.Output.all(scope, self.training_role.arn).apply(
+                lambda v: iam.to_json(iam.data_scientist_policy(v[0], v[1]))
+            ),
+            boundary=self.boundary,
+            guarded=True,
+            description="Data scientist and Studio execution role: curated data, experiments, guarded jobs",
+        )
+        self.approver_role = role(
+            "model-approver",
+            human,
+            scope.apply(lambda s: iam.to_json(iam.model_approver_policy(s))),
+            boundary=self.boundary,
+            guarded=True,
+            description="Model approver: promotes a candidate model version into the production prefix",
+        )
+        self.auditor_role = role(
+            "auditor",
+            human,
+            scope.apply(lambda s: iam.to_json(iam.auditor_policy(s))),
+            boundary=self.boundary,
+            guarded=False,
+            description="Auditor: read-only over the environment's configuration and logs",
+        )
+        roles = [self.data_scientist_role, self.training_role, self.approver_role, self.auditor_role]
+
+        self.deployer_role: aws.iam.Role | None = None
+        self.deployer_role_arn = None
+        if args.github_repository is not None and args.github_environment is not None:
+            repo, env = args.github_repository, args.github_environment
+            provider = args.github_oidc_provider_arn or pulumi.Output.all(partition, account).apply(
+                lambda v: f"arn:{v[0]}:iam::{v[1]}:oidc-provider/{iam.GITHUB_OIDC_HOST}"
+            )
+            services = list(args.deployer_passable_services)
+
+            def deployer_boundary(s: iam.Scope) -> str:
+                return iam.to_json(
+                    iam.permission_boundary(
+                        s,
+                        ceiling=[iam.deployer_policy(s, passable_role_services=services)],
+                        own_arn=iam.boundary_arn(s, boundary_name),
+                        protect_boundary_arns=[iam.boundary_arn(s, deployer_boundary_name)],
+                    )
+                )
+
+            self.deployer_boundary = aws.iam.Policy(
+                deployer_boundary_name,
+                name=deployer_boundary_name,
+                path=args.iam_path,
+                description="Boundary of the CI deployer: roles it creates must carry the workload boundary",
+                policy=scope.apply(deployer_boundary),
+                tags=tags,
+                opts=child,
+            )
+            self.deployer_role = role(
+                "deployer",
+                pulumi.Output.from_input(provider).apply(
+                    lambda p: iam.to_json(iam.github_oidc_trust(p, repo, env))
+                ),
+                scope.apply(lambda s: iam.to_json(iam.deployer_policy(s, passable_role_services=services))),
+                boundary=self.deployer_boundary,
+                guarded=False,
+                description=f"CI deployer for GitHub {repo} environment {env} (pulumi up of this stack)",
+            )
+            roles.append(self.deployer_role)
+            self.deployer_role_arn = self.deployer_role.arn
+
+        self.data_scientist_role_arn = self.data_scientist_role.arn
+        self.data_scientist_role_name = self.data_scientist_role.name
+        self.training_role_arn = self.training_role.arn
+        self.training_role_name = self.training_role.name
+        self.approver_role_arn = self.approver_role.arn
+        self.auditor_role_arn = self.auditor_role.arn
+        self.boundary_policy_arn = self.boundary.arn
+        self.guardrail_policy_arn = self.guardrails.arn
+        self.role_names = pulumi.Output.all(*[r.name for r in roles]).apply(list)
+        self.role_arns = pulumi.Output.all(*[r.arn for r in roles]).apply(list)
+        self.register_outputs(
+            {
+                "data_scientist_role_arn": self.data_scientist_role_arn,
+                "training_role_arn": self.training_role_arn,
+                "approver_role_arn": self.approver_role_arn,
+                "auditor_role_arn": self.auditor_role_arn,
+                "deployer_role_arn": self.deployer_role_arn,
+                "boundary_policy_arn": self.boundary_policy_arn,
+                "guardrail_policy_arn": self.guardrail_policy_arn,
+                "role_names": self.role_names,
+            }
+        )

@@ -1,0 +1,195 @@
+"""MlRoles under the recording mock monitor: every role bounded, scoped, trusted only as configured."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.identity import MlRoles, MlRolesArgs
+from components.policydocs import iam
+from strongroom.engine import PlanResource, Recorder
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-2"
+PRINCIPAL = (
+    f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_DataScience_0a1b"
+)
+ROLE = "aws:iam/role:Role"
+POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def key(n: int) -> str:
+    return f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b0{n}"
+
+
+def make_args(**overrides: Any) -> MlRolesArgs:
+    values: dict[str, Any] = {
+        "data_bucket_arn": "arn:aws:s3:::dev-data-bucket-1a2b3c4",
+        "model_bucket_arn": "arn:aws:s3:::dev-models-bucket-1a2b3c4",
+        "data_key_arn": key(1),
+        "model_key_arn": key(2),
+        "logs_key_arn": key(3),
+        "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"],
+        "security_group_ids": ["sg-0a1b2c3d4e5f60718"],
+        "human_principal_arns": [PRINCIPAL],
+        "iam_path": "/strongroom/dev/",
+        "extra_bucket_arns": ["arn:aws:s3:::dev-backup-bucket-1a2b3c4"],
+        "extra_key_arns": [key(4)],
+        "github_repository": "bank/strongroom",
+        "github_environment": "dev",
+    }
+    values.update(overrides)
+    return MlRolesArgs(**values)
+
+
+def build(mocks: Recorder, **overrides: Any) -> Recorder:
+    mocks.run(lambda: MlRoles("dev-roles", make_args(**overrides)))
+    return mocks
+
+
+def doc(resource: PlanResource, prop: str) -> dict[str, Any]:
+    value = resource.inputs[prop]
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def roles(mocks: Recorder) -> dict[str, PlanResource]:
+    return {r.name.removeprefix("dev-roles-"): r for r in mocks.of_type(ROLE)}
+
+
+@pytest.fixture
+def built(pulumi_mocks: Recorder) -> Recorder:
+    return build(pulumi_mocks)
+
+
+def test_creates_the_five_roles_under_the_iam_path(built: Recorder) -> None:
+    found = roles(built)
+    assert set(found) == {"data-scientist", "training", "model-approver", "auditor", "deployer"}
+    for r in found.values():
+        assert r.inputs["path"] == "/strongroom/dev/", r.urn
+
+
+def test_every_role_has_a_permission_boundary(built: Recorder) -> None:
+    boundaries = {p.name: p for p in built.of_type(POLICY)}
+    workload = boundaries["dev-roles-boundary"]
+    assert workload.inputs["name"] == "dev-roles-boundary"
+    for name, r in roles(built).items():
+        assert r.inputs.get("permissionsBoundary"), f"{r.urn} has no permissions boundary"
+        expected = "dev-roles-deployer-boundary" if name == "deployer" else "dev-roles-boundary"
+        assert r.inputs["permissionsBoundary"].endswith(f":policy/strongroom/dev/{expected}"), r.urn
+
+
+def test_every_policy_document_passes_the_lint(built: Recorder) -> None:
+    for r in built.of_type(ROLE_POLICY) + built.of_type(POLICY):
+        iam.lint(doc(r, "policy"))
+    for r in built.of_type(ROLE):
+        assert "*" not in json.dumps(doc(r, "assumeRolePolicy")["Statement"][0]["Principal"]), r.urn
+
+
+def test_no_role_policy_has_a_star_action_or_passrole_on_star(built: Recorder) -> None:
+    for r in built.of_type(ROLE_POLICY):
+        for stmt in doc(r, "policy")["Statement"]:
+            actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
+            assert not any("*" in a for a in actions), r.urn
+            if "iam:PassRole" in actions:
+                assert "*" not in stmt["Resource"], r.urn
+
+
+def test_human_roles_trust_only_configured_principals(built: Recorder) -> None:
+    found = roles(built)
+    for name in ("model-approver", "auditor"):
+        (stmt,) = doc(found[name], "assumeRolePolicy")["Statement"]
+        assert stmt["Principal"] == {"AWS": [PRINCIPAL]}, found[name].urn
+        assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, found[name].urn
+    ds = doc(found["data-scientist"], "assumeRolePolicy")["Statement"]
+    assert [s["Principal"] for s in ds] == [{"AWS": [PRINCIPAL]}, {"Service": "sagemaker.amazonaws.com"}]
+
+
+def test_mfa_condition_dropped_only_when_asked(pulumi_mocks: Recorder) -> None:
+    found = roles(build(pulumi_mocks, require_mfa=False))
+    (stmt,) = doc(found["auditor"], "assumeRolePolicy")["Statement"]
+    assert "Condition" not in stmt, found["auditor"].urn
+
+
+def test_training_role_trusted_by_sagemaker_in_this_account(built: Recorder) -> None:
+    r = roles(built)["training"]
+    (stmt,) = doc(r, "assumeRolePolicy")["Statement"]
+    assert stmt["Principal"] == {"Service": "sagemaker.amazonaws.com"}, r.urn
+    assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, r.urn
+
+
+def test_deployer_trusted_by_github_oidc_for_one_repo_environment(built: Recorder) -> None:
+    r = roles(built)["deployer"]
+    (stmt,) = doc(r, "assumeRolePolicy")["Statement"]
+    assert stmt["Principal"] == {
+        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    }, r.urn
+    assert stmt["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
+        "repo:bank/strongroom:environment:dev"
+    )
+
+
+def test_no_deployer_without_github_repository(pulumi_mocks: Recorder) -> None:
+    found = roles(build(pulumi_mocks, github_repository=None, github_environment=None))
+    assert "deployer" not in found
+    assert "dev-roles-deployer-boundary" not in {p.name for p in pulumi_mocks.of_type(POLICY)}
+
+
+def test_data_scientist_passes_only_the_training_role(built: Recorder) -> None:
+    policy = next(r for r in built.of_type(ROLE_POLICY) if r.name == "dev-roles-data-scientist-policy")
+    passes = [s for s in doc(policy, "policy")["Statement"] if "iam:PassRole" in s["Action"]]
+    training_arn = roles(built)["training"].outputs["arn"]
+    assert [s["Resource"] for s in passes] == [[training_arn]], policy.urn
+    assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_guardrails_attached_to_people_and_job_roles(built: Recorder) -> None:
+    attached = {a.name for a in built.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    assert attached == {
+        "dev-roles-data-scientist-guardrails",
+        "dev-roles-training-guardrails",
+        "dev-roles-model-approver-guardrails",
+    }
+    guard = next(p for p in built.of_type(POLICY) if p.name == "dev-roles-guardrails")
+    sids = {s["Sid"] for s in doc(guard, "policy")["Statement"]}
+    assert {"DenyWithoutVpcSubnets", "DenyDisabledNetworkIsolation", "DenyForeignOutputKmsKey"} <= sids
+
+
+def test_boundary_documents_fit_the_managed_policy_limit(built: Recorder) -> None:
+    for p in built.of_type(POLICY):
+        assert iam.managed_policy_size(doc(p, "policy")) <= iam.MANAGED_POLICY_MAX_CHARS, p.urn
+
+
+def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
+    component = next(r for r in built.resources if r.type == "strongroom:index:MlRoles")
+    found = roles(built)
+    assert component.outputs["training_role_arn"] == found["training"].outputs["arn"], component.urn
+    assert component.outputs["auditor_role_arn"] == found["auditor"].outputs["arn"], component.urn
+    assert component.outputs["deployer_role_arn"] == found["deployer"].outputs["arn"], component.urn
+    assert sorted(component.outputs["role_names"]) == sorted(r.outputs["name"] for r in found.values())
+    boundary = next(p for p in built.of_type(POLICY) if p.name == "dev-roles-boundary")
+    assert component.outputs["boundary_policy_arn"] == boundary.outputs["arn"], component.urn
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"human_principal_arns": ["*"]}, "human_principal_arns"),
+        ({"human_principal_arns": [f"arn:aws:iam::{ACCOUNT}:root"]}, "human_principal_arns"),
+        ({"human_principal_arns": []}, "at least one"),
+        ({"iam_path": "strongroom"}, "iam_path"),
+        ({"production_prefix": "experiments/"}, "production_prefix"),
+        ({"production_prefix": "candidates/prod/"}, "production_prefix"),
+        ({"curated_prefix": "curated"}, "curated_prefix"),
+        ({"curated_prefix": "cur*/"}, "curated_prefix"),
+        ({"github_environment": None}, "github_repository/github_environment"),
+        ({"github_repository": "bank/*"}, "github repository"),
+        ({"github_environment": "*"}, "github environment"),
+        ({"deployer_passable_services": ["*"]}, "deployer_passable_services"),
+    ],
+)
+def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_args(**overrides)
