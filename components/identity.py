@@ -169,7 +169,9 @@ class MlRoles(pulumi.ComponentResource):
     def __init__(self, name: str, args: MlRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:MlRoles", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        account = args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
+        account = pulumi.Output.from_input(
+            args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
+        )
         region = args.region or aws.get_region_output(opts=invoke).region
         partition = args.partition or aws.get_partition_output(opts=invoke).partition
         child = pulumi.ResourceOptions(parent=self)
