@@ -239,6 +239,19 @@ class _Exporter:
         return value
 
     def _reference(self, value: str, candidates: list[str]) -> str | None:
+        """``${type.name.attr}`` for a value equal to an identity output of a candidate; for a value that
+        extends one with ``:`` or ``/`` (a log group ARN with ``:*``, an object ARN ``/*``), the reference
+        followed by the rest."""
+        whole = self._match(value, candidates)
+        if whole is not None:
+            return whole
+        for cut in sorted((i for i, c in enumerate(value) if c in ":/"), reverse=True):
+            head = self._match(value[:cut], candidates)
+            if head is not None:
+                return head + value[cut:]
+        return None
+
+    def _match(self, value: str, candidates: list[str]) -> str | None:
         found = [
             (urn, attr)
             for urn, attr in self.identities.get(value, [])
