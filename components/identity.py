@@ -288,7 +288,7 @@ class MlRoles(pulumi.ComponentResource):
 
         self.training_role = role(
             "training",
-            account.apply(lambda a: iam.to_json(iam.service_trust(SAGEMAKER, a))),
+            account.apply(lambda a: iam.to_json(iam.service_trust(SAGEMAKER, str(a)))),
             scope.apply(lambda s: iam.to_json(iam.training_policy(s))),
             boundary=self.boundary,
             guarded=True,
@@ -299,7 +299,7 @@ class MlRoles(pulumi.ComponentResource):
             account.apply(
                 lambda a: iam.to_json(
                     iam.human_trust(
-                        principals, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=a
+                        principals, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=str(a)
                     )
                 )
             ),
