@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from controls_support import Break, Spec, baseline_cases, break_cases, check_baseline, check_break
-from controls_support import check_not_applicable, doc, res
+from controls_support import (
+    Break,
+    Spec,
+    baseline_cases,
+    break_cases,
+    check_baseline,
+    check_break,
+    check_not_applicable,
+    doc,
+    res,
+)
 
 from policies.controls.network import (
     DEFAULT_SECURITY_GROUP,
@@ -81,7 +90,8 @@ SPECS: dict[str, Spec] = {
                 [res(NAT_GATEWAY, "nat")],
                 "nat",
                 [
-                    "NAT gateway 'nat' has connectivityType 'public' (default 'public'): a public NAT gateway "
+                    "NAT gateway 'nat' has connectivityType 'public' (default 'public'): a public NAT "
+                    "gateway "
                     "is a path to the internet"
                 ],
             ),
@@ -286,7 +296,8 @@ SPECS: dict[str, Spec] = {
                 [res(VPC_ENDPOINT, "s3", serviceName="com.amazonaws.eu-west-2.s3")],
                 "s3",
                 [
-                    "VPC endpoint 's3' (com.amazonaws.eu-west-2.s3) has no policy, so AWS applies full access "
+                    "VPC endpoint 's3' (com.amazonaws.eu-west-2.s3) has no policy, so AWS applies full "
+                    "access "
                     "to any principal"
                 ],
             ),
@@ -353,7 +364,8 @@ SPECS: dict[str, Spec] = {
                 [res(VPC_ENDPOINT, "sts", vpcEndpointType="Interface", policy=endpoint_policy)],
                 "sts",
                 [
-                    "interface endpoint 'sts' does not set privateDnsEnabled=true (default false): SDKs would "
+                    "interface endpoint 'sts' does not set privateDnsEnabled=true (default false): SDKs "
+                    "would "
                     "resolve the public service endpoint"
                 ],
             ),
