@@ -100,12 +100,23 @@ def test_exit_code_counts_only_mandatory_violations(report: Report) -> None:
     assert Report(stack="dev", resources=1, controls=1, violations=[]).exit_code == 0
 
 
-@pytest.mark.skipif(not SCHEMA.is_file(), reason="needs tests/data/sarif-schema-2.1.0.json")
-def test_sarif_validates_against_the_official_2_1_0_schema(report: Report) -> None:
+def sarif_validator() -> jsonschema.Draft4Validator:
     schema = json.loads(SCHEMA.read_text())
-    jsonschema.Draft4Validator(schema).validate(json.loads(render_sarif(report)))
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_sarif_validates_against_the_official_2_1_0_schema(report: Report) -> None:
+    validator = sarif_validator()
+    validator.validate(json.loads(render_sarif(report)))
     empty = Report(stack="prod", resources=3, controls=2, violations=[], passed_controls=["A", "B"])
-    jsonschema.Draft4Validator(schema).validate(json.loads(render_sarif(empty)))
+    validator.validate(json.loads(render_sarif(empty)))
+
+
+def test_schema_check_catches_a_result_without_a_message(report: Report) -> None:
+    document = json.loads(render_sarif(report))
+    del document["runs"][0]["results"][0]["message"]
+    with pytest.raises(jsonschema.ValidationError, match="'message' is a required property"):
+        sarif_validator().validate(document)
 
 
 def test_sarif_meets_github_code_scanning_requirements(report: Report) -> None:
