@@ -1,0 +1,221 @@
+"""SecureMlEnvironment under the recording mocks: what it composes from the settings, which provider each
+resource uses (and so which default tags it carries), and the prod-only protection of data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+import yaml
+
+from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
+from components.settings import EnvironmentSettings, load_settings
+from strongroom.engine import Plan, PlanResource
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_TYPES = {
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+}
+DATA_TYPES = {"aws:s3/bucket:Bucket", "aws:kms/key:Key"}
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def settings_for(stack: str, **overrides: Any) -> EnvironmentSettings:
+    config = stack_config("prod" if stack.startswith("prod") else stack)
+    config.update(overrides)
+    flat = {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    return load_settings(stack, flat, f"stacks/Pulumi.{stack}.yaml")
+
+
+def build(make_pulumi_mocks: Any, settings: EnvironmentSettings) -> Plan:
+    """Run the environment as ``__main__.py`` does: tagged providers passed in, then the component."""
+    recorder = make_pulumi_mocks(stack=settings.stack, region=settings.region)
+
+    def program() -> None:
+        tags = aws.ProviderDefaultTagsArgs(tags=settings.default_tags)
+        primary = aws.Provider("aws-primary", region=settings.region, default_tags=tags)
+        replica = None
+        if settings.backup.replica_region:
+            replica = aws.Provider("aws-replica", region=settings.backup.replica_region, default_tags=tags)
+        SecureMlEnvironment(
+            f"sr-{settings.stack}",
+            SecureMlEnvironmentArgs(settings=settings, replica_provider=replica),
+            opts=pulumi.ResourceOptions(providers={"aws": primary}),
+        )
+
+    recorder.run(program)
+    return recorder.plan()
+
+
+@pytest.fixture
+def dev_plan(make_pulumi_mocks: Any) -> Plan:
+    return build(make_pulumi_mocks, settings_for("dev"))
+
+
+@pytest.fixture
+def prod_plan(make_pulumi_mocks: Any) -> Plan:
+    return build(make_pulumi_mocks, settings_for("prod"))
+
+
+def providers_by_name(plan: Plan) -> dict[str, PlanResource]:
+    return {r.name: r for r in plan if r.type == "pulumi:providers:aws"}
+
+
+def provider_name(resource: PlanResource) -> str:
+    assert resource.provider, f"{resource.urn} has no explicit provider"
+    return resource.provider.split("::")[-2]
+
+
+def default_tags(provider: PlanResource) -> dict[str, str]:
+    value = provider.inputs["defaultTags"]
+    return (json.loads(value) if isinstance(value, str) else value)["tags"]
+
+
+def aws_resources(plan: Plan) -> list[PlanResource]:
+    return [r for r in plan if r.custom and r.type.startswith("aws:")]
+
+
+def test_component_type_and_children_are_named_under_it(dev_plan: Plan) -> None:
+    env = dev_plan.named("sr-dev")
+    assert env.type == "strongroom:index:SecureMlEnvironment"
+    for child in dev_plan.children(env.urn):
+        assert child.name.startswith("sr-dev-"), child.urn
+    roles = {child.type for child in dev_plan.children(env.urn)}
+    assert {
+        "strongroom:index:KeyRing",
+        "strongroom:index:PrivateNetwork",
+        "strongroom:index:SecureBucket",
+        "strongroom:index:BackupVault",
+    } <= roles
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_resource_uses_a_provider_with_the_environment_default_tags(
+    make_pulumi_mocks: Any, stack: str
+) -> None:
+    settings = settings_for(stack)
+    plan = build(make_pulumi_mocks, settings)
+    providers = providers_by_name(plan)
+    expected = {"strongroom:environment": stack, **settings.tags.as_dict(), **settings.extra_tags}
+    for provider in providers.values():
+        assert default_tags(provider) == expected, provider.urn
+    for resource in aws_resources(plan):
+        assert provider_name(resource) in providers, resource.urn
+
+
+def test_dev_has_no_replica_and_nothing_protected(dev_plan: Plan) -> None:
+    assert set(providers_by_name(dev_plan)) == {"aws-primary"}
+    assert not [r.urn for r in dev_plan if r.protect or r.retain_on_delete]
+
+
+def test_prod_replica_resources_use_the_replica_region_provider(prod_plan: Plan) -> None:
+    providers = providers_by_name(prod_plan)
+    assert providers["aws-primary"].inputs["region"] == "eu-west-2"
+    assert providers["aws-replica"].inputs["region"] == "eu-west-1"
+    replica_buckets = [
+        r for r in prod_plan.of_type("aws:s3/bucket:Bucket") if provider_name(r) == "aws-replica"
+    ]
+    assert {r.name for r in replica_buckets} == {
+        "sr-prod-backup-models-replica-bucket",
+        "sr-prod-backup-payments-replica-bucket",
+        "sr-prod-backup-credit-risk-replica-bucket",
+        "sr-prod-backup-replica-logs-bucket",
+    }
+    assert prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+
+
+def test_prod_protects_and_retains_every_bucket_and_key(prod_plan: Plan) -> None:
+    data = [r for r in prod_plan if r.type in DATA_TYPES]
+    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 11
+    for resource in data:
+        assert resource.protect and resource.retain_on_delete, resource.urn
+
+
+def test_buckets_per_data_domain_models_logs_and_backups(dev_plan: Plan) -> None:
+    names = {r.name for r in dev_plan.of_type("aws:s3/bucket:Bucket")}
+    assert names == {
+        "sr-dev-access-logs-bucket",
+        "sr-dev-data-payments-bucket",
+        "sr-dev-data-credit-risk-bucket",
+        "sr-dev-models-bucket",
+        "sr-dev-backup-models-bucket",
+        "sr-dev-backup-payments-bucket",
+        "sr-dev-backup-credit-risk-bucket",
+    }
+
+
+def test_bucket_names_start_with_the_prefix_the_s3_endpoint_admits(dev_plan: Plan) -> None:
+    endpoint = next(
+        r
+        for r in dev_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if r.inputs.get("vpcEndpointType") == "Gateway"
+    )
+    assert "arn:aws:s3:::sr-dev-*" in endpoint.inputs["policy"]
+    for bucket in dev_plan.of_type("aws:s3/bucket:Bucket"):
+        assert bucket.outputs["bucket"].startswith("sr-dev-"), bucket.urn
+
+
+def test_network_follows_the_settings(prod_plan: Plan) -> None:
+    vpc = prod_plan.of_type("aws:ec2/vpc:Vpc")[0]
+    assert vpc.inputs["cidrBlock"] == "10.40.0.0/16"
+    assert len(prod_plan.of_type("aws:ec2/subnet:Subnet")) == 3
+    services = {
+        r.inputs["serviceName"].rsplit(".", 1)[-1]
+        for r in prod_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    assert "secretsmanager" in services and "s3" in services
+    groups = prod_plan.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups and all(g.inputs["retentionInDays"] == 2557 for g in groups)
+
+
+def test_backup_buckets_use_the_configured_object_lock(prod_plan: Plan) -> None:
+    locks = prod_plan.of_type("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert locks
+    for lock in locks:
+        retention = lock.inputs["rule"]["defaultRetention"]
+        assert retention == {"mode": "COMPLIANCE", "days": 2557}, lock.urn
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_way_out_to_the_internet(make_pulumi_mocks: Any, stack: str) -> None:
+    plan = build(make_pulumi_mocks, settings_for(stack))
+    assert not [r.urn for r in plan if r.type in FORBIDDEN_TYPES]
+
+
+def test_longest_names_fit_s3_bucket_name_limit(make_pulumi_mocks: Any) -> None:
+    settings = settings_for(
+        "prod-eu-west",
+        **{
+            "strongroom:storage": {
+                "dataDomains": ["abcdefghijklmnop"],
+                "logRetentionDays": 2557,
+                "noncurrentVersionExpiryDays": 365,
+            }
+        },
+    )
+    plan = build(make_pulumi_mocks, settings)
+    names = [r.outputs["bucket"] for r in plan.of_type("aws:s3/bucket:Bucket")]
+    assert len(names) == 8
+    assert max(len(name) for name in names) <= 63, names
+
+
+def test_args_refuse_a_replica_provider_mismatch() -> None:
+    with pytest.raises(
+        ValueError, match=r"replica_provider: None with strongroom:backup.replicaRegion 'eu-west-1'"
+    ):
+        SecureMlEnvironmentArgs(settings=settings_for("prod"))
+
+
+def test_args_refuse_unvalidated_settings() -> None:
+    with pytest.raises(ValueError, match="is not EnvironmentSettings"):
+        SecureMlEnvironmentArgs(settings={"aws:region": "eu-west-2"})  # type: ignore[arg-type]
