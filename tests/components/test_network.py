@@ -39,6 +39,8 @@ FORBIDDEN_TYPES = {
     "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
     "aws:ec2/securityGroupRule:SecurityGroupRule",
+    "aws:ec2/vpcIpv6CidrBlockAssociation:VpcIpv6CidrBlockAssociation",
+    "aws:ec2/networkInterface:NetworkInterface",
 }
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
