@@ -1,0 +1,232 @@
+"""AuditTrail: a multi-region, validated, KMS-encrypted CloudTrail to a dedicated secure bucket and logs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policydocs import iam
+from components.storage import SecureBucket, SecureBucketArgs
+
+_TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+LOG_RETENTION_DAYS = (90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+"""CloudWatch Logs retention values of at least 90 days."""
+
+
+@dataclass
+class AuditTrailArgs:
+    """Arguments of `AuditTrail`."""
+
+    logs_key_arn: pulumi.Input[str]
+    """KMS key encrypting the trail's log files, its bucket and its CloudWatch log group (its key policy must
+    let cloudtrail.amazonaws.com and logs.<region>.amazonaws.com use it)."""
+
+    access_log_bucket_name: pulumi.Input[str]
+    """Bucket receiving the trail bucket's S3 server access logs."""
+
+    data_event_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Buckets whose object-level (data) events are recorded: data, models, backups."""
+
+    log_retention_days: int = 365
+    """Retention of the CloudWatch log group (a CloudWatch-accepted value, at least 90)."""
+
+    trail_name: str | None = None
+    """Trail name (default `<name>-trail`); fixed so the bucket policy can name the trail ARN."""
+
+    vpc_endpoint_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """VPC endpoints through which people may read the trail bucket (passed to SecureBucket)."""
+
+    admin_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Principals exempt from the trail bucket's VPC endpoint restriction (the deployer, the auditor)."""
+
+    noncurrent_version_expiry_days: int = 365
+    """How long noncurrent log file versions are kept."""
+
+    object_lock_mode: str | None = None
+    """Object Lock mode of the trail bucket (GOVERNANCE or COMPLIANCE), for prod."""
+
+    object_lock_days: int | None = None
+    """Object Lock default retention in days, with `object_lock_mode`."""
+
+    retain: bool = False
+    """Protect the bucket and keep it on delete (prod)."""
+
+    permissions_boundary_arn: pulumi.Input[str] | None = None
+    """Permission boundary of the CloudTrail-to-CloudWatch delivery role (MlRoles.boundary_policy_arn)."""
+
+    iam_path: str = "/strongroom/"
+    """IAM path of the delivery role."""
+
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on top of the provider's default tags."""
+
+    account_id: pulumi.Input[str] | None = None
+    """AWS account id; looked up when not given."""
+
+    region: pulumi.Input[str] | None = None
+    """AWS region; looked up when not given."""
+
+    partition: pulumi.Input[str] | None = None
+    """AWS partition; looked up when not given."""
+
+    def __post_init__(self) -> None:
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days: {self.log_retention_days!r} is not accepted; use a CloudWatch "
+                f"retention of at least 90 days ({', '.join(str(d) for d in LOG_RETENTION_DAYS)})"
+            )
+        if self.trail_name is not None and not _TRAIL_NAME_RE.match(self.trail_name):
+            raise ValueError(
+                f"trail_name: {self.trail_name!r} must be 3-128 letters, digits, '.', '_' or '-'"
+            )
+        if isinstance(self.data_event_bucket_arns, list | tuple):
+            if not self.data_event_bucket_arns:
+                raise ValueError("data_event_bucket_arns: give the data, model and backup bucket ARNs")
+            for arn in self.data_event_bucket_arns:
+                if isinstance(arn, str) and not re.match(r"^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}$", arn):
+                    raise ValueError(
+                        f"data_event_bucket_arns: {arn!r} is not a bucket ARN (arn:aws:s3:::name)"
+                    )
+
+
+def data_event_selectors(bucket_arns: Sequence[str]) -> list[dict[str, Any]]:
+    """Advanced event selectors: all management events, and S3 object events of the given buckets only."""
+    return [
+        {
+            "name": "Management events",
+            "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
+        },
+        {
+            "name": "S3 data events of the environment's buckets",
+            "field_selectors": [
+                {"field": "eventCategory", "equals": ["Data"]},
+                {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {"field": "resources.ARN", "starts_withs": sorted(f"{arn}/" for arn in bucket_arns)},
+            ],
+        },
+    ]
+
+
+class AuditTrail(pulumi.ComponentResource):
+    """CloudTrail for every region, log file validation on, KMS-encrypted, with S3 data events of the
+    environment's buckets, to a dedicated SecureBucket and to a KMS-encrypted CloudWatch log group."""
+
+    trail_arn: pulumi.Output[str]
+    trail_name: pulumi.Output[str]
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    log_group_arn: pulumi.Output[str]
+    delivery_role_arn: pulumi.Output[str]
+    delivery_role_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("strongroom:index:AuditTrail", name, None, opts)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = pulumi.Output.from_input(
+            args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
+        )
+        region = pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke).region)
+        partition = pulumi.Output.from_input(
+            args.partition or aws.get_partition_output(opts=invoke).partition
+        )
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.tags) or None
+        trail_name = args.trail_name or f"{name}-trail"
+        trail_arn = pulumi.Output.all(partition, region, account).apply(
+            lambda v: f"arn:{v[0]}:cloudtrail:{v[1]}:{v[2]}:trail/{trail_name}"
+        )
+
+        # The bucket policy must grant the trail before the trail exists; the grant names the bucket's own
+        # ARN, known only once SecureBucket has created it, so it is passed as a deferred output.
+        statements, resolve_statements = pulumi.deferred_output()
+        self.bucket = SecureBucket(
+            f"{name}-bucket",
+            SecureBucketArgs(
+                kms_key_arn=args.logs_key_arn,
+                log_bucket_name=args.access_log_bucket_name,
+                vpc_endpoint_ids=args.vpc_endpoint_ids,
+                admin_principal_arns=args.admin_principal_arns,
+                noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
+                object_lock_mode=args.object_lock_mode,
+                object_lock_days=args.object_lock_days,
+                extra_policy_statements=statements,
+                tags=dict(args.tags),
+                retain=args.retain,
+                account_id=account,
+                partition=partition,
+            ),
+            opts=child,
+        )
+        resolve_statements(
+            pulumi.Output.all(self.bucket.bucket_arn, trail_arn, account, partition).apply(
+                lambda v: iam.cloudtrail_bucket_statements(v[0], v[1], v[2], v[3])
+            )
+        )
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-log-group",
+            name=f"/strongroom/cloudtrail/{trail_name}",
+            kms_key_id=args.logs_key_arn,
+            retention_in_days=args.log_retention_days,
+            tags=tags,
+            opts=child,
+        )
+        self.delivery_role = aws.iam.Role(
+            f"{name}-delivery-role",
+            path=args.iam_path,
+            description="CloudTrail delivery to its CloudWatch log group only",
+            assume_role_policy=pulumi.Output.all(account, trail_arn).apply(
+                lambda v: iam.to_json(iam.service_trust("cloudtrail.amazonaws.com", v[0], source_arn=v[1]))
+            ),
+            permissions_boundary=args.permissions_boundary_arn,
+            tags=tags,
+            opts=child,
+        )
+        delivery_policy = aws.iam.RolePolicy(
+            f"{name}-delivery-policy",
+            role=self.delivery_role.id,
+            policy=self.log_group.arn.apply(lambda arn: iam.to_json(iam.cloudtrail_logs_policy(arn))),
+            opts=child,
+        )
+
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=trail_name,
+            s3_bucket_name=self.bucket.bucket_name,
+            kms_key_id=args.logs_key_arn,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn.removesuffix(':*')}:*"),
+            cloud_watch_logs_role_arn=self.delivery_role.arn,
+            advanced_event_selectors=pulumi.Output.from_input(args.data_event_bucket_arns).apply(
+                lambda arns: data_event_selectors(list(arns))
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
+        )
+
+        self.trail_arn = self.trail.arn
+        self.trail_name = self.trail.name
+        self.bucket_name = self.bucket.bucket_name
+        self.bucket_arn = self.bucket.bucket_arn
+        self.log_group_name = self.log_group.name
+        self.log_group_arn = self.log_group.arn
+        self.delivery_role_arn = self.delivery_role.arn
+        self.delivery_role_name = self.delivery_role.name
+        self.register_outputs(
+            {
+                "trail_arn": self.trail_arn,
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "log_group_arn": self.log_group_arn,
+                "delivery_role_arn": self.delivery_role_arn,
+            }
+        )
