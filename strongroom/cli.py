@@ -174,6 +174,48 @@ def export_terraform(
     typer.echo(f"{export.resource_count} resources of stack {stack} written to {path}")
 
 
+@app.command()
+def check(
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    policy_pack: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-pack", help="CrossGuard policy pack directory.", show_default="Strongroom's policies/"
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Report format: text, json, sarif or junit.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+    ] = None,
+    account: AccountOption = "123456789012",
+) -> None:
+    """Plan offline, run the policy pack over the Analyzer protocol as the Pulumi CLI does, and report.
+
+    Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error.
+    """
+    from strongroom.check import check_project
+    from strongroom.engine import validate_account, validate_stack_name
+    from strongroom.report import RENDERERS, render, summary_line
+
+    if fmt not in RENDERERS:
+        raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
+    validate_stack_name(stack)
+    validate_account(account)
+    report = check_project(project_dir, stack, pack_dir=policy_pack, account=account)
+    text = render(report, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(summary_line(report), err=True)
+    raise typer.Exit(report.exit_code)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``strongroom = strongroom.cli:main``)."""
     app(args=argv, prog_name="strongroom")
