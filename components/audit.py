@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -130,11 +130,11 @@ class AuditTrail(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = pulumi.Output.from_input(
             args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
-        )
+        ))
         region = pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke).region)
         partition = pulumi.Output.from_input(
             args.partition or aws.get_partition_output(opts=invoke).partition
-        )
+        ))
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None
         trail_name = args.trail_name or f"{name}-trail"
@@ -144,6 +144,8 @@ class AuditTrail(pulumi.ComponentResource):
 
         # The bucket policy must grant the trail before the trail exists; the grant names the bucket's own
         # ARN, known only once SecureBucket has created it, so it is passed as a deferred output.
+        statements: pulumi.Output[list[dict[str, Any]]]
+        resolve_statements: Callable[[pulumi.Output[list[dict[str, Any]]]], None]
         statements, resolve_statements = pulumi.deferred_output()
         self.bucket = SecureBucket(
             f"{name}-bucket",
@@ -207,7 +209,7 @@ class AuditTrail(pulumi.ComponentResource):
             cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn.removesuffix(':*')}:*"),
             cloud_watch_logs_role_arn=self.delivery_role.arn,
             advanced_event_selectors=pulumi.Output.from_input(args.data_event_bucket_arns).apply(
-                lambda arns: data_event_selectors(list(arns))
+                lambda arns: cast(Any, data_event_selectors([str(a) for a in arns]))
             ),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
