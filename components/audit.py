@@ -94,6 +94,10 @@ class AuditTrailArgs:
                     )
 
 
+def _str_output(value: pulumi.Input[str]) -> pulumi.Output[str]:
+    return cast(pulumi.Output[str], pulumi.Output.from_input(value))
+
+
 def data_event_selectors(bucket_arns: Sequence[str]) -> list[dict[str, Any]]:
     """Advanced event selectors: all management events, and S3 object events of the given buckets only."""
     return [
@@ -128,13 +132,9 @@ class AuditTrail(pulumi.ComponentResource):
     def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:AuditTrail", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
-        account = pulumi.Output.from_input(
-            args.account_id or aws.get_caller_identity_output(opts=invoke).account_id
-        ))
-        region = pulumi.Output.from_input(args.region or aws.get_region_output(opts=invoke).region)
-        partition = pulumi.Output.from_input(
-            args.partition or aws.get_partition_output(opts=invoke).partition
-        ))
+        account = _str_output(args.account_id or aws.get_caller_identity_output(opts=invoke).account_id)
+        region = _str_output(args.region or aws.get_region_output(opts=invoke).region)
+        partition = _str_output(args.partition or aws.get_partition_output(opts=invoke).partition)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None
         trail_name = args.trail_name or f"{name}-trail"
