@@ -14,6 +14,7 @@ STACK       ?= dev
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: plan test lint lint-ruff bench venv checkov-venv clean
 
