@@ -216,6 +216,33 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
+@app.command()
+def controls(
+    severity: Annotated[
+        str | None,
+        typer.Option("--severity", help="Only controls at least this severe (critical, high, ...)."),
+    ] = None,
+    framework: Annotated[
+        list[str] | None,
+        typer.Option("--framework", help="Only controls mapped to this framework (repeatable)."),
+    ] = None,
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="Only this area: NET, ENC, STO, IAM, AUD, WS.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List the control catalog (the same controls the policy pack enforces)."""
+    from strongroom.controls_cmd import FORMATS, as_json, print_table, selected
+
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r} is not accepted; accepted: {', '.join(FORMATS)}.")
+    chosen = selected(severity, framework or [], area or [], [])
+    if fmt == "json":
+        sys.stdout.write(as_json(chosen))
+    else:
+        print_table(chosen, _stdout_console())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``strongroom = strongroom.cli:main``)."""
     app(args=argv, prog_name="strongroom")

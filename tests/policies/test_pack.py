@@ -1,0 +1,161 @@
+"""The CrossGuard adapter: every control becomes a policy with its metadata, and validates through the
+SDK's own argument types, proxies and unknown sentinels (the real gRPC path is tested in
+tests/strongroom/test_check.py)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+from policies.catalog import CATALOG
+from policies.pack import build_policies, control_url, raw
+from policies.props import UNKNOWN, normalize
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+BUCKET = "aws:s3/bucket:Bucket"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+POLICIES = {p.name: p for p in build_policies()}
+
+
+def opts() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], None, [], None)  # type: ignore[arg-type]
+
+
+def resource_args(type_: str, name: str, props: dict[str, Any]) -> ResourceValidationArgs:
+    return ResourceValidationArgs(
+        type_, unknown_checking_proxy(props), f"urn:{type_}::{name}", name, opts(), None
+    )
+
+
+def stack_resource(type_: str, name: str, props: dict[str, Any]) -> PolicyResource:
+    return PolicyResource(
+        type_, unknown_checking_proxy(props), f"urn:{type_}::{name}", name, opts(), None, None, [], {}
+    )
+
+
+def run(policy: Any, args: Any) -> list[tuple[str, str | None]]:
+    seen: list[tuple[str, str | None]] = []
+    policy.validate(args, lambda message, urn=None: seen.append((message, urn)))
+    return seen
+
+
+def test_one_policy_per_control_named_by_lower_case_id() -> None:
+    assert list(POLICIES) == [c.id.lower() for c in CATALOG]
+
+
+def test_policy_kind_and_metadata_come_from_the_catalog() -> None:
+    for control in CATALOG:
+        policy = POLICIES[control.policy_name]
+        kind = StackValidationPolicy if control.scope == "stack" else ResourceValidationPolicy
+        assert isinstance(policy, kind)
+        assert policy.enforcement_level == EnforcementLevel(control.enforcement)
+        assert policy.severity is not None and policy.severity.value == control.severity
+        assert policy.remediation_steps == control.remediation
+        assert policy.display_name == control.title
+        assert policy.description.startswith(f"{control.id}: {control.title}.")
+        assert policy.framework is not None and policy.framework.name == "NIST SP 800-53"
+        assert policy.framework.reference == ", ".join(control.frameworks["NIST-800-53-r5"])
+        assert policy.tags is not None and control.area.lower() in policy.tags
+        assert policy.url == control_url(control)
+
+
+def test_url_points_at_the_fsbp_control_page() -> None:
+    assert POLICIES["sr-sto-001"].url == (
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-14"
+    )
+
+
+def test_resource_policy_reports_through_the_sdk_args() -> None:
+    args = resource_args("aws:sagemaker/notebookInstance:NotebookInstance", "nb", {"rootAccess": "Enabled"})
+    assert run(POLICIES["sr-ws-003"], args) == [
+        ("notebook instance 'nb' has rootAccess 'Enabled' (default Enabled)", None)
+    ]
+
+
+def test_resource_policy_ignores_other_types() -> None:
+    assert run(POLICIES["sr-ws-003"], resource_args(BUCKET, "b", {})) == []
+
+
+def test_resource_policy_with_unknown_value_raises_the_sdk_unknown_error() -> None:
+    args = resource_args(
+        "aws:kms/key:Key", "k", {"enableKeyRotation": "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"}
+    )
+    with pytest.raises(UnknownValueError) as raised:
+        run(POLICIES["sr-enc-001"], args)
+    assert raised.value.message == "enableKeyRotation of 'k' can't be known during preview"
+
+
+def test_stack_policy_joins_by_property_dependency_when_the_bucket_name_is_unknown() -> None:
+    bucket = stack_resource(BUCKET, "data", {"bucket": UNKNOWN_STRING_VALUE})
+    versioning = stack_resource(
+        VERSIONING,
+        "data-versioning",
+        {"bucket": UNKNOWN_STRING_VALUE, "versioningConfiguration": {"status": "Enabled"}},
+    )
+    versioning.property_dependencies["bucket"] = [bucket]
+    other = stack_resource(BUCKET, "logs", {"bucket": "logs-1"})
+    seen = run(POLICIES["sr-sto-001"], StackValidationArgs([bucket, versioning, other]))
+    assert seen == [("bucket 'logs' has no BucketVersioning, so versioning is off", other.urn)]
+
+
+def test_stack_policy_reports_what_it_can_then_raises_for_what_it_cannot_know() -> None:
+    known = stack_resource(BUCKET, "data", {"bucket": "data-1"})
+    undecided = stack_resource(VERSIONING, "v", {"bucket": UNKNOWN_STRING_VALUE})
+    seen: list[tuple[str, str | None]] = []
+    with pytest.raises(UnknownValueError) as raised:
+        POLICIES["sr-sto-001"].validate(
+            StackValidationArgs([known, undecided]), lambda m, urn=None: seen.append((m, urn))
+        )
+    assert seen == []
+    assert raised.value.message == "bucket of 'v' can't be known during preview"
+
+
+def test_raw_unwraps_sdk_proxies_and_normalize_maps_sentinels_and_secrets() -> None:
+    proxied = unknown_checking_proxy({"a": [{"b": UNKNOWN_STRING_VALUE}], "c": "x"})
+    plain = normalize(raw(proxied))
+    assert plain["a"][0]["b"] is UNKNOWN and plain["c"] == "x"
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "s3cr3t"}
+    assert normalize({"policy": secret}) == {"policy": "s3cr3t"}
+
+
+def test_pack_main_builds_the_policy_pack_with_every_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: dict[str, Any] = {}
+
+    def fake_pack(**kwargs: Any) -> None:
+        built.update(kwargs)
+
+    monkeypatch.setattr("pulumi_policy.PolicyPack", fake_pack)
+    runpy.run_path(str(PACK_DIR / "__main__.py"), run_name="__main__")
+    assert built["name"] == "strongroom"
+    assert built["enforcement_level"] == EnforcementLevel.MANDATORY
+    assert [p.name for p in built["policies"]] == list(POLICIES)
+
+
+def test_pulumi_policy_yaml_runs_the_pack_in_the_project_environment() -> None:
+    spec = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert spec["runtime"] == {"name": "python", "options": {"toolchain": "uv", "virtualenv": "../.venv"}}
+    assert (PACK_DIR / spec["runtime"]["options"]["virtualenv"]).resolve() == PACK_DIR.parent / ".venv"
+
+
+def test_props_sentinels_are_the_sdk_sentinels() -> None:
+    from pulumi_policy import proxy
+
+    from policies.props import UNKNOWN_SENTINELS
+
+    assert {
+        v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and k.endswith("_VALUE")
+    } == UNKNOWN_SENTINELS
