@@ -11,7 +11,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
+from click.testing import Result
+from junitparser import JUnitXml
+from typer.testing import CliRunner
 
 from strongroom.check import (
     UNKNOWN,
@@ -21,10 +25,12 @@ from strongroom.check import (
     build_report,
     check_plan,
     check_plans,
+    check_project,
     control_id,
     secret,
     to_struct,
 )
+from strongroom.cli import app
 from strongroom.engine.plan import Plan, PlanResource
 from strongroom.errors import UsageError
 
@@ -300,3 +306,101 @@ def test_pack_gets_the_environment_the_cli_sets(tmp_path: Path) -> None:
     ) in text
     assert f"['{process.engine_address}', '.'] {tmp_path.resolve()}" in text
     assert "exited with code 3" in text
+
+
+# -- Strongroom's own pack, through the command line -------------------------------------------------
+
+INSECURE = REPO / "tests" / "fixtures" / "insecure_project"
+SCHEMA = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
+#: Every resource of the insecure program that breaks a control (the route table association does not).
+INSECURE_RESOURCES = {
+    "igw": "SR-NET-001",
+    "nat": "SR-NET-002",
+    "nat-eip": "SR-NET-004",
+    "public": "SR-NET-005",
+    "public-routes": "SR-NET-006",
+    "open": "SR-NET-007",
+    "vpc": "SR-NET-009",
+    "data": "SR-STO-001",
+    "data-public-read": "SR-STO-005",
+    "key": "SR-ENC-001",
+    "admin": "SR-IAM-004",
+    "admin-access": "SR-IAM-005",
+    "notebook": "SR-WS-002",
+}
+runner = CliRunner()
+
+
+def run_check(*args: str) -> Result:
+    return runner.invoke(app, ["check", *args])
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_repo_stacks_pass_every_control(stack: str) -> None:
+    report = check_project(REPO, stack)
+    assert report.violations == [], "\n".join(
+        f"{v.control} {v.resource_urn}: {v.message}" for v in report.violations
+    )
+    assert report.controls >= 35
+    assert report.exit_code == 0
+
+
+def test_insecure_program_has_every_insecure_resource_reported_and_exits_1(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run_check(
+        "--project-dir", str(INSECURE), "--stack", "ci", "--format", "json", "--output", str(out)
+    )
+    assert result.exit_code == 1, result.stderr
+    data = json.loads(out.read_text())
+    found: dict[str, set[str]] = {}
+    for v in data["violations"]:
+        found.setdefault(v["resource_name"], set()).add(v["control"])
+    missing = {
+        name: control for name, control in INSECURE_RESOURCES.items() if control not in found.get(name, set())
+    }
+    assert missing == {}, f"not reported: {missing}; reported: {found}"
+    assert all(v["source"] == "pulumi-policy" and v["enforcement"] == "mandatory" for v in data["violations"])
+    assert data["resources"] == 15
+    assert "violation(s)" in result.stderr
+
+
+def test_sarif_of_the_insecure_program_is_schema_valid_and_points_at_its_stack_file() -> None:
+    result = run_check("-C", str(INSECURE), "-s", "ci", "--format", "sarif")
+    assert result.exit_code == 1, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(document)
+    run = document["runs"][0]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris == {"tests/fixtures/insecure_project/Pulumi.ci.yaml"}
+    assert len(run["tool"]["driver"]["rules"]) >= 35
+
+
+def test_junit_has_one_case_per_control_of_the_pack() -> None:
+    result = run_check("-C", str(INSECURE), "-s", "ci", "--format", "junit", "--policy-pack", str(MINI_PACK))
+    assert result.exit_code == 1, result.stderr
+    xml = JUnitXml.fromstring(result.stdout)
+    names = sorted(case.name.split(":")[0] for suite in xml for case in suite)
+    assert names == sorted(["SR-TST-00" + str(i) for i in range(1, 8)] + ["custom-rule"])
+
+
+def test_text_report_ends_with_the_summary() -> None:
+    result = run_check("-C", str(INSECURE), "-s", "ci", "--policy-pack", str(MINI_PACK))
+    assert result.exit_code == 1
+    assert result.stdout.strip().splitlines()[-1].startswith("FAILED: stack ci: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-s", "nope"], "Stack 'nope' has no config file Pulumi.nope.yaml"),
+        (["-s", "ci", "--format", "xml"], "--format 'xml' is not a report format; accepted: text, json"),
+        (["-s", "ci", "--policy-pack", "/"], "--policy-pack /: no PulumiPolicy.yaml there"),
+        (["-s", "ci", "--output", "/no/such/dir/r.json"], "--output /no/such/dir/r.json: directory"),
+        (["-s", "ci", "--account", "42"], "Account id '42' is not valid"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) -> None:
+    result = run_check("-C", str(INSECURE), *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
