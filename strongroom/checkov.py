@@ -392,6 +392,12 @@ def _control_map() -> dict[str, Rule]:
     return mapping
 
 
+def _rule_id(check_id: str, controls: Mapping[str, Rule]) -> str:
+    """The control a checkov check is reported as: its catalog control, else its own ID."""
+    mapped = controls.get(check_id)
+    return mapped.id if mapped is not None else check_id
+
+
 def _pulumi_type_and_name(result: CheckResult, by_urn: Mapping[str, tuple[str, str]]) -> tuple[str, str]:
     if result.urn and result.urn in by_urn:
         return by_urn[result.urn]
@@ -437,8 +443,7 @@ def build_report(
         rules.setdefault(rule.id, rule)
         evaluated.add(rule.id)
     for result in scan.failed:
-        mapped = controls.get(result.check_id)
-        rule = rules[mapped.id if mapped is not None else result.check_id]
+        rule = rules[_rule_id(result.check_id, controls)]
         type_, name = _pulumi_type_and_name(result, by_urn)
         violations.append(
             Violation(
@@ -454,6 +459,8 @@ def build_report(
             )
         )
     failed = {v.control for v in violations}
+    # a suppressed failure is accepted, not passed
+    failed |= {_rule_id(r.check_id, controls) for r, _ in scan.suppressed}
     notes.append(scan.summary())
     if export is not None:
         notes += export.warnings()

@@ -1,0 +1,505 @@
+"""checkov over the Terraform export: offline runner, parsing back to URNs, suppressions, the report,
+and fidelity (a mutation of the compliant plan flips the matching checkov check from passed to failed).
+
+These tests need checkov's own virtualenv (``make checkov-venv``); without it they fail and say so.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strongroom import checkov
+from strongroom.checkov import (
+    CheckovUnavailable,
+    CheckResult,
+    Skip,
+    apply_skips,
+    build_report,
+    checkov_env,
+    default_checkov_bin,
+    load_skips,
+    parse_results,
+    run_checkov,
+    scan_export,
+)
+from strongroom.engine import run_plan
+from strongroom.errors import UsageError
+from strongroom.report import Rule, merge
+from strongroom.terraform import MAIN_FILE, TerraformExport, export_plan
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+BASELINE = FIXTURES / "checkov_baseline"
+INSECURE = FIXTURES / "insecure_project"
+
+
+@pytest.fixture(scope="session")
+def checkov_bin() -> Path:
+    binary = default_checkov_bin()
+    if not binary.is_file():
+        pytest.fail(
+            f"checkov is not installed at {binary}: these tests need it. Create it with `make checkov-venv` "
+            "(uv venv .venv-checkov && uv pip install -r requirements/checkov.lock.txt)."
+        )
+    return binary
+
+
+@pytest.fixture(scope="module")
+def baseline_plan() -> dict[str, Any]:
+    return run_plan(BASELINE, "ci").to_dict()
+
+
+# --- environment and command ---------------------------------------------------------------------
+
+
+def test_checkov_env_is_offline_and_drops_credentials() -> None:
+    env = checkov_env({"PATH": "/bin", "BC_API_KEY": "secret", "PRISMA_API_URL": "https://x", "HOME": "/h"})
+    assert env["BC_SKIP_MAPPING"] == "TRUE"
+    assert env["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "TRUE"
+    assert "BC_API_KEY" not in env and "PRISMA_API_URL" not in env
+    assert env["PATH"] == "/bin" and env["HOME"] == "/h"
+
+
+def test_command_scans_one_file_or_a_directory(tmp_path: Path) -> None:
+    file = tmp_path / MAIN_FILE
+    file.write_text("{}")
+    command = checkov.checkov_command(Path("/c/checkov"), file)
+    assert command[1:3] == ["-f", str(file)]
+    assert {"--framework", "terraform_json", "--skip-download", "-o", "json"} <= set(command)
+    assert checkov.checkov_command(Path("/c/checkov"), tmp_path)[1] == "-d"
+
+
+def test_missing_checkov_is_reported_plainly(tmp_path: Path) -> None:
+    with pytest.raises(CheckovUnavailable, match=r"checkov not found at .*make checkov-venv.*--checkov-bin"):
+        run_checkov(tmp_path, checkov_bin=tmp_path / "nope" / "checkov")
+
+
+def test_a_checkov_that_prints_no_json_is_reported(tmp_path: Path) -> None:
+    fake = tmp_path / "checkov"
+    fake.write_text("#!/bin/sh\necho 'Traceback: boom' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    with pytest.raises(CheckovUnavailable, match=r"exited 3 without a JSON report: Traceback: boom"):
+        run_checkov(tmp_path, checkov_bin=fake)
+
+
+def test_a_hanging_checkov_times_out(tmp_path: Path) -> None:
+    fake = tmp_path / "checkov"
+    fake.write_text("#!/bin/sh\nsleep 5\n")
+    fake.chmod(0o755)
+    with pytest.raises(CheckovUnavailable, match=r"did not finish within 0.5 s"):
+        run_checkov(tmp_path, checkov_bin=fake, timeout=0.5)
+
+
+def test_report_says_checkov_was_not_run_and_counts_nothing(tmp_path: Path) -> None:
+    export = export_plan({"stack": "ci", "resources": []})
+    scan = scan_export(export, checkov_bin=tmp_path / "missing")
+    report = build_report(scan, resources=3, export=export, controls={})
+    assert not scan.ran
+    assert report.violations == [] and report.controls == 0 and report.exit_code == 0
+    assert report.sources == {"checkov": "not run"}
+    assert report.notes[0].startswith("checkov not found at") and "only the policy pack" in report.notes[0]
+
+
+# --- parsing and suppressions --------------------------------------------------------------------
+
+BUCKET_URN = "urn:pulumi:ci::p::pulumi:pulumi:Stack$aws:s3/bucket:Bucket::ci-data"
+
+
+def _export_with_bucket() -> TerraformExport:
+    return TerraformExport(stack="ci", document={}, addresses={"aws_s3_bucket.ci_data": BUCKET_URN})
+
+
+def _report_json(failed: list[dict[str, Any]], passed: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "check_type": "terraform_json",
+        "results": {
+            "passed_checks": passed,
+            "failed_checks": failed,
+            "skipped_checks": [],
+            "parsing_errors": [],
+        },
+        "summary": {"checkov_version": "3.3.30"},
+    }
+
+
+def test_parse_maps_both_address_forms_back_to_urns() -> None:
+    raw = _report_json(
+        failed=[{"check_id": "CKV_AWS_18", "check_name": "logging", "resource": "aws_s3_bucket.ci_data"}],
+        passed=[{"check_id": "CKV_AWS_93", "check_name": "lockout", "resource": "resource.ci_data"}],
+    )
+    results, errors, version = parse_results([raw], _export_with_bucket())
+    assert version == "3.3.30" and errors == []
+    assert [(r.check_id, r.status, r.urn, r.address) for r in results] == [
+        ("CKV_AWS_93", "passed", BUCKET_URN, "aws_s3_bucket.ci_data"),
+        ("CKV_AWS_18", "failed", BUCKET_URN, "aws_s3_bucket.ci_data"),
+    ]
+
+
+def test_parse_of_an_empty_scan_has_no_results() -> None:
+    empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
+    assert parse_results([empty]) == ([], [], "")
+
+
+def _write_skips(tmp_path: Path, entries: list[dict[str, Any]]) -> Path:
+    import yaml
+
+    path = tmp_path / "checkov-skips.yaml"
+    path.write_text(yaml.safe_dump({"skips": entries}))
+    return path
+
+
+WHY = "the replica bucket is the replication target itself; replicating it again would loop"
+
+
+def test_skips_file_is_validated(tmp_path: Path) -> None:
+    good = {
+        "check": "CKV_AWS_144",
+        "type": "aws:s3/bucket:Bucket",
+        "name": "{stack}-data",
+        "justification": WHY,
+    }
+    assert load_skips(_write_skips(tmp_path, [good]))[0].resource_name("prod") == "prod-data"
+    assert load_skips(tmp_path / "absent.yaml") == []
+    bad_cases = [
+        ({**good, "check": "AWS_144"}, "not a checkov check ID"),
+        ({**good, "name": "*"}, "wildcards are not accepted"),
+        ({**good, "justification": "because"}, "a written reason of at least 40 characters"),
+        ({**good, "type": "bucket"}, "not a Pulumi type token"),
+        ({**good, "extra": 1}, "unknown key"),
+    ]
+    for entry, message in bad_cases:
+        with pytest.raises(UsageError, match=message):
+            load_skips(_write_skips(tmp_path, [entry]))
+    with pytest.raises(UsageError, match="suppressed twice"):
+        load_skips(_write_skips(tmp_path, [good, good]))
+
+
+def _result(check: str, status: str) -> CheckResult:
+    return CheckResult(check, "name", status, "aws_s3_bucket.ci_data", BUCKET_URN)
+
+
+def test_a_skip_suppresses_exactly_its_check_on_its_resource() -> None:
+    skip = Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "{stack}-data", WHY)
+    results = [_result("CKV_AWS_144", "failed"), _result("CKV_AWS_18", "failed")]
+    hidden = apply_skips(results, [skip], stack="ci", skips_path=Path("s.yaml"), urns=[BUCKET_URN])
+    assert [(r.check_id, s) for r, s in hidden] == [("CKV_AWS_144", skip)]
+
+
+def test_an_unused_skip_is_an_error() -> None:
+    skip = Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-data", WHY, index=3)
+    with pytest.raises(UsageError, match=r"s.yaml: skips\[3\] .*does not fail there on stack ci; remove"):
+        apply_skips(
+            [_result("CKV_AWS_144", "passed")],
+            [skip],
+            stack="ci",
+            skips_path=Path("s.yaml"),
+            urns=[BUCKET_URN],
+        )
+
+
+def test_a_skip_for_a_missing_resource_is_an_error() -> None:
+    skip = Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-gone", WHY)
+    with pytest.raises(UsageError, match="stack ci has no such resource"):
+        apply_skips([], [skip], stack="ci", skips_path=Path("s.yaml"), urns=[BUCKET_URN])
+
+
+def test_a_skip_limited_to_other_stacks_is_ignored() -> None:
+    skip = Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-gone", WHY, stacks=("prod",))
+    assert apply_skips([], [skip], stack="ci", skips_path=Path("s.yaml"), urns=[BUCKET_URN]) == []
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def test_report_maps_ckv_ids_to_catalog_controls_and_counts_both() -> None:
+    scan = checkov.CheckovScan(stack="ci", version="3.3.30")
+    scan.results = [
+        _result("CKV_AWS_18", "failed"),
+        _result("CKV2_AWS_62", "failed"),
+        _result("CKV_AWS_21", "passed"),
+        _result("CKV_AWS_144", "failed"),
+    ]
+    scan.suppressed = [(scan.results[3], Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-data", WHY))]
+    control = Rule(id="SR-STO-009", title="Access logging", severity="high", enforcement="mandatory")
+    report = build_report(scan, resources=5, export=_export_with_bucket(), controls={"CKV_AWS_18": control})
+    by_control = {v.control: v for v in report.violations}
+    assert set(by_control) == {"SR-STO-009", "CKV2_AWS_62"}
+    mapped = by_control["SR-STO-009"]
+    assert (mapped.source, mapped.severity, mapped.resource_urn) == ("checkov", "high", BUCKET_URN)
+    assert mapped.message.startswith("CKV_AWS_18: ")
+    assert (mapped.resource_type, mapped.resource_name) == ("aws:s3/bucket:Bucket", "ci-data")
+    assert by_control["CKV2_AWS_62"].enforcement == "mandatory"
+    assert report.controls == 4 and report.passed_controls == ["CKV_AWS_21"]
+    assert "1 suppressed with a justification" in report.notes[0]
+    assert report.exit_code == 1
+
+
+def test_report_merges_with_the_pack_report() -> None:
+    scan = checkov.CheckovScan(stack="ci", version="3.3.30", results=[_result("CKV2_AWS_62", "failed")])
+    ours = build_report(scan, resources=5, export=_export_with_bucket(), controls={})
+    pack = build_report(checkov.CheckovScan(stack="ci", unavailable="x"), resources=5, controls={})
+    pack.sources = {"pulumi-policy": "strongroom 0.1.0"}
+    merged = merge([pack, ours])
+    assert merged.sources == {
+        "pulumi-policy": "strongroom 0.1.0",
+        "checkov": "checkov 3.3.30 (terraform_json)",
+    }
+    assert [v.control for v in merged.violations] == ["CKV2_AWS_62"]
+
+
+# --- real scans ----------------------------------------------------------------------------------
+
+
+def test_baseline_passes_every_check_with_no_parsing_error(
+    checkov_bin: Path, baseline_plan: dict[str, Any]
+) -> None:
+    export = export_plan(baseline_plan)
+    scan = scan_export(export, checkov_bin=checkov_bin)
+    assert scan.ran, scan.unavailable
+    assert scan.parsing_errors == []
+    assert [(r.check_id, r.address) for r in scan.failed] == []
+    assert len(scan.passed) >= 100
+    unmapped = [r for r in scan.results if r.urn is None and not r.address.startswith("provider.")]
+    assert unmapped == []
+
+
+#: every insecure resource of the fixture and a checkov check it must fail
+INSECURE_EXPECTED = {
+    ("CKV_AWS_130", "public"),
+    ("CKV_AWS_24", "open"),
+    ("CKV_AWS_277", "open"),
+    ("CKV_AWS_382", "open"),
+    ("CKV_AWS_60", "admin"),
+    ("CKV_AWS_274", "admin-access"),
+    ("CKV_AWS_7", "key"),
+    ("CKV_AWS_70", "data-public-read"),
+    ("CKV2_AWS_6", "data"),
+    ("CKV_AWS_21", "data"),
+    ("CKV_AWS_145", "data"),
+    ("CKV_AWS_122", "notebook"),
+    ("CKV_AWS_307", "notebook"),
+    ("CKV2_AWS_11", "vpc"),
+}
+
+
+def test_insecure_fixture_fails_checkov_on_each_insecure_resource(checkov_bin: Path) -> None:
+    plan = run_plan(INSECURE, "ci")
+    report = checkov.check_plan(plan, project_dir=INSECURE, checkov_bin=checkov_bin)
+    failed = {(v.message.split(":")[0], v.resource_name) for v in report.violations}
+    assert failed >= INSECURE_EXPECTED, sorted(INSECURE_EXPECTED - failed)
+    assert report.exit_code == 1
+    assert all(v.source == "checkov" and v.resource_urn.startswith("urn:pulumi:") for v in report.violations)
+
+
+# --- fidelity ------------------------------------------------------------------------------------
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _res(plan: dict[str, Any], name: str) -> dict[str, Any]:
+    [found] = [r for r in plan["resources"] if r["name"] == name and r.get("custom")]
+    return found
+
+
+def set_input(name: str, path: str, value: Any) -> Mutation:
+    def mutate(plan: dict[str, Any]) -> None:
+        target = _res(plan, name)["inputs"]
+        *parents, last = path.split(".")
+        for part in parents:
+            target = target[int(part)] if isinstance(target, list) else target[part]
+        target[last] = value
+
+    return mutate
+
+
+def drop_input(name: str, key: str) -> Mutation:
+    def mutate(plan: dict[str, Any]) -> None:
+        del _res(plan, name)["inputs"][key]
+
+    return mutate
+
+
+def drop_resource(name: str) -> Mutation:
+    def mutate(plan: dict[str, Any]) -> None:
+        plan["resources"].remove(_res(plan, name))
+
+    return mutate
+
+
+PUBLIC_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+)
+ANYONE_ASSUMES = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+)
+OPEN_SSH = [
+    {"description": "ssh", "protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}
+]
+
+#: (mutation id, mutation, checkov check, Pulumi name of the resource the check reports)
+MUTATIONS: list[tuple[str, Mutation, str, str]] = [
+    ("key-rotation-off", set_input("key", "enableKeyRotation", False), "CKV_AWS_7", "key"),
+    ("key-policy-missing", drop_input("key", "policy"), "CKV2_AWS_64", "key"),
+    (
+        "versioning-suspended",
+        set_input("data-versioning", "versioningConfiguration.status", "Suspended"),
+        "CKV_AWS_21",
+        "data",
+    ),
+    (
+        "sse-s3-not-kms",
+        set_input(
+            "data-encryption", "rules.0.applyServerSideEncryptionByDefault", {"sseAlgorithm": "AES256"}
+        ),
+        "CKV_AWS_145",
+        "data",
+    ),
+    (
+        "pab-acls",
+        set_input("data-public-access-block", "blockPublicAcls", False),
+        "CKV_AWS_53",
+        "data-public-access-block",
+    ),
+    (
+        "pab-policy",
+        set_input("data-public-access-block", "blockPublicPolicy", False),
+        "CKV_AWS_54",
+        "data-public-access-block",
+    ),
+    (
+        "pab-ignore",
+        set_input("data-public-access-block", "ignorePublicAcls", False),
+        "CKV_AWS_55",
+        "data-public-access-block",
+    ),
+    (
+        "pab-restrict",
+        set_input("data-public-access-block", "restrictPublicBuckets", False),
+        "CKV_AWS_56",
+        "data-public-access-block",
+    ),
+    ("pab-missing", drop_resource("data-public-access-block"), "CKV2_AWS_6", "data"),
+    ("access-logging-missing", drop_resource("data-logging"), "CKV_AWS_18", "data"),
+    ("lifecycle-missing", drop_resource("data-lifecycle"), "CKV2_AWS_61", "data"),
+    ("notifications-missing", drop_resource("data-notifications"), "CKV2_AWS_62", "data"),
+    ("replication-missing", drop_resource("data-replication"), "CKV_AWS_144", "data"),
+    (
+        "lifecycle-no-abort-multipart",
+        set_input("data-lifecycle", "rules.0.abortIncompleteMultipartUpload", None),
+        "CKV_AWS_300",
+        "data-lifecycle",
+    ),
+    ("bucket-policy-public", set_input("data-policy", "policy", PUBLIC_POLICY), "CKV_AWS_70", "data-policy"),
+    ("log-retention-short", set_input("flow-logs", "retentionInDays", 30), "CKV_AWS_338", "flow-logs"),
+    ("log-group-unencrypted", drop_input("flow-logs", "kmsKeyId"), "CKV_AWS_158", "flow-logs"),
+    ("flow-log-missing", drop_resource("vpc-flow-log"), "CKV2_AWS_11", "vpc"),
+    ("default-sg-open", set_input("vpc-default-sg", "ingress", OPEN_SSH), "CKV2_AWS_12", "vpc"),
+    ("subnet-public-ip", set_input("private", "mapPublicIpOnLaunch", True), "CKV_AWS_130", "private"),
+    ("sg-open-ssh", set_input("endpoints", "ingress", OPEN_SSH), "CKV_AWS_24", "endpoints"),
+    ("sg-rule-undescribed", set_input("endpoints", "egress.0.description", None), "CKV_AWS_23", "endpoints"),
+    (
+        "notebook-internet",
+        set_input("notebook", "directInternetAccess", "Enabled"),
+        "CKV_AWS_122",
+        "notebook",
+    ),
+    ("notebook-root", set_input("notebook", "rootAccess", "Enabled"), "CKV_AWS_307", "notebook"),
+    ("notebook-unencrypted", drop_input("notebook", "kmsKeyId"), "CKV_AWS_22", "notebook"),
+    (
+        "notebook-imdsv1",
+        set_input(
+            "notebook", "instanceMetadataServiceConfiguration.minimumInstanceMetadataServiceVersion", "1"
+        ),
+        "CKV_AWS_371",
+        "notebook",
+    ),
+    ("studio-unencrypted", drop_input("studio", "kmsKeyId"), "CKV_AWS_187", "studio"),
+    ("trail-no-validation", set_input("trail", "enableLogFileValidation", False), "CKV_AWS_36", "trail"),
+    ("trail-single-region", set_input("trail", "isMultiRegionTrail", False), "CKV_AWS_67", "trail"),
+    ("trail-unencrypted", drop_input("trail", "kmsKeyId"), "CKV_AWS_35", "trail"),
+    ("trail-no-cloudwatch", drop_input("trail", "cloudWatchLogsGroupArn"), "CKV2_AWS_10", "trail"),
+    ("topic-unencrypted", drop_input("alerts", "kmsMasterKeyId"), "CKV_AWS_26", "alerts"),
+    ("vault-unencrypted", drop_input("vault", "kmsKeyArn"), "CKV_AWS_166", "vault"),
+    (
+        "role-anyone-assumes",
+        set_input("notebook-role", "assumeRolePolicy", ANYONE_ASSUMES),
+        "CKV_AWS_60",
+        "notebook-role",
+    ),
+]
+
+
+def _by_file(reports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """checkov's JSON for a directory scan, split into one report per scanned sub-directory."""
+    split: dict[str, dict[str, list[Any]]] = {}
+    for report in reports:
+        for status in ("passed_checks", "failed_checks"):
+            for check in report.get("results", {}).get(status, []):
+                folder = check["file_path"].strip("/").split("/")[0]
+                split.setdefault(folder, {"passed_checks": [], "failed_checks": []})[status].append(check)
+    return {folder: [{"results": body, "summary": {}}] for folder, body in split.items()}
+
+
+@pytest.fixture(scope="module")
+def fidelity(
+    checkov_bin: Path, baseline_plan: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """One checkov run over the baseline and every mutation (one sub-directory each)."""
+    root = tmp_path_factory.mktemp("fidelity")
+    exports: dict[str, TerraformExport] = {}
+    variants = [("baseline", None), *[(mid, mutate) for mid, mutate, _, _ in MUTATIONS]]
+    for mid, mutate in variants:
+        mutated = copy.deepcopy(baseline_plan)
+        if mutate is not None:
+            mutate(mutated)
+        exports[mid] = export_plan(mutated)
+        exports[mid].write(root / mid)
+    reports = run_checkov(root, checkov_bin=checkov_bin, timeout=300)
+    parsed = {folder: parse_results(body, exports[folder])[0] for folder, body in _by_file(reports).items()}
+    errors = [e for r in reports for e in r.get("results", {}).get("parsing_errors", [])]
+    return parsed, errors
+
+
+def _status(results: list[CheckResult], check: str, name: str) -> set[str]:
+    return {r.status for r in results if r.check_id == check and r.urn and r.urn.endswith(f"::{name}")}
+
+
+def test_fidelity_has_at_least_twenty_mutations() -> None:
+    assert len({check for _, _, check, _ in MUTATIONS}) >= 20
+    assert len({mid for mid, _, _, _ in MUTATIONS}) == len(MUTATIONS)
+
+
+def test_fidelity_scan_has_no_parsing_errors(fidelity: Any) -> None:
+    _, errors = fidelity
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("mid", "check", "name"), [(m, c, n) for m, _, c, n in MUTATIONS], ids=[m for m, *_ in MUTATIONS]
+)
+def test_fidelity_mutation_flips_check_from_passed_to_failed(
+    fidelity: Any, mid: str, check: str, name: str
+) -> None:
+    parsed, _ = fidelity
+    assert _status(parsed["baseline"], check, name) == {"passed"}, (
+        f"{check} on {name} does not pass on the baseline"
+    )
+    assert _status(parsed[mid], check, name) == {"failed"}, f"{mid}: {check} on {name} did not fail"
+
+
+def test_os_environment_is_not_leaked_to_checkov(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BC_API_KEY", "do-not-send")
+    assert "BC_API_KEY" not in checkov_env()
+    assert os.environ["BC_API_KEY"] == "do-not-send"
