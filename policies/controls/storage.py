@@ -1,7 +1,9 @@
 """S3 storage: each bucket judged with its pulumi-aws 7 companion resources, joined by reference.
 
-Backup buckets are identified by the tag `strongroom:purpose=backup` on the `aws.s3.Bucket` itself
-(provider default tags are not resource inputs, so the component sets this tag explicitly).
+Backup buckets are identified by their own tags (provider default tags are not resource inputs): the
+tag `strongroom:backup-dataset` (any value, set by components.backup.BackupVault) or
+`strongroom:purpose=backup`. A replica (tag `strongroom:replica=true`) is a backup bucket that is itself
+the replication target, so it is not required to replicate again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 
 BACKUP_TAG = ("strongroom:purpose", "backup")
+BACKUP_DATASET_TAG = "strongroom:backup-dataset"
+REPLICA_TAG = ("strongroom:replica", "true")
 PRODUCTION_STACK = re.compile(r"^prod(uction)?([-_.].*)?$")
 """Stacks whose backups must replicate to a second region."""
 
@@ -49,7 +53,13 @@ def companions(bucket: Resource, index: Index, type_: str) -> list[Resource]:
 
 def is_backup(bucket: Resource, _index: Index | None = None) -> bool:
     key, value = BACKUP_TAG
-    return tags(bucket).get(key) == value
+    own = tags(bucket)
+    return own.get(key) == value or bool(own.get(BACKUP_DATASET_TAG))
+
+
+def is_replica(bucket: Resource) -> bool:
+    key, value = REPLICA_TAG
+    return str(tags(bucket).get(key, "")).lower() == value
 
 
 def _is_log_target(bucket: Resource, index: Index) -> bool:
@@ -196,7 +206,8 @@ def _replication(subject: Resource, index: Index) -> Iterator[str]:
 
 def _replication_required(subject: Resource, index: Index) -> bool:
     stack = index.context.stack
-    return is_backup(subject) and (stack is None or bool(PRODUCTION_STACK.match(stack)))
+    production = stack is None or bool(PRODUCTION_STACK.match(stack))
+    return is_backup(subject) and not is_replica(subject) and production
 
 
 def _noncurrent_retention(subject: Resource, index: Index) -> Iterator[str]:
@@ -344,7 +355,7 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(BUCKET,),
         scope="stack",
         applies=is_backup,
-        applicability="buckets tagged strongroom:purpose=backup",
+        applicability="backup buckets (tag strongroom:backup-dataset, or strongroom:purpose=backup)",
         rationale=(
             "Object Lock makes backup versions immutable, so ransomware or a mistake cannot delete them."
         ),

@@ -258,7 +258,13 @@ SPECS: dict[str, Spec] = {
                 ["backup bucket 'backup' has no BucketReplicationConfig with an enabled rule"],
             ),
         ],
-        not_applicable=[bucket, replication],
+        not_applicable=[
+            bucket,
+            replication,
+            res(
+                BUCKET, "replica", tags={"strongroom:backup-dataset": "models", "strongroom:replica": "true"}
+            ),
+        ],
     ),
     "SR-STO-009": Spec(
         baseline=[backup, lock(backup, 365), lifecycle(backup, 400)],
@@ -292,6 +298,18 @@ def test_each_break_reports_the_exact_message(cid: str, spec: Spec, brk: Break) 
 @pytest.mark.parametrize(("cid", "spec"), baseline_cases(SPECS))
 def test_control_does_not_apply_elsewhere(cid: str, spec: Spec) -> None:
     check_not_applicable(cid, spec)
+
+
+def test_backup_vault_buckets_are_backups_by_their_dataset_tag() -> None:
+    from controls_support import all_messages
+
+    from policies.catalog import get
+
+    vault = res(BUCKET, "vault", bucket="vault-1", tags={"strongroom:backup-dataset": "models"})
+    assert all_messages(get("SR-STO-007"), [vault]) == [
+        "backup bucket 'vault' does not set objectLockEnabled=true",
+        "backup bucket 'vault' has no BucketObjectLockConfiguration with a default retention",
+    ]
 
 
 def test_replication_is_not_required_outside_production() -> None:
