@@ -52,6 +52,9 @@ class Control:
     framework_note: str = ""
     tags: tuple[str, ...] = field(default=())
 
+    def __hash__(self) -> int:
+        return hash(self.id)
+
     @property
     def area(self) -> str:
         """The area code of the ID: NET, ENC, STO, IAM, AUD or WS."""

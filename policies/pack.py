@@ -94,7 +94,9 @@ def _report(findings: Iterable[Finding], report: ReportViolation, *, with_urn: b
         else:
             report(finding.message, None)
     if unknown:
-        raise UnknownValueError(UNKNOWN_STRING_VALUE, ["; ".join(unknown)])
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
+        error.message = "; ".join(unknown)
+        raise error
 
 
 def resource_validator(control: Control) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
