@@ -147,6 +147,15 @@ MAP_PROPERTIES = frozenset(
 #: Repeated blocks whose Terraform name is already plural, so pulumi-aws kept it: never singularised.
 PLURAL_BLOCKS = frozenset({"identityProviderOauthSettings", "ingress", "egress", "settings"})
 
+#: Properties pulumi-aws renamed beyond camelCase and block pluralisation: lists of plain values whose
+#: Terraform name is singular (CloudTrail advanced event selectors' ``starts_with``...).
+PROPERTY_RENAMES: dict[str, str] = {
+    "startsWiths": "starts_with",
+    "endsWiths": "ends_with",
+    "notStartsWiths": "not_starts_with",
+    "notEndsWiths": "not_ends_with",
+}
+
 _TOKEN = re.compile(r"^aws:(?P<module>[a-zA-Z0-9]+)/(?P<name>[a-zA-Z0-9]+):(?P<cls>[A-Za-z0-9]+)$")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -189,6 +198,8 @@ def tf_property_name(name: str, value: object) -> str:
 
     A list of objects is a repeated block, which pulumi-aws pluralised; anything else keeps its name.
     """
+    if name in PROPERTY_RENAMES:
+        return PROPERTY_RENAMES[name]
     snake = snake_case(name)
     is_block_list = isinstance(value, list) and any(isinstance(item, dict) for item in value)
     if is_block_list and name not in PLURAL_BLOCKS:

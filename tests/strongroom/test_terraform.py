@@ -177,6 +177,12 @@ def test_only_lists_of_blocks_are_singularised() -> None:
     assert tf_property_name("versioningConfiguration", {"status": "Enabled"}) == "versioning_configuration"
 
 
+def test_pluralised_lists_of_values_get_their_terraform_names() -> None:
+    assert tf_property_name("startsWiths", ["arn:aws:s3:::b/"]) == "starts_with"
+    assert tf_property_name("notEndsWiths", ["x"]) == "not_ends_with"
+    assert tf_property_name("cidrBlocks", ["10.0.0.0/8"]) == "cidr_blocks"
+
+
 def test_nested_blocks_are_renamed_and_map_keys_kept() -> None:
     sse = resource(
         SSE,
