@@ -191,6 +191,18 @@ def check(
         Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
     ] = None,
     account: AccountOption = "123456789012",
+    with_checkov: Annotated[
+        bool,
+        typer.Option(
+            "--checkov", help="Also scan the Terraform JSON export with checkov and merge its results."
+        ),
+    ] = False,
+    checkov_bin: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkov-bin", help="checkov executable.", show_default="<repo>/.venv-checkov/bin/checkov"
+        ),
+    ] = None,
 ) -> None:
     """Plan offline, run the policy pack over the Analyzer protocol as the Pulumi CLI does, and report.
 
@@ -207,6 +219,14 @@ def check(
     validate_stack_name(stack)
     validate_account(account)
     report = check_project(project_dir, stack, pack_dir=policy_pack, account=account)
+    if with_checkov or checkov_bin is not None:
+        from strongroom.checkov import check_stack
+        from strongroom.report import merge
+
+        scanned = check_stack(
+            project_dir, stack, account=account, checkov_bin=checkov_bin, artifact=report.artifact
+        )
+        report = merge([report, scanned])
     text = render(report, fmt)
     if output is None:
         sys.stdout.write(text)
