@@ -806,8 +806,8 @@ def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> Polic
 
 
 def service_roles_ceiling(s: Scope) -> PolicyDocument:
-    """What the stack's service roles (flow logs, CloudTrail delivery, S3 replication) may do, so the
-    workload boundary can cap them too."""
+    """What the stack's service roles (flow logs, CloudTrail delivery, S3 replication, event forwarding)
+    may do, so the workload boundary can cap them too."""
     return document(
         allow(
             "ServiceRoleLogDelivery",
@@ -833,6 +833,7 @@ def service_roles_ceiling(s: Scope) -> PolicyDocument:
             ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             s.key_arns,
         ),
+        allow("ServiceRoleForwardEvents", ["events:PutEvents"], [s.arn("events", "event-bus/default")]),
         star("ServiceRoleDescribe", ["logs:DescribeLogGroups"]),
     )
 
