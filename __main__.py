@@ -76,6 +76,9 @@ def main() -> None:
     pulumi.export("accessLogBucketName", env.access_log_bucket_name)
     pulumi.export("backupBucketNames", env.backup_bucket_names)
     pulumi.export("replicaBucketNames", env.replica_bucket_names)
+    pulumi.export("roleArns", env.role_arns)
+    if env.trail_arn is not None:
+        pulumi.export("trailArn", env.trail_arn)
 
 
 main()

@@ -1,7 +1,8 @@
 """SecureMlEnvironment: the whole secure ML environment of one stack, composed from the settings.
 
 Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-log bucket, one SecureBucket
-per data domain and one for models, and the Object Lock BackupVault with its cross-region replica.
+per data domain and one for models, MlRoles (least-privilege roles, permission boundary, guardrails), the
+Object Lock BackupVault with its cross-region replica, and the AuditTrail (``strongroom:audit.trail``).
 Everything is named ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys
 are protected and retained on delete.
 
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.audit import AuditTrail, AuditTrailArgs
 from components.backup import BackupVault, BackupVaultArgs
+from components.identity import MlRoles, MlRolesArgs
 from components.keys import KeyRing, KeyRingArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.settings import EnvironmentSettings
@@ -59,6 +62,22 @@ def bucket_name_prefix(name: str) -> str:
     return name
 
 
+def iam_path(stack: str) -> str:
+    """IAM path of every role and policy of the stack; the boundaries and the auditor are scoped to it."""
+    return f"/strongroom/{stack}/"
+
+
+def environment_bucket_pattern(name: str) -> str:
+    """ARN pattern of every bucket of the environment (data, models, logs, backups, replicas, trail)."""
+    return f"arn:aws:s3:::{bucket_name_prefix(name)}-*"
+
+
+def data_bucket_pattern(name: str) -> str:
+    """ARN pattern of the environment's data-domain buckets (``<name>-data-<domain>-bucket-<suffix>``):
+    MlRoles takes one data bucket ARN, and there is one bucket per data domain."""
+    return f"arn:aws:s3:::{bucket_name_prefix(name)}-data-*"
+
+
 class SecureMlEnvironment(pulumi.ComponentResource):
     """A private, encrypted, backed-up ML environment for one stack."""
 
@@ -66,7 +85,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     network: PrivateNetwork
     access_logs: SecureBucket
     buckets: dict[str, SecureBucket]
+    roles: MlRoles
     backup: BackupVault
+    audit: AuditTrail | None
 
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
@@ -78,6 +99,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     access_log_bucket_name: pulumi.Output[str]
     backup_bucket_names: dict[str, pulumi.Output[str]]
     replica_bucket_names: dict[str, pulumi.Output[str]]
+    role_arns: dict[str, pulumi.Output[str]]
+    trail_arn: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
@@ -86,7 +109,16 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         settings = args.settings
         retain = settings.is_prod
         child = pulumi.ResourceOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        path = iam_path(settings.stack)
         admins = list(settings.identity.admin_principals)
+        # Buckets exist before the roles (the roles name them), so the deployer's exemption from the
+        # VPC-endpoint-only bucket policies is its role ARN pattern under this stack's IAM path.
+        bucket_admins: list[pulumi.Input[str]] = list(admins)
+        if settings.identity.deployer is not None:
+            bucket_admins.append(
+                pulumi.Output.concat("arn:aws:iam::", account, ":role", path, name, "-roles-deployer-*")
+            )
 
         self.keys = KeyRing(
             f"{name}-keys",
@@ -114,7 +146,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 kms_key_arn=self.keys.key_arns["logs"],
                 is_log_bucket=True,
                 vpc_endpoint_ids=endpoints,
-                admin_principal_arns=admins,
+                admin_principal_arns=bucket_admins,
                 noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
                 expiration_days=min(settings.storage.log_retention_days, MAX_LOG_OBJECT_DAYS),
                 retain=retain,
@@ -129,13 +161,43 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     kms_key_arn=self.keys.key_arns["models" if purpose == "models" else "data"],
                     log_bucket_name=self.access_logs.bucket_name,
                     vpc_endpoint_ids=endpoints,
-                    admin_principal_arns=admins,
+                    admin_principal_arns=bucket_admins,
                     noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
                     tags={"strongroom:purpose": purpose},
                     retain=retain,
                 ),
                 opts=child,
             )
+        extra_keys: list[pulumi.Input[str]] = [self.keys.key_arns["backup"]]
+        if settings.backup.replica_region is not None:
+            # The replica key is created by the BackupVault, after the roles whose boundary it needs.
+            extra_keys.append(
+                pulumi.Output.concat("arn:aws:kms:", settings.backup.replica_region, ":", account, ":key/*")
+            )
+        deployer = settings.identity.deployer
+        self.roles = MlRoles(
+            f"{name}-roles",
+            MlRolesArgs(
+                data_bucket_arn=data_bucket_pattern(name),
+                model_bucket_arn=self.buckets["models"].bucket_arn,
+                data_key_arn=self.keys.key_arns["data"],
+                model_key_arn=self.keys.key_arns["models"],
+                logs_key_arn=self.keys.key_arns["logs"],
+                subnet_ids=self.network.subnet_ids,
+                security_group_ids=[self.network.workload_security_group_id],
+                human_principal_arns=list(settings.identity.human_principals),
+                require_mfa=settings.identity.require_mfa,
+                extra_bucket_arns=[environment_bucket_pattern(name)],
+                extra_key_arns=extra_keys,
+                iam_path=path,
+                github_repository=deployer.github_repository if deployer else None,
+                github_environment=deployer.github_environment if deployer else None,
+                github_oidc_provider_arn=deployer.oidc_provider_arn if deployer else None,
+                account_id=account,
+                region=settings.region,
+            ),
+            opts=child,
+        )
         self.backup = BackupVault(
             f"{name}-backup",
             BackupVaultArgs(
@@ -143,7 +205,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 kms_key_arn=self.keys.key_arns["backup"],
                 log_bucket_name=self.access_logs.bucket_name,
                 vpc_endpoint_ids=endpoints,
-                admin_principal_arns=admins,
+                admin_principal_arns=bucket_admins,
                 datasets=("models", *settings.storage.data_domains),
                 object_lock_mode=settings.backup.object_lock_mode,
                 object_lock_days=settings.backup.object_lock_days,
@@ -152,11 +214,39 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 noncurrent_version_expiry_days=settings.backup.object_lock_days,
                 replica_provider=args.replica_provider,
                 replica_region=settings.backup.replica_region,
+                permissions_boundary_arn=self.roles.boundary_policy_arn,
                 retain=retain,
+                account_id=account,
                 region=settings.region,
             ),
             opts=child,
         )
+        self.audit = None
+        if settings.audit.trail:
+            self.audit = AuditTrail(
+                f"{name}-audit",
+                AuditTrailArgs(
+                    logs_key_arn=self.keys.key_arns["logs"],
+                    access_log_bucket_name=self.access_logs.bucket_name,
+                    data_event_bucket_arns=[
+                        *(bucket.bucket_arn for bucket in self.buckets.values()),
+                        *self.backup.bucket_arns.values(),
+                    ],
+                    log_retention_days=settings.storage.log_retention_days,
+                    vpc_endpoint_ids=endpoints,
+                    admin_principal_arns=bucket_admins,
+                    # Trail log files are locked like the backups, and kept while locked.
+                    noncurrent_version_expiry_days=settings.backup.object_lock_days,
+                    object_lock_mode=settings.backup.object_lock_mode,
+                    object_lock_days=settings.backup.object_lock_days,
+                    retain=retain,
+                    permissions_boundary_arn=self.roles.boundary_policy_arn,
+                    iam_path=path,
+                    account_id=account,
+                    region=settings.region,
+                ),
+                opts=child,
+            )
 
         self.vpc_id = self.network.vpc_id
         self.subnet_ids = self.network.subnet_ids
@@ -168,6 +258,15 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         self.access_log_bucket_name = self.access_logs.bucket_name
         self.backup_bucket_names = self.backup.bucket_names
         self.replica_bucket_names = self.backup.replica_bucket_names
+        self.role_arns = {
+            "data-scientist": self.roles.data_scientist_role_arn,
+            "training": self.roles.training_role_arn,
+            "model-approver": self.roles.approver_role_arn,
+            "auditor": self.roles.auditor_role_arn,
+        }
+        if self.roles.deployer_role_arn is not None:
+            self.role_arns["deployer"] = self.roles.deployer_role_arn
+        self.trail_arn = self.audit.trail_arn if self.audit else None
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -180,5 +279,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 "access_log_bucket_name": self.access_log_bucket_name,
                 "backup_bucket_names": self.backup_bucket_names,
                 "replica_bucket_names": self.replica_bucket_names,
+                "role_arns": self.role_arns,
+                "trail_arn": self.trail_arn,
             }
         )

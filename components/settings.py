@@ -86,9 +86,10 @@ BASE_INTERFACE_ENDPOINTS = DEFAULT_INTERFACE_ENDPOINTS
 """Interface endpoints always created: what SageMaker needs without internet (ARCHITECTURE.md)."""
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-"""The retention values CloudWatch Logs accepts (never-expire is refused: logs need a retention)."""
+"""CloudWatch Logs retention values of at least 90 days (audit logs of a regulated environment; shorter
+values and never-expire are refused)."""
 
 PROD_MIN_LOG_RETENTION_DAYS = 365
 VPC_PREFIX_RANGE = (16, 24)
@@ -101,7 +102,9 @@ OBJECT_LOCK_DAYS_RANGE = (1, 36500)
 NONCURRENT_EXPIRY_DAYS_RANGE = (1, 3650)
 
 _PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::(\d{12}):(user|role)/([\w+=,.@/-]{1,512})$")
-_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/[a-z0-9.-]+(/[\w./-]+)?$")
+_OIDC_PROVIDER_ARN = re.compile(r"^arn:aws:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$")
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 RESERVED_DOMAINS = ("models", "logs", "access-logs", "trail")
 _DOMAIN = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -378,84 +381,69 @@ class BackupSettings(_Section):
 
 
 class DeployerSettings(_Section):
-    """``strongroom:identity.deployer``: the CI role assumed with OIDC (web identity federation)."""
+    """``strongroom:identity.deployer``: the CI role GitHub Actions assumes with OIDC."""
 
-    oidc_provider_arn: str = _field(
-        doc="ARN of the account's IAM OIDC provider for the CI system.",
-        accepted="arn:aws:iam::<12-digit account>:oidc-provider/<host>, "
-        "e.g. arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    github_repository: str = _field(
+        doc="GitHub repository (org/repo) whose workflows may assume the deployer role.",
+        accepted="org/repo of letters, digits, '.', '_' or '-' (no wildcard), e.g. northbank/strongroom",
     )
-    subjects: tuple[str, ...] = _field(
-        doc="OIDC subject claims allowed to assume the deployer role.",
-        accepted="1-10 subject claims naming a repository, e.g. repo:bank/strongroom:environment:prod",
-        prod="no '*' wildcard",
+    github_environment: str = _field(
+        doc="GitHub environment the workflow must run in; the trusted subject is "
+        "repo:<githubRepository>:environment:<githubEnvironment>.",
+        accepted="1-255 letters, digits, '.', '_' or '-' (no wildcard), e.g. prod",
     )
-    audience: str = _field(
-        "sts.amazonaws.com", doc="OIDC audience claim.", accepted="a non-empty string, e.g. sts.amazonaws.com"
+    oidc_provider_arn: str | None = _field(
+        None,
+        doc="ARN of the account's GitHub OIDC provider; unset: "
+        "arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com.",
+        accepted="arn:aws:iam::<12-digit account>:oidc-provider/token.actions.githubusercontent.com",
     )
+
+    @field_validator("github_repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not _GITHUB_REPOSITORY.match(value):
+            raise ValueError(f"{value!r} is not an exact org/repo name")
+        return value
+
+    @field_validator("github_environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        if not _GITHUB_ENVIRONMENT.match(value):
+            raise ValueError(f"{value!r} is not an exact GitHub environment name")
+        return value
 
     @field_validator("oidc_provider_arn")
     @classmethod
-    def _provider(cls, value: str) -> str:
-        if not _OIDC_PROVIDER_ARN.match(value):
-            raise ValueError(f"{value!r} is not an IAM OIDC provider ARN")
-        return value
-
-    @field_validator("subjects")
-    @classmethod
-    def _subjects(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not 1 <= len(value) <= 10:
-            raise ValueError(f"{len(value)} subjects")
-        for subject in value:
-            if not subject.strip() or (set(subject.split(":")[-1]) <= {"*"} and subject.count(":") < 2):
-                raise ValueError(f"subject {subject!r} would let any repository assume the role")
-        return value
-
-    @field_validator("audience")
-    @classmethod
-    def _audience(cls, value: str) -> str:
-        if not value.strip() or "*" in value:
-            raise ValueError(f"audience {value!r} is empty or a wildcard")
+    def _provider(cls, value: str | None) -> str | None:
+        if value is not None and not _OIDC_PROVIDER_ARN.match(value):
+            raise ValueError(f"{value!r} is not the ARN of a GitHub OIDC provider")
         return value
 
 
 class IdentitySettings(_Section):
-    """``strongroom:identity``: who may assume the human roles, admins, MFA, boundaries, CI deployer."""
+    """``strongroom:identity``: who may assume the human roles, admins, MFA, the CI deployer."""
 
-    data_scientists: tuple[str, ...] = _field(
-        doc="Principals allowed to assume the data scientist role.",
-        accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
-    )
-    model_approvers: tuple[str, ...] = _field(
-        doc="Principals allowed to assume the model approver role.",
-        accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
-        prod="none of them also a data scientist (separation of duties)",
-    )
-    auditors: tuple[str, ...] = _field(
-        doc="Principals allowed to assume the read-only auditor role.",
+    human_principals: tuple[str, ...] = _field(
+        doc="Principals allowed to assume the human roles (data scientist, model approver, auditor).",
         accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
     )
     admin_principals: tuple[str, ...] = _field(
         [],
-        doc="Principals exempt from the buckets' VPC-endpoint-only condition (break-glass administration).",
+        doc="Principals exempt from the buckets' VPC-endpoint-only condition and administering the keys: "
+        "break-glass administration and whoever runs pulumi up from outside the VPC.",
         accepted=PRINCIPAL_ACCEPTED,
     )
     require_mfa: bool = _field(
         True, doc="Human roles require MFA in their trust policy.", accepted="true or false", prod="true"
     )
-    permission_boundaries: bool = _field(
-        True,
-        doc="Attach the environment's permission boundary to every role the stack creates.",
-        accepted="true or false",
-        prod="true",
-    )
     deployer: DeployerSettings | None = _field(
         None,
-        doc="CI deployer role trusted through OIDC; unset: no deployer role.",
-        accepted="an object {oidcProviderArn, subjects, audience}",
+        doc="CI deployer role trusted through GitHub OIDC; unset: no deployer role.",
+        accepted="an object {githubRepository, githubEnvironment, oidcProviderArn}",
     )
 
-    @field_validator("data_scientists", "model_approvers", "auditors")
+    @field_validator("human_principals")
     @classmethod
     def _humans(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
@@ -710,28 +698,12 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
     for key, value in (
         ("strongroom:audit.trail", s.audit.trail),
         ("strongroom:alerts.enabled", s.alerts.enabled),
-        ("strongroom:identity.permissionBoundaries", s.identity.permission_boundaries),
         ("strongroom:identity.requireMfa", s.identity.require_mfa),
     ):
         if value is not True:
             yield Problem(key, value, f"turning this off is refused in prod (stack {s.stack})", "true")
     if s.alerts.enabled and not s.alerts.emails:
         yield Problem("strongroom:alerts.emails", [], f"an alert subscriber is {prod}", "at least one e-mail")
-    both = sorted(set(s.identity.data_scientists) & set(s.identity.model_approvers))
-    if both:
-        yield Problem(
-            "strongroom:identity.modelApprovers",
-            both,
-            f"separation of duties is {prod}: these principals are also data scientists",
-            "model approvers who are not data scientists",
-        )
-    if s.identity.deployer and any("*" in subject for subject in s.identity.deployer.subjects):
-        yield Problem(
-            "strongroom:identity.deployer.subjects",
-            list(s.identity.deployer.subjects),
-            f"wildcard subjects are refused in prod (stack {s.stack})",
-            "exact subject claims, e.g. repo:bank/strongroom:environment:prod",
-        )
     for name, key, value in _iter_fields(s, ""):
         if name.startswith(("allow_", "insecure")) and value:
             yield Problem(key, value, f"insecure option refused in prod (stack {s.stack})", "false")

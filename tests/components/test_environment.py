@@ -96,6 +96,8 @@ def test_component_type_and_children_are_named_under_it(dev_plan: Plan) -> None:
         "strongroom:index:PrivateNetwork",
         "strongroom:index:SecureBucket",
         "strongroom:index:BackupVault",
+        "strongroom:index:MlRoles",
+        "strongroom:index:AuditTrail",
     } <= roles
 
 
@@ -136,7 +138,7 @@ def test_prod_replica_resources_use_the_replica_region_provider(prod_plan: Plan)
 
 def test_prod_protects_and_retains_every_bucket_and_key(prod_plan: Plan) -> None:
     data = [r for r in prod_plan if r.type in DATA_TYPES]
-    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 11
+    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 12
     for resource in data:
         assert resource.protect and resource.retain_on_delete, resource.urn
 
@@ -151,6 +153,7 @@ def test_buckets_per_data_domain_models_logs_and_backups(dev_plan: Plan) -> None
         "sr-dev-backup-models-bucket",
         "sr-dev-backup-payments-bucket",
         "sr-dev-backup-credit-risk-bucket",
+        "sr-dev-audit-bucket-bucket",
     }
 
 
@@ -205,7 +208,7 @@ def test_longest_names_fit_s3_bucket_name_limit(make_pulumi_mocks: Any) -> None:
     )
     plan = build(make_pulumi_mocks, settings)
     names = [r.outputs["bucket"] for r in plan.of_type("aws:s3/bucket:Bucket")]
-    assert len(names) == 8
+    assert len(names) == 9
     assert max(len(name) for name in names) <= 63, names
 
 
@@ -219,3 +222,80 @@ def test_args_refuse_a_replica_provider_mismatch() -> None:
 def test_args_refuse_unvalidated_settings() -> None:
     with pytest.raises(ValueError, match="is not EnvironmentSettings"):
         SecureMlEnvironmentArgs(settings={"aws:region": "eu-west-2"})  # type: ignore[arg-type]
+
+
+def test_every_role_has_a_permission_boundary_and_lives_under_the_stack_path(prod_plan: Plan) -> None:
+    roles = prod_plan.of_type("aws:iam/role:Role")
+    assert {r.name for r in roles} >= {
+        "sr-prod-roles-data-scientist",
+        "sr-prod-roles-training",
+        "sr-prod-roles-model-approver",
+        "sr-prod-roles-auditor",
+        "sr-prod-roles-deployer",
+        "sr-prod-backup-replication-role",
+        "sr-prod-audit-delivery-role",
+    }
+    for role in roles:
+        if role.name != "sr-prod-network-flow-logs-role":
+            assert role.inputs.get("permissionsBoundary"), role.urn
+    for role in roles:
+        if role.name.startswith("sr-prod-roles-"):
+            assert role.inputs["path"] == "/strongroom/prod/", role.urn
+
+
+@pytest.mark.xfail(
+    strict=True, reason="PrivateNetworkArgs has no permissions_boundary_arn yet; the network precedes MlRoles"
+)
+def test_flow_log_role_has_a_permission_boundary(prod_plan: Plan) -> None:
+    assert prod_plan.named("sr-prod-network-flow-logs-role").inputs.get("permissionsBoundary")
+
+
+def test_human_roles_trust_the_configured_principals_with_mfa(prod_plan: Plan) -> None:
+    settings = settings_for("prod")
+    role = prod_plan.named("sr-prod-roles-data-scientist")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    text = json.dumps(trust)
+    for principal in settings.identity.human_principals:
+        assert principal in text
+    assert "aws:MultiFactorAuthPresent" in text
+
+
+def test_deployer_trusts_the_configured_github_environment(prod_plan: Plan) -> None:
+    trust = prod_plan.named("sr-prod-roles-deployer").inputs["assumeRolePolicy"]
+    assert "repo:northbank/strongroom:environment:prod" in trust
+
+
+def test_buckets_exempt_the_deployer_role_of_this_stack_only(dev_plan: Plan) -> None:
+    policy = next(
+        r for r in dev_plan.of_type("aws:s3/bucketPolicy:BucketPolicy") if r.name.startswith("sr-dev-models")
+    )
+    assert "arn:aws:iam::123456789012:role/strongroom/dev/sr-dev-roles-deployer-*" in policy.inputs["policy"]
+
+
+def test_trail_records_data_events_of_data_model_and_backup_buckets(prod_plan: Plan) -> None:
+    trail = prod_plan.of_type("aws:cloudtrail/trail:Trail")[0]
+    text = json.dumps(trail.inputs)
+    buckets = {r.name: r.outputs["bucket"] for r in prod_plan.of_type("aws:s3/bucket:Bucket")}
+    for logical in (
+        "sr-prod-data-payments-bucket",
+        "sr-prod-models-bucket",
+        "sr-prod-backup-models-bucket",
+        "sr-prod-backup-credit-risk-bucket",
+    ):
+        assert f"arn:aws:s3:::{buckets[logical]}/" in text, logical
+    assert trail.inputs["isMultiRegionTrail"] is True
+
+
+def test_trail_can_be_turned_off_outside_prod(make_pulumi_mocks: Any) -> None:
+    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:audit": {"trail": False}}))
+    assert not plan.of_type("aws:cloudtrail/trail:Trail")
+    assert not plan.of_type("strongroom:index:AuditTrail")
+
+
+def test_no_deployer_role_without_deployer_settings(make_pulumi_mocks: Any) -> None:
+    identity = stack_config("dev")["strongroom:identity"]
+    del identity["deployer"]
+    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:identity": identity}))
+    assert not [r for r in plan.of_type("aws:iam/role:Role") if "deployer" in r.name]
+    policy = plan.of_type("aws:s3/bucketPolicy:BucketPolicy")[0].inputs["policy"]
+    assert "roles-deployer" not in policy

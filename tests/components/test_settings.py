@@ -78,7 +78,7 @@ def test_prod_stack_has_the_strict_settings() -> None:
     assert settings.network.az_count == 3
     assert settings.backup.replica_region == "eu-west-1"
     assert settings.backup.object_lock_mode == "COMPLIANCE"
-    assert settings.identity.require_mfa and settings.identity.permission_boundaries
+    assert settings.identity.require_mfa and settings.identity.deployer is not None
 
 
 def test_defaults_fill_optional_sections() -> None:
@@ -128,12 +128,10 @@ def test_config_error_is_a_user_error_listing_every_problem() -> None:
 def test_reference_rows_cover_every_key() -> None:
     keys = [row[0] for row in config_reference_rows()]
     assert "strongroom:network.vpcCidr" in keys
-    assert "strongroom:identity.deployer.subjects" in keys
+    assert "strongroom:identity.deployer.githubRepository" in keys
     assert "strongroom:tags.cost-center" in keys
     assert all(row[3] for row in config_reference_rows())
 
-
-PROD_DATA_SCIENTIST = stack_config("prod")["strongroom:identity"]["dataScientists"][0]
 
 # (case id, stack, path, new value, key named, value shown, accepted text)
 # fmt: off
@@ -168,7 +166,9 @@ BAD = [
     ("retention-not-allowed", "dev", "strongroom:storage.logRetentionDays", 100,
      "strongroom:storage.logRetentionDays", "100", "90, 120"),
     ("retention-never-expire", "dev", "strongroom:storage.logRetentionDays", 0,
-     "strongroom:storage.logRetentionDays", "0", "1, 3, 5"),
+     "strongroom:storage.logRetentionDays", "0", "90, 120"),
+    ("retention-too-short", "dev", "strongroom:storage.logRetentionDays", 30,
+     "strongroom:storage.logRetentionDays", "30", "90, 120"),
     ("prod-retention-short", "prod", "strongroom:storage.logRetentionDays", 90,
      "strongroom:storage.logRetentionDays", "90", "365, 400"),
     ("noncurrent-out-of-range", "dev", "strongroom:storage.noncurrentVersionExpiryDays", 0,
@@ -214,35 +214,38 @@ BAD = [
      '{"owner": "x"}', "no mandatory key"),
     ("extra-tag-value-too-long", "dev", "strongroom:extraTags", {"note": "x" * 300}, "strongroom:extraTags",
      '"note"', "no aws: or strongroom: prefix"),
-    ("principal-malformed", "dev", "strongroom:identity.dataScientists", ["DataScientist"],
-     "strongroom:identity.dataScientists", '["DataScientist"]', "arn:aws:iam::123456789012:role/"),
-    ("principal-wildcard", "dev", "strongroom:identity.auditors", ["arn:aws:iam::111111111111:role/*"],
-     "strongroom:identity.auditors", "role/*", "no wildcard"),
+    ("principal-malformed", "dev", "strongroom:identity.humanPrincipals", ["DataScientist"],
+     "strongroom:identity.humanPrincipals", '["DataScientist"]', "arn:aws:iam::123456789012:role/"),
+    ("principal-wildcard", "dev", "strongroom:identity.humanPrincipals", ["arn:aws:iam::111111111111:role/*"],
+     "strongroom:identity.humanPrincipals", "role/*", "no wildcard"),
     ("principal-root", "dev", "strongroom:identity.adminPrincipals", ["arn:aws:iam::111111111111:root"],
      "strongroom:identity.adminPrincipals", ":root", "no account root"),
-    ("principal-short-account", "dev", "strongroom:identity.modelApprovers", ["arn:aws:iam::1111:role/A"],
-     "strongroom:identity.modelApprovers", "1111", "IAM role or user ARNs"),
-    ("principals-empty", "dev", "strongroom:identity.dataScientists", [],
-     "strongroom:identity.dataScientists", "[]", "1 or more"),
+    ("principal-short-account", "dev", "strongroom:identity.humanPrincipals", ["arn:aws:iam::1111:role/A"],
+     "strongroom:identity.humanPrincipals", "1111", "IAM role or user ARNs"),
+    ("principals-empty", "dev", "strongroom:identity.humanPrincipals", [],
+     "strongroom:identity.humanPrincipals", "[]", "1 or more"),
+    ("principals-duplicate", "dev", "strongroom:identity.adminPrincipals",
+     ["arn:aws:iam::111111111111:role/A", "arn:aws:iam::111111111111:role/A"],
+     "strongroom:identity.adminPrincipals", "role/A", "IAM role or user ARNs"),
     ("oidc-provider-malformed", "dev", "strongroom:identity.deployer.oidcProviderArn", "github",
      "strongroom:identity.deployer.oidcProviderArn", '"github"', "oidc-provider/"),
-    ("oidc-subject-any", "dev", "strongroom:identity.deployer.subjects", ["*"],
-     "strongroom:identity.deployer.subjects", '["*"]', "naming a repository"),
-    ("prod-oidc-subject-wildcard", "prod", "strongroom:identity.deployer.subjects",
-     ["repo:northbank/strongroom:*"], "strongroom:identity.deployer.subjects", "strongroom:*",
-     "exact subject claims"),
+    ("deployer-repository-wildcard", "dev", "strongroom:identity.deployer.githubRepository", "northbank/*",
+     "strongroom:identity.deployer.githubRepository", '"northbank/*"', "no wildcard"),
+    ("deployer-environment-missing", "dev", "strongroom:identity.deployer.githubEnvironment", DELETE,
+     "strongroom:identity.deployer.githubEnvironment", "(not set)", "e.g. prod"),
+    ("deployer-subjects-old-key", "dev", "strongroom:identity.deployer.subjects", ["repo:a/b:*"],
+     "strongroom:identity.deployer.subjects", "repo:a/b:*", "githubRepository"),
+    ("identity-boundaries-not-a-key", "prod", "strongroom:identity.permissionBoundaries", False,
+     "strongroom:identity.permissionBoundaries", "false", "humanPrincipals"),
+    ("domain-reserved", "dev", "strongroom:storage.dataDomains", ["models"],
+     "strongroom:storage.dataDomains", '["models"]', "not models"),
     ("prod-mfa-off", "prod", "strongroom:identity.requireMfa", False, "strongroom:identity.requireMfa",
      "false", "true"),
-    ("prod-boundaries-off", "prod", "strongroom:identity.permissionBoundaries", False,
-     "strongroom:identity.permissionBoundaries", "false", "true"),
     ("prod-trail-off", "prod", "strongroom:audit.trail", False, "strongroom:audit.trail", "false", "true"),
     ("prod-alerts-off", "prod", "strongroom:alerts.enabled", False, "strongroom:alerts.enabled", "false",
      "true"),
     ("prod-alerts-no-email", "prod", "strongroom:alerts.emails", [], "strongroom:alerts.emails", "[]",
      "at least one e-mail"),
-    ("prod-separation-of-duties", "prod", "strongroom:identity.modelApprovers",
-     [PROD_DATA_SCIENTIST],
-     "strongroom:identity.modelApprovers", "AWSReservedSSO_DataScientist", "not data scientists"),
     ("email-malformed", "dev", "strongroom:alerts.emails", ["alerts-at-northbank"],
      "strongroom:alerts.emails", '["alerts-at-northbank"]', "e-mail addresses"),
     ("bool-not-bool", "dev", "strongroom:audit.trail", "maybe", "strongroom:audit.trail", '"maybe"',
