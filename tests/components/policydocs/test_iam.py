@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import os
-import sys
-import types
 from typing import Any
 
+import parliament
 import pytest
 
 from components.policydocs import iam
-
-# parliament 1.6.4 imports pkg_resources, which setuptools >= 81 no longer ships. Give it the one function
-# it uses (resource_filename) when the real module is absent.
-if importlib.util.find_spec("pkg_resources") is None:  # pragma: no branch
-    _shim = types.ModuleType("pkg_resources")
-
-    def _resource_filename(package: str, name: str) -> str:
-        spec = importlib.util.find_spec(package)
-        assert spec is not None and spec.origin is not None
-        return os.path.join(os.path.dirname(spec.origin), name)
-
-    _shim.resource_filename = _resource_filename  # type: ignore[attr-defined]
-    sys.modules["pkg_resources"] = _shim
-
-import parliament
 
 parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
 
