@@ -79,6 +79,10 @@ def main() -> None:
     pulumi.export("roleArns", env.role_arns)
     if env.trail_arn is not None:
         pulumi.export("trailArn", env.trail_arn)
+    if env.studio_domain_id is not None:
+        pulumi.export("studioDomainId", env.studio_domain_id)
+    if env.alert_topic_arn is not None:
+        pulumi.export("alertTopicArn", env.alert_topic_arn)
 
 
 main()

@@ -2,7 +2,9 @@
 
 Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-log bucket, one SecureBucket
 per data domain and one for models, MlRoles (least-privilege roles, permission boundary, guardrails), the
-Object Lock BackupVault with its cross-region replica, and the AuditTrail (``strongroom:audit.trail``).
+Object Lock BackupVault with its cross-region replica, and, switched by the settings, the AuditTrail
+(``strongroom:audit.trail``), the MlWorkspace (``strongroom:workspace``: Studio and/or a notebook instance)
+and the SecurityAlerts (``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts.
 Everything is named ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys
 are protected and retained on delete.
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.alerts import SecurityAlerts, SecurityAlertsArgs
 from components.audit import AuditTrail, AuditTrailArgs
 from components.backup import BackupVault, BackupVaultArgs
 from components.identity import MlRoles, MlRolesArgs
@@ -26,6 +29,7 @@ from components.keys import KeyRing, KeyRingArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.settings import EnvironmentSettings
 from components.storage import SecureBucket, SecureBucketArgs
+from components.workspace import MlWorkspace, MlWorkspaceArgs
 
 MAX_LOG_OBJECT_DAYS = 3650
 """S3 lifecycle expiration cap used for the access-log bucket (CloudWatch's 3653 is above it)."""
@@ -78,6 +82,17 @@ def data_bucket_pattern(name: str) -> str:
     return f"arn:aws:s3:::{bucket_name_prefix(name)}-data-*"
 
 
+def _role_name(role_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    return role_arn.apply(lambda arn: arn.rsplit("/", 1)[-1])
+
+
+def _flatten_names(values: list[str | list[str]]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        names.extend(value if isinstance(value, list) else [value])
+    return sorted(set(names))
+
+
 class SecureMlEnvironment(pulumi.ComponentResource):
     """A private, encrypted, backed-up ML environment for one stack."""
 
@@ -88,6 +103,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     roles: MlRoles
     backup: BackupVault
     audit: AuditTrail | None
+    workspace: MlWorkspace | None
+    alerts: SecurityAlerts | None
 
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
@@ -101,6 +118,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     replica_bucket_names: dict[str, pulumi.Output[str]]
     role_arns: dict[str, pulumi.Output[str]]
     trail_arn: pulumi.Output[str] | None
+    studio_domain_id: pulumi.Output[str] | None
+    alert_topic_arn: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
@@ -248,6 +267,48 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.workspace = None
+        workspace = settings.workspace
+        if workspace.studio or workspace.notebook:
+            self.workspace = MlWorkspace(
+                f"{name}-workspace",
+                MlWorkspaceArgs(
+                    vpc_id=self.network.vpc_id,
+                    subnet_ids=self.network.subnet_ids,
+                    endpoint_security_group_id=self.network.endpoint_security_group_id,
+                    execution_role_arn=self.roles.data_scientist_role_arn,
+                    kms_key_arn=self.keys.key_arns["data"],
+                    s3_prefix_list_id=self.network.s3_prefix_list_id,
+                    create_domain=workspace.studio,
+                    create_notebook_instance=workspace.notebook,
+                    notebook_instance_type=workspace.notebook_instance_type,
+                ),
+                opts=child,
+            )
+        self.alerts = None
+        if settings.alerts.enabled:
+            watched: list[pulumi.Input[str]] = [
+                self.roles.role_names,
+                _role_name(self.network.flow_log_role_arn),
+            ]
+            if self.backup.replication_role_arn is not None:
+                watched.append(_role_name(self.backup.replication_role_arn))
+            if self.audit is not None:
+                watched.append(self.audit.delivery_role_name)
+            self.alerts = SecurityAlerts(
+                f"{name}-alerts",
+                SecurityAlertsArgs(
+                    kms_key_arn=self.keys.key_arns["logs"],
+                    role_names=pulumi.Output.all(*watched).apply(_flatten_names),
+                    region=settings.region,
+                    email_endpoints=list(settings.alerts.emails),
+                    forwarding_role_permissions_boundary_arn=self.roles.boundary_policy_arn,
+                    iam_path=path,
+                    account_id=account,
+                ),
+                opts=child,
+            )
+
         self.vpc_id = self.network.vpc_id
         self.subnet_ids = self.network.subnet_ids
         self.interface_endpoint_ids = self.network.interface_endpoint_ids
@@ -267,6 +328,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         if self.roles.deployer_role_arn is not None:
             self.role_arns["deployer"] = self.roles.deployer_role_arn
         self.trail_arn = self.audit.trail_arn if self.audit else None
+        self.studio_domain_id = self.workspace.domain_id if self.workspace else None
+        self.alert_topic_arn = self.alerts.topic_arn if self.alerts else None
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -281,5 +344,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 "replica_bucket_names": self.replica_bucket_names,
                 "role_arns": self.role_arns,
                 "trail_arn": self.trail_arn,
+                "studio_domain_id": self.studio_domain_id,
+                "alert_topic_arn": self.alert_topic_arn,
             }
         )

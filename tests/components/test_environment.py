@@ -299,3 +299,43 @@ def test_no_deployer_role_without_deployer_settings(make_pulumi_mocks: Any) -> N
     assert not [r for r in plan.of_type("aws:iam/role:Role") if "deployer" in r.name]
     policy = plan.of_type("aws:s3/bucketPolicy:BucketPolicy")[0].inputs["policy"]
     assert "roles-deployer" not in policy
+
+
+def test_studio_domain_is_vpc_only_on_the_private_subnets(dev_plan: Plan) -> None:
+    domain = dev_plan.of_type("aws:sagemaker/domain:Domain")[0]
+    assert domain.inputs["appNetworkAccessType"] == "VpcOnly"
+    subnets = {r.outputs["id"] for r in dev_plan.of_type("aws:ec2/subnet:Subnet")}
+    assert set(domain.inputs["subnetIds"]) == subnets
+    role = dev_plan.named("sr-dev-roles-data-scientist")
+    assert domain.inputs["defaultUserSettings"]["executionRole"] == role.outputs["arn"]
+    assert not dev_plan.of_type("aws:sagemaker/notebookInstance:NotebookInstance")
+
+
+def test_workspace_switches(make_pulumi_mocks: Any) -> None:
+    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:workspace": {"studio": False}}))
+    assert not plan.of_type("strongroom:index:MlWorkspace")
+    plan = build(
+        make_pulumi_mocks,
+        settings_for("dev", **{"strongroom:workspace": {"studio": False, "notebook": True}}),
+    )
+    assert not plan.of_type("aws:sagemaker/domain:Domain")
+    notebook = plan.of_type("aws:sagemaker/notebookInstance:NotebookInstance")[0]
+    assert notebook.inputs["directInternetAccess"] == "Disabled"
+    assert notebook.inputs["instanceType"] == "ml.t3.medium"
+
+
+def test_alerts_watch_every_stack_role_and_mail_the_subscribers(prod_plan: Plan) -> None:
+    rules = " ".join(
+        r.inputs.get("eventPattern", "") for r in prod_plan.of_type("aws:cloudwatch/eventRule:EventRule")
+    )
+    roles = [r for r in prod_plan.of_type("aws:iam/role:Role") if "forwarder" not in r.name]
+    for role in roles:
+        assert role.outputs["name"] in rules, role.urn
+    emails = {r.inputs["endpoint"] for r in prod_plan.of_type("aws:sns/topicSubscription:TopicSubscription")}
+    assert emails == set(settings_for("prod").alerts.emails)
+
+
+def test_alerts_can_be_turned_off_outside_prod(make_pulumi_mocks: Any) -> None:
+    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:alerts": {"enabled": False}}))
+    assert not plan.of_type("strongroom:index:SecurityAlerts")
+    assert not plan.of_type("aws:sns/topic:Topic")
