@@ -47,6 +47,9 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _BUCKET_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:s3:::[a-z0-9][a-z0-9.-]*[a-z0-9*]$")
 
 
+_IAM_PATH_RE = re.compile(r"/(?:[A-Za-z0-9_+=,.@-]+/)*")
+
+
 def _bad(field_name: str, problem: str) -> ValueError:
     return ValueError(f"PrivateNetworkArgs.{field_name}: {problem}")
 
@@ -88,10 +91,19 @@ class PrivateNetworkArgs:
     account_id: pulumi.Input[str] | None = None
     """Account that endpoint policies are bound to; by default the caller's (``aws.get_caller_identity``)."""
 
+    permissions_boundary_arn: pulumi.Input[str] | None = None
+    """Permission boundary of the flow-log delivery role (MlRoles' workload boundary). Every role a
+    Strongroom stack creates carries one (control SR-IAM-004)."""
+
+    iam_path: str = "/strongroom/"
+    """IAM path of the flow-log delivery role, so the environment's boundary and auditor cover it."""
+
     subnet_cidrs: list[str] = field(init=False, default_factory=list)
     """The planned subnet CIDRs, one per AZ (computed)."""
 
     def __post_init__(self) -> None:
+        if not _IAM_PATH_RE.fullmatch(self.iam_path):
+            raise _bad("iam_path", f"{self.iam_path!r} is not an IAM path; accepted e.g. '/strongroom/dev/'")
         if isinstance(self.az_count, bool) or not isinstance(self.az_count, int):
             raise _bad("az_count", f"{self.az_count!r} is not an integer; accepted {AZ_RANGE}")
         if not MIN_AZ_COUNT <= self.az_count <= MAX_AZ_COUNT:
@@ -429,6 +441,8 @@ class PrivateNetwork(pulumi.ComponentResource):
             f"{name}-flow-logs-role",
             description="Delivers this VPC's flow logs to its CloudWatch log group",
             assume_role_policy=pulumi.Output.all(account_id, partition).apply(_trust_policy),
+            path=args.iam_path,
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags("flow-logs-role"),
             opts=child,
         )

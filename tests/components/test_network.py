@@ -22,6 +22,7 @@ from strongroom.engine import Plan, PlanResource, install, run
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0f6a3c58-8d0e-4c55-9d1c-8a4e7f0c1d2e"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-boundary"
 COMPONENT_TYPE = "strongroom:index:PrivateNetwork"
 OTHER_ACCOUNT = "210987654321"
 EXPECTED_ACCOUNT = {"dev-net": ACCOUNT, "staging-net": OTHER_ACCOUNT}
@@ -63,6 +64,8 @@ def default_plan() -> Iterator[Plan]:
             flow_log_kms_key_arn=KEY_ARN,
             s3_bucket_name_prefix="strongroom-dev",
             flow_log_retention_days=400,
+            permissions_boundary_arn=BOUNDARY_ARN,
+            iam_path="/strongroom/dev/",
         )
     )
 
@@ -376,6 +379,12 @@ def test_flow_log_role_is_trusted_only_by_flow_logs_of_the_account(default_plan:
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}, role.urn
 
 
+def test_flow_log_role_carries_the_permission_boundary_under_the_stack_path(default_plan: Plan) -> None:
+    role = one(default_plan, "aws:iam/role:Role")
+    assert role.inputs["permissionsBoundary"] == BOUNDARY_ARN, role.urn
+    assert role.inputs["path"] == "/strongroom/dev/", role.urn
+
+
 def test_flow_log_role_may_write_only_to_its_group(default_plan: Plan) -> None:
     group = one(default_plan, "aws:cloudwatch/logGroup:LogGroup")
     role = one(default_plan, "aws:iam/role:Role")
@@ -460,6 +469,7 @@ BASE: dict[str, Any] = {
         ({"s3_bucket_arns": ["arn:aws:s3:::b/key"]}, "s3_bucket_arns", "not a bucket ARN"),
         ({"region": "Europe"}, "region", "not an AWS region"),
         ({"account_id": "12345"}, "account_id", "12-digit"),
+        ({"iam_path": "strongroom"}, "iam_path", "not an IAM path"),
     ],
 )
 def test_bad_arguments_are_refused_naming_the_field(
