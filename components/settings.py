@@ -844,7 +844,7 @@ def load_settings(stack: str, config: Mapping[str, Any], source_file: str) -> En
 
 
 def config_reference_rows() -> list[tuple[str, str, str, str, str]]:
-    """Rows (key, type, default, accepted, prod rule) of the config reference, for the README table."""
+    """Rows (key, type, default, description and accepted values, prod rule) of the config reference."""
     rows: list[tuple[str, str, str, str, str]] = []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
@@ -856,21 +856,39 @@ def config_reference_rows() -> list[tuple[str, str, str, str, str]]:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if info.is_required():
                 default = "required"
-            elif nested is not None or info.default_factory is not None:
-                default = (
-                    "see below"
-                    if nested is not None
-                    else json.dumps(info.get_default(call_default_factory=True))
-                )
+            elif nested is not None:
+                default = "unset" if info.default is None else "all defaults"
+            elif info.default_factory is not None:
+                default = json.dumps(info.get_default(call_default_factory=True))
             else:
-                default = json.dumps(info.default)
-            type_name = "object" if nested is not None else _type_name(info.annotation)
-            rows.append((key, type_name, default, str(extra.get("accepted", "")), str(extra.get("prod", ""))))
+                default = "unset" if info.default is None else json.dumps(info.default)
+            doc = str(info.description or "")
+            if nested is None:
+                doc = f"{doc} Accepted: {extra.get('accepted', '')}."
+            rows.append(
+                (
+                    key,
+                    "object" if nested else _type_name(info.annotation),
+                    default,
+                    doc,
+                    str(extra.get("prod", "")),
+                )
+            )
             if nested is not None:
                 walk(nested, key)
 
     walk(EnvironmentSettings, "")
     return rows
+
+
+def config_reference_markdown() -> str:
+    """The README's config reference table, generated from the settings model (a test checks the README)."""
+    lines = ["| Key | Type | Default | Meaning and accepted values | Prod rule |", "|---|---|---|---|---|"]
+    for key, type_name, default, doc, prod in config_reference_rows():
+        cells = [f"`{key}`", type_name, f"`{default}`" if default not in ("required", "unset") else default]
+        cells += [doc.replace("|", "\\|"), prod or "-"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _type_name(annotation: Any) -> str:

@@ -15,6 +15,7 @@ from components.settings import (
     BASE_INTERFACE_ENDPOINTS,
     ConfigError,
     EnvironmentSettings,
+    config_reference_markdown,
     config_reference_rows,
     load_settings,
 )
@@ -283,3 +284,9 @@ def test_bad_config_is_refused_naming_file_key_value_and_accepted(
 
 def test_bad_config_table_is_large_enough() -> None:
     assert len(BAD) >= 30
+
+
+def test_readme_config_reference_is_generated_from_the_model() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- section:config -->", 1)[1].split("<!-- /section:config -->", 1)[0]
+    assert config_reference_markdown() in section, "README config table drifted: regenerate it"
