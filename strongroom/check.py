@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ SOURCE = "pulumi-policy"
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 1 << 30), ("grpc.max_send_message_length", 1 << 30)]
 _CONTROL_NAME = re.compile(r"^sr-[a-z]+-\d{3}$")
 _CANT_RUN = "can't run policy"
+_IN_FLIGHT = 16
 
 _ENFORCEMENT_NAMES = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -480,14 +482,17 @@ class PolicyPackProcess:
         """``Analyze`` for every resource, then ``AnalyzeStack`` once: the CLI's order."""
         by_urn = {r.urn: r for r in plan.resources}
         root = next((r.urn for r in plan.resources if r.type == STACK_TYPE), "")
-        # Issue every Analyze at once and collect in order: the pack serves them on its thread pool.
-        calls = [
-            (r.urn, self._stub_call("Analyze", analyze_request(r, _provider_of(r, by_urn))))
-            for r in plan.resources
-        ]
+        # Keep a few Analyze calls in flight (the pack serves them on a pool of 4 threads) and collect
+        # them in plan order; unbounded fan-out makes gRPC cancel calls on large plans.
         diagnostics: list[Diagnostic] = []
-        for urn, call in calls:
-            diagnostics += [_diagnostic(d, urn) for d in self._result(call, "Analyze", urn).diagnostics]
+        in_flight: deque[tuple[str, Any]] = deque()
+        for resource in plan.resources:
+            request = analyze_request(resource, _provider_of(resource, by_urn))
+            in_flight.append((resource.urn, self._stub_call("Analyze", request)))
+            if len(in_flight) >= _IN_FLIGHT:
+                diagnostics += self._collect(*in_flight.popleft())
+        while in_flight:
+            diagnostics += self._collect(*in_flight.popleft())
         request = analyzer_pb2.AnalyzeStackRequest(
             resources=[analyzer_resource(r, _provider_of(r, by_urn)) for r in plan.resources]
         )
@@ -500,11 +505,12 @@ class PolicyPackProcess:
         assert self._stub is not None, "the pack is not started"
         return getattr(self._stub, method).future(request, timeout=self.rpc_timeout)
 
-    def _result(self, call: Any, method: str, urn: str) -> Any:
+    def _collect(self, urn: str, call: Any) -> list[Diagnostic]:
         try:
-            return call.result()
+            response = call.result()
         except grpc.RpcError as error:
-            self._fail(f"failed in {method} of {urn}: {error.code().name}: {error.details()}")
+            self._fail(f"failed in Analyze of {urn}: {error.code().name}: {error.details()}")
+        return [_diagnostic(d, urn) for d in response.diagnostics]
 
 
 def _provider_of(resource: PlanResource, by_urn: Mapping[str, PlanResource]) -> PlanResource | None:
