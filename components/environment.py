@@ -17,6 +17,7 @@ args.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -86,11 +87,10 @@ def _role_name(role_arn: pulumi.Output[str]) -> pulumi.Output[str]:
     return role_arn.apply(lambda arn: arn.rsplit("/", 1)[-1])
 
 
-def _flatten_names(values: list[str | list[str]]) -> list[str]:
-    names: list[str] = []
-    for value in values:
-        names.extend(value if isinstance(value, list) else [value])
-    return sorted(set(names))
+def _flatten_names(values: list[Any]) -> list[str]:
+    """[stack role names, service role name, ...] -> the sorted, distinct role names."""
+    stack_roles, *service_roles = values
+    return sorted({*stack_roles, *service_roles})
 
 
 class SecureMlEnvironment(pulumi.ComponentResource):
@@ -287,19 +287,16 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             )
         self.alerts = None
         if settings.alerts.enabled:
-            watched: list[pulumi.Input[str]] = [
-                self.roles.role_names,
-                _role_name(self.network.flow_log_role_arn),
-            ]
+            service_roles: list[pulumi.Output[str]] = [_role_name(self.network.flow_log_role_arn)]
             if self.backup.replication_role_arn is not None:
-                watched.append(_role_name(self.backup.replication_role_arn))
+                service_roles.append(_role_name(self.backup.replication_role_arn))
             if self.audit is not None:
-                watched.append(self.audit.delivery_role_name)
+                service_roles.append(self.audit.delivery_role_name)
             self.alerts = SecurityAlerts(
                 f"{name}-alerts",
                 SecurityAlertsArgs(
                     kms_key_arn=self.keys.key_arns["logs"],
-                    role_names=pulumi.Output.all(*watched).apply(_flatten_names),
+                    role_names=pulumi.Output.all(self.roles.role_names, *service_roles).apply(_flatten_names),
                     region=settings.region,
                     email_endpoints=list(settings.alerts.emails),
                     forwarding_role_permissions_boundary_arn=self.roles.boundary_policy_arn,

@@ -638,13 +638,19 @@ def is_prod_stack(stack: str) -> bool:
     return stack == "prod" or stack.startswith("prod-")
 
 
-def _iter_fields(model: BaseModel, prefix: str) -> Iterator[tuple[str, str, Any]]:
+def insecure_options(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(config key, value) of every option turned on whose field is named ``allow_*`` or ``insecure*``.
+
+    The naming convention of ARCHITECTURE.md: a weaker option says so in its name, and prod refuses it
+    whichever section it is added to.
+    """
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
         key = f"{prefix}.{info.alias or name}" if prefix else (info.alias or name)
-        yield name, key, value
+        if name.startswith(("allow_", "insecure")) and value:
+            yield key, value
         if isinstance(value, BaseModel):
-            yield from _iter_fields(value, key)
+            yield from insecure_options(value, key)
 
 
 def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
@@ -704,9 +710,8 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
             yield Problem(key, value, f"turning this off is refused in prod (stack {s.stack})", "true")
     if s.alerts.enabled and not s.alerts.emails:
         yield Problem("strongroom:alerts.emails", [], f"an alert subscriber is {prod}", "at least one e-mail")
-    for name, key, value in _iter_fields(s, ""):
-        if name.startswith(("allow_", "insecure")) and value:
-            yield Problem(key, value, f"insecure option refused in prod (stack {s.stack})", "false")
+    for key, value in insecure_options(s):
+        yield Problem(key, value, f"insecure option refused in prod (stack {s.stack})", "false")
 
 
 # --- flat Pulumi config -> nested input -------------------------------------------------------------------

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.runtime
 import pulumi_aws as aws
 import pytest
 import yaml
 
 from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
 from components.settings import EnvironmentSettings, load_settings
-from strongroom.engine import Plan, PlanResource
+from strongroom.engine import Plan, PlanResource, install
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_TYPES = {
@@ -37,9 +38,9 @@ def settings_for(stack: str, **overrides: Any) -> EnvironmentSettings:
     return load_settings(stack, flat, f"stacks/Pulumi.{stack}.yaml")
 
 
-def build(make_pulumi_mocks: Any, settings: EnvironmentSettings) -> Plan:
+def build(settings: EnvironmentSettings) -> Plan:
     """Run the environment as ``__main__.py`` does: tagged providers passed in, then the component."""
-    recorder = make_pulumi_mocks(stack=settings.stack, region=settings.region)
+    recorder = install(project="strongroom", stack=settings.stack, region=settings.region)
 
     def program() -> None:
         tags = aws.ProviderDefaultTagsArgs(tags=settings.default_tags)
@@ -53,18 +54,21 @@ def build(make_pulumi_mocks: Any, settings: EnvironmentSettings) -> Plan:
             opts=pulumi.ResourceOptions(providers={"aws": primary}),
         )
 
-    recorder.run(program)
+    try:
+        recorder.run(program)
+    finally:
+        pulumi.runtime.set_all_config({}, [])
     return recorder.plan()
 
 
-@pytest.fixture
-def dev_plan(make_pulumi_mocks: Any) -> Plan:
-    return build(make_pulumi_mocks, settings_for("dev"))
+@pytest.fixture(scope="module")
+def dev_plan() -> Plan:
+    return build(settings_for("dev"))
 
 
-@pytest.fixture
-def prod_plan(make_pulumi_mocks: Any) -> Plan:
-    return build(make_pulumi_mocks, settings_for("prod"))
+@pytest.fixture(scope="module")
+def prod_plan() -> Plan:
+    return build(settings_for("prod"))
 
 
 def providers_by_name(plan: Plan) -> dict[str, PlanResource]:
@@ -103,10 +107,10 @@ def test_component_type_and_children_are_named_under_it(dev_plan: Plan) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_aws_resource_uses_a_provider_with_the_environment_default_tags(
-    make_pulumi_mocks: Any, stack: str
+    stack: str, request: pytest.FixtureRequest
 ) -> None:
     settings = settings_for(stack)
-    plan = build(make_pulumi_mocks, settings)
+    plan: Plan = request.getfixturevalue(f"{stack}_plan")
     providers = providers_by_name(plan)
     expected = {"strongroom:environment": stack, **settings.tags.as_dict(), **settings.extra_tags}
     for provider in providers.values():
@@ -190,12 +194,12 @@ def test_backup_buckets_use_the_configured_object_lock(prod_plan: Plan) -> None:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_no_way_out_to_the_internet(make_pulumi_mocks: Any, stack: str) -> None:
-    plan = build(make_pulumi_mocks, settings_for(stack))
+def test_no_way_out_to_the_internet(stack: str, request: pytest.FixtureRequest) -> None:
+    plan: Plan = request.getfixturevalue(f"{stack}_plan")
     assert not [r.urn for r in plan if r.type in FORBIDDEN_TYPES]
 
 
-def test_longest_names_fit_s3_bucket_name_limit(make_pulumi_mocks: Any) -> None:
+def test_longest_names_fit_s3_bucket_name_limit() -> None:
     settings = settings_for(
         "prod-eu-west",
         **{
@@ -206,7 +210,7 @@ def test_longest_names_fit_s3_bucket_name_limit(make_pulumi_mocks: Any) -> None:
             }
         },
     )
-    plan = build(make_pulumi_mocks, settings)
+    plan = build(settings)
     names = [r.outputs["bucket"] for r in plan.of_type("aws:s3/bucket:Bucket")]
     assert len(names) == 9
     assert max(len(name) for name in names) <= 63, names
@@ -286,16 +290,16 @@ def test_trail_records_data_events_of_data_model_and_backup_buckets(prod_plan: P
     assert trail.inputs["isMultiRegionTrail"] is True
 
 
-def test_trail_can_be_turned_off_outside_prod(make_pulumi_mocks: Any) -> None:
-    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:audit": {"trail": False}}))
+def test_trail_can_be_turned_off_outside_prod() -> None:
+    plan = build(settings_for("dev", **{"strongroom:audit": {"trail": False}}))
     assert not plan.of_type("aws:cloudtrail/trail:Trail")
     assert not plan.of_type("strongroom:index:AuditTrail")
 
 
-def test_no_deployer_role_without_deployer_settings(make_pulumi_mocks: Any) -> None:
+def test_no_deployer_role_without_deployer_settings() -> None:
     identity = stack_config("dev")["strongroom:identity"]
     del identity["deployer"]
-    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:identity": identity}))
+    plan = build(settings_for("dev", **{"strongroom:identity": identity}))
     assert not [r for r in plan.of_type("aws:iam/role:Role") if "deployer" in r.name]
     policy = plan.of_type("aws:s3/bucketPolicy:BucketPolicy")[0].inputs["policy"]
     assert "roles-deployer" not in policy
@@ -311,11 +315,10 @@ def test_studio_domain_is_vpc_only_on_the_private_subnets(dev_plan: Plan) -> Non
     assert not dev_plan.of_type("aws:sagemaker/notebookInstance:NotebookInstance")
 
 
-def test_workspace_switches(make_pulumi_mocks: Any) -> None:
-    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:workspace": {"studio": False}}))
+def test_workspace_switches() -> None:
+    plan = build(settings_for("dev", **{"strongroom:workspace": {"studio": False}}))
     assert not plan.of_type("strongroom:index:MlWorkspace")
     plan = build(
-        make_pulumi_mocks,
         settings_for("dev", **{"strongroom:workspace": {"studio": False, "notebook": True}}),
     )
     assert not plan.of_type("aws:sagemaker/domain:Domain")
@@ -335,7 +338,7 @@ def test_alerts_watch_every_stack_role_and_mail_the_subscribers(prod_plan: Plan)
     assert emails == set(settings_for("prod").alerts.emails)
 
 
-def test_alerts_can_be_turned_off_outside_prod(make_pulumi_mocks: Any) -> None:
-    plan = build(make_pulumi_mocks, settings_for("dev", **{"strongroom:alerts": {"enabled": False}}))
+def test_alerts_can_be_turned_off_outside_prod() -> None:
+    plan = build(settings_for("dev", **{"strongroom:alerts": {"enabled": False}}))
     assert not plan.of_type("strongroom:index:SecurityAlerts")
     assert not plan.of_type("aws:sns/topic:Topic")

@@ -15,8 +15,10 @@ from components.settings import (
     BASE_INTERFACE_ENDPOINTS,
     ConfigError,
     EnvironmentSettings,
+    _Section,
     config_reference_markdown,
     config_reference_rows,
+    insecure_options,
     load_settings,
 )
 
@@ -290,3 +292,21 @@ def test_readme_config_reference_is_generated_from_the_model() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("<!-- section:config -->", 1)[1].split("<!-- /section:config -->", 1)[0]
     assert config_reference_markdown() in section, "README config table drifted: regenerate it"
+
+
+def test_insecure_options_are_found_in_any_section_by_their_name() -> None:
+    class Section(_Section):
+        allow_public_read: bool = False
+        insecure_tls: bool = False
+        studio: bool = True
+
+    class Top(_Section):
+        section: Section = Section()
+        allow_root: bool = False
+
+    on = Top(section=Section(allow_public_read=True), allow_root=True)
+    assert list(insecure_options(on, "strongroom:x")) == [
+        ("strongroom:x.section.allowPublicRead", True),
+        ("strongroom:x.allowRoot", True),
+    ]
+    assert list(insecure_options(Top())) == []
