@@ -2,8 +2,10 @@
 
 No SageMaker Studio and no ML roles: the payments data team keeps one data domain in two SecureBuckets
 (``raw`` and ``curated``), reached only through the S3 gateway endpoint of its own PrivateNetwork, with
-server access logs in a third, log-only SecureBucket. The team owns this program; Strongroom owns the
-components it imports (``components.*``, installed as the ``strongroom`` package).
+server access logs in a third, log-only SecureBucket. Its one role, PrivateNetwork's flow-log delivery
+role, gets this program's own permission boundary (there is no MlRoles boundary here). The team owns this
+program; Strongroom owns the components it imports (``components.*``, installed as the ``strongroom``
+package).
 
 Config (``Pulumi.<stack>.yaml``, namespace ``payments-data``) is read once here and checked before any
 resource is registered; the components never read config.
@@ -121,6 +123,20 @@ def read_config(stack: str) -> TeamConfig:
     )
 
 
+def flow_log_boundary(partition: str, region: str, account: str, log_group_prefix: str) -> str:
+    """The boundary of the flow-log delivery role: write streams and events to this network's flow log
+    group only (Pulumi auto-names it ``<log_group_prefix>-<suffix>``). Without a data-science team there is
+    no MlRoles workload boundary to reuse, and every role needs one (SR-IAM-004)."""
+    group = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group_prefix}-*"
+    statement = {
+        "Sid": "FlowLogDeliveryOnly",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        "Resource": [group, f"{group}:*"],
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
+
+
 def main() -> None:
     stack = pulumi.get_stack()
     cfg = read_config(stack)
@@ -142,6 +158,18 @@ def main() -> None:
         KeyRingArgs(environment=name, purposes=("data", "logs"), admin_principal_arns=admins),
         opts=opts,
     )
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider))
+    partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(provider=provider))
+    iam_path = f"/{cfg.domain}/{stack}/"
+    boundary = aws.iam.Policy(
+        f"{name}-boundary",
+        path=iam_path,
+        description="Permission boundary of this stack's roles (only the flow-log delivery role)",
+        policy=pulumi.Output.all(partition.partition, identity.account_id).apply(
+            lambda values: flow_log_boundary(values[0], region, values[1], f"{name}-network-flow-logs")
+        ),
+        opts=opts,
+    )
     try:
         network_args = PrivateNetworkArgs(
             vpc_cidr=cfg.vpc_cidr,
@@ -151,6 +179,8 @@ def main() -> None:
             interface_endpoints=cfg.interface_endpoints,
             flow_log_retention_days=cfg.log_retention_days,
             region=region,
+            iam_path=iam_path,
+            permissions_boundary_arn=boundary.arn,
         )
     except ValueError as exc:
         raise StackConfigError(f"Pulumi.{stack}.yaml: {exc}") from exc
