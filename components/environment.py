@@ -144,6 +144,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             KeyRingArgs(environment=settings.stack, admin_principal_arns=admins, retain=retain),
             opts=child,
         )
+        # The roles need the network's subnets, and the network's flow-log role needs the roles'
+        # permission boundary: a deferred output (resolved below) keeps the dependency without a cycle.
+        boundary_arn, resolve_boundary_arn = pulumi.deferred_output()
         self.network = PrivateNetwork(
             f"{name}-network",
             PrivateNetworkArgs(
@@ -154,6 +157,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 interface_endpoints=settings.network.interface_endpoints,
                 flow_log_retention_days=settings.storage.log_retention_days,
                 region=settings.region,
+                permissions_boundary_arn=boundary_arn,
+                iam_path=path,
             ),
             opts=child,
         )
@@ -217,6 +222,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        resolve_boundary_arn(self.roles.boundary_policy_arn)
         self.backup = BackupVault(
             f"{name}-backup",
             BackupVaultArgs(

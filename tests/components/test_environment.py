@@ -238,20 +238,24 @@ def test_every_role_has_a_permission_boundary_and_lives_under_the_stack_path(pro
         "sr-prod-roles-deployer",
         "sr-prod-backup-replication-role",
         "sr-prod-audit-delivery-role",
+        "sr-prod-network-flow-logs-role",
     }
+    workload = prod_plan.named("sr-prod-roles-boundary")
+    deployer = prod_plan.named("sr-prod-roles-deployer-boundary")
     for role in roles:
-        if role.name != "sr-prod-network-flow-logs-role":
-            assert role.inputs.get("permissionsBoundary"), role.urn
+        boundary = deployer if role.name == "sr-prod-roles-deployer" else workload
+        assert role.inputs.get("permissionsBoundary") == boundary.outputs["arn"], role.urn
+        assert boundary.urn in role.property_dependencies.get("permissionsBoundary", []), role.urn
     for role in roles:
-        if role.name.startswith("sr-prod-roles-"):
+        if role.name != "sr-prod-backup-replication-role":
             assert role.inputs["path"] == "/strongroom/prod/", role.urn
 
 
 @pytest.mark.xfail(
-    strict=True, reason="PrivateNetworkArgs has no permissions_boundary_arn yet; the network precedes MlRoles"
+    strict=True, reason="BackupVaultArgs has no iam_path: the replication role is created at /"
 )
-def test_flow_log_role_has_a_permission_boundary(prod_plan: Plan) -> None:
-    assert prod_plan.named("sr-prod-network-flow-logs-role").inputs.get("permissionsBoundary")
+def test_replication_role_lives_under_the_stack_path(prod_plan: Plan) -> None:
+    assert prod_plan.named("sr-prod-backup-replication-role").inputs.get("path") == "/strongroom/prod/"
 
 
 def test_human_roles_trust_the_configured_principals_with_mfa(prod_plan: Plan) -> None:
