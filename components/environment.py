@@ -16,6 +16,7 @@ args.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,7 +147,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         )
         # The roles need the network's subnets, and the network's flow-log role needs the roles'
         # permission boundary: a deferred output (resolved below) keeps the dependency without a cycle.
-        boundary_arn, resolve_boundary_arn = pulumi.deferred_output()
+        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
+        boundary_arn, resolve_boundary_arn = deferred
         self.network = PrivateNetwork(
             f"{name}-network",
             PrivateNetworkArgs(
