@@ -73,15 +73,18 @@ def iam_path(stack: str) -> str:
     return f"/strongroom/{stack}/"
 
 
-def environment_bucket_pattern(name: str) -> str:
-    """ARN pattern of every bucket of the environment (data, models, logs, backups, replicas, trail)."""
-    return f"arn:aws:s3:::{bucket_name_prefix(name)}-*"
-
-
 def data_bucket_pattern(name: str) -> str:
     """ARN pattern of the environment's data-domain buckets (``<name>-data-<domain>-bucket-<suffix>``):
     MlRoles takes one data bucket ARN, and there is one bucket per data domain."""
     return f"arn:aws:s3:::{bucket_name_prefix(name)}-data-*"
+
+
+def _deferred() -> tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]:
+    return pulumi.deferred_output()
+
+
+def _deferred_list() -> tuple[pulumi.Output[list[str]], Callable[[pulumi.Output[list[str]]], None]]:
+    return pulumi.deferred_output()
 
 
 def _role_name(role_arn: pulumi.Output[str]) -> pulumi.Output[str]:
@@ -132,23 +135,24 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         path = iam_path(settings.stack)
         admins = list(settings.identity.admin_principals)
-        # Buckets exist before the roles (the roles name them), so the deployer's exemption from the
-        # VPC-endpoint-only bucket policies is its role ARN pattern under this stack's IAM path.
+        # The roles name the buckets, keys and subnets created before them, while the network, buckets,
+        # backup vault and trail need the roles' boundary or deployer ARN, and the roles need the later
+        # buckets and replica key. Deferred outputs, resolved once the resources exist, keep every
+        # dependency exact without a cycle in the program (none exists between the resources).
+        boundary_arn, resolve_boundary_arn = _deferred()
+        later_buckets, resolve_later_buckets = _deferred_list()
+        later_keys, resolve_later_keys = _deferred_list()
         bucket_admins: list[pulumi.Input[str]] = list(admins)
+        resolve_deployer_arn = None
         if settings.identity.deployer is not None:
-            bucket_admins.append(
-                pulumi.Output.concat("arn:aws:iam::", account, ":role", path, name, "-roles-deployer-*")
-            )
+            deployer_arn, resolve_deployer_arn = _deferred()
+            bucket_admins.append(deployer_arn)
 
         self.keys = KeyRing(
             f"{name}-keys",
             KeyRingArgs(environment=settings.stack, admin_principal_arns=admins, retain=retain),
             opts=child,
         )
-        # The roles need the network's subnets, and the network's flow-log role needs the roles'
-        # permission boundary: a deferred output (resolved below) keeps the dependency without a cycle.
-        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
-        boundary_arn, resolve_boundary_arn = deferred
         self.network = PrivateNetwork(
             f"{name}-network",
             PrivateNetworkArgs(
@@ -194,12 +198,6 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        extra_keys: list[pulumi.Input[str]] = [self.keys.key_arns["backup"]]
-        if settings.backup.replica_region is not None:
-            # The replica key is created by the BackupVault, after the roles whose boundary it needs.
-            extra_keys.append(
-                pulumi.Output.concat("arn:aws:kms:", settings.backup.replica_region, ":", account, ":key/*")
-            )
         deployer = settings.identity.deployer
         self.roles = MlRoles(
             f"{name}-roles",
@@ -213,8 +211,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 security_group_ids=[self.network.workload_security_group_id],
                 human_principal_arns=list(settings.identity.human_principals),
                 require_mfa=settings.identity.require_mfa,
-                extra_bucket_arns=[environment_bucket_pattern(name)],
-                extra_key_arns=extra_keys,
+                extra_bucket_arns=later_buckets,
+                extra_key_arns=later_keys,
                 iam_path=path,
                 github_repository=deployer.github_repository if deployer else None,
                 github_environment=deployer.github_environment if deployer else None,
@@ -225,6 +223,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             opts=child,
         )
         resolve_boundary_arn(self.roles.boundary_policy_arn)
+        if resolve_deployer_arn is not None and self.roles.deployer_role_arn is not None:
+            resolve_deployer_arn(self.roles.deployer_role_arn)
         self.backup = BackupVault(
             f"{name}-backup",
             BackupVaultArgs(
@@ -274,6 +274,19 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+
+        later: list[pulumi.Output[str]] = [
+            self.access_logs.bucket_arn,
+            *self.backup.bucket_arns.values(),
+            *self.backup.replica_bucket_arns.values(),
+        ]
+        if self.audit is not None:
+            later.append(self.audit.bucket_arn)
+        resolve_later_buckets(pulumi.Output.all(*later).apply(list))
+        keys = [self.keys.key_arns["backup"]]
+        if self.backup.replica_key_arn is not None:
+            keys.append(self.backup.replica_key_arn)
+        resolve_later_keys(pulumi.Output.all(*keys).apply(list))
 
         self.workspace = None
         workspace = settings.workspace

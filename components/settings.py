@@ -98,7 +98,8 @@ MAX_AZ_SUBNET_PREFIX = 26
 and jobs share it."""
 AZ_COUNT_RANGE = (1, 6)
 PRIVATE_NETWORKS = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-OBJECT_LOCK_DAYS_RANGE = (1, 36500)
+OBJECT_LOCK_DAYS_RANGE = (1, 3650)
+"""Backup and trail versions are kept while locked, and S3 lifecycle expiry stops at 3650 days."""
 NONCURRENT_EXPIRY_DAYS_RANGE = (1, 3650)
 
 _PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::(\d{12}):(user|role)/([\w+=,.@/-]{1,512})$")

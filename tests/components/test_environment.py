@@ -273,11 +273,24 @@ def test_deployer_trusts_the_configured_github_environment(prod_plan: Plan) -> N
     assert "repo:northbank/strongroom:environment:prod" in trust
 
 
-def test_buckets_exempt_the_deployer_role_of_this_stack_only(dev_plan: Plan) -> None:
-    policy = next(
-        r for r in dev_plan.of_type("aws:s3/bucketPolicy:BucketPolicy") if r.name.startswith("sr-dev-models")
-    )
-    assert "arn:aws:iam::123456789012:role/strongroom/dev/sr-dev-roles-deployer-*" in policy.inputs["policy"]
+def test_buckets_exempt_exactly_the_deployer_role_of_this_stack(dev_plan: Plan) -> None:
+    deployer = dev_plan.named("sr-dev-roles-deployer")
+    for policy in dev_plan.of_type("aws:s3/bucketPolicy:BucketPolicy"):
+        assert deployer.outputs["arn"] in policy.inputs["policy"], policy.urn
+        assert deployer.urn in policy.dependencies, policy.urn
+
+
+def test_roles_name_the_later_buckets_and_keys_exactly(prod_plan: Plan) -> None:
+    policy = prod_plan.named("sr-prod-roles-auditor-policy").inputs["policy"]
+    for bucket in prod_plan.of_type("aws:s3/bucket:Bucket"):
+        name = bucket.outputs["bucket"]
+        # BackupVault does not expose its replica access-log bucket.
+        if not name.startswith(("sr-prod-data-", "sr-prod-backup-replica-logs-")):
+            assert f"arn:aws:s3:::{name}" in policy, bucket.urn
+    assert "arn:aws:s3:::sr-prod-data-*" in policy
+    boundary = prod_plan.named("sr-prod-roles-boundary").inputs["policy"]
+    replica_key = prod_plan.named("sr-prod-backup-replica-key")
+    assert replica_key.outputs["arn"] in boundary
 
 
 def test_trail_records_data_events_of_data_model_and_backup_buckets(prod_plan: Plan) -> None:

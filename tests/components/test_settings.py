@@ -183,7 +183,7 @@ BAD = [
     ("lock-shorter-than-expiry", "dev", "strongroom:backup.objectLockDays", 7,
      "strongroom:backup.objectLockDays", "7", "at least 30"),
     ("lock-days-out-of-range", "dev", "strongroom:backup.objectLockDays", 40000,
-     "strongroom:backup.objectLockDays", "40000", "from 1 to 36500"),
+     "strongroom:backup.objectLockDays", "40000", "from 1 to 3650"),
     ("lock-mode-unknown", "dev", "strongroom:backup.objectLockMode", "STRICT",
      "strongroom:backup.objectLockMode", '"STRICT"', "GOVERNANCE or COMPLIANCE"),
     ("prod-lock-governance", "prod", "strongroom:backup.objectLockMode", "GOVERNANCE",
