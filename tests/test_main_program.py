@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from strongroom.engine import install, run, run_plan
+from strongroom.engine.monitor import is_taggable
 from strongroom.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,3 +82,27 @@ def test_engine_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch
     finally:
         pulumi.runtime.set_all_config({}, [])
     assert recorder.plan().of_type("aws:ec2/vpc:Vpc")[0].inputs["cidrBlock"] == "10.20.0.0/16"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_taggable_resource_carries_the_environment_and_mandatory_tags(stack: str) -> None:
+    """Later issues find the deployed environment by ``strongroom:environment``: every resource whose AWS
+    type takes tags must carry it (through the provider's default tags) with the mandatory tags."""
+    plan = run_plan(ROOT, stack)
+    taggable = [r for r in plan if r.custom and is_taggable(r.type)]
+    assert len(taggable) > 50, "the stack should have many taggable resources"
+    for resource in taggable:
+        tags = resource.outputs.get("tagsAll") or {}
+        assert tags.get("strongroom:environment") == stack, f"{resource.urn}: tagsAll={tags}"
+        missing = {"owner", "cost-center", "data-classification"} - set(tags)
+        assert not missing, f"{resource.urn}: missing mandatory tags {sorted(missing)}"
+    untaggable = [r for r in plan if r.custom and r.type.startswith("aws:") and not is_taggable(r.type)]
+    assert all("tagsAll" not in r.outputs for r in untaggable), "tagsAll on a type without tags"
+
+
+def test_taggability_is_read_from_the_installed_sdk() -> None:
+    assert is_taggable("aws:s3/bucket:Bucket")
+    assert is_taggable("aws:kms/key:Key")
+    assert not is_taggable("aws:s3/bucketPolicy:BucketPolicy")
+    assert not is_taggable("aws:iam/rolePolicy:RolePolicy")
+    assert not is_taggable("aws:nosuchmodule/thing:Thing")

@@ -13,6 +13,9 @@ Use it through :func:`install` (what ``run_plan`` and the test fixture do)::
 
 from __future__ import annotations
 
+import functools
+import importlib
+import json
 import math
 import threading
 from collections.abc import Callable
@@ -138,6 +141,12 @@ class Recorder:
                 registered = self._resources.get(provider_urn)
             if registered is not None:
                 configured = registered.inputs.get("defaultTags")
+                if isinstance(configured, str):
+                    # Provider inputs of object type reach the monitor JSON-encoded, as the CLI sends them.
+                    try:
+                        configured = json.loads(configured)
+                    except ValueError:
+                        configured = None
                 if isinstance(configured, dict) and isinstance(configured.get("tags"), dict):
                     defaults = dict(configured["tags"])
         own = inputs.get("tags")
@@ -224,6 +233,24 @@ class AwsMocks(Mocks):
         return (result or {}), None
 
 
+@functools.cache
+def is_taggable(type_token: str) -> bool:
+    """Whether a pulumi-aws resource type has ``tagsAll`` (the provider's default tags apply to it), read
+    from the installed SDK class: ``aws:s3/bucket:Bucket`` -> ``pulumi_aws.s3.Bucket.tags_all``."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or parts[0] != "aws":
+        return False
+    module_name = parts[1].split("/", 1)[0]
+    try:
+        module = importlib.import_module(
+            "pulumi_aws" if module_name == "index" else f"pulumi_aws.{module_name}"
+        )
+    except ImportError:
+        return False
+    cls = getattr(module, parts[2], None)
+    return cls is not None and hasattr(cls, "tags_all")
+
+
 class RecordingMonitor(MockMonitor):
     """A ``MockMonitor`` that records every request and answers with realistic AWS outputs."""
 
@@ -241,7 +268,7 @@ class RecordingMonitor(MockMonitor):
         except Exception as exc:  # a fake must never break the user's program
             self.recorder.warn(f"mock outputs for {request.type} failed ({exc!r}); inputs echoed instead")
             rid, outputs = f"{request.name}-id", dict(inputs)
-        if request.type.startswith("aws:") and ("tags" in inputs or self.recorder.default_tags or provider):
+        if request.type.startswith("aws:") and ("tags" in inputs or is_taggable(request.type)):
             outputs["tagsAll"] = self.recorder.tags_for(inputs, provider)
         return rid, outputs
 
