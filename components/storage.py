@@ -6,7 +6,8 @@ customer-managed key and S3 Bucket Keys), `public-access-block` (all four flags)
 `lifecycle` (noncurrent versions expire, incomplete multipart uploads are aborted), `notifications`
 (EventBridge, so alerts and audits can follow object events), `object-lock` (when configured) and `policy`
 (TLS only, TLS 1.2 at least, no upload that names another algorithm or key, access only through the
-environment's VPC endpoints except exempt principals; see `components.policydocs.bucket`).
+environment's VPC endpoints except exempt principals, and bucket-configuration reads by the configuration
+readers; see `components.policydocs.bucket`).
 
 A log bucket (`is_log_bucket=True`) receives S3 server access logs: its policy lets
 `logging.s3.amazonaws.com` put objects for this account, and it has no access logging of its own (AWS
@@ -66,6 +67,11 @@ class SecureBucketArgs:
     """Principals exempt from the VPC endpoint restriction (`aws:PrincipalArn`, wildcards allowed), on top
     of the account root. Include the identity that runs `pulumi up` from outside the VPC, or later updates
     of the bucket's configuration are denied."""
+
+    config_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact role ARNs (the auditor) that may read the bucket's configuration (versioning, encryption,
+    policy, public access block, Object Lock, replication, logging, ownership, lifecycle) from outside the
+    VPC; objects stay behind the VPC endpoint for them. See `components.policydocs.bucket`."""
 
     bucket_name: str | None = None
     """Explicit bucket name; by default Pulumi auto-names the bucket after the `<name>-bucket` child."""
@@ -129,6 +135,12 @@ class SecureBucketArgs:
             for arn in self.admin_principal_arns:
                 if isinstance(arn, str) and not arn.startswith("arn:"):
                     raise ValueError(f"admin_principal_arns: {arn!r} is not an ARN")
+        if isinstance(self.config_reader_principal_arns, (list, tuple)):
+            for arn in self.config_reader_principal_arns:
+                if isinstance(arn, str) and (":role/" not in arn or "*" in arn):
+                    raise ValueError(
+                        f"config_reader_principal_arns: {arn!r} is not an exact IAM role ARN (no wildcard)"
+                    )
         if self.log_prefix is not None and (not self.log_prefix.endswith("/") or self.log_prefix == "/"):
             raise ValueError(f"log_prefix: {self.log_prefix!r} must be a non-empty key prefix ending in '/'")
         _in_range("noncurrent_version_expiry_days", self.noncurrent_version_expiry_days, 1, 3650)
@@ -290,7 +302,7 @@ class SecureBucket(pulumi.ComponentResource):
             )
 
         def build_policy(values: list[Any]) -> str:
-            arn, acct, part, key_arn, vpces, exempt, extra = values
+            arn, acct, part, key_arn, vpces, exempt, readers, extra = values
             return bucketdoc.bucket_policy_json(
                 bucket_arn=arn,
                 account_id=acct,
@@ -298,6 +310,7 @@ class SecureBucket(pulumi.ComponentResource):
                 kms_key_arn=key_arn,
                 vpc_endpoint_ids=list(vpces),
                 exempt_principal_arns=list(exempt),
+                config_reader_principal_arns=list(readers),
                 allow_log_delivery=args.is_log_bucket,
                 extra_statements=list(extra),
             )
@@ -313,6 +326,7 @@ class SecureBucket(pulumi.ComponentResource):
                 args.kms_key_arn,
                 pulumi.Output.from_input(args.vpc_endpoint_ids),
                 pulumi.Output.from_input(args.admin_principal_arns),
+                pulumi.Output.from_input(args.config_reader_principal_arns),
                 pulumi.Output.from_input(args.extra_policy_statements),
             ).apply(build_policy),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=companions)),

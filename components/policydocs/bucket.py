@@ -16,6 +16,13 @@ granted by IAM policies in this account. The denies:
   manages the bucket's configuration with S3 API calls that this statement would otherwise deny) and the
   replication role of a replicated bucket. With no endpoint at all (a replica bucket in a region without
   the environment's VPC), the same statement is `DenyExceptExemptPrincipals`.
+
+Configuration readers (the auditor role) get a narrow exemption so the read-only live audit can run from
+outside the VPC: with `config_reader_principal_arns`, the statement above covers every action except the
+bucket-level configuration reads of :data:`CONFIG_READ_ACTIONS` (`NotAction`), and
+`DenyConfigReadsOutsideVpcEndpoint` (or `DenyConfigReadsExceptExemptPrincipals`) denies those reads, on the
+bucket ARN only, to everyone but the exempt principals and the configuration readers. Object reads are
+never exempted: a configuration reader outside the VPC still cannot list or get an object.
 """
 
 from __future__ import annotations
@@ -31,6 +38,20 @@ VPCE_RE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 BUCKET_ARN_RE = re.compile(r"^arn:aws(-cn|-us-gov)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 KMS_KEY_ARN_RE = re.compile(r"^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]+$")
 
+CONFIG_READ_ACTIONS: tuple[str, ...] = (
+    "s3:GetBucketLogging",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+)
+"""Bucket-level configuration reads a configuration reader (the auditor) may make from outside the VPC:
+what the live audit checks. Bucket-level only (no object, no listing), read-only."""
+
 BUILT_IN_SIDS = frozenset(
     {
         "DenyInsecureTransport",
@@ -39,6 +60,8 @@ BUILT_IN_SIDS = frozenset(
         "DenyWrongKmsKey",
         "DenyOutsideVpcEndpoint",
         "DenyExceptExemptPrincipals",
+        "DenyConfigReadsOutsideVpcEndpoint",
+        "DenyConfigReadsExceptExemptPrincipals",
         "AllowS3ServerAccessLogDelivery",
     }
 )
@@ -62,6 +85,7 @@ def bucket_policy(
     kms_key_arn: str | None,
     vpc_endpoint_ids: Sequence[str] = (),
     exempt_principal_arns: Sequence[str] = (),
+    config_reader_principal_arns: Sequence[str] = (),
     allow_log_delivery: bool = False,
     extra_statements: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
@@ -79,6 +103,12 @@ def bucket_policy(
     for arn in exempt_principal_arns:
         if not arn.startswith(f"arn:{partition}:"):
             raise ValueError(f"exempt_principal_arns: {arn!r} is not an ARN in partition {partition}")
+    for arn in config_reader_principal_arns:
+        if not re.match(rf"^arn:{re.escape(partition)}:iam::\d{{12}}:role/[\w+=,.@/-]+$", arn):
+            raise ValueError(
+                f"config_reader_principal_arns: {arn!r} is not an exact IAM role ARN in partition "
+                f"{partition} (no wildcard)"
+            )
     resources = [bucket_arn, f"{bucket_arn}/*"]
     statements: list[dict[str, Any]] = [
         {
@@ -130,16 +160,34 @@ def bucket_policy(
     }
     if vpc_endpoint_ids:
         network_condition["StringNotEquals"] = {"aws:SourceVpce": sorted(set(vpc_endpoint_ids))}
-    statements.append(
-        {
-            "Sid": "DenyOutsideVpcEndpoint" if vpc_endpoint_ids else "DenyExceptExemptPrincipals",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": resources,
-            "Condition": network_condition,
-        }
-    )
+    network_deny: dict[str, Any] = {
+        "Sid": "DenyOutsideVpcEndpoint" if vpc_endpoint_ids else "DenyExceptExemptPrincipals",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": resources,
+        "Condition": network_condition,
+    }
+    statements.append(network_deny)
+    readers = sorted(set(config_reader_principal_arns) - set(exempt))
+    if readers:
+        del network_deny["Action"]
+        network_deny["NotAction"] = list(CONFIG_READ_ACTIONS)
+        statements.append(
+            {
+                "Sid": "DenyConfigReadsOutsideVpcEndpoint"
+                if vpc_endpoint_ids
+                else "DenyConfigReadsExceptExemptPrincipals",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": list(CONFIG_READ_ACTIONS),
+                "Resource": bucket_arn,
+                "Condition": {
+                    **network_condition,
+                    "ArnNotLike": {"aws:PrincipalArn": sorted({*exempt, *readers})},
+                },
+            }
+        )
     if allow_log_delivery:
         statements.append(
             {

@@ -122,6 +122,20 @@ def test_bucket_policy_restricts_access_to_the_vpc_endpoint_with_the_deployer_ex
     assert DEPLOYER in s["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
 
 
+def test_config_readers_get_only_the_bucket_configuration_reads_outside_the_vpc(
+    pulumi_mocks: Recorder,
+) -> None:
+    auditor = "arn:aws:iam::123456789012:role/strongroom/dev/dev-roles-auditor-1a2b3c4"
+    pulumi_mocks.run(lambda: SecureBucket("data", args(config_reader_principal_arns=[auditor])))
+    statements = {s["Sid"]: s for s in policy_of(pulumi_mocks)["Statement"]}
+    reads = statements["DenyConfigReadsOutsideVpcEndpoint"]
+    assert auditor in reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert reads["Resource"] == one(pulumi_mocks, ":Bucket").outputs["arn"]
+    network = statements["DenyOutsideVpcEndpoint"]
+    assert auditor not in network["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert set(network["NotAction"]) == set(reads["Action"])
+
+
 def test_bucket_policy_is_applied_after_every_companion(data: Recorder) -> None:
     policy = one(data, ":BucketPolicy")
     companions = {
@@ -175,6 +189,7 @@ def test_log_bucket_accepts_log_delivery_logs_nowhere_and_expires_logs(pulumi_mo
     ("changes", "field"),
     [
         ({"kms_key_arn": "alias/strongroom-dev-data"}, "kms_key_arn"),
+        ({"config_reader_principal_arns": ["arn:aws:iam::123456789012:role/*"]}, "config_reader"),
         ({"log_bucket_name": None}, "log_bucket_name"),
         ({"is_log_bucket": True}, "log_bucket_name"),
         ({"log_bucket_name": "Logs_Bucket"}, "log_bucket_name"),

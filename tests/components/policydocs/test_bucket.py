@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 import pytest
 
-from components.policydocs.bucket import bucket_policy, replication_role_policy, replication_trust_policy
+from components.policydocs.bucket import (
+    CONFIG_READ_ACTIONS,
+    bucket_policy,
+    replication_role_policy,
+    replication_trust_policy,
+)
 
 ACCOUNT = "123456789012"
 ARN = "arn:aws:s3:::strongroom-dev-data"
 KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 VPCE = "vpce-0123456789abcdef0"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/deployer"
+AUDITOR = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-auditor-1a2b3c4"
+OUTSIDER = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-data-scientist-1a2b3c4"
 BASE: dict[str, Any] = {
     "bucket_arn": ARN,
     "account_id": ACCOUNT,
@@ -95,9 +103,111 @@ def test_extra_statements_are_appended() -> None:
     assert statement(bucket_policy(**BASE, extra_statements=[extra]), "AllowCloudTrail") == extra
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def denied(policy: dict[str, Any], principal: str, action: str, resource: str, vpce: str | None) -> bool:
+    """Whether a Deny of ``policy`` matches a TLS 1.2 request (a small evaluator for the conditions used)."""
+    for s in policy["Statement"]:
+        if s["Effect"] != "Deny":
+            continue
+        if "NotAction" in s and action in s["NotAction"]:
+            continue
+        if "Action" in s and not any(fnmatch.fnmatchcase(action, a) for a in _as_list(s["Action"])):
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in _as_list(s["Resource"])):
+            continue
+        cond = s.get("Condition", {})
+        if set(cond) - {"ArnNotLike", "Bool", "StringNotEquals", "NumericLessThan", "Null"}:
+            raise AssertionError(f"unexpected condition in {s['Sid']}")
+        if "NumericLessThan" in cond or "Null" in cond:
+            continue
+        if cond.get("Bool", {}).get("aws:SecureTransport") == "false":
+            continue
+        if "ArnNotLike" in cond and any(
+            fnmatch.fnmatchcase(principal, p) for p in cond["ArnNotLike"]["aws:PrincipalArn"]
+        ):
+            continue
+        vpces = cond.get("StringNotEquals", {}).get("aws:SourceVpce")
+        if vpces is not None and vpce in vpces:
+            continue
+        return True
+    return False
+
+
+def test_config_readers_may_read_bucket_configuration_from_outside_the_vpc_and_nothing_else() -> None:
+    policy = bucket_policy(**BASE, config_reader_principal_arns=[AUDITOR])
+    for action in CONFIG_READ_ACTIONS:
+        assert not denied(policy, AUDITOR, action, ARN, vpce=None), action
+        assert denied(policy, OUTSIDER, action, ARN, vpce=None), action
+        assert not denied(policy, OUTSIDER, action, ARN, vpce=VPCE), action
+        assert not denied(policy, DEPLOYER, action, ARN, vpce=None), action
+    for action, resource in (
+        ("s3:GetObject", f"{ARN}/curated/x.parquet"),
+        ("s3:GetObjectVersion", f"{ARN}/curated/x.parquet"),
+        ("s3:ListBucket", ARN),
+        ("s3:ListBucketVersions", ARN),
+        ("s3:PutBucketPolicy", ARN),
+        ("s3:DeleteBucketPolicy", ARN),
+        ("s3:PutObject", f"{ARN}/x"),
+    ):
+        assert denied(policy, AUDITOR, action, resource, vpce=None), action
+        assert not denied(policy, DEPLOYER, action, resource, vpce=None), action
+
+
+def test_config_read_exemption_is_one_narrow_statement_on_the_bucket_arn() -> None:
+    policy = bucket_policy(**BASE, config_reader_principal_arns=[AUDITOR])
+    network = statement(policy, "DenyOutsideVpcEndpoint")
+    assert "Action" not in network and network["NotAction"] == list(CONFIG_READ_ACTIONS)
+    assert network["Resource"] == [ARN, f"{ARN}/*"]
+    assert network["Condition"]["ArnNotLike"] == {
+        "aws:PrincipalArn": [DEPLOYER, f"arn:aws:iam::{ACCOUNT}:root"]
+    }
+    reads = statement(policy, "DenyConfigReadsOutsideVpcEndpoint")
+    assert (reads["Effect"], reads["Principal"], reads["Resource"]) == ("Deny", "*", ARN)
+    assert reads["Action"] == list(CONFIG_READ_ACTIONS)
+    assert set(CONFIG_READ_ACTIONS) == {
+        "s3:GetBucketPolicy",
+        "s3:GetBucketVersioning",
+        "s3:GetEncryptionConfiguration",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketObjectLockConfiguration",
+        "s3:GetReplicationConfiguration",
+        "s3:GetBucketLogging",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetLifecycleConfiguration",
+    }
+    assert reads["Condition"] == {
+        "StringNotEquals": {"aws:SourceVpce": [VPCE]},
+        "ArnNotLike": {"aws:PrincipalArn": sorted([AUDITOR, DEPLOYER, f"arn:aws:iam::{ACCOUNT}:root"])},
+        "Bool": {"aws:PrincipalIsAWSService": "false"},
+    }
+
+
+def test_config_readers_of_a_bucket_without_endpoint_are_exempt_from_the_principal_deny() -> None:
+    policy = bucket_policy(**{**BASE, "vpc_endpoint_ids": []}, config_reader_principal_arns=[AUDITOR])
+    reads = statement(policy, "DenyConfigReadsExceptExemptPrincipals")
+    assert "StringNotEquals" not in reads["Condition"]
+    assert not denied(policy, AUDITOR, "s3:GetBucketVersioning", ARN, vpce=None)
+    assert denied(policy, AUDITOR, "s3:GetObject", f"{ARN}/x", vpce=None)
+
+
+def test_without_config_readers_the_network_deny_covers_every_action() -> None:
+    for readers in ([], [DEPLOYER]):
+        policy = bucket_policy(**BASE, config_reader_principal_arns=readers)
+        assert statement(policy, "DenyOutsideVpcEndpoint")["Action"] == "s3:*"
+        assert not [s for s in policy["Statement"] if s["Sid"].startswith("DenyConfigReads")]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
+        (
+            {"config_reader_principal_arns": [f"arn:aws:iam::{ACCOUNT}:role/*"]},
+            "config_reader_principal_arns",
+        ),
+        ({"config_reader_principal_arns": [f"arn:aws:iam::{ACCOUNT}:root"]}, "config_reader_principal_arns"),
         ({"bucket_arn": "strongroom-dev-data"}, "bucket_arn"),
         ({"account_id": "abc"}, "account_id"),
         ({"partition": "mars"}, "partition"),
