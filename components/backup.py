@@ -6,15 +6,17 @@ configured mode and days; noncurrent versions kept at least as long as the lock)
 key `<name>-replica-key` (+ alias) in the replica region, a replica log bucket `<name>-replica-logs` and a
 replica `SecureBucket` `<name>-<dataset>-replica` per dataset there (versioned, SSE-KMS with the replica key,
 public access blocked, Object Lock with the same retention, reachable only by exempt principals and the
-replication role), the replication role `<name>-replication-role` (trusted by s3.amazonaws.com for this
-account only) with its policy `<name>-replication-policy` (exact bucket ARNs and the two keys), and one
-`<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete markers, SSE-KMS objects
-re-encrypted with the replica key).
+replication role), the replication role `<name>-replication-role` (under `iam_path`, trusted by
+s3.amazonaws.com for this account only) with its policy `<name>-replication-policy` (exact bucket ARNs
+and the two keys), and one `<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete
+markers, SSE-KMS objects re-encrypted with the replica key). Configuration readers (the auditor) may read
+every vault bucket's configuration from outside the VPC.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,6 +30,7 @@ from components.policydocs import kms as kmsdoc
 from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
 
 REGION_RE = kmsdoc.REGION_RE
+IAM_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
 
 
 @dataclass
@@ -48,6 +51,10 @@ class BackupVaultArgs:
 
     admin_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Principals exempt from the VPC endpoint restriction (include the deployer); see SecureBucketArgs."""
+
+    config_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact role ARNs (the auditor) that may read every vault bucket's configuration from outside the VPC
+    (replicas and the replica log bucket included); see SecureBucketArgs."""
 
     datasets: Sequence[str] = ("models", "data")
     """One backup bucket per dataset; unique names of lower case letters, digits and dashes."""
@@ -70,6 +77,10 @@ class BackupVaultArgs:
 
     permissions_boundary_arn: pulumi.Input[str] | None = None
     """Permissions boundary of the replication role."""
+
+    iam_path: str = "/strongroom/"
+    """IAM path of the replication role, e.g. `/strongroom/dev/`: the same path as every other role of the
+    stack, so the boundaries, the auditor and the alerts cover it."""
 
     retain: bool = False
     """Protect every bucket, key and companion and keep them on delete (set for prod)."""
@@ -96,6 +107,10 @@ class BackupVaultArgs:
                 raise ValueError(f"datasets: {dataset!r} must be 1-31 lower case letters, digits or dashes")
         if len(set(datasets)) != len(datasets):
             raise ValueError(f"datasets: {datasets!r} has duplicates")
+        if not IAM_PATH_RE.match(self.iam_path):
+            raise ValueError(
+                f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"
+            )
         if self.object_lock_mode not in LOCK_MODES:
             raise ValueError(f"object_lock_mode: {self.object_lock_mode!r} is not one of {LOCK_MODES}")
         if (self.replica_provider is None) != (self.replica_region is None):
@@ -126,8 +141,9 @@ class BackupVault(pulumi.ComponentResource):
     """Object Lock protected backup buckets, replicated to another region when configured.
 
     Outputs (dicts keyed by dataset): `buckets` (SecureBucket), `bucket_names`, `bucket_arns`,
-    `replica_bucket_names`, `replica_bucket_arns` (empty without replication); `replica_key_arn` and
-    `replication_role_arn` (None without replication).
+    `replica_bucket_names`, `replica_bucket_arns` (empty without replication); `replica_key_arn`,
+    `replication_role_arn`, `replica_log_bucket_name` and `replica_log_bucket_arn` (the replica region's
+    access-log bucket) (None without replication).
     """
 
     buckets: dict[str, SecureBucket]
@@ -137,6 +153,8 @@ class BackupVault(pulumi.ComponentResource):
     replica_bucket_arns: dict[str, pulumi.Output[str]]
     replica_key_arn: pulumi.Output[str] | None
     replication_role_arn: pulumi.Output[str] | None
+    replica_log_bucket_name: pulumi.Output[str] | None
+    replica_log_bucket_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BackupVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:BackupVault", name, None, opts)
@@ -166,6 +184,7 @@ class BackupVault(pulumi.ComponentResource):
                     lambda acct: json.dumps(bucketdoc.replication_trust_policy(acct), sort_keys=True)
                 ),
                 permissions_boundary=args.permissions_boundary_arn,
+                path=args.iam_path,
                 max_session_duration=3600,
                 opts=child,
             )
@@ -184,6 +203,7 @@ class BackupVault(pulumi.ComponentResource):
                     log_bucket_name=args.log_bucket_name,
                     vpc_endpoint_ids=args.vpc_endpoint_ids,
                     admin_principal_arns=exempt,
+                    config_reader_principal_arns=args.config_reader_principal_arns,
                     noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                     object_lock_mode=args.object_lock_mode,
                     object_lock_days=args.object_lock_days,
@@ -201,6 +221,8 @@ class BackupVault(pulumi.ComponentResource):
         self.replica_bucket_names, self.replica_bucket_arns = {}, {}
         self.replica_key_arn = None
         self.replication_role_arn = None
+        self.replica_log_bucket_name = None
+        self.replica_log_bucket_arn = None
         if role is not None and args.replica_region is not None and args.replica_provider is not None:
             self._replicate(
                 name,
@@ -223,6 +245,8 @@ class BackupVault(pulumi.ComponentResource):
                 "replica_bucket_arns": self.replica_bucket_arns,
                 "replica_key_arn": self.replica_key_arn,
                 "replication_role_arn": self.replication_role_arn,
+                "replica_log_bucket_name": self.replica_log_bucket_name,
+                "replica_log_bucket_arn": self.replica_log_bucket_arn,
             }
         )
 
@@ -272,6 +296,7 @@ class BackupVault(pulumi.ComponentResource):
                 kms_key_arn=replica_key.arn,
                 is_log_bucket=True,
                 admin_principal_arns=exempt,
+                config_reader_principal_arns=args.config_reader_principal_arns,
                 expiration_days=max(args.noncurrent_version_expiry_days, 365),
                 retain=args.retain,
                 account_id=account_id,
@@ -287,6 +312,7 @@ class BackupVault(pulumi.ComponentResource):
                     kms_key_arn=replica_key.arn,
                     log_bucket_name=replica_logs.bucket_name,
                     admin_principal_arns=exempt,
+                    config_reader_principal_arns=args.config_reader_principal_arns,
                     noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                     object_lock_mode=args.object_lock_mode,
                     object_lock_days=args.object_lock_days,
@@ -369,3 +395,5 @@ class BackupVault(pulumi.ComponentResource):
             )
         self.replica_key_arn = replica_key.arn
         self.replication_role_arn = role.arn
+        self.replica_log_bucket_name = replica_logs.bucket_name
+        self.replica_log_bucket_arn = replica_logs.bucket_arn

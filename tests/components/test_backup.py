@@ -11,6 +11,7 @@ import pytest
 from components.backup import BackupVault, BackupVaultArgs
 from strongroom.engine import Recorder
 
+AUDITOR = "arn:aws:iam::123456789012:role/strongroom/prod/prod-roles-auditor-1a2b3c4"
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 BASE: dict[str, Any] = {
     "environment": "prod",
@@ -21,6 +22,8 @@ BASE: dict[str, Any] = {
     "object_lock_mode": "COMPLIANCE",
     "object_lock_days": 30,
     "noncurrent_version_expiry_days": 90,
+    "config_reader_principal_arns": [AUDITOR],
+    "iam_path": "/strongroom/prod/",
 }
 
 
@@ -119,6 +122,27 @@ def test_replication_role_is_trusted_by_s3_for_this_account(replicated: Recorder
     assert s["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}, role.urn
 
 
+def test_replication_role_lives_under_the_iam_path(replicated: Recorder) -> None:
+    role = replicated.named("backup-replication-role")
+    assert role.inputs["path"] == "/strongroom/prod/", role.urn
+
+
+def test_replica_log_bucket_is_an_output(replicated: Recorder) -> None:
+    component = next(r for r in replicated.resources if r.type == "strongroom:index:BackupVault")
+    logs = replicated.named("backup-replica-logs-bucket")
+    assert component.outputs["replica_log_bucket_arn"] == logs.outputs["arn"], component.urn
+    assert component.outputs["replica_log_bucket_name"] == logs.outputs["bucket"], component.urn
+
+
+def test_every_vault_bucket_lets_the_config_readers_read_its_configuration(replicated: Recorder) -> None:
+    policies = replicated.of_type("aws:s3/bucketPolicy:BucketPolicy")
+    assert len(policies) == 5
+    for policy in policies:
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        (reads,) = [s for s in statements if s["Sid"].startswith("DenyConfigReads")]
+        assert AUDITOR in reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"], policy.urn
+
+
 def test_replication_policy_names_exact_buckets_and_keys(replicated: Recorder) -> None:
     policy = json.loads(replicated.named("backup-replication-policy").inputs["policy"])
     resources = json.dumps([s["Resource"] for s in policy["Statement"]])
@@ -178,6 +202,7 @@ def test_retain_protects_every_resource(pulumi_mocks: Recorder) -> None:
         ({"object_lock_days": 120}, "noncurrent_version_expiry_days"),
         ({"replica_region": "eu-west-1"}, "replica_provider/replica_region"),
         ({"kms_key_arn": "alias/backup"}, "kms_key_arn"),
+        ({"iam_path": "strongroom/prod"}, "iam_path"),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
