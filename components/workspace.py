@@ -137,6 +137,19 @@ class MlWorkspace(pulumi.ComponentResource):
             description="HTTPS to the VPC interface endpoints",
             opts=child,
         )
+        # The other half: the endpoints' group admits the workspace group on 443. Without it the egress
+        # rule above leads nowhere and Studio cannot reach the SageMaker API, STS or KMS (PrivateNetwork's
+        # endpoint group admits only its workload group, which training jobs use).
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-endpoints-ingress",
+            security_group_id=args.endpoint_security_group_id,
+            referenced_security_group_id=sg_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS from the SageMaker workspace group to the interface endpoints",
+            opts=child,
+        )
         if args.s3_prefix_list_id is not None:
             aws.vpc.SecurityGroupEgressRule(
                 f"{name}-egress-s3",

@@ -78,6 +78,7 @@ def test_security_group_reaches_only_itself_the_endpoints_and_s3(built: Recorder
     ingress = {
         (r.inputs["fromPort"], r.inputs["toPort"], r.inputs.get("referencedSecurityGroupId"))
         for r in built.of_type(INGRESS)
+        if r.inputs["securityGroupId"] == sg
     }
     assert ingress == {(2049, 2049, sg), (8192, 65535, sg)}
     egress = {
@@ -87,11 +88,30 @@ def test_security_group_reaches_only_itself_the_endpoints_and_s3(built: Recorder
             r.inputs.get("referencedSecurityGroupId") or r.inputs.get("prefixListId"),
         )
         for r in built.of_type(EGRESS)
+        if r.inputs["securityGroupId"] == sg
     }
     assert egress == {(2049, 2049, sg), (8192, 65535, sg), (443, 443, ENDPOINT_SG), (443, 443, "pl-7ca54015")}
     for rule in built.of_type(INGRESS) + built.of_type(EGRESS):
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, f"{rule.urn} opens a CIDR"
         assert rule.inputs["ipProtocol"] == "tcp", rule.urn
+
+
+def test_endpoint_group_admits_the_workspace_on_https_only(built: Recorder) -> None:
+    """The egress to the endpoints needs its ingress half on the endpoints' group, or Studio cannot reach
+    the SageMaker API, STS or KMS through the interface endpoints."""
+    sg = sg_id(built)
+    on_endpoints = [r for r in built.of_type(INGRESS) if r.inputs["securityGroupId"] == ENDPOINT_SG]
+    assert [
+        (
+            r.name,
+            r.inputs["ipProtocol"],
+            r.inputs["fromPort"],
+            r.inputs["toPort"],
+            r.inputs["referencedSecurityGroupId"],
+        )
+        for r in on_endpoints
+    ] == [("dev-workspace-endpoints-ingress", "tcp", 443, 443, sg)]
+    assert "cidrIpv4" not in on_endpoints[0].inputs, on_endpoints[0].urn
 
 
 def test_notebook_has_no_internet_no_root_and_kms(built: Recorder) -> None:
