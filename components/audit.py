@@ -1,7 +1,15 @@
-"""AuditTrail: a multi-region, validated, KMS-encrypted CloudTrail to a dedicated secure bucket and logs."""
+"""AuditTrail: a multi-region, validated, KMS-encrypted CloudTrail to a dedicated secure bucket and logs.
+
+With a replica region, the trail bucket is replicated there (`<name>-bucket-replica`: a SecureBucket with the
+same Object Lock, encrypted with the given replica-region key, logging to the given replica-region log
+bucket) by the role `<name>-replication-role` (trusted by s3.amazonaws.com for this account, exact bucket ARNs
+and the two keys in its policy `<name>-replication-policy`), through `<name>-bucket-replication`: the audit
+record survives the loss of the primary region.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +18,9 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
+from components.policydocs import bucket as bucketdoc
 from components.policydocs import iam
+from components.policydocs.kms import REGION_RE
 from components.storage import SecureBucket, SecureBucketArgs
 
 _TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
@@ -60,7 +70,20 @@ class AuditTrailArgs:
     """Permission boundary of the CloudTrail-to-CloudWatch delivery role (MlRoles.boundary_policy_arn)."""
 
     iam_path: str = "/strongroom/"
-    """IAM path of the delivery role."""
+    """IAM path of the delivery role (and of the replication role)."""
+
+    replica_provider: aws.Provider | None = None
+    """AWS provider of the replica region; with `replica_region`, `replica_kms_key_arn` and
+    `replica_log_bucket_name`, turns on cross-region replication of the trail bucket."""
+
+    replica_region: str | None = None
+    """The replica region (the region of `replica_provider`)."""
+
+    replica_kms_key_arn: pulumi.Input[str] | None = None
+    """Customer-managed KMS key in the replica region encrypting the replica (BackupVault.replica_key_arn)."""
+
+    replica_log_bucket_name: pulumi.Input[str] | None = None
+    """Access-log bucket in the replica region (BackupVault.replica_log_bucket_name)."""
 
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on top of the provider's default tags."""
@@ -83,6 +106,27 @@ class AuditTrailArgs:
         if self.trail_name is not None and not _TRAIL_NAME_RE.match(self.trail_name):
             raise ValueError(
                 f"trail_name: {self.trail_name!r} must be 3-128 letters, digits, '.', '_' or '-'"
+            )
+        if isinstance(self.region, str) and self.region == self.replica_region:
+            raise ValueError(
+                f"replica_region: {self.replica_region!r} equals the primary region; choose another"
+            )
+        replica = {
+            "replica_provider": self.replica_provider,
+            "replica_region": self.replica_region,
+            "replica_kms_key_arn": self.replica_kms_key_arn,
+            "replica_log_bucket_name": self.replica_log_bucket_name,
+        }
+        given = sorted(k for k, v in replica.items() if v is not None)
+        if given and len(given) != len(replica):
+            missing = sorted(set(replica) - set(given))
+            raise ValueError(
+                f"{'/'.join(missing)}: missing while {'/'.join(given)} are set; cross-region replication "
+                "of the trail bucket needs all four, or none"
+            )
+        if self.replica_region is not None and not REGION_RE.match(self.replica_region):
+            raise ValueError(
+                f"replica_region: {self.replica_region!r} is not an AWS region name such as eu-west-1"
             )
         if isinstance(self.data_event_bucket_arns, list | tuple):
             if not self.data_event_bucket_arns:
@@ -128,6 +172,10 @@ class AuditTrail(pulumi.ComponentResource):
     log_group_arn: pulumi.Output[str]
     delivery_role_arn: pulumi.Output[str]
     delivery_role_name: pulumi.Output[str]
+    replica_bucket_name: pulumi.Output[str] | None
+    replica_bucket_arn: pulumi.Output[str] | None
+    replication_role_arn: pulumi.Output[str] | None
+    replication_role_name: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:AuditTrail", name, None, opts)
@@ -142,6 +190,26 @@ class AuditTrail(pulumi.ComponentResource):
             lambda v: f"arn:{v[0]}:cloudtrail:{v[1]}:{v[2]}:trail/{trail_name}"
         )
 
+        # S3 replication reads the trail bucket from outside the VPC: its role is exempt like the admins.
+        replication_role: aws.iam.Role | None = None
+        exempt: pulumi.Input[Sequence[pulumi.Input[str]]] = args.admin_principal_arns
+        if args.replica_region is not None:
+            replication_role = aws.iam.Role(
+                f"{name}-replication-role",
+                path=args.iam_path,
+                description="S3 replication of the Strongroom trail bucket to the replica region",
+                assume_role_policy=account.apply(
+                    lambda acct: json.dumps(bucketdoc.replication_trust_policy(acct), sort_keys=True)
+                ),
+                permissions_boundary=args.permissions_boundary_arn,
+                max_session_duration=3600,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain),
+            )
+            exempt = pulumi.Output.all(
+                pulumi.Output.from_input(args.admin_principal_arns), replication_role.arn
+            ).apply(lambda values: [*values[0], values[1]])
+
         # The bucket policy must grant the trail before the trail exists; the grant names the bucket's own
         # ARN, known only once SecureBucket has created it, so it is passed as a deferred output.
         statements: pulumi.Output[list[dict[str, Any]]]
@@ -153,7 +221,7 @@ class AuditTrail(pulumi.ComponentResource):
                 kms_key_arn=args.logs_key_arn,
                 log_bucket_name=args.access_log_bucket_name,
                 vpc_endpoint_ids=args.vpc_endpoint_ids,
-                admin_principal_arns=args.admin_principal_arns,
+                admin_principal_arns=exempt,
                 noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                 object_lock_mode=args.object_lock_mode,
                 object_lock_days=args.object_lock_days,
@@ -215,6 +283,29 @@ class AuditTrail(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
         )
 
+        self.replica_bucket_name = self.replica_bucket_arn = None
+        self.replication_role_arn = self.replication_role_name = None
+        if (
+            replication_role is not None
+            and args.replica_provider is not None
+            and args.replica_region is not None
+            and args.replica_kms_key_arn is not None
+            and args.replica_log_bucket_name is not None
+        ):
+            self._replicate(
+                name,
+                args,
+                args.replica_provider,
+                args.replica_region,
+                args.replica_kms_key_arn,
+                args.replica_log_bucket_name,
+                replication_role,
+                exempt,
+                account,
+                region,
+                partition,
+            )
+
         self.trail_arn = self.trail.arn
         self.trail_name = self.trail.name
         self.bucket_name = self.bucket.bucket_name
@@ -230,5 +321,94 @@ class AuditTrail(pulumi.ComponentResource):
                 "bucket_arn": self.bucket_arn,
                 "log_group_arn": self.log_group_arn,
                 "delivery_role_arn": self.delivery_role_arn,
+                "replica_bucket_arn": self.replica_bucket_arn,
+                "replication_role_arn": self.replication_role_arn,
             }
         )
+
+    def _replicate(
+        self,
+        name: str,
+        args: AuditTrailArgs,
+        replica_provider: aws.Provider,
+        replica_region: str,
+        replica_key_arn: pulumi.Input[str],
+        replica_log_bucket_name: pulumi.Input[str],
+        role: aws.iam.Role,
+        exempt: pulumi.Input[Sequence[pulumi.Input[str]]],
+        account: pulumi.Output[str],
+        region: pulumi.Output[str],
+        partition: pulumi.Output[str],
+    ) -> None:
+        """The replica of the trail bucket in the replica region, and the replication into it."""
+        child = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
+        replica = SecureBucket(
+            f"{name}-bucket-replica",
+            SecureBucketArgs(
+                kms_key_arn=replica_key_arn,
+                log_bucket_name=replica_log_bucket_name,
+                admin_principal_arns=exempt,
+                noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
+                object_lock_mode=args.object_lock_mode,
+                object_lock_days=args.object_lock_days,
+                tags={**args.tags, "strongroom:replica": "true"},
+                retain=args.retain,
+                account_id=account,
+                partition=partition,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": replica_provider}),
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-replication-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                args.logs_key_arn, replica_key_arn, region, self.bucket.bucket_arn, replica.bucket_arn
+            ).apply(
+                lambda v: json.dumps(
+                    bucketdoc.replication_role_policy(
+                        pairs=[(v[3], v[4])],
+                        source_key_arn=v[0],
+                        replica_key_arn=v[1],
+                        source_region=v[2],
+                        replica_region=replica_region,
+                    ),
+                    sort_keys=True,
+                )
+            ),
+            opts=child,
+        )
+        rule = aws.s3.BucketReplicationConfigRuleArgs(
+            id="replicate-everything",
+            status="Enabled",
+            priority=1,
+            filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
+            delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                status="Enabled"
+            ),
+            source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                    status="Enabled"
+                )
+            ),
+            destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                bucket=replica.bucket_arn,
+                storage_class="STANDARD",
+                encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                    replica_kms_key_id=replica_key_arn
+                ),
+            ),
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-bucket-replication",
+            bucket=self.bucket.bucket_id,
+            role=role.arn,
+            rules=[rule],
+            opts=pulumi.ResourceOptions.merge(
+                child,
+                pulumi.ResourceOptions(depends_on=[self.bucket.versioning, replica.versioning, role_policy]),
+            ),
+        )
+        self.replica_bucket_name = replica.bucket_name
+        self.replica_bucket_arn = replica.bucket_arn
+        self.replication_role_arn = role.arn
+        self.replication_role_name = role.name

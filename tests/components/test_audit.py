@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi_aws as aws
 import pytest
 
 from components.audit import AuditTrail, AuditTrailArgs, data_event_selectors
@@ -20,6 +21,10 @@ BUCKETS = [
     "arn:aws:s3:::dev-backup-bucket-1a2b3c4",
 ]
 TRAIL = "aws:cloudtrail/trail:Trail"
+REPLICA_REGION = "eu-west-1"
+REPLICA_KEY = f"arn:aws:kms:{REPLICA_REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b09"
+REPLICA_LOGS = "dev-backup-replica-logs-1a2b3c4"
+DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-deployer"
 
 
 def make_args(**overrides: Any) -> AuditTrailArgs:
@@ -37,6 +42,27 @@ def make_args(**overrides: Any) -> AuditTrailArgs:
 @pytest.fixture
 def built(pulumi_mocks: Recorder) -> Recorder:
     pulumi_mocks.run(lambda: AuditTrail("dev-audit", make_args()))
+    return pulumi_mocks
+
+
+@pytest.fixture
+def replicated(pulumi_mocks: Recorder) -> Recorder:
+    def program() -> None:
+        provider = aws.Provider("replica", region=REPLICA_REGION)
+        AuditTrail(
+            "dev-audit",
+            make_args(
+                object_lock_mode="COMPLIANCE",
+                object_lock_days=365,
+                admin_principal_arns=[DEPLOYER],
+                replica_provider=provider,
+                replica_region=REPLICA_REGION,
+                replica_kms_key_arn=REPLICA_KEY,
+                replica_log_bucket_name=REPLICA_LOGS,
+            ),
+        )
+
+    pulumi_mocks.run(program)
     return pulumi_mocks
 
 
@@ -110,6 +136,63 @@ def test_cloudwatch_delivery_is_encrypted_retained_and_scoped(built: Recorder) -
     assert trail.inputs["cloudWatchLogsRoleArn"] == role.outputs["arn"], trail.urn
 
 
+def test_no_replication_without_a_replica_region(built: Recorder) -> None:
+    assert built.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig") == []
+    assert [r.name for r in built.of_type("aws:s3/bucket:Bucket")] == ["dev-audit-bucket-bucket"]
+
+
+def test_trail_bucket_is_replicated_to_a_locked_encrypted_replica_in_the_replica_region(
+    replicated: Recorder,
+) -> None:
+    source = replicated.named("dev-audit-bucket-bucket")
+    replica = replicated.named("dev-audit-bucket-replica-bucket")
+    provider = replicated.named("replica")
+    assert replica.provider is not None and replica.provider.startswith(provider.urn), replica.urn
+    assert source.provider is None or not source.provider.startswith(provider.urn), source.urn
+    lock = replicated.named("dev-audit-bucket-replica-object-lock")
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 365}, lock.urn
+    encryption = replicated.named("dev-audit-bucket-replica-encryption")
+    rule = encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert rule["kmsMasterKeyId"] == REPLICA_KEY, encryption.urn
+    logging = replicated.named("dev-audit-bucket-replica-logging")
+    assert logging.inputs["targetBucket"] == REPLICA_LOGS, logging.urn
+
+    config = one(replicated, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    role = replicated.named("dev-audit-replication-role")
+    assert config.inputs["bucket"] == source.outputs["bucket"], config.urn
+    assert config.inputs["role"] == role.outputs["arn"], config.urn
+    (replication,) = config.inputs["rules"]
+    assert replication["status"] == "Enabled", config.urn
+    assert replication["filter"] == {}, config.urn
+    assert replication["deleteMarkerReplication"] == {"status": "Enabled"}, config.urn
+    assert replication["sourceSelectionCriteria"]["sseKmsEncryptedObjects"] == {"status": "Enabled"}
+    assert replication["destination"]["bucket"] == replica.outputs["arn"], config.urn
+    assert replication["destination"]["encryptionConfiguration"] == {"replicaKmsKeyId": REPLICA_KEY}
+
+
+def test_replication_role_is_bounded_scoped_and_exempt_on_the_trail_bucket(replicated: Recorder) -> None:
+    role = replicated.named("dev-audit-replication-role")
+    assert role.inputs["path"] == "/strongroom/dev/", role.urn
+    assert role.inputs["permissionsBoundary"].endswith("/dev-roles-boundary"), role.urn
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"}, role.urn
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, role.urn
+    source = replicated.named("dev-audit-bucket-bucket").outputs["arn"]
+    replica = replicated.named("dev-audit-bucket-replica-bucket").outputs["arn"]
+    policy = json.loads(replicated.named("dev-audit-replication-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadSourceConfiguration"]["Resource"] == [source]
+    assert statements["WriteReplicas"]["Resource"] == [f"{replica}/*"]
+    assert statements["DecryptSource"]["Resource"] == LOGS_KEY
+    assert statements["EncryptReplicas"]["Resource"] == REPLICA_KEY
+    assert statements["EncryptReplicas"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": f"s3.{REPLICA_REGION}.amazonaws.com"
+    }
+    # Replication reads the trail bucket from outside the VPC: the role is exempt from the endpoint rule.
+    bucket_policy = replicated.named("dev-audit-bucket-policy").inputs["policy"]
+    assert role.outputs["arn"] in bucket_policy and DEPLOYER in bucket_policy
+
+
 def test_selectors_helper_is_pure() -> None:
     assert data_event_selectors(["arn:aws:s3:::b1"])[1]["field_selectors"][2] == {
         "field": "resources.ARN",
@@ -126,6 +209,12 @@ def test_selectors_helper_is_pure() -> None:
         ({"trail_name": "a b"}, "trail_name"),
         ({"data_event_bucket_arns": []}, "data_event_bucket_arns"),
         ({"data_event_bucket_arns": ["arn:aws:s3:::*"]}, "data_event_bucket_arns"),
+        ({"replica_region": "eu-west-1"}, "replica_kms_key_arn/replica_log_bucket_name/replica_provider"),
+        (
+            {"replica_region": "eu-west-1", "replica_kms_key_arn": REPLICA_KEY},
+            "replica_log_bucket_name/replica_provider: missing",
+        ),
+        ({"replica_region": "eu-west-2", "region": "eu-west-2"}, "equals the primary region"),
     ],
 )
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:
