@@ -73,12 +73,6 @@ def iam_path(stack: str) -> str:
     return f"/strongroom/{stack}/"
 
 
-def data_bucket_pattern(name: str) -> str:
-    """ARN pattern of the environment's data-domain buckets (``<name>-data-<domain>-bucket-<suffix>``):
-    MlRoles takes one data bucket ARN, and there is one bucket per data domain."""
-    return f"arn:aws:s3:::{bucket_name_prefix(name)}-data-*"
-
-
 def _deferred() -> tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]:
     return pulumi.deferred_output()
 
@@ -144,6 +138,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         later_keys, resolve_later_keys = _deferred_list()
         bucket_admins: list[pulumi.Input[str]] = list(admins)
         resolve_deployer_arn = None
+        # The auditor reads every bucket's configuration from outside the VPC (the live audit).
+        auditor_arn, resolve_auditor_arn = _deferred()
+        config_readers: list[pulumi.Input[str]] = [auditor_arn]
         if settings.identity.deployer is not None:
             deployer_arn, resolve_deployer_arn = _deferred()
             bucket_admins.append(deployer_arn)
@@ -177,6 +174,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 is_log_bucket=True,
                 vpc_endpoint_ids=endpoints,
                 admin_principal_arns=bucket_admins,
+                config_reader_principal_arns=config_readers,
                 noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
                 expiration_days=min(settings.storage.log_retention_days, MAX_LOG_OBJECT_DAYS),
                 retain=retain,
@@ -192,6 +190,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     log_bucket_name=self.access_logs.bucket_name,
                     vpc_endpoint_ids=endpoints,
                     admin_principal_arns=bucket_admins,
+                    config_reader_principal_arns=config_readers,
                     noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
                     tags={"strongroom:purpose": purpose},
                     retain=retain,
@@ -199,18 +198,27 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 opts=child,
             )
         deployer = settings.identity.deployer
+        identity = settings.identity
         self.roles = MlRoles(
             f"{name}-roles",
             MlRolesArgs(
-                data_bucket_arn=data_bucket_pattern(name),
+                data_bucket_arns=[
+                    self.buckets[purpose].bucket_arn
+                    for purpose in settings.bucket_purposes
+                    if purpose != "models"
+                ],
                 model_bucket_arn=self.buckets["models"].bucket_arn,
                 data_key_arn=self.keys.key_arns["data"],
                 model_key_arn=self.keys.key_arns["models"],
                 logs_key_arn=self.keys.key_arns["logs"],
                 subnet_ids=self.network.subnet_ids,
                 security_group_ids=[self.network.workload_security_group_id],
-                human_principal_arns=list(settings.identity.human_principals),
-                require_mfa=settings.identity.require_mfa,
+                data_scientist_principal_arns=list(identity.data_scientists),
+                model_approver_principal_arns=list(identity.model_approvers),
+                auditor_principal_arns=list(identity.auditors),
+                require_mfa=identity.require_mfa,
+                # The settings refuse a principal that is both data scientist and approver in prod.
+                allow_self_approval=not settings.is_prod,
                 extra_bucket_arns=later_buckets,
                 extra_key_arns=later_keys,
                 iam_path=path,
@@ -223,6 +231,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             opts=child,
         )
         resolve_boundary_arn(self.roles.boundary_policy_arn)
+        resolve_auditor_arn(self.roles.auditor_role_arn)
         if resolve_deployer_arn is not None and self.roles.deployer_role_arn is not None:
             resolve_deployer_arn(self.roles.deployer_role_arn)
         self.backup = BackupVault(
@@ -233,6 +242,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 log_bucket_name=self.access_logs.bucket_name,
                 vpc_endpoint_ids=endpoints,
                 admin_principal_arns=bucket_admins,
+                config_reader_principal_arns=config_readers,
                 datasets=("models", *settings.storage.data_domains),
                 object_lock_mode=settings.backup.object_lock_mode,
                 object_lock_days=settings.backup.object_lock_days,
@@ -242,6 +252,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 replica_provider=args.replica_provider,
                 replica_region=settings.backup.replica_region,
                 permissions_boundary_arn=self.roles.boundary_policy_arn,
+                iam_path=path,
                 retain=retain,
                 account_id=account,
                 region=settings.region,
@@ -280,6 +291,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             *self.backup.bucket_arns.values(),
             *self.backup.replica_bucket_arns.values(),
         ]
+        if self.backup.replica_log_bucket_arn is not None:
+            later.append(self.backup.replica_log_bucket_arn)
         if self.audit is not None:
             later.append(self.audit.bucket_arn)
         resolve_later_buckets(pulumi.Output.all(*later).apply(list))

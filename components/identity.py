@@ -27,8 +27,9 @@ _PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 class MlRolesArgs:
     """Arguments of `MlRoles`."""
 
-    data_bucket_arn: pulumi.Input[str]
-    """ARN of the data bucket (curated data for people and training jobs)."""
+    data_bucket_arns: Sequence[pulumi.Input[str]]
+    """Exact ARNs of the data buckets, one per data domain (curated data for people and training jobs);
+    no wildcard pattern: the roles name each bucket."""
 
     model_bucket_arn: pulumi.Input[str]
     """ARN of the model bucket (experiments, training candidates, production models)."""
@@ -48,11 +49,22 @@ class MlRolesArgs:
     security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Security groups SageMaker jobs use."""
 
-    human_principal_arns: Sequence[str]
-    """IAM role/user ARNs allowed to assume the data scientist, model approver and auditor roles."""
+    data_scientist_principal_arns: Sequence[str]
+    """IAM role/user ARNs allowed to assume the data scientist role."""
+
+    model_approver_principal_arns: Sequence[str]
+    """IAM role/user ARNs allowed to assume the model approver role; none of them may also be a data
+    scientist principal (the person who trains a model must not approve it) unless `allow_self_approval`."""
+
+    auditor_principal_arns: Sequence[str]
+    """IAM role/user ARNs allowed to assume the auditor role."""
 
     require_mfa: bool = True
     """Human roles need `aws:MultiFactorAuthPresent=true` (must stay on in prod)."""
+
+    allow_self_approval: bool = False
+    """Let one principal assume both the data scientist and the model approver role (small development
+    teams); weakens separation of duties, so the settings refuse it in prod."""
 
     extra_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Other buckets of the environment (backup, replica, logs, trail): read by the auditor, deployed by the
@@ -106,7 +118,27 @@ class MlRolesArgs:
     """AWS partition; looked up with `aws.get_partition_output()` when not given."""
 
     def __post_init__(self) -> None:
-        iam.validate_principals(list(self.human_principal_arns), key="human_principal_arns")
+        for key in (
+            "data_scientist_principal_arns",
+            "model_approver_principal_arns",
+            "auditor_principal_arns",
+        ):
+            iam.validate_principals(list(getattr(self, key)), key=key)
+        both = sorted(set(self.data_scientist_principal_arns) & set(self.model_approver_principal_arns))
+        if both and not self.allow_self_approval:
+            raise ValueError(
+                f"model_approver_principal_arns: {both} may also assume the data scientist role; the "
+                "person who trains a model must not approve it (give separate principals, or set "
+                "allow_self_approval outside prod)"
+            )
+        data_buckets = list(self.data_bucket_arns)
+        if not data_buckets:
+            raise ValueError("data_bucket_arns: at least one data bucket ARN is required")
+        for arn in data_buckets:
+            if isinstance(arn, str) and "*" in arn:
+                raise ValueError(
+                    f"data_bucket_arns: {arn!r} is a pattern; give the exact ARN of each data bucket"
+                )
         if not _PATH_RE.match(self.iam_path):
             raise ValueError(
                 f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"
@@ -183,7 +215,7 @@ class MlRoles(pulumi.ComponentResource):
                 partition=part,
                 account=acct,
                 region=reg,
-                data_bucket_arn=data,
+                data_bucket_arns=tuple(data),
                 model_bucket_arn=model,
                 data_key_arn=dkey,
                 model_key_arn=mkey,
@@ -204,7 +236,7 @@ class MlRoles(pulumi.ComponentResource):
             partition,
             account,
             region,
-            args.data_bucket_arn,
+            pulumi.Output.all(*args.data_bucket_arns).apply(list),
             args.model_bucket_arn,
             args.data_key_arn,
             args.model_key_arn,
@@ -283,8 +315,10 @@ class MlRoles(pulumi.ComponentResource):
                 )
             return resource
 
-        principals = list(args.human_principal_arns)
-        human = iam.to_json(iam.human_trust(principals, require_mfa=args.require_mfa))
+        data_scientists = list(args.data_scientist_principal_arns)
+
+        def human(principals: Sequence[str]) -> str:
+            return iam.to_json(iam.human_trust(list(principals), require_mfa=args.require_mfa))
 
         self.training_role = role(
             "training",
@@ -299,7 +333,7 @@ class MlRoles(pulumi.ComponentResource):
             account.apply(
                 lambda a: iam.to_json(
                     iam.human_trust(
-                        principals, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=str(a)
+                        data_scientists, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=str(a)
                     )
                 )
             ),
@@ -312,7 +346,7 @@ class MlRoles(pulumi.ComponentResource):
         )
         self.approver_role = role(
             "model-approver",
-            human,
+            human(args.model_approver_principal_arns),
             scope.apply(lambda s: iam.to_json(iam.model_approver_policy(s))),
             boundary=self.boundary,
             guarded=True,
@@ -320,7 +354,7 @@ class MlRoles(pulumi.ComponentResource):
         )
         self.auditor_role = role(
             "auditor",
-            human,
+            human(args.auditor_principal_arns),
             scope.apply(lambda s: iam.to_json(iam.auditor_policy(s))),
             boundary=self.boundary,
             guarded=False,

@@ -423,10 +423,20 @@ class DeployerSettings(_Section):
 
 
 class IdentitySettings(_Section):
-    """``strongroom:identity``: who may assume the human roles, admins, MFA, the CI deployer."""
+    """``strongroom:identity``: who may assume each human role, admins, MFA, the CI deployer."""
 
-    human_principals: tuple[str, ...] = _field(
-        doc="Principals allowed to assume the human roles (data scientist, model approver, auditor).",
+    data_scientists: tuple[str, ...] = _field(
+        doc="Principals allowed to assume the data scientist role (curated data, experiments, training).",
+        accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
+    )
+    model_approvers: tuple[str, ...] = _field(
+        doc="Principals allowed to assume the model approver role (promote a model to production).",
+        accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
+        prod="none of strongroom:identity.dataScientists (who trains must not approve)",
+    )
+    auditors: tuple[str, ...] = _field(
+        doc="Principals allowed to assume the read-only auditor role (the live audit, also run from "
+        "outside the VPC: the auditor may read the buckets' configuration, never their objects).",
         accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
     )
     admin_principals: tuple[str, ...] = _field(
@@ -444,7 +454,7 @@ class IdentitySettings(_Section):
         accepted="an object {githubRepository, githubEnvironment, oidcProviderArn}",
     )
 
-    @field_validator("human_principals")
+    @field_validator("data_scientists", "model_approvers", "auditors")
     @classmethod
     def _humans(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
@@ -455,6 +465,11 @@ class IdentitySettings(_Section):
     @classmethod
     def _admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_principals(value)
+
+    @property
+    def self_approvers(self) -> tuple[str, ...]:
+        """Principals that may assume both the data scientist and the model approver role."""
+        return tuple(sorted(set(self.data_scientists) & set(self.model_approvers)))
 
 
 class WorkspaceSettings(_Section):
@@ -709,6 +724,14 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
     ):
         if value is not True:
             yield Problem(key, value, f"turning this off is refused in prod (stack {s.stack})", "true")
+    if s.identity.self_approvers:
+        yield Problem(
+            "strongroom:identity.modelApprovers",
+            list(s.identity.self_approvers),
+            f"also in strongroom:identity.dataScientists: who trains a model must not approve it; "
+            f"separation of duties is {prod}",
+            "principals that are not in strongroom:identity.dataScientists",
+        )
     if s.alerts.enabled and not s.alerts.emails:
         yield Problem("strongroom:alerts.emails", [], f"an alert subscriber is {prod}", "at least one e-mail")
     for key, value in insecure_options(s):

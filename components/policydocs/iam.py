@@ -82,6 +82,7 @@ _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _PRINCIPAL_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_BUCKET_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
@@ -96,7 +97,7 @@ class Scope:
     partition: str
     account: str
     region: str
-    data_bucket_arn: str
+    data_bucket_arns: tuple[str, ...]
     model_bucket_arn: str
     data_key_arn: str
     model_key_arn: str
@@ -121,6 +122,14 @@ class Scope:
             raise ValueError(f"account: {self.account!r} is not a 12-digit AWS account id")
         if not _REGION_RE.match(self.region):
             raise ValueError(f"region: {self.region!r} is not an AWS region name such as eu-west-2")
+        if not self.data_bucket_arns:
+            raise ValueError("data_bucket_arns: at least one data bucket ARN is required")
+        for arn in self.data_bucket_arns:
+            if not _BUCKET_ARN_RE.match(arn):
+                raise ValueError(
+                    f"data_bucket_arns: {arn!r} is not the exact ARN of one bucket (arn:aws:s3:::name, "
+                    "no wildcard)"
+                )
         if not (self.iam_path.startswith("/") and self.iam_path.endswith("/")):
             raise ValueError(f"iam_path: {self.iam_path!r} must start and end with '/'")
         for name in (
@@ -160,7 +169,7 @@ class Scope:
 
     @property
     def bucket_arns(self) -> tuple[str, ...]:
-        return (self.data_bucket_arn, self.model_bucket_arn, *self.extra_bucket_arns)
+        return (*self.data_bucket_arns, self.model_bucket_arn, *self.extra_bucket_arns)
 
     @property
     def key_arns(self) -> tuple[str, ...]:
@@ -332,11 +341,11 @@ def _objects(bucket_arn: str, prefix: str) -> str:
     return f"{bucket_arn}/{prefix}*"
 
 
-def _list_prefixes(sid: str, bucket_arn: str, prefixes: Iterable[str]) -> Statement:
+def _list_prefixes(sid: str, bucket_arns: Iterable[str], prefixes: Iterable[str]) -> Statement:
     return allow(
         sid,
         ["s3:ListBucket"],
-        [bucket_arn],
+        bucket_arns,
         {"StringLike": {"s3:prefix": sorted({f"{p}*" for p in prefixes})}},
     )
 
@@ -364,13 +373,13 @@ def data_scientist_policy(s: Scope, training_role_arn: str) -> PolicyDocument:
     """Read curated data, read/write experiments, read candidate models, launch guarded SageMaker jobs."""
     jobs = [s.arn("sagemaker", "training-job/*"), s.arn("sagemaker", "processing-job/*")]
     return document(
-        _list_prefixes("ListCuratedData", s.data_bucket_arn, [s.curated_prefix]),
+        _list_prefixes("ListCuratedData", s.data_bucket_arns, [s.curated_prefix]),
         allow(
             "ReadCuratedData",
             ["s3:GetObject", "s3:GetObjectVersion"],
-            [_objects(s.data_bucket_arn, s.curated_prefix)],
+            [_objects(b, s.curated_prefix) for b in s.data_bucket_arns],
         ),
-        _list_prefixes("ListModelWork", s.model_bucket_arn, [s.experiments_prefix, s.candidates_prefix]),
+        _list_prefixes("ListModelWork", [s.model_bucket_arn], [s.experiments_prefix, s.candidates_prefix]),
         allow(
             "ReadWriteExperiments",
             [
@@ -436,13 +445,13 @@ def training_policy(s: Scope) -> PolicyDocument:
         *(s.arn("ec2", f"security-group/{i}") for i in s.security_group_ids),
     ]
     return document(
-        _list_prefixes("ListTrainingData", s.data_bucket_arn, [s.training_data_prefix]),
+        _list_prefixes("ListTrainingData", s.data_bucket_arns, [s.training_data_prefix]),
         allow(
             "ReadTrainingData",
             ["s3:GetObject", "s3:GetObjectVersion"],
-            [_objects(s.data_bucket_arn, s.training_data_prefix)],
+            [_objects(b, s.training_data_prefix) for b in s.data_bucket_arns],
         ),
-        _list_prefixes("ListModelOutput", s.model_bucket_arn, [s.candidates_prefix]),
+        _list_prefixes("ListModelOutput", [s.model_bucket_arn], [s.candidates_prefix]),
         allow(
             "WriteModelOutput",
             ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
@@ -492,7 +501,7 @@ def training_policy(s: Scope) -> PolicyDocument:
 def model_approver_policy(s: Scope) -> PolicyDocument:
     """Promote a candidate model version into the production prefix; nothing else."""
     return document(
-        _list_prefixes("ListModels", s.model_bucket_arn, [s.candidates_prefix, s.production_prefix]),
+        _list_prefixes("ListModels", [s.model_bucket_arn], [s.candidates_prefix, s.production_prefix]),
         allow(
             "ReadCandidates",
             ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"],

@@ -54,7 +54,9 @@ class TeamConfig:
     object_lock_days: int
     noncurrent_version_expiry_days: int
     log_retention_days: int
-    human_principals: tuple[str, ...]
+    data_scientists: tuple[str, ...]
+    model_approvers: tuple[str, ...]
+    auditors: tuple[str, ...]
     admin_principals: tuple[str, ...]
     tags: dict[str, str]
 
@@ -125,9 +127,32 @@ def read_config(stack: str) -> TeamConfig:
     )
     expiry = value("noncurrentVersionExpiryDays", _days(1, 3650), "days from 1 to 3650", default=90)
     retention = value("logRetentionDays", _days(1, 3650), "days from 1 to 3650", default=365)
-    humans = value(
-        "humanPrincipals", _ids(_PRINCIPAL), "a non-empty list of IAM role or user ARNs, no wildcards"
+    people = value(
+        "people",
+        lambda v: isinstance(v, dict),
+        "a map with dataScientists, modelApprovers, auditors",
+        {},
     )
+    people = people if isinstance(people, dict) else {}
+    humans = {
+        key: check(
+            f"people.{key}",
+            people.get(key),
+            _ids(_PRINCIPAL),
+            "a non-empty list of IAM role or user ARNs, no wildcards",
+        )
+        for key in ("dataScientists", "modelApprovers", "auditors")
+    }
+    overlap = (
+        sorted(set(humans["dataScientists"]) & set(humans["modelApprovers"]))
+        if all(isinstance(humans[k], list) for k in ("dataScientists", "modelApprovers"))
+        else []
+    )
+    if overlap:
+        problems.append(
+            f"{source}: {config.name}:people.modelApprovers = {overlap!r}; accepted: principals that are not "
+            "data scientists (who trains a model must not approve it)"
+        )
     admins = value(
         "adminPrincipals",
         _ids(_PRINCIPAL),
@@ -153,7 +178,9 @@ def read_config(stack: str) -> TeamConfig:
         object_lock_days=lock_days,
         noncurrent_version_expiry_days=expiry,
         log_retention_days=retention,
-        human_principals=tuple(humans),
+        data_scientists=tuple(humans["dataScientists"]),
+        model_approvers=tuple(humans["modelApprovers"]),
+        auditors=tuple(humans["auditors"]),
         admin_principals=tuple(admins),
         tags={str(k): str(t) for k, t in tags.items()},
     )
@@ -222,14 +249,16 @@ def main() -> None:
     roles = MlRoles(
         f"{name}-roles",
         MlRolesArgs(
-            data_bucket_arn=buckets["data"].bucket_arn,
+            data_bucket_arns=[buckets["data"].bucket_arn],
             model_bucket_arn=buckets["models"].bucket_arn,
             data_key_arn=keys.key_arns["data"],
             model_key_arn=keys.key_arns["models"],
             logs_key_arn=keys.key_arns["logs"],
             subnet_ids=list(cfg.subnet_ids),
             security_group_ids=list(cfg.security_group_ids),
-            human_principal_arns=list(cfg.human_principals),
+            data_scientist_principal_arns=list(cfg.data_scientists),
+            model_approver_principal_arns=list(cfg.model_approvers),
+            auditor_principal_arns=list(cfg.auditors),
             extra_bucket_arns=[access_logs.bucket_arn, *backup.bucket_arns.values()],
             extra_key_arns=[keys.key_arns["backup"]],
             iam_path=f"/{cfg.team}/{stack}/",

@@ -251,21 +251,50 @@ def test_every_role_has_a_permission_boundary_and_lives_under_the_stack_path(pro
             assert role.inputs["path"] == "/strongroom/prod/", role.urn
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BackupVaultArgs has no iam_path: the replication role is created at /"
-)
 def test_replication_role_lives_under_the_stack_path(prod_plan: Plan) -> None:
     assert prod_plan.named("sr-prod-backup-replication-role").inputs.get("path") == "/strongroom/prod/"
 
 
-def test_human_roles_trust_the_configured_principals_with_mfa(prod_plan: Plan) -> None:
-    settings = settings_for("prod")
-    role = prod_plan.named("sr-prod-roles-data-scientist")
-    trust = json.loads(role.inputs["assumeRolePolicy"])
-    text = json.dumps(trust)
-    for principal in settings.identity.human_principals:
-        assert principal in text
-    assert "aws:MultiFactorAuthPresent" in text
+def test_each_human_role_trusts_its_own_configured_principals_with_mfa(prod_plan: Plan) -> None:
+    identity = settings_for("prod").identity
+    for role_name, principals in (
+        ("data-scientist", identity.data_scientists),
+        ("model-approver", identity.model_approvers),
+        ("auditor", identity.auditors),
+    ):
+        role = prod_plan.named(f"sr-prod-roles-{role_name}")
+        (human,) = [
+            s for s in json.loads(role.inputs["assumeRolePolicy"])["Statement"] if "AWS" in s["Principal"]
+        ]
+        assert human["Principal"]["AWS"] == sorted(principals), role.urn
+        assert human["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, role.urn
+
+
+def test_outside_prod_one_principal_may_train_and_approve() -> None:
+    identity = stack_config("dev")["strongroom:identity"]
+    scientist = identity["dataScientists"][0]
+    plan = build(settings_for("dev", **{"strongroom:identity": {**identity, "modelApprovers": [scientist]}}))
+    trust = plan.named("sr-dev-roles-model-approver").inputs["assumeRolePolicy"]
+    assert json.loads(trust)["Statement"][0]["Principal"] == {"AWS": [scientist]}
+
+
+def test_the_auditor_may_read_every_bucket_configuration_from_outside_the_vpc(prod_plan: Plan) -> None:
+    auditor = prod_plan.named("sr-prod-roles-auditor").outputs["arn"]
+    buckets = {b.name.removesuffix("-bucket") for b in prod_plan.of_type("aws:s3/bucket:Bucket")}
+    exempted = set()
+    for policy in prod_plan.of_type("aws:s3/bucketPolicy:BucketPolicy"):
+        statements = json.loads(policy.inputs["policy"])["Statement"]
+        network = [
+            s for s in statements if s["Sid"] in ("DenyOutsideVpcEndpoint", "DenyExceptExemptPrincipals")
+        ]
+        assert auditor not in json.dumps(network), policy.urn
+        reads = [s for s in statements if s["Sid"].startswith("DenyConfigReads")]
+        if reads and auditor in reads[0]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]:
+            exempted.add(policy.name.removesuffix("-policy"))
+    # The trail's buckets belong to AuditTrail, which takes no configuration readers yet.
+    missing = {b for b in buckets - exempted if not b.startswith("sr-prod-audit-")}
+    assert not missing, sorted(missing)
+    assert {"sr-prod-access-logs", "sr-prod-backup-replica-logs", "sr-prod-models"} <= exempted
 
 
 def test_deployer_trusts_the_configured_github_environment(prod_plan: Plan) -> None:
@@ -283,11 +312,15 @@ def test_buckets_exempt_exactly_the_deployer_role_of_this_stack(dev_plan: Plan) 
 def test_roles_name_the_later_buckets_and_keys_exactly(prod_plan: Plan) -> None:
     policy = prod_plan.named("sr-prod-roles-auditor-policy").inputs["policy"]
     for bucket in prod_plan.of_type("aws:s3/bucket:Bucket"):
-        name = bucket.outputs["bucket"]
-        # BackupVault does not expose its replica access-log bucket.
-        if not name.startswith(("sr-prod-data-", "sr-prod-backup-replica-logs-")):
-            assert f"arn:aws:s3:::{name}" in policy, bucket.urn
-    assert "arn:aws:s3:::sr-prod-data-*" in policy
+        assert f"arn:aws:s3:::{bucket.outputs['bucket']}" in policy, bucket.urn
+    assert "*" not in "".join(
+        r for r in json.dumps(json.loads(policy)).split('"') if r.startswith("arn:aws:s3")
+    )
+    scientist = prod_plan.named("sr-prod-roles-data-scientist-policy").inputs["policy"]
+    for domain in settings_for("prod").storage.data_domains:
+        bucket = prod_plan.named(f"sr-prod-data-{domain}-bucket")
+        assert f"{bucket.outputs['arn']}/curated/*" in scientist, bucket.urn
+    assert "sr-prod-data-*" not in scientist
     boundary = prod_plan.named("sr-prod-roles-boundary").inputs["policy"]
     replica_key = prod_plan.named("sr-prod-backup-replica-key")
     assert replica_key.outputs["arn"] in boundary

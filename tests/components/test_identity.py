@@ -13,9 +13,14 @@ from strongroom.engine import PlanResource, Recorder
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
-PRINCIPAL = (
-    f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_DataScience_0a1b"
-)
+SSO = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2"
+PRINCIPAL = f"{SSO}/AWSReservedSSO_DataScience_0a1b"
+APPROVER = f"{SSO}/AWSReservedSSO_ModelRisk_1b2c"
+AUDITOR = f"{SSO}/AWSReservedSSO_InternalAudit_2c3d"
+DATA_BUCKETS = [
+    "arn:aws:s3:::dev-data-payments-bucket-1a2b3c4",
+    "arn:aws:s3:::dev-data-credit-risk-bucket-5e6f",
+]
 ROLE = "aws:iam/role:Role"
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -27,14 +32,16 @@ def key(n: int) -> str:
 
 def make_args(**overrides: Any) -> MlRolesArgs:
     values: dict[str, Any] = {
-        "data_bucket_arn": "arn:aws:s3:::dev-data-bucket-1a2b3c4",
+        "data_bucket_arns": DATA_BUCKETS,
         "model_bucket_arn": "arn:aws:s3:::dev-models-bucket-1a2b3c4",
         "data_key_arn": key(1),
         "model_key_arn": key(2),
         "logs_key_arn": key(3),
         "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"],
         "security_group_ids": ["sg-0a1b2c3d4e5f60718"],
-        "human_principal_arns": [PRINCIPAL],
+        "data_scientist_principal_arns": [PRINCIPAL],
+        "model_approver_principal_arns": [APPROVER],
+        "auditor_principal_arns": [AUDITOR],
         "iam_path": "/strongroom/dev/",
         "extra_bucket_arns": ["arn:aws:s3:::dev-backup-bucket-1a2b3c4"],
         "extra_key_arns": [key(4)],
@@ -97,14 +104,31 @@ def test_no_role_policy_has_a_star_action_or_passrole_on_star(built: Recorder) -
                 assert "*" not in stmt["Resource"], r.urn
 
 
-def test_human_roles_trust_only_configured_principals(built: Recorder) -> None:
+def test_each_human_role_trusts_only_its_own_principals(built: Recorder) -> None:
     found = roles(built)
-    for name in ("model-approver", "auditor"):
+    for name, principal in (("model-approver", APPROVER), ("auditor", AUDITOR)):
         (stmt,) = doc(found[name], "assumeRolePolicy")["Statement"]
-        assert stmt["Principal"] == {"AWS": [PRINCIPAL]}, found[name].urn
+        assert stmt["Principal"] == {"AWS": [principal]}, found[name].urn
         assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, found[name].urn
     ds = doc(found["data-scientist"], "assumeRolePolicy")["Statement"]
     assert [s["Principal"] for s in ds] == [{"AWS": [PRINCIPAL]}, {"Service": "sagemaker.amazonaws.com"}]
+
+
+def test_a_data_scientist_may_not_also_approve_unless_allowed(pulumi_mocks: Recorder) -> None:
+    with pytest.raises(ValueError, match=r"^model_approver_principal_arns: .*must not approve"):
+        make_args(model_approver_principal_arns=[APPROVER, PRINCIPAL])
+    found = roles(build(pulumi_mocks, model_approver_principal_arns=[PRINCIPAL], allow_self_approval=True))
+    (stmt,) = doc(found["model-approver"], "assumeRolePolicy")["Statement"]
+    assert stmt["Principal"] == {"AWS": [PRINCIPAL]}, found["model-approver"].urn
+
+
+def test_data_roles_name_each_data_bucket_exactly(built: Recorder) -> None:
+    policies = {r.name.removeprefix("dev-roles-"): r for r in built.of_type(ROLE_POLICY)}
+    for name in ("data-scientist-policy", "training-policy"):
+        text = json.dumps(doc(policies[name], "policy"))
+        for bucket in DATA_BUCKETS:
+            assert f"{bucket}/curated/*" in text, policies[name].urn
+        assert "-data-*" not in text, policies[name].urn
 
 
 def test_mfa_condition_dropped_only_when_asked(pulumi_mocks: Recorder) -> None:
@@ -176,9 +200,11 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"human_principal_arns": ["*"]}, "human_principal_arns"),
-        ({"human_principal_arns": [f"arn:aws:iam::{ACCOUNT}:root"]}, "human_principal_arns"),
-        ({"human_principal_arns": []}, "at least one"),
+        ({"data_scientist_principal_arns": ["*"]}, "data_scientist_principal_arns"),
+        ({"auditor_principal_arns": [f"arn:aws:iam::{ACCOUNT}:root"]}, "auditor_principal_arns"),
+        ({"model_approver_principal_arns": []}, "at least one"),
+        ({"data_bucket_arns": []}, "data_bucket_arns"),
+        ({"data_bucket_arns": ["arn:aws:s3:::dev-data-*"]}, "data_bucket_arns"),
         ({"iam_path": "strongroom"}, "iam_path"),
         ({"production_prefix": "experiments/"}, "production_prefix"),
         ({"production_prefix": "candidates/prod/"}, "production_prefix"),

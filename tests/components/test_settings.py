@@ -23,6 +23,10 @@ from components.settings import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+PROD_DATA_SCIENTIST = (
+    "arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/eu-west-2/"
+    "AWSReservedSSO_MLEngineer_0a1b2c3d4e5f6a7b"
+)
 DELETE = object()
 
 
@@ -217,16 +221,29 @@ BAD = [
      '{"owner": "x"}', "no mandatory key"),
     ("extra-tag-value-too-long", "dev", "strongroom:extraTags", {"note": "x" * 300}, "strongroom:extraTags",
      '"note"', "no aws: or strongroom: prefix"),
-    ("principal-malformed", "dev", "strongroom:identity.humanPrincipals", ["DataScientist"],
-     "strongroom:identity.humanPrincipals", '["DataScientist"]', "arn:aws:iam::123456789012:role/"),
-    ("principal-wildcard", "dev", "strongroom:identity.humanPrincipals", ["arn:aws:iam::111111111111:role/*"],
-     "strongroom:identity.humanPrincipals", "role/*", "no wildcard"),
+    ("principal-malformed", "dev", "strongroom:identity.dataScientists", ["DataScientist"],
+     "strongroom:identity.dataScientists", '["DataScientist"]', "arn:aws:iam::123456789012:role/"),
+    ("principal-wildcard", "dev", "strongroom:identity.modelApprovers", ["arn:aws:iam::111111111111:role/*"],
+     "strongroom:identity.modelApprovers", "role/*", "no wildcard"),
     ("principal-root", "dev", "strongroom:identity.adminPrincipals", ["arn:aws:iam::111111111111:root"],
      "strongroom:identity.adminPrincipals", ":root", "no account root"),
-    ("principal-short-account", "dev", "strongroom:identity.humanPrincipals", ["arn:aws:iam::1111:role/A"],
-     "strongroom:identity.humanPrincipals", "1111", "IAM role or user ARNs"),
-    ("principals-empty", "dev", "strongroom:identity.humanPrincipals", [],
-     "strongroom:identity.humanPrincipals", "[]", "1 or more"),
+    ("principal-short-account", "dev", "strongroom:identity.auditors", ["arn:aws:iam::1111:role/A"],
+     "strongroom:identity.auditors", "1111", "IAM role or user ARNs"),
+    ("principals-empty", "dev", "strongroom:identity.dataScientists", [],
+     "strongroom:identity.dataScientists", "[]", "1 or more"),
+    ("approvers-empty", "dev", "strongroom:identity.modelApprovers", [],
+     "strongroom:identity.modelApprovers", "[]", "1 or more"),
+    ("auditors-missing", "dev", "strongroom:identity.auditors", DELETE,
+     "strongroom:identity.auditors", "(not set)", "1 or more"),
+    ("auditor-duplicate", "dev", "strongroom:identity.auditors",
+     ["arn:aws:iam::111111111111:role/Audit", "arn:aws:iam::111111111111:role/Audit"],
+     "strongroom:identity.auditors", "role/Audit", "IAM role or user ARNs"),
+    ("human-principals-old-key", "dev", "strongroom:identity.humanPrincipals",
+     ["arn:aws:iam::111111111111:role/A"], "strongroom:identity.humanPrincipals", "role/A",
+     "dataScientists"),
+    ("prod-trainer-approves", "prod", "strongroom:identity.modelApprovers",
+     [PROD_DATA_SCIENTIST, "arn:aws:iam::333333333333:role/ModelRisk"], "strongroom:identity.modelApprovers",
+     PROD_DATA_SCIENTIST, "not in strongroom:identity.dataScientists"),
     ("principals-duplicate", "dev", "strongroom:identity.adminPrincipals",
      ["arn:aws:iam::111111111111:role/A", "arn:aws:iam::111111111111:role/A"],
      "strongroom:identity.adminPrincipals", "role/A", "IAM role or user ARNs"),
@@ -239,7 +256,7 @@ BAD = [
     ("deployer-subjects-old-key", "dev", "strongroom:identity.deployer.subjects", ["repo:a/b:*"],
      "strongroom:identity.deployer.subjects", "repo:a/b:*", "githubRepository"),
     ("identity-boundaries-not-a-key", "prod", "strongroom:identity.permissionBoundaries", False,
-     "strongroom:identity.permissionBoundaries", "false", "humanPrincipals"),
+     "strongroom:identity.permissionBoundaries", "false", "modelApprovers"),
     ("domain-reserved", "dev", "strongroom:storage.dataDomains", ["models"],
      "strongroom:storage.dataDomains", '["models"]', "not models"),
     ("prod-mfa-off", "prod", "strongroom:identity.requireMfa", False, "strongroom:identity.requireMfa",
@@ -282,6 +299,21 @@ def test_bad_config_is_refused_naming_file_key_value_and_accepted(
     line = matching[0]
     assert shown in line.split(": ", 1)[1], line
     assert "; accepted: " in line and accepted in line.split("; accepted: ", 1)[1], line
+
+
+def test_shipped_stacks_separate_who_trains_from_who_approves() -> None:
+    for stack in ("dev", "staging", "prod"):
+        identity = load(stack, stack_config(stack)).identity
+        assert identity.self_approvers == (), stack
+        assert identity.data_scientists and identity.model_approvers and identity.auditors, stack
+    assert PROD_DATA_SCIENTIST in load("prod", stack_config("prod")).identity.data_scientists
+
+
+def test_outside_prod_a_data_scientist_may_also_approve() -> None:
+    config = stack_config("dev")
+    scientist = config["strongroom:identity"]["dataScientists"][0]
+    settings = load("dev", mutate(config, "strongroom:identity.modelApprovers", [scientist]))
+    assert settings.identity.self_approvers == (scientist,)
 
 
 def test_bad_config_table_is_large_enough() -> None:

@@ -32,7 +32,10 @@ SCOPE = iam.Scope(
     partition="aws",
     account=ACCOUNT,
     region=REGION,
-    data_bucket_arn="arn:aws:s3:::dev-data-bucket-1a2b3c4",
+    data_bucket_arns=(
+        "arn:aws:s3:::dev-data-payments-bucket-1a2b3c4",
+        "arn:aws:s3:::dev-data-credit-risk-bucket-5d6e7f8",
+    ),
     model_bucket_arn="arn:aws:s3:::dev-models-bucket-1a2b3c4",
     data_key_arn=DATA_KEY,
     model_key_arn=MODEL_KEY,
@@ -264,6 +267,14 @@ def test_data_scientist_cannot_write_production_models() -> None:
     assert not [r for r in _allowed(DOCS["training"], "s3:PutObject") if "production/" in r]
 
 
+def test_data_roles_read_exactly_the_named_data_buckets() -> None:
+    for role in ("data_scientist", "training"):
+        reads = sorted(r for r in _allowed(DOCS[role], "s3:GetObject") if "-data-" in r)
+        assert reads == sorted(f"{b}/curated/*" for b in SCOPE.data_bucket_arns), role
+        listed = sorted(_allowed(DOCS[role], "s3:ListBucket"))
+        assert listed == sorted([*SCOPE.data_bucket_arns, SCOPE.model_bucket_arn]), role
+
+
 def test_approver_only_writes_production_prefix() -> None:
     assert _allowed(DOCS["approver"], "s3:PutObject") == [f"{SCOPE.model_bucket_arn}/production/*"]
     assert _allowed(DOCS["approver"], "s3:DeleteObject") == []
@@ -271,10 +282,9 @@ def test_approver_only_writes_production_prefix() -> None:
 
 def test_training_role_reads_its_prefix_writes_its_output_uses_its_keys_and_log_group() -> None:
     t = DOCS["training"]
-    assert _allowed(t, "s3:GetObject") == [
-        f"{SCOPE.data_bucket_arn}/curated/*",
-        f"{SCOPE.model_bucket_arn}/candidates/*",
-    ]
+    assert _allowed(t, "s3:GetObject") == sorted(
+        [*(f"{b}/curated/*" for b in SCOPE.data_bucket_arns), f"{SCOPE.model_bucket_arn}/candidates/*"]
+    )
     assert _allowed(t, "kms:Decrypt") == [DATA_KEY, MODEL_KEY]
     assert _allowed(t, "logs:PutLogEvents") == [
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs",
@@ -501,7 +511,7 @@ def test_star_helper_refuses_actions_with_resource_types() -> None:
 
 
 def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
-    doc = _broken(lambda st: st.append(iam.allow("Bad", ["s3:GetObject"], [SCOPE.data_bucket_arn])))
+    doc = _broken(lambda st: st.append(iam.allow("Bad", ["s3:GetObject"], [SCOPE.data_bucket_arns[0]])))
     assert "RESOURCE_MISMATCH" in {f.issue for f in _findings(doc)}
 
 
@@ -514,9 +524,12 @@ def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
         ("iam_path", "strongroom", "iam_path"),
         ("production_prefix", "experiments/", "production_prefix"),
         ("curated_prefix", "cur*", "curated_prefix"),
+        ("data_bucket_arns", (), "at least one"),
+        ("data_bucket_arns", ("arn:aws:s3:::dev-data-*",), "no wildcard"),
+        ("data_bucket_arns", ("arn:aws:s3:::dev-data-payments/curated",), "exact ARN"),
     ],
 )
-def test_scope_refuses_bad_values(field: str, value: str, message: str) -> None:
+def test_scope_refuses_bad_values(field: str, value: object, message: str) -> None:
     kwargs = {**SCOPE.__dict__, field: value}
     with pytest.raises(ValueError, match=message):
         iam.Scope(**kwargs)
