@@ -282,6 +282,11 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     iam_path=path,
                     account_id=account,
                     region=settings.region,
+                    # With a replica region the trail bucket is replicated beside the backups.
+                    replica_provider=args.replica_provider,
+                    replica_region=settings.backup.replica_region,
+                    replica_kms_key_arn=self.backup.replica_key_arn,
+                    replica_log_bucket_name=self.backup.replica_log_bucket_name,
                 ),
                 opts=child,
             )
@@ -295,6 +300,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             later.append(self.backup.replica_log_bucket_arn)
         if self.audit is not None:
             later.append(self.audit.bucket_arn)
+            if self.audit.replica_bucket_arn is not None:
+                later.append(self.audit.replica_bucket_arn)
         resolve_later_buckets(pulumi.Output.all(*later).apply(list))
         keys = [self.keys.key_arns["backup"]]
         if self.backup.replica_key_arn is not None:
@@ -326,6 +333,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 service_roles.append(_role_name(self.backup.replication_role_arn))
             if self.audit is not None:
                 service_roles.append(self.audit.delivery_role_name)
+                if self.audit.replication_role_name is not None:
+                    service_roles.append(self.audit.replication_role_name)
             self.alerts = SecurityAlerts(
                 f"{name}-alerts",
                 SecurityAlertsArgs(
