@@ -742,14 +742,15 @@ def check_plan(
         return build_report(plan, pack.info, diagnostics, artifact=artifact)
 
 
-def check_project(
+def plan_and_check(
     project_dir: Path,
     stack: str,
     *,
     pack_dir: Path | None = None,
     account: str = DEFAULT_ACCOUNT,
-) -> Report:
-    """``strongroom check``: the offline plan of ``stack``, then the pack over it, then the report.
+) -> tuple[Report, Plan]:
+    """``strongroom check``: the offline plan of ``stack``, then the pack over it; the report and the plan
+    (which ``--checkov`` exports and scans, so the program runs once).
 
     The pack directory is checked before the program runs, so a wrong ``--policy-pack`` fails fast.
     SARIF results point at the stack's config file, relative to the repository root.
@@ -761,7 +762,18 @@ def check_project(
     stack_file = project.stack_file(stack)
     report = check_plan(plan, pack_dir, config=config.values, artifact=repo_relative(stack_file))
     report.notes[:0] = plan.warnings
-    return report
+    return report, plan
+
+
+def check_project(
+    project_dir: Path,
+    stack: str,
+    *,
+    pack_dir: Path | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> Report:
+    """The report of :func:`plan_and_check`."""
+    return plan_and_check(project_dir, stack, pack_dir=pack_dir, account=account)[0]
 
 
 def check_plans(

@@ -500,21 +500,3 @@ def check_plan(
     )
     resources = len(plan.resources) if hasattr(plan, "resources") else len(plan.get("resources", []))
     return build_report(scan, resources=resources, export=export, artifact=artifact)
-
-
-def check_stack(
-    project_dir: Path,
-    stack: str,
-    *,
-    account: str = "123456789012",
-    checkov_bin: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    artifact: str = "Pulumi.yaml",
-) -> Report:
-    """``strongroom check --checkov``: plan the stack offline, then :func:`check_plan`."""
-    from strongroom.engine import run_plan
-
-    plan = run_plan(project_dir, stack, account=account)
-    return check_plan(
-        plan, project_dir=project_dir, checkov_bin=checkov_bin, timeout=timeout, artifact=artifact
-    )

@@ -208,7 +208,7 @@ def check(
 
     Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error.
     """
-    from strongroom.check import check_project
+    from strongroom.check import plan_and_check
     from strongroom.engine import validate_account, validate_stack_name
     from strongroom.report import RENDERERS, render, summary_line
 
@@ -218,13 +218,13 @@ def check(
         raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
     validate_stack_name(stack)
     validate_account(account)
-    report = check_project(project_dir, stack, pack_dir=policy_pack, account=account)
+    report, plan = plan_and_check(project_dir, stack, pack_dir=policy_pack, account=account)
     if with_checkov or checkov_bin is not None:
-        from strongroom.checkov import check_stack
+        from strongroom.checkov import check_plan as checkov_check_plan
         from strongroom.report import merge
 
-        scanned = check_stack(
-            project_dir, stack, account=account, checkov_bin=checkov_bin, artifact=report.artifact
+        scanned = checkov_check_plan(
+            plan, project_dir=project_dir, checkov_bin=checkov_bin, artifact=report.artifact
         )
         report = merge([report, scanned])
     text = render(report, fmt)
