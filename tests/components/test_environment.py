@@ -136,13 +136,17 @@ def test_prod_replica_resources_use_the_replica_region_provider(prod_plan: Plan)
         "sr-prod-backup-payments-replica-bucket",
         "sr-prod-backup-credit-risk-replica-bucket",
         "sr-prod-backup-replica-logs-bucket",
+        "sr-prod-audit-bucket-replica-bucket",
     }
-    assert prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    replicated = {
+        r.name for r in prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    }
+    assert "sr-prod-audit-bucket-replication" in replicated, sorted(replicated)
 
 
 def test_prod_protects_and_retains_every_bucket_and_key(prod_plan: Plan) -> None:
     data = [r for r in prod_plan if r.type in DATA_TYPES]
-    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 12
+    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 13
     for resource in data:
         assert resource.protect and resource.retain_on_delete, resource.urn
 
@@ -212,7 +216,7 @@ def test_longest_names_fit_s3_bucket_name_limit() -> None:
     )
     plan = build(settings)
     names = [r.outputs["bucket"] for r in plan.of_type("aws:s3/bucket:Bucket")]
-    assert len(names) == 9
+    assert len(names) == 10
     assert max(len(name) for name in names) <= 63, names
 
 
