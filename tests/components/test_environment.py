@@ -138,9 +138,7 @@ def test_prod_replica_resources_use_the_replica_region_provider(prod_plan: Plan)
         "sr-prod-backup-replica-logs-bucket",
         "sr-prod-audit-bucket-replica-bucket",
     }
-    replicated = {
-        r.name for r in prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
-    }
+    replicated = {r.name for r in prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")}
     assert "sr-prod-audit-bucket-replication" in replicated, sorted(replicated)
 
 
