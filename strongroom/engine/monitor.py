@@ -13,6 +13,7 @@ Use it through :func:`install` (what ``run_plan`` and the test fixture do)::
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import json
@@ -370,9 +371,17 @@ def install(
     return recorder
 
 
-def run(fn: Callable[[], Any]) -> None:
+class ProgramTimeout(Exception):
+    """The program's outputs did not all resolve within the deadline (see :func:`run`)."""
+
+
+def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
     """Run ``fn`` as a Pulumi program on the installed monitor and wait for every outstanding
-    registration, apply and invoke; re-raises the program's exception."""
+    registration, apply and invoke; re-raises the program's exception.
+
+    Under mocks every output resolves at once, so a program still waiting after ``timeout`` seconds waits
+    for something that will never come (typically a ``pulumi.deferred_output()`` it never resolves):
+    :class:`ProgramTimeout` is raised instead of hanging for ever."""
     from pulumi.runtime.settings import SETTINGS
     from pulumi.runtime.stack import run_pulumi_func
 
@@ -384,4 +393,11 @@ def run(fn: Callable[[], Any]) -> None:
         if isinstance(result, pulumi.Output):
             _sync_await(result.future())
 
-    _sync_await(run_pulumi_func(program))
+    try:
+        _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
+    except TimeoutError:
+        raise ProgramTimeout(
+            f"the program's outputs did not all resolve within {timeout:g} s; under the offline engine every "
+            "resource output resolves at once, so something waits for a value that is never provided "
+            "(for example a pulumi.deferred_output() that is never resolved)"
+        ) from None

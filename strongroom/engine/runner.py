@@ -33,13 +33,20 @@ def validate_account(account: str) -> str:
     return account
 
 
-def run_plan(project_dir: Path, stack: str, *, account: str = DEFAULT_ACCOUNT) -> Plan:
+DEFAULT_TIMEOUT = 600.0
+"""Seconds a program may take under the offline engine (the 50-environment bench takes about a minute)."""
+
+
+def run_plan(
+    project_dir: Path, stack: str, *, account: str = DEFAULT_ACCOUNT, timeout: float = DEFAULT_TIMEOUT
+) -> Plan:
     """Run the Pulumi Python project in ``project_dir`` for ``stack`` under the recording mock monitor.
 
     Honours the project's ``Pulumi.yaml`` (name, runtime, main, stackConfigDir, config defaults) and the
     stack's config file. Raises :class:`UsageError` for a bad project, stack, config file or a config
     error the program itself reports (an exception marked ``strongroom_user_error``), and
-    :class:`ProgramFailed` when the program raises anything else.
+    :class:`ProgramFailed` when the program raises anything else, or when its outputs do not all resolve
+    within ``timeout`` seconds (under mocks they resolve at once, so the program waits for ever).
     """
     validate_account(account)
     project = load_project(Path(project_dir))
@@ -57,7 +64,7 @@ def run_plan(project_dir: Path, stack: str, *, account: str = DEFAULT_ACCOUNT) -
         recorder.warn(warning)
     try:
         with _program_environment(project):
-            run(lambda: runpy.run_path(str(project.entry), run_name="__main__"))
+            run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)
     except (KeyboardInterrupt, UsageError, ProgramFailed):
         raise
     except BaseException as exc:

@@ -585,3 +585,27 @@ def test_plan_of_this_repository(stack: str) -> None:
             and not resource.inputs.get("region")
         ):
             assert arn.split(":")[3] == provider_region, f"{resource.urn}: {arn} not in {provider_region}"
+
+
+def test_a_program_whose_output_never_resolves_fails_instead_of_hanging(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: waits-forever\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    (tmp_path / "__main__.py").write_text(
+        textwrap.dedent(
+            """
+            import pulumi
+            import pulumi_aws as aws
+
+            name, _resolve = pulumi.deferred_output()  # never resolved
+            aws.s3.Bucket("waiting", bucket=name)
+            aws.kms.Key("first")
+            """
+        )
+    )
+    with pytest.raises(ProgramFailed) as caught:
+        run_plan(tmp_path, "dev", timeout=2)
+    message = str(caught.value)
+    assert "did not all resolve within 2 s" in message, message
+    assert "deferred_output" in message, message
+    # The engine is usable again afterwards.
+    assert run_plan(TINY, "demo").resources
