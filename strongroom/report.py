@@ -138,7 +138,7 @@ def summary_line(report: Report) -> str:
     failed = len(report.failed_controls)
     return (
         f"stack {report.stack}: {len(report.violations)} violation(s) "
-        f"({mandatory} mandatory, {advisory} advisory) of {failed}/{report.controls} controls "
+        f"({mandatory} mandatory, {advisory} advisory); {failed} of {report.controls} controls failed "
         f"across {report.resources} resources"
     )
 
