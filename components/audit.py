@@ -9,7 +9,6 @@ record survives the loss of the primary region.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import bucket as bucketdoc
+from components import replication
 from components.policydocs import iam
 from components.policydocs.kms import REGION_RE
 from components.storage import SecureBucket, SecureBucketArgs
@@ -194,21 +193,17 @@ class AuditTrail(pulumi.ComponentResource):
         replication_role: aws.iam.Role | None = None
         exempt: pulumi.Input[Sequence[pulumi.Input[str]]] = args.admin_principal_arns
         if args.replica_region is not None:
-            replication_role = aws.iam.Role(
-                f"{name}-replication-role",
-                path=args.iam_path,
+            replication_role = replication.replication_role(
+                name,
+                parent=self,
                 description="S3 replication of the Strongroom trail bucket to the replica region",
-                assume_role_policy=account.apply(
-                    lambda acct: json.dumps(bucketdoc.replication_trust_policy(acct), sort_keys=True)
-                ),
-                permissions_boundary=args.permissions_boundary_arn,
-                max_session_duration=3600,
+                account_id=account,
+                iam_path=args.iam_path,
+                permissions_boundary_arn=args.permissions_boundary_arn,
+                retain=args.retain,
                 tags=tags,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain),
             )
-            exempt = pulumi.Output.all(
-                pulumi.Output.from_input(args.admin_principal_arns), replication_role.arn
-            ).apply(lambda values: [*values[0], values[1]])
+            exempt = replication.exempting(args.admin_principal_arns, replication_role)
 
         # The bucket policy must grant the trail before the trail exists; the grant names the bucket's own
         # ARN, known only once SecureBucket has created it, so it is passed as a deferred output.
@@ -341,10 +336,10 @@ class AuditTrail(pulumi.ComponentResource):
         partition: pulumi.Output[str],
     ) -> None:
         """The replica of the trail bucket in the replica region, and the replication into it."""
-        child = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
-        replica = SecureBucket(
-            f"{name}-bucket-replica",
-            SecureBucketArgs(
+        trail_bucket = replication.ReplicatedBucket(
+            name=f"{name}-bucket",
+            source=self.bucket,
+            replica_args=SecureBucketArgs(
                 kms_key_arn=replica_key_arn,
                 log_bucket_name=replica_log_bucket_name,
                 admin_principal_arns=exempt,
@@ -356,59 +351,20 @@ class AuditTrail(pulumi.ComponentResource):
                 account_id=account,
                 partition=partition,
             ),
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": replica_provider}),
         )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-replication-policy",
-            role=role.id,
-            policy=pulumi.Output.all(
-                args.logs_key_arn, replica_key_arn, region, self.bucket.bucket_arn, replica.bucket_arn
-            ).apply(
-                lambda v: json.dumps(
-                    bucketdoc.replication_role_policy(
-                        pairs=[(v[3], v[4])],
-                        source_key_arn=v[0],
-                        replica_key_arn=v[1],
-                        source_region=v[2],
-                        replica_region=replica_region,
-                    ),
-                    sort_keys=True,
-                )
-            ),
-            opts=child,
+        replicas = replication.replicate(
+            name,
+            [trail_bucket],
+            parent=self,
+            role=role,
+            source_key_arn=args.logs_key_arn,
+            replica_key_arn=replica_key_arn,
+            source_region=region,
+            replica_region=replica_region,
+            replica_provider=replica_provider,
+            retain=args.retain,
         )
-        rule = aws.s3.BucketReplicationConfigRuleArgs(
-            id="replicate-everything",
-            status="Enabled",
-            priority=1,
-            filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
-            delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
-                status="Enabled"
-            ),
-            source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
-                sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
-                    status="Enabled"
-                )
-            ),
-            destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                bucket=replica.bucket_arn,
-                storage_class="STANDARD",
-                encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
-                    replica_kms_key_id=replica_key_arn
-                ),
-            ),
-        )
-        aws.s3.BucketReplicationConfig(
-            f"{name}-bucket-replication",
-            bucket=self.bucket.bucket_id,
-            role=role.arn,
-            rules=[rule],
-            opts=pulumi.ResourceOptions.merge(
-                child,
-                pulumi.ResourceOptions(depends_on=[self.bucket.versioning, replica.versioning, role_policy]),
-            ),
-        )
-        self.replica_bucket_name = replica.bucket_name
-        self.replica_bucket_arn = replica.bucket_arn
+        self.replica_bucket_name = replicas[trail_bucket.name].bucket_name
+        self.replica_bucket_arn = replicas[trail_bucket.name].bucket_arn
         self.replication_role_arn = role.arn
         self.replication_role_name = role.name

@@ -15,17 +15,16 @@ every vault bucket's configuration from outside the VPC.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
 
+from components import replication
 from components.keys import NAME_RE, alias_name
-from components.policydocs import bucket as bucketdoc
 from components.policydocs import kms as kmsdoc
 from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
 
@@ -176,23 +175,18 @@ class BackupVault(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
 
         role: aws.iam.Role | None = None
-        if args.replica_region is not None:
-            role = aws.iam.Role(
-                f"{name}-replication-role",
-                description="S3 replication of the Strongroom backup buckets to the replica region",
-                assume_role_policy=account_id.apply(
-                    lambda acct: json.dumps(bucketdoc.replication_trust_policy(acct), sort_keys=True)
-                ),
-                permissions_boundary=args.permissions_boundary_arn,
-                path=args.iam_path,
-                max_session_duration=3600,
-                opts=child,
-            )
         exempt: pulumi.Input[Sequence[pulumi.Input[str]]] = args.admin_principal_arns
-        if role is not None:
-            exempt = pulumi.Output.all(pulumi.Output.from_input(args.admin_principal_arns), role.arn).apply(
-                lambda values: [*values[0], values[1]]
+        if args.replica_region is not None:
+            role = replication.replication_role(
+                name,
+                parent=self,
+                description="S3 replication of the Strongroom backup buckets to the replica region",
+                account_id=account_id,
+                iam_path=args.iam_path,
+                permissions_boundary_arn=args.permissions_boundary_arn,
+                retain=args.retain,
             )
+            exempt = replication.exempting(args.admin_principal_arns, role)
 
         self.buckets, self.bucket_names, self.bucket_arns = {}, {}, {}
         for dataset in args.datasets:
@@ -304,11 +298,11 @@ class BackupVault(pulumi.ComponentResource):
             ),
             opts=replica_opts,
         )
-        replicas: dict[str, SecureBucket] = {}
-        for dataset in args.datasets:
-            replicas[dataset] = SecureBucket(
-                f"{name}-{dataset}-replica",
-                SecureBucketArgs(
+        sources = {
+            dataset: replication.ReplicatedBucket(
+                name=f"{name}-{dataset}",
+                source=self.buckets[dataset],
+                replica_args=SecureBucketArgs(
                     kms_key_arn=replica_key.arn,
                     log_bucket_name=replica_logs.bucket_name,
                     admin_principal_arns=exempt,
@@ -321,78 +315,24 @@ class BackupVault(pulumi.ComponentResource):
                     account_id=account_id,
                     partition=partition,
                 ),
-                opts=replica_opts,
             )
-            self.replica_bucket_names[dataset] = replicas[dataset].bucket_name
-            self.replica_bucket_arns[dataset] = replicas[dataset].bucket_arn
-
-        datasets = list(args.datasets)
-
-        def build_role_policy(values: list[Any]) -> str:
-            source_key, replica_key_arn, source_region, *arns = values
-            pairs = list(zip(arns[: len(datasets)], arns[len(datasets) :], strict=True))
-            return json.dumps(
-                bucketdoc.replication_role_policy(
-                    pairs=pairs,
-                    source_key_arn=source_key,
-                    replica_key_arn=replica_key_arn,
-                    source_region=source_region,
-                    replica_region=replica_region,
-                ),
-                sort_keys=True,
-            )
-
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-replication-policy",
-            role=role.id,
-            policy=pulumi.Output.all(
-                args.kms_key_arn,
-                replica_key.arn,
-                region,
-                *[self.bucket_arns[d] for d in datasets],
-                *[self.replica_bucket_arns[d] for d in datasets],
-            ).apply(build_role_policy),
-            opts=child,
+            for dataset in args.datasets
+        }
+        replicas = replication.replicate(
+            name,
+            list(sources.values()),
+            parent=self,
+            role=role,
+            source_key_arn=args.kms_key_arn,
+            replica_key_arn=replica_key.arn,
+            source_region=region,
+            replica_region=replica_region,
+            replica_provider=replica_provider,
+            retain=args.retain,
         )
-        for dataset in datasets:
-            aws.s3.BucketReplicationConfig(
-                f"{name}-{dataset}-replication",
-                bucket=self.buckets[dataset].bucket_id,
-                role=role.arn,
-                rules=[
-                    aws.s3.BucketReplicationConfigRuleArgs(
-                        id="replicate-everything",
-                        status="Enabled",
-                        priority=1,
-                        filter=aws.s3.BucketReplicationConfigRuleFilterArgs(),
-                        delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
-                            status="Enabled"
-                        ),
-                        source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
-                            sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
-                                status="Enabled"
-                            )
-                        ),
-                        destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                            bucket=replicas[dataset].bucket_arn,
-                            storage_class="STANDARD",
-                            encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
-                                replica_kms_key_id=replica_key.arn
-                            ),
-                        ),
-                    )
-                ],
-                opts=pulumi.ResourceOptions.merge(
-                    child,
-                    pulumi.ResourceOptions(
-                        depends_on=[
-                            self.buckets[dataset].versioning,
-                            replicas[dataset].versioning,
-                            role_policy,
-                        ]
-                    ),
-                ),
-            )
+        for dataset, source in sources.items():
+            self.replica_bucket_names[dataset] = replicas[source.name].bucket_name
+            self.replica_bucket_arns[dataset] = replicas[source.name].bucket_arn
         self.replica_key_arn = replica_key.arn
         self.replication_role_arn = role.arn
         self.replica_log_bucket_name = replica_logs.bucket_name
