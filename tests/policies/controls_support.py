@@ -83,18 +83,22 @@ def break_cases(specs: dict[str, Spec]) -> list[Any]:
     ]
 
 
-def check_baseline(cid: str, spec: Spec) -> None:
+# The table-driven tests: each area module imports them, and tests/policies/conftest.py parametrizes them
+# over that module's SPECS (the break test over every break, the other two over every control).
+
+
+def test_compliant_baseline_has_no_violation(cid: str, spec: Spec) -> None:
     control = get(cid)
     judged = [r for r in spec.baseline if applicable(control, r, Index(spec.baseline))]
     assert bool(judged) != spec.forbidden, f"{cid}: the baseline must contain what the control judges"
     assert all_messages(control, spec.baseline, spec.stack) == []
 
 
-def check_break(cid: str, spec: Spec, brk: Break) -> None:
+def test_each_break_reports_the_exact_message(cid: str, spec: Spec, brk: Break) -> None:
     assert messages_for(get(cid), brk.stack, brk.subject, spec.stack) == list(brk.messages)
 
 
-def check_not_applicable(cid: str, spec: Spec) -> None:
+def test_control_does_not_apply_elsewhere(cid: str, spec: Spec) -> None:
     control = get(cid)
     index = Index(spec.not_applicable)
     for resource in spec.not_applicable:
