@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import replication
-from components.keys import NAME_RE, alias_name
+from components.keys import alias_name, check_name, check_names
 from components.policydocs import kms as kmsdoc
 from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
 
@@ -94,18 +94,8 @@ class BackupVaultArgs:
     """AWS partition; looked up with `aws.get_partition_output()` when not given."""
 
     def __post_init__(self) -> None:
-        if not NAME_RE.match(self.environment):
-            raise ValueError(
-                f"environment: {self.environment!r} must be 1-31 lower case letters, digits or dashes"
-            )
-        datasets = list(self.datasets)
-        if not datasets:
-            raise ValueError("datasets: at least one dataset is required (for example models, data)")
-        for dataset in datasets:
-            if not isinstance(dataset, str) or not NAME_RE.match(dataset):
-                raise ValueError(f"datasets: {dataset!r} must be 1-31 lower case letters, digits or dashes")
-        if len(set(datasets)) != len(datasets):
-            raise ValueError(f"datasets: {datasets!r} has duplicates")
+        check_name("environment", self.environment)
+        check_names("datasets", self.datasets, "dataset", example="models, data")
         if not IAM_PATH_RE.match(self.iam_path):
             raise ValueError(
                 f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"

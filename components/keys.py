@@ -26,6 +26,24 @@ DEFAULT_SERVICE_GRANTS: Mapping[str, tuple[str, ...]] = {
 DELETION_WINDOW_DAYS = 30
 
 
+def check_name(field: str, value: object) -> None:
+    """Refuse a name (environment, purpose, dataset) that is not 1-31 lower case letters, digits or dashes."""
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise ValueError(f"{field}: {value!r} must be 1-31 lower case letters, digits or dashes")
+
+
+def check_names(field: str, values: Sequence[str], what: str, *, example: str) -> list[str]:
+    """The names of `field` as a list: at least one, each a valid name, no duplicates."""
+    names = list(values)
+    if not names:
+        raise ValueError(f"{field}: at least one {what} is required (for example {example})")
+    for name in names:
+        check_name(field, name)
+    if len(set(names)) != len(names):
+        raise ValueError(f"{field}: {names!r} has duplicates")
+    return names
+
+
 @dataclass
 class KeyRingArgs:
     """Arguments of `KeyRing`."""
@@ -62,18 +80,8 @@ class KeyRingArgs:
     """AWS partition; looked up with `aws.get_partition_output()` when not given."""
 
     def __post_init__(self) -> None:
-        if not NAME_RE.match(self.environment):
-            raise ValueError(
-                f"environment: {self.environment!r} must be 1-31 lower case letters, digits or dashes"
-            )
-        purposes = list(self.purposes)
-        if not purposes:
-            raise ValueError("purposes: at least one key purpose is required (for example data, models)")
-        for purpose in purposes:
-            if not isinstance(purpose, str) or not NAME_RE.match(purpose):
-                raise ValueError(f"purposes: {purpose!r} must be 1-31 lower case letters, digits or dashes")
-        if len(set(purposes)) != len(purposes):
-            raise ValueError(f"purposes: {purposes!r} has duplicates")
+        check_name("environment", self.environment)
+        purposes = check_names("purposes", self.purposes, "key purpose", example="data, models")
         for purpose, services in self.service_grants.items():
             if purpose not in purposes:
                 raise ValueError(f"service_grants: purpose {purpose!r} is not one of purposes {purposes!r}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs
+from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, check_names
 from strongroom.engine import Recorder
 
 
@@ -111,3 +111,25 @@ def test_key_users_get_service_scoped_use(pulumi_mocks: Recorder) -> None:
 def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=f"^{field}"):
         KeyRingArgs(**{"environment": "dev", **changes})
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        ((), "datasets: at least one dataset is required (for example models, data)"),
+        (("models", "models"), "datasets: ['models', 'models'] has duplicates"),
+        (("Models",), "datasets: 'Models' must be 1-31 lower case letters, digits or dashes"),
+        ((None,), "datasets: None must be 1-31 lower case letters, digits or dashes"),
+    ],
+)
+def test_name_lists_are_refused_with_the_field_and_the_offending_value(
+    names: tuple[Any, ...], message: str
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        check_names("datasets", names, "dataset", example="models, data")
+    assert str(raised.value) == message
+
+
+def test_valid_name_lists_come_back_as_lists() -> None:
+    names = check_names("purposes", ("data", "models-2"), "key purpose", example="data")
+    assert names == ["data", "models-2"]
