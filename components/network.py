@@ -349,7 +349,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         endpoint_sg = aws.ec2.SecurityGroup(
             f"{name}-endpoint-sg",
             vpc_id=vpc.id,
-            description="Interface VPC endpoints: HTTPS only, from the workload and workspace security groups",
+            description="Interface VPC endpoints: HTTPS only, from the workload and workspace groups",
             revoke_rules_on_delete=True,
             tags=tags("endpoint-sg"),
             opts=child,

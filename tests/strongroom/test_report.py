@@ -162,7 +162,8 @@ def test_text_groups_by_severity_and_ends_with_a_summary(report: Report) -> None
     assert "note: a note" in text
     last = text.strip().splitlines()[-1]
     assert last == (
-        "FAILED: stack dev: 3 violation(s) (2 mandatory, 1 advisory); 2 of 4 controls failed across 42 resources"
+        "FAILED: stack dev: 3 violation(s) (2 mandatory, 1 advisory); "
+        "2 of 4 controls failed across 42 resources"
     )
     assert "\x1b[" not in text
 
@@ -170,7 +171,8 @@ def test_text_groups_by_severity_and_ends_with_a_summary(report: Report) -> None
 def test_text_for_a_clean_report_passes() -> None:
     clean = Report(stack="prod", resources=10, controls=5, violations=[], passed_controls=["A"])
     assert render_text(clean).strip() == (
-        "PASSED: stack prod: 0 violation(s) (0 mandatory, 0 advisory); 0 of 5 controls failed across 10 resources"
+        "PASSED: stack prod: 0 violation(s) (0 mandatory, 0 advisory); "
+        "0 of 5 controls failed across 10 resources"
     )
 
 
