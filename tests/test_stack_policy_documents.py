@@ -1,0 +1,187 @@
+"""Every policy document the shipped stacks produce, linted as deployed.
+
+The helpers' own tests (tests/components/policydocs/test_iam.py) lint each document built from sample
+inputs; this test lints what the real program registers for dev, staging and prod: trust and identity
+policies of every role, managed policies, bucket policies, key policies, endpoint policies and topic
+policies, with parliament (its community auditors on) and, for identity policies, Strongroom's own lint.
+
+A parliament finding in a hard category must be zero unless it is listed in ``ACCEPTED`` with the reason;
+privilege escalation is allowed only in the CI deployer's documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import parliament
+import pytest
+
+from components.policydocs import iam
+from strongroom.engine import Plan, PlanResource, run_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+STACKS = ("dev", "staging", "prod")
+
+parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
+
+DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
+    "aws:kms/key:Key": ("policy",),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("policy",),
+    "aws:sns/topicPolicy:TopicPolicy": ("policy",),
+}
+IDENTITY_TYPES = {"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"}
+
+HARD = {
+    "UNKNOWN_ACTION",
+    "UNKNOWN_PREFIX",
+    "UNKNOWN_PRINCIPAL",
+    "UNKNOWN_FEDERATION_SOURCE",
+    "UNKNOWN_OPERATOR",
+    "UNKNOWN_CONDITION_FOR_ACTION",
+    "RESOURCE_MISMATCH",
+    "MISMATCHED_TYPE",
+    "MALFORMED",
+    "INVALID_ARN",
+    "EXCEPTION",
+    "PRIVILEGE_ESCALATION",
+}
+
+# (resource name without the "sr-<stack>-" prefix, parliament issue) -> why it is not a defect.
+ACCEPTED: dict[tuple[str, str], str] = {
+    ("roles-deployer", "UNKNOWN_CONDITION_FOR_ACTION"): (
+        "token.actions.githubusercontent.com:aud/sub are the GitHub OIDC provider's keys, which parliament's "
+        "IAM database does not list; they are what pins the deployer to one repository and environment"
+    ),
+    ("roles-deployer", "UNKNOWN_FEDERATION_SOURCE"): (
+        "the GitHub Actions OIDC provider (token.actions.githubusercontent.com) is not in parliament's list"
+    ),
+    ("roles-deployer-policy", "PRIVILEGE_ESCALATION"): (
+        "the deployer runs `pulumi up`, which creates roles; its boundary forces the workload boundary "
+        "on them"
+    ),
+    ("roles-deployer-boundary", "PRIVILEGE_ESCALATION"): "the deployer's ceiling, as above",
+    ("keys-logs", "UNKNOWN_CONDITION_FOR_ACTION"): (
+        "AWS's documented CloudWatch Logs key policy scopes kms:Describe* with "
+        "kms:EncryptionContext:aws:logs:arn"
+    ),
+    ("keys-logs", "MISMATCHED_TYPE"): (
+        "ArnLike on kms:EncryptionContext:aws:logs:arn with a log-group ARN pattern, as AWS documents it; "
+        "parliament types the context key as String"
+    ),
+    ("network-vpce-s3", "RESOURCE_MISMATCH"): (
+        "a gateway endpoint policy is a ceiling intersected with identity policies: s3:* on this "
+        "environment's buckets only is the endpoint's allow-list, and parliament reads s3:* as identity "
+        "grants"
+    ),
+}
+
+# (parliament issue, text in its detail) -> why it is not a defect, wherever it appears.
+ACCEPTED_DETAILS: dict[tuple[str, str], str] = {
+    ("MISMATCHED_TYPE", "s3:TlsVersion"): (
+        "parliament's Numeric type admits integers only; s3:TlsVersion is compared with 1.2, as AWS documents"
+    ),
+    ("UNKNOWN_CONDITION_FOR_ACTION", "s3:TlsVersion"): (
+        "S3 evaluates s3:TlsVersion on every request; parliament lists it for a subset of S3 actions only"
+    ),
+}
+
+
+def accepted(role: str, finding: Any) -> bool:
+    detail = str(finding.detail)
+    return (role, finding.issue) in ACCEPTED or any(
+        issue == finding.issue and text in detail for issue, text in ACCEPTED_DETAILS
+    )
+
+
+@cache
+def plan_of(stack: str) -> Plan:
+    return run_plan(ROOT, stack)
+
+
+def documents(plan: Plan) -> Iterator[tuple[PlanResource, str, dict[str, Any]]]:
+    for resource in plan.resources:
+        for key in DOCUMENT_INPUTS.get(resource.type, ()):
+            value = resource.inputs.get(key)
+            if value:
+                yield resource, key, json.loads(value) if isinstance(value, str) else value
+
+
+def role_of(resource: PlanResource, stack: str) -> str:
+    return resource.name.removeprefix(f"sr-{stack}-")
+
+
+def findings(resource: PlanResource, document: dict[str, Any]) -> list[Any]:
+    """parliament reads identity policies; a resource policy gets its own resource as the Resource."""
+    document = json.loads(json.dumps(document))
+    for statement in document["Statement"]:
+        statement.setdefault("Resource", resource.outputs.get("arn", "*"))
+    return _analyse(json.dumps(document, sort_keys=True))
+
+
+@cache
+def _analyse(text: str) -> list[Any]:
+    """Identical documents (every interface endpoint has the same policy; ``"*"`` is slow to expand) are
+    analysed once."""
+    policy = parliament.analyze_policy_string(text, include_community_auditors=True)
+    return [parliament.enhance_finding(f) for f in policy.findings]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_policy_document_of_the_stack_has_no_unexplained_linter_finding(stack: str) -> None:
+    plan = plan_of(stack)
+    seen = 0
+    unexplained: list[str] = []
+    for resource, key, document in documents(plan):
+        seen += 1
+        for finding in findings(resource, document):
+            if finding.issue not in HARD:
+                continue
+            if finding.issue == "PRIVILEGE_ESCALATION" and resource.type == "aws:ec2/vpcEndpoint:VpcEndpoint":
+                continue  # an interface endpoint policy grants nothing; it only narrows who may use it
+            if not accepted(role_of(resource, stack), finding):
+                unexplained.append(f"{resource.urn} {key}: {finding.issue} {str(finding.detail)[:300]}")
+    assert seen >= 30, f"only {seen} policy documents found in {stack}"
+    assert not unexplained, "\n".join(unexplained)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_identity_policy_of_the_stack_passes_strongroom_lint(stack: str) -> None:
+    plan = plan_of(stack)
+    linted = 0
+    for resource, _key, document in documents(plan):
+        if resource.type in IDENTITY_TYPES:
+            iam.lint(document)
+            linted += 1
+    assert linted >= 10, f"only {linted} identity policies found in {stack}"
+
+
+def test_accepted_findings_are_all_still_produced() -> None:
+    """An exception that no longer matches a finding is stale and must be removed."""
+    produced = {
+        (role_of(resource, stack), finding.issue)
+        for stack in STACKS
+        for resource, _key, document in documents(plan_of(stack))
+        for finding in findings(resource, document)
+    }
+    assert set(ACCEPTED) <= produced, sorted(set(ACCEPTED) - produced)
+
+
+def test_the_linter_catches_a_wildcard_grant_slipped_into_a_stack_document() -> None:
+    plan = plan_of("dev")
+    resource, _key, document = next(
+        item for item in documents(plan) if item[0].type == "aws:iam/rolePolicy:RolePolicy"
+    )
+    broken = json.loads(json.dumps(document))
+    broken["Statement"].append({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+    assert "PRIVILEGE_ESCALATION" in {f.issue for f in findings(resource, broken)}
+    with pytest.raises(ValueError):
+        iam.lint(broken)
