@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from policies.perimeter import CannotJudge
 from policies.props import Index, Resource, UnknownValue
 
 Severity = Literal["critical", "high", "medium", "low"]
@@ -86,7 +87,7 @@ def evaluate_resource(control: Control, subject: Resource, index: Index) -> list
         if not control.applies(subject, index):
             return []
         messages = list(control.predicate(subject, index))
-    except UnknownValue as exc:
+    except (UnknownValue, CannotJudge) as exc:
         return [Finding(control.id, subject.urn, subject.name, subject.type, str(exc), unknown=True)]
     return [Finding(control.id, subject.urn, subject.name, subject.type, m) for m in messages]
 

@@ -205,11 +205,36 @@ def tags(resource: Resource) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def is_prod_stack(stack: str | None) -> bool:
+    """True for ``prod`` and ``prod-<anything>``: the stacks where the prod rules apply. An unknown stack
+    (None) is judged as prod, the stricter reading. The settings (``components.settings``) use the same
+    rule; ``tests/test_boundaries.py`` keeps the two in step."""
+    return stack is None or stack == "prod" or stack.startswith("prod-")
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a stack-level predicate may know besides the resources: the stack name, if known."""
+    """What a predicate may know besides the resources.
+
+    `stack`: the stack name, if known. `trusted_accounts` and `organization_id`: the perimeter (the
+    accounts and AWS Organization whose principals, grantees and destinations are inside the bank);
+    empty and None when not configured, in which case any account a control meets cannot be judged.
+    `allowed_types`: resource types a team allowed through the pack's policy config (type ->
+    justification), in addition to the catalog's reviewed list.
+    """
 
     stack: str | None = None
+    trusted_accounts: frozenset[str] = frozenset()
+    organization_id: str | None = None
+    allowed_types: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def prod(self) -> bool:
+        return is_prod_stack(self.stack)
+
+    @property
+    def perimeter_configured(self) -> bool:
+        return bool(self.trusted_accounts) or self.organization_id is not None
 
 
 class Index:
