@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.controls import audit, encryption, identity, network, storage, workspace
+from policies.controls import audit, encryption, identity, network, services, storage, workspace
 from policies.model import FRAMEWORKS, Control, Finding, evaluate, evaluate_resource
 
 __all__ = [
@@ -30,6 +30,7 @@ CATALOG: tuple[Control, ...] = (
     *identity.CONTROLS,
     *audit.CONTROLS,
     *workspace.CONTROLS,
+    *services.CONTROLS,
 )
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")

@@ -36,7 +36,7 @@ def test_at_least_forty_controls_with_unique_well_formed_ids() -> None:
     ids = [c.id for c in CATALOG]
     assert len(ids) >= 40
     assert len(set(ids)) == len(ids)
-    assert all(re.fullmatch(r"SR-(NET|ENC|STO|IAM|AUD|WS)-\d{3}", i) for i in ids)
+    assert all(re.fullmatch(r"SR-(GOV|NET|ENC|STO|IAM|AUD|WS)-\d{3}", i) for i in ids)
 
 
 @pytest.mark.parametrize("control", CATALOG, ids=lambda c: c.id)
