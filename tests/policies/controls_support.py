@@ -38,6 +38,10 @@ def doc(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
+TRUSTED_ACCOUNTS = frozenset({"123456789012", "333333333333"})
+"""The perimeter of the control tests: the offline engine's account and the repo stacks' SSO account."""
+
+
 @dataclass(frozen=True)
 class Break:
     """`stack` breaks the control; `subject` (name) gets exactly `messages`."""
@@ -46,6 +50,8 @@ class Break:
     stack: Sequence[Resource]
     subject: str
     messages: Sequence[str]
+    context: Context | None = None
+    """The context this case runs in (default: the spec's)."""
 
 
 @dataclass(frozen=True)
@@ -56,17 +62,33 @@ class Spec:
     stack: str | None = None
     forbidden: bool = False
     """The control forbids its resource types outright: the compliant baseline is a stack without them."""
+    context: Context | None = None
+    """The context the cases run in; default: stack `stack` with the perimeter `TRUSTED_ACCOUNTS`."""
+
+    def context_for(self, brk: Break | None = None) -> Context:
+        if brk is not None and brk.context is not None:
+            return brk.context
+        return self.context or Context(stack=self.stack, trusted_accounts=TRUSTED_ACCOUNTS)
+
+
+def _context(context: Context | str | None) -> Context:
+    if isinstance(context, Context):
+        return context
+    return Context(stack=context, trusted_accounts=TRUSTED_ACCOUNTS)
 
 
 def messages_for(
-    control: Control, stack: Iterable[Resource], subject: str, stack_name: str | None = None
+    control: Control, stack: Iterable[Resource], subject: str, context: Context | str | None = None
 ) -> list[str]:
-    index = Index(stack, Context(stack=stack_name))
+    """The messages `control` reports on `subject`; `context` is a Context or a stack name."""
+    index = Index(stack, _context(context))
     return [f.message for f in evaluate(control, index) if f.resource_name == subject]
 
 
-def all_messages(control: Control, stack: Iterable[Resource], stack_name: str | None = None) -> list[str]:
-    return [f.message for f in evaluate(control, Index(stack, Context(stack=stack_name)))]
+def all_messages(
+    control: Control, stack: Iterable[Resource], context: Context | str | None = None
+) -> list[str]:
+    return [f.message for f in evaluate(control, Index(stack, _context(context)))]
 
 
 def baseline_cases(specs: dict[str, Spec]) -> list[Any]:
@@ -91,11 +113,11 @@ def test_compliant_baseline_has_no_violation(cid: str, spec: Spec) -> None:
     control = get(cid)
     judged = [r for r in spec.baseline if applicable(control, r, Index(spec.baseline))]
     assert bool(judged) != spec.forbidden, f"{cid}: the baseline must contain what the control judges"
-    assert all_messages(control, spec.baseline, spec.stack) == []
+    assert all_messages(control, spec.baseline, spec.context_for()) == []
 
 
 def test_each_break_reports_the_exact_message(cid: str, spec: Spec, brk: Break) -> None:
-    assert messages_for(get(cid), brk.stack, brk.subject, spec.stack) == list(brk.messages)
+    assert messages_for(get(cid), brk.stack, brk.subject, spec.context_for(brk)) == list(brk.messages)
 
 
 def test_control_does_not_apply_elsewhere(cid: str, spec: Spec) -> None:
@@ -103,4 +125,4 @@ def test_control_does_not_apply_elsewhere(cid: str, spec: Spec) -> None:
     index = Index(spec.not_applicable)
     for resource in spec.not_applicable:
         assert not applicable(control, resource, index), f"{cid} should not apply to {resource.name}"
-    assert all_messages(control, spec.not_applicable, spec.stack) == []
+    assert all_messages(control, spec.not_applicable, spec.context_for()) == []
