@@ -300,4 +300,4 @@ def test_replication_is_not_required_outside_production() -> None:
     from policies.catalog import get
 
     assert all_messages(get("SR-STO-008"), [backup], "dev") == []
-    assert all_messages(get("SR-STO-008"), [backup], stack_name="prod-eu") != []
+    assert all_messages(get("SR-STO-008"), [backup], "prod-eu") != []
