@@ -10,45 +10,94 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
     test_each_break_reports_the_exact_message,  # noqa: F401
+    urn,
 )
 
 from policies.controls.encryption import (
+    ALIAS,
     BUCKET,
     BUCKET_SSE,
+    CUSTOM_KEY_STORE,
     DOMAIN,
+    EXTERNAL_KEY,
+    GRANT,
     KEY,
     KEY_POLICY,
     LOG_GROUP,
     NOTEBOOK,
+    REPLICA_EXTERNAL_KEY,
+    REPLICA_KEY,
     TOPIC,
+    TOPIC_POLICY,
     TRAINING_JOB,
 )
+from policies.props import Context, Resource
 
 KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The engine's sentinel for a string unknown during preview (a key ARN before the key exists)."""
+FOREIGN_KEY_ARN = "arn:aws:kms:eu-west-2:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+MANAGED_ALIAS_ARN = "arn:aws:kms:eu-west-2:123456789012:alias/aws/s3"
 root = {
     "Effect": "Allow",
     "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
     "Action": "kms:*",
     "Resource": "*",
 }
-key = res(KEY, "data-key", enableKeyRotation=True, deletionWindowInDays=30, policy=doc(root))
+key = res(
+    KEY,
+    "data-key",
+    enableKeyRotation=True,
+    deletionWindowInDays=30,
+    policy=doc(root),
+    arn=KEY_ARN,
+    keyId="1234abcd-12ab-34cd-56ef-1234567890ab",
+)
+alias = Resource(
+    ALIAS,
+    urn(ALIAS, "data-alias"),
+    "data-alias",
+    {"name": "alias/data", "targetKeyId": "1234"},
+    property_dependencies={"targetKeyId": (key.urn,)},
+)
+"""An alias's `name` prop collides with `res`'s name argument, so it is built directly."""
 bucket = res(BUCKET, "data", bucket="data-1234")
+open_statement = {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*"}
+STAR = (
+    "allows principal '*' with no condition confining callers to the perimeter (aws:PrincipalAccount, "
+    "aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
+)
 
 
-def sse(algorithm: str = "aws:kms", key_id: str | None = KEY_ARN, name: str = "data-sse") -> object:
+def sse(
+    algorithm: str = "aws:kms", key_id: str | None = KEY_ARN, name: str = "data-sse", of: Resource = bucket
+) -> Resource:
     default = {"sseAlgorithm": algorithm} | ({"kmsMasterKeyId": key_id} if key_id else {})
     return res(
         BUCKET_SSE,
         name,
-        deps={"bucket": [bucket]},
-        bucket="data-1234",
+        deps={"bucket": [of]},
+        bucket=of.props["bucket"],
         rules=[{"applyServerSideEncryptionByDefault": default, "bucketKeyEnabled": True}],
     )
 
 
+def grant(name: str = "g", **props: object) -> Resource:
+    base = {
+        "keyId": KEY_ARN,
+        "granteePrincipal": "arn:aws:iam::123456789012:role/app",
+        "operations": ["Decrypt"],
+    }
+    return res(GRANT, name, **(base | props))
+
+
+def keyed(type_: str, name: str, prop: str, value: str) -> Resource:
+    return res(type_, name, **{prop: value})
+
+
 SPECS: dict[str, Spec] = {
     "SR-ENC-001": Spec(
-        baseline=[key],
+        baseline=[key, res(KEY, "k2", enableKeyRotation=True, rotationPeriodInDays=90)],
         breaks=[
             Break(
                 "unset",
@@ -61,6 +110,21 @@ SPECS: dict[str, Spec] = {
                 [res(KEY, "k", enableKeyRotation=False)],
                 "k",
                 ["KMS key 'k' does not set enableKeyRotation=true (default false)"],
+            ),
+            Break(
+                "ten-year-period",
+                [res(KEY, "k", enableKeyRotation=True, rotationPeriodInDays=2560)],
+                "k",
+                ["KMS key 'k' rotates every 2560 days (rotationPeriodInDays); at most 365 is allowed"],
+            ),
+            Break(
+                "replica-of-unknown-primary",
+                [res(REPLICA_KEY, "r", primaryKeyArn=FOREIGN_KEY_ARN)],
+                "r",
+                [
+                    f"replica key 'r' replicates {FOREIGN_KEY_ARN}, which is no KMS key of this stack, "
+                    "so its rotation can't be judged"
+                ],
             ),
         ],
         not_applicable=[res(KEY, "signing", keySpec="ECC_NIST_P256", keyUsage="SIGN_VERIFY"), bucket],
@@ -79,31 +143,81 @@ SPECS: dict[str, Spec] = {
                         "Action": "kms:Decrypt",
                         "Resource": "*",
                         "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
-                    }
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logs.eu-west-2.amazonaws.com"},
+                        "Action": "kms:Encrypt*",
+                    },
                 ),
             ),
         ],
         breaks=[
             Break(
                 "aws-star",
-                [
-                    res(
-                        KEY,
-                        "k",
-                        policy=doc(
-                            root,
-                            {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*"},
-                        ),
-                    )
-                ],
+                [res(KEY, "k", policy=doc(root, open_statement))],
                 "k",
-                ["key policy of 'k' statement 1 (Open) allows principal '*' without a condition"],
+                [f"key policy of 'k' statement 1 (Open) {STAR}"],
             ),
             Break(
                 "key-policy-star",
                 [res(KEY_POLICY, "kp", policy=doc({"Effect": "Allow", "Principal": "*", "Action": "kms:*"}))],
                 "kp",
-                ["key policy of 'kp' statement 0 allows principal '*' without a condition"],
+                [f"key policy of 'kp' statement 0 {STAR}"],
+            ),
+            Break(
+                "always-true-condition",
+                [
+                    res(
+                        KEY,
+                        "k",
+                        policy=doc(
+                            open_statement | {"Condition": {"StringLike": {"aws:PrincipalAccount": "*"}}}
+                        ),
+                    )
+                ],
+                "k",
+                [f"key policy of 'k' statement 0 (Open) {STAR}"],
+            ),
+            Break(
+                "other-account-root",
+                [
+                    res(
+                        REPLICA_KEY,
+                        "r",
+                        primaryKeyArn=KEY_ARN,
+                        policy=doc(root | {"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}),
+                    )
+                ],
+                "r",
+                [
+                    "key policy of 'r' statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
+                    "account 999999999999, outside the perimeter"
+                ],
+            ),
+            Break(
+                "bare-account-id",
+                [res(EXTERNAL_KEY, "x", policy=doc(root | {"Principal": {"AWS": "999999999999"}}))],
+                "x",
+                [
+                    "key policy of 'x' statement 0 allows principal '999999999999' of account 999999999999, "
+                    "outside the perimeter"
+                ],
+            ),
+            Break(
+                "not-principal",
+                [
+                    res(
+                        REPLICA_EXTERNAL_KEY,
+                        "x",
+                        policy=doc({"Effect": "Allow", "NotPrincipal": {"AWS": KEY_ARN}, "Action": "kms:*"}),
+                    )
+                ],
+                "x",
+                [
+                    "key policy of 'x' statement 0 allows NotPrincipal, i.e. every principal but the ones "
+                    "named"
+                ],
             ),
             Break(
                 "not-json",
@@ -123,11 +237,37 @@ SPECS: dict[str, Spec] = {
                 "k",
                 ["KMS key 'k' has deletionWindowInDays=7; at least 30 is required"],
             ),
+            Break(
+                "replica-seven-days",
+                [res(REPLICA_KEY, "r", primaryKeyArn=KEY_ARN, deletionWindowInDays=7)],
+                "r",
+                ["KMS key 'r' has deletionWindowInDays=7; at least 30 is required"],
+            ),
         ],
         not_applicable=[bucket],
     ),
     "SR-ENC-004": Spec(
-        baseline=[bucket, sse()],
+        baseline=[
+            bucket,
+            key,
+            alias,
+            sse(),
+            res(BUCKET, "b2", bucket="b2"),
+            sse(key_id="alias/data", name="b2-sse", of=res(BUCKET, "b2", bucket="b2")),
+            res(
+                BUCKET,
+                "inline",
+                bucket="inline-1",
+                serverSideEncryptionConfiguration={
+                    "rule": {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": "aws:kms",
+                            "kmsMasterKeyId": KEY_ARN,
+                        }
+                    }
+                },
+            ),
+        ],
         breaks=[
             Break(
                 "missing",
@@ -155,7 +295,69 @@ SPECS: dict[str, Spec] = {
                 "aws-managed",
                 [bucket, sse("aws:kms", "alias/aws/s3")],
                 "data",
-                ["bucket 'data' uses the AWS managed key alias/aws/s3, not a customer managed key"],
+                [
+                    "bucket 'data' uses the AWS managed key alias/aws/s3 in kmsMasterKeyId, not a customer "
+                    "managed key"
+                ],
+            ),
+            Break(
+                "aws-managed-by-arn",
+                [bucket, key, sse("aws:kms", MANAGED_ALIAS_ARN)],
+                "data",
+                [
+                    f"bucket 'data' uses the AWS managed key {MANAGED_ALIAS_ARN} in kmsMasterKeyId, not a "
+                    "customer managed key"
+                ],
+            ),
+            Break(
+                "foreign-account-key",
+                [bucket, key, sse("aws:kms", FOREIGN_KEY_ARN)],
+                "data",
+                [
+                    f"bucket 'data' uses the KMS key {FOREIGN_KEY_ARN} in kmsMasterKeyId, of account "
+                    "999999999999 outside the perimeter"
+                ],
+            ),
+            Break(
+                "key-not-in-stack",
+                [bucket, sse("aws:kms", KEY_ARN)],
+                "data",
+                [
+                    f"bucket 'data' names {KEY_ARN} in kmsMasterKeyId, which is no KMS key of this stack (a "
+                    "customer managed key is required)"
+                ],
+            ),
+            Break(
+                "inline-weaker-than-companion",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        bucket="data-1234",
+                        serverSideEncryptionConfiguration={
+                            "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+                        },
+                    ),
+                    key,
+                    sse(),
+                ],
+                "data",
+                ["bucket 'data' default encryption is AES256, not aws:kms"],
+            ),
+            Break(
+                "bucket-v2-inline",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        bucket="data-1234",
+                        serverSideEncryptionConfigurations=[
+                            {"rules": [{"applyServerSideEncryptionByDefaults": [{"sseAlgorithm": "AES256"}]}]}
+                        ],
+                    )
+                ],
+                "data",
+                ["bucket 'data' default encryption is AES256, not aws:kms"],
             ),
             Break(
                 "joined-by-value",
@@ -175,8 +377,32 @@ SPECS: dict[str, Spec] = {
         not_applicable=[sse(), key],
     ),
     "SR-ENC-005": Spec(
-        baseline=[res(LOG_GROUP, "lg", kmsKeyId=KEY_ARN, retentionInDays=90)],
-        breaks=[Break("unset", [res(LOG_GROUP, "lg")], "lg", ["log group 'lg' does not set kmsKeyId"])],
+        baseline=[
+            res(LOG_GROUP, "lg", kmsKeyId=KEY_ARN, retentionInDays=90),
+            key,
+            res(LOG_GROUP, "lg2", deps={"kmsKeyId": [key]}, kmsKeyId=UNKNOWN_STRING),
+        ],
+        breaks=[
+            Break("unset", [res(LOG_GROUP, "lg")], "lg", ["log group 'lg' does not set kmsKeyId"]),
+            Break(
+                "foreign-account",
+                [keyed(LOG_GROUP, "lg", "kmsKeyId", FOREIGN_KEY_ARN)],
+                "lg",
+                [
+                    f"log group 'lg' uses the KMS key {FOREIGN_KEY_ARN} in kmsKeyId, of account 999999999999 "
+                    "outside the perimeter"
+                ],
+            ),
+            Break(
+                "bare-alias-not-in-stack",
+                [keyed(LOG_GROUP, "lg", "kmsKeyId", "alias/somebody-else")],
+                "lg",
+                [
+                    "log group 'lg' names alias/somebody-else in kmsKeyId, which is no KMS key of this stack "
+                    "nor a key ARN (a customer managed key is required)"
+                ],
+            ),
+        ],
         not_applicable=[key],
     ),
     "SR-ENC-006": Spec(
@@ -202,7 +428,21 @@ SPECS: dict[str, Spec] = {
         breaks=[
             Break(
                 "unset", [res(DOMAIN, "studio")], "studio", ["Studio domain 'studio' does not set kmsKeyId"]
-            )
+            ),
+            Break(
+                "aws-managed-arn",
+                [
+                    keyed(
+                        DOMAIN, "studio", "kmsKeyId", "arn:aws:kms:eu-west-2:123456789012:alias/aws/sagemaker"
+                    )
+                ],
+                "studio",
+                [
+                    "Studio domain 'studio' uses the AWS managed key "
+                    "arn:aws:kms:eu-west-2:123456789012:alias/aws/sagemaker in kmsKeyId, not a customer "
+                    "managed key"
+                ],
+            ),
         ],
         not_applicable=[res(NOTEBOOK, "nb")],
     ),
@@ -235,7 +475,173 @@ SPECS: dict[str, Spec] = {
                 "train",
                 ["training job 'train' does not set outputDataConfig.kmsKeyId"],
             ),
+            Break(
+                "foreign-output-key",
+                [
+                    res(
+                        TRAINING_JOB,
+                        "train",
+                        resourceConfig={"volumeKmsKeyId": KEY_ARN},
+                        outputDataConfig={"kmsKeyId": FOREIGN_KEY_ARN},
+                    )
+                ],
+                "train",
+                [
+                    f"training job 'train' uses the KMS key {FOREIGN_KEY_ARN} in outputDataConfig.kmsKeyId, "
+                    "of account 999999999999 outside the perimeter"
+                ],
+            ),
         ],
         not_applicable=[res(NOTEBOOK, "nb")],
     ),
+    "SR-ENC-010": Spec(
+        baseline=[
+            key,
+            grant(),
+            grant(
+                "svc",
+                granteePrincipal="logs.eu-west-2.amazonaws.com",
+                constraints=[{"encryptionContextSubset": {"aws:logs:arn": "x"}}],
+            ),
+        ],
+        breaks=[
+            Break(
+                "other-account-with-create-grant",
+                [
+                    key,
+                    grant(
+                        granteePrincipal="arn:aws:iam::999999999999:root",
+                        operations=["Decrypt", "CreateGrant"],
+                    ),
+                ],
+                "g",
+                [
+                    "grant 'g' granteePrincipal arn:aws:iam::999999999999:root is of account 999999999999, "
+                    "outside the perimeter and may CreateGrant for others"
+                ],
+            ),
+            Break(
+                "retiring-other-account",
+                [key, grant(retiringPrincipal="arn:aws:iam::999999999999:role/r")],
+                "g",
+                [
+                    "grant 'g' retiringPrincipal arn:aws:iam::999999999999:role/r is of account "
+                    "999999999999, outside the perimeter"
+                ],
+            ),
+            Break(
+                "unconstrained-service",
+                [key, grant(granteePrincipal="s3.amazonaws.com")],
+                "g",
+                [
+                    "grant 'g' granteePrincipal is the service s3.amazonaws.com with no constraints "
+                    "(encryption context), so it covers every caller of the service"
+                ],
+            ),
+            Break(
+                "key-not-in-stack",
+                [grant()],
+                "g",
+                [f"grant 'g' is on {KEY_ARN}, which is no KMS key of this stack"],
+            ),
+        ],
+        not_applicable=[key, bucket],
+    ),
+    "SR-ENC-011": Spec(
+        baseline=[key, res(CUSTOM_KEY_STORE, "hsm", customKeyStoreType="AWS_CLOUDHSM")],
+        breaks=[
+            Break(
+                "external-key",
+                [res(EXTERNAL_KEY, "x")],
+                "x",
+                [
+                    f"KMS key 'x' ({EXTERNAL_KEY}) uses imported key material, which AWS KMS can neither "
+                    "rotate nor protect from expiry: use aws.kms.Key"
+                ],
+            ),
+            Break(
+                "replica-external-key",
+                [res(REPLICA_EXTERNAL_KEY, "x", primaryKeyArn=KEY_ARN)],
+                "x",
+                [
+                    f"KMS key 'x' ({REPLICA_EXTERNAL_KEY}) uses imported key material, which AWS KMS can "
+                    "neither rotate nor protect from expiry: use aws.kms.Key"
+                ],
+            ),
+            Break(
+                "xks-store",
+                [res(CUSTOM_KEY_STORE, "xks", customKeyStoreType="EXTERNAL_KEY_STORE")],
+                "xks",
+                [
+                    "custom key store 'xks' is of type EXTERNAL_KEY_STORE: key material held outside AWS KMS "
+                    "and CloudHSM is not allowed"
+                ],
+            ),
+            Break(
+                "xks-key",
+                [res(KEY, "k", enableKeyRotation=True, xksKeyId="ext-1")],
+                "k",
+                ["KMS key 'k' sets xksKeyId: its key material lives in an external key store"],
+            ),
+        ],
+        not_applicable=[bucket, res(GRANT, "g")],
+    ),
+    "SR-ENC-012": Spec(
+        baseline=[
+            res(TOPIC, "alerts", kmsMasterKeyId=KEY_ARN),
+            res(
+                TOPIC_POLICY,
+                "tp",
+                policy=doc(
+                    root | {"Action": "sns:Publish"},
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                    },
+                ),
+            ),
+        ],
+        breaks=[
+            Break(
+                "public-subscribe",
+                [
+                    res(
+                        TOPIC_POLICY,
+                        "tp",
+                        policy=doc({"Effect": "Allow", "Principal": "*", "Action": "sns:Subscribe"}),
+                    )
+                ],
+                "tp",
+                [f"topic policy of 'tp' statement 0 {STAR}"],
+            ),
+            Break(
+                "inline-other-account",
+                [
+                    res(
+                        TOPIC,
+                        "alerts",
+                        policy=doc(root | {"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}),
+                    )
+                ],
+                "alerts",
+                [
+                    "topic policy of 'alerts' statement 0 allows principal "
+                    "'arn:aws:iam::999999999999:root' of account 999999999999, outside the perimeter"
+                ],
+            ),
+        ],
+        not_applicable=[key, bucket],
+    ),
 }
+
+
+def test_perimeter_not_configured_is_a_finding_not_a_pass() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import Index
+
+    stack = [res(KEY, "k", enableKeyRotation=True, policy=doc(root))]
+    findings = evaluate(get("SR-ENC-002"), Index(stack, Context(stack="dev")))
+    assert [f.unknown for f in findings] == [True]
+    assert "no perimeter is configured" in findings[0].message
