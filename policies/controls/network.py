@@ -1,21 +1,32 @@
-"""Network isolation: no way in from or out to the internet, flow logs, closed defaults, endpoint policies."""
+"""Network isolation: no way in from or out to the internet or another network, flow logs inside the
+perimeter, closed defaults, endpoint policies and endpoint services.
+
+Addresses are judged by meaning (`ipaddress`), never as text: a destination or a source is allowed only
+when every address of it is private (RFC 1918 for IPv4, unique local fc00::/7 for IPv6), so no set of
+ranges, however split (0.0.0.0/1 + 128.0.0.0/1), reaches a public address: the union of private ranges
+is private, and each range is judged on the resource that declares it. Prefix lists are resolved through
+the stack's own prefix lists and gateway endpoints; any other prefix list cannot be judged and is a
+finding. Route targets other than the local route and the stack's own VPC endpoints are paths out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from policies.model import Control, Predicate
+from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts
 from policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
     Resource,
     UnknownValue,
+    as_list,
     get,
     is_true,
-    is_world_cidr,
-    is_world_principal,
     policy_document,
     statements,
 )
@@ -26,28 +37,164 @@ INTERNET_GATEWAY_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGateway
 EGRESS_ONLY_GATEWAY = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 EIP = "aws:ec2/eip:Eip"
+EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
+NAT_GATEWAY_EIP_ASSOCIATION = "aws:ec2/natGatewayEipAssociation:NatGatewayEipAssociation"
+EIP_DOMAIN_NAME = "aws:ec2/eipDomainName:EipDomainName"
 SUBNET = "aws:ec2/subnet:Subnet"
 INSTANCE = "aws:ec2/instance:Instance"
+SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
+SPOT_FLEET_REQUEST = "aws:ec2/spotFleetRequest:SpotFleetRequest"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+MANAGED_PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
+MANAGED_PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_ENDPOINT_POLICY = "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"
+VPC_ENDPOINT_SERVICE = "aws:ec2/vpcEndpointService:VpcEndpointService"
+VPC_ENDPOINT_SERVICE_PRINCIPAL = (
+    "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple"
+)
+LB = "aws:lb/loadBalancer:LoadBalancer"
+ALB = "aws:alb/loadBalancer:LoadBalancer"
+ELB = "aws:elb/loadBalancer:LoadBalancer"
+VPC_PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+VPC_PEERING_ACCEPTER = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+PEERING_OPTIONS = "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions"
+TGW_VPC_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+TGW_VPC_ATTACHMENT_ACCEPTER = "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter"
+VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway"
+VPN_GATEWAY_ATTACHMENT = "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment"
+VPN_GATEWAY_ROUTE_PROPAGATION = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation"
+VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
+CUSTOMER_GATEWAY = "aws:ec2/customerGateway:CustomerGateway"
+CARRIER_GATEWAY = "aws:ec2/carrierGateway:CarrierGateway"
+LOCAL_GATEWAY_VPC_ASSOCIATION = (
+    "aws:ec2/localGatewayRouteTableVpcAssociation:LocalGatewayRouteTableVpcAssociation"
+)
 
 _NO_INTERNET_NOTE = (
     "No CIS or FSBP control forbids this resource outright; both assume some internet path exists."
 )
 
+# -- addresses -------------------------------------------------------------------------------------------
 
-def _forbidden(what: str) -> Predicate:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+PRIVATE_RANGES: tuple[Network, ...] = (
+    ipaddress.IPv4Network("10.0.0.0/8"),
+    ipaddress.IPv4Network("172.16.0.0/12"),
+    ipaddress.IPv4Network("192.168.0.0/16"),
+    ipaddress.IPv6Network("fc00::/7"),
+)
+"""The only address space a Strongroom network may route to or admit: RFC 1918 and IPv6 unique local.
+Listed rather than read from `ipaddress.is_private`, which also counts 0.0.0.0/8 and 127.0.0.0/8, so that
+`IPv4Network("0.0.0.0/1").is_private` is True."""
+
+
+def is_private_range(cidr: str) -> bool:
+    """True when every address of `cidr` is private (inside one of `PRIVATE_RANGES`). Raises ValueError
+    for a value that is not a CIDR."""
+    network = ipaddress.ip_network(cidr.strip(), strict=False)
+    return any(network.version == r.version and network.subnet_of(r) for r in PRIVATE_RANGES)  # type: ignore[arg-type]
+
+
+def _public_cidr(owner: Resource, where: str, cidr: Any) -> str | None:
+    """Why `cidr` (the value at `where`) is not a private range, or None when it is (or is unset)."""
+    if cidr is UNKNOWN:
+        raise UnknownValue(owner.label, where)
+    if cidr is None or cidr == "":
+        return None
+    if not isinstance(cidr, str):
+        return f"{cidr!r}, which is not a CIDR"
+    try:
+        return None if is_private_range(cidr) else cidr
+    except ValueError:
+        return f"'{cidr}', which is not a CIDR"
+
+
+def _present(value: Any) -> bool:
+    """Set to something (the engine's outputs send unset strings as "")."""
+    return value is UNKNOWN or (value is not None and value != "" and value != [])
+
+
+def _deps(subject: Resource, key: str) -> tuple[str, ...]:
+    return subject.property_dependencies.get(key, ())
+
+
+def _plan(index: Index, urns: Sequence[str], *types: str) -> list[Resource]:
+    wanted = set(urns)
+    return [r for r in index.of_type(*types) if r.urn in wanted]
+
+
+def _show(value: Any) -> str:
+    return "(unknown until apply)" if value is UNKNOWN else str(value)
+
+
+# -- prefix lists ----------------------------------------------------------------------------------------
+
+
+def _prefix_list_cidrs(prefix_list: Resource, index: Index) -> list[tuple[str, Any]]:
+    """(where, cidr) of every entry of a prefix list of the stack: inline and standalone entries."""
+    found = [
+        (f"prefix list {prefix_list.label} entries[{i}].cidr", get(entry, "cidr"))
+        for i, entry in enumerate(prefix_list.known("entries", []) or [])
+    ]
+    for entry in index.referencing(prefix_list, MANAGED_PREFIX_LIST_ENTRY, "prefixListId"):
+        found.append((f"prefix list entry {entry.label}", entry.known("cidr")))
+    return found
+
+
+def _prefix_list(owner: Resource, index: Index, key: str, value: Any) -> Iterator[str]:
+    """Why the prefix list `value` (at `owner`'s `key`) reaches a public address, or cannot be judged.
+
+    Accepted: a gateway endpoint's prefix list (the endpoint's `prefixListId`, an AWS service's own
+    addresses) and the stack's own prefix lists, whose every entry is judged. A literal `pl-...` of
+    anything else (an AWS-managed list such as CloudFront's origin-facing one, another account's) cannot
+    be judged.
+    """
+    top = key.split(".")[0].split("[")[0]
+    deps = _deps(owner, top)
+    if isinstance(value, str) and value:
+        lists = [p for p in index.of_type(MANAGED_PREFIX_LIST) if p.get("id") == value]
+        endpoints = [e for e in index.of_type(VPC_ENDPOINT) if e.get("prefixListId") == value]
+        if not lists and not endpoints and top == key:
+            lists = _plan(index, deps, MANAGED_PREFIX_LIST)
+            endpoints = _plan(index, deps, VPC_ENDPOINT)
+    elif value is UNKNOWN:
+        lists = _plan(index, deps, MANAGED_PREFIX_LIST)
+        endpoints = _plan(index, deps, VPC_ENDPOINT)
+        if not lists and not endpoints:
+            raise UnknownValue(owner.label, key)
+    else:
+        return
+    if not lists and not endpoints:
+        yield (
+            f"names prefix list {value} ({key}), which is neither a prefix list nor a gateway endpoint of "
+            "the stack, so its addresses can't be judged"
+        )
+        return
+    for prefix_list in lists:
+        for where, cidr in _prefix_list_cidrs(prefix_list, index):
+            public = _public_cidr(prefix_list, where, cidr)
+            if public is not None:
+                yield f"reaches {public} through {where}"
+
+
+# -- forbidden resources, NAT, public IPs ----------------------------------------------------------------
+
+
+def _forbidden(names: Mapping[str, str], why: str) -> Predicate:
     def predicate(subject: Resource, _index: Index) -> Iterator[str]:
-        yield f"{what} {subject.label} is not allowed: a Strongroom network has no path to the internet"
+        yield f"{names[subject.type]} {subject.label} is not allowed: {why}"
 
     return predicate
 
@@ -61,70 +208,189 @@ def _nat_gateway(subject: Resource, _index: Index) -> Iterator[str]:
         )
 
 
+_INSTANCE_KINDS = {INSTANCE: "instance", SPOT_INSTANCE_REQUEST: "spot instance request"}
+
+
 def _public_ip(subject: Resource, _index: Index) -> Iterator[str]:
+    label = subject.label
     if subject.type == SUBNET:
-        if is_true(subject.known("mapPublicIpOnLaunch", False)):
-            yield f"subnet {subject.label} sets mapPublicIpOnLaunch=true"
-    elif subject.type == INSTANCE:
+        for key in ("mapPublicIpOnLaunch", "mapCustomerOwnedIpOnLaunch"):
+            if is_true(subject.known(key, False)):
+                yield f"subnet {label} sets {key}=true"
+    elif subject.type in _INSTANCE_KINDS:
+        kind = _INSTANCE_KINDS[subject.type]
         if is_true(subject.known("associatePublicIpAddress", False)):
-            yield f"instance {subject.label} sets associatePublicIpAddress=true"
+            yield f"{kind} {label} sets associatePublicIpAddress=true"
+        placed_by = ("subnetId", "primaryNetworkInterface", "networkInterfaces", "launchTemplate")
+        if not any(_present(subject.get(key)) for key in placed_by):
+            yield (
+                f"{kind} {label} sets no subnetId, network interface or launch template, so it lands in "
+                "the default VPC's default subnet, which assigns a public IP"
+            )
+    elif subject.type == LAUNCH_CONFIGURATION:
+        if is_true(subject.known("associatePublicIpAddress", False)):
+            yield f"launch configuration {label} sets associatePublicIpAddress=true"
+    elif subject.type == SPOT_FLEET_REQUEST:
+        for i, _spec in enumerate(subject.known("launchSpecifications", []) or []):
+            key = f"launchSpecifications[{i}].associatePublicIpAddress"
+            if is_true(subject.known(f"launchSpecifications.{i}.associatePublicIpAddress", False)):
+                yield f"spot fleet request {label} sets {key}=true"
     else:
-        for i, nic in enumerate(subject.known("networkInterfaces", []) or []):
-            if is_true(get(nic, "associatePublicIpAddress")):
-                yield (
-                    f"launch template {subject.label} sets "
-                    f"networkInterfaces[{i}].associatePublicIpAddress=true"
-                )
+        for i, _nic in enumerate(subject.known("networkInterfaces", []) or []):
+            for key in ("associatePublicIpAddress", "associateCarrierIpAddress"):
+                if is_true(subject.known(f"networkInterfaces.{i}.{key}", False)):
+                    yield f"launch template {label} sets networkInterfaces[{i}].{key}=true"
 
 
-def _route_destinations(subject: Resource) -> Iterator[tuple[str, Any]]:
+# -- routes ----------------------------------------------------------------------------------------------
+
+_ROUTE_TARGETS = (
+    "gatewayId",
+    "natGatewayId",
+    "vpcPeeringConnectionId",
+    "transitGatewayId",
+    "carrierGatewayId",
+    "egressOnlyGatewayId",
+    "localGatewayId",
+    "networkInterfaceId",
+    "instanceId",
+    "coreNetworkArn",
+    "odbNetworkArn",
+    "vpcEndpointId",
+)
+"""Every target key of aws:ec2/route:Route and of the inline routes of RouteTable / DefaultRouteTable."""
+
+
+def _routes(subject: Resource) -> Iterator[tuple[str, Mapping[str, Any], dict[str, str]]]:
+    """(prefix, route, keys): each route the subject declares, with its destination keys by meaning
+    (v4, v6, prefixList) and the path prefix of its properties."""
     if subject.type == ROUTE:
-        yield "destinationCidrBlock", subject.known("destinationCidrBlock")
-        yield "destinationIpv6CidrBlock", subject.known("destinationIpv6CidrBlock")
-    else:
-        for i, route in enumerate(subject.known("routes", []) or []):
-            yield f"routes[{i}].cidrBlock", get(route, "cidrBlock")
-            yield f"routes[{i}].ipv6CidrBlock", get(route, "ipv6CidrBlock")
+        keys = {
+            "v4": "destinationCidrBlock",
+            "v6": "destinationIpv6CidrBlock",
+            "prefixList": "destinationPrefixListId",
+        }
+        yield "", subject.props, keys
+        return
+    keys = {"v4": "cidrBlock", "v6": "ipv6CidrBlock", "prefixList": "destinationPrefixListId"}
+    for i, route in enumerate(subject.known("routes", []) or []):
+        if not isinstance(route, Mapping):
+            raise UnknownValue(subject.label, f"routes.{i}")
+        yield f"routes[{i}].", route, keys
 
 
-def _default_route(subject: Resource, _index: Index) -> Iterator[str]:
-    for where, cidr in _route_destinations(subject):
-        if is_world_cidr(cidr):
-            yield f"route {subject.label} sends {cidr} ({where}) out of the VPC"
+def _route_destinations(subject: Resource, index: Index) -> Iterator[str]:
+    for prefix, route, keys in _routes(subject):
+        for family in ("v4", "v6"):
+            where = f"{prefix}{keys[family]}"
+            public = _public_cidr(subject, where, get(route, keys[family]))
+            if public is not None:
+                yield (
+                    f"route {subject.label} sends {public} ({where}) out of the VPC: only private ranges "
+                    "(RFC 1918, fc00::/7) may be routed"
+                )
+        where = f"{prefix}{keys['prefixList']}"
+        for problem in _prefix_list(subject, index, where, get(route, keys["prefixList"])):
+            yield f"route {subject.label} {problem}"
 
 
-def _world_cidrs(owner: Resource, rule: Any, v4: str, v6: str) -> list[str]:
-    found: list[str] = []
-    for key in (v4, v6):
-        value = get(rule, key)
-        for cidr in value if isinstance(value, list) else [value]:
-            if cidr is UNKNOWN:
-                raise UnknownValue(owner.label, key)
-            if is_world_cidr(cidr):
-                found.append(cidr)
-    return found
+def _destination(route: Mapping[str, Any], keys: Mapping[str, str]) -> str:
+    for key in keys.values():
+        value = get(route, key)
+        if _present(value):
+            return _show(value)
+    return "(no destination)"
 
 
-def _open_rules(subject: Resource, direction: str) -> Iterator[str]:
-    if subject.type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
+def _own_endpoint(subject: Resource, index: Index, key: str, value: Any) -> bool:
+    """Whether the target `value` at `key` is a VPC endpoint of the stack (by dependency or id)."""
+    top = key.split(".")[0].split("[")[0]
+    if isinstance(value, str) and any(e.get("id") == value for e in index.of_type(VPC_ENDPOINT)):
+        return True
+    endpoints = _plan(index, _deps(subject, top), VPC_ENDPOINT)
+    if value is UNKNOWN and not endpoints and not _deps(subject, top):
+        raise UnknownValue(subject.label, key)
+    return bool(endpoints) and (value is UNKNOWN or top == key)
+
+
+def _route_targets(subject: Resource, index: Index) -> Iterator[str]:
+    for prefix, route, keys in _routes(subject):
+        for target in _ROUTE_TARGETS:
+            value = get(route, target)
+            if not _present(value):
+                continue
+            where = f"{prefix}{target}"
+            if target == "gatewayId" and value == "local":
+                continue
+            if target in ("gatewayId", "vpcEndpointId") and _own_endpoint(subject, index, where, value):
+                continue
+            yield (
+                f"route {subject.label} sends {_destination(route, keys)} to {where} {_show(value)}: only "
+                "the local route and the stack's own VPC endpoints may be route targets"
+            )
+    if subject.type != ROUTE:
+        gateways = subject.known("propagatingVgws", []) or []
+        if gateways:
+            yield (
+                f"route table {subject.label} propagates routes from virtual private gateway(s) "
+                f"{', '.join(_show(g) for g in gateways)}"
+            )
+
+
+# -- security groups -------------------------------------------------------------------------------------
+
+
+def _rule_sources(subject: Resource, rule: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, str, Any]]:
+    """(kind, where, value) of every address source of one rule: kind 'cidr' or 'prefixList'."""
+    if subject.type in (INGRESS_RULE, EGRESS_RULE):
+        yield "cidr", "cidrIpv4", rule.get("cidrIpv4")
+        yield "cidr", "cidrIpv6", rule.get("cidrIpv6")
+        yield "prefixList", "prefixListId", rule.get("prefixListId")
+        return
+    for key, kind in (("cidrBlocks", "cidr"), ("ipv6CidrBlocks", "cidr"), ("prefixListIds", "prefixList")):
+        values = get(rule, key)
+        if values is UNKNOWN:
+            raise UnknownValue(subject.label, f"{prefix}{key}")
+        for i, value in enumerate(as_list(values)):
+            yield kind, f"{prefix}{key}[{i}]", value
+
+
+def _rule_problems(subject: Resource, index: Index, rule: Mapping[str, Any], prefix: str) -> Iterator[str]:
+    for kind, where, value in _rule_sources(subject, rule, prefix):
+        if kind == "cidr":
+            public = _public_cidr(subject, where, value)
+            if public is not None:
+                yield f"is open to {public}"
+        else:
+            yield from _prefix_list(subject, index, where, value)
+
+
+def _open_rules(subject: Resource, index: Index, direction: str) -> Iterator[str]:
+    if subject.type == SECURITY_GROUP:
         for i, rule in enumerate(subject.known(direction, []) or []):
-            for cidr in _world_cidrs(subject, rule, "cidrBlocks", "ipv6CidrBlocks"):
-                yield f"security group {subject.label} {direction}[{i}] is open to {cidr}"
-    elif subject.type == SECURITY_GROUP_RULE:
-        if subject.known("type") == direction:
-            for cidr in _world_cidrs(subject, subject.props, "cidrBlocks", "ipv6CidrBlocks"):
-                yield f"security group rule {subject.label} ({direction}) is open to {cidr}"
-    elif (subject.type == INGRESS_RULE) == (direction == "ingress"):
-        for cidr in _world_cidrs(subject, subject.props, "cidrIpv4", "cidrIpv6"):
-            yield f"security group rule {subject.label} ({direction}) is open to {cidr}"
+            if not isinstance(rule, Mapping):
+                raise UnknownValue(subject.label, f"{direction}.{i}")
+            for problem in _rule_problems(subject, index, rule, f"{direction}[{i}]."):
+                yield f"security group {subject.label} {direction}[{i}] {problem}"
+        return
+    if subject.type == SECURITY_GROUP_RULE:
+        if subject.known("type") != direction:
+            return
+    elif (subject.type == INGRESS_RULE) != (direction == "ingress"):
+        return
+    for problem in _rule_problems(subject, index, subject.props, ""):
+        yield f"security group rule {subject.label} ({direction}) {problem}"
 
 
-def _open_ingress(subject: Resource, _index: Index) -> Iterator[str]:
-    yield from _open_rules(subject, "ingress")
+def _open_ingress(subject: Resource, index: Index) -> Iterator[str]:
+    yield from _open_rules(subject, index, "ingress")
 
 
-def _open_egress(subject: Resource, _index: Index) -> Iterator[str]:
-    yield from _open_rules(subject, "egress")
+def _open_egress(subject: Resource, index: Index) -> Iterator[str]:
+    yield from _open_rules(subject, index, "egress")
+
+
+# -- flow logs -------------------------------------------------------------------------------------------
 
 
 def _flow_logs(subject: Resource, index: Index) -> Iterator[str]:
@@ -135,6 +401,27 @@ def _flow_logs(subject: Resource, index: Index) -> Iterator[str]:
     traffic = {log.known("trafficType", "ALL") for log in logs}
     if "ALL" not in traffic:
         yield f"VPC {subject.label} flow logs record only {'/'.join(sorted(traffic))} traffic, not ALL"
+
+
+def _outside(index: Index, subject: Resource, key: str, what: str) -> Iterator[str]:
+    """Why the ARN at `key` (not a resource of the stack) is outside the perimeter or cannot be placed."""
+    value = subject.get(key)
+    if not _present(value) or _deps(subject, key):
+        return
+    value = subject.known(key)
+    account = account_of(value)
+    if account is None:
+        yield (
+            f"{what} {subject.label} {key} is {value}, which is not a resource of the stack and names no "
+            "account, so its owner can't be judged"
+        )
+    elif account == "*" or not inside(index.context, account):
+        yield f"{what} {subject.label} {key} is {value}, in account {account}, outside the perimeter"
+
+
+def _flow_log_destination(subject: Resource, index: Index) -> Iterator[str]:
+    yield from _outside(index, subject, "logDestination", "flow log")
+    yield from _outside(index, subject, "deliverCrossAccountRole", "flow log")
 
 
 def _default_security_group(subject: Resource, index: Index) -> Iterator[str]:
@@ -155,19 +442,85 @@ def _default_security_group(subject: Resource, index: Index) -> Iterator[str]:
                 )
 
 
-def _full_access(document: dict[str, Any]) -> bool:
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or statement.get("Condition"):
-            continue
-        actions = statement.get("Action")
-        resources = statement.get("Resource")
-        if (
-            is_world_principal(statement)
-            and "*" in (actions if isinstance(actions, list) else [actions])
-            and "*" in (resources if isinstance(resources, list) else [resources])
+# -- endpoint policies -----------------------------------------------------------------------------------
+
+AWS_SERVICE_OBJECTS = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:s3:::prod-[a-z]{2}(-[a-z]+)+-\d-starport-layer-bucket/\*$"
+)
+"""Objects of AWS-owned buckets an endpoint may let anyone read: ECR's image layers, which ECR hands out
+pre-signed by its own account (`components.policydocs.endpoint.aws_owned_s3_read_arns`; a test keeps the
+two in step)."""
+
+_RESOURCE_ACCOUNT_KEYS = frozenset({"aws:resourceaccount", "aws:resourceorgid"})
+
+
+def _reads_aws_service_objects(statement: Mapping[str, Any]) -> bool:
+    """An Allow of s3:GetObject, and nothing else, on AWS-owned service buckets only."""
+    if "NotAction" in statement or "NotResource" in statement:
+        return False
+    actions = [str(a).lower() for a in as_list(statement.get("Action"))]
+    resources = as_list(statement.get("Resource"))
+    return (
+        actions == ["s3:getobject"]
+        and bool(resources)
+        and all(isinstance(r, str) and AWS_SERVICE_OBJECTS.match(r) for r in resources)
+    )
+
+
+def _resources_confined(index: Index, statement: Mapping[str, Any]) -> bool:
+    """A condition (exact operator) limiting the buckets reached to accounts of the perimeter."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if str(operator).lower() not in ("stringequals", "stringequalsignorecase") or not isinstance(
+            block, Mapping
         ):
+            continue
+        for key, values in block.items():
+            k = str(key).lower()
+            listed = as_list(values)
+            if k not in _RESOURCE_ACCOUNT_KEYS or not listed:
+                continue
+            if k == "aws:resourceaccount" and all(v in index.context.trusted_accounts for v in listed):
+                return True
+            if k == "aws:resourceorgid" and listed == [index.context.organization_id]:
+                return True
+    return False
+
+
+def _any_bucket(statement: Mapping[str, Any]) -> bool:
+    """The statement reaches buckets by a pattern that no name prefix of the bank's confines."""
+    if "NotResource" in statement:
+        return True
+    for resource in as_list(statement.get("Resource")):
+        if not isinstance(resource, str):
+            return True
+        parts = resource.split(":", 5)
+        if len(parts) < 6 or parts[0] != "arn" or re.search(r"[*?]", ":".join(parts[:5])):
+            return True
+        if parts[5][:1] in ("*", "?", ""):
             return True
     return False
+
+
+def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -> Iterator[str]:
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow":
+            continue
+        if not _reads_aws_service_objects(statement):
+            reasons = list(exposure(index.context, statement))
+            if reasons and statement.get("Condition") and not index.context.perimeter_configured:
+                raise CannotJudge(
+                    "an endpoint policy's condition can't be judged: no perimeter is configured "
+                    "(strongroom:perimeter.trustedAccounts / organizationId, or the pack's policy config)"
+                )
+            yield from reasons
+        if gateway and _any_bucket(statement) and not _resources_confined(index, statement):
+            yield (
+                "allows buckets of any account (Resource or NotResource by pattern) with no "
+                "aws:ResourceAccount / aws:ResourceOrgID condition naming the perimeter"
+            )
 
 
 def _endpoint_type(subject: Resource) -> str:
@@ -175,30 +528,56 @@ def _endpoint_type(subject: Resource) -> str:
 
 
 def _endpoint_policy(subject: Resource, index: Index) -> Iterator[str]:
-    policies = [subject.known("policy")] if subject.get("policy") is not None else []
-    policies += [p.known("policy") for p in index.referencing(subject, VPC_ENDPOINT_POLICY, "vpcEndpointId")]
-    service = subject.get("serviceName")
-    service = "?" if service is UNKNOWN else service
+    policies: list[tuple[str, Any]] = []
+    if subject.get("policy") not in (None, ""):
+        policies.append(("policy", subject.known("policy")))
+    for attached in index.referencing(subject, VPC_ENDPOINT_POLICY, "vpcEndpointId"):
+        policies.append((f"policy {attached.label}", attached.known("policy")))
+    service = _show(subject.get("serviceName", "?"))
+    named = f"VPC endpoint {subject.label} ({service})"
     if not policies:
-        yield (
-            f"VPC endpoint {subject.label} ({service}) has no policy, so AWS applies full access to any "
-            "principal"
-        )
+        yield f"{named} has no policy, so AWS applies full access to any principal"
         return
-    for policy in policies:
+    gateway = _endpoint_type(subject) == "Gateway"
+    for where, policy in policies:
         try:
             document = policy_document(policy)
         except PolicyDocumentError as exc:
-            yield f"VPC endpoint {subject.label} ({service}) policy {exc}"
+            yield f"{named} {where} {exc}"
             continue
-        if _full_access(document):
-            yield (
-                f"VPC endpoint {subject.label} ({service}) policy allows every action on every resource to "
-                "any principal without a condition"
-            )
+        for problem in dict.fromkeys(_policy_problems(index, document, gateway)):
+            yield f"{named} {where} {problem}"
 
 
-def _is_gateway(subject: Resource, _index: Index) -> bool:
+def _unattached_policy(subject: Resource, index: Index) -> Iterator[str]:
+    """A VpcEndpointPolicy on an endpoint that is not a resource of the stack is judged on its own."""
+    try:
+        document = policy_document(subject.known("policy"))
+    except PolicyDocumentError as exc:
+        yield f"VPC endpoint policy {subject.label} {exc}"
+        return
+    for problem in dict.fromkeys(_policy_problems(index, document, gateway=True)):
+        endpoint = _show(subject.get("vpcEndpointId"))
+        yield f"VPC endpoint policy {subject.label} (endpoint {endpoint}) {problem}"
+
+
+def _endpoint_or_policy(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type == VPC_ENDPOINT_POLICY:
+        yield from _unattached_policy(subject, index)
+    else:
+        yield from _endpoint_policy(subject, index)
+
+
+def _is_unattached(subject: Resource, index: Index) -> bool:
+    if _plan(index, _deps(subject, "vpcEndpointId"), VPC_ENDPOINT):
+        return False
+    endpoint = subject.known("vpcEndpointId")
+    return not any(e.get("id") == endpoint for e in index.of_type(VPC_ENDPOINT))
+
+
+def _is_gateway(subject: Resource, index: Index) -> bool:
+    if subject.type == VPC_ENDPOINT_POLICY:
+        return _is_unattached(subject, index)
     return _endpoint_type(subject) == "Gateway"
 
 
@@ -214,7 +593,73 @@ def _private_dns(subject: Resource, _index: Index) -> Iterator[str]:
         )
 
 
+# -- endpoint services and load balancers ----------------------------------------------------------------
+
+_AWS_SERVICE_NAME = re.compile(
+    r"^(com\.amazonaws\.(?!vpce\.)[a-z]{2}(-[a-z]+)+-\d\.[a-z0-9][a-z0-9.-]*"
+    r"|aws\.sagemaker\.[a-z]{2}(-[a-z]+)+-\d\.(notebook|studio))$"
+)
+"""Service names of AWS's own services (`com.amazonaws.<region>.<service>`, SageMaker's notebook and
+Studio endpoints). `com.amazonaws.vpce.<region>.vpce-svc-...` is an endpoint service of some account."""
+
+
+def _endpoint_owner(subject: Resource, index: Index) -> Iterator[str]:
+    endpoint_type = _endpoint_type(subject)
+    for key in ("serviceNetworkArn", "resourceConfigurationArn"):
+        yield from _outside(index, subject, key, "VPC endpoint")
+    if endpoint_type in ("ServiceNetwork", "Resource"):
+        return
+    name = subject.get("serviceName")
+    if _plan(index, _deps(subject, "serviceName"), VPC_ENDPOINT_SERVICE):
+        return
+    name = subject.known("serviceName")
+    if isinstance(name, str) and _AWS_SERVICE_NAME.match(name):
+        return
+    if any(s.get("serviceName") == name for s in index.of_type(VPC_ENDPOINT_SERVICE)):
+        return
+    yield (
+        f"VPC endpoint {subject.label} ({endpoint_type}) connects to service {name}, which is neither an AWS "
+        "service nor an endpoint service of the stack: another account's service"
+    )
+
+
+def _allowed_principals(subject: Resource, index: Index) -> Iterator[str]:
+    key = "principalArn" if subject.type == VPC_ENDPOINT_SERVICE_PRINCIPAL else "allowedPrincipals"
+    for value in as_list(subject.known(key)):
+        if value is UNKNOWN:
+            raise UnknownValue(subject.label, key)
+        account = account_of(value)
+        if account is None:
+            yield f"endpoint service {subject.label} allows principal '{value}', which names no account"
+        elif outside_accounts(index.context, [value]):
+            yield (
+                f"endpoint service {subject.label} allows principal '{value}' of account {account}, "
+                "outside the perimeter"
+            )
+
+
+def _internal_load_balancer(subject: Resource, _index: Index) -> Iterator[str]:
+    internal = subject.known("internal", False)
+    if not is_true(internal):
+        yield f"load balancer {subject.label} is internet-facing (internal={_show(internal)}, default false)"
+
+
 _NIST_BOUNDARY = ("SC-7", "SC-7(5)", "AC-4")
+_NO_PATH = "a Strongroom network has no path to the internet"
+_PATHS_OUT = {
+    VPC_PEERING: "VPC peering connection",
+    VPC_PEERING_ACCEPTER: "VPC peering connection accepter",
+    PEERING_OPTIONS: "VPC peering connection options",
+    TGW_VPC_ATTACHMENT: "transit gateway VPC attachment",
+    TGW_VPC_ATTACHMENT_ACCEPTER: "transit gateway VPC attachment accepter",
+    VPN_GATEWAY: "virtual private gateway",
+    VPN_GATEWAY_ATTACHMENT: "virtual private gateway attachment",
+    VPN_GATEWAY_ROUTE_PROPAGATION: "virtual private gateway route propagation",
+    VPN_CONNECTION: "VPN connection",
+    CUSTOMER_GATEWAY: "customer gateway",
+    CARRIER_GATEWAY: "carrier gateway",
+    LOCAL_GATEWAY_VPC_ASSOCIATION: "local gateway route table VPC association",
+}
 
 CONTROLS: tuple[Control, ...] = (
     Control(
@@ -231,7 +676,13 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Remove the internet gateway and its attachment; reach AWS services through VPC endpoints."
         ),
-        predicate=_forbidden("internet gateway"),
+        predicate=_forbidden(
+            {
+                INTERNET_GATEWAY: "internet gateway",
+                INTERNET_GATEWAY_ATTACHMENT: "internet gateway attachment",
+            },
+            _NO_PATH,
+        ),
         tags=("network", "internet"),
     ),
     Control(
@@ -259,31 +710,55 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": _NIST_BOUNDARY},
         framework_note=_NO_INTERNET_NOTE,
         remediation="Remove the egress-only internet gateway.",
-        predicate=_forbidden("egress-only internet gateway"),
+        predicate=_forbidden({EGRESS_ONLY_GATEWAY: "egress-only internet gateway"}, _NO_PATH),
         tags=("network", "internet"),
     ),
     Control(
         id="SR-NET-004",
-        title="No Elastic IP address",
+        title="No Elastic IP address or association",
         severity="high",
         enforcement="mandatory",
-        resource_types=(EIP,),
-        rationale="An Elastic IP is a public IPv4 address; nothing in a private environment needs one.",
+        resource_types=(EIP, EIP_ASSOCIATION, NAT_GATEWAY_EIP_ASSOCIATION, EIP_DOMAIN_NAME),
+        rationale=(
+            "An Elastic IP is a public IPv4 address; associating one (even one allocated outside the stack) "
+            "makes an instance or interface reachable from the internet."
+        ),
         frameworks={"NIST-800-53-r5": _NIST_BOUNDARY},
         framework_note="FSBP EC2.12 only flags unused EIPs; no CIS or FSBP control forbids them.",
-        remediation="Remove the Elastic IP.",
-        predicate=_forbidden("Elastic IP"),
+        remediation="Remove the Elastic IP and every association of one.",
+        predicate=_forbidden(
+            {
+                EIP: "Elastic IP",
+                EIP_ASSOCIATION: "Elastic IP association",
+                NAT_GATEWAY_EIP_ASSOCIATION: "NAT gateway Elastic IP association",
+                EIP_DOMAIN_NAME: "Elastic IP domain name",
+            },
+            _NO_PATH,
+        ),
         tags=("network", "internet"),
     ),
     Control(
         id="SR-NET-005",
-        title="No public IP on subnets, instances or launch templates",
+        title="No public IP on subnets, instances, fleets or launch templates",
         severity="high",
         enforcement="mandatory",
-        resource_types=(SUBNET, INSTANCE, LAUNCH_TEMPLATE),
-        rationale="A public IP address makes an instance addressable from the internet.",
+        resource_types=(
+            SUBNET,
+            INSTANCE,
+            SPOT_INSTANCE_REQUEST,
+            SPOT_FLEET_REQUEST,
+            LAUNCH_TEMPLATE,
+            LAUNCH_CONFIGURATION,
+        ),
+        rationale=(
+            "A public (or carrier, or customer-owned) IP address makes an instance addressable from outside "
+            "the VPC; an instance placed in no subnet lands in the default VPC, which assigns one."
+        ),
         frameworks={"NIST-800-53-r5": _NIST_BOUNDARY, "AWS-FSBP": ("EC2.9", "EC2.15", "EC2.25")},
-        remediation="Leave mapPublicIpOnLaunch and associatePublicIpAddress unset or false.",
+        remediation=(
+            "Leave mapPublicIpOnLaunch, associatePublicIpAddress and associateCarrierIpAddress unset or "
+            "false, and place every instance in a private subnet of the stack."
+        ),
         predicate=_public_ip,
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_88", "CKV_AWS_130"),
@@ -291,32 +766,43 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-006",
-        title="No route to 0.0.0.0/0 or ::/0",
+        title="No route to a public address range",
         severity="high",
         enforcement="mandatory",
-        resource_types=(ROUTE, ROUTE_TABLE),
-        rationale="A default route sends any traffic for unknown destinations out of the VPC.",
-        frameworks={"NIST-800-53-r5": _NIST_BOUNDARY},
-        framework_note="CIS 5.5 covers only peering routes; no control forbids default routes.",
-        remediation=(
-            "Remove the default route; VPC endpoints need no route except the S3 gateway prefix list."
+        resource_types=(ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE),
+        scope="stack",
+        rationale=(
+            "A route to any public range (0.0.0.0/0, or the same split as 0.0.0.0/1 + 128.0.0.0/1, or one "
+            "address) sends traffic for the internet out of the VPC."
         ),
-        predicate=_default_route,
+        frameworks={"NIST-800-53-r5": _NIST_BOUNDARY},
+        framework_note="CIS 5.5 covers only peering routes; no control forbids routes to public ranges.",
+        remediation=(
+            "Route only to RFC 1918 / fc00::/7 ranges; VPC endpoints need no route except the one the S3 "
+            "gateway endpoint adds itself."
+        ),
+        predicate=_route_destinations,
         tags=("network", "internet"),
     ),
     Control(
         id="SR-NET-007",
-        title="No security group ingress from 0.0.0.0/0 or ::/0",
+        title="No security group ingress from a public address range",
         severity="critical",
         enforcement="mandatory",
         resource_types=(SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE),
-        rationale="Ingress open to the whole internet, on any port, exposes the workload to anyone.",
+        scope="stack",
+        rationale=(
+            "Ingress from any public range, on any port, however spelled (split ranges, prefix lists), "
+            "exposes the workload to the internet."
+        ),
         frameworks={
             "NIST-800-53-r5": ("SC-7", "AC-4", "CM-7"),
             "AWS-FSBP": ("EC2.53", "EC2.54", "EC2.19"),
             "CIS-AWS-3.0": ("5.2", "5.3"),
         },
-        remediation="Allow ingress only from security groups or the VPC's own CIDR ranges.",
+        remediation=(
+            "Allow ingress only from security groups, RFC 1918 ranges or prefix lists of the stack."
+        ),
         predicate=_open_ingress,
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"),
@@ -324,15 +810,20 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-008",
-        title="No security group egress to 0.0.0.0/0 or ::/0",
+        title="No security group egress to a public address range",
         severity="high",
         enforcement="mandatory",
         resource_types=(SECURITY_GROUP, SECURITY_GROUP_RULE, EGRESS_RULE),
+        scope="stack",
         rationale=(
-            "Egress open to everywhere would become a path out the day a route to the internet appears."
+            "Egress to a public range would become a path out the day a route to the internet appears; a "
+            "prefix list the pack cannot resolve (CloudFront's, another account's) may hold any address."
         ),
         frameworks={"NIST-800-53-r5": ("SC-7", "SC-7(5)", "AC-4"), "AWS-FSBP": ("EC2.18",)},
-        remediation="Allow egress only to the endpoint security group, the S3 prefix list or the VPC CIDR.",
+        remediation=(
+            "Allow egress only to security groups, RFC 1918 ranges, prefix lists of the stack or the S3 "
+            "gateway endpoint's prefix list (the endpoint's prefixListId output)."
+        ),
         predicate=_open_egress,
         tags=("network",),
     ),
@@ -343,7 +834,10 @@ CONTROLS: tuple[Control, ...] = (
         enforcement="mandatory",
         resource_types=(VPC,),
         scope="stack",
-        rationale="Flow logs are the record of who talked to whom, needed to investigate an incident.",
+        rationale=(
+            "Flow logs are the record of who talked to whom, needed to investigate an incident; subnet, "
+            "interface or transit gateway flow logs leave the rest of the VPC unrecorded."
+        ),
         frameworks={
             "NIST-800-53-r5": ("AU-2", "AU-12", "SI-4"),
             "AWS-FSBP": ("EC2.6",),
@@ -377,29 +871,33 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-011",
-        title="Gateway endpoint policy is not full access",
+        title="Gateway endpoint policy is confined to the perimeter and the bank's buckets",
         severity="high",
         enforcement="mandatory",
-        resource_types=(VPC_ENDPOINT,),
+        resource_types=(VPC_ENDPOINT, VPC_ENDPOINT_POLICY),
         scope="stack",
         applies=_is_gateway,
-        applicability="gateway endpoints (vpcEndpointType unset or 'Gateway')",
+        applicability=(
+            "gateway endpoints (vpcEndpointType unset or 'Gateway'), and endpoint policies attached to an "
+            "endpoint that is not a resource of the stack"
+        ),
         rationale=(
-            "Without a policy the S3 gateway endpoint reaches every bucket in every account: an "
+            "Without a policy, or with one that admits principal '*' without a perimeter condition or any "
+            "bucket by pattern, the S3 gateway endpoint reaches every bucket in every account: an "
             "exfiltration path."
         ),
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-4", "SC-7")},
         framework_note="No CIS or FSBP control inspects endpoint policies.",
         remediation=(
-            "Set the endpoint policy to allow only this environment's buckets "
-            "(components/policydocs/endpoint.py)."
+            "Set the endpoint policy to allow only this environment's buckets, to principals of the "
+            "perimeter (aws:PrincipalAccount) (components/policydocs/endpoint.py)."
         ),
-        predicate=_endpoint_policy,
+        predicate=_endpoint_or_policy,
         tags=("network", "endpoint"),
     ),
     Control(
         id="SR-NET-012",
-        title="Interface endpoint policy is not full access",
+        title="Interface endpoint policy is confined to the perimeter",
         severity="medium",
         enforcement="mandatory",
         resource_types=(VPC_ENDPOINT,),
@@ -407,7 +905,8 @@ CONTROLS: tuple[Control, ...] = (
         applies=_is_interface,
         applicability="interface endpoints (vpcEndpointType 'Interface')",
         rationale=(
-            "An interface endpoint without a policy lets any credentials, from any account, use the service."
+            "An interface endpoint without a policy, or whose policy admits principal '*' without a "
+            "perimeter condition, lets any credentials, from any account, use the service."
         ),
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-4", "SC-7")},
         framework_note="No CIS or FSBP control inspects endpoint policies.",
@@ -431,5 +930,110 @@ CONTROLS: tuple[Control, ...] = (
         remediation="Set private_dns_enabled=True on every interface endpoint.",
         predicate=_private_dns,
         tags=("network", "endpoint"),
+    ),
+    Control(
+        id="SR-NET-014",
+        title="Routes target only the local route and the stack's own VPC endpoints",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE),
+        scope="stack",
+        rationale=(
+            "A route to a NAT, internet, transit, carrier, local or virtual private gateway, a peering "
+            "connection, a network interface or a foreign (Gateway Load Balancer) endpoint carries traffic "
+            "out of the VPC, whatever its destination."
+        ),
+        frameworks={"NIST-800-53-r5": _NIST_BOUNDARY, "DORA": ("Art. 9(2)",)},
+        framework_note="CIS 5.5 covers only peering routes (least access); none forbids other targets.",
+        remediation=(
+            "Remove the route (and any propagating virtual private gateway); gateway endpoints add their "
+            "own routes through route_table_ids."
+        ),
+        predicate=_route_targets,
+        tags=("network", "internet"),
+    ),
+    Control(
+        id="SR-NET-015",
+        title="Load balancers are internal",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(LB, ALB, ELB),
+        rationale="An internet-facing load balancer (internal unset or false) admits the internet.",
+        frameworks={"NIST-800-53-r5": _NIST_BOUNDARY},
+        framework_note="No CIS or FSBP control forbids internet-facing load balancers outright.",
+        remediation="Set internal=True on every load balancer.",
+        predicate=_internal_load_balancer,
+        tags=("network", "internet"),
+    ),
+    Control(
+        id="SR-NET-016",
+        title="No peering, transit gateway, VPN, carrier or local gateway connection",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=tuple(_PATHS_OUT),
+        rationale=(
+            "Peering, transit gateway attachments, VPN and carrier or local gateways connect the VPC to "
+            "networks whose reach the stack cannot see: paths out of the VPC."
+        ),
+        frameworks={"NIST-800-53-r5": _NIST_BOUNDARY, "DORA": ("Art. 9(2)",)},
+        framework_note="CIS 5.5 limits peering routes; no control forbids these connections.",
+        remediation="Remove the connection; reach AWS services through VPC endpoints.",
+        predicate=_forbidden(_PATHS_OUT, "it connects the VPC to another network"),
+        tags=("network",),
+    ),
+    Control(
+        id="SR-NET-017",
+        title="VPC endpoints connect only to AWS services or the stack's own endpoint services",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(VPC_ENDPOINT,),
+        scope="stack",
+        rationale=(
+            "An endpoint to another account's PrivateLink service (com.amazonaws.vpce.<region>.vpce-svc-..., "
+            "a Gateway Load Balancer, a service network or resource outside the perimeter) hands traffic "
+            "to that account."
+        ),
+        frameworks={"NIST-800-53-r5": ("SC-7", "AC-4", "CA-3")},
+        framework_note="No CIS or FSBP control inspects the owner of an endpoint's service.",
+        remediation=(
+            "Use AWS service endpoints only, or an aws:ec2/vpcEndpointService of the stack; service networks "
+            "and resource configurations must belong to accounts of the perimeter."
+        ),
+        predicate=_endpoint_owner,
+        tags=("network", "endpoint"),
+    ),
+    Control(
+        id="SR-NET-018",
+        title="Endpoint services admit only principals of the perimeter",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(VPC_ENDPOINT_SERVICE, VPC_ENDPOINT_SERVICE_PRINCIPAL),
+        rationale=(
+            "An endpoint service that allows a principal outside the perimeter (or '*') lets another "
+            "account connect into the VPC."
+        ),
+        frameworks={"NIST-800-53-r5": ("SC-7", "AC-3", "AC-4")},
+        framework_note="No CIS or FSBP control inspects endpoint service principals.",
+        remediation="Allow only principals of the perimeter's accounts.",
+        predicate=_allowed_principals,
+        tags=("network", "endpoint"),
+    ),
+    Control(
+        id="SR-NET-019",
+        title="Flow logs are delivered inside the perimeter",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(FLOW_LOG,),
+        rationale=(
+            "Flow logs delivered to another account's log group, bucket or stream hand the record of who "
+            "talked to whom to that account, and out of the bank's reach."
+        ),
+        frameworks={"NIST-800-53-r5": ("AU-9", "SC-7", "AC-4")},
+        framework_note="No CIS or FSBP control checks where flow logs are delivered.",
+        remediation=(
+            "Deliver flow logs to a log group or bucket of the stack, or one in an account of the perimeter."
+        ),
+        predicate=_flow_log_destination,
+        tags=("network", "logging"),
     ),
 )
