@@ -12,11 +12,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from policies.controls.encryption import key_problem
 from policies.model import Control
+from policies.perimeter import exposure, inside
 from policies.props import (
+    UNKNOWN,
     Index,
     PolicyDocumentError,
     Resource,
+    UnknownValue,
     as_list,
     get,
     is_true,
@@ -35,6 +39,14 @@ LOGGING = "aws:s3/bucketLogging:BucketLogging"
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+ACCESS_POINT = "aws:s3/accessPoint:AccessPoint"
+ACCESS_POINT_POLICY = "aws:s3control/accessPointPolicy:AccessPointPolicy"
+S3CONTROL_BUCKET_POLICY = "aws:s3control/bucketPolicy:BucketPolicy"
+MULTI_REGION_ACCESS_POINT = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
+MULTI_REGION_ACCESS_POINT_POLICY = "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy"
+OBJECT_LAMBDA_ACCESS_POINT = "aws:s3control/objectLambdaAccessPoint:ObjectLambdaAccessPoint"
 
 BACKUP_TAG = ("strongroom:purpose", "backup")
 BACKUP_DATASET_TAG = "strongroom:backup-dataset"
@@ -66,9 +78,23 @@ def _is_log_target(bucket: Resource, index: Index) -> bool:
     return bool(index.referencing(bucket, LOGGING, "targetBucket", _JOIN))
 
 
+def _inline_versioning(subject: Resource) -> list[tuple[str, Any]]:
+    """(path, enabled) of the bucket's inline versioning: v7 `versioning`, BucketV2 `versionings`."""
+    found: list[tuple[str, Any]] = []
+    if subject.known("versioning") is not None:
+        found.append(("versioning.enabled", subject.known("versioning.enabled", False)))
+    for i, _ in enumerate(subject.known("versionings", []) or []):
+        found.append((f"versionings.{i}.enabled", subject.known(f"versionings.{i}.enabled", False)))
+    return found
+
+
 def _versioning(subject: Resource, index: Index) -> Iterator[str]:
     found = companions(subject, index, VERSIONING)
-    if not found:
+    inline = _inline_versioning(subject)
+    for path, enabled in inline:
+        if not is_true(enabled):
+            yield f"bucket {subject.label} sets {path}={enabled}: inline versioning is off"
+    if not found and not inline:
         yield f"bucket {subject.label} has no BucketVersioning, so versioning is off"
         return
     for versioning in found:
@@ -116,7 +142,11 @@ def _denies_insecure_transport(document: dict[str, Any]) -> bool:
 
 
 def _documents(subject: Resource, index: Index) -> Iterator[tuple[Resource, dict[str, Any] | str]]:
-    for policy in companions(subject, index, BUCKET_POLICY):
+    """The bucket's policies: its BucketPolicy companions and its inline `policy`."""
+    sources = companions(subject, index, BUCKET_POLICY)
+    if subject.known("policy"):
+        sources.append(subject)
+    for policy in sources:
         try:
             yield policy, policy_document(policy.known("policy"))
         except PolicyDocumentError as exc:
@@ -138,19 +168,25 @@ def _tls_only(subject: Resource, index: Index) -> Iterator[str]:
             )
 
 
-def _no_public_grant(subject: Resource, _index: Index) -> Iterator[str]:
+def _has_policy(subject: Resource, _index: Index) -> bool:
+    return subject.type != BUCKET or subject.get("policy") is not None
+
+
+def _policy_exposure(subject: Resource, index: Index) -> Iterator[str]:
+    what = "bucket" if subject.type == BUCKET else "policy"
+    policy = subject.known("policy")
+    if policy is None:
+        return
     try:
-        document = policy_document(subject.known("policy"))
+        document = policy_document(policy)
     except PolicyDocumentError as exc:
-        yield f"bucket policy {subject.label} {exc}"
+        yield f"{what} {subject.label} policy {exc}"
         return
     for i, statement in enumerate(statements(document)):
-        if (
-            statement.get("Effect") == "Allow"
-            and is_world_principal(statement)
-            and not statement.get("Condition")
-        ):
-            yield f"bucket policy {subject.label} statement {i} allows principal '*' without a condition"
+        sid = statement.get("Sid")
+        named = f" ({sid})" if sid else ""
+        for reason in exposure(index.context, statement):
+            yield f"{what} {subject.label} policy statement {i}{named} {reason}"
 
 
 def _access_logging(subject: Resource, index: Index) -> Iterator[str]:
@@ -230,6 +266,206 @@ def _noncurrent_retention(subject: Resource, index: Index) -> Iterator[str]:
 
 def _has_lock_config(subject: Resource, index: Index) -> bool:
     return bool(companions(subject, index, OBJECT_LOCK))
+
+
+# -- ACLs, websites, lifecycle, replication, access points ---------------------------------------------
+
+_PUBLIC_GROUPS = ("/global/AllUsers", "/global/AuthenticatedUsers")
+
+
+def _acl(subject: Resource, _index: Index) -> Iterator[str]:
+    if subject.type == BUCKET:
+        acl = subject.known("acl")
+        if acl not in (None, "private"):
+            yield f"bucket {subject.label} sets the canned ACL {acl}; only private (or none) is allowed"
+        grants = subject.known("grants", []) or []
+        if grants:
+            yield f"bucket {subject.label} sets {len(grants)} inline ACL grant(s); access is by policy only"
+        return
+    acl = subject.known("acl")
+    if acl not in (None, "private"):
+        yield f"bucket ACL {subject.label} sets the canned ACL {acl}; only private is allowed"
+    owner = subject.known("accessControlPolicy.owner.id")
+    for i, grant in enumerate(subject.known("accessControlPolicy.grants", []) or []):
+        grantee = get(grant, "grantee", {}) or {}
+        kind, uri = get(grantee, "type"), str(get(grantee, "uri", ""))
+        if kind == "Group" and not uri.endswith("/s3/LogDelivery"):
+            public = ", i.e. the public" if uri.endswith(_PUBLIC_GROUPS) else ""
+            yield f"bucket ACL {subject.label} grant {i} is to the group {uri}{public}"
+        elif kind == "AmazonCustomerByEmail":
+            yield (
+                f"bucket ACL {subject.label} grant {i} is to {get(grantee, 'emailAddress')}, an account "
+                "outside the stack"
+            )
+        elif kind == "CanonicalUser" and get(grantee, "id") != owner:
+            yield (
+                f"bucket ACL {subject.label} grant {i} is to canonical user {get(grantee, 'id')}, not the "
+                "bucket owner"
+            )
+
+
+def _website(subject: Resource, _index: Index) -> Iterator[str]:
+    if subject.type == WEBSITE:
+        yield f"website configuration {subject.label} serves a bucket as a website; no bucket may be one"
+        return
+    if subject.known("website") or subject.known("websites"):
+        yield f"bucket {subject.label} has an inline website configuration; no bucket may be a website"
+
+
+def is_log_bucket(bucket: Resource, index: Index) -> bool:
+    """An access-log target of the plan that carries no data, model or backup tag."""
+    return _is_log_target(bucket, index) and not is_backup(bucket) and not tags(bucket).get(BACKUP_TAG[0])
+
+
+def _expires_current(expiration: Any) -> Any:
+    """The days or date after which an expiration deletes current versions, or None."""
+    for key in ("days", "date"):
+        value = get(expiration, key)
+        if value is UNKNOWN or (value is not None and value != 0 and value != ""):
+            return value
+    return None
+
+
+def _current_expiry(subject: Resource, index: Index) -> Iterator[str]:
+    for lifecycle in companions(subject, index, LIFECYCLE):
+        for i, rule in enumerate(lifecycle.known("rules", []) or []):
+            if get(rule, "status") == "Disabled":
+                continue
+            after = _expires_current(lifecycle.known(f"rules.{i}.expiration", {}))
+            if after is not None:
+                yield (
+                    f"bucket {subject.label} lifecycle {lifecycle.label} rule {i} expires current versions "
+                    f"(expiration {after}), deleting data"
+                )
+    for i, rule in enumerate(subject.known("lifecycleRules", []) or []):
+        if get(rule, "enabled") is False:
+            continue
+        for path in (
+            f"lifecycleRules.{i}.expiration",
+            *(f"lifecycleRules.{i}.expirations.{j}" for j, _ in enumerate(as_list(get(rule, "expirations")))),
+        ):
+            after = _expires_current(subject.known(path, {}))
+            if after is not None:
+                yield (
+                    f"bucket {subject.label} inline lifecycle rule {i} expires current versions "
+                    f"(expiration {after}), deleting data"
+                )
+
+
+def _not_log_bucket(subject: Resource, index: Index) -> bool:
+    return not is_log_bucket(subject, index)
+
+
+def bucket_of_plan(owner: Resource, prop: str, value: Any, index: Index) -> bool:
+    """True when `value` (a bucket name or `arn:aws:s3:::name`, at `prop` of `owner`) is a bucket of the
+    plan; while unknown, when `prop` depends on a bucket of the plan. Raises `UnknownValue` otherwise."""
+    buckets = list(index.of_type(BUCKET))
+    if value is UNKNOWN:
+        if set(owner.property_dependencies.get(prop.split(".")[0], ())) & {b.urn for b in buckets}:
+            return True
+        raise UnknownValue(owner.label, prop)
+    names: set[str] = set()
+    for bucket in buckets:
+        for name in (bucket.get("bucket"), bucket.get("id")):
+            if isinstance(name, str) and name is not UNKNOWN:
+                names.update((name, f"arn:aws:s3:::{name}"))
+        arn = bucket.get("arn")
+        if isinstance(arn, str) and arn is not UNKNOWN:
+            names.add(arn)
+    return isinstance(value, str) and value in names
+
+
+def _destinations(subject: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, {bucket, account, owner, key}) of every replication destination, whatever the shape."""
+    if subject.type == REPLICATION:
+        for i, _ in enumerate(subject.known("rules", []) or []):
+            path = f"rules.{i}.destination"
+            yield (
+                path,
+                {
+                    "bucket": subject.get(f"{path}.bucket"),
+                    "account": subject.known(f"{path}.account"),
+                    "owner": subject.known(f"{path}.accessControlTranslation.owner"),
+                    "key": subject.get(f"{path}.encryptionConfiguration.replicaKmsKeyId"),
+                },
+            )
+        return
+    for i, _ in enumerate(subject.known("replicationConfiguration.rules", []) or []):
+        path = f"replicationConfiguration.rules.{i}.destination"
+        yield (
+            path,
+            {
+                "bucket": subject.get(f"{path}.bucket"),
+                "account": subject.known(f"{path}.accountId"),
+                "owner": subject.known(f"{path}.accessControlTranslation.owner"),
+                "key": subject.get(f"{path}.replicaKmsKeyId"),
+            },
+        )
+    for i, config in enumerate(subject.known("replicationConfigurations", []) or []):
+        for j, rule in enumerate(as_list(get(config, "rules"))):
+            for k, _ in enumerate(as_list(get(rule, "destinations"))):
+                path = f"replicationConfigurations.{i}.rules.{j}.destinations.{k}"
+                yield (
+                    path,
+                    {
+                        "bucket": subject.get(f"{path}.bucket"),
+                        "account": subject.known(f"{path}.accountId"),
+                        "owner": subject.known(f"{path}.accessControlTranslations.0.owner"),
+                        "key": subject.get(f"{path}.replicaKmsKeyId"),
+                    },
+                )
+
+
+def _replication_destination(subject: Resource, index: Index) -> Iterator[str]:
+    what = "replication" if subject.type == REPLICATION else "bucket"
+    for path, dest in _destinations(subject):
+        if not bucket_of_plan(subject, path, dest["bucket"], index):
+            yield (
+                f"{what} {subject.label} replicates to {dest['bucket']} ({path}.bucket), which is no bucket "
+                "of this stack"
+            )
+        account = dest["account"]
+        if account is not None and not inside(index.context, str(account)):
+            yield (f"{what} {subject.label} replicates to account {account} ({path}), outside the perimeter")
+        if dest["owner"] == "Destination" and account is None:
+            yield (
+                f"{what} {subject.label} hands replica ownership to the destination's owner ({path}) "
+                "without naming an account of the perimeter"
+            )
+        if dest["key"] is not None:
+            problem = key_problem(subject, path, dest["key"], index, stack_only=True, shown="replicaKmsKeyId")
+            if problem:
+                yield f"{what} {subject.label} {problem}"
+
+
+def _has_replication(subject: Resource, _index: Index) -> bool:
+    return subject.type == REPLICATION or bool(
+        subject.get("replicationConfiguration") or subject.get("replicationConfigurations")
+    )
+
+
+def _access_point(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type in (
+        MULTI_REGION_ACCESS_POINT,
+        MULTI_REGION_ACCESS_POINT_POLICY,
+        OBJECT_LAMBDA_ACCESS_POINT,
+    ):
+        yield (
+            f"{subject.type.split(':')[-1]} {subject.label} is not allowed: it opens buckets through a path "
+            "the catalog does not confine to the VPC"
+        )
+        return
+    if not subject.known("vpcConfiguration.vpcId"):
+        yield f"access point {subject.label} has no vpcConfiguration, so its network origin is the internet"
+    block = subject.known("publicAccessBlockConfiguration") or {}
+    off = [flag for flag in _BLOCK_FLAGS if get(block, flag, True) is not True]
+    if off:
+        yield f"access point {subject.label} public access block sets {', '.join(off)} to false"
+    if not bucket_of_plan(subject, "bucket", subject.get("bucket"), index):
+        yield f"access point {subject.label} opens {subject.get('bucket')}, which is no bucket of this stack"
+    owner = subject.known("bucketAccountId")
+    if owner is not None and not inside(index.context, str(owner)):
+        yield f"access point {subject.label} opens a bucket of account {owner}, outside the perimeter"
 
 
 _S3_STACK = frozenset({"preview", "checkov"})
@@ -314,17 +550,23 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-005",
-        title="Bucket policies grant nothing to everyone",
+        title="Bucket and access point policies grant nothing outside the perimeter",
         severity="critical",
         enforcement="mandatory",
-        resource_types=(BUCKET_POLICY,),
-        rationale="An Allow for principal '*' without a condition makes the bucket public.",
-        frameworks={"NIST-800-53-r5": ("AC-3", "AC-21"), "AWS-FSBP": ("S3.2", "S3.3")},
-        remediation=(
-            "Name principals explicitly, or add conditions such as aws:SourceVpce or aws:PrincipalAccount."
+        resource_types=(BUCKET_POLICY, BUCKET, ACCESS_POINT, ACCESS_POINT_POLICY, S3CONTROL_BUCKET_POLICY),
+        applies=_has_policy,
+        applicability="bucket policies, access point policies, and buckets with an inline policy",
+        rationale=(
+            "An Allow for '*' that no condition confines, for another account or for NotPrincipal opens "
+            "the data to callers outside the bank."
         ),
-        predicate=_no_public_grant,
-        tags=("storage", "s3"),
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-21", "SC-7"), "AWS-FSBP": ("S3.2", "S3.3", "S3.6")},
+        remediation=(
+            "Name principals of the perimeter's accounts, or confine '*' with StringEquals on "
+            "aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpce."
+        ),
+        predicate=_policy_exposure,
+        tags=("storage", "s3", "perimeter"),
     ),
     Control(
         id="SR-STO-006",
@@ -418,5 +660,99 @@ CONTROLS: tuple[Control, ...] = (
         remediation="Set noncurrent_version_expiration.noncurrent_days to at least the lock's days.",
         predicate=_noncurrent_retention,
         tags=("storage", "s3", "backup"),
+    ),
+    Control(
+        id="SR-STO-010",
+        title="No bucket ACL grants access (private or none)",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(BUCKET, BUCKET_ACL),
+        rationale=(
+            "A canned ACL or a grant to AllUsers, AuthenticatedUsers, an e-mail or another canonical user "
+            "opens the bucket beside its policy."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-21"), "AWS-FSBP": ("S3.12",), "CIS-AWS-3.0": ("2.1.4",)},
+        remediation="Remove acl/grants and aws.s3.BucketAcl; enforce BucketOwnerEnforced ownership.",
+        predicate=_acl,
+        tags=("storage", "s3"),
+    ),
+    Control(
+        id="SR-STO-011",
+        title="No bucket is a static website",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(BUCKET, WEBSITE),
+        rationale="A website endpoint serves objects over plain HTTP to anyone the policy lets in.",
+        frameworks={"NIST-800-53-r5": ("AC-21", "SC-7", "SC-8")},
+        framework_note="No CIS or FSBP control forbids website hosting outright.",
+        remediation="Remove website/websites and aws.s3.BucketWebsiteConfiguration.",
+        predicate=_website,
+        tags=("storage", "s3"),
+    ),
+    Control(
+        id="SR-STO-012",
+        title="No lifecycle rule expires current versions of data, model or backup buckets",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(BUCKET,),
+        scope="stack",
+        applies=_not_log_bucket,
+        applicability="buckets that are not access-log targets (log buckets may expire old logs)",
+        rationale="An expiration of current objects deletes training data, models or backups on a timer.",
+        frameworks={"NIST-800-53-r5": ("CP-9", "SI-12", "SI-7")},
+        framework_note="No CIS or FSBP control judges lifecycle expiry of current versions.",
+        remediation=(
+            "Use noncurrent_version_expiration and abort_incomplete_multipart_upload only; "
+            "expired_object_delete_marker is fine."
+        ),
+        predicate=_current_expiry,
+        tags=("storage", "s3", "backup"),
+    ),
+    Control(
+        id="SR-STO-013",
+        title="Replication goes to buckets of the stack, in the perimeter, under keys of the stack",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(REPLICATION, BUCKET),
+        scope="stack",
+        applies=_has_replication,
+        applicability="replication configurations and buckets with inline replication",
+        rationale=(
+            "A replication rule copies every object to its destination: one not in the plan is exfiltration."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-4", "SC-7", "CP-9")},
+        framework_note="FSBP S3.7 requires replication, not where it goes.",
+        remediation=(
+            "Point destination.bucket at <replica bucket>.arn of this stack, leave account unset or an "
+            "account of the perimeter, and encrypt replicas with a key of the stack."
+        ),
+        predicate=_replication_destination,
+        tags=("storage", "s3", "backup", "perimeter"),
+    ),
+    Control(
+        id="SR-STO-014",
+        title="Access points are VPC-only, block public access and open buckets of the stack",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(
+            ACCESS_POINT,
+            MULTI_REGION_ACCESS_POINT,
+            MULTI_REGION_ACCESS_POINT_POLICY,
+            OBJECT_LAMBDA_ACCESS_POINT,
+        ),
+        scope="stack",
+        rationale=(
+            "An access point is a second door to a bucket, with its own network origin, public access "
+            "block and policy; multi-region and Object Lambda access points are doors the catalog cannot "
+            "confine."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-4", "SC-7"), "AWS-FSBP": ("S3.19",)},
+        remediation=(
+            "Give aws.s3.AccessPoint a vpc_configuration, leave public_access_block_configuration at its "
+            "defaults, and point it at a bucket of the stack; do not use multi-region or Object Lambda "
+            "access points."
+        ),
+        predicate=_access_point,
+        tags=("storage", "s3", "network"),
     ),
 )

@@ -12,16 +12,22 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
+from policies.controls.encryption import KEY
 from policies.controls.storage import (
+    ACCESS_POINT,
+    ACCESS_POINT_POLICY,
     BUCKET,
+    BUCKET_ACL,
     BUCKET_POLICY,
     LIFECYCLE,
     LOGGING,
+    MULTI_REGION_ACCESS_POINT,
     OBJECT_LOCK,
     OWNERSHIP,
     PUBLIC_ACCESS_BLOCK,
     REPLICATION,
     VERSIONING,
+    WEBSITE,
 )
 from policies.props import Resource
 
@@ -55,6 +61,38 @@ def lifecycle(of: Resource, days: int) -> Resource:
 
 
 replication = companion(REPLICATION, backup, "backup-replication", rules=[{"id": "all", "status": "Enabled"}])
+STAR = (
+    "allows principal '*' with no condition confining callers to the perimeter (aws:PrincipalAccount, "
+    "aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
+)
+KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+key = res(KEY, "key", arn=KEY_ARN)
+replica = res(BUCKET, "replica", bucket="replica-1234", arn="arn:aws:s3:::replica-1234")
+
+
+def allow_to(principal: str) -> dict[str, object]:
+    return {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject", "Resource": "*"}
+
+
+def replicate_to(destination: dict[str, object], name: str = "r") -> Resource:
+    rule = {"id": "all", "status": "Enabled", "destination": destination}
+    return companion(REPLICATION, backup, name, rules=[rule])
+
+
+def expiring(of: Resource, expiration: dict[str, object], status: str = "Enabled") -> Resource:
+    rule = {"id": "expire", "status": status, "expiration": expiration}
+    return companion(LIFECYCLE, of, f"{of.name}-lifecycle", rules=[rule])
+
+
+def access_point(name: str = "ap", **props: object) -> Resource:
+    base: dict[str, object] = {"bucket": "data-1234", "vpcConfiguration": {"vpcId": "vpc-0123456789abcdef0"}}
+    return res(ACCESS_POINT, name, deps={"bucket": [bucket]}, **(base | props))
+
+
+good_destination = {
+    "bucket": "arn:aws:s3:::replica-1234",
+    "encryptionConfiguration": {"replicaKmsKeyId": KEY_ARN},
+}
 
 SPECS: dict[str, Spec] = {
     "SR-STO-001": Spec(
@@ -78,6 +116,21 @@ SPECS: dict[str, Spec] = {
                 ],
                 "data",
                 ["bucket 'data' has no BucketVersioning, so versioning is off"],
+            ),
+            Break(
+                "inline-off-beside-companion",
+                [
+                    res(BUCKET, "data", bucket="data-1234", versioning={"enabled": False}),
+                    companion(VERSIONING, bucket, "v", versioningConfiguration={"status": "Enabled"}),
+                ],
+                "data",
+                ["bucket 'data' sets versioning.enabled=False: inline versioning is off"],
+            ),
+            Break(
+                "bucket-v2-inline-off",
+                [res(BUCKET, "data", bucket="data-1234", versionings=[{"enabled": False}])],
+                "data",
+                ["bucket 'data' sets versionings.0.enabled=False: inline versioning is off"],
             ),
         ],
         not_applicable=[companion(VERSIONING, bucket, "v", versioningConfiguration={"status": "Enabled"})],
@@ -142,7 +195,11 @@ SPECS: dict[str, Spec] = {
         not_applicable=[companion(OWNERSHIP, bucket, "own")],
     ),
     "SR-STO-004": Spec(
-        baseline=[bucket, companion(BUCKET_POLICY, bucket, "policy", policy=doc(tls))],
+        baseline=[
+            bucket,
+            companion(BUCKET_POLICY, bucket, "policy", policy=doc(tls)),
+            res(BUCKET, "inline", bucket="inline-1", policy=doc(tls)),
+        ],
         breaks=[
             Break(
                 "missing",
@@ -181,6 +238,23 @@ SPECS: dict[str, Spec] = {
                     "false"
                 ],
             ),
+            Break(
+                "inline-policy-without-tls-beside-companion",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        bucket="data-1234",
+                        policy=doc(allow_to("arn:aws:iam::123456789012:root")),
+                    ),
+                    companion(BUCKET_POLICY, bucket, "policy", policy=doc(tls)),
+                ],
+                "data",
+                [
+                    "bucket 'data' policy has no Deny of s3:* for principal '*' when aws:SecureTransport is "
+                    "false"
+                ],
+            ),
         ],
         not_applicable=[companion(BUCKET_POLICY, bucket, "policy", policy=doc(tls))],
     ),
@@ -198,7 +272,71 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "policy",
-                ["bucket policy 'policy' statement 1 allows principal '*' without a condition"],
+                [f"policy 'policy' policy statement 1 {STAR}"],
+            ),
+            Break(
+                "always-true-condition",
+                [
+                    companion(
+                        BUCKET_POLICY,
+                        bucket,
+                        "policy",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Condition": {"StringLike": {"aws:PrincipalAccount": "*"}},
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": "*"},
+                                "Action": "s3:GetObject",
+                                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+                            },
+                        ),
+                    )
+                ],
+                "policy",
+                [f"policy 'policy' policy statement 0 {STAR}", f"policy 'policy' policy statement 1 {STAR}"],
+            ),
+            Break(
+                "other-account-root",
+                [
+                    companion(
+                        BUCKET_POLICY,
+                        bucket,
+                        "policy",
+                        policy=doc(allow_to("arn:aws:iam::999999999999:root")),
+                    )
+                ],
+                "policy",
+                [
+                    "policy 'policy' policy statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
+                    "account 999999999999, outside the perimeter"
+                ],
+            ),
+            Break(
+                "inline-bucket-policy",
+                [res(BUCKET, "data", bucket="data-1234", policy=doc(tls, allow_to("*")))],
+                "data",
+                [f"bucket 'data' policy statement 1 {STAR}"],
+            ),
+            Break(
+                "access-point-policy",
+                [
+                    res(
+                        ACCESS_POINT_POLICY,
+                        "app",
+                        accessPointArn="arn:aws:s3:eu-west-2:123456789012:accesspoint/a",
+                        policy=doc(allow_to("arn:aws:iam::999999999999:role/x")),
+                    )
+                ],
+                "app",
+                [
+                    "policy 'app' policy statement 0 allows principal 'arn:aws:iam::999999999999:role/x' of "
+                    "account 999999999999, outside the perimeter"
+                ],
             ),
         ],
         not_applicable=[bucket],
@@ -278,6 +416,349 @@ SPECS: dict[str, Spec] = {
             ),
         ],
         not_applicable=[bucket, backup],
+    ),
+    "SR-STO-010": Spec(
+        baseline=[
+            bucket,
+            res(BUCKET, "private", bucket="p", acl="private"),
+            res(BUCKET_ACL, "acl", acl="private"),
+        ],
+        breaks=[
+            Break(
+                "inline-public-read",
+                [res(BUCKET, "data", acl="public-read")],
+                "data",
+                ["bucket 'data' sets the canned ACL public-read; only private (or none) is allowed"],
+            ),
+            Break(
+                "inline-grants",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        grants=[
+                            {
+                                "type": "Group",
+                                "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                                "permissions": ["READ"],
+                            }
+                        ],
+                    )
+                ],
+                "data",
+                ["bucket 'data' sets 1 inline ACL grant(s); access is by policy only"],
+            ),
+            Break(
+                "bucket-acl-authenticated-read",
+                [res(BUCKET_ACL, "acl", acl="authenticated-read")],
+                "acl",
+                ["bucket ACL 'acl' sets the canned ACL authenticated-read; only private is allowed"],
+            ),
+            Break(
+                "bucket-acl-grants",
+                [
+                    res(
+                        BUCKET_ACL,
+                        "acl",
+                        accessControlPolicy={
+                            "owner": {"id": "owner-canonical"},
+                            "grants": [
+                                {
+                                    "grantee": {"type": "CanonicalUser", "id": "owner-canonical"},
+                                    "permission": "FULL_CONTROL",
+                                },
+                                {
+                                    "grantee": {
+                                        "type": "Group",
+                                        "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                                    },
+                                    "permission": "READ",
+                                },
+                                {
+                                    "grantee": {
+                                        "type": "AmazonCustomerByEmail",
+                                        "emailAddress": "x@example.com",
+                                    },
+                                    "permission": "READ",
+                                },
+                                {
+                                    "grantee": {"type": "CanonicalUser", "id": "someone-else"},
+                                    "permission": "READ",
+                                },
+                            ],
+                        },
+                    )
+                ],
+                "acl",
+                [
+                    "bucket ACL 'acl' grant 1 is to the group "
+                    "http://acs.amazonaws.com/groups/global/AllUsers, "
+                    "i.e. the public",
+                    "bucket ACL 'acl' grant 2 is to x@example.com, an account outside the stack",
+                    "bucket ACL 'acl' grant 3 is to canonical user someone-else, not the bucket owner",
+                ],
+            ),
+        ],
+        not_applicable=[companion(VERSIONING, bucket, "v")],
+    ),
+    "SR-STO-011": Spec(
+        baseline=[bucket],
+        breaks=[
+            Break(
+                "companion",
+                [bucket, companion(WEBSITE, bucket, "site", indexDocument={"suffix": "index.html"})],
+                "site",
+                ["website configuration 'site' serves a bucket as a website; no bucket may be one"],
+            ),
+            Break(
+                "inline",
+                [res(BUCKET, "data", website={"indexDocument": "index.html"})],
+                "data",
+                ["bucket 'data' has an inline website configuration; no bucket may be a website"],
+            ),
+            Break(
+                "bucket-v2-inline",
+                [res(BUCKET, "data", websites=[{"indexDocument": "index.html"}])],
+                "data",
+                ["bucket 'data' has an inline website configuration; no bucket may be a website"],
+            ),
+        ],
+        not_applicable=[companion(VERSIONING, bucket, "v")],
+    ),
+    "SR-STO-012": Spec(
+        baseline=[
+            bucket,
+            expiring(bucket, {"expiredObjectDeleteMarker": True}),
+            logs,
+            companion(LOGGING, bucket, "logging", targetBucket="logs-1234"),
+            expiring(logs, {"days": 365}),
+            backup,
+            lifecycle(backup, 400),
+        ],
+        breaks=[
+            Break(
+                "days",
+                [bucket, expiring(bucket, {"days": 30})],
+                "data",
+                [
+                    "bucket 'data' lifecycle 'data-lifecycle' rule 0 expires current versions (expiration "
+                    "30), "
+                    "deleting data"
+                ],
+            ),
+            Break(
+                "date",
+                [backup, expiring(backup, {"date": "2027-01-01T00:00:00Z"})],
+                "backup",
+                [
+                    "bucket 'backup' lifecycle 'backup-lifecycle' rule 0 expires current versions "
+                    "(expiration "
+                    "2027-01-01T00:00:00Z), deleting data"
+                ],
+            ),
+            Break(
+                "tagged-data-bucket-posing-as-log-target",
+                [
+                    res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "models"}),
+                    res(LOGGING, "logging", targetBucket="data-1234"),
+                    expiring(bucket, {"days": 1}),
+                ],
+                "data",
+                [
+                    "bucket 'data' lifecycle 'data-lifecycle' rule 0 expires current versions (expiration "
+                    "1), "
+                    "deleting data"
+                ],
+            ),
+            Break(
+                "inline",
+                [res(BUCKET, "data", lifecycleRules=[{"enabled": True, "expiration": {"days": 7}}])],
+                "data",
+                [
+                    "bucket 'data' inline lifecycle rule 0 expires current versions (expiration 7), "
+                    "deleting data"
+                ],
+            ),
+            Break(
+                "bucket-v2-inline",
+                [res(BUCKET, "data", lifecycleRules=[{"enabled": True, "expirations": [{"days": 7}]}])],
+                "data",
+                [
+                    "bucket 'data' inline lifecycle rule 0 expires current versions (expiration 7), "
+                    "deleting data"
+                ],
+            ),
+        ],
+        not_applicable=[logs, companion(LOGGING, bucket, "logging", targetBucket="logs-1234")],
+    ),
+    "SR-STO-013": Spec(
+        baseline=[backup, replica, key, replicate_to(good_destination)],
+        breaks=[
+            Break(
+                "bucket-not-in-plan",
+                [backup, key, replicate_to(good_destination | {"bucket": "arn:aws:s3:::attacker-bucket"})],
+                "r",
+                [
+                    "replication 'r' replicates to arn:aws:s3:::attacker-bucket "
+                    "(rules.0.destination.bucket), "
+                    "which is no bucket of this stack"
+                ],
+            ),
+            Break(
+                "other-account",
+                [
+                    backup,
+                    replica,
+                    key,
+                    replicate_to(
+                        good_destination
+                        | {"account": "999999999999", "accessControlTranslation": {"owner": "Destination"}}
+                    ),
+                ],
+                "r",
+                [
+                    "replication 'r' replicates to account 999999999999 (rules.0.destination), outside the "
+                    "perimeter"
+                ],
+            ),
+            Break(
+                "owner-override-without-account",
+                [
+                    backup,
+                    replica,
+                    key,
+                    replicate_to(good_destination | {"accessControlTranslation": {"owner": "Destination"}}),
+                ],
+                "r",
+                [
+                    "replication 'r' hands replica ownership to the destination's owner "
+                    "(rules.0.destination) "
+                    "without naming an account of the perimeter"
+                ],
+            ),
+            Break(
+                "foreign-replica-key",
+                [
+                    backup,
+                    replica,
+                    replicate_to(
+                        good_destination
+                        | {
+                            "encryptionConfiguration": {
+                                "replicaKmsKeyId": "arn:aws:kms:eu-west-1:999999999999:key/x"
+                            }
+                        }
+                    ),
+                ],
+                "r",
+                [
+                    "replication 'r' uses the KMS key arn:aws:kms:eu-west-1:999999999999:key/x in "
+                    "replicaKmsKeyId, of account 999999999999 outside the perimeter"
+                ],
+            ),
+            Break(
+                "inline",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        replicationConfiguration={
+                            "role": "arn:aws:iam::123456789012:role/r",
+                            "rules": [
+                                {"status": "Enabled", "destination": {"bucket": "arn:aws:s3:::elsewhere"}}
+                            ],
+                        },
+                    )
+                ],
+                "data",
+                [
+                    "bucket 'data' replicates to arn:aws:s3:::elsewhere "
+                    "(replicationConfiguration.rules.0.destination.bucket), which is no bucket of this stack"
+                ],
+            ),
+            Break(
+                "bucket-v2-inline",
+                [
+                    res(
+                        BUCKET,
+                        "data",
+                        replicationConfigurations=[
+                            {
+                                "rules": [
+                                    {
+                                        "status": "Enabled",
+                                        "destinations": [{"bucket": "arn:aws:s3:::elsewhere"}],
+                                    }
+                                ]
+                            }
+                        ],
+                    )
+                ],
+                "data",
+                [
+                    "bucket 'data' replicates to arn:aws:s3:::elsewhere "
+                    "(replicationConfigurations.0.rules.0.destinations.0.bucket), which is no bucket of "
+                    "this stack"
+                ],
+            ),
+        ],
+        not_applicable=[bucket, replica],
+    ),
+    "SR-STO-014": Spec(
+        baseline=[bucket, access_point()],
+        breaks=[
+            Break(
+                "internet-origin",
+                [bucket, access_point(vpcConfiguration=None)],
+                "ap",
+                ["access point 'ap' has no vpcConfiguration, so its network origin is the internet"],
+            ),
+            Break(
+                "public-access-block-off",
+                [
+                    bucket,
+                    access_point(
+                        publicAccessBlockConfiguration={
+                            "blockPublicPolicy": False,
+                            "restrictPublicBuckets": False,
+                        }
+                    ),
+                ],
+                "ap",
+                [
+                    "access point 'ap' public access block sets blockPublicPolicy, restrictPublicBuckets to "
+                    "false"
+                ],
+            ),
+            Break(
+                "other-account-bucket",
+                [
+                    res(
+                        ACCESS_POINT,
+                        "ap",
+                        bucket="their-bucket",
+                        bucketAccountId="999999999999",
+                        vpcConfiguration={"vpcId": "vpc-1"},
+                    )
+                ],
+                "ap",
+                [
+                    "access point 'ap' opens their-bucket, which is no bucket of this stack",
+                    "access point 'ap' opens a bucket of account 999999999999, outside the perimeter",
+                ],
+            ),
+            Break(
+                "multi-region",
+                [res(MULTI_REGION_ACCESS_POINT, "mrap")],
+                "mrap",
+                [
+                    "MultiRegionAccessPoint 'mrap' is not allowed: it opens buckets through a path the "
+                    "catalog "
+                    "does not confine to the VPC"
+                ],
+            ),
+        ],
+        not_applicable=[bucket],
     ),
 }
 
