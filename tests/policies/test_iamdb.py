@@ -1,0 +1,69 @@
+"""The IAM action database read from parliament's iam_definition.json."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from policies import iamdb
+
+
+def test_expand_matches_real_actions_case_insensitively() -> None:
+    assert iamdb.expand("S3:getobject") == {"s3:GetObject"}
+    assert iamdb.expand("iam:Pass*") == {"iam:PassRole"}
+    assert iamdb.expand("sts:Assume?ole") == {"sts:AssumeRole"}
+    assert "iam:PutRolePolicy" in iamdb.expand("iam:*Role*")
+
+
+def test_expand_of_star_is_every_action() -> None:
+    assert len(iamdb.expand("*")) == len(iamdb.actions()) > 15000
+    assert iamdb.expand("s3:*") == iamdb.service_actions("s3")
+    assert iamdb.expand("*:GetObject") >= {"s3:GetObject"}
+
+
+@pytest.mark.parametrize("pattern", ["s3:GetObjects", "s4:GetObject", "iam:Passrole*x", "", "s3"])
+def test_an_unknown_action_matches_nothing(pattern: str) -> None:
+    assert iamdb.expand(pattern) == frozenset()
+
+
+def test_not_action_is_everything_else() -> None:
+    others = iamdb.not_action(["iam:*"])
+    assert "s3:GetObject" in others and "iam:PassRole" not in others
+    assert len(others) == len(iamdb.actions()) - len(iamdb.service_actions("iam"))
+
+
+def test_star_only_follows_resource_level_permissions() -> None:
+    assert iamdb.star_only("sagemaker:ListDomains")
+    assert iamdb.star_only("sts:GetCallerIdentity")
+    assert not iamdb.star_only("sagemaker:ListTags"), "ListTags is scoped to a resource"
+    assert not iamdb.star_only("s3:GetObject")
+    assert not iamdb.star_only("s3:NoSuchAction"), "nothing unknown is let onto '*'"
+    assert "object" in iamdb.resource_types("s3:GetObject")
+    assert iamdb.resource_types("ecr:GetAuthorizationToken") == frozenset()
+
+
+def test_access_level() -> None:
+    assert iamdb.access_level("iam:PutRolePolicy") == iamdb.PERMISSIONS_MANAGEMENT
+    assert iamdb.access_level("s3:GetObject") == "Read"
+    assert iamdb.access_level("s3:ListBucket") == "List"
+    assert iamdb.access_level("s3:PutObjectTagging") == "Tagging"
+    with pytest.raises(KeyError, match="not an action"):
+        iamdb.access_level("s3:Nope")
+
+
+def test_every_escalation_action_exists_and_has_a_reason() -> None:
+    for action, reason in iamdb.ESCALATION_ACTIONS.items():
+        assert iamdb.expand(action) == {action}, action
+        assert reason, action
+        assert iamdb.escalation(action.upper())
+
+
+def test_loads_without_importing_parliament_and_quickly() -> None:
+    code = (
+        "import sys, time; t = time.perf_counter(); from policies import iamdb; iamdb.expand('*'); "
+        "print(time.perf_counter() - t); assert 'parliament' not in sys.modules"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert float(out.stdout) < 2.0
