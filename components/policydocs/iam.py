@@ -6,8 +6,10 @@ No Pulumi import here: everything is unit tested and linted with parliament.
 
 Rules every document obeys (checked by :func:`lint`):
 - no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``);
-- ``Resource: "*"`` only for the actions AWS grants on ``*`` alone, listed once in :data:`STAR_ONLY_ACTIONS`
-  with the reason;
+- ``Resource: "*"`` only through :func:`star`, for actions AWS grants on ``*`` alone (no resource type);
+  which actions those are is an IAM fact, kept in one place: the policy pack's database
+  (``policies.iamdb``), which ``tests/components/policydocs/test_iam.py`` asks about every action granted
+  on ``*`` here (components never import the policies);
 - ``iam:PassRole`` never on ``*`` and always with an ``iam:PassedToService`` condition;
 - no ``NotAction`` / ``NotResource`` with ``Allow``.
 """
@@ -26,57 +28,6 @@ PolicyDocument = dict[str, Any]
 VERSION = "2012-10-17"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
-
-#: Actions that AWS only authorises on ``Resource: "*"`` (the service defines no resource type for them),
-#: each with the reason a Strongroom role needs it. :func:`lint` refuses ``"*"`` for any other action.
-STAR_ONLY_ACTIONS: Mapping[str, str] = {
-    "sts:GetCallerIdentity": "SDKs and the Pulumi provider resolve the account id; no resource type exists",
-    "ecr:GetAuthorizationToken": "registry login token for pulling training images; account-wide by design",
-    "cloudwatch:PutMetricData": "SageMaker jobs publish metrics; scoped by a cloudwatch:namespace condition",
-    "sagemaker:ListDomains": "list-only: finding the Studio domain",
-    "sagemaker:ListNotebookInstances": "list-only: finding notebook instances",
-    "sagemaker:ListTrainingJobs": "list-only: following one's training jobs",
-    "sagemaker:ListProcessingJobs": "list-only: following one's processing jobs",
-    "sagemaker:ListModelPackageGroups": "list-only: finding the model registry groups",
-    "sagemaker:ListUserProfiles": "list-only: Studio needs it to open the user's profile",
-    "sagemaker:ListSpaces": "list-only: Studio needs it to open the user's spaces",
-    "sagemaker:ListApps": "list-only: Studio needs it to open the user's apps",
-    "sagemaker:Search": "search over experiments and trials; no resource type exists",
-    "s3:ListAllMyBuckets": "list-only: the auditor enumerates buckets to find the environment's ones",
-    "s3:GetAccountPublicAccessBlock": "account-level public access block has no resource ARN",
-    "kms:CreateKey": "a key has no ARN before it exists; deployer only, and its boundary caps the rest",
-    "kms:ListKeys": "list-only: the auditor enumerates keys",
-    "kms:ListAliases": "list-only: the auditor and deployer resolve key aliases",
-    "iam:ListRoles": "list-only: the auditor enumerates roles",
-    "iam:ListPolicies": "list-only: the auditor enumerates customer-managed policies",
-    "iam:ListOpenIDConnectProviders": "list-only: the auditor checks the CI identity provider",
-    "cloudtrail:DescribeTrails": "list/describe-only: the auditor finds the trail",
-    "cloudtrail:ListTrails": "list-only: the auditor finds the trail",
-    "cloudtrail:LookupEvents": "management-event history is account-wide; no resource type exists",
-    "logs:DescribeLogGroups": "list-only: log groups are found by name prefix",
-    "sns:Unsubscribe": "a subscription has no IAM resource type; deployer only, to replace subscriptions",
-    "sns:GetSubscriptionAttributes": "subscriptions have no IAM resource type; deployer reads its own",
-    "sns:SetSubscriptionAttributes": "subscriptions have no IAM resource type; deployer sets its own",
-    "sns:ListTopics": "list-only: the auditor finds the alert topic",
-    "events:ListRules": "list-only: the auditor finds the tamper rules",
-    "tag:GetResources": "the live audit discovers resources by the strongroom:environment tag",
-    "ec2:DescribeVpcs": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeSubnets": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeRouteTables": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeInternetGateways": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeEgressOnlyInternetGateways": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeNatGateways": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeVpcEndpoints": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeFlowLogs": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeSecurityGroups": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeSecurityGroupRules": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeNetworkAcls": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeNetworkInterfaces": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeAddresses": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeDhcpOptions": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribeAvailabilityZones": "EC2 Describe calls have no resource-level permissions",
-    "ec2:DescribePrefixLists": "EC2 Describe calls have no resource-level permissions",
-}
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -190,12 +141,12 @@ def to_json(doc: PolicyDocument) -> str:
     return json.dumps(doc, sort_keys=True)
 
 
-def allow(
-    sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None = None
+def _statement(
+    effect: str, sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None
 ) -> Statement:
     stmt: Statement = {
         "Sid": sid,
-        "Effect": "Allow",
+        "Effect": effect,
         "Action": sorted(set(actions)),
         "Resource": sorted(set(resources)),
     }
@@ -204,21 +155,29 @@ def allow(
     return stmt
 
 
-def deny(
+def allow(
     sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None = None
 ) -> Statement:
-    stmt = allow(sid, actions, resources, condition)
-    stmt["Effect"] = "Deny"
+    """Allow actions on named resources; ``Resource: "*"`` goes through :func:`star` only."""
+    stmt = _statement("Allow", sid, actions, resources, condition)
+    if "*" in stmt["Resource"]:
+        raise PolicyLintError(
+            f"{sid}: Resource '*' with {stmt['Action']}; name the resource ARNs, or use star() for actions "
+            "AWS authorises on '*' alone"
+        )
     return stmt
 
 
+def deny(
+    sid: str, actions: Iterable[str], resources: Iterable[str], condition: Statement | None = None
+) -> Statement:
+    return _statement("Deny", sid, actions, resources, condition)
+
+
 def star(sid: str, actions: Iterable[str], condition: Statement | None = None) -> Statement:
-    """Allow actions that exist only on ``*`` (each must be in :data:`STAR_ONLY_ACTIONS`)."""
-    acts = sorted(set(actions))
-    unknown = [a for a in acts if a not in STAR_ONLY_ACTIONS]
-    if unknown:
-        raise PolicyLintError(f"{sid}: {unknown} are not in STAR_ONLY_ACTIONS and may not use Resource '*'")
-    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": acts, "Resource": "*"}
+    """Allow actions on ``*``: only actions with no resource type (AWS authorises them on ``*`` alone).
+    Every call's actions are checked against the IAM database by the policydocs tests."""
+    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(set(actions)), "Resource": "*"}
     if condition:
         stmt["Condition"] = condition
     return stmt
@@ -247,13 +206,6 @@ def lint(doc: PolicyDocument) -> None:
         wild = [a for a in actions if "*" in a or "?" in a]
         if wild:
             raise PolicyLintError(f"{sid}: wildcard actions {wild} are not allowed; list the actions")
-        if "*" in resources:
-            extra = [a for a in actions if a not in STAR_ONLY_ACTIONS]
-            if extra:
-                raise PolicyLintError(
-                    f"{sid}: Resource '*' with {extra}; only STAR_ONLY_ACTIONS may use '*', "
-                    "name the resource ARNs instead"
-                )
         if "iam:PassRole" in actions:
             if "*" in resources or any(r.endswith(":role/*") for r in resources):
                 raise PolicyLintError(f"{sid}: iam:PassRole on every role; name the role ARNs")
@@ -539,13 +491,47 @@ AUDITOR_BUCKET_READS = (
 )
 
 
-#: The auditor's share of :data:`STAR_ONLY_ACTIONS`: every list/describe call the live audit makes.
-AUDITOR_STAR_ACTIONS = tuple(
-    a
-    for a in STAR_ONLY_ACTIONS
-    if a.split(":")[1].startswith(
-        ("List", "Describe", "Lookup", "GetCallerIdentity", "GetAccount", "GetResources")
-    )
+#: The list and describe calls of the live audit that AWS authorises on ``*`` alone.
+AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
+    "sts:GetCallerIdentity",
+    "sagemaker:ListDomains",
+    "sagemaker:ListNotebookInstances",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:ListModelPackageGroups",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:ListSpaces",
+    "sagemaker:ListApps",
+    "s3:ListAllMyBuckets",
+    "s3:GetAccountPublicAccessBlock",
+    "kms:ListKeys",
+    "kms:ListAliases",
+    "iam:ListRoles",
+    "iam:ListPolicies",
+    "iam:ListOpenIDConnectProviders",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:ListTrails",
+    "cloudtrail:LookupEvents",
+    "logs:DescribeLogGroups",
+    "sns:ListTopics",
+    "events:ListRules",
+    "tag:GetResources",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeEgressOnlyInternetGateways",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeFlowLogs",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeAddresses",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribePrefixLists",
 )
 
 

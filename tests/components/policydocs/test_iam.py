@@ -11,6 +11,7 @@ import parliament
 import pytest
 
 from components.policydocs import iam
+from policies import iamdb
 
 parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
 
@@ -98,6 +99,8 @@ def all_documents() -> dict[str, dict[str, Any]]:
 
 DOCS = all_documents()
 
+STAR_ONLY_REASON = "actions with no resource type only (test_every_action_granted_on_star_is_star_only)"
+
 # Findings accepted on purpose, per document and issue, with the reason. Anything else fails the test.
 ACCEPTED: dict[tuple[str, str], str] = {
     ("deployer", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the deployer creates the stack's roles and policies",
@@ -108,19 +111,19 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("data_scientist", "PERMISSIONS_MANAGEMENT_ACTIONS"): "iam:PassRole of the training role only, "
     "to sagemaker.amazonaws.com only",
     ("workload_boundary", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ceiling includes the data scientist's PassRole",
-    ("service_roles", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("service_roles", "RESOURCE_STAR"): STAR_ONLY_REASON,
     ("sns_topic", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the account root administers its own topic",
     # parliament reads the Deny-only guardrails and boundaries as identity policies with no resources
     # of the matching type (Resource "*" on Deny is intended: the deny applies everywhere).
     ("guardrail", "RESOURCE_STAR"): "Deny statements apply to every resource on purpose",
     ("workload_boundary", "RESOURCE_STAR"): "Deny guardrail statements apply everywhere; the allow "
-    "ceiling's '*' holds STAR_ONLY_ACTIONS alone",
+    "ceiling's '*' holds star-only actions alone",
     ("deployer_boundary", "RESOURCE_STAR"): "as workload_boundary",
-    ("data_scientist", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
-    ("training", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
-    ("approver", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
-    ("auditor", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
-    ("deployer", "RESOURCE_STAR"): "STAR_ONLY_ACTIONS only (lint enforces it)",
+    ("data_scientist", "RESOURCE_STAR"): STAR_ONLY_REASON,
+    ("training", "RESOURCE_STAR"): STAR_ONLY_REASON,
+    ("approver", "RESOURCE_STAR"): STAR_ONLY_REASON,
+    ("auditor", "RESOURCE_STAR"): STAR_ONLY_REASON,
+    ("deployer", "RESOURCE_STAR"): STAR_ONLY_REASON,
     ("training", "CREDENTIALS_EXPOSURE"): "ecr:GetAuthorizationToken: pulling the training image",
     ("training", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ec2:CreateNetworkInterfacePermission on ENIs, "
     "which SageMaker needs to attach job ENIs in the VPC",
@@ -187,30 +190,36 @@ def test_every_document_passes_strongroom_lint(name: str) -> None:
     assert json.loads(iam.to_json(DOCS[name])) == DOCS[name]
 
 
-def _privileges() -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for service in parliament.iam_definition:
-        for priv in service["privileges"]:
-            out[f"{service['prefix']}:{priv['privilege']}".lower()] = priv["resource_types"]
-    return out
+def _granted_on_star_with_resource_types(doc: dict[str, Any]) -> list[str]:
+    """Actions an Allow statement grants on ``*`` although the IAM database gives them resource types
+    (or does not know them)."""
+    return [
+        a
+        for s in doc["Statement"]
+        if s["Effect"] == "Allow" and "*" in iam._as_list(s.get("Resource", []))
+        for a in iam._as_list(s["Action"])
+        if not iamdb.star_only(a)
+    ]
 
 
-PRIVILEGES = _privileges()
-
-
-@pytest.mark.parametrize("action", sorted(iam.STAR_ONLY_ACTIONS))
-def test_star_only_actions_really_have_no_resource_type(action: str) -> None:
-    resource_types = PRIVILEGES[action.lower()]
-    assert [r["resource_type"] for r in resource_types] == [""], (
-        f"{action} supports resource-level permissions; name its ARNs, not STAR_ONLY_ACTIONS"
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_every_action_granted_on_star_is_star_only(name: str) -> None:
+    """The components keep no star-only list: the IAM database (policies.iamdb, the one source the policy
+    pack also judges with) decides, here, for every action they grant on '*'."""
+    assert _granted_on_star_with_resource_types(DOCS[name]) == [], (
+        f"{name}: these actions support resource-level permissions; name their ARNs instead of '*'"
     )
-    assert iam.STAR_ONLY_ACTIONS[action], f"{action}: give the reason"
+
+
+@pytest.mark.parametrize("action", ["sagemaker:ListTags", "s3:GetObject", "iam:PassRole", "sts:NoSuchAction"])
+def test_star_check_refuses_actions_with_resource_types_or_unknown(action: str) -> None:
+    doc = iam.document(iam.star("Bad", [action, "sts:GetCallerIdentity"]))
+    assert _granted_on_star_with_resource_types(doc) == [action]
 
 
 def test_guardrail_condition_keys_are_supported_by_each_action() -> None:
     for action, keys in iam.GUARDED_SAGEMAKER_ACTIONS.items():
-        supported = {k for r in PRIVILEGES[action.lower()] for k in r["condition_keys"]}
-        missing = [k for k in keys if f"sagemaker:{k}" not in supported]
+        missing = [k for k in keys if f"sagemaker:{k}" not in iamdb.condition_keys(action)]
         assert not missing, f"{action} does not support {missing}"
 
 
@@ -505,9 +514,9 @@ def test_lint_rejects_weakened_policies(label: str, mutate: Any, message: str) -
         iam.to_json(_broken(mutate))
 
 
-def test_star_helper_refuses_actions_with_resource_types() -> None:
-    with pytest.raises(iam.PolicyLintError, match="STAR_ONLY_ACTIONS"):
-        iam.star("Bad", ["s3:GetObject"])
+def test_allow_refuses_star_resource() -> None:
+    with pytest.raises(iam.PolicyLintError, match=r"Bad: Resource '\*' with \['s3:GetObject'\]; .*star\(\)"):
+        iam.allow("Bad", ["s3:GetObject"], ["*"])
 
 
 def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
@@ -533,3 +542,47 @@ def test_scope_refuses_bad_values(field: str, value: object, message: str) -> No
     kwargs = {**SCOPE.__dict__, field: value}
     with pytest.raises(ValueError, match=message):
         iam.Scope(**kwargs)
+
+
+# ---- the SageMaker guardrails that keep notebooks and Studio off the internet and off root -------------
+
+GUARDRAIL_EXACT: dict[str, dict[str, Any]] = {
+    "DenyNotebookInternet": {
+        "Sid": "DenyNotebookInternet",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateNotebookInstance"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:DirectInternetAccess": "Enabled"}},
+    },
+    "DenyNotebookRootAccess": {
+        "Sid": "DenyNotebookRootAccess",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:RootAccess": "Enabled"}},
+    },
+    "DenyPublicStudio": {
+        "Sid": "DenyPublicStudio",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:AppNetworkAccessType": "PublicInternetOnly"}},
+    },
+}
+"""The three statements exactly: a Deny (an Allow would grant), on every resource, of each create/update
+action, whose condition denies when the key is absent too (IfExists on a Deny) and names the key and value
+AWS documents (a renamed key is never present in the request, so the Deny would never apply)."""
+
+
+@pytest.mark.parametrize("sid", sorted(GUARDRAIL_EXACT))
+def test_sagemaker_guardrail_statement_is_exactly_as_reviewed(sid: str) -> None:
+    found = [s for s in DOCS["guardrail"]["Statement"] if s.get("Sid") == sid]
+    assert found == [GUARDRAIL_EXACT[sid]]
+
+
+@pytest.mark.parametrize("sid", sorted(GUARDRAIL_EXACT))
+def test_sagemaker_guardrail_keys_are_supported_by_their_actions(sid: str) -> None:
+    stmt = GUARDRAIL_EXACT[sid]
+    (key,) = stmt["Condition"]["StringEqualsIfExists"]
+    for action in stmt["Action"]:
+        assert key in iamdb.condition_keys(action), f"{action} does not support {key}"
