@@ -1,167 +1,489 @@
-"""Least-privilege IAM: no wildcard actions, no wildcard resources outside the few actions AWS only grants on
-"*", no PassRole on "*", a permission boundary on every role, no broad AWS managed policies, closed trust."""
+"""Least privilege, judged by meaning: every Action/NotAction pattern is expanded with the IAM action
+database (`policies.iamdb`), so spelling (`iam:Pass*`, `S3:*`, `NotAction`) does not get around a control.
+No wildcard actions, no broad resources outside the actions AWS only grants on "*", no privilege
+escalation on wildcard resources, a stack boundary on every role, no admin-equivalent AWS managed
+policies by any attachment, closed trust policies, roles only (no users or long-lived keys)."""
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from policies import iamdb
 from policies.model import Control
+from policies.perimeter import account_of, inside, limited_to_perimeter, principal_entries
 from policies.props import (
+    UNKNOWN,
     Index,
     PolicyDocumentError,
     Resource,
+    UnknownValue,
     as_list,
-    is_world_principal,
     policy_document,
     statements,
 )
 
 ROLE = "aws:iam/role:Role"
+USER = "aws:iam/user:User"
+GROUP = "aws:iam/group:Group"
 POLICY = "aws:iam/policy:Policy"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
 USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+USER_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive"
+GROUP_POLICY_ATTACHMENTS_EXCLUSIVE = "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive"
+ACCESS_KEY = "aws:iam/accessKey:AccessKey"
+USER_LOGIN_PROFILE = "aws:iam/userLoginProfile:UserLoginProfile"
+SSH_KEY = "aws:iam/sshKey:SshKey"
+SIGNING_CERTIFICATE = "aws:iam/signingCertificate:SigningCertificate"
+SERVICE_SPECIFIC_CREDENTIAL = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"
+GROUP_MEMBERSHIP = "aws:iam/groupMembership:GroupMembership"
+USER_GROUP_MEMBERSHIP = "aws:iam/userGroupMembership:UserGroupMembership"
 
-POLICY_TYPES = (ROLE, POLICY, ROLE_POLICY)
+POLICY_TYPES = (ROLE, POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY)
+"""Types that carry a permissions policy document (a role's inline policies, or `policy`)."""
 
-STAR_ONLY_ACTIONS: tuple[str, ...] = (
-    "sts:GetCallerIdentity",
-    "sts:GetServiceBearerToken",
-    "ecr:GetAuthorizationToken",
-    "cloudwatch:PutMetricData",
-    "cloudwatch:GetMetricData",
-    "cloudwatch:ListMetrics",
-    "logs:DescribeLogGroups",
-    "ec2:Describe*",
-    "kms:CreateKey",
-    "kms:ListAliases",
-    "kms:ListKeys",
-    "s3:ListAllMyBuckets",
-    "s3:GetAccountPublicAccessBlock",
-    "sagemaker:List*",
-    "sagemaker:Search",
-    "iam:ListRoles",
-    "iam:ListPolicies",
-    "iam:ListOpenIDConnectProviders",
-    "iam:GetAccountSummary",
-    "cloudtrail:DescribeTrails",
-    "cloudtrail:ListTrails",
-    "cloudtrail:LookupEvents",
-    "sns:ListTopics",
-    "sns:Unsubscribe",
-    "sns:GetSubscriptionAttributes",
-    "sns:SetSubscriptionAttributes",
-    "events:ListRules",
-    "tag:GetResources",
+ATTACHMENT_TYPES = (
+    ROLE_POLICY_ATTACHMENT,
+    POLICY_ATTACHMENT,
+    USER_POLICY_ATTACHMENT,
+    GROUP_POLICY_ATTACHMENT,
+    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
+    USER_POLICY_ATTACHMENTS_EXCLUSIVE,
+    GROUP_POLICY_ATTACHMENTS_EXCLUSIVE,
 )
-"""Actions AWS authorises only on Resource "*" (no resource-level permissions in the Service Authorization
-Reference). `ec2:Describe*` and `sagemaker:List*` stand for those read-only families, which have none either.
-Each entry needs a reason to be here; a new one is a security review, not a convenience."""
 
-BROAD_MANAGED_POLICIES: tuple[str, ...] = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+USER_TYPES: Mapping[str, str] = {
+    USER: "is an IAM user",
+    GROUP: "is an IAM group (groups only hold users)",
+    ACCESS_KEY: "is a long-lived IAM access key",
+    USER_LOGIN_PROFILE: "is a console password of an IAM user",
+    SSH_KEY: "is an SSH key of an IAM user",
+    SIGNING_CERTIFICATE: "is a signing certificate of an IAM user",
+    SERVICE_SPECIFIC_CREDENTIAL: "is a long-lived service-specific credential of an IAM user",
+    GROUP_MEMBERSHIP: "puts IAM users in a group",
+    USER_GROUP_MEMBERSHIP: "puts an IAM user in groups",
+}
+"""What each forbidden identity type is: the environment's people come through SSO roles, its jobs
+through service roles; no type here is needed."""
+
+ADMIN_EQUIVALENT_POLICIES: Mapping[str, str] = {
+    "AdministratorAccess": "every action on every resource",
+    "PowerUserAccess": "every action but IAM and Organizations",
+    "IAMFullAccess": "creates and attaches any policy: administrator in one step",
+    "AWSKeyManagementServicePowerUser": "creates keys and changes key policies",
+    "SecretsManagerReadWrite": "reads every secret of the account",
+    "SystemAdministrator": "job function: broad EC2, IAM PassRole, Lambda, ...",
+    "NetworkAdministrator": "job function: opens any network path",
+    "DatabaseAdministrator": "job function: every database, with PassRole",
+    "DataScientist": "job function: broad SageMaker, S3 and PassRole",
+    "AWSLambda_FullAccess": "runs code as any passable role",
+    "AmazonSSMFullAccess": "runs commands on any instance",
+    "AWSCloudFormationFullAccess": "creates anything a passable role can",
+}
+"""AWS managed policies reviewed as admin-equivalent for this environment, with the reason. Any AWS
+managed policy whose name ends in `FullAccess` (AmazonS3FullAccess, AmazonSageMakerFullAccess,
+AmazonEC2FullAccess, ...) or starts with `AdministratorAccess` is treated as admin-equivalent too."""
+
+_AWS_MANAGED = re.compile(r"^arn:[^:]+:iam::aws:policy/(?:.*/)?(?P<name>[^/]+)$")
+_ARN = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.*)$"
+)
+_ONLY_WILD = re.compile(r"^[*?/:]*[*?][*?/:]*$")
+_IAM_TYPED_WILD = re.compile(r"^[A-Za-z-]+/[*?/]*$")
+_WILD = re.compile(r"[*?]")
+
+
+# -- documents ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One Allow statement of a permissions policy, read for its meaning."""
+
+    where: str
+    index: int
+    statement: Mapping[str, Any]
+
+    def prefix(self, subject: Resource) -> str:
+        return f"{self.where} of {subject.label} statement {self.index}"
+
+    def patterns(self, subject: Resource) -> list[str]:
+        return _strings(subject, self.statement.get("NotAction", self.statement.get("Action")), "Action")
+
+    @property
+    def not_action(self) -> bool:
+        return "NotAction" in self.statement
+
+    def actions(self, subject: Resource) -> frozenset[str]:
+        """Every real action the statement grants (a NotAction grants all the others)."""
+        patterns = self.patterns(subject)
+        return iamdb.not_action(patterns) if self.not_action else iamdb.expand_all(patterns)
+
+    def resources(self, subject: Resource) -> list[str]:
+        return _strings(subject, self.statement.get("Resource"), "Resource")
+
+
+def _strings(subject: Resource, value: Any, element: str) -> list[str]:
+    found: list[str] = []
+    for item in as_list(value):
+        if item is UNKNOWN:
+            raise UnknownValue(subject.label, f"{element} of a policy statement")
+        found.append(str(item))
+    return found
 
 
 def _documents(subject: Resource) -> Iterator[tuple[str, Any]]:
     """(where, policy JSON) for every permissions policy the resource carries."""
     if subject.type == ROLE:
-        for i, inline in enumerate(subject.known("inlinePolicies", []) or []):
-            if isinstance(inline, dict) and inline.get("policy") is not None:
+        for i, inline in enumerate(as_list(subject.known("inlinePolicies", []))):
+            if isinstance(inline, Mapping) and inline.get("policy") is not None:
+                if inline.get("policy") is UNKNOWN:
+                    raise UnknownValue(subject.label, f"inlinePolicies.{i}.policy")
                 yield f"inline policy '{inline.get('name') or i}'", inline.get("policy")
     elif subject.get("policy") is not None:
         yield "policy", subject.known("policy")
 
 
-def _allow_statements(subject: Resource) -> Iterator[tuple[str, int, dict[str, Any] | str]]:
+def _grants(subject: Resource) -> Iterator[Grant | str]:
+    """Every Allow statement, or a message for a document that cannot be read."""
     for where, raw in _documents(subject):
         try:
             document = policy_document(raw)
         except PolicyDocumentError as exc:
-            yield where, -1, str(exc)
+            yield f"{where} of {subject.label} {exc}"
             continue
         for i, statement in enumerate(statements(document)):
-            if statement.get("Effect") == "Allow":
-                yield where, i, statement
+            effect = statement.get("Effect")
+            if effect is UNKNOWN:
+                raise UnknownValue(subject.label, f"{where} statement {i} Effect")
+            if effect == "Allow":
+                yield Grant(where, i, statement)
 
 
-def _actions(statement: dict[str, Any]) -> list[str]:
-    return [str(a) for a in as_list(statement.get("Action"))]
+# -- SR-IAM-001 -----------------------------------------------------------------------------------------
+
+
+def _services(names: frozenset[str]) -> str:
+    if len(names) == len(iamdb.services()):
+        return "every service"
+    listed = sorted(names)
+    return ", ".join(listed) if len(listed) <= 3 else f"{len(listed)} services ({', '.join(listed[:3])}, ...)"
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    expanded = iamdb.expand(pattern)
+    if not expanded:
+        return "which matches no action in the IAM database (unknown action)"
+    if not iamdb.WILDCARD.search(pattern):
+        return None
+    whole = frozenset(s for s in {a.split(":")[0] for a in expanded} if iamdb.service_actions(s) <= expanded)
+    if whole:
+        plain = pattern == "*" or (pattern.endswith(":*") and not iamdb.WILDCARD.search(pattern[:-2]))
+        return "" if plain else f"which matches every action of {_services(whole)}"
+    managing = sorted(a for a in expanded if iamdb.access_level(a) == iamdb.PERMISSIONS_MANAGEMENT)
+    if managing:
+        shown = ", ".join(managing[:3]) + (", ..." if len(managing) > 3 else "")
+        return f"which matches {len(managing)} permissions-management action(s) ({shown})"
+    return None
 
 
 def _wildcard_actions(subject: Resource, _index: Index) -> Iterator[str]:
-    for where, i, statement in _allow_statements(subject):
-        if isinstance(statement, str):
-            yield f"{where} of {subject.label} {statement}"
+    for grant in _grants(subject):
+        if isinstance(grant, str):
+            yield grant
             continue
-        if statement.get("NotAction") is not None:
-            yield f"{where} of {subject.label} statement {i} allows NotAction, i.e. every other action"
-        for action in _actions(statement):
-            if action == "*" or action.endswith(":*"):
-                yield f"{where} of {subject.label} statement {i} allows action '{action}'"
-
-
-def _star_only(action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action.lower(), allowed.lower()) for allowed in STAR_ONLY_ACTIONS)
-
-
-def _wildcard_resources(subject: Resource, _index: Index) -> Iterator[str]:
-    for where, i, statement in _allow_statements(subject):
-        if isinstance(statement, str):
+        if grant.not_action:
+            yield f"{grant.prefix(subject)} allows NotAction, i.e. every other action"
             continue
-        if "*" not in [str(r) for r in as_list(statement.get("Resource"))]:
+        for pattern in grant.patterns(subject):
+            problem = _pattern_problem(pattern)
+            if problem is not None:
+                yield f"{grant.prefix(subject)} allows action '{pattern}'" + (
+                    f", {problem}" if problem else ""
+                )
+
+
+# -- SR-IAM-002 -----------------------------------------------------------------------------------------
+
+
+def broad_resource(resource: str) -> bool:
+    """True for a resource pattern that names no particular resource: `*`, an ARN whose resource part is
+    only wildcards (`arn:aws:s3:::*`, `arn:aws:ec2:eu-west-2:123456789012:*`), every role, user, group or
+    policy of an account (`arn:aws:iam::123456789012:role/?*`), any account (`arn:aws:kms:*:*:key/k`), or
+    a wildcard pattern that is not an ARN at all."""
+    if not _WILD.search(resource):
+        return False
+    match = _ARN.match(resource)
+    if match is None:
+        return True
+    rest = match.group("rest")
+    if _ONLY_WILD.match(rest) or _WILD.search(match.group("account")) or _WILD.search(match.group("service")):
+        return True
+    return match.group("service").lower() in ("iam", "sts") and bool(_IAM_TYPED_WILD.match(rest))
+
+
+def _wide(grant: Grant, subject: Resource) -> list[str]:
+    if "NotResource" in grant.statement:
+        return ["NotResource"]
+    return [f"Resource '{r}'" for r in grant.resources(subject) if broad_resource(r)]
+
+
+def _is_boundary_only(subject: Resource, index: Index) -> bool:
+    """True for a Policy of the stack that roles or users use as their permission boundary and nothing
+    attaches as permissions: its Allow statements are a ceiling, they grant nothing."""
+    if subject.type != POLICY:
+        return False
+    bounded = [r for r in index.of_type(ROLE, USER) if _refers(r, "permissionsBoundary", subject)]
+    if not bounded:
+        return False
+    for attachment in index.of_type(*ATTACHMENT_TYPES):
+        if _refers(attachment, "policyArn", subject) or _refers(attachment, "policyArns", subject):
+            return False
+    return not any(_refers(r, "managedPolicyArns", subject) for r in index.of_type(ROLE))
+
+
+def _refers(resource: Resource, prop: str, policy: Resource) -> bool:
+    """Whether `resource`'s `prop` names `policy`: by property dependency, else by ARN value. Unknown
+    counts as a reference (the stricter reading for the boundary test)."""
+    deps = resource.property_dependencies.get(prop)
+    if deps:
+        return policy.urn in deps
+    arn = policy.get("arn")
+    for value in as_list(resource.get(prop)):
+        if value is UNKNOWN or (isinstance(value, str) and value == arn):
+            return True
+    return False
+
+
+def _wildcard_resources(subject: Resource, index: Index) -> Iterator[str]:
+    if _is_boundary_only(subject, index):
+        return
+    for grant in _grants(subject):
+        if isinstance(grant, str):
             continue
-        broad = [a for a in _actions(statement) if not _star_only(a)]
+        wide = _wide(grant, subject)
+        if not wide:
+            continue
+        if grant.not_action:
+            broad = ["NotAction " + ", ".join(grant.patterns(subject))]
+        else:
+            broad = [p for p in grant.patterns(subject) if not _all_star_only(p)]
         if broad:
-            yield f"{where} of {subject.label} statement {i} allows {', '.join(broad)} on Resource '*'"
+            yield f"{grant.prefix(subject)} allows {', '.join(broad)} on {', '.join(wide)}"
 
 
-def _pass_role(subject: Resource, _index: Index) -> Iterator[str]:
-    for where, i, statement in _allow_statements(subject):
-        if isinstance(statement, str):
+def _all_star_only(pattern: str) -> bool:
+    expanded = iamdb.expand(pattern)
+    return bool(expanded) and all(iamdb.star_only(a) for a in expanded)
+
+
+# -- SR-IAM-003 -----------------------------------------------------------------------------------------
+
+
+def exact_arn(resource: str) -> bool:
+    """True for an ARN with no wildcard in its account and resource parts."""
+    match = _ARN.match(resource)
+    return match is not None and not _WILD.search(match.group("account") + match.group("rest"))
+
+
+def _escalation(subject: Resource, index: Index) -> Iterator[str]:
+    if _is_boundary_only(subject, index):
+        return
+    for grant in _grants(subject):
+        if isinstance(grant, str):
             continue
-        passes = [a for a in _actions(statement) if fnmatch.fnmatchcase("iam:passrole", a.lower())]
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        wide = [r for r in resources if r == "*" or r.endswith(":role/*")]
-        if passes and wide:
-            yield f"{where} of {subject.label} statement {i} allows iam:PassRole on {', '.join(wide)}"
+        escalating = sorted(a for a in grant.actions(subject) if iamdb.escalation(a))
+        if not escalating:
+            continue
+        if "NotResource" in grant.statement:
+            loose = ["NotResource"]
+        else:
+            loose = [r for r in grant.resources(subject) if not exact_arn(r)]
+        if loose:
+            yield f"{grant.prefix(subject)} allows {', '.join(escalating)} on {', '.join(loose)}"
 
 
-def _boundary(subject: Resource, _index: Index) -> Iterator[str]:
-    if not subject.known("permissionsBoundary"):
-        yield f"role {subject.label} has no permissionsBoundary"
+# -- SR-IAM-004 -----------------------------------------------------------------------------------------
 
 
-def _broad_arns(arns: list[Any]) -> list[str]:
-    found: list[str] = []
-    for arn in arns:
-        if isinstance(arn, str) and ":iam::aws:policy/" in arn:
-            name = arn.rsplit("/", 1)[-1]
-            if name in BROAD_MANAGED_POLICIES:
-                found.append(name)
-    return found
+def _boundary(subject: Resource, index: Index) -> Iterator[str]:
+    kind = "role" if subject.type == ROLE else "user"
+    value = subject.get("permissionsBoundary")
+    deps = set(subject.property_dependencies.get("permissionsBoundary", ()))
+    policies = list(index.of_type(POLICY))
+    if value is None or value == "":
+        yield f"{kind} {subject.label} has no permissionsBoundary"
+        return
+    if isinstance(value, str) and value is not UNKNOWN and _AWS_MANAGED.match(value):
+        yield f"{kind} {subject.label} has the AWS managed policy {value} as its permissionsBoundary"
+        return
+    by_dependency = [p for p in policies if p.urn in deps]
+    if value is UNKNOWN:
+        if by_dependency:
+            return
+        raise UnknownValue(subject.label, "permissionsBoundary")
+    if any(p.get("arn") == value for p in policies):
+        return
+    if any(p.get("arn") is UNKNOWN for p in by_dependency):
+        return
+    yield f"{kind} {subject.label} has permissionsBoundary {value}, which is not a policy of this stack"
+
+
+# -- SR-IAM-005 -----------------------------------------------------------------------------------------
+
+
+def admin_equivalent(arn: str) -> str | None:
+    """The name of the AWS managed policy `arn` names, when it is admin-equivalent; else None."""
+    match = _AWS_MANAGED.match(arn)
+    if match is None:
+        return None
+    name = match.group("name")
+    broad = name in ADMIN_EQUIVALENT_POLICIES or name.endswith("FullAccess")
+    return name if broad or name.startswith("AdministratorAccess") else None
+
+
+def _attached_arns(subject: Resource) -> list[tuple[str, str]]:
+    """(how, ARN) for every policy the resource attaches or uses as a boundary."""
+    found: list[tuple[str, Any]] = []
+    if subject.type in (ROLE, USER):
+        boundary = subject.known("permissionsBoundary")
+        if boundary:
+            found.append(("uses as its permissions boundary", boundary))
+    if subject.type == ROLE:
+        found += [("attaches", a) for a in as_list(subject.known("managedPolicyArns", []))]
+    if subject.type in ATTACHMENT_TYPES:
+        prop = "policyArns" if subject.type.endswith("Exclusive") else "policyArn"
+        found += [("attaches", a) for a in as_list(subject.known(prop))]
+    for how, arn in found:
+        if arn is UNKNOWN:
+            raise UnknownValue(subject.label, f"a policy ARN it {how.split()[0]}")
+    return [(how, str(arn)) for how, arn in found]
 
 
 def _managed_policies(subject: Resource, _index: Index) -> Iterator[str]:
-    if subject.type == ROLE:
-        arns = subject.known("managedPolicyArns", []) or []
-    else:
-        arns = [subject.known("policyArn")]
-    for name in _broad_arns(as_list(arns)):
-        yield f"{subject.label} attaches the AWS managed policy {name}"
+    for how, arn in _attached_arns(subject):
+        name = admin_equivalent(arn)
+        if name is not None:
+            yield f"{subject.label} {how} the AWS managed policy {name}"
 
 
-def _trust(subject: Resource, _index: Index) -> Iterator[str]:
+# -- SR-IAM-006 -----------------------------------------------------------------------------------------
+
+_EXACT = ("stringequals", "stringlike")
+
+
+def _condition_values(statement: Mapping[str, Any], key: str, operators: tuple[str, ...]) -> list[Any] | None:
+    """The values `key` is pinned to by one of `operators` (case-insensitive), None when it is not."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return None
+    for operator, block in condition.items():
+        if str(operator).lower() not in operators or not isinstance(block, Mapping):
+            continue
+        for k, values in block.items():
+            if str(k).lower() == key.lower():
+                listed = as_list(values)
+                return listed or None
+    return None
+
+
+def _own_account(subject: Resource) -> str:
+    for prop in ("arn", "permissionsBoundary"):
+        account = account_of(subject.get(prop))
+        if account not in (None, "*", "aws"):
+            return str(account)
+    raise UnknownValue(subject.label, "arn (the role's own account)")
+
+
+def _cross_account_pinned(subject: Resource, index: Index, statement: Mapping[str, Any]) -> bool:
+    external = _condition_values(statement, "sts:ExternalId", ("stringequals",))
+    if external and all(isinstance(v, str) and v and not _WILD.search(v) for v in external):
+        return True
+    org = _condition_values(statement, "aws:PrincipalOrgID", ("stringequals",))
+    wanted = index.context.organization_id
+    return bool(org) and wanted is not None and all(v == wanted for v in org or [])
+
+
+def _federated(subject: Resource, statement: Mapping[str, Any], provider: str) -> Iterator[str]:
+    if ":saml-provider/" in provider:
+        if not _condition_values(statement, "SAML:aud", ("stringequals",)):
+            yield f"trusts SAML provider '{provider}' without a StringEquals SAML:aud condition"
+        return
+    host = provider.split(":oidc-provider/", 1)[1] if ":oidc-provider/" in provider else provider
+    aud = _condition_values(statement, f"{host}:aud", _EXACT)
+    if not aud or any(not isinstance(v, str) or _WILD.search(v) for v in aud):
+        yield f"trusts identity provider '{provider}' without pinning {host}:aud (StringEquals, no wildcard)"
+    sub = _condition_values(statement, f"{host}:sub", _EXACT)
+    if not sub:
+        yield f"trusts identity provider '{provider}' without pinning {host}:sub (StringEquals/StringLike)"
+        return
+    for value in sub:
+        if not _subject_pinned(host, value):
+            yield f"trusts identity provider '{provider}' for {host}:sub '{value}', which is not pinned"
+
+
+def _subject_pinned(host: str, value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if host == "token.actions.githubusercontent.com":
+        match = re.match(r"^repo:(?P<repo>[^:]+):.+$", value)
+        return match is not None and not _WILD.search(match.group("repo")) and "/" in match.group("repo")
+    return not _WILD.search(value)
+
+
+def _trust(subject: Resource, index: Index) -> Iterator[str]:
+    label = f"trust policy of role {subject.label}"
     try:
         document = policy_document(subject.known("assumeRolePolicy"))
     except PolicyDocumentError as exc:
-        yield f"trust policy of role {subject.label} {exc}"
+        yield f"{label} {exc}"
         return
     for i, statement in enumerate(statements(document)):
-        if statement.get("Effect") == "Allow" and is_world_principal(statement):
-            yield f"trust policy of role {subject.label} statement {i} lets principal '*' assume the role"
+        if statement.get("Effect") != "Allow":
+            continue
+        where = f"{label} statement {i}"
+        if "NotPrincipal" in statement:
+            yield f"{where} uses NotPrincipal: every principal but the ones named may assume the role"
+            continue
+        for kind, value in principal_entries(statement):
+            if value is UNKNOWN or value == repr(UNKNOWN):
+                raise UnknownValue(subject.label, f"assumeRolePolicy statement {i} Principal")
+            if kind == "Service":
+                continue
+            if kind == "Federated":
+                yield from (f"{where} {m}" for m in _federated(subject, statement, value))
+                continue
+            if kind != "AWS" and kind != "*":
+                yield f"{where} names a {kind} principal '{value}', which cannot assume a role"
+                continue
+            account = account_of(value)
+            if account == "*":
+                if not limited_to_perimeter(index.context, statement):
+                    yield f"{where} lets principal '{value}' assume the role"
+            elif account is None:
+                yield f"{where} names principal '{value}', which names no account"
+            elif not inside(index.context, account):
+                yield f"{where} lets principal '{value}' of account {account}, outside the perimeter, in"
+            elif account != _own_account(subject) and not _cross_account_pinned(subject, index, statement):
+                yield (
+                    f"{where} lets account {account} assume the role without an sts:ExternalId or an "
+                    "aws:PrincipalOrgID condition (StringEquals, the perimeter's organization)"
+                )
+
+
+# -- SR-IAM-007 -----------------------------------------------------------------------------------------
+
+
+def _no_users(subject: Resource, _index: Index) -> Iterator[str]:
+    yield f"{subject.label} {USER_TYPES[subject.type]}; the environment allows roles only"
 
 
 _NIST_LP = ("AC-6", "AC-6(1)", "AC-3")
@@ -169,13 +491,20 @@ _NIST_LP = ("AC-6", "AC-6(1)", "AC-3")
 CONTROLS: tuple[Control, ...] = (
     Control(
         id="SR-IAM-001",
-        title="No IAM policy allows '*' or 'service:*' actions",
+        title="No IAM policy allows wildcard, NotAction or unknown actions",
         severity="critical",
         enforcement="mandatory",
         resource_types=POLICY_TYPES,
-        rationale="Wildcard actions grant every present and future permission of a service.",
+        rationale=(
+            "A wildcard action grants every present and future permission of a service; a pattern over "
+            "permissions-management actions grants administrator in one step; NotAction grants everything "
+            "not named; an action AWS does not know is a typo or an evasion, never what was reviewed."
+        ),
         frameworks={"NIST-800-53-r5": _NIST_LP, "AWS-FSBP": ("IAM.1", "IAM.21"), "CIS-AWS-3.0": ("1.16",)},
-        remediation="List the actions the role needs (policy_sentry or parliament help find them).",
+        remediation=(
+            "List the actions the role needs, spelled as in the Service Authorization Reference "
+            "(policy_sentry or parliament help find them); never NotAction with Allow."
+        ),
         predicate=_wildcard_actions,
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_62", "CKV_AWS_63"),
@@ -183,67 +512,77 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-002",
-        title="No Resource '*' except for actions AWS only grants on '*'",
+        title="No broad resource except for actions AWS only grants on '*'",
         severity="high",
         enforcement="mandatory",
         resource_types=POLICY_TYPES,
-        rationale="A permission on every resource reaches other environments' buckets, keys and roles.",
+        rationale=(
+            "A permission on every resource ('*', NotResource, an ARN whose resource part is only "
+            "wildcards, every role of an account, any account) reaches other environments' buckets, keys "
+            "and roles."
+        ),
         frameworks={"NIST-800-53-r5": _NIST_LP},
         framework_note="FSBP IAM.1/IAM.21 only judge actions; no CIS or FSBP control judges resources.",
         remediation=(
-            "Name the bucket, prefix, key and log group ARNs; Resource '*' is accepted only for the "
-            "actions in "
-            "policies.controls.identity.STAR_ONLY_ACTIONS."
+            "Name the bucket, prefix, key and log group ARNs; a broad resource is accepted only for "
+            "actions with no resource-level permissions in the IAM database (policies.iamdb.star_only)."
         ),
         predicate=_wildcard_resources,
+        scope="stack",
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_355",),
         tags=("identity", "iam"),
     ),
     Control(
         id="SR-IAM-003",
-        title="No iam:PassRole on every role",
+        title="Privilege-escalation actions only on exact ARNs",
         severity="critical",
         enforcement="mandatory",
         resource_types=POLICY_TYPES,
         rationale=(
-            "PassRole on '*' lets a principal hand any role, including admin roles, to a service it controls."
+            "iam:PassRole, policy writes, trust rewrites, boundary removal, credential minting and code "
+            "updates of privileged functions on a wildcard let a principal gain permissions it was not "
+            "granted (policies.iamdb.ESCALATION_ACTIONS lists them with the reason)."
         ),
         frameworks={"NIST-800-53-r5": ("AC-6", "AC-6(10)")},
-        framework_note="No CIS or FSBP control isolates iam:PassRole.",
+        framework_note="No CIS or FSBP control isolates privilege-escalation actions.",
         remediation=(
-            "Allow iam:PassRole only on the training role ARN, with iam:PassedToService "
-            "sagemaker.amazonaws.com."
+            "Name the exact role ARN (e.g. iam:PassRole only on the training role, with iam:PassedToService "
+            "sagemaker.amazonaws.com); no wildcard in the account or resource part."
         ),
-        predicate=_pass_role,
+        predicate=_escalation,
+        scope="stack",
         tags=("identity", "iam"),
     ),
     Control(
         id="SR-IAM-004",
-        title="Every role has a permission boundary",
+        title="Every role has a permission boundary from the stack",
         severity="high",
         enforcement="mandatory",
-        resource_types=(ROLE,),
-        rationale="A boundary caps what a role can ever do, even if a later policy grants more.",
+        resource_types=(ROLE, USER),
+        rationale=(
+            "A boundary caps what a role can ever do, even if a later policy grants more; only a boundary "
+            "the stack defines (and the pack judges) caps anything: an AWS managed policy as boundary caps "
+            "nothing a bank would want."
+        ),
         frameworks={"NIST-800-53-r5": ("AC-6", "AC-2")},
         framework_note="No CIS or FSBP control requires permission boundaries.",
-        remediation="Set permissions_boundary=<boundary policy>.arn on the role.",
+        remediation="Set permissions_boundary=<boundary aws.iam.Policy of this stack>.arn on the role.",
         predicate=_boundary,
+        scope="stack",
         tags=("identity", "iam"),
     ),
     Control(
         id="SR-IAM-005",
-        title="No AdministratorAccess, PowerUserAccess or IAMFullAccess",
+        title="No admin-equivalent AWS managed policy, by any attachment",
         severity="critical",
         enforcement="mandatory",
-        resource_types=(
-            ROLE,
-            ROLE_POLICY_ATTACHMENT,
-            POLICY_ATTACHMENT,
-            USER_POLICY_ATTACHMENT,
-            GROUP_POLICY_ATTACHMENT,
+        resource_types=(ROLE, USER, *ATTACHMENT_TYPES),
+        rationale=(
+            "AdministratorAccess, PowerUserAccess, IAMFullAccess, *FullAccess and the other reviewed AWS "
+            "managed policies grant administrative or near-administrative power, whether attached to a "
+            "role, user or group, exclusively or not, or used as a permission boundary."
         ),
-        rationale="These AWS managed policies grant administrative or near-administrative power.",
         frameworks={"NIST-800-53-r5": ("AC-6", "AC-6(5)"), "CIS-AWS-3.0": ("1.16",)},
         remediation="Attach customer managed least-privilege policies instead.",
         predicate=_managed_policies,
@@ -253,17 +592,42 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-006",
-        title="No trust policy lets '*' assume a role",
+        title="Trust policies admit only the perimeter, pinned",
         severity="critical",
         enforcement="mandatory",
         resource_types=(ROLE,),
-        rationale="A trust policy with principal '*' lets any AWS account try to assume the role.",
+        rationale=(
+            "A trust policy with principal '*', NotPrincipal or an account outside the bank lets others "
+            "assume the role; a cross-account trust without an external ID or organization condition is "
+            "open to the confused deputy; an OIDC trust without pinned audience and subject lets any "
+            "repository of the identity provider in."
+        ),
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-17", "IA-2")},
         framework_note="No CIS or FSBP control checks trust policy principals.",
-        remediation="Name the principals from the stack config; require MFA for humans in prod.",
+        remediation=(
+            "Name the principals from the stack config; add sts:ExternalId or aws:PrincipalOrgID for other "
+            "accounts; pin <provider>:aud and <provider>:sub (repo:<org>/<repo>:...) with StringEquals."
+        ),
         predicate=_trust,
+        scope="stack",
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_60",),
+        tags=("identity", "iam"),
+    ),
+    Control(
+        id="SR-IAM-007",
+        title="No IAM users, groups or long-lived credentials",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=tuple(USER_TYPES),
+        rationale=(
+            "People reach the environment through SSO roles and jobs through service roles; IAM users, "
+            "their groups, access keys, passwords, SSH keys and certificates are long-lived credentials "
+            "that leak and outlive their owners."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-2", "IA-2", "IA-5"), "AWS-FSBP": ("IAM.2",)},
+        remediation="Use IAM Identity Center permission sets for people and roles for workloads.",
+        predicate=_no_users,
         tags=("identity", "iam"),
     ),
 )
