@@ -41,6 +41,8 @@ EIP_ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation"
 NAT_GATEWAY_EIP_ASSOCIATION = "aws:ec2/natGatewayEipAssociation:NatGatewayEipAssociation"
 EIP_DOMAIN_NAME = "aws:ec2/eipDomainName:EipDomainName"
 SUBNET = "aws:ec2/subnet:Subnet"
+DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
+DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 INSTANCE = "aws:ec2/instance:Instance"
 SPOT_INSTANCE_REQUEST = "aws:ec2/spotInstanceRequest:SpotInstanceRequest"
 SPOT_FLEET_REQUEST = "aws:ec2/spotFleetRequest:SpotFleetRequest"
@@ -213,10 +215,12 @@ _INSTANCE_KINDS = {INSTANCE: "instance", SPOT_INSTANCE_REQUEST: "spot instance r
 
 def _public_ip(subject: Resource, _index: Index) -> Iterator[str]:
     label = subject.label
-    if subject.type == SUBNET:
+    if subject.type in (SUBNET, DEFAULT_SUBNET):
+        public_default = subject.type == DEFAULT_SUBNET
         for key in ("mapPublicIpOnLaunch", "mapCustomerOwnedIpOnLaunch"):
-            if is_true(subject.known(key, False)):
-                yield f"subnet {label} sets {key}=true"
+            if is_true(subject.known(key, public_default and key == "mapPublicIpOnLaunch")):
+                default = " (a default subnet's default is true)" if public_default else ""
+                yield f"subnet {label} sets {key}=true{default}"
     elif subject.type in _INSTANCE_KINDS:
         kind = _INSTANCE_KINDS[subject.type]
         if is_true(subject.known("associatePublicIpAddress", False)):
@@ -667,9 +671,10 @@ CONTROLS: tuple[Control, ...] = (
         title="No internet gateway",
         severity="critical",
         enforcement="mandatory",
-        resource_types=(INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT),
+        resource_types=(INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, DEFAULT_VPC),
         rationale=(
-            "An internet gateway attached to the VPC gives its subnets a route to and from the internet."
+            "An internet gateway attached to the VPC gives its subnets a route to and from the internet; "
+            "the default VPC comes with one, and a default route to it."
         ),
         frameworks={"NIST-800-53-r5": _NIST_BOUNDARY, "DORA": ("Art. 9(2)",)},
         framework_note=_NO_INTERNET_NOTE,
@@ -680,6 +685,7 @@ CONTROLS: tuple[Control, ...] = (
             {
                 INTERNET_GATEWAY: "internet gateway",
                 INTERNET_GATEWAY_ATTACHMENT: "internet gateway attachment",
+                DEFAULT_VPC: "default VPC",
             },
             _NO_PATH,
         ),
@@ -744,6 +750,7 @@ CONTROLS: tuple[Control, ...] = (
         enforcement="mandatory",
         resource_types=(
             SUBNET,
+            DEFAULT_SUBNET,
             INSTANCE,
             SPOT_INSTANCE_REQUEST,
             SPOT_FLEET_REQUEST,
