@@ -181,6 +181,43 @@ def test_guardrails_attached_to_people_and_job_roles(built: Recorder) -> None:
     assert {"DenyWithoutVpcSubnets", "DenyDisabledNetworkIsolation", "DenyForeignOutputKmsKey"} <= sids
 
 
+SAGEMAKER_GUARDRAILS: list[dict[str, Any]] = [
+    {
+        "Sid": "DenyNotebookInternet",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateNotebookInstance"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:DirectInternetAccess": "Enabled"}},
+    },
+    {
+        "Sid": "DenyNotebookRootAccess",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:RootAccess": "Enabled"}},
+    },
+    {
+        "Sid": "DenyPublicStudio",
+        "Effect": "Deny",
+        "Action": ["sagemaker:CreateDomain", "sagemaker:UpdateDomain"],
+        "Resource": ["*"],
+        "Condition": {"StringEqualsIfExists": {"sagemaker:AppNetworkAccessType": "PublicInternetOnly"}},
+    },
+]
+"""Deny notebooks with direct internet or root, and Studio domains outside VpcOnly, exactly as reviewed:
+removing a statement, turning it into an Allow, dropping an action or renaming the condition key (a key
+absent from the request never matches, so the Deny would never apply) fails the test."""
+
+
+@pytest.mark.parametrize("expected", SAGEMAKER_GUARDRAILS, ids=[s["Sid"] for s in SAGEMAKER_GUARDRAILS])
+def test_guardrail_policy_denies_notebook_internet_root_and_public_studio(
+    built: Recorder, expected: dict[str, Any]
+) -> None:
+    guard = next(p for p in built.of_type(POLICY) if p.name == "dev-roles-guardrails")
+    found = [s for s in doc(guard, "policy")["Statement"] if s.get("Sid") == expected["Sid"]]
+    assert found == [expected], guard.urn
+
+
 def test_boundary_documents_fit_the_managed_policy_limit(built: Recorder) -> None:
     for p in built.of_type(POLICY):
         assert iam.managed_policy_size(doc(p, "policy")) <= iam.MANAGED_POLICY_MAX_CHARS, p.urn
