@@ -1,16 +1,36 @@
-"""The SageMaker workspace: Studio without internet, notebooks without internet or root, isolated jobs."""
+"""The SageMaker workspace: Studio without internet, notebooks without internet or root, isolated jobs,
+hosting that keeps its data in the plan's buckets and keys, and no code from git repositories on the
+internet. Buckets, keys and accounts are judged with the helpers of `policies.controls.services`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
+from policies.controls.services import bucket_findings, key_findings, policy_findings
 from policies.model import Control, Predicate
-from policies.props import Index, Resource, is_true
+from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
 
 DOMAIN = "aws:sagemaker/domain:Domain"
+USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
+SPACE = "aws:sagemaker/space:Space"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
+NOTEBOOK_LIFECYCLE = (
+    "aws:sagemaker/notebookInstanceLifecycleConfiguration:NotebookInstanceLifecycleConfiguration"
+)
 TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 MODEL = "aws:sagemaker/model:Model"
+ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
+ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
+MODEL_PACKAGE_GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
+CODE_REPOSITORY = "aws:sagemaker/codeRepository:CodeRepository"
+
+_CODECOMMIT = re.compile(
+    r"^(https://git-codecommit\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/v1/repos/[^/]+|codecommit::[a-z0-9-]+://[^/]+)$"
+)
+_USER_SETTINGS = {DOMAIN: "defaultUserSettings", USER_PROFILE: "userSettings"}
+_WHAT = {DOMAIN: "Studio domain", USER_PROFILE: "user profile", SPACE: "space", NOTEBOOK: "notebook instance"}
 
 
 def _vpc_only(subject: Resource, _index: Index) -> Iterator[str]:
@@ -60,6 +80,147 @@ def _inter_container(subject: Resource, _index: Index) -> Iterator[str]:
             f"training job {subject.label} does not set enableInterContainerTrafficEncryption=true (default "
             "false)"
         )
+
+
+def _model_vpc(subject: Resource, _index: Index) -> Iterator[str]:
+    if not subject.known("vpcConfig.subnets") or not subject.known("vpcConfig.securityGroupIds"):
+        yield f"model {subject.label} has no vpcConfig with subnets and securityGroupIds"
+
+
+def _endpoint_config(subject: Resource, index: Index) -> Iterator[str]:
+    name = subject.get("endpointConfigName")
+    urns = set(subject.property_dependencies.get("endpointConfigName", ()))
+    configs = list(index.of_type(ENDPOINT_CONFIG))
+    if any(c.urn in urns for c in configs):
+        return
+    if name is UNKNOWN:
+        raise UnknownValue(subject.label, "endpointConfigName")
+    if not any(c.get("name") == name for c in configs):
+        yield (
+            f"endpoint {subject.label} uses endpoint configuration {name}, which is not one of the plan, "
+            "so its keys and data capture cannot be judged"
+        )
+
+
+def _hosting_buckets(subject: Resource, index: Index) -> Iterator[str]:
+    what = "endpoint configuration"
+    if subject.get("dataCaptureConfig") is not None:
+        if subject.get("dataCaptureConfig.destinationS3Uri") in (None, ""):
+            yield f"{what} {subject.label} sets no dataCaptureConfig.destinationS3Uri"
+        yield from bucket_findings(subject, index, "dataCaptureConfig.destinationS3Uri", what)
+    for path in ("s3OutputPath", "s3FailurePath"):
+        yield from bucket_findings(subject, index, f"asyncInferenceConfig.outputConfig.{path}", what)
+
+
+def _hosting_keys(subject: Resource, index: Index) -> Iterator[str]:
+    what = "endpoint configuration"
+    yield from key_findings(subject, index, "kmsKeyArn", what)
+    if subject.get("dataCaptureConfig") is not None:
+        yield from key_findings(subject, index, "dataCaptureConfig.kmsKeyId", what)
+    if subject.get("asyncInferenceConfig") is not None:
+        yield from key_findings(subject, index, "asyncInferenceConfig.outputConfig.kmsKeyId", what)
+
+
+def _model_package_policy(subject: Resource, index: Index) -> Iterator[str]:
+    yield from policy_findings(subject, index, "resourcePolicy", "model package group policy")
+
+
+def _notebook_sharing(subject: Resource, index: Index) -> Iterator[str]:
+    base = f"{_USER_SETTINGS[subject.type]}.sharingSettings"
+    what = _WHAT[subject.type]
+    option = subject.known(f"{base}.notebookOutputOption", "Disabled")
+    if option == "Disabled":
+        return
+    if subject.get(f"{base}.s3OutputPath") in (None, ""):
+        yield f"{what} {subject.label} shares notebook output ({option}) with no {base}.s3OutputPath"
+    yield from bucket_findings(subject, index, f"{base}.s3OutputPath", what)
+    yield from key_findings(subject, index, f"{base}.s3KmsKeyId", what)
+
+
+def _walk(subject: Resource, value: Any, key: str, path: str = "") -> Iterator[Any]:
+    """Every value under `key`, at any depth of the subject's settings (unknown parts raise)."""
+    if value is UNKNOWN:
+        raise UnknownValue(subject.label, path or key)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            else:
+                yield from _walk(subject, v, key, f"{path}.{k}".lstrip("."))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(subject, item, key, f"{path}.{i}")
+
+
+def _canvas(subject: Resource, index: Index) -> Iterator[str]:
+    base = f"{_USER_SETTINGS[subject.type]}.canvasAppSettings"
+    what = _WHAT[subject.type]
+    for i, oauth in enumerate(subject.known(f"{base}.identityProviderOauthSettings", []) or []):
+        if get(oauth, "status", "ENABLED") != "DISABLED":
+            source = get(oauth, "dataSourceName", "?")
+            yield (
+                f"{what} {subject.label} connects Canvas to the external data source {source} (OAuth "
+                f"setting {i})"
+            )
+    artifacts = f"{base}.workspaceSettings.s3ArtifactPath"
+    if subject.known(artifacts):
+        yield from bucket_findings(subject, index, artifacts, what)
+        yield from key_findings(subject, index, f"{base}.workspaceSettings.s3KmsKeyId", what)
+
+
+def _runs_lifecycle(subject: Resource, _index: Index) -> bool:
+    return subject.type == NOTEBOOK_LIFECYCLE or bool(subject.known("lifecycleConfigName"))
+
+
+def _lifecycle(subject: Resource, _index: Index) -> Iterator[str]:
+    if subject.type == NOTEBOOK_LIFECYCLE:
+        yield (
+            f"notebook lifecycle configuration {subject.label} runs its scripts as root, whatever rootAccess "
+            "says; what they do cannot be judged from the plan"
+        )
+    elif subject.known("lifecycleConfigName"):
+        yield (
+            f"notebook instance {subject.label} runs lifecycle configuration "
+            f"{subject.get('lifecycleConfigName')} as root"
+        )
+
+
+def _git_findings(subject: Resource, urls: list[Any], index: Index) -> Iterator[str]:
+    names = {r.get("codeRepositoryName") for r in index.of_type(CODE_REPOSITORY)}
+    what = _WHAT.get(subject.type, "code repository")
+    for url in urls:
+        if url is UNKNOWN:
+            raise UnknownValue(subject.label, "code repository URL")
+        text = str(url)
+        if _CODECOMMIT.match(text):
+            continue
+        if subject.type == NOTEBOOK and "://" not in text and text in names:
+            continue
+        yield (
+            f"{what} {subject.label} uses git repository {text}, which is neither in AWS CodeCommit nor a "
+            "code repository of the plan"
+        )
+
+
+def _git_repositories(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type == CODE_REPOSITORY:
+        urls = [subject.known("gitConfig.repositoryUrl")]
+    elif subject.type == NOTEBOOK:
+        urls = [
+            u
+            for u in [
+                subject.known("defaultCodeRepository"),
+                *as_list(subject.known("additionalCodeRepositories")),
+            ]
+            if u is not None and u != ""
+        ]
+    else:
+        urls = [
+            get(repository, "repositoryUrl")
+            for repositories in _walk(subject, dict(subject.props), "codeRepositories")
+            for repository in as_list(repositories)
+        ]
+    yield from _git_findings(subject, urls, index)
 
 
 _NIST_ISOLATION = ("SC-7", "AC-4", "SC-7(5)")
@@ -177,5 +338,160 @@ CONTROLS: tuple[Control, ...] = (
         enforced_in=frozenset({"preview", "checkov"}),
         checkov_ids=("CKV_AWS_370",),
         tags=("workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-WS-012",
+        title="Models run in the VPC",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(MODEL,),
+        rationale="In the VPC, a model reaches its artifacts only through the endpoints and their policies.",
+        frameworks={"NIST-800-53-r5": ("SC-7", "AC-4")},
+        framework_note="No CIS or FSBP control covers model VPC placement.",
+        remediation="Set vpc_config with the private subnets and the workspace security group.",
+        predicate=_model_vpc,
+        tags=("workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-WS-013",
+        title="Endpoints use an endpoint configuration of the plan",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(ENDPOINT,),
+        scope="stack",
+        rationale=(
+            "The configuration decides keys, data capture and async outputs; one made outside the plan "
+            "escapes every control on them."
+        ),
+        frameworks={"NIST-800-53-r5": ("CM-2", "CM-3", "AC-4")},
+        framework_note="No CIS or FSBP control relates endpoints to their configuration.",
+        remediation="Create the aws.sagemaker.EndpointConfiguration in the stack; pass its name.",
+        predicate=_endpoint_config,
+        tags=("workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-WS-014",
+        title="Studio notebook output is shared only to a bucket of the plan, under a key of the stack",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(DOMAIN, USER_PROFILE),
+        scope="stack",
+        rationale=(
+            "Sharing a notebook with its output copies cell outputs, often data, to the sharing bucket; a "
+            "user profile can turn it on for itself, overriding the domain."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-4", "AC-21", "SC-28")},
+        framework_note="No CIS or FSBP control covers Studio notebook sharing.",
+        remediation=(
+            "Leave sharing_settings.notebook_output_option 'Disabled', or set s3_output_path to a bucket of "
+            "the stack and s3_kms_key_id to a key of the stack."
+        ),
+        predicate=_notebook_sharing,
+        tags=("workspace", "sagemaker", "perimeter"),
+    ),
+    Control(
+        id="SR-WS-015",
+        title="Studio Canvas connects to no external data source and keeps artifacts in the plan",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(DOMAIN, USER_PROFILE),
+        scope="stack",
+        rationale=(
+            "Canvas OAuth data sources (Snowflake, Salesforce, ...) move data across the perimeter; its "
+            "workspace artifacts hold datasets and models."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-4", "SC-7", "SC-28")},
+        framework_note="No CIS or FSBP control covers SageMaker Canvas.",
+        remediation=(
+            "Leave canvas_app_settings.identity_provider_oauth_settings unset (or DISABLED); set "
+            "workspace_settings.s3_artifact_path to a bucket of the stack with a key of the stack."
+        ),
+        predicate=_canvas,
+        tags=("workspace", "sagemaker", "perimeter"),
+    ),
+    Control(
+        id="SR-WS-016",
+        title="No notebook instance lifecycle configurations",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(NOTEBOOK_LIFECYCLE, NOTEBOOK),
+        applies=lambda subject, _index: (
+            subject.type == NOTEBOOK_LIFECYCLE or bool(subject.known("lifecycleConfigName"))
+        ),
+        applicability="lifecycle configurations, and notebook instances that name one",
+        rationale=(
+            "Lifecycle scripts run as root even with rootAccess Disabled, so they can undo every setting of "
+            "the instance; their effect cannot be judged from the plan, and one named by a notebook may not "
+            "be in the plan at all."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-6", "CM-5", "CM-7")},
+        framework_note="FSBP SageMaker.3 covers root access, which lifecycle scripts bypass.",
+        remediation="Remove the lifecycle configuration; set up in the image or a Studio lifecycle config.",
+        predicate=_lifecycle,
+        tags=("workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-WS-017",
+        title="Git repositories are in AWS CodeCommit, not on the internet",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(CODE_REPOSITORY, NOTEBOOK, DOMAIN, USER_PROFILE, SPACE),
+        scope="stack",
+        rationale=(
+            "A repository on GitHub or any other host is a path out for notebooks and data and a path in for "
+            "unreviewed code; CodeCommit stays behind IAM and the VPC endpoint."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-4", "SC-7", "CM-7(5)")},
+        framework_note="No CIS or FSBP control judges SageMaker git repositories.",
+        remediation=(
+            "Use https://git-codecommit.<region>.amazonaws.com/v1/repos/<name> (or a CodeRepository of the "
+            "stack pointing there)."
+        ),
+        predicate=_git_repositories,
+        tags=("workspace", "sagemaker", "internet"),
+    ),
+    Control(
+        id="SR-NET-036",
+        title="Endpoint data capture and async outputs go to buckets of the plan",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(ENDPOINT_CONFIG,),
+        scope="stack",
+        rationale=(
+            "Data capture copies every inference request and response, often customer data, to its S3 "
+            "location; a bucket outside the plan may belong to anyone."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-4", "SC-7(10)"), **_AI},
+        framework_note="No CIS or FSBP control judges where data capture writes.",
+        remediation="Set destination_s3_uri / s3_output_path to s3://<bucket of the stack>/<prefix>.",
+        predicate=_hosting_buckets,
+        tags=("workspace", "sagemaker", "perimeter"),
+    ),
+    Control(
+        id="SR-ENC-024",
+        title="Endpoint storage, data capture and async outputs use keys of the stack",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(ENDPOINT_CONFIG,),
+        scope="stack",
+        rationale="Endpoint volumes hold the model; captured data and async outputs hold inference data.",
+        frameworks={"NIST-800-53-r5": ("SC-28", "SC-28(1)", "SC-12"), **_AI},
+        framework_note="No CIS or FSBP control covers endpoint configuration keys.",
+        remediation="Set kms_key_arn, data_capture_config.kms_key_id and the async output kms_key_id.",
+        predicate=_hosting_keys,
+        tags=("workspace", "sagemaker", "encryption"),
+    ),
+    Control(
+        id="SR-IAM-025",
+        title="Model package group policies reach no one outside the perimeter",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(MODEL_PACKAGE_GROUP_POLICY,),
+        rationale="The policy lets the principals it names read or register the bank's models.",
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-21"), **_AI},
+        framework_note="No CIS or FSBP control judges model registry policies.",
+        remediation="Name principals of the perimeter's accounts, or confine '*' with aws:PrincipalOrgID.",
+        predicate=_model_package_policy,
+        tags=("workspace", "sagemaker", "perimeter"),
     ),
 )

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
+    doc,
     res,
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.workspace import DOMAIN, MODEL, NOTEBOOK, TRAINING_JOB
+from policies.controls.services import BUCKET, KEY
+from policies.controls.workspace import (
+    CODE_REPOSITORY,
+    DOMAIN,
+    ENDPOINT,
+    ENDPOINT_CONFIG,
+    MODEL,
+    MODEL_PACKAGE_GROUP_POLICY,
+    NOTEBOOK,
+    NOTEBOOK_LIFECYCLE,
+    SPACE,
+    TRAINING_JOB,
+    USER_PROFILE,
+)
+from policies.props import UNKNOWN
 
 domain = res(DOMAIN, "studio", appNetworkAccessType="VpcOnly", subnetIds=["subnet-1"], vpcId="vpc-1")
 notebook = res(
@@ -29,12 +47,48 @@ job = res(
     enableInterContainerTrafficEncryption=True,
     vpcConfig={"subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]},
 )
-model = res(MODEL, "model", enableNetworkIsolation=True)
+model = res(
+    MODEL,
+    "model",
+    enableNetworkIsolation=True,
+    vpcConfig={"subnets": ["subnet-1"], "securityGroupIds": ["sg-1"]},
+)
+
+IN = "123456789012"
+OUT = "999999999999"
+KEY_ARN = f"arn:aws:kms:eu-west-2:{IN}:key/1111-2222"
+OUT_KEY = f"arn:aws:kms:eu-west-2:{OUT}:key/3333-4444"
+CODECOMMIT = "https://git-codecommit.eu-west-2.amazonaws.com/v1/repos/notebooks"
+GITHUB = "https://github.com/someone/notebooks.git"
+key = res(KEY, "key", arn=KEY_ARN)
+bucket = res(BUCKET, "data", bucket="team-data")
+endpoint_config = res(
+    ENDPOINT_CONFIG,
+    "serving",
+    kmsKeyArn=KEY_ARN,
+    dataCaptureConfig={"destinationS3Uri": "s3://team-data/capture", "kmsKeyId": KEY_ARN},
+    asyncInferenceConfig={"outputConfig": {"s3OutputPath": "s3://team-data/async", "kmsKeyId": KEY_ARN}},
+)
+named_config = replace(endpoint_config, props=dict(endpoint_config.props) | {"name": "serving-config"})
+sharing = {"notebookOutputOption": "Allowed", "s3OutputPath": "s3://team-data/shared", "s3KmsKeyId": KEY_ARN}
+profile = res(USER_PROFILE, "alice", domainId="d-1", userSettings={"sharingSettings": sharing})
+code_repository = res(
+    CODE_REPOSITORY, "repo", codeRepositoryName="notebooks", gitConfig={"repositoryUrl": CODECOMMIT}
+)
 
 
 def notebook_with(**changes: object) -> object:
     props = {k: v for k, v in (dict(notebook.props) | changes).items() if v is not None}
     return res(NOTEBOOK, "nb", **props)
+
+
+def config_with(**changes: Any) -> Any:
+    props = {k: v for k, v in (dict(endpoint_config.props) | changes).items() if v is not None}
+    return res(ENDPOINT_CONFIG, "serving", **props)
+
+
+def profile_with(settings: dict[str, Any], **deps: Any) -> Any:
+    return res(USER_PROFILE, "alice", deps=deps or None, domainId="d-1", userSettings=settings)
 
 
 def job_with(**changes: object) -> object:
@@ -153,5 +207,417 @@ SPECS: dict[str, Spec] = {
             )
         ],
         not_applicable=[job],
+    ),
+    "SR-WS-012": Spec(
+        baseline=[model],
+        breaks=[
+            Break(
+                "no-vpc",
+                [res(MODEL, "model", enableNetworkIsolation=True)],
+                "model",
+                ["model 'model' has no vpcConfig with subnets and securityGroupIds"],
+            )
+        ],
+        not_applicable=[job],
+    ),
+    "SR-WS-013": Spec(
+        baseline=[
+            named_config,
+            res(ENDPOINT, "by-name", endpointConfigName="serving-config"),
+            res(
+                ENDPOINT, "by-ref", deps={"endpointConfigName": [endpoint_config]}, endpointConfigName=UNKNOWN
+            ),
+        ],
+        breaks=[
+            Break(
+                "config-not-in-the-plan",
+                [named_config, res(ENDPOINT, "ep", endpointConfigName="made-by-hand")],
+                "ep",
+                [
+                    "endpoint 'ep' uses endpoint configuration made-by-hand, which is not one of the plan, "
+                    "so its "
+                    "keys and data capture cannot be judged"
+                ],
+            ),
+            Break(
+                "unknown",
+                [res(ENDPOINT, "ep", endpointConfigName=UNKNOWN)],
+                "ep",
+                ["endpointConfigName of 'ep' can't be known during preview"],
+            ),
+        ],
+        not_applicable=[endpoint_config],
+    ),
+    "SR-WS-014": Spec(
+        baseline=[domain, bucket, key, profile],
+        breaks=[
+            Break(
+                "bucket-not-in-the-plan",
+                [key, profile_with({"sharingSettings": sharing | {"s3OutputPath": "s3://exfil/x"}})],
+                "alice",
+                [
+                    "user profile 'alice' writes to s3://exfil (userSettings.sharingSettings.s3OutputPath), "
+                    "which is not a bucket of the plan"
+                ],
+            ),
+            Break(
+                "computed-from-the-plan-bucket-but-another-bucket",
+                [
+                    bucket,
+                    key,
+                    profile_with(
+                        {"sharingSettings": sharing | {"s3OutputPath": "s3://exfil/x"}},
+                        userSettings=[bucket, key],
+                    ),
+                ],
+                "alice",
+                [
+                    "user profile 'alice' writes to s3://exfil (userSettings.sharingSettings.s3OutputPath), "
+                    "which is not a bucket of the plan"
+                ],
+            ),
+            Break(
+                "no-key",
+                [bucket, profile_with({"sharingSettings": sharing | {"s3KmsKeyId": None}})],
+                "alice",
+                ["user profile 'alice' does not set userSettings.sharingSettings.s3KmsKeyId"],
+            ),
+            Break(
+                "key-of-another-account",
+                [bucket, profile_with({"sharingSettings": sharing | {"s3KmsKeyId": OUT_KEY}})],
+                "alice",
+                [
+                    f"user profile 'alice' uses key {OUT_KEY} in userSettings.sharingSettings.s3KmsKeyId of "
+                    f"account {OUT}, outside the perimeter"
+                ],
+            ),
+            Break(
+                "domain-default-without-path",
+                [
+                    key,
+                    res(
+                        DOMAIN,
+                        "studio",
+                        defaultUserSettings={
+                            "sharingSettings": {"notebookOutputOption": "Allowed", "s3KmsKeyId": KEY_ARN}
+                        },
+                    ),
+                ],
+                "studio",
+                [
+                    "Studio domain 'studio' shares notebook output (Allowed) with no "
+                    "defaultUserSettings.sharingSettings.s3OutputPath"
+                ],
+            ),
+        ],
+        not_applicable=[notebook],
+    ),
+    "SR-WS-015": Spec(
+        baseline=[
+            domain,
+            bucket,
+            key,
+            profile_with(
+                {
+                    "canvasAppSettings": {
+                        "workspaceSettings": {
+                            "s3ArtifactPath": "s3://team-data/canvas",
+                            "s3KmsKeyId": KEY_ARN,
+                        }
+                    }
+                }
+            ),
+        ],
+        breaks=[
+            Break(
+                "oauth-data-source",
+                [
+                    profile_with(
+                        {
+                            "canvasAppSettings": {
+                                "identityProviderOauthSettings": [
+                                    {"dataSourceName": "SnowflakeConnection", "secretArn": "arn:x"}
+                                ]
+                            }
+                        }
+                    )
+                ],
+                "alice",
+                [
+                    "user profile 'alice' connects Canvas to the external data source SnowflakeConnection "
+                    "(OAuth setting 0)"
+                ],
+            ),
+            Break(
+                "artifacts-outside-the-plan",
+                [
+                    key,
+                    profile_with(
+                        {
+                            "canvasAppSettings": {
+                                "workspaceSettings": {"s3ArtifactPath": "s3://exfil/c", "s3KmsKeyId": KEY_ARN}
+                            }
+                        }
+                    ),
+                ],
+                "alice",
+                [
+                    "user profile 'alice' writes to s3://exfil "
+                    "(userSettings.canvasAppSettings.workspaceSettings.s3ArtifactPath), which is not a "
+                    "bucket of "
+                    "the plan"
+                ],
+            ),
+        ],
+        not_applicable=[notebook],
+    ),
+    "SR-WS-016": Spec(
+        baseline=[notebook],
+        forbidden=True,
+        breaks=[
+            Break(
+                "lifecycle-configuration",
+                [res(NOTEBOOK_LIFECYCLE, "lcc", onStart="IyEvYmluL2Jhc2g=")],
+                "lcc",
+                [
+                    "notebook lifecycle configuration 'lcc' runs its scripts as root, whatever rootAccess "
+                    "says; "
+                    "what they do cannot be judged from the plan"
+                ],
+            ),
+            Break(
+                "named-by-the-notebook",
+                [notebook_with(lifecycleConfigName="made-by-hand")],
+                "nb",
+                ["notebook instance 'nb' runs lifecycle configuration made-by-hand as root"],
+            ),
+        ],
+        not_applicable=[notebook, domain],
+    ),
+    "SR-WS-017": Spec(
+        baseline=[
+            code_repository,
+            notebook_with(defaultCodeRepository="notebooks", additionalCodeRepositories=[CODECOMMIT]),
+            res(
+                DOMAIN,
+                "studio",
+                defaultUserSettings={
+                    "jupyterServerAppSettings": {"codeRepositories": [{"repositoryUrl": CODECOMMIT}]}
+                },
+            ),
+        ],
+        breaks=[
+            Break(
+                "github-repository",
+                [res(CODE_REPOSITORY, "repo", gitConfig={"repositoryUrl": GITHUB})],
+                "repo",
+                [
+                    f"code repository 'repo' uses git repository {GITHUB}, which is neither in AWS "
+                    "CodeCommit nor "
+                    "a code repository of the plan"
+                ],
+            ),
+            Break(
+                "notebook-additional-github",
+                [notebook_with(additionalCodeRepositories=[GITHUB])],
+                "nb",
+                [
+                    f"notebook instance 'nb' uses git repository {GITHUB}, which is neither in AWS "
+                    "CodeCommit "
+                    "nor a code repository of the plan"
+                ],
+            ),
+            Break(
+                "notebook-repository-not-in-the-plan",
+                [notebook_with(defaultCodeRepository="made-by-hand")],
+                "nb",
+                [
+                    "notebook instance 'nb' uses git repository made-by-hand, which is neither in AWS "
+                    "CodeCommit "
+                    "nor a code repository of the plan"
+                ],
+            ),
+            Break(
+                "look-alike-codecommit",
+                [notebook_with(defaultCodeRepository=f"{CODECOMMIT}.evil.example/x")],
+                "nb",
+                [
+                    f"notebook instance 'nb' uses git repository {CODECOMMIT}.evil.example/x, which is "
+                    "neither "
+                    "in AWS CodeCommit nor a code repository of the plan"
+                ],
+            ),
+            Break(
+                "user-profile-jupyterlab",
+                [profile_with({"jupyterLabAppSettings": {"codeRepositories": [{"repositoryUrl": GITHUB}]}})],
+                "alice",
+                [
+                    f"user profile 'alice' uses git repository {GITHUB}, which is neither in AWS CodeCommit "
+                    "nor "
+                    "a code repository of the plan"
+                ],
+            ),
+            Break(
+                "space",
+                [
+                    res(
+                        SPACE,
+                        "shared",
+                        domainId="d-1",
+                        spaceSettings={
+                            "jupyterLabAppSettings": {"codeRepositories": [{"repositoryUrl": GITHUB}]}
+                        },
+                    )
+                ],
+                "shared",
+                [
+                    f"space 'shared' uses git repository {GITHUB}, which is neither in AWS CodeCommit nor a "
+                    "code "
+                    "repository of the plan"
+                ],
+            ),
+            Break(
+                "domain-default-space",
+                [
+                    res(
+                        DOMAIN,
+                        "studio",
+                        defaultSpaceSettings={
+                            "jupyterServerAppSettings": {"codeRepositories": [{"repositoryUrl": GITHUB}]}
+                        },
+                    )
+                ],
+                "studio",
+                [
+                    f"Studio domain 'studio' uses git repository {GITHUB}, which is neither in AWS "
+                    "CodeCommit "
+                    "nor a code repository of the plan"
+                ],
+            ),
+        ],
+        not_applicable=[job, model],
+    ),
+    "SR-NET-036": Spec(
+        baseline=[
+            bucket,
+            endpoint_config,
+            res(ENDPOINT_CONFIG, "plain", kmsKeyArn=KEY_ARN),
+            res(
+                ENDPOINT_CONFIG,
+                "by-ref",
+                deps={"dataCaptureConfig": [bucket]},
+                dataCaptureConfig={"destinationS3Uri": UNKNOWN},
+            ),
+        ],
+        breaks=[
+            Break(
+                "capture-outside-the-plan",
+                [bucket, config_with(dataCaptureConfig={"destinationS3Uri": "s3://exfil/capture"})],
+                "serving",
+                [
+                    "endpoint configuration 'serving' writes to s3://exfil "
+                    "(dataCaptureConfig.destinationS3Uri), "
+                    "which is not a bucket of the plan"
+                ],
+            ),
+            Break(
+                "async-output-outside-the-plan",
+                [
+                    bucket,
+                    config_with(asyncInferenceConfig={"outputConfig": {"s3OutputPath": "s3://exfil/a"}}),
+                ],
+                "serving",
+                [
+                    "endpoint configuration 'serving' writes to s3://exfil "
+                    "(asyncInferenceConfig.outputConfig.s3OutputPath), which is not a bucket of the plan"
+                ],
+            ),
+            Break(
+                "not-an-s3-location",
+                [bucket, config_with(dataCaptureConfig={"destinationS3Uri": "https://exfil.example/c"})],
+                "serving",
+                [
+                    "endpoint configuration 'serving' dataCaptureConfig.destinationS3Uri "
+                    "'https://exfil.example/c' is not an s3:// location"
+                ],
+            ),
+            Break(
+                "unknown-without-dependency",
+                [bucket, config_with(dataCaptureConfig={"destinationS3Uri": UNKNOWN})],
+                "serving",
+                ["dataCaptureConfig.destinationS3Uri of 'serving' can't be known during preview"],
+            ),
+        ],
+        not_applicable=[model],
+    ),
+    "SR-ENC-024": Spec(
+        baseline=[key, endpoint_config],
+        breaks=[
+            Break(
+                "no-volume-key",
+                [key, config_with(kmsKeyArn=None)],
+                "serving",
+                ["endpoint configuration 'serving' does not set kmsKeyArn"],
+            ),
+            Break(
+                "capture-without-key",
+                [key, config_with(dataCaptureConfig={"destinationS3Uri": "s3://team-data/capture"})],
+                "serving",
+                ["endpoint configuration 'serving' does not set dataCaptureConfig.kmsKeyId"],
+            ),
+            Break(
+                "async-key-of-another-account",
+                [
+                    key,
+                    config_with(
+                        asyncInferenceConfig={
+                            "outputConfig": {"s3OutputPath": "s3://team-data/a", "kmsKeyId": OUT_KEY}
+                        }
+                    ),
+                ],
+                "serving",
+                [
+                    f"endpoint configuration 'serving' uses key {OUT_KEY} in "
+                    f"asyncInferenceConfig.outputConfig.kmsKeyId of account {OUT}, outside the perimeter"
+                ],
+            ),
+        ],
+        not_applicable=[model],
+    ),
+    "SR-IAM-025": Spec(
+        baseline=[
+            res(
+                MODEL_PACKAGE_GROUP_POLICY,
+                "registry",
+                modelPackageGroupName="models",
+                resourcePolicy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{IN}:root"},
+                        "Action": "sagemaker:*",
+                    }
+                ),
+            )
+        ],
+        breaks=[
+            Break(
+                "public",
+                [
+                    res(
+                        MODEL_PACKAGE_GROUP_POLICY,
+                        "registry",
+                        resourcePolicy=doc({"Effect": "Allow", "Principal": "*"}),
+                    )
+                ],
+                "registry",
+                [
+                    "model package group policy 'registry' statement 0 allows principal '*' with no "
+                    "condition "
+                    "confining callers to the perimeter (aws:PrincipalAccount, aws:PrincipalOrgID, "
+                    "aws:SourceVpce, ... with StringEquals)"
+                ],
+            )
+        ],
+        not_applicable=[model],
     ),
 }
