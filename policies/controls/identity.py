@@ -241,7 +241,9 @@ def _is_boundary_only(subject: Resource, index: Index) -> bool:
     attaches as permissions: its Allow statements are a ceiling, they grant nothing."""
     if subject.type != POLICY:
         return False
-    bounded = [r for r in index.of_type(ROLE, USER) if _refers(r, "permissionsBoundary", subject)]
+    bounded = [
+        r for r in index.of_type(ROLE, USER) if _refers(r, "permissionsBoundary", subject, unknown=False)
+    ]
     if not bounded:
         return False
     for attachment in index.of_type(*ATTACHMENT_TYPES):
@@ -250,15 +252,15 @@ def _is_boundary_only(subject: Resource, index: Index) -> bool:
     return not any(_refers(r, "managedPolicyArns", subject) for r in index.of_type(ROLE))
 
 
-def _refers(resource: Resource, prop: str, policy: Resource) -> bool:
-    """Whether `resource`'s `prop` names `policy`: by property dependency, else by ARN value. Unknown
-    counts as a reference (the stricter reading for the boundary test)."""
+def _refers(resource: Resource, prop: str, policy: Resource, *, unknown: bool = True) -> bool:
+    """Whether `resource`'s `prop` names `policy`: by property dependency, else by ARN value. An unknown
+    value counts as `unknown` (a reference for attachments: the stricter reading)."""
     deps = resource.property_dependencies.get(prop)
     if deps:
         return policy.urn in deps
     arn = policy.get("arn")
     for value in as_list(resource.get(prop)):
-        if value is UNKNOWN or (isinstance(value, str) and value == arn):
+        if (value is UNKNOWN and unknown) or (isinstance(value, str) and value == arn):
             return True
     return False
 
