@@ -1,15 +1,25 @@
-"""The audit trail: CloudTrail in every region, validated, encrypted, with S3 data events and "
-"CloudWatch delivery."""
+"""The audit trail: CloudTrail in every region, validated, encrypted, recording management events and the
+S3 data events of the stack's own buckets, delivered to a bucket of the stack and to CloudWatch Logs in the
+perimeter; CloudTrail Lake event data stores likewise."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from policies.controls.encryption import key_problem
+from policies.controls.storage import bucket_of_plan
 from policies.model import Control
-from policies.props import Index, Resource, as_list, get, is_false
+from policies.perimeter import account_of, inside
+from policies.props import UNKNOWN, Index, Resource, as_list, get, is_false, is_true
 
 TRAIL = "aws:cloudtrail/trail:Trail"
+EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
+MIN_LAKE_RETENTION_DAYS = 365
+"""An event data store keeps at least a year of events (AWS's default is 2557 days, seven years)."""
+CRITICAL_SOURCES = ("kms.amazonaws.com", "rdsdata.amazonaws.com")
+"""Management event sources CloudTrail lets a trail exclude; both record access to keys and data."""
+_S3_ALL = ("arn:aws:s3", "arn:aws:s3:::")
 
 
 def _multi_region(subject: Resource, _index: Index) -> Iterator[str]:
@@ -24,30 +34,143 @@ def _validation(subject: Resource, _index: Index) -> Iterator[str]:
         yield f"trail {subject.label} does not set enableLogFileValidation=true (default false)"
 
 
-def _kms(subject: Resource, _index: Index) -> Iterator[str]:
-    if not subject.known("kmsKeyId"):
-        yield f"trail {subject.label} does not set kmsKeyId, so logs are only SSE-S3 encrypted"
+def _kms(subject: Resource, index: Index) -> Iterator[str]:
+    kind = "trail" if subject.type == TRAIL else "event data store"
+    key_id = subject.get("kmsKeyId")
+    if key_id is None or key_id == "":
+        yield f"{kind} {subject.label} does not set kmsKeyId, so logs are only SSE-S3 encrypted"
+        return
+    problem = key_problem(subject, "kmsKeyId", key_id, index, stack_only=False)
+    if problem:
+        yield f"{kind} {subject.label} {problem}"
 
 
-def _s3_data_selected(selector: Any) -> bool:
+def _bucket_of_value(value: str) -> str | None:
+    """The bucket a data-resource value or ARN prefix names (`arn:aws:s3:::name/...`); None for all."""
+    if value in _S3_ALL:
+        return None
+    return value.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+
+
+def _basic_s3_values(selector: Any) -> list[Any] | None:
+    """The S3 object values of a basic selector recording reads and writes, or None when it records
+    no S3 object events for both."""
     if get(selector, "readWriteType", "All") != "All":
-        return False
-    return any(get(r, "type") == "AWS::S3::Object" for r in as_list(get(selector, "dataResources")))
+        return None
+    values = [
+        v
+        for r in as_list(get(selector, "dataResources"))
+        if get(r, "type") == "AWS::S3::Object"
+        for v in as_list(get(r, "values"))
+    ]
+    return values or None
 
 
-def _advanced_s3_data(selector: Any) -> bool:
-    fields = {get(f, "field"): f for f in as_list(get(selector, "fieldSelectors"))}
-    category = [str(v) for v in as_list(get(fields.get("eventCategory"), "equals"))]
-    resource_type = [str(v) for v in as_list(get(fields.get("resources.type"), "equals"))]
-    read_only = fields.get("readOnly")
-    return "Data" in category and "AWS::S3::Object" in resource_type and read_only is None
+_ARN_NARROWING = ("notEquals", "notStartsWiths", "notEndsWiths", "endsWiths")
 
 
-def _data_events(subject: Resource, _index: Index) -> Iterator[str]:
+def _advanced_s3_values(selector: Any) -> list[Any] | None:
+    """The resources.ARN values of an advanced selector recording S3 object reads and writes (["*"] for
+    every bucket), or None when it records no such events or filters them by other fields."""
+    fields = as_list(get(selector, "fieldSelectors"))
+    by_name = {get(f, "field"): f for f in fields}
+    category = [str(v) for v in as_list(get(by_name.get("eventCategory"), "equals"))]
+    resource_type = [str(v) for v in as_list(get(by_name.get("resources.type"), "equals"))]
+    if "Data" not in category or "AWS::S3::Object" not in resource_type:
+        return None
+    if set(by_name) - {"eventCategory", "resources.type", "resources.ARN"}:
+        return None  # readOnly, eventName, ... record only part of the reads and writes
+    arn = by_name.get("resources.ARN")
+    if arn is None:
+        return ["*"]
+    if any(get(arn, k) for k in _ARN_NARROWING):
+        return None
+    return [*as_list(get(arn, "equals")), *as_list(get(arn, "startsWiths"))] or None
+
+
+def _data_events(subject: Resource, index: Index) -> Iterator[str]:
     basic = subject.known("eventSelectors", []) or []
     advanced = subject.known("advancedEventSelectors", []) or []
-    if not any(_s3_data_selected(s) for s in basic) and not any(_advanced_s3_data(s) for s in advanced):
+    selected = [v for v in (_basic_s3_values(s) for s in basic) if v is not None]
+    selected += [v for v in (_advanced_s3_values(s) for s in advanced) if v is not None]
+    if not selected:
         yield f"trail {subject.label} records no S3 object-level (data) events for both reads and writes"
+        return
+    prop = "advancedEventSelectors" if advanced else "eventSelectors"
+    for value in (v for values in selected for v in values):
+        if value == "*":
+            continue
+        if value is UNKNOWN and bucket_of_plan(subject, prop, value, index):
+            continue  # computed from a bucket of the plan (bucket_of_plan raises otherwise)
+        name = _bucket_of_value(str(value))
+        if name is not None and not bucket_of_plan(subject, prop, name, index):
+            yield (
+                f"trail {subject.label} selects data events of {value}, which is no bucket of this stack "
+                "(the stack's data goes unrecorded)"
+            )
+
+
+def _management_events(subject: Resource, _index: Index) -> Iterator[str]:
+    basic = subject.known("eventSelectors", []) or []
+    advanced = subject.known("advancedEventSelectors", []) or []
+    if advanced:
+        management = [s for s in advanced if "Management" in as_list(_field(s, "eventCategory", "equals"))]
+        if not management:
+            yield f"trail {subject.label} advanced event selectors record no management events"
+        for i, selector in enumerate(management):
+            if _field(selector, "readOnly", "equals") is not None:
+                yield f"trail {subject.label} management selector {i} records only read or only write events"
+            excluded = [str(v) for v in as_list(_field(selector, "eventSource", "notEquals"))]
+            for source in sorted(set(excluded) & set(CRITICAL_SOURCES)):
+                yield f"trail {subject.label} management selector {i} excludes events of {source}"
+        return
+    if basic and not any(get(s, "includeManagementEvents", True) is not False for s in basic):
+        yield f"trail {subject.label} sets includeManagementEvents=false on every event selector"
+    for i, selector in enumerate(basic):
+        if get(selector, "includeManagementEvents", True) is False:
+            continue
+        mode = get(selector, "readWriteType", "All")
+        if mode != "All":
+            yield f"trail {subject.label} event selector {i} records only {mode} management events"
+        excluded = [str(v) for v in as_list(get(selector, "excludeManagementEventSources"))]
+        for source in sorted(set(excluded) & set(CRITICAL_SOURCES)):
+            yield f"trail {subject.label} event selector {i} excludes management events of {source}"
+
+
+def _field(selector: Any, name: str, operator: str) -> Any:
+    for field in as_list(get(selector, "fieldSelectors")):
+        if get(field, "field") == name:
+            return get(field, operator)
+    return None
+
+
+def _destinations(subject: Resource, index: Index) -> Iterator[str]:
+    bucket = subject.get("s3BucketName")
+    if not bucket_of_plan(subject, "s3BucketName", bucket, index):
+        yield f"trail {subject.label} delivers to the bucket {bucket}, which is no bucket of this stack"
+    group = subject.get("cloudWatchLogsGroupArn")
+    account = account_of(group) if group is not UNKNOWN else None
+    if account is not None and (account == "*" or not inside(index.context, account)):
+        yield (
+            f"trail {subject.label} delivers to the log group {group} of account {account}, outside the "
+            "perimeter"
+        )
+
+
+def _event_data_store(subject: Resource, index: Index) -> Iterator[str]:
+    yield from _kms(subject, index)
+    if is_false(subject.known("multiRegionEnabled", True)):
+        yield f"event data store {subject.label} sets multiRegionEnabled=false"
+    if is_false(subject.known("terminationProtectionEnabled", True)):
+        yield f"event data store {subject.label} sets terminationProtectionEnabled=false"
+    retention = subject.known("retentionPeriod", 2557)
+    if isinstance(retention, int | float) and retention < MIN_LAKE_RETENTION_DAYS:
+        yield (
+            f"event data store {subject.label} keeps events {int(retention)} days (retentionPeriod); at "
+            f"least {MIN_LAKE_RETENTION_DAYS} are required"
+        )
+    if is_true(subject.known("suspend", False)):
+        yield f"event data store {subject.label} sets suspend, so it ingests nothing"
 
 
 def _cloudwatch(subject: Resource, _index: Index) -> Iterator[str]:
@@ -119,13 +242,14 @@ CONTROLS: tuple[Control, ...] = (
             "conditions."
         ),
         predicate=_kms,
+        scope="stack",
         enforced_in=_BOTH,
         checkov_ids=("CKV_AWS_35",),
         tags=("audit", "cloudtrail", "encryption"),
     ),
     Control(
         id="SR-AUD-004",
-        title="CloudTrail records S3 data events (reads and writes)",
+        title="CloudTrail records S3 data events (reads and writes) of the stack's buckets",
         severity="high",
         enforcement="mandatory",
         resource_types=(TRAIL,),
@@ -137,9 +261,11 @@ CONTROLS: tuple[Control, ...] = (
             "EU-AI-ACT": ("Art. 12",),
         },
         remediation=(
-            "Add an event selector with read_write_type 'All' and data resource type AWS::S3::Object."
+            "Add an event selector with read_write_type 'All' and data resource type AWS::S3::Object, "
+            "naming buckets of this stack (or every bucket); no readOnly or eventName filter."
         ),
         predicate=_data_events,
+        scope="stack",
         tags=("audit", "cloudtrail", "s3"),
     ),
     Control(
@@ -167,5 +293,64 @@ CONTROLS: tuple[Control, ...] = (
         remediation="Leave enable_logging unset or True.",
         predicate=_logging_on,
         tags=("audit", "cloudtrail"),
+    ),
+    Control(
+        id="SR-AUD-007",
+        title="CloudTrail records every management event, KMS and RDS Data included",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(TRAIL,),
+        rationale=(
+            "Key use and policy changes are management events; a trail that drops writes, reads, KMS or RDS "
+            "Data events misses exactly what an intruder does."
+        ),
+        frameworks={"NIST-800-53-r5": _AUDIT, "CIS-AWS-3.0": ("3.1",), "AWS-FSBP": ("CloudTrail.1",)},
+        remediation=(
+            "Leave include_management_events and read_write_type at their defaults (True, All) and "
+            "exclude_management_event_sources empty; in advanced selectors, select eventCategory "
+            "Management with no readOnly or eventSource filter."
+        ),
+        predicate=_management_events,
+        tags=("audit", "cloudtrail"),
+    ),
+    Control(
+        id="SR-AUD-008",
+        title="CloudTrail delivers to a bucket of the stack and a log group in the perimeter",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(TRAIL,),
+        scope="stack",
+        rationale=(
+            "A trail delivering to someone else's bucket or log group hands the bank's audit record, and "
+            "the power to delete it, to them."
+        ),
+        frameworks={"NIST-800-53-r5": ("AU-9", "AU-9(2)", "AC-4")},
+        framework_note="CIS 3.3/3.6 judge the trail bucket's settings, not whose bucket it is.",
+        remediation=(
+            "Set s3_bucket_name=<audit bucket of the stack>.bucket and cloud_watch_logs_group_arn to a log "
+            "group of an account of the perimeter."
+        ),
+        predicate=_destinations,
+        tags=("audit", "cloudtrail", "perimeter"),
+    ),
+    Control(
+        id="SR-AUD-009",
+        title="CloudTrail Lake event data stores are encrypted, multi-region, protected and kept a year",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(EVENT_DATA_STORE,),
+        scope="stack",
+        rationale=(
+            "An event data store is an audit record like a trail: encrypted by the bank's key, in every "
+            "region, protected from deletion, kept long enough to investigate."
+        ),
+        frameworks={"NIST-800-53-r5": ("AU-9", "AU-11", "SC-28")},
+        framework_note="No CIS or FSBP control covers CloudTrail Lake event data stores.",
+        remediation=(
+            "Set kms_key_id=<key of the stack>.arn; leave multi_region_enabled and "
+            "termination_protection_enabled at True, retention_period at least 365, suspend unset."
+        ),
+        predicate=_event_data_store,
+        tags=("audit", "cloudtrail", "encryption"),
     ),
 )

@@ -11,7 +11,8 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.audit import TRAIL
+from policies.controls.audit import EVENT_DATA_STORE, TRAIL
+from policies.props import Resource
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GOOD = {
@@ -42,12 +43,31 @@ advanced = res(
         }
     ],
 )
-other = res("aws:s3/bucket:Bucket", "trail-bucket")
+other = res("aws:s3/bucket:Bucket", "trail-bucket", bucket="trail-1234")
+data = res("aws:s3/bucket:Bucket", "data", bucket="data-1234")
+FOREIGN_KEY = "arn:aws:kms:eu-west-2:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-def trail_with(**changes: object) -> object:
+def trail_with(**changes: object) -> Resource:
     props = {k: v for k, v in (GOOD | changes).items() if v is not None}
     return res(TRAIL, "trail", **props)
+
+
+def with_s3_fields(*extra: dict[str, object]) -> Resource:
+    fields = [
+        {"field": "eventCategory", "equals": ["Data"]},
+        {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+        *extra,
+    ]
+    return trail_with(eventSelectors=None, advancedEventSelectors=[{"fieldSelectors": fields}])
+
+
+def management(*extra: dict[str, object]) -> Resource:
+    fields = [{"field": "eventCategory", "equals": ["Management"]}, *extra]
+    return trail_with(eventSelectors=None, advancedEventSelectors=[{"fieldSelectors": fields}])
+
+
+store = res(EVENT_DATA_STORE, "lake", kmsKeyId=KEY)
 
 
 SPECS: dict[str, Spec] = {
@@ -89,12 +109,30 @@ SPECS: dict[str, Spec] = {
                 [trail_with(kmsKeyId=None)],
                 "trail",
                 ["trail 'trail' does not set kmsKeyId, so logs are only SSE-S3 encrypted"],
-            )
+            ),
+            Break(
+                "foreign-key",
+                [trail_with(kmsKeyId=FOREIGN_KEY)],
+                "trail",
+                [
+                    f"trail 'trail' uses the KMS key {FOREIGN_KEY} in kmsKeyId, of account 999999999999 "
+                    "outside the perimeter"
+                ],
+            ),
+            Break(
+                "aws-managed",
+                [trail_with(kmsKeyId="alias/aws/cloudtrail")],
+                "trail",
+                [
+                    "trail 'trail' uses the AWS managed key alias/aws/cloudtrail in kmsKeyId, not a customer "
+                    "managed key"
+                ],
+            ),
         ],
         not_applicable=[other],
     ),
     "SR-AUD-004": Spec(
-        baseline=[trail, advanced],
+        baseline=[trail, advanced, data],
         breaks=[
             Break(
                 "none",
@@ -113,6 +151,51 @@ SPECS: dict[str, Spec] = {
                 ],
                 "trail",
                 ["trail 'trail' records no S3 object-level (data) events for both reads and writes"],
+            ),
+            Break(
+                "advanced-read-only",
+                [data, with_s3_fields({"field": "readOnly", "equals": ["true"]})],
+                "trail",
+                ["trail 'trail' records no S3 object-level (data) events for both reads and writes"],
+            ),
+            Break(
+                "advanced-excludes-data-bucket",
+                [
+                    data,
+                    with_s3_fields({"field": "resources.ARN", "notStartsWiths": ["arn:aws:s3:::data-1234/"]}),
+                ],
+                "trail",
+                ["trail 'trail' records no S3 object-level (data) events for both reads and writes"],
+            ),
+            Break(
+                "advanced-bucket-not-in-plan",
+                [data, with_s3_fields({"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::decoy/"]})],
+                "trail",
+                [
+                    "trail 'trail' selects data events of arn:aws:s3:::decoy/, which is no bucket of this "
+                    "stack (the stack's data goes unrecorded)"
+                ],
+            ),
+            Break(
+                "basic-bucket-not-in-plan",
+                [
+                    data,
+                    trail_with(
+                        eventSelectors=[
+                            {
+                                "readWriteType": "All",
+                                "dataResources": [
+                                    {"type": "AWS::S3::Object", "values": ["arn:aws:s3:::decoy/"]}
+                                ],
+                            }
+                        ]
+                    ),
+                ],
+                "trail",
+                [
+                    "trail 'trail' selects data events of arn:aws:s3:::decoy/, which is no bucket of this "
+                    "stack (the stack's data goes unrecorded)"
+                ],
             ),
         ],
         not_applicable=[other],
@@ -137,5 +220,112 @@ SPECS: dict[str, Spec] = {
             )
         ],
         not_applicable=[other],
+    ),
+    "SR-AUD-007": Spec(
+        baseline=[trail, management(), trail_with(eventSelectors=[{"readWriteType": "All"}])],
+        breaks=[
+            Break(
+                "management-off",
+                [trail_with(eventSelectors=[{"readWriteType": "All", "includeManagementEvents": False}])],
+                "trail",
+                ["trail 'trail' sets includeManagementEvents=false on every event selector"],
+            ),
+            Break(
+                "read-only",
+                [trail_with(eventSelectors=[{"readWriteType": "ReadOnly"}])],
+                "trail",
+                ["trail 'trail' event selector 0 records only ReadOnly management events"],
+            ),
+            Break(
+                "excludes-kms",
+                [trail_with(eventSelectors=[{"excludeManagementEventSources": ["kms.amazonaws.com"]}])],
+                "trail",
+                ["trail 'trail' event selector 0 excludes management events of kms.amazonaws.com"],
+            ),
+            Break(
+                "advanced-without-management",
+                [with_s3_fields()],
+                "trail",
+                ["trail 'trail' advanced event selectors record no management events"],
+            ),
+            Break(
+                "advanced-read-only",
+                [management({"field": "readOnly", "equals": ["true"]})],
+                "trail",
+                ["trail 'trail' management selector 0 records only read or only write events"],
+            ),
+            Break(
+                "advanced-excludes-rds-data",
+                [management({"field": "eventSource", "notEquals": ["rdsdata.amazonaws.com"]})],
+                "trail",
+                ["trail 'trail' management selector 0 excludes events of rdsdata.amazonaws.com"],
+            ),
+        ],
+        not_applicable=[other],
+    ),
+    "SR-AUD-008": Spec(
+        baseline=[trail, other],
+        breaks=[
+            Break(
+                "bucket-not-in-plan",
+                [trail],
+                "trail",
+                ["trail 'trail' delivers to the bucket trail-1234, which is no bucket of this stack"],
+            ),
+            Break(
+                "log-group-other-account",
+                [
+                    other,
+                    trail_with(cloudWatchLogsGroupArn="arn:aws:logs:eu-west-2:999999999999:log-group:x:*"),
+                ],
+                "trail",
+                [
+                    "trail 'trail' delivers to the log group "
+                    "arn:aws:logs:eu-west-2:999999999999:log-group:x:* "
+                    "of account 999999999999, outside the perimeter"
+                ],
+            ),
+        ],
+        not_applicable=[other],
+    ),
+    "SR-AUD-009": Spec(
+        baseline=[
+            store,
+            res(EVENT_DATA_STORE, "lake2", kmsKeyId=KEY, retentionPeriod=365, multiRegionEnabled=True),
+        ],
+        breaks=[
+            Break(
+                "weakened",
+                [
+                    res(
+                        EVENT_DATA_STORE,
+                        "lake",
+                        multiRegionEnabled=False,
+                        terminationProtectionEnabled=False,
+                        retentionPeriod=7,
+                        suspend="true",
+                    )
+                ],
+                "lake",
+                [
+                    "event data store 'lake' does not set kmsKeyId, so logs are only SSE-S3 encrypted",
+                    "event data store 'lake' sets multiRegionEnabled=false",
+                    "event data store 'lake' sets terminationProtectionEnabled=false",
+                    "event data store 'lake' keeps events 7 days (retentionPeriod); at least 365 are "
+                    "required",
+                    "event data store 'lake' sets suspend, so it ingests nothing",
+                ],
+            ),
+            Break(
+                "foreign-key",
+                [res(EVENT_DATA_STORE, "lake", kmsKeyId=FOREIGN_KEY)],
+                "lake",
+                [
+                    f"event data store 'lake' uses the KMS key {FOREIGN_KEY} in kmsKeyId, of account "
+                    "999999999999 outside the perimeter"
+                ],
+            ),
+        ],
+        not_applicable=[trail],
     ),
 }
