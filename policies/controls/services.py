@@ -360,7 +360,9 @@ def _function_key(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _function_code(subject: Resource, index: Index) -> Iterator[str]:
-    for layer in subject.known("layers", []) or []:
+    for i, layer in enumerate(subject.known("layers", []) or []):
+        if layer is UNKNOWN:
+            raise UnknownValue(subject.label, f"layers.{i}")
         account = account_of(layer)
         if account is None or _outside(index, account):
             yield f"Lambda function {subject.label} uses layer {layer} of an account outside the perimeter"
@@ -418,7 +420,9 @@ def _rds_encrypted(subject: Resource, index: Index) -> Iterator[str]:
 
 def _snapshot_sharing(subject: Resource, index: Index) -> Iterator[str]:
     what = _RDS_WHAT[subject.type]
-    for value in as_list(subject.known("sharedAccounts")):
+    for i, value in enumerate(as_list(subject.known("sharedAccounts"))):
+        if value is UNKNOWN:
+            raise UnknownValue(subject.label, f"sharedAccounts.{i}")
         if str(value).lower() == "all":
             yield f"{what} {subject.label} is public: sharedAccounts includes 'all'"
             continue
