@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.controls import audit, encryption, identity, network, services, storage, workspace
+from policies.controls import (
+    audit,
+    delivery,
+    encryption,
+    governance,
+    identity,
+    network,
+    services,
+    storage,
+    workspace,
+)
 from policies.model import FRAMEWORKS, Control, Finding, evaluate, evaluate_resource
 
 __all__ = [
@@ -24,11 +34,13 @@ __all__ = [
 ]
 
 CATALOG: tuple[Control, ...] = (
+    *governance.CONTROLS,
     *network.CONTROLS,
     *encryption.CONTROLS,
     *storage.CONTROLS,
     *identity.CONTROLS,
     *audit.CONTROLS,
+    *delivery.CONTROLS,
     *workspace.CONTROLS,
     *services.CONTROLS,
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from policies.perimeter import CannotJudge
-from policies.props import Index, Resource, UnknownValue
+from policies.props import ANY_TYPE, Index, Resource, UnknownValue, is_prod_stack
 
 Severity = Literal["critical", "high", "medium", "low"]
 Enforcement = Literal["mandatory", "advisory"]
@@ -52,6 +52,8 @@ class Control:
     applicability: str = ""
     framework_note: str = ""
     tags: tuple[str, ...] = field(default=())
+    prod_enforcement: Enforcement | None = None
+    """The enforcement in prod stacks, when stricter than `enforcement` elsewhere."""
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -60,6 +62,12 @@ class Control:
     def area(self) -> str:
         """The area code of the ID: NET, ENC, STO, IAM, AUD or WS."""
         return self.id.split("-")[1]
+
+    def enforcement_for(self, stack: str | None) -> Enforcement:
+        """The enforcement that applies in `stack` (prod stacks may be stricter)."""
+        if self.prod_enforcement is not None and is_prod_stack(stack):
+            return self.prod_enforcement
+        return self.enforcement
 
     @property
     def policy_name(self) -> str:
@@ -79,9 +87,14 @@ class Finding:
     unknown: bool = False
 
 
+def judges_type(control: Control, type_: str) -> bool:
+    """Whether `control` judges resources of the (canonical) type `type_`."""
+    return ANY_TYPE in control.resource_types or type_ in control.resource_types
+
+
 def evaluate_resource(control: Control, subject: Resource, index: Index) -> list[Finding]:
     """Judge one resource. [] when compliant or when the control does not apply to it."""
-    if subject.type not in control.resource_types:
+    if not judges_type(control, subject.type):
         return []
     try:
         if not control.applies(subject, index):
@@ -103,4 +116,4 @@ def evaluate(control: Control, resources: Iterable[Resource] | Index) -> list[Fi
 
 def applicable(control: Control, subject: Resource, index: Index) -> bool:
     """Whether `control` judges `subject` at all (the NOT_APPLICABLE case otherwise)."""
-    return subject.type in control.resource_types and control.applies(subject, index)
+    return judges_type(control, subject.type) and control.applies(subject, index)

@@ -6,9 +6,14 @@ enforcement level, severity, description, remediation steps, URL, tags and one c
 (pulumi-policy 1.21 allows one per policy: NIST SP 800-53 r5, with every mapping listed in the description).
 
 Values unknown during preview: the SDK's proxy raises on access to an unknown value, which would stop a
-stack policy for every resource. The adapter reads the raw values behind the proxy instead, judges every
-resource it can, reports those violations, and then raises `UnknownValueError` naming the resources it could
-not judge; the SDK turns that into the usual advisory "can't run policy ... during preview" diagnostic.
+stack policy for every resource. The adapter reads the raw values behind the proxy instead and judges
+every resource it can. What a control could not judge (an unknown value, a perimeter not configured) is
+reported once, by SR-GOV-004 "Every control could evaluate" (advisory, mandatory in prod stacks), never
+passed silently.
+
+Resource types are resolved to their canonical token first (`policies.types`), so a deprecated alias
+meets the controls of its canonical type. The perimeter, the stack's regions and the types a team
+allowed come from the policy config or, without one, from the stack config (`policies.config`).
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
-from policies.props import Context, Index, Resource, normalize
+from policies.config import config_schema, context
+from policies.model import judges_type
+from policies.props import Index, Resource, normalize
+from policies.tokens import canonical
 
 PACK_NAME = "strongroom"
 NIST_URL = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"
@@ -71,40 +78,42 @@ def _stack() -> str | None:
 
 
 def to_resource(resource: Any) -> Resource:
-    """A catalog `Resource` from a `ResourceValidationArgs` or a `PolicyResource`."""
+    """A catalog `Resource` from a `ResourceValidationArgs` or a `PolicyResource`: the type resolved to
+    its canonical token, the provider's type (None for a component) and the `ignore_changes` option."""
     deps = getattr(resource, "property_dependencies", None) or {}
+    token = resource.resource_type
+    type_ = canonical(token)
+    provider = getattr(resource, "provider", None)
+    opts = getattr(resource, "opts", None)
     return Resource(
-        type=resource.resource_type,
+        type=type_,
         urn=resource.urn,
         name=resource.name,
         props=normalize(raw(resource.props)),
         property_dependencies={k: tuple(getattr(d, "urn", d) for d in v) for k, v in deps.items()},
         dependencies=tuple(getattr(d, "urn", d) for d in getattr(resource, "dependencies", None) or ()),
         parent=getattr(getattr(resource, "parent", None), "urn", None),
+        token=token if token != type_ else "",
+        provider_type=getattr(provider, "resource_type", None) if provider is not None else None,
+        ignore_changes=tuple(getattr(opts, "ignore_changes", None) or ()),
     )
 
 
 def _report(findings: Iterable[Finding], report: ReportViolation, *, with_urn: bool) -> None:
-    unknown = []
+    """Report violations. A finding a control could not evaluate is reported by SR-GOV-004, which runs
+    every control over the stack, so it is not reported twice here."""
     for finding in findings:
         if finding.unknown:
-            unknown.append(finding.message)
-        elif with_urn:
-            report(finding.message, finding.urn)
-        else:
-            report(finding.message, None)
-    if unknown:
-        error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
-        error.message = "; ".join(unknown)
-        raise error
+            continue
+        report(finding.message, finding.urn if with_urn else None)
 
 
 def resource_validator(control: Control) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type not in control.resource_types:
+        if not judges_type(control, canonical(args.resource_type)):
             return
         subject = to_resource(args)
-        index = Index([subject], Context(stack=_stack()))
+        index = Index([subject], context(args.get_config()))
         _report(evaluate_resource(control, subject, index), report, with_urn=False)
 
     return validate
@@ -112,7 +121,7 @@ def resource_validator(control: Control) -> Callable[[ResourceValidationArgs, Re
 
 def stack_validator(control: Control) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        index = Index((to_resource(r) for r in args.resources), Context(stack=_stack()))
+        index = Index((to_resource(r) for r in args.resources), context(args.get_config()))
         _report(evaluate(control, index), report, with_urn=True)
 
     return validate
@@ -136,7 +145,8 @@ def build_policy(control: Control) -> Policy:
     common: dict[str, Any] = {
         "name": control.policy_name,
         "description": describe(control),
-        "enforcement_level": EnforcementLevel(control.enforcement),
+        "enforcement_level": EnforcementLevel(control.enforcement_for(_stack())),
+        "config_schema": config_schema(control),
         "display_name": control.title,
         "severity": Severity(control.severity),
         "framework": _framework(control),

@@ -79,7 +79,14 @@ _ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 _NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc"})
 _EXACT_OPERATORS = frozenset(
-    {"stringequals", "stringequalsignorecase", "arnequals", "stringlike", "arnlike", "foranyvalue:stringequals"}
+    {
+        "stringequals",
+        "stringequalsignorecase",
+        "arnequals",
+        "stringlike",
+        "arnlike",
+        "foranyvalue:stringequals",
+    }
 )
 _VPCE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")

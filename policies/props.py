@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ UNKNOWN_SENTINELS = frozenset(
         "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
     }
 )
+ANY_TYPE = "*"
+"""In `Control.resource_types`: the control judges every resource, whatever its type."""
 SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
@@ -84,6 +86,13 @@ class Resource:
     property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     dependencies: tuple[str, ...] = ()
     parent: str | None = None
+    token: str = ""
+    """The type token as the program wrote it (an alias such as `aws:s3/bucketV2:BucketV2`); `type` is
+    its canonical token. Empty when the two are the same."""
+    provider_type: str | None = None
+    """The type of the resource's provider (`pulumi:providers:aws`); None for component resources."""
+    ignore_changes: tuple[str, ...] = ()
+    """The `ignore_changes` resource option: properties Pulumi will not update on later deployments."""
 
     def get(self, path: str, default: Any = None) -> Any:
         """The value at a dotted path (`rule.defaultRetention.days`, `rules.0.status`), or `default`."""
@@ -95,6 +104,11 @@ class Resource:
         if value is UNKNOWN:
             raise UnknownValue(self.label, path)
         return value
+
+    @property
+    def written_type(self) -> str:
+        """The type token as the program wrote it."""
+        return self.token or self.type
 
     @property
     def label(self) -> str:
@@ -220,13 +234,15 @@ class Context:
     accounts and AWS Organization whose principals, grantees and destinations are inside the bank);
     empty and None when not configured, in which case any account a control meets cannot be judged.
     `allowed_types`: resource types a team allowed through the pack's policy config (type ->
-    justification), in addition to the catalog's reviewed list.
+    justification), in addition to the catalog's reviewed list. `regions`: the regions the stack may
+    deploy to (empty when not known).
     """
 
     stack: str | None = None
     trusted_accounts: frozenset[str] = frozenset()
     organization_id: str | None = None
     allowed_types: Mapping[str, str] = field(default_factory=dict)
+    regions: frozenset[str] = frozenset()
 
     @property
     def prod(self) -> bool:
@@ -244,12 +260,23 @@ class Index:
         self.resources: tuple[Resource, ...] = tuple(resources)
         self.context = context or Context()
         self._by_type: dict[str, list[Resource]] = {}
+        self._memo: dict[str, Any] = {}
         for resource in self.resources:
             self._by_type.setdefault(resource.type, []).append(resource)
 
     def of_type(self, *types: str) -> Iterator[Resource]:
+        """Resources of the given types, in that order; `*` stands for every resource."""
+        if ANY_TYPE in types:
+            yield from self.resources
+            return
         for type_ in types:
             yield from self._by_type.get(type_, ())
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per index (for stack-wide judgements shared by every subject)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def referencing(
         self,
