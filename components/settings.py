@@ -495,6 +495,47 @@ class WorkspaceSettings(_Section):
         return value
 
 
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+class PerimeterSettings(_Section):
+    """``strongroom:perimeter``: the accounts and organization inside the bank, for the policy pack."""
+
+    trusted_accounts: tuple[str, ...] = _field(
+        [],
+        doc="AWS accounts inside the bank's perimeter: every principal, grantee, replication or log "
+        "destination and endpoint service owner in the stack must be in one of them. Empty: only the "
+        "account the stack deploys to (the account `strongroom check --account` plans as). The policy "
+        "pack reads this key (and aws:allowedAccountIds) from the stack config, or from its policy config.",
+        accepted="a list of distinct 12-digit account IDs, e.g. [123456789012]",
+        prod="at least one (the pack cannot know the deploy account during a real preview)",
+    )
+    organization_id: str | None = _field(
+        None,
+        doc="AWS Organization of the bank: a condition aws:PrincipalOrgID / aws:SourceOrgID equal to it "
+        "confines a policy to the perimeter; cross-account trusts may use it instead of sts:ExternalId.",
+        accepted="an organization ID like o-a1b2c3d4e5",
+    )
+
+    @field_validator("trusted_accounts")
+    @classmethod
+    def _accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for account in value:
+            if not _ACCOUNT_ID.match(str(account)):
+                raise ValueError(f"{account!r} is not a 12-digit account ID")
+        if len(set(value)) != len(value):
+            raise ValueError("the list has duplicates")
+        return value
+
+    @field_validator("organization_id")
+    @classmethod
+    def _organization(cls, value: str | None) -> str | None:
+        if value is not None and not _ORGANIZATION_ID.match(value):
+            raise ValueError(f"{value!r} is not an organization ID")
+        return value
+
+
 class AuditSettings(_Section):
     """``strongroom:audit``: the CloudTrail trail."""
 
@@ -592,6 +633,12 @@ class EnvironmentSettings(BaseModel):
         alias="strongroom:alerts",
         doc="Tamper alerts.",
         accepted="an object, see strongroom:alerts.*",
+    )
+    perimeter: PerimeterSettings = _field(
+        PerimeterSettings,
+        alias="strongroom:perimeter",
+        doc="The bank's perimeter, judged by the policy pack.",
+        accepted="an object, see strongroom:perimeter.*",
     )
 
     @field_validator("stack")
@@ -702,6 +749,14 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
     if s.backup.replica_region is None:
         yield Problem(
             "strongroom:backup.replicaRegion", _MISSING, f"a replica region is {prod}", "e.g. eu-west-1"
+        )
+    if not s.perimeter.trusted_accounts:
+        yield Problem(
+            "strongroom:perimeter.trustedAccounts",
+            _MISSING,
+            f"an explicit perimeter is {prod}: the policy pack cannot learn the deploy account during a "
+            "real preview",
+            "the 12-digit IDs of the deploy account and every account allowed in policies",
         )
     if s.backup.object_lock_mode != "COMPLIANCE":
         yield Problem(
