@@ -514,14 +514,33 @@ class PolicyPackProcess:
 
 
 def _provider_of(resource: PlanResource, by_urn: Mapping[str, PlanResource]) -> PlanResource | None:
+    """The provider the CLI names for a resource: its explicit provider, or for a custom resource without
+    one the package's default provider (the engine creates ``default`` providers on demand, so a custom
+    resource always has one; a component never does)."""
     if not resource.provider:
-        return None
+        if not resource.custom or resource.type.startswith("pulumi:"):
+            return None
+        package = resource.type.split(":")[0]
+        project, stack = _project_stack(resource.urn)
+        return PlanResource(
+            urn=f"urn:pulumi:{stack}::{project}::pulumi:providers:{package}::default",
+            type=f"pulumi:providers:{package}",
+            name="default",
+            custom=True,
+        )
     provider_urn = resource.provider.split("::")[:-1]
     return by_urn.get("::".join(provider_urn))
 
 
+def _project_stack(urn: str) -> tuple[str, str]:
+    parts = urn.split("::")
+    return (parts[1], parts[0].removeprefix("urn:pulumi:")) if len(parts) > 2 else ("project", "stack")
+
+
 def _options(resource: PlanResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent or "")
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect, parent=resource.parent or "", ignoreChanges=resource.ignore_changes
+    )
 
 
 def _provider_message(provider: PlanResource | None) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -722,24 +741,155 @@ def repo_relative(path: Path) -> str:
     return path.name
 
 
+def load_policy_config(path: Path) -> dict[str, dict[str, Any]]:
+    """A policy config file in the format of ``pulumi preview --policy-pack-config``: a JSON object of
+    policy name -> object (``enforcementLevel`` and the policy's properties). UsageError naming the file,
+    the key and the value otherwise."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--policy-config {path}: cannot be read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--policy-config {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--policy-config {path}: must be a JSON object of policy name -> object")
+    for name, value in data.items():
+        if not isinstance(value, dict):
+            raise UsageError(
+                f"--policy-config {path}: key {name!r} = {json.dumps(value)}: accepted: an object "
+                '(e.g. {"enforcementLevel": "mandatory"} or the policy\'s properties)'
+            )
+    allowed = (data.get("sr-gov-001") or {}).get("allowedTypes")
+    if allowed is not None:
+        if not isinstance(allowed, dict):
+            raise UsageError(
+                f"--policy-config {path}: key sr-gov-001.allowedTypes = {json.dumps(allowed)}: accepted: "
+                "an object of resource type -> justification"
+            )
+        for type_, why in allowed.items():
+            if not isinstance(why, str) or len(why.strip()) < 10:
+                raise UsageError(
+                    f"--policy-config {path}: key sr-gov-001.allowedTypes.{type_} = {json.dumps(why)}: "
+                    "accepted: a justification of at least 10 characters saying why the type is safe"
+                )
+    return data
+
+
+def perimeter_policy_config(
+    info: AnalyzerInfo,
+    stack_config: Mapping[str, Any],
+    account: str | None,
+    policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The policy config ``strongroom check`` sends: for every policy whose schema takes the perimeter,
+    the keys derived from the stack config (``policies.config.from_stack_config``) with the account the
+    stack is planned as added to the trusted accounts, then the user's own policy config over it."""
+    from policies.config import from_stack_config
+
+    derived = from_stack_config(stack_config)
+    if account is not None:
+        derived["trustedAccounts"] = sorted({*derived.get("trustedAccounts", []), account})
+    result: dict[str, dict[str, Any]] = {name: dict(cfg) for name, cfg in (policy_config or {}).items()}
+    for policy in info.policies:
+        properties = policy.config_schema.get("properties", {})
+        if "trustedAccounts" in properties:
+            result[policy.name] = {**derived, **result.get(policy.name, {})}
+    return result
+
+
+def allowed_type_notes(plan: Plan, policy_config: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One note per type allowed through the policy config: the type, its justification and how many
+    resources of the plan it let through."""
+    from policies.tokens import canonical
+
+    allowed = (policy_config.get("sr-gov-001") or {}).get("allowedTypes") or {}
+    notes = []
+    for type_, why in sorted(allowed.items()):
+        count = sum(1 for r in plan.resources if type_ in (r.type, canonical(r.type)))
+        notes.append(
+            f"allowed by policy config (sr-gov-001.allowedTypes): {type_} ({count} resource(s)): {why}"
+        )
+    return notes
+
+
+ENGINE_SOURCE = "strongroom-engine"
+
+
+def engine_findings(plan: Plan, report: Report) -> list[Violation]:
+    """What the program did that no policy pack is shown, found in the offline run: resource hooks (code
+    the CLI runs at deploy time; SR-GOV-002) and lookups the engine had no offline answer for (the plan
+    was judged on an empty result; SR-GOV-004, mandatory in prod)."""
+    from policies.catalog import get
+
+    found: list[Violation] = []
+    hooks, unevaluated = get("SR-GOV-002"), get("SR-GOV-004")
+    for resource in plan.resources:
+        if resource.hooks:
+            found.append(
+                Violation(
+                    control=hooks.id,
+                    title=hooks.title,
+                    severity=hooks.severity,
+                    enforcement=hooks.enforcement_for(plan.stack),
+                    resource_urn=resource.urn,
+                    resource_type=resource.type,
+                    resource_name=resource.name,
+                    message=(
+                        f"'{resource.name}' binds resource hooks ({', '.join(resource.hooks)}): code run at "
+                        "deploy time that no policy pack is shown"
+                    ),
+                    source=ENGINE_SOURCE,
+                )
+            )
+    root = next((r for r in plan.resources if r.type == STACK_TYPE), None)
+    for invoke in plan.invokes:
+        if invoke.answered:
+            continue
+        found.append(
+            Violation(
+                control=unevaluated.id,
+                title=unevaluated.title,
+                severity=unevaluated.severity,
+                enforcement=unevaluated.enforcement_for(plan.stack),
+                resource_urn=root.urn if root else "",
+                resource_type=STACK_TYPE,
+                resource_name=root.name if root else plan.stack,
+                message=(
+                    f"lookup {invoke.token} has no offline answer and returned nothing: what the program "
+                    "built from it was judged on an empty result"
+                ),
+                source=ENGINE_SOURCE,
+            )
+        )
+    failed = {v.control for v in found}
+    report.passed_controls = [c for c in report.passed_controls if c not in failed]
+    return found
+
+
 def check_plan(
     plan: Plan,
     pack_dir: Path | None = None,
     *,
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
     config: Mapping[str, str] | None = None,
+    account: str | None = None,
     artifact: str = "Pulumi.yaml",
 ) -> Report:
     """Run the pack over a Plan and report. ``config`` is the stack config (``ns:key`` -> string), handed
-    to the pack as the CLI does (``PULUMI_CONFIG`` and ``ConfigureStack``)."""
+    to the pack as the CLI does (``PULUMI_CONFIG`` and ``ConfigureStack``); the perimeter derived from it
+    (and ``account``) is sent as policy config to every policy that takes it, under ``policy_config``."""
     with PolicyPackProcess(
         pack_dir or default_pack_dir(), project=plan.project, stack=plan.stack, config=config
     ) as pack:
-        if policy_config:
-            pack.configure(policy_config)
-        diagnostics = pack.analyze_plan(plan)
         assert pack.info is not None
-        return build_report(plan, pack.info, diagnostics, artifact=artifact)
+        effective = perimeter_policy_config(pack.info, config or {}, account, policy_config)
+        if effective:
+            pack.configure(effective)
+        diagnostics = pack.analyze_plan(plan)
+        report = build_report(plan, pack.info, diagnostics, artifact=artifact)
+        report.notes.extend(allowed_type_notes(plan, effective))
+        report.violations.extend(engine_findings(plan, report))
+        return report
 
 
 def plan_and_check(
@@ -748,6 +898,7 @@ def plan_and_check(
     *,
     pack_dir: Path | None = None,
     account: str = DEFAULT_ACCOUNT,
+    policy_config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Report, Plan]:
     """``strongroom check``: the offline plan of ``stack``, then the pack over it; the report and the plan
     (which ``--checkov`` exports and scans, so the program runs once).
@@ -760,7 +911,14 @@ def plan_and_check(
     config = load_stack_config(project, stack)
     plan = run_plan(project.directory, stack, account=account)
     stack_file = project.stack_file(stack)
-    report = check_plan(plan, pack_dir, config=config.values, artifact=repo_relative(stack_file))
+    report = check_plan(
+        plan,
+        pack_dir,
+        config=config.values,
+        account=account,
+        policy_config=policy_config,
+        artifact=repo_relative(stack_file),
+    )
     report.notes[:0] = plan.warnings
     return report, plan
 

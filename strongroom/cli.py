@@ -203,12 +203,19 @@ def check(
             "--checkov-bin", help="checkov executable.", show_default="<repo>/.venv-checkov/bin/checkov"
         ),
     ] = None,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config",
+            help="Policy config JSON, as for `pulumi preview --policy-pack-config` (e.g. allowed types).",
+        ),
+    ] = None,
 ) -> None:
     """Plan offline, run the policy pack over the Analyzer protocol as the Pulumi CLI does, and report.
 
     Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error.
     """
-    from strongroom.check import plan_and_check
+    from strongroom.check import load_policy_config, plan_and_check
     from strongroom.engine import validate_account, validate_stack_name
     from strongroom.report import RENDERERS, render, summary_line
 
@@ -218,7 +225,10 @@ def check(
         raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
     validate_stack_name(stack)
     validate_account(account)
-    report, plan = plan_and_check(project_dir, stack, pack_dir=policy_pack, account=account)
+    user_config = load_policy_config(policy_config) if policy_config is not None else None
+    report, plan = plan_and_check(
+        project_dir, stack, pack_dir=policy_pack, account=account, policy_config=user_config
+    )
     if with_checkov or checkov_bin is not None:
         from strongroom.checkov import check_plan as checkov_check_plan
         from strongroom.report import merge
@@ -234,6 +244,51 @@ def check(
         output.write_text(text, encoding="utf-8")
         typer.echo(summary_line(report), err=True)
     raise typer.Exit(report.exit_code)
+
+
+@app.command("policy-config")
+def policy_config_cmd(
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="The account the stack deploys to (added to the trusted accounts)."),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config", help="A policy config JSON to merge (e.g. the team's allowed types)."
+        ),
+    ] = None,
+) -> None:
+    """Print the policy config for `pulumi preview --policy-pack policies --policy-pack-config FILE`: the
+    perimeter and regions of the stack's config for every Strongroom policy that takes them."""
+    import json
+
+    from policies.pack import build_policies
+    from strongroom.check import AnalyzerInfo, PolicyInfo, load_policy_config, perimeter_policy_config
+    from strongroom.engine import load_project, load_stack_config, validate_account, validate_stack_name
+
+    validate_stack_name(stack)
+    if account is not None:
+        validate_account(account)
+    config = load_stack_config(load_project(project_dir), stack)
+    info = AnalyzerInfo(
+        name="strongroom",
+        version="",
+        policies=tuple(
+            PolicyInfo(
+                name=p.name,
+                description="",
+                enforcement="mandatory",
+                kind="",
+                config_schema={"properties": dict(p.config_schema.properties) if p.config_schema else {}},
+            )
+            for p in build_policies()
+        ),
+    )
+    user = load_policy_config(base) if base is not None else None
+    sys.stdout.write(json.dumps(perimeter_policy_config(info, config.values, account, user), indent=2) + "\n")
 
 
 @app.command()

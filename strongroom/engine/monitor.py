@@ -252,6 +252,16 @@ def is_taggable(type_token: str) -> bool:
     return cls is not None and hasattr(cls, "tags_all")
 
 
+def _hooks(request: Any) -> list[str]:
+    """The resource hooks bound to a registration (``before_create``: [names], ...), as ``kind:name``."""
+    if not request.HasField("hooks"):
+        return []
+    binding = request.hooks
+    return [
+        f"{field.name}:{name}" for field in binding.DESCRIPTOR.fields for name in getattr(binding, field.name)
+    ]
+
+
 class RecordingMonitor(MockMonitor):
     """A ``MockMonitor`` that records every request and answers with realistic AWS outputs."""
 
@@ -290,6 +300,8 @@ class RecordingMonitor(MockMonitor):
             },
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=list(request.ignoreChanges),
+            hooks=_hooks(request),
         )
         if request.type == STACK_TYPE or not request.custom:
             self.recorder.add_resource(record)
@@ -338,11 +350,18 @@ class RecordingMonitor(MockMonitor):
             return super().Invoke(request)
         args = struct_to_plain(request.args)
         result = fake_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
+        answered = result is not None
         if result is None:
             self.recorder.warn(f"provider function {request.tok} has no offline mock; it returned {{}}")
             result = {}
         self.recorder.add_invoke(
-            PlanInvoke(token=request.tok, args=args, result=result, provider=request.provider or None)
+            PlanInvoke(
+                token=request.tok,
+                args=args,
+                result=result,
+                provider=request.provider or None,
+                answered=answered,
+            )
         )
         ret_proto = _sync_await(rpc.serialize_properties(result, {}))
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})

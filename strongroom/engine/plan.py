@@ -4,7 +4,8 @@ The JSON shape (``Plan.to_dict``) is a contract other parts of Strongroom consum
 
     {"project": str, "stack": str,
      "resources": [{"urn", "type", "name", "parent", "inputs", "dependencies", "propertyDependencies",
-                    "outputs", "id", "custom", "provider", "protect", "retainOnDelete"}],
+                    "outputs", "id", "custom", "provider", "protect", "retainOnDelete", "ignoreChanges",
+                    "hooks"}],
      "invokes": [{"token", "args", "result", "provider"}],
      "warnings": [str]}
 
@@ -41,6 +42,9 @@ class PlanResource:
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    hooks: list[str] = field(default_factory=list)
+    """Resource hooks bound to the resource (``before_create:<name>``, ...): code run at deploy time."""
 
     @property
     def is_component(self) -> bool:
@@ -62,6 +66,8 @@ class PlanResource:
             "provider": self.provider,
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
+            "ignoreChanges": list(self.ignore_changes),
+            "hooks": list(self.hooks),
         }
 
     @classmethod
@@ -80,6 +86,8 @@ class PlanResource:
             property_dependencies={k: list(v) for k, v in (data.get("propertyDependencies") or {}).items()},
             protect=bool(data.get("protect", False)),
             retain_on_delete=bool(data.get("retainOnDelete", False)),
+            ignore_changes=list(data.get("ignoreChanges") or []),
+            hooks=list(data.get("hooks") or []),
         )
 
 
@@ -91,9 +99,17 @@ class PlanInvoke:
     args: dict[str, Any] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
     provider: str | None = None
+    answered: bool = True
+    """False when the engine had no offline answer and returned an empty result."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"token": self.token, "args": self.args, "result": self.result, "provider": self.provider}
+        return {
+            "token": self.token,
+            "args": self.args,
+            "result": self.result,
+            "provider": self.provider,
+            "answered": self.answered,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PlanInvoke:
@@ -102,6 +118,7 @@ class PlanInvoke:
             args=dict(data.get("args") or {}),
             result=dict(data.get("result") or {}),
             provider=data.get("provider"),
+            answered=bool(data.get("answered", True)),
         )
 
 
