@@ -384,18 +384,6 @@ class PrivateNetwork(pulumi.ComponentResource):
             tags=tags("workload-https-to-endpoints"),
             opts=child,
         )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-workload-https-to-s3",
-            security_group_id=workload_sg.id,
-            prefix_list_id=s3_prefix_list.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description="HTTPS from workloads to S3 through the gateway endpoint (S3 prefix list)",
-            tags=tags("workload-https-to-s3"),
-            opts=child,
-        )
-
         bucket_arns: list[pulumi.Input[str]] = list(args.s3_bucket_arns)
         if args.s3_bucket_name_prefix is not None:
             prefix = args.s3_bucket_name_prefix
@@ -409,6 +397,18 @@ class PrivateNetwork(pulumi.ComponentResource):
             route_table_ids=route_table_ids,
             policy=s3_policy,
             tags=tags("vpce-s3"),
+            opts=child,
+        )
+        # The endpoint's own prefix list output (not a looked-up id), so the gate can tell it is S3's.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-workload-https-to-s3",
+            security_group_id=workload_sg.id,
+            prefix_list_id=s3_endpoint.prefix_list_id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS from workloads to S3 through the gateway endpoint (S3 prefix list)",
+            tags=tags("workload-https-to-s3"),
             opts=child,
         )
 
@@ -477,7 +477,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.endpoint_security_group_id = endpoint_sg.id
         self.workload_security_group_id = workload_sg.id
         self.s3_endpoint_id = s3_endpoint.id
-        self.s3_prefix_list_id = s3_prefix_list.id
+        self.s3_prefix_list_id = s3_endpoint.prefix_list_id
         self.interface_endpoint_ids = {key: value.id for key, value in interface_endpoints.items()}
         self.flow_log_id = flow_log.id
         self.flow_log_group_arn = flow_log_group.arn
