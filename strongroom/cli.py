@@ -302,7 +302,7 @@ def controls(
         typer.Option("--framework", help="Only controls mapped to this framework (repeatable)."),
     ] = None,
     area: Annotated[
-        list[str] | None, typer.Option("--area", help="Only this area: NET, ENC, STO, IAM, AUD, WS.")
+        list[str] | None, typer.Option("--area", help="Only this area: GOV, NET, ENC, STO, IAM, AUD, WS.")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:

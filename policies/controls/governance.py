@@ -38,12 +38,7 @@ REVIEWED_TYPES: Mapping[str, str] = {
     "aws:cloudwatch/eventRule:EventRule": (
         "an event pattern: it selects events; where they go is its target's (SR-AUD-030)"
     ),
-    "aws:ec2/defaultRouteTable:DefaultRouteTable": (
-        "the VPC's main route table, adopted so that it holds no route; routes are judged by SR-NET-006"
-    ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "judged through its VPC by SR-NET-010",
-    "aws:ec2/flowLog:FlowLog": "judged through its VPC by SR-NET-009",
-    "aws:sns/topicPolicy:TopicPolicy": "judged with its topic by SR-ENC-006 and the perimeter controls",
     "aws:ec2/managedPrefixList:ManagedPrefixList": (
         "judged through the routes and rules that use it (SR-NET-006/007/008)"
     ),
@@ -64,9 +59,6 @@ REVIEWED_TYPES: Mapping[str, str] = {
     "aws:s3/bucketLogging:BucketLogging": "judged as a companion of its bucket (SR-STO-006)",
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": (
         "judged as a companion of its bucket (SR-STO-007, SR-STO-009)"
-    ),
-    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (
-        "judged as a companion of its bucket (SR-STO-008)"
     ),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
         "judged as a companion of its bucket (SR-STO-009)"
@@ -108,10 +100,16 @@ def _allow_hint(type_: str) -> str:
     )
 
 
+def _deployed(subject: Resource, _index: Index) -> bool:
+    """Resources a provider creates (and providers themselves): not components, not the root stack."""
+    return subject.type != STACK and not _is_component(subject)
+
+
+_DEPLOYED = "resources a provider deploys and providers (not component resources, not the root stack)"
+
+
 def _unreviewed(subject: Resource, index: Index) -> Iterator[str]:
     type_ = subject.type
-    if type_ == STACK or _is_component(subject):
-        return
     if type_ in covered_types() or type_ in REVIEWED_TYPES or type_ == AWS_PROVIDER:
         return
     if type_ in index.context.allowed_types or subject.written_type in index.context.allowed_types:
@@ -131,8 +129,6 @@ def _unreviewed(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _ignored(subject: Resource, _index: Index) -> Iterator[str]:
-    if _is_component(subject) or subject.type == STACK:
-        return
     hidden = [p for p in subject.ignore_changes if p.split(".")[0].split("[")[0] not in HARMLESS_IGNORES]
     if hidden:
         yield (
@@ -227,6 +223,8 @@ CONTROLS: tuple[Control, ...] = (
             "Use a type the catalog judges, or have the type reviewed; for one stack, allow it in the pack's "
             'policy config: {"sr-gov-001": {"allowedTypes": {"<type>": "<justification>"}}}.'
         ),
+        applies=_deployed,
+        applicability=_DEPLOYED,
         predicate=_unreviewed,
         tags=("governance",),
     ),
@@ -243,6 +241,8 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": ("CM-2", "CM-3", "CM-6")},
         framework_note=_NOTE,
         remediation="Remove ignore_changes (only tags and tagsAll may be ignored).",
+        applies=_deployed,
+        applicability=_DEPLOYED,
         predicate=_ignored,
         tags=("governance",),
     ),
@@ -283,6 +283,8 @@ CONTROLS: tuple[Control, ...] = (
             "Give the property a value known at preview (a literal, or an output of a resource created "
             "earlier), and configure strongroom:perimeter; see README, 'Could not evaluate'."
         ),
+        applies=_deployed,
+        applicability=_DEPLOYED,
         predicate=_could_not_evaluate,
         tags=("governance",),
     ),

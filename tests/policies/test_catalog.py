@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import test_audit_controls
 import test_encryption_controls
+import test_governance_controls
 import test_identity_controls
 import test_network_controls
+import test_services_controls
 import test_storage_controls
 import test_workspace_controls
 
@@ -20,12 +22,14 @@ from policies.catalog import CATALOG, FRAMEWORKS, SEVERITIES, get, select
 from policies.pack import build_policies
 
 SPECS = {
+    **test_governance_controls.SPECS,
     **test_network_controls.SPECS,
     **test_encryption_controls.SPECS,
     **test_storage_controls.SPECS,
     **test_identity_controls.SPECS,
     **test_audit_controls.SPECS,
     **test_workspace_controls.SPECS,
+    **test_services_controls.SPECS,
 }
 CHECKOV_CHECKS = (
     Path(__file__).resolve().parents[2] / ".venv-checkov/lib/python3.11/site-packages/checkov/terraform"
@@ -45,7 +49,8 @@ def test_control_is_fully_declared(control) -> None:  # type: ignore[no-untyped-
     assert control.severity in SEVERITIES
     assert control.enforcement in ("mandatory", "advisory")
     assert control.scope in ("resource", "stack")
-    assert control.resource_types and all(t.startswith("aws:") for t in control.resource_types)
+    assert control.resource_types
+    assert all(t.startswith("aws:") or t in ("*", "pulumi:providers:aws") for t in control.resource_types)
     assert set(control.frameworks) <= set(FRAMEWORKS)
     assert control.frameworks.get("NIST-800-53-r5"), "every control maps to NIST SP 800-53 r5"
     has_cis_or_fsbp = bool(control.frameworks.get("CIS-AWS-3.0") or control.frameworks.get("AWS-FSBP"))

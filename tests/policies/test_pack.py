@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policies.catalog import CATALOG
 from policies.pack import build_policies, control_url, raw
@@ -62,7 +62,7 @@ def test_policy_kind_and_metadata_come_from_the_catalog() -> None:
         policy = POLICIES[control.policy_name]
         kind = StackValidationPolicy if control.scope == "stack" else ResourceValidationPolicy
         assert isinstance(policy, kind)
-        assert policy.enforcement_level == EnforcementLevel(control.enforcement)
+        assert policy.enforcement_level == EnforcementLevel(control.enforcement_for(None))
         assert policy.severity is not None and policy.severity.value == control.severity
         assert policy.remediation_steps == control.remediation
         assert policy.display_name == control.title
@@ -90,13 +90,56 @@ def test_resource_policy_ignores_other_types() -> None:
     assert run(POLICIES["sr-ws-003"], resource_args(BUCKET, "b", {})) == []
 
 
-def test_resource_policy_with_unknown_value_raises_the_sdk_unknown_error() -> None:
-    args = resource_args(
-        "aws:kms/key:Key", "k", {"enableKeyRotation": "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"}
+def test_a_value_unknown_at_preview_is_reported_by_sr_gov_004_not_passed() -> None:
+    notebook_type = "aws:sagemaker/notebookInstance:NotebookInstance"
+    props = {"rootAccess": UNKNOWN_STRING_VALUE}
+    assert run(POLICIES["sr-ws-003"], resource_args(notebook_type, "nb", props)) == []
+    notebook = stack_resource(notebook_type, "nb", props)
+    seen = [m for m in run(POLICIES["sr-gov-004"], StackValidationArgs([notebook])) if "SR-WS-003" in m[0]]
+    assert seen == [
+        ("SR-WS-003 could not evaluate 'nb': rootAccess of 'nb' can't be known during preview", notebook.urn)
+    ]
+
+
+def test_sr_gov_004_is_advisory_outside_prod_and_mandatory_in_prod(monkeypatch: pytest.MonkeyPatch) -> None:
+    for stack, level in (("dev", "advisory"), ("prod", "mandatory"), ("prod-eu", "mandatory")):
+        monkeypatch.setenv("PULUMI_STACK", stack)
+        policy = {p.name: p for p in build_policies()}["sr-gov-004"]
+        assert policy.enforcement_level == EnforcementLevel(level)
+
+
+def test_a_deprecated_alias_meets_the_controls_of_its_canonical_type() -> None:
+    bucket = stack_resource("aws:s3/bucketV2:BucketV2", "legacy", {"bucket": "legacy-1"})
+    seen = run(POLICIES["sr-sto-001"], StackValidationArgs([bucket]))
+    assert seen == [("bucket 'legacy' has no BucketVersioning, so versioning is off", bucket.urn)]
+    alias_versioning = stack_resource(
+        "aws:s3/bucketVersioningV2:BucketVersioningV2",
+        "legacy-versioning",
+        {"bucket": "legacy-1", "versioningConfiguration": {"status": "Suspended"}},
     )
-    with pytest.raises(UnknownValueError) as raised:
-        run(POLICIES["sr-enc-001"], args)
-    assert raised.value.message == "enableKeyRotation of 'k' can't be known during preview"
+    seen = run(POLICIES["sr-sto-001"], StackValidationArgs([bucket, alias_versioning]))
+    assert seen == [("bucket 'legacy' versioning status is Suspended, not Enabled", bucket.urn)]
+
+
+def test_ignore_changes_reaches_the_pack_through_the_resource_options() -> None:
+    options = PolicyResourceOptions(False, ["policy"], None, [], None, [], None)  # type: ignore[arg-type]
+    args = ResourceValidationArgs(
+        "aws:s3/bucketPolicy:BucketPolicy", {"policy": "{}"}, "urn:p", "p", options, None
+    )
+    assert run(POLICIES["sr-gov-002"], args) == [
+        (
+            "'p' sets ignore_changes on policy: a later change there would never be deployed or judged "
+            "(only tags and tagsAll may be ignored)",
+            None,
+        )
+    ]
+
+
+def test_every_policy_takes_the_perimeter_and_sr_gov_001_the_allowed_types() -> None:
+    for name, policy in POLICIES.items():
+        assert policy.config_schema is not None
+        assert {"trustedAccounts", "organizationId", "regions"} <= set(policy.config_schema.properties)
+        assert ("allowedTypes" in policy.config_schema.properties) == (name == "sr-gov-001")
 
 
 def test_stack_policy_joins_by_property_dependency_when_the_bucket_name_is_unknown() -> None:
@@ -112,16 +155,13 @@ def test_stack_policy_joins_by_property_dependency_when_the_bucket_name_is_unkno
     assert seen == [("bucket 'logs' has no BucketVersioning, so versioning is off", other.urn)]
 
 
-def test_stack_policy_reports_what_it_can_then_raises_for_what_it_cannot_know() -> None:
+def test_stack_policy_reports_what_it_can_and_sr_gov_004_what_it_cannot_know() -> None:
     known = stack_resource(BUCKET, "data", {"bucket": "data-1"})
     undecided = stack_resource(VERSIONING, "v", {"bucket": UNKNOWN_STRING_VALUE})
-    seen: list[tuple[str, str | None]] = []
-    with pytest.raises(UnknownValueError) as raised:
-        POLICIES["sr-sto-001"].validate(
-            StackValidationArgs([known, undecided]), lambda m, urn=None: seen.append((m, urn))
-        )
-    assert seen == []
-    assert raised.value.message == "bucket of 'v' can't be known during preview"
+    assert run(POLICIES["sr-sto-001"], StackValidationArgs([known, undecided])) == []
+    assert run(POLICIES["sr-gov-004"], StackValidationArgs([known, undecided])) == [
+        ("SR-STO-001 could not evaluate 'data': bucket of 'v' can't be known during preview", known.urn)
+    ]
 
 
 def test_raw_unwraps_sdk_proxies_and_normalize_maps_sentinels_and_secrets() -> None:
