@@ -935,14 +935,23 @@ def check_project(
 
 
 def check_plans(
-    plans: Sequence[Plan], pack_dir: Path | None = None
+    plans: Sequence[Plan],
+    pack_dir: Path | None = None,
+    *,
+    config: Mapping[str, str] | None = None,
+    account: str | None = None,
 ) -> tuple[AnalyzerInfo, list[list[Diagnostic]]]:
     """Run one pack process over several plans (for example mutations of one plan): one list of
-    diagnostics per plan, in order."""
+    diagnostics per plan, in order. ``config`` and ``account`` give the perimeter as in :func:`check_plan`."""
     if not plans:
         raise ValueError("check_plans needs at least one plan")
     first = plans[0]
-    with PolicyPackProcess(pack_dir or default_pack_dir(), project=first.project, stack=first.stack) as pack:
-        results = [pack.analyze_plan(plan) for plan in plans]
+    with PolicyPackProcess(
+        pack_dir or default_pack_dir(), project=first.project, stack=first.stack, config=config
+    ) as pack:
         assert pack.info is not None
+        effective = perimeter_policy_config(pack.info, config or {}, account)
+        if effective:
+            pack.configure(effective)
+        results = [pack.analyze_plan(plan) for plan in plans]
         return pack.info, results

@@ -36,6 +36,8 @@ JSON_KEYS = {
     "provider",
     "protect",
     "retainOnDelete",
+    "ignoreChanges",
+    "hooks",
 }
 
 
@@ -417,6 +419,32 @@ def test_unknown_invokes_return_empty_and_are_noted(tmp_path: Path) -> None:
     """
     plan = run_plan(write_project(tmp_path / "p", program), "dev")
     assert any("aws:ec2/getAmi:getAmi" in w and "no offline mock" in w for w in plan.warnings)
+    ami = next(i for i in plan.invokes if i.token == "aws:ec2/getAmi:getAmi")
+    assert ami.answered is False and ami.result == {}
+    assert all(i.answered for i in plan.invokes if i is not ami)
+
+
+def test_ignore_changes_and_resource_hooks_are_recorded(tmp_path: Path) -> None:
+    program = """
+        import pulumi, pulumi_aws as aws
+        hook = pulumi.ResourceHook("notify", lambda args: None)
+        aws.s3.BucketPolicy(
+            "p",
+            bucket="b",
+            policy="{}",
+            opts=pulumi.ResourceOptions(
+                ignore_changes=["policy"], hooks=pulumi.ResourceHookBinding(before_create=[hook])
+            ),
+        )
+        aws.s3.Bucket("b")
+    """
+    plan = run_plan(write_project(tmp_path / "p", program), "dev")
+    policy = plan.named("p")
+    assert policy.ignore_changes == ["policy"]
+    assert policy.hooks == ["before_create:notify"]
+    assert plan.named("b").ignore_changes == [] and plan.named("b").hooks == []
+    as_json = {r["name"]: r for r in plan.to_dict()["resources"]}
+    assert as_json["p"]["hooks"] == ["before_create:notify"] and as_json["p"]["ignoreChanges"] == ["policy"]
 
 
 def test_missing_region_is_a_warning_not_an_error(tmp_path: Path) -> None:
