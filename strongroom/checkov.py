@@ -369,13 +369,19 @@ def scan_export(
     return scan
 
 
-def _control_map() -> dict[str, Rule]:
-    """CKV ID -> the catalog control (as a report Rule) that lists it in ``checkov_ids``."""
+ControlMap = Mapping[tuple[str, str], Rule]
+"""(checkov check ID, canonical Pulumi type) -> the catalog control that check stands for on that type."""
+
+
+def _control_map() -> dict[tuple[str, str], Rule]:
+    """The catalog's checkov mapping, keyed by (check, resource type): a check is the control that lists
+    it in ``checkov_ids`` only on that control's own resource types (CKV_AWS_187 is SR-ENC-007 on a Studio
+    domain and SR-ENC-008 on a notebook instance)."""
     try:
         from policies import catalog
     except ImportError:
         return {}
-    mapping: dict[str, Rule] = {}
+    mapping: dict[tuple[str, str], Rule] = {}
     for control in catalog.CATALOG:
         rule = Rule(
             id=control.id,
@@ -388,14 +394,9 @@ def _control_map() -> dict[str, Rule]:
             frameworks=dict(control.frameworks),
         )
         for ckv in control.checkov_ids:
-            mapping.setdefault(ckv, rule)
+            for type_ in control.resource_types:
+                mapping.setdefault((ckv, type_), rule)
     return mapping
-
-
-def _rule_id(check_id: str, controls: Mapping[str, Rule]) -> str:
-    """The control a checkov check is reported as: its catalog control, else its own ID."""
-    mapped = controls.get(check_id)
-    return mapped.id if mapped is not None else check_id
 
 
 def _pulumi_type_and_name(result: CheckResult, by_urn: Mapping[str, tuple[str, str]]) -> tuple[str, str]:
@@ -404,34 +405,45 @@ def _pulumi_type_and_name(result: CheckResult, by_urn: Mapping[str, tuple[str, s
     return ("", result.address)
 
 
+def _mapped(result: CheckResult, by_urn: Mapping[str, tuple[str, str]], controls: ControlMap) -> Rule | None:
+    """The catalog control of ``result``'s check on its resource's type, if the catalog maps it."""
+    from policies.tokens import canonical
+
+    type_, _ = _pulumi_type_and_name(result, by_urn)
+    return controls.get((result.check_id, canonical(type_)))
+
+
 def build_report(
     scan: CheckovScan,
     *,
     resources: int,
     export: TerraformExport | None = None,
-    controls: Mapping[str, Rule] | None = None,
+    controls: ControlMap | None = None,
     artifact: str = "Pulumi.yaml",
 ) -> Report:
-    """The checkov part of a stack's report: mapped checks as their control, the others by CKV ID."""
+    """The checkov part of a stack's report: mapped checks as their control, the others by CKV ID. A scan
+    that did not run makes the report unevaluated (exit 3): checkov was asked for and said nothing."""
     controls = _control_map() if controls is None else controls
     notes: list[str] = []
     if not scan.ran:
-        notes.append(f"{scan.unavailable}; only the policy pack's results are reported")
+        reason = f"checkov was requested and did not run: {scan.unavailable}"
         return Report(
             stack=scan.stack,
             resources=resources,
             controls=0,
             violations=[],
-            notes=notes,
+            notes=[reason],
             sources={SOURCE: "not run"},
             artifact=artifact,
+            unevaluated=[reason],
         )
     by_urn = {urn: _type_and_name(urn) for urn in (export.addresses.values() if export else [])}
     rules: dict[str, Rule] = {}
     evaluated: set[str] = set()
     violations: list[Violation] = []
-    for result in scan.results:
-        rule = controls.get(result.check_id) or Rule(
+
+    def rule_of(result: CheckResult) -> Rule:
+        rule = _mapped(result, by_urn, controls) or Rule(
             id=result.check_id,
             title=result.check_name,
             severity=DEFAULT_SEVERITY,
@@ -440,10 +452,12 @@ def build_report(
             help_uri=result.guideline,
             tags=("checkov",),
         )
-        rules.setdefault(rule.id, rule)
-        evaluated.add(rule.id)
+        return rules.setdefault(rule.id, rule)
+
+    for result in scan.results:
+        evaluated.add(rule_of(result).id)
     for result in scan.failed:
-        rule = rules[_rule_id(result.check_id, controls)]
+        rule = rule_of(result)
         type_, name = _pulumi_type_and_name(result, by_urn)
         violations.append(
             Violation(
@@ -460,7 +474,7 @@ def build_report(
         )
     failed = {v.control for v in violations}
     # a suppressed failure is accepted, not passed
-    failed |= {_rule_id(r.check_id, controls) for r, _ in scan.suppressed}
+    failed |= {rule_of(r).id for r, _ in scan.suppressed}
     notes.append(scan.summary())
     if export is not None:
         notes += export.warnings()

@@ -2,6 +2,7 @@
 
 * :class:`UsageError` - the user's input is wrong (a flag, a file, a config value): exit 2.
 * :class:`ProgramFailed` - the Pulumi program itself failed while running: exit 1.
+* A report with a part that could not be evaluated (``--checkov`` asked for, checkov did not run): exit 3.
 
 A Pulumi program run by the offline engine can signal a user error of its own (for example a bad
 stack config value) by raising any exception that carries ``strongroom_user_error = True``; the
@@ -13,6 +14,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_UNEVALUATED = 3
+"""Part of a check could not be evaluated (a requested scanner did not run)."""
 
 
 class StrongroomError(Exception):

@@ -17,12 +17,14 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from junitparser import Failure, JUnitXml, TestCase, TestSuite
 from rich.console import Console
 from rich.table import Table
+
+from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low")
@@ -92,6 +94,8 @@ class Report:
     sources: dict[str, str] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     artifact: str = "Pulumi.yaml"
+    unevaluated: list[str] = field(default_factory=list)
+    """Why part of the check could not run (a requested scanner that did not run): exit 3."""
 
     @property
     def mandatory_violations(self) -> list[Violation]:
@@ -103,8 +107,11 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 when no mandatory control is violated, 1 otherwise (the CLI's contract)."""
-        return 1 if self.mandatory_violations else 0
+        """The CLI's contract: 1 when a mandatory control is violated, else 3 when part of the check could
+        not be evaluated (a requested scanner did not run), else 0."""
+        if self.mandatory_violations:
+            return EXIT_FINDINGS
+        return EXIT_UNEVALUATED if self.unevaluated else EXIT_OK
 
     def rule(self, control: str) -> Rule:
         """The rule for ``control``, derived from its first violation when the report has no metadata."""
@@ -161,7 +168,7 @@ def render_text(report: Report, *, width: int = 160) -> str:
         console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", markup=False, highlight=False)
-    verdict = "FAILED" if report.exit_code else "PASSED"
+    verdict = {EXIT_OK: "PASSED", EXIT_UNEVALUATED: "NOT EVALUATED"}.get(report.exit_code, "FAILED")
     console.print(f"{verdict}: {summary_line(report)}", markup=False, highlight=False)
     return buffer.getvalue()
 
@@ -177,6 +184,8 @@ def render_json(report: Report) -> str:
         "passed_controls": sorted(report.passed_controls),
         "notes": list(report.notes),
         "sources": dict(report.sources),
+        "unevaluated": list(report.unevaluated),
+        "exit_code": report.exit_code,
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -323,11 +332,28 @@ def render(report: Report, fmt: str) -> str:
 
 def merge(reports: Sequence[Report]) -> Report:
     """One report from several checks of the same stack (for example the pack and checkov): violations
-    concatenated, a control passes only if it passed everywhere, notes and sources combined."""
+    concatenated, a control passes only if it passed everywhere, notes and sources combined. A later
+    report's violation of the same control on the same resource as an earlier one is the same finding:
+    it is merged into the first (its message appended), not counted twice."""
     if not reports:
         raise ValueError("merge needs at least one report")
     first = reports[0]
-    violations = [v for r in reports for v in r.violations]
+    violations: list[Violation] = []
+    index: dict[tuple[str, str], int] = {}
+    for r in reports:
+        seen_here: set[tuple[str, str]] = set()
+        for v in r.violations:
+            key = (v.control, v.resource_urn)
+            if key in index and key not in seen_here:
+                earlier = violations[index[key]]
+                if earlier.source != v.source:
+                    violations[index[key]] = replace(
+                        earlier, message=f"{earlier.message} (also {v.source}: {v.message})"
+                    )
+                    continue
+            index.setdefault(key, len(violations))
+            seen_here.add(key)
+            violations.append(v)
     failed = {v.control for v in violations}
     rules: dict[str, Rule] = {}
     for r in reports:
@@ -344,6 +370,7 @@ def merge(reports: Sequence[Report]) -> Report:
         sources={k: v for r in reports for k, v in r.sources.items()},
         rules=rules,
         artifact=first.artifact,
+        unevaluated=[u for r in reports for u in r.unevaluated],
     )
 
 

@@ -31,7 +31,7 @@ from strongroom.checkov import (
 )
 from strongroom.engine import run_plan
 from strongroom.errors import UsageError
-from strongroom.report import Rule, merge
+from strongroom.report import Report, Rule, Violation, merge
 from strongroom.terraform import MAIN_FILE, TerraformExport, export_plan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -102,9 +102,10 @@ def test_report_says_checkov_was_not_run_and_counts_nothing(tmp_path: Path) -> N
     scan = scan_export(export, checkov_bin=tmp_path / "missing")
     report = build_report(scan, resources=3, export=export, controls={})
     assert not scan.ran
-    assert report.violations == [] and report.controls == 0 and report.exit_code == 0
+    assert report.violations == [] and report.controls == 0
+    assert report.exit_code == 3, "checkov was asked for and did not run: not evaluated"
     assert report.sources == {"checkov": "not run"}
-    assert report.notes[0].startswith("checkov not found at") and "only the policy pack" in report.notes[0]
+    assert report.notes[0].startswith("checkov was requested and did not run: checkov not found at")
 
 
 # --- parsing and suppressions --------------------------------------------------------------------
@@ -228,7 +229,8 @@ def test_report_maps_ckv_ids_to_catalog_controls_and_counts_both() -> None:
     ]
     scan.suppressed = [(scan.results[3], Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-data", WHY))]
     control = Rule(id="SR-STO-009", title="Access logging", severity="high", enforcement="mandatory")
-    report = build_report(scan, resources=5, export=_export_with_bucket(), controls={"CKV_AWS_18": control})
+    mapping = {("CKV_AWS_18", "aws:s3/bucket:Bucket"): control}
+    report = build_report(scan, resources=5, export=_export_with_bucket(), controls=mapping)
     by_control = {v.control: v for v in report.violations}
     assert set(by_control) == {"SR-STO-009", "CKV2_AWS_62"}
     mapped = by_control["SR-STO-009"]
@@ -252,6 +254,33 @@ def test_report_merges_with_the_pack_report() -> None:
         "checkov": "checkov 3.3.30 (terraform_json)",
     }
     assert [v.control for v in merged.violations] == ["CKV2_AWS_62"]
+    assert merged.unevaluated == ["checkov was requested and did not run: x"] and merged.exit_code == 1
+    assert pack.exit_code == 3
+
+
+def test_a_check_maps_to_the_control_of_the_resource_type_it_failed_on() -> None:
+    mapping = checkov._control_map()
+    assert mapping[("CKV_AWS_187", "aws:sagemaker/domain:Domain")].id == "SR-ENC-007"
+    assert mapping[("CKV_AWS_187", "aws:sagemaker/notebookInstance:NotebookInstance")].id == "SR-ENC-008"
+    assert ("CKV_AWS_187", "aws:s3/bucket:Bucket") not in mapping
+
+
+def test_a_checkov_failure_the_pack_already_reported_is_merged_not_counted_twice() -> None:
+    def violation(source: str, message: str) -> Violation:
+        bucket = "aws:s3/bucket:Bucket"
+        return Violation(
+            "SR-STO-001", "Versioning", "high", "mandatory", BUCKET_URN, bucket, "ci-data", message, source
+        )
+
+    pack = Report("ci", 5, 1, [violation("pulumi-policy", "bucket 'ci-data' has no BucketVersioning")])
+    scanned = Report("ci", 5, 1, [violation("checkov", "CKV_AWS_21: versioning (aws_s3_bucket.ci_data)")])
+    merged = merge([pack, scanned])
+    assert len(merged.violations) == 1
+    assert merged.violations[0].source == "pulumi-policy"
+    assert merged.violations[0].message == (
+        "bucket 'ci-data' has no BucketVersioning "
+        "(also checkov: CKV_AWS_21: versioning (aws_s3_bucket.ci_data))"
+    )
 
 
 # --- real scans ----------------------------------------------------------------------------------
@@ -331,7 +360,8 @@ def test_check_with_checkov_runs_the_program_once(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(
         app, ["check", "-C", str(BASELINE), "--stack", "ci", "--checkov-bin", str(missing), "-f", "json"]
     )
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == 1, "the pack's mandatory violations decide before 'not evaluated'"
+    assert json.loads(result.stdout)["unevaluated"], result.output
     assert calls == ["ci"]
     notes = json.loads(result.stdout)["notes"]
     assert any("checkov not found" in n and str(missing) in n for n in notes), notes
