@@ -217,6 +217,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 model_approver_principal_arns=list(identity.model_approvers),
                 auditor_principal_arns=list(identity.auditors),
                 require_mfa=identity.require_mfa,
+                organization_id=settings.perimeter.organization_id,
                 # The settings refuse a principal that is both data scientist and approver in prod.
                 allow_self_approval=not settings.is_prod,
                 extra_bucket_arns=later_buckets,

@@ -62,6 +62,11 @@ class MlRolesArgs:
     require_mfa: bool = True
     """Human roles need `aws:MultiFactorAuthPresent=true` (must stay on in prod)."""
 
+    organization_id: str | None = None
+    """The bank's AWS Organization (`o-...`): human roles trust their principals only with
+    `aws:PrincipalOrgID` equal to it. Needed when the principals live in another account (the IAM Identity
+    Center account), where a trust without it is open to the confused deputy (control SR-IAM-006)."""
+
     allow_self_approval: bool = False
     """Let one principal assume both the data scientist and the model approver role (small development
     teams); weakens separation of duties, so the settings refuse it in prod."""
@@ -124,6 +129,8 @@ class MlRolesArgs:
             "auditor_principal_arns",
         ):
             iam.validate_principals(list(getattr(self, key)), key=key)
+        if self.organization_id is not None:
+            iam.validate_organization_id(self.organization_id)
         both = sorted(set(self.data_scientist_principal_arns) & set(self.model_approver_principal_arns))
         if both and not self.allow_self_approval:
             raise ValueError(
@@ -318,7 +325,11 @@ class MlRoles(pulumi.ComponentResource):
         data_scientists = list(args.data_scientist_principal_arns)
 
         def human(principals: Sequence[str]) -> str:
-            return iam.to_json(iam.human_trust(list(principals), require_mfa=args.require_mfa))
+            return iam.to_json(
+                iam.human_trust(
+                    list(principals), require_mfa=args.require_mfa, organization_id=args.organization_id
+                )
+            )
 
         self.training_role = role(
             "training",
@@ -333,7 +344,11 @@ class MlRoles(pulumi.ComponentResource):
             account.apply(
                 lambda a: iam.to_json(
                     iam.human_trust(
-                        data_scientists, require_mfa=args.require_mfa, also_service=SAGEMAKER, account=str(a)
+                        data_scientists,
+                        require_mfa=args.require_mfa,
+                        also_service=SAGEMAKER,
+                        account=str(a),
+                        organization_id=args.organization_id,
                     )
                 )
             ),

@@ -35,6 +35,7 @@ _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _PRINCIPAL_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _BUCKET_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_ORGANIZATION_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 
 class PolicyLintError(ValueError):
@@ -244,19 +245,41 @@ def validate_principals(principals: Sequence[str], *, key: str = "principals") -
             )
 
 
+def validate_organization_id(value: str, *, key: str = "organization_id") -> None:
+    if not isinstance(value, str) or not _ORGANIZATION_RE.match(value):
+        raise ValueError(f"{key}: {value!r} is not an AWS Organization ID like 'o-a1b2c3d4e5'")
+
+
 def human_trust(
-    principals: Sequence[str], *, require_mfa: bool, also_service: str | None = None, account: str = ""
+    principals: Sequence[str],
+    *,
+    require_mfa: bool,
+    also_service: str | None = None,
+    account: str = "",
+    organization_id: str | None = None,
 ) -> PolicyDocument:
-    """Trust the configured principals (with MFA when required) and optionally a service principal."""
+    """Trust the configured principals (with MFA when required) and optionally a service principal.
+
+    With ``organization_id`` the principals must also belong to the bank's AWS Organization
+    (``aws:PrincipalOrgID``): human roles are usually assumed from the IAM Identity Center account, and a
+    cross-account trust without an organization or external ID condition is open to the confused deputy.
+    """
     validate_principals(principals)
+    if organization_id is not None:
+        validate_organization_id(organization_id)
     stmt: Statement = {
         "Sid": "TrustConfiguredPrincipals",
         "Effect": "Allow",
         "Principal": {"AWS": sorted(principals)},
         "Action": "sts:AssumeRole",
     }
+    condition: Statement = {}
     if require_mfa:
-        stmt["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    if organization_id is not None:
+        condition["StringEquals"] = {"aws:PrincipalOrgID": organization_id}
+    if condition:
+        stmt["Condition"] = condition
     statements = [stmt]
     if also_service:
         statements.extend(service_trust(also_service, account)["Statement"])

@@ -8,7 +8,9 @@ SecureBuckets (reachable only through the existing S3 endpoint), an Object Lock 
 not create, change or check the existing network; its security is the network team's.
 
 Config (``Pulumi.<stack>.yaml``, namespace ``fraud-models``) is read once here and checked before any
-resource is registered; the components never read config.
+resource is registered; the components never read config. The one key outside the namespace is
+``strongroom:perimeter`` (the accounts and organization of the bank, which ``strongroom check`` judges the
+stack against): its ``organizationId`` confines the human roles' trust to the bank's organization.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _VPC_ENDPOINT = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _TAG_KEY = re.compile(r"^[A-Za-z0-9 _.:/=+@-]{1,128}$")
+_ORGANIZATION = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 
 class StackConfigError(ValueError):
@@ -59,6 +62,8 @@ class TeamConfig:
     auditors: tuple[str, ...]
     admin_principals: tuple[str, ...]
     tags: dict[str, str]
+    organization_id: str | None
+    """The bank's AWS Organization (``strongroom:perimeter.organizationId``); None: not declared."""
 
 
 def _parse(text: str | None, default: Any) -> Any:
@@ -167,6 +172,16 @@ def read_config(stack: str) -> TeamConfig:
         "a map of tag keys to non-empty strings, e.g. {owner: fraud-ml}",
         default={},
     )
+    perimeter = _parse(pulumi.Config("strongroom").get("perimeter"), {})
+    organization = perimeter.get("organizationId") if isinstance(perimeter, dict) else None
+    if not isinstance(perimeter, dict) or (
+        organization is not None and not (isinstance(organization, str) and _ORGANIZATION.match(organization))
+    ):
+        shown = repr(organization) if isinstance(perimeter, dict) else repr(perimeter)
+        problems.append(
+            f"{source}: strongroom:perimeter.organizationId = {shown}; accepted: an AWS Organization ID "
+            "like o-a1b2c3d4e5 (in a map with trustedAccounts)"
+        )
     if problems:
         raise StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
     return TeamConfig(
@@ -183,6 +198,7 @@ def read_config(stack: str) -> TeamConfig:
         auditors=tuple(humans["auditors"]),
         admin_principals=tuple(admins),
         tags={str(k): str(t) for k, t in tags.items()},
+        organization_id=organization,
     )
 
 
@@ -259,6 +275,7 @@ def main() -> None:
             data_scientist_principal_arns=list(cfg.data_scientists),
             model_approver_principal_arns=list(cfg.model_approvers),
             auditor_principal_arns=list(cfg.auditors),
+            organization_id=cfg.organization_id,
             extra_bucket_arns=[access_logs.bucket_arn, *backup.bucket_arns.values()],
             extra_key_arns=[keys.key_arns["backup"]],
             iam_path=f"/{cfg.team}/{stack}/",

@@ -8,7 +8,8 @@ program; Strongroom owns the components it imports (``components.*``, installed 
 package).
 
 Config (``Pulumi.<stack>.yaml``, namespace ``payments-data``) is read once here and checked before any
-resource is registered; the components never read config.
+resource is registered; the components never read config. ``strongroom:perimeter`` in the stack file (the
+bank's accounts and organization) is read by ``strongroom check`` only: no role here trusts a person.
 """
 
 from __future__ import annotations

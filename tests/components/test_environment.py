@@ -257,8 +257,12 @@ def test_replication_role_lives_under_the_stack_path(prod_plan: Plan) -> None:
     assert prod_plan.named("sr-prod-backup-replication-role").inputs.get("path") == "/strongroom/prod/"
 
 
-def test_each_human_role_trusts_its_own_configured_principals_with_mfa(prod_plan: Plan) -> None:
-    identity = settings_for("prod").identity
+def test_each_human_role_trusts_its_own_configured_principals_with_mfa_in_the_organization(
+    prod_plan: Plan,
+) -> None:
+    settings = settings_for("prod")
+    identity = settings.identity
+    assert settings.perimeter.organization_id == "o-nb7k2x9q4m"
     for role_name, principals in (
         ("data-scientist", identity.data_scientists),
         ("model-approver", identity.model_approvers),
@@ -269,7 +273,10 @@ def test_each_human_role_trusts_its_own_configured_principals_with_mfa(prod_plan
             s for s in json.loads(role.inputs["assumeRolePolicy"])["Statement"] if "AWS" in s["Principal"]
         ]
         assert human["Principal"]["AWS"] == sorted(principals), role.urn
-        assert human["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, role.urn
+        assert human["Condition"] == {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "StringEquals": {"aws:PrincipalOrgID": settings.perimeter.organization_id},
+        }, role.urn
 
 
 def test_outside_prod_one_principal_may_train_and_approve() -> None:

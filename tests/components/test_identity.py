@@ -114,6 +114,20 @@ def test_each_human_role_trusts_only_its_own_principals(built: Recorder) -> None
     assert [s["Principal"] for s in ds] == [{"AWS": [PRINCIPAL]}, {"Service": "sagemaker.amazonaws.com"}]
 
 
+def test_human_roles_trust_principals_only_inside_the_organization_when_set(pulumi_mocks: Recorder) -> None:
+    found = roles(build(pulumi_mocks, organization_id="o-nb7k2x9q4m"))
+    for name in ("data-scientist", "model-approver", "auditor"):
+        stmt = doc(found[name], "assumeRolePolicy")["Statement"][0]
+        assert stmt["Condition"] == {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "StringEquals": {"aws:PrincipalOrgID": "o-nb7k2x9q4m"},
+        }, found[name].urn
+    sagemaker = doc(found["data-scientist"], "assumeRolePolicy")["Statement"][1]
+    assert sagemaker["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, found[
+        "data-scientist"
+    ].urn
+
+
 def test_a_data_scientist_may_not_also_approve_unless_allowed(pulumi_mocks: Recorder) -> None:
     with pytest.raises(ValueError, match=r"^model_approver_principal_arns: .*must not approve"):
         make_args(model_approver_principal_arns=[APPROVER, PRINCIPAL])
@@ -251,6 +265,8 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
         ({"github_repository": "bank/*"}, "github repository"),
         ({"github_environment": "*"}, "github environment"),
         ({"deployer_passable_services": ["*"]}, "deployer_passable_services"),
+        ({"organization_id": "o-*"}, "organization_id"),
+        ({"organization_id": "123456789012"}, "organization_id"),
     ],
 )
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:

@@ -172,6 +172,18 @@ def test_bring_your_own_network_binds_buckets_and_jobs_to_the_configured_network
         assert ident in training, ident
 
 
+def test_bring_your_own_network_trusts_people_only_inside_the_organization(plans: dict[str, Plan]) -> None:
+    plan = plans[BRING_YOUR_OWN_NETWORK.folder]
+    perimeter = _stack_config(BRING_YOUR_OWN_NETWORK)["strongroom:perimeter"]
+    assert isinstance(perimeter, dict)
+    for role in ("data-scientist", "model-approver", "auditor"):
+        resource = plan.named(f"fraud-dev-roles-{role}")
+        human = json.loads(resource.inputs["assumeRolePolicy"])["Statement"][0]
+        assert human["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": perimeter["organizationId"]}, (
+            resource.urn
+        )
+
+
 def test_data_only_team_reaches_only_its_own_buckets_through_its_endpoint(plans: dict[str, Plan]) -> None:
     plan = plans[DATA_ONLY.folder]
     endpoint = plan.named("payments-dev-network-vpce-s3")
@@ -190,8 +202,20 @@ def test_data_only_team_reaches_only_its_own_buckets_through_its_endpoint(plans:
         (DATA_ONLY, "payments-data:vpcCidr", "8.8.0.0/16", "vpc_cidr"),
         (BRING_YOUR_OWN_NETWORK, "fraud-models:network", {"subnetIds": ["subnet-1"]}, "network.subnetIds"),
         (BRING_YOUR_OWN_NETWORK, "fraud-models:backup", {"objectLockMode": "LEGAL"}, "LEGAL"),
+        (
+            BRING_YOUR_OWN_NETWORK,
+            "strongroom:perimeter",
+            {"trustedAccounts": ["111111111111"], "organizationId": "o-*"},
+            "strongroom:perimeter.organizationId = 'o-*'",
+        ),
     ],
-    ids=["data-only-wildcard-admin", "data-only-public-cidr", "byo-bad-subnet", "byo-bad-lock-mode"],
+    ids=[
+        "data-only-wildcard-admin",
+        "data-only-public-cidr",
+        "byo-bad-subnet",
+        "byo-bad-lock-mode",
+        "byo-bad-organization",
+    ],
 )
 def test_bad_config_is_a_config_error_naming_the_stack_file_and_key(
     tmp_path: Path, example: Example, key: str, bad: object, expected: str

@@ -83,6 +83,7 @@ def all_documents() -> dict[str, dict[str, Any]]:
     )
     docs["trust_sagemaker"] = iam.service_trust("sagemaker.amazonaws.com", ACCOUNT)
     docs["trust_human_mfa"] = iam.human_trust(PRINCIPALS, require_mfa=True)
+    docs["trust_human_org"] = iam.human_trust(PRINCIPALS, require_mfa=True, organization_id="o-nb7k2x9q4m")
     docs["trust_data_scientist"] = iam.human_trust(
         PRINCIPALS, require_mfa=False, also_service="sagemaker.amazonaws.com", account=ACCOUNT
     )
@@ -138,7 +139,13 @@ ACCEPTED: dict[tuple[str, str], str] = {
             trust,
             "CREDENTIALS_EXPOSURE",
         ): "a trust policy exists to hand out role credentials (sts:AssumeRole*)"
-        for trust in ("trust_sagemaker", "trust_human_mfa", "trust_data_scientist", "trust_github")
+        for trust in (
+            "trust_sagemaker",
+            "trust_human_mfa",
+            "trust_human_org",
+            "trust_data_scientist",
+            "trust_github",
+        )
     },
     ("trust_github", "UNKNOWN_FEDERATION_SOURCE"): "parliament knows no GitHub OIDC provider; the ARN is "
     "the account's token.actions.githubusercontent.com provider",
@@ -365,6 +372,13 @@ def test_human_trust_requires_mfa_when_asked() -> None:
     stmt = DOCS["trust_human_mfa"]["Statement"][0]
     assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     assert stmt["Principal"] == {"AWS": PRINCIPALS}
+
+
+def test_human_trust_confines_principals_to_the_organization_when_given() -> None:
+    doc = iam.human_trust(PRINCIPALS, require_mfa=False, organization_id="o-nb7k2x9q4m")
+    assert doc["Statement"][0]["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-nb7k2x9q4m"}}
+    with pytest.raises(ValueError, match="organization_id"):
+        iam.human_trust(PRINCIPALS, require_mfa=True, organization_id="o-*")
 
 
 @pytest.mark.parametrize(
