@@ -139,7 +139,9 @@ def s3_gateway_endpoint_policy(
 
     ``bucket_arns`` are this environment's buckets: exact ARNs (``arn:aws:s3:::name``) or a name pattern
     (``arn:aws:s3:::prefix-*``, see :func:`bucket_prefix_arn`). Principals of ``account_id`` may use them
-    and their objects. Objects of the AWS-owned buckets of :func:`aws_owned_s3_read_arns` may be read
+    and their objects, and only while the bucket belongs to ``account_id`` too (``aws:ResourceAccount``):
+    bucket names are global, so anyone can create ``<prefix>-anything`` in their own account, and without
+    the condition the name pattern would let data leave for that bucket. Objects of the AWS-owned buckets of :func:`aws_owned_s3_read_arns` may be read
     (GetObject only) without the account condition: ECR hands out layer URLs pre-signed by its own
     account, so ``aws:PrincipalAccount`` there is AWS's, never ours (as AWS's ECR guide prescribes).
     Every other bucket, in any account, is unreachable from the VPC.
@@ -168,7 +170,9 @@ def s3_gateway_endpoint_policy(
                 "Principal": {"AWS": "*"},
                 "Action": "s3:*",
                 "Resource": resources,
-                "Condition": _account_condition(account_id),
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}
+                },
             },
             {
                 "Sid": "AllowAwsOwnedServiceBucketsReadOnly",

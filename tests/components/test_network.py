@@ -243,7 +243,9 @@ def test_s3_endpoint_policy_admits_only_environment_buckets_of_the_account(defau
     assert own["Resource"] == ["arn:aws:s3:::strongroom-dev-*", "arn:aws:s3:::strongroom-dev-*/*"], (
         endpoint.urn
     )
-    assert own["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}, endpoint.urn
+    assert own["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }, endpoint.urn
     aws_owned = next(s for s in statements if s["Sid"] == "AllowAwsOwnedServiceBucketsReadOnly")
     assert aws_owned["Action"] == "s3:GetObject", endpoint.urn
     assert aws_owned["Resource"] == [f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*"], endpoint.urn
@@ -259,7 +261,10 @@ def test_s3_endpoint_policy_lists_explicit_bucket_arns(custom_plan: Plan) -> Non
         "arn:aws:s3:::bank-data-*",
         "arn:aws:s3:::bank-data-*/*",
     ], endpoint.urn
-    assert own["Condition"]["StringEquals"]["aws:PrincipalAccount"] == OTHER_ACCOUNT, endpoint.urn
+    assert own["Condition"]["StringEquals"] == {
+        "aws:PrincipalAccount": OTHER_ACCOUNT,
+        "aws:ResourceAccount": OTHER_ACCOUNT,
+    }, endpoint.urn
 
 
 def interface_endpoints(plan: Plan) -> list[PlanResource]:

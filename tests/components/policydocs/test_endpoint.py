@@ -93,8 +93,13 @@ def test_s3_policy_scopes_environment_buckets_and_objects_to_the_account() -> No
         "arn:aws:s3:::bank-x",
         "arn:aws:s3:::bank-x/*",
     ]
-    assert own["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+    # Principals of the account, and buckets of the account: a bucket named strongroom-dev-x in another
+    # account is out of reach even though its name matches the pattern.
+    assert own["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }
     assert aws_owned["Action"] == "s3:GetObject"
+    assert "Condition" not in aws_owned
     assert aws_owned["Resource"] == aws_owned_s3_read_arns(REGION)
     assert aws_owned["Resource"] == ["arn:aws:s3:::prod-eu-west-2-starport-layer-bucket/*"]
 
