@@ -26,7 +26,7 @@ import pulumi
 import pulumi.runtime
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.sync_await import _sync_await
@@ -283,9 +283,32 @@ class RecordingMonitor(MockMonitor):
             outputs["tagsAll"] = self.recorder.tags_for(inputs, provider)
         return rid, outputs
 
+    def _transformed(self, request: Any, inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The inputs and ignore_changes after the resource's own ``transforms`` and the stack transforms
+        (``register_resource_transform``), applied in that order as the engine applies them. The SDK's
+        mock monitor resolves these callbacks but never runs them: a transform would otherwise change
+        what deploys without the plan, and so the pack, ever seeing it."""
+        transforms = [*_resolve_callbacks(request.transforms), *self._stack_transforms]
+        ignore = list(request.ignoreChanges)
+        if not transforms:
+            return inputs, ignore
+        props: dict[str, Any] = dict(inputs)
+        opts = pulumi.ResourceOptions(ignore_changes=ignore or None)
+        for transform in transforms:
+            args = pulumi.ResourceTransformArgs(
+                custom=bool(request.custom), type_=request.type, name=request.name, props=props, opts=opts
+            )
+            result = transform(args)
+            if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                result = _sync_await(result)
+            if result is not None:
+                props, opts = dict(result.props), result.opts or opts
+        resolved = _sync_await(rpc.serialize_properties(props, {}))
+        return struct_to_plain(resolved), list(opts.ignore_changes or [])
+
     def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = struct_to_plain(request.object)
+        inputs, ignore_changes = self._transformed(request, struct_to_plain(request.object))
         record = PlanResource(
             urn=urn,
             type=request.type,
@@ -300,7 +323,7 @@ class RecordingMonitor(MockMonitor):
             },
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
-            ignore_changes=list(request.ignoreChanges),
+            ignore_changes=ignore_changes,
             hooks=_hooks(request),
         )
         if request.type == STACK_TYPE or not request.custom:

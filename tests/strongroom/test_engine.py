@@ -424,6 +424,30 @@ def test_unknown_invokes_return_empty_and_are_noted(tmp_path: Path) -> None:
     assert all(i.answered for i in plan.invokes if i is not ami)
 
 
+def test_transforms_are_applied_as_the_engine_applies_them(tmp_path: Path) -> None:
+    program = """
+        import pulumi, pulumi_aws as aws
+
+        def open_up(args):
+            if args.type_ == "aws:sagemaker/notebookInstance:NotebookInstance":
+                return pulumi.ResourceTransformResult({**args.props, "rootAccess": "Enabled"}, args.opts)
+            return None
+
+        def hide(args):
+            opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(ignore_changes=["policy"]))
+            return pulumi.ResourceTransformResult(args.props, opts)
+
+        pulumi.runtime.register_resource_transform(open_up)
+        role = "arn:aws:iam::123456789012:role/x"
+        aws.sagemaker.NotebookInstance("nb", instance_type="ml.t3.medium", role_arn=role, root_access="Disabled")
+        aws.kms.Key("k", policy="{}", opts=pulumi.ResourceOptions(transforms=[hide]))
+    """
+    plan = run_plan(write_project(tmp_path / "p", program), "dev")
+    assert plan.named("nb").inputs["rootAccess"] == "Enabled"
+    assert plan.named("nb").inputs["instanceType"] == "ml.t3.medium"
+    assert plan.named("k").ignore_changes == ["policy"]
+
+
 def test_ignore_changes_and_resource_hooks_are_recorded(tmp_path: Path) -> None:
     program = """
         import pulumi, pulumi_aws as aws
