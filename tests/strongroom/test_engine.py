@@ -439,7 +439,9 @@ def test_transforms_are_applied_as_the_engine_applies_them(tmp_path: Path) -> No
 
         pulumi.runtime.register_resource_transform(open_up)
         role = "arn:aws:iam::123456789012:role/x"
-        aws.sagemaker.NotebookInstance("nb", instance_type="ml.t3.medium", role_arn=role, root_access="Disabled")
+        aws.sagemaker.NotebookInstance(
+            "nb", instance_type="ml.t3.medium", role_arn=role, root_access="Disabled"
+        )
         aws.kms.Key("k", policy="{}", opts=pulumi.ResourceOptions(transforms=[hide]))
     """
     plan = run_plan(write_project(tmp_path / "p", program), "dev")
