@@ -25,7 +25,7 @@ plan: venv checkov-venv
 
 ## test: the whole test suite
 test: venv checkov-venv
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 ## lint: ruff and mypy
 lint: lint-ruff

@@ -151,7 +151,8 @@ def _assumed_roles(subject: Resource) -> Iterator[tuple[str, Any]]:
     for key in ("assumeRole", "assumeRoles", "assumeRoleWithWebIdentity"):
         for i, entry in enumerate(as_list(_parsed(subject.known(key)))):
             if isinstance(entry, Mapping):
-                yield f"{key}[{i}].roleArn", entry.get("roleArn")
+                # typed Args arrive camelCase, dict literals as the program wrote them (snake_case)
+                yield f"{key}[{i}].roleArn", entry.get("roleArn", entry.get("role_arn"))
 
 
 def _provider(subject: Resource, index: Index) -> Iterator[str]:

@@ -170,7 +170,7 @@ SPECS: dict[str, Spec] = {
                         "other",
                         provider=None,
                         region="eu-west-2",
-                        assumeRoles='[{"roleArn": "arn:aws:iam::999999999999:role/x"}]',
+                        assumeRoles='[{"role_arn": "arn:aws:iam::999999999999:role/x"}]',
                     )
                 ],
                 "other",
