@@ -1,0 +1,110 @@
+"""The product as users get it: the built wheel, installed with the locked dependencies into a fresh
+virtualenv, outside the repository. A green suite inside `uv sync` once hid a crash of `strongroom check`
+for every user (a runtime import declared only as a development dependency); this test runs the console
+script of the installed package, so a missing dependency or data file fails here."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.xdist_group("wheel")
+
+
+def uv() -> str:
+    found = REPO / ".tools" / "bin" / "uv"
+    if found.is_file():
+        return str(found)
+    on_path = shutil.which("uv")
+    assert on_path, "uv is needed to build the wheel (make venv installs it into .tools/bin)"
+    return on_path
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=900, env=env)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    built = run(uv(), "build", "--wheel", "--out-dir", str(work / "dist"), str(REPO), cwd=work)
+    assert built.returncode == 0, built.stderr
+    [wheel] = (work / "dist").glob("strongroom-*.whl")
+    constraints = work / "constraints.txt"
+    exported = run(
+        uv(),
+        "export",
+        "--frozen",
+        "--no-dev",
+        "--no-emit-project",
+        "--no-hashes",
+        "-o",
+        str(constraints),
+        cwd=REPO,
+    )
+    assert exported.returncode == 0, exported.stderr
+    venv = work / "venv"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_PROJECT", "VIRTUAL_ENV"))}
+    created = run(uv(), "venv", "-q", "--python", "python3.11", str(venv), cwd=work, env=env)
+    assert created.returncode == 0, created.stderr
+    install = run(
+        uv(),
+        "pip",
+        "install",
+        "-q",
+        "--python",
+        str(venv / "bin" / "python"),
+        "-c",
+        str(constraints),
+        str(wheel),
+        cwd=work,
+        env=env,
+    )
+    assert install.returncode == 0, install.stderr
+    return venv
+
+
+def test_installed_check_passes_the_dev_stack_and_writes_every_format(
+    installed: Path, tmp_path: Path
+) -> None:
+    strongroom = str(installed / "bin" / "strongroom")
+    result = run(strongroom, "check", "-C", str(REPO), "--stack", "dev", "-f", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["violations"] == [] and report["controls"] >= 100
+    for fmt in ("junit",):  # junitparser is imported only when this format is written
+        rendered = run(strongroom, "check", "-C", str(REPO), "--stack", "dev", "-f", fmt, cwd=tmp_path)
+        assert rendered.returncode == 0, rendered.stderr
+
+
+def test_installed_check_finds_the_insecure_program(installed: Path, tmp_path: Path) -> None:
+    project = REPO / "tests" / "fixtures" / "insecure_project"
+    result = run(
+        str(installed / "bin" / "strongroom"),
+        "check",
+        "-C",
+        str(project),
+        "--stack",
+        "ci",
+        "-f",
+        "json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    controls = {v["control"] for v in json.loads(result.stdout)["violations"]}
+    assert {"SR-NET-001", "SR-IAM-006", "SR-STO-005"} <= controls
+
+
+def test_installed_policy_config_and_controls(installed: Path, tmp_path: Path) -> None:
+    strongroom = str(installed / "bin" / "strongroom")
+    config = run(strongroom, "policy-config", "-C", str(REPO), "--stack", "prod", cwd=tmp_path)
+    assert config.returncode == 0, config.stderr
+    assert json.loads(config.stdout)["sr-gov-001"]["organizationId"] == "o-nb7k2x9q4m"
+    listed = run(strongroom, "controls", "-f", "json", cwd=tmp_path)
+    assert listed.returncode == 0 and any(c["id"] == "SR-GOV-001" for c in json.loads(listed.stdout))
