@@ -163,6 +163,8 @@ class SecurityAlerts(pulumi.ComponentResource):
 
     topic_arn: pulumi.Output[str]
     rule_arns: pulumi.Output[list[str]]
+    forwarder_role_arn: pulumi.Output[str] | None
+    """The role forwarding IAM events from us-east-1 (None when the home region is us-east-1)."""
 
     def __init__(
         self, name: str, args: SecurityAlertsArgs, opts: pulumi.ResourceOptions | None = None
@@ -222,6 +224,7 @@ class SecurityAlerts(pulumi.ComponentResource):
                 f"{name}-https-{i}", topic=self.topic.arn, protocol="https", endpoint=url, opts=child
             )
 
+        self.forwarder_role_arn = None
         if args.region != GLOBAL_EVENTS_REGION:
             home_bus = pulumi.Output.all(partition, account).apply(
                 lambda v: f"arn:{v[0]}:events:{args.region}:{v[1]}:event-bus/default"
@@ -264,7 +267,14 @@ class SecurityAlerts(pulumi.ComponentResource):
                 role_arn=forwarder_role.arn,
                 opts=child,
             )
+            self.forwarder_role_arn = forwarder_role.arn
 
         self.topic_arn = self.topic.arn
         self.rule_arns = pulumi.Output.all(*[r.arn for r in rules]).apply(list)
-        self.register_outputs({"topic_arn": self.topic_arn, "rule_arns": self.rule_arns})
+        self.register_outputs(
+            {
+                "topic_arn": self.topic_arn,
+                "rule_arns": self.rule_arns,
+                "forwarder_role_arn": self.forwarder_role_arn,
+            }
+        )

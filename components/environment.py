@@ -136,6 +136,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         boundary_arn, resolve_boundary_arn = _deferred()
         later_buckets, resolve_later_buckets = _deferred_list()
         later_keys, resolve_later_keys = _deferred_list()
+        # The deployer manages exactly the roles the stack creates and the auditor reads exactly its topics.
+        service_role_arns, resolve_service_role_arns = _deferred_list()
+        topic_arns, resolve_topic_arns = _deferred_list()
         bucket_admins: list[pulumi.Input[str]] = list(admins)
         resolve_deployer_arn = None
         # The auditor reads every bucket's configuration from outside the VPC (the live audit).
@@ -223,6 +226,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 extra_bucket_arns=later_buckets,
                 extra_key_arns=later_keys,
                 iam_path=path,
+                environment=settings.stack,
+                service_role_arns=service_role_arns,
+                alert_topic_arns=topic_arns,
+                key_alias_names=list(self.keys.alias_names.values()),
                 github_repository=deployer.github_repository if deployer else None,
                 github_environment=deployer.github_environment if deployer else None,
                 github_oidc_provider_arn=deployer.oidc_provider_arn if deployer else None,
@@ -349,6 +356,22 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+
+        service_role_arn_list: list[pulumi.Output[str]] = [self.network.flow_log_role_arn]
+        if self.backup.replication_role_arn is not None:
+            service_role_arn_list.append(self.backup.replication_role_arn)
+        if self.audit is not None:
+            service_role_arn_list.append(self.audit.delivery_role_arn)
+            if self.audit.replication_role_arn is not None:
+                service_role_arn_list.append(self.audit.replication_role_arn)
+        if self.alerts is not None and self.alerts.forwarder_role_arn is not None:
+            service_role_arn_list.append(self.alerts.forwarder_role_arn)
+        resolve_service_role_arns(pulumi.Output.all(*service_role_arn_list).apply(list))
+        resolve_topic_arns(
+            pulumi.Output.all(self.alerts.topic_arn).apply(list)
+            if self.alerts is not None
+            else pulumi.Output.from_input([])
+        )
 
         self.vpc_id = self.network.vpc_id
         self.subnet_ids = self.network.subnet_ids

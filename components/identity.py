@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ DEFAULT_PASSABLE_SERVICES = (
     "cloudtrail.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
     "s3.amazonaws.com",
+    "events.amazonaws.com",
 )
 _PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
@@ -110,6 +111,20 @@ class MlRolesArgs:
     deployer_passable_services: Sequence[str] = DEFAULT_PASSABLE_SERVICES
     """Services the deployer may pass stack roles to (`iam:PassedToService`)."""
 
+    environment: str | None = None
+    """Value of the stack's `strongroom:environment` tag: the deployer creates and deletes network
+    resources only with it. Required with `github_repository`."""
+
+    service_role_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact ARNs of the stack's roles created outside MlRoles (flow logs, replication, trail delivery,
+    event forwarding): the deployer manages and passes exactly these and MlRoles' own roles."""
+
+    alert_topic_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact ARNs of the stack's alert topics: the auditor reads them, the deployer manages them."""
+
+    key_alias_names: Sequence[str] = ()
+    """The stack's KMS alias names (`alias/...`): the only aliases the deployer creates or repoints."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags of the roles and policies, on top of the provider's default tags."""
 
@@ -177,6 +192,14 @@ class MlRolesArgs:
             iam.github_oidc_trust(
                 "arn:aws:iam::000000000000:oidc-provider/x", self.github_repository, self.github_environment
             )
+        if self.github_repository is not None and not self.environment:
+            raise ValueError(
+                "environment: the stack's strongroom:environment tag value is required with a deployer "
+                f"(github_repository {self.github_repository!r}); it confines what the deployer creates"
+            )
+        bad_aliases = [a for a in self.key_alias_names if not re.match(r"^alias/[A-Za-z0-9/_-]+$", a)]
+        if bad_aliases:
+            raise ValueError(f"key_alias_names: {bad_aliases} are not KMS alias names like 'alias/name'")
         unknown = [
             s for s in self.deployer_passable_services if not re.match(r"^[a-z0-9.-]+\.amazonaws\.com$", s)
         ]
@@ -262,7 +285,8 @@ class MlRoles(pulumi.ComponentResource):
                 iam.data_scientist_policy(s, s.role_path_arn),
                 iam.training_policy(s),
                 iam.model_approver_policy(s),
-                iam.auditor_policy(s),
+                # Every topic of the region: the ceiling keeps only the actions, per service.
+                iam.auditor_policy(s, topic_arns=[s.arn("sns", "*")]),
                 iam.service_roles_ceiling(s),
             ]
             protected = [iam.boundary_arn(s, deployer_boundary_name)]
@@ -370,7 +394,9 @@ class MlRoles(pulumi.ComponentResource):
         self.auditor_role = role(
             "auditor",
             human(args.auditor_principal_arns),
-            scope.apply(lambda s: iam.to_json(iam.auditor_policy(s))),
+            pulumi.Output.all(scope, pulumi.Output.from_input(args.alert_topic_arns)).apply(
+                lambda v: iam.to_json(iam.auditor_policy(v[0], topic_arns=list(v[1])))
+            ),
             boundary=self.boundary,
             guarded=False,
             description="Auditor: read-only over the environment's configuration and logs",
@@ -385,12 +411,15 @@ class MlRoles(pulumi.ComponentResource):
                 lambda v: f"arn:{v[0]}:iam::{v[1]}:oidc-provider/{iam.GITHUB_OIDC_HOST}"
             )
             services = list(args.deployer_passable_services)
+            environment = args.environment or ""
 
             def deployer_boundary(s: iam.Scope) -> str:
                 return iam.to_json(
                     iam.permission_boundary(
                         s,
-                        ceiling=[iam.deployer_policy(s, passable_role_services=services)],
+                        ceiling=[
+                            iam.deployer_ceiling(s, passable_role_services=services, environment=environment)
+                        ],
                         own_arn=iam.boundary_arn(s, boundary_name),
                         protect_boundary_arns=[iam.boundary_arn(s, deployer_boundary_name)],
                     )
@@ -405,15 +434,46 @@ class MlRoles(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
+            # The deployer's policy names its own role (to deny changing it), so it is resolved after.
+            deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]
+            deferred = pulumi.deferred_output()
+            deployer_document, resolve_deployer_document = deferred
             self.deployer_role = role(
                 "deployer",
                 pulumi.Output.from_input(provider).apply(
                     lambda p: iam.to_json(iam.github_oidc_trust(p, repo, env))
                 ),
-                scope.apply(lambda s: iam.to_json(iam.deployer_policy(s, passable_role_services=services))),
+                deployer_document,
                 boundary=self.deployer_boundary,
                 guarded=False,
                 description=f"CI deployer for GitHub {repo} environment {env} (pulumi up of this stack)",
+            )
+            aliases = tuple(args.key_alias_names)
+
+            def deployer_policy(values: list[Any]) -> str:
+                s, own, roles_, executions, service_roles, policies, topics = values
+                deployed = iam.DeployedIam(
+                    own_role_arn=own,
+                    role_arns=tuple(sorted({*roles_, *service_roles})),
+                    policy_arns=tuple(sorted(policies)),
+                    passed_role_arns=tuple(sorted({*executions, *service_roles})),
+                    topic_arns=tuple(sorted(topics)),
+                    key_alias_names=aliases,
+                    environment=environment,
+                )
+                return iam.to_json(iam.deployer_policy(s, deployed, passable_role_services=services))
+
+            resolve_deployer_document(
+                pulumi.Output.all(
+                    scope,
+                    self.deployer_role.arn,
+                    pulumi.Output.all(*[r.arn for r in roles]).apply(list),
+                    # Handed to SageMaker: the training role and the Studio execution role.
+                    pulumi.Output.all(self.training_role.arn, self.data_scientist_role.arn).apply(list),
+                    pulumi.Output.from_input(args.service_role_arns),
+                    pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
+                    pulumi.Output.from_input(args.alert_topic_arns),
+                ).apply(deployer_policy)
             )
             roles.append(self.deployer_role)
             self.deployer_role_arn = self.deployer_role.arn

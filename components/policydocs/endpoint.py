@@ -141,9 +141,10 @@ def s3_gateway_endpoint_policy(
     (``arn:aws:s3:::prefix-*``, see :func:`bucket_prefix_arn`). Principals of ``account_id`` may use them
     and their objects, and only while the bucket belongs to ``account_id`` too (``aws:ResourceAccount``):
     bucket names are global, so anyone can create ``<prefix>-anything`` in their own account, and without
-    the condition the name pattern would let data leave for that bucket. Objects of the AWS-owned buckets of :func:`aws_owned_s3_read_arns` may be read
-    (GetObject only) without the account condition: ECR hands out layer URLs pre-signed by its own
-    account, so ``aws:PrincipalAccount`` there is AWS's, never ours (as AWS's ECR guide prescribes).
+    the condition the name pattern would let data leave for that bucket. Objects of the AWS-owned buckets
+    of :func:`aws_owned_s3_read_arns` may be read (GetObject only) without the account conditions: ECR
+    hands out layer URLs pre-signed by its own account, so ``aws:PrincipalAccount`` there is AWS's, never
+    ours (as AWS's ECR guide prescribes).
     Every other bucket, in any account, is unreachable from the VPC.
     """
     _check_account(account_id)

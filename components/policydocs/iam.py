@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.tags import ENVIRONMENT_TAG
+
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
 
@@ -558,8 +560,14 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
 )
 
 
-def auditor_policy(s: Scope) -> PolicyDocument:
-    """Read-only over the environment's configuration and logs: what the boto3 live audit calls."""
+_TOPIC_READS = ("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic")
+
+
+def auditor_policy(s: Scope, *, topic_arns: Sequence[str] = ()) -> PolicyDocument:
+    """Read-only over the environment's configuration and logs: what the boto3 live audit calls.
+
+    ``topic_arns`` are the stack's alert topics, named exactly (none: no topic statement)."""
+    topics = [allow("ReadTopics", _TOPIC_READS, topic_arns)] if topic_arns else []
     return document(
         allow("ReadBucketConfiguration", AUDITOR_BUCKET_READS, s.bucket_arns),
         allow(
@@ -603,11 +611,7 @@ def auditor_policy(s: Scope) -> PolicyDocument:
             ],
             [s.arn("logs", "log-group:*"), s.arn("logs", "log-group:*:log-stream:*")],
         ),
-        allow(
-            "ReadTopics",
-            ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
-            [s.arn("sns", "*")],
-        ),
+        *topics,
         allow(
             "ReadRules",
             ["events:DescribeRule", "events:ListTargetsByRule"],
@@ -618,39 +622,61 @@ def auditor_policy(s: Scope) -> PolicyDocument:
     )
 
 
-_DEPLOYER_EC2 = (
-    "ec2:CreateVpc",
-    "ec2:DeleteVpc",
-    "ec2:ModifyVpcAttribute",
-    "ec2:DescribeVpcAttribute",
-    "ec2:CreateSubnet",
-    "ec2:DeleteSubnet",
-    "ec2:ModifySubnetAttribute",
-    "ec2:CreateRouteTable",
-    "ec2:DeleteRouteTable",
-    "ec2:AssociateRouteTable",
-    "ec2:DisassociateRouteTable",
-    "ec2:CreateSecurityGroup",
-    "ec2:DeleteSecurityGroup",
-    "ec2:AuthorizeSecurityGroupIngress",
-    "ec2:AuthorizeSecurityGroupEgress",
-    "ec2:RevokeSecurityGroupIngress",
-    "ec2:RevokeSecurityGroupEgress",
-    "ec2:ModifySecurityGroupRules",
-    "ec2:CreateVpcEndpoint",
-    "ec2:DeleteVpcEndpoints",
-    "ec2:ModifyVpcEndpoint",
-    "ec2:CreateFlowLogs",
-    "ec2:DeleteFlowLogs",
-    "ec2:CreateNetworkAcl",
-    "ec2:DeleteNetworkAcl",
-    "ec2:CreateNetworkAclEntry",
-    "ec2:DeleteNetworkAclEntry",
-    "ec2:ReplaceNetworkAclEntry",
-    "ec2:ReplaceNetworkAclAssociation",
-    "ec2:CreateTags",
-    "ec2:DeleteTags",
+_NETWORK_TYPES = (
+    "vpc",
+    "subnet",
+    "route-table",
+    "security-group",
+    "security-group-rule",
+    "network-acl",
+    "vpc-endpoint",
+    "vpc-flow-log",
 )
+"""The EC2 resource types of the stack's network (PrivateNetwork)."""
+
+#: EC2 calls that create a network resource, each on the resource types it creates or uses. The new
+#: resource must carry the stack's environment tag (``aws:RequestTag``; Pulumi tags on create).
+_DEPLOYER_EC2_CREATE: Mapping[str, tuple[str, ...]] = {
+    "ec2:CreateVpc": ("vpc",),
+    "ec2:CreateSubnet": ("subnet", "vpc"),
+    "ec2:CreateRouteTable": ("route-table", "vpc"),
+    "ec2:CreateSecurityGroup": ("security-group", "vpc"),
+    "ec2:CreateNetworkAcl": ("network-acl", "vpc"),
+    "ec2:CreateVpcEndpoint": ("vpc-endpoint", "vpc", "subnet", "route-table", "security-group"),
+    "ec2:CreateFlowLogs": ("vpc-flow-log", "vpc"),
+    "ec2:AuthorizeSecurityGroupIngress": ("security-group", "security-group-rule"),
+    "ec2:AuthorizeSecurityGroupEgress": ("security-group", "security-group-rule"),
+}
+#: EC2 calls that delete a network resource the stack tagged (``aws:ResourceTag``).
+_DEPLOYER_EC2_DELETE: Mapping[str, tuple[str, ...]] = {
+    "ec2:DeleteVpc": ("vpc",),
+    "ec2:DeleteSubnet": ("subnet",),
+    "ec2:DeleteRouteTable": ("route-table",),
+    "ec2:DeleteSecurityGroup": ("security-group",),
+    "ec2:DeleteNetworkAcl": ("network-acl",),
+    "ec2:DeleteVpcEndpoints": ("vpc-endpoint",),
+    "ec2:DeleteFlowLogs": ("vpc-flow-log",),
+}
+#: EC2 calls that change a network resource, on its resource types only. No tag condition: the stack
+#: adopts and empties the default security group, route table and network ACL AWS creates with the VPC,
+#: untagged, and tags them itself.
+_DEPLOYER_EC2_CONFIGURE: Mapping[str, tuple[str, ...]] = {
+    "ec2:ModifyVpcAttribute": ("vpc",),
+    "ec2:DescribeVpcAttribute": ("vpc",),
+    "ec2:ModifySubnetAttribute": ("subnet",),
+    "ec2:AssociateRouteTable": ("route-table", "subnet"),
+    "ec2:DisassociateRouteTable": ("route-table", "subnet"),
+    "ec2:RevokeSecurityGroupIngress": ("security-group",),
+    "ec2:RevokeSecurityGroupEgress": ("security-group",),
+    "ec2:ModifySecurityGroupRules": ("security-group", "security-group-rule"),
+    "ec2:ModifyVpcEndpoint": ("vpc-endpoint", "route-table", "security-group", "subnet"),
+    "ec2:CreateNetworkAclEntry": ("network-acl",),
+    "ec2:DeleteNetworkAclEntry": ("network-acl",),
+    "ec2:ReplaceNetworkAclEntry": ("network-acl",),
+    "ec2:ReplaceNetworkAclAssociation": ("network-acl", "subnet"),
+    "ec2:CreateTags": _NETWORK_TYPES,
+    "ec2:DeleteTags": _NETWORK_TYPES,
+}
 _DEPLOYER_S3 = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
@@ -684,11 +710,9 @@ _DEPLOYER_KMS = (
     "kms:TagResource",
     "kms:UntagResource",
     "kms:ScheduleKeyDeletion",
-    "kms:CreateAlias",
-    "kms:DeleteAlias",
-    "kms:UpdateAlias",
 )
-_DEPLOYER_IAM = (
+_DEPLOYER_KMS_ALIASES = ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")
+_DEPLOYER_IAM_ROLES = (
     "iam:CreateRole",
     "iam:DeleteRole",
     "iam:GetRole",
@@ -705,6 +729,8 @@ _DEPLOYER_IAM = (
     "iam:AttachRolePolicy",
     "iam:DetachRolePolicy",
     "iam:PutRolePermissionsBoundary",
+)
+_DEPLOYER_IAM_POLICIES = (
     "iam:CreatePolicy",
     "iam:DeletePolicy",
     "iam:GetPolicy",
@@ -714,27 +740,103 @@ _DEPLOYER_IAM = (
     "iam:DeletePolicyVersion",
     "iam:TagPolicy",
 )
+_DEPLOYER_SNS = (
+    "sns:CreateTopic",
+    "sns:DeleteTopic",
+    "sns:GetTopicAttributes",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:ListSubscriptionsByTopic",
+    "sns:TagResource",
+)
+#: What the deployer may never do to its own role: change its permissions, trust or boundary.
+_SELF_MODIFICATION = (
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:UpdateRole",
+    "iam:DeleteRole",
+)
 
 
-def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> PolicyDocument:
-    """What ``pulumi up`` of this stack needs, on this account, region, IAM path and these buckets/keys."""
+@dataclass(frozen=True)
+class DeployedIam:
+    """Exact ARNs of what the deployer manages besides buckets and keys: every role and managed policy
+    the stack creates (the deployer's own role and boundary excluded), its alert topics and key aliases."""
 
-    def region_wide(service: str) -> str:
-        return s.arn(service, "*")
+    own_role_arn: str
+    role_arns: tuple[str, ...]
+    policy_arns: tuple[str, ...]
+    passed_role_arns: tuple[str, ...] = ()
+    """The roles among ``role_arns`` the deployer hands to a service (execution and delivery roles)."""
+    topic_arns: tuple[str, ...] = ()
+    key_alias_names: tuple[str, ...] = ()
+    environment: str = ""
+    """Value of the stack's ``strongroom:environment`` tag, required on network resources it creates."""
 
-    return document(
-        allow("ManageNetwork", _DEPLOYER_EC2, [region_wide("ec2")]),
+
+def _ec2_statement(
+    s: Scope, sid: str, actions: Mapping[str, tuple[str, ...]], condition: Statement | None
+) -> Statement:
+    types = sorted({t for ts in actions.values() for t in ts})
+    return allow(sid, actions, [s.arn("ec2", f"{t}/*") for t in types], condition)
+
+
+def deployer_policy(
+    s: Scope, deployed: DeployedIam, *, passable_role_services: Sequence[str]
+) -> PolicyDocument:
+    """What ``pulumi up`` of this stack needs: network resources by type (created and deleted only with the
+    stack's environment tag), these buckets, keys and aliases, and exactly the roles, policies and topics
+    of ``deployed``; never its own role."""
+    if not deployed.environment:
+        raise ValueError("deployed.environment: the strongroom:environment tag value is required")
+    tag = f"aws:RequestTag/{ENVIRONMENT_TAG}"
+    resource_tag = f"aws:ResourceTag/{ENVIRONMENT_TAG}"
+    roles = [arn for arn in deployed.role_arns if arn != deployed.own_role_arn]
+    passed = [arn for arn in deployed.passed_role_arns if arn in roles]
+    statements = [
+        _ec2_statement(
+            s, "CreateNetwork", _DEPLOYER_EC2_CREATE, {"StringEquals": {tag: deployed.environment}}
+        ),
+        _ec2_statement(
+            s, "DeleteNetwork", _DEPLOYER_EC2_DELETE, {"StringEquals": {resource_tag: deployed.environment}}
+        ),
+        _ec2_statement(s, "ConfigureNetwork", _DEPLOYER_EC2_CONFIGURE, None),
         allow("ManageBuckets", _DEPLOYER_S3, s.bucket_arns),
-        allow(
-            "ManageKeys", _DEPLOYER_KMS, [region_wide("kms"), region_wide("kms").replace(":*", ":alias/*")]
-        ),
-        allow("ManageStackIam", _DEPLOYER_IAM, [s.role_path_arn, s.policy_path_arn]),
-        allow(
-            "PassStackRoles",
-            ["iam:PassRole"],
-            [s.role_path_arn],
-            {"StringEquals": {"iam:PassedToService": sorted(passable_role_services)}},
-        ),
+        # Key IDs are random, so the keys the stack is about to create cannot be named in advance.
+        allow("ManageKeys", _DEPLOYER_KMS, [s.arn("kms", "key/*")]),
+    ]
+    if deployed.key_alias_names:
+        statements.append(
+            allow(
+                "ManageKeyAliases",
+                _DEPLOYER_KMS_ALIASES,
+                [s.arn("kms", "key/*"), *(s.arn("kms", name) for name in deployed.key_alias_names)],
+            )
+        )
+    if roles:
+        statements.append(allow("ManageStackRoles", _DEPLOYER_IAM_ROLES, roles))
+    if passed:
+        statements.append(
+            allow(
+                "PassStackRoles",
+                ["iam:PassRole"],
+                passed,
+                {"StringEquals": {"iam:PassedToService": sorted(passable_role_services)}},
+            )
+        )
+    if deployed.policy_arns:
+        statements.append(allow("ManageStackPolicies", _DEPLOYER_IAM_POLICIES, deployed.policy_arns))
+    if deployed.topic_arns:
+        statements.append(allow("ManageTopics", _DEPLOYER_SNS, deployed.topic_arns))
+    if deployed.own_role_arn:
+        statements.append(deny("DenySelfModification", _SELF_MODIFICATION, [deployed.own_role_arn]))
+    return document(
+        *statements,
         allow(
             "ManageLogGroups",
             [
@@ -780,19 +882,6 @@ def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> Polic
             [s.arn("sagemaker", "domain/*"), s.arn("sagemaker", "notebook-instance/*")],
         ),
         allow(
-            "ManageTopics",
-            [
-                "sns:CreateTopic",
-                "sns:DeleteTopic",
-                "sns:GetTopicAttributes",
-                "sns:SetTopicAttributes",
-                "sns:Subscribe",
-                "sns:ListSubscriptionsByTopic",
-                "sns:TagResource",
-            ],
-            [s.arn("sns", "*")],
-        ),
-        allow(
             "ManageRules",
             [
                 "events:PutRule",
@@ -821,6 +910,21 @@ def deployer_policy(s: Scope, *, passable_role_services: Sequence[str]) -> Polic
             ],
         ),
     )
+
+
+def deployer_ceiling(s: Scope, *, passable_role_services: Sequence[str], environment: str) -> PolicyDocument:
+    """The deployer's policy over every role and policy of the IAM path, every topic and alias of the
+    region: what its permission boundary caps it to (a boundary grants nothing, so it may be broad)."""
+    every = DeployedIam(
+        own_role_arn="",
+        role_arns=(s.role_path_arn,),
+        policy_arns=(s.policy_path_arn,),
+        passed_role_arns=(s.role_path_arn,),
+        topic_arns=(s.arn("sns", "*"),),
+        key_alias_names=("alias/*",),
+        environment=environment,
+    )
+    return deployer_policy(s, every, passable_role_services=passable_role_services)
 
 
 def service_roles_ceiling(s: Scope) -> PolicyDocument:
@@ -1039,6 +1143,8 @@ def permission_boundary(
 
 
 MANAGED_POLICY_MAX_CHARS = 6144
+INLINE_ROLE_POLICY_MAX_CHARS = 10240
+"""IAM's limit on a role's inline policies, all together (whitespace excluded)."""
 
 
 def managed_policy_size(doc: PolicyDocument) -> int:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
+from components.policydocs import iam
 from components.settings import EnvironmentSettings, load_settings
 from strongroom.engine import Plan, PlanResource, install
 
@@ -401,3 +402,27 @@ def test_alerts_can_be_turned_off_outside_prod() -> None:
     plan = build(settings_for("dev", **{"strongroom:alerts": {"enabled": False}}))
     assert not plan.of_type("strongroom:index:SecurityAlerts")
     assert not plan.of_type("aws:sns/topic:Topic")
+
+
+def test_the_deployer_manages_exactly_the_stack_roles_policies_and_topic(prod_plan: Plan) -> None:
+    deployer = prod_plan.named("sr-prod-roles-deployer")
+    document = json.loads(prod_plan.named("sr-prod-roles-deployer-policy").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in document["Statement"]}
+    roles = {r.outputs["arn"] for r in prod_plan.of_type("aws:iam/role:Role")} - {deployer.outputs["arn"]}
+    assert set(by_sid["ManageStackRoles"]["Resource"]) == roles, deployer.urn
+    assert set(by_sid["PassStackRoles"]["Resource"]) < roles, deployer.urn
+    deployer_boundary = prod_plan.named("sr-prod-roles-deployer-boundary").outputs["arn"]
+    policies = {p.outputs["arn"] for p in prod_plan.of_type("aws:iam/policy:Policy")} - {deployer_boundary}
+    assert set(by_sid["ManageStackPolicies"]["Resource"]) == policies, deployer.urn
+    topic = prod_plan.named("sr-prod-alerts-topic").outputs["arn"]
+    assert by_sid["ManageTopics"]["Resource"] == [topic], deployer.urn
+    assert by_sid["DenySelfModification"]["Resource"] == [deployer.outputs["arn"]], deployer.urn
+    auditor = json.loads(prod_plan.named("sr-prod-roles-auditor-policy").inputs["policy"])
+    (reads,) = [s for s in auditor["Statement"] if s["Sid"] == "ReadTopics"]
+    assert reads["Resource"] == [topic]
+
+
+def test_the_deployer_policy_fits_the_inline_policy_limit(prod_plan: Plan) -> None:
+    policy = prod_plan.named("sr-prod-roles-deployer-policy")
+    document = json.loads(policy.inputs["policy"])
+    assert iam.managed_policy_size(document) <= iam.INLINE_ROLE_POLICY_MAX_CHARS, policy.urn

@@ -47,6 +47,7 @@ def make_args(**overrides: Any) -> MlRolesArgs:
         "extra_key_arns": [key(4)],
         "github_repository": "bank/strongroom",
         "github_environment": "dev",
+        "environment": "dev",
     }
     values.update(overrides)
     return MlRolesArgs(**values)

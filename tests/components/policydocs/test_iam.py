@@ -47,6 +47,21 @@ SCOPE = iam.Scope(
     subnet_ids=("subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"),
     security_group_ids=("sg-0a1b2c3d4e5f60718",),
 )
+DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-deployer-9f8e7d6"
+STACK_ROLES = (
+    TRAINING_ROLE,
+    f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-auditor-1a2b3c4",
+    f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-network-flow-logs-role-5e6f7a8",
+)
+DEPLOYED = iam.DeployedIam(
+    own_role_arn=DEPLOYER_ROLE,
+    role_arns=(*STACK_ROLES, DEPLOYER_ROLE),
+    passed_role_arns=(TRAINING_ROLE, DEPLOYER_ROLE),
+    policy_arns=(f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-boundary",),
+    topic_arns=(TOPIC,),
+    key_alias_names=("alias/strongroom-dev-data",),
+    environment="dev",
+)
 SERVICES = [
     "sagemaker.amazonaws.com",
     "cloudtrail.amazonaws.com",
@@ -60,7 +75,7 @@ def _workload() -> dict[str, dict[str, Any]]:
         "data_scientist": iam.data_scientist_policy(SCOPE, TRAINING_ROLE),
         "training": iam.training_policy(SCOPE),
         "approver": iam.model_approver_policy(SCOPE),
-        "auditor": iam.auditor_policy(SCOPE),
+        "auditor": iam.auditor_policy(SCOPE, topic_arns=[TOPIC]),
         "service_roles": iam.service_roles_ceiling(SCOPE),
     }
 
@@ -68,7 +83,7 @@ def _workload() -> dict[str, dict[str, Any]]:
 def all_documents() -> dict[str, dict[str, Any]]:
     """Every document the helpers produce, with realistic inputs (one entry per helper/variant)."""
     docs = _workload()
-    docs["deployer"] = iam.deployer_policy(SCOPE, passable_role_services=SERVICES)
+    docs["deployer"] = iam.deployer_policy(SCOPE, DEPLOYED, passable_role_services=SERVICES)
     docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
     ceiling = [*_workload().values()]
     ceiling[0] = iam.data_scientist_policy(SCOPE, SCOPE.role_path_arn)
@@ -79,7 +94,9 @@ def all_documents() -> dict[str, dict[str, Any]]:
         protect_boundary_arns=[iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")],
     )
     docs["deployer_boundary"] = iam.permission_boundary(
-        SCOPE, ceiling=[docs["deployer"]], own_arn=iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")
+        SCOPE,
+        ceiling=[iam.deployer_ceiling(SCOPE, passable_role_services=SERVICES, environment="dev")],
+        own_arn=iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary"),
     )
     docs["trust_sagemaker"] = iam.service_trust("sagemaker.amazonaws.com", ACCOUNT)
     docs["trust_human_mfa"] = iam.human_trust(PRINCIPALS, require_mfa=True)
@@ -431,9 +448,57 @@ def test_boundary_stops_boundary_removal_and_foreign_boundaries() -> None:
     assert own in _stmt(b, "DenyBoundaryEdits")["Resource"]
 
 
-@pytest.mark.parametrize("name", ["workload_boundary", "deployer_boundary", "guardrail", "deployer"])
+@pytest.mark.parametrize("name", ["workload_boundary", "deployer_boundary", "guardrail"])
 def test_managed_policies_fit_iam_size_limit(name: str) -> None:
     assert iam.managed_policy_size(DOCS[name]) <= iam.MANAGED_POLICY_MAX_CHARS, name
+
+
+def test_deployer_inline_policy_fits_iam_size_limit() -> None:
+    assert iam.managed_policy_size(DOCS["deployer"]) <= iam.INLINE_ROLE_POLICY_MAX_CHARS
+
+
+def test_deployer_manages_exactly_the_stack_roles_policies_and_topics_never_itself() -> None:
+    d = DOCS["deployer"]
+    assert _stmt(d, "ManageStackRoles")["Resource"] == sorted(STACK_ROLES)
+    assert _stmt(d, "ManageStackPolicies")["Resource"] == list(DEPLOYED.policy_arns)
+    assert _stmt(d, "ManageTopics")["Resource"] == [TOPIC]
+    deny = _stmt(d, "DenySelfModification")
+    assert deny["Effect"] == "Deny" and deny["Resource"] == [DEPLOYER_ROLE]
+    assert {"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary"} <= set(
+        deny["Action"]
+    )
+    allowed = [r for st in d["Statement"] if st["Effect"] == "Allow" for r in iam._as_list(st["Resource"])]
+    assert DEPLOYER_ROLE not in allowed
+    for st in d["Statement"]:
+        if st["Effect"] == "Allow" and any(iamdb.escalation(a) for a in iam._as_list(st["Action"])):
+            assert all("*" not in r for r in iam._as_list(st["Resource"])), st["Sid"]
+
+
+def test_deployer_passes_only_execution_and_delivery_roles() -> None:
+    passed = _stmt(DOCS["deployer"], "PassStackRoles")
+    assert passed["Resource"] == [TRAINING_ROLE]
+    assert "iam:PassedToService" in passed["Condition"]["StringEquals"]
+
+
+def test_deployer_creates_and_deletes_network_resources_only_with_the_environment_tag() -> None:
+    d = DOCS["deployer"]
+    create = _stmt(d, "CreateNetwork")
+    assert create["Condition"] == {"StringEquals": {"aws:RequestTag/strongroom:environment": "dev"}}
+    delete = _stmt(d, "DeleteNetwork")
+    assert delete["Condition"] == {"StringEquals": {"aws:ResourceTag/strongroom:environment": "dev"}}
+    for sid in ("CreateNetwork", "DeleteNetwork", "ConfigureNetwork"):
+        for resource in _stmt(d, sid)["Resource"]:
+            assert resource.startswith(f"arn:aws:ec2:{REGION}:{ACCOUNT}:") and resource.endswith("/*"), (
+                resource
+            )
+            assert resource.split(":", 5)[5].split("/")[0] != "*", resource
+    assert _stmt(d, "ManageKeys")["Resource"] == [f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"]
+    assert (
+        f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/strongroom-dev-data"
+        in _stmt(d, "ManageKeyAliases")["Resource"]
+    )
+    with pytest.raises(ValueError, match="environment"):
+        iam.deployer_policy(SCOPE, iam.DeployedIam("", (), ()), passable_role_services=SERVICES)
 
 
 def test_boundary_ceiling_holds_only_what_the_roles_allow() -> None:
