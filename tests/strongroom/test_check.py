@@ -17,6 +17,7 @@ from click.testing import Result
 from junitparser import JUnitXml
 from typer.testing import CliRunner
 
+from policies.catalog import CATALOG
 from strongroom.check import (
     UNKNOWN,
     PolicyPackError,
@@ -31,6 +32,7 @@ from strongroom.check import (
     to_struct,
 )
 from strongroom.cli import app
+from strongroom.engine import run_plan
 from strongroom.engine.plan import Plan, PlanResource
 from strongroom.errors import UsageError
 
@@ -404,3 +406,92 @@ def test_usage_errors_exit_2_with_one_clear_line(args: list[str], message: str) 
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- policy config: allowed types and the perimeter -----------------------------------------------------
+
+
+def write_project(root: Path, program: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text("name: allowance\nruntime: python\n")
+    (root / "Pulumi.dev.yaml").write_text(
+        'config:\n  aws:region: eu-west-2\n  strongroom:perimeter:\n    trustedAccounts: ["123456789012"]\n'
+    )
+    (root / "__main__.py").write_text(program)
+    return root
+
+
+SSM_PROGRAM = (
+    "import pulumi_aws as aws\naws.ssm.Parameter('image', type='String', value='ami-0123456789abcdef0')\n"
+)
+
+
+def test_an_unreviewed_type_fails_until_the_policy_config_allows_it(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", SSM_PROGRAM)
+    denied = run_check("-C", str(project), "-s", "dev", "-f", "json")
+    assert denied.exit_code == 1
+    [violation] = json.loads(denied.stdout)["violations"]
+    assert violation["control"] == "SR-GOV-001" and violation["resource_name"] == "image"
+    allowance = tmp_path / "policy-config.json"
+    why = "holds only image IDs, no data; reviewed in SEC-142"
+    allowance.write_text(json.dumps({"sr-gov-001": {"allowedTypes": {"aws:ssm/parameter:Parameter": why}}}))
+    allowed = run_check("-C", str(project), "-s", "dev", "-f", "json", "--policy-config", str(allowance))
+    assert allowed.exit_code == 0, allowed.stdout
+    notes = json.loads(allowed.stdout)["notes"]
+    assert (
+        "allowed by policy config (sr-gov-001.allowedTypes): aws:ssm/parameter:Parameter "
+        f"(1 resource(s)): {why}" in notes
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not JSON"),
+        ('{"sr-gov-001": 3}', "key 'sr-gov-001' = 3: accepted: an object"),
+        ('{"sr-gov-001": {"allowedTypes": ["aws:x"]}}', 'key sr-gov-001.allowedTypes = ["aws:x"]: accepted'),
+        (
+            '{"sr-gov-001": {"allowedTypes": {"aws:x/y:Y": "ok"}}}',
+            "a justification of at least 10 characters",
+        ),
+        ('{"sr-nope-001": {}}', "policy config names 'sr-nope-001', which pack strongroom does not have"),
+    ],
+)
+def test_a_bad_policy_config_exits_2_naming_the_file_and_key(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    project = write_project(tmp_path / "p", SSM_PROGRAM)
+    config = tmp_path / "policy-config.json"
+    config.write_text(content)
+    result = run_check("-C", str(project), "-s", "dev", "--policy-config", str(config))
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_policy_config_command_writes_the_perimeter_for_every_policy() -> None:
+    result = runner.invoke(
+        app, ["policy-config", "-C", str(REPO), "--stack", "prod", "--account", "444444444444"]
+    )
+    assert result.exit_code == 0, result.stderr
+    config = json.loads(result.stdout)
+    assert set(config) == {c.id.lower() for c in CATALOG}
+    assert config["sr-iam-006"] == {
+        "trustedAccounts": ["123456789012", "333333333333", "444444444444"],
+        "organizationId": "o-nb7k2x9q4m",
+        "regions": ["eu-west-1", "eu-west-2", "us-east-1"],
+    }
+
+
+def test_without_a_perimeter_an_account_cannot_be_judged_and_prod_fails(tmp_path: Path) -> None:
+    program = (
+        "import pulumi_aws as aws\n"
+        "rule = aws.cloudwatch.EventRule('r', event_pattern='{\"source\": [\"aws.s3\"]}')\n"
+        "aws.cloudwatch.EventTarget('t', rule=rule.name, arn='arn:aws:sns:eu-west-2:555555555555:x')\n"
+    )
+    project = write_project(tmp_path / "p", program)
+    (project / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    plan = run_plan(project, "prod")
+    report = check_plan(plan, config={"aws:region": "eu-west-2"}, account=None)
+    [finding] = [v for v in report.violations if v.resource_name == "t"]
+    assert finding.control == "SR-GOV-004" and finding.enforcement == "mandatory"
+    assert "account 555555555555 can't be judged: no perimeter is configured" in finding.message
