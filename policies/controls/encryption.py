@@ -1,9 +1,10 @@
 """Encryption at rest with customer-managed KMS keys: keys, grants, buckets, logs, topics and SageMaker.
 
-A resource's key is judged by what it names, not by how it is spelled: a key of the stack (a property
-dependency on an aws:kms Key, ReplicaKey or Alias of the plan, or that key's ARN, ID or alias) is the bank's
-own; an AWS managed alias (`alias/aws/s3`, `arn:aws:kms:...:alias/aws/s3`) is not; a key ARN of an account
-outside the perimeter is not. Key, grant and topic policies are judged with `policies.perimeter.exposure`.
+A resource's key is judged by what it names, not by how it is spelled, with `policies.references`: a key
+of the stack (its ARN, ID or an alias of it; a property dependency on one only while the value is unknown)
+is the bank's own; an AWS managed alias (`alias/aws/s3`, `arn:aws:kms:...:alias/aws/s3`) is not; a key ARN
+of an account outside the perimeter is not. Key, grant and topic policies are judged with
+`policies.perimeter.exposure`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies.model import Control, Predicate
-from policies.perimeter import account_of, exposure, inside
-from policies.props import (
-    UNKNOWN,
-    Index,
-    PolicyDocumentError,
-    Resource,
-    UnknownValue,
-    as_list,
-    get,
-    policy_document,
-    statements,
-)
+from policies.perimeter import account_of, inside
+from policies.props import Index, Resource, as_list, get
+from policies.references import KEY, REPLICA_KEY, key_findings, key_of_plan, key_problem, policy_exposure
 
-KEY = "aws:kms/key:Key"
-REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
 REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
-ALIAS = "aws:kms/alias:Alias"
 GRANT = "aws:kms/grant:Grant"
 CUSTOM_KEY_STORE = "aws:kms/customKeyStore:CustomKeyStore"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -42,8 +31,6 @@ DOMAIN = "aws:sagemaker/domain:Domain"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
 TRAINING_JOB = "aws:sagemaker/trainingJob:TrainingJob"
 
-STACK_KEYS = (KEY, REPLICA_KEY)
-"""Keys whose material AWS KMS generates and whose rotation and deletion the catalog judges."""
 
 MIN_DELETION_WINDOW_DAYS = 30
 """The longest window AWS allows: the most time to notice and cancel a scheduled key deletion."""
@@ -52,89 +39,13 @@ MAX_ROTATION_DAYS = 365
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 
 
-# -- which key a resource names ---------------------------------------------------------------------------
-
-
-def aws_managed(key_id: Any) -> bool:
-    """True for an AWS managed key named by alias: `alias/aws/s3`, `aws/s3` or an alias ARN of one."""
-    return isinstance(key_id, str) and ("alias/aws/" in key_id or key_id.startswith("aws/"))
-
-
-def _identifiers(index: Index) -> set[str]:
-    keys = list(index.of_type(*STACK_KEYS))
-    names: set[str] = set()
-    for key in keys:
-        names.update(v for v in (key.get("arn"), key.get("id"), key.get("keyId")) if isinstance(v, str))
-    key_urns = {k.urn for k in keys}
-    for alias in index.of_type(ALIAS):
-        target = alias.get("targetKeyId")
-        by_dep = bool(key_urns & set(alias.property_dependencies.get("targetKeyId", ())))
-        if by_dep or (isinstance(target, str) and target in names):
-            names.update(v for v in (alias.get("name"), alias.get("arn")) if isinstance(v, str))
-    names.discard(UNKNOWN)
-    return names
-
-
-def key_of_stack(owner: Resource, prop: str, value: Any, index: Index) -> bool:
-    """True when `value` (the `prop` of `owner`, a dotted path) names a KMS key of the plan: by value (its
-    ARN, ID or alias), or, while the value is unknown, by a property dependency on a key or alias. Raises
-    `UnknownValue` for an unknown value that depends on no key."""
-    if isinstance(value, str) and value is not UNKNOWN:
-        return value in _identifiers(index)
-    if value is UNKNOWN:
-        deps = set(owner.property_dependencies.get(prop.split(".")[0], ()))
-        if deps & {r.urn for r in index.of_type(*STACK_KEYS, ALIAS)}:
-            return True
-        raise UnknownValue(owner.label, prop)
-    return False
-
-
-def _unset(key_id: Any) -> bool:
-    """No key named (None or ""); an unknown value is set, and judged by its dependencies."""
-    return key_id is None or key_id == ""
-
-
-def foreign_account(index: Index, value: Any) -> str | None:
-    """The account a key ARN names when it is outside the perimeter (`*` for a wildcard), else None.
-    None as well when no perimeter is configured: callers judge such keys by other means."""
-    account = account_of(value)
-    if account is None or not index.context.perimeter_configured:
-        return None
-    if account == "*" or not inside(index.context, account):
-        return account
-    return None
-
-
-def key_problem(
-    owner: Resource, prop: str, value: Any, index: Index, *, stack_only: bool, shown: str = ""
-) -> str | None:
-    """Why the key `value` (at `prop` of `owner`) is not a customer managed key the bank controls, or None.
-
-    `stack_only`: the key must be one of the plan; otherwise a key ARN (`arn:aws:kms:...:key/...`) of an
-    account inside the perimeter is accepted too (a central key of the bank). `shown`: how the message
-    names the property (default `prop`)."""
-    shown = shown or prop
-    if aws_managed(value):
-        return f"uses the AWS managed key {value} in {shown}, not a customer managed key"
-    if key_of_stack(owner, prop, value, index):
-        return None
-    outside = foreign_account(index, value)
-    if outside is not None:
-        return f"uses the KMS key {value} in {shown}, of account {outside} outside the perimeter"
-    account = account_of(value)
-    if not stack_only and account is not None and ":key/" in str(value) and inside(index.context, account):
-        return None
-    where = "no KMS key of this stack" if stack_only else "no KMS key of this stack nor a key ARN"
-    return f"names {value} in {shown}, which is {where} (a customer managed key is required)"
-
-
 # -- keys -------------------------------------------------------------------------------------------------
 
 
 def _rotation(subject: Resource, index: Index) -> Iterator[str]:
     if subject.type == REPLICA_KEY:
         primary = subject.get("primaryKeyArn")
-        if not key_of_stack(subject, "primaryKeyArn", primary, index):
+        if not key_of_plan(subject, "primaryKeyArn", primary, index):
             yield (
                 f"replica key {subject.label} replicates {primary}, which is no KMS key of this stack, so "
                 "its rotation can't be judged"
@@ -157,25 +68,8 @@ def _symmetric(subject: Resource, _index: Index) -> bool:
     return spec == "SYMMETRIC_DEFAULT" and usage == "ENCRYPT_DECRYPT"
 
 
-def policy_exposure(subject: Resource, index: Index, what: str) -> Iterator[str]:
-    """One message per Allow statement of `subject`'s `policy` that reaches outside the perimeter."""
-    policy = subject.known("policy")
-    if policy is None:
-        return
-    try:
-        document = policy_document(policy)
-    except PolicyDocumentError as exc:
-        yield f"{what} of {subject.label} {exc}"
-        return
-    for i, statement in enumerate(statements(document)):
-        sid = statement.get("Sid")
-        named = f" ({sid})" if sid else ""
-        for reason in exposure(index.context, statement):
-            yield f"{what} of {subject.label} statement {i}{named} {reason}"
-
-
 def _key_policy(subject: Resource, index: Index) -> Iterator[str]:
-    yield from policy_exposure(subject, index, "key policy")
+    yield from policy_exposure(subject, index, "policy", "key policy")
 
 
 def _deletion_window(subject: Resource, _index: Index) -> Iterator[str]:
@@ -192,7 +86,7 @@ _SERVICE_SUFFIX = ".amazonaws.com"
 
 def _grant(subject: Resource, index: Index) -> Iterator[str]:
     key_id = subject.get("keyId")
-    if not key_of_stack(subject, "keyId", key_id, index):
+    if not key_of_plan(subject, "keyId", key_id, index):
         yield f"grant {subject.label} is on {key_id}, which is no KMS key of this stack"
     operations = [str(o) for o in as_list(subject.known("operations", []))]
     constrained = bool(subject.known("constraints"))
@@ -283,7 +177,7 @@ def _bucket_sse(subject: Resource, index: Index) -> Iterator[str]:
         key_id = owner.get(f"{path}.kmsMasterKeyId")
         if algorithm not in KMS_ALGORITHMS:
             yield f"bucket {subject.label} default encryption is {algorithm}, not aws:kms"
-        elif _unset(key_id):
+        elif key_id is None or key_id == "":
             yield (
                 f"bucket {subject.label} uses aws:kms without kmsMasterKeyId, i.e. the AWS managed key aws/s3"
             )
@@ -297,30 +191,18 @@ def _bucket_sse(subject: Resource, index: Index) -> Iterator[str]:
 
 def _kms_key_set(prop: str, what: str) -> Predicate:
     def predicate(subject: Resource, index: Index) -> Iterator[str]:
-        key_id = subject.get(prop)
-        if _unset(key_id):
-            yield f"{what} {subject.label} does not set {prop}"
-            return
-        problem = key_problem(subject, prop, key_id, index, stack_only=False)
-        if problem:
-            yield f"{what} {subject.label} {problem}"
+        yield from key_findings(subject, index, prop, what, stack_only=False)
 
     return predicate
 
 
 def _training_keys(subject: Resource, index: Index) -> Iterator[str]:
     for prop in ("resourceConfig.volumeKmsKeyId", "outputDataConfig.kmsKeyId"):
-        key_id = subject.get(prop)
-        if _unset(key_id):
-            yield f"training job {subject.label} does not set {prop}"
-            continue
-        problem = key_problem(subject, prop, key_id, index, stack_only=False)
-        if problem:
-            yield f"training job {subject.label} {problem}"
+        yield from key_findings(subject, index, prop, "training job", stack_only=False)
 
 
 def _topic_policy(subject: Resource, index: Index) -> Iterator[str]:
-    yield from policy_exposure(subject, index, "topic policy")
+    yield from policy_exposure(subject, index, "policy", "topic policy")
 
 
 _NIST_AT_REST = ("SC-28", "SC-28(1)", "SC-12")

@@ -14,7 +14,6 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
 )
 
 from policies.controls.encryption import (
-    ALIAS,
     BUCKET,
     BUCKET_SSE,
     CUSTOM_KEY_STORE,
@@ -32,6 +31,7 @@ from policies.controls.encryption import (
     TRAINING_JOB,
 )
 from policies.props import Context, Resource
+from policies.references import ALIAS
 
 KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -157,13 +157,13 @@ SPECS: dict[str, Spec] = {
                 "aws-star",
                 [res(KEY, "k", policy=doc(root, open_statement))],
                 "k",
-                [f"key policy of 'k' statement 1 (Open) {STAR}"],
+                [f"key policy 'k' statement 1 (Open) {STAR}"],
             ),
             Break(
                 "key-policy-star",
                 [res(KEY_POLICY, "kp", policy=doc({"Effect": "Allow", "Principal": "*", "Action": "kms:*"}))],
                 "kp",
-                [f"key policy of 'kp' statement 0 {STAR}"],
+                [f"key policy 'kp' statement 0 {STAR}"],
             ),
             Break(
                 "always-true-condition",
@@ -177,7 +177,7 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "k",
-                [f"key policy of 'k' statement 0 (Open) {STAR}"],
+                [f"key policy 'k' statement 0 (Open) {STAR}"],
             ),
             Break(
                 "other-account-root",
@@ -191,7 +191,7 @@ SPECS: dict[str, Spec] = {
                 ],
                 "r",
                 [
-                    "key policy of 'r' statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
+                    "key policy 'r' statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
                     "account 999999999999, outside the perimeter"
                 ],
             ),
@@ -200,7 +200,7 @@ SPECS: dict[str, Spec] = {
                 [res(EXTERNAL_KEY, "x", policy=doc(root | {"Principal": {"AWS": "999999999999"}}))],
                 "x",
                 [
-                    "key policy of 'x' statement 0 allows principal '999999999999' of account 999999999999, "
+                    "key policy 'x' statement 0 allows principal '999999999999' of account 999999999999, "
                     "outside the perimeter"
                 ],
             ),
@@ -215,7 +215,7 @@ SPECS: dict[str, Spec] = {
                 ],
                 "x",
                 [
-                    "key policy of 'x' statement 0 allows NotPrincipal, i.e. every principal but the ones "
+                    "key policy 'x' statement 0 allows NotPrincipal, i.e. every principal but the ones "
                     "named"
                 ],
             ),
@@ -223,7 +223,7 @@ SPECS: dict[str, Spec] = {
                 "not-json",
                 [res(KEY, "k", policy="not json")],
                 "k",
-                ["key policy of 'k' is not valid JSON (Expecting value at character 0)"],
+                ["key policy 'k' policy is not valid JSON (Expecting value at character 0)"],
             ),
         ],
         not_applicable=[bucket],
@@ -614,7 +614,7 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "tp",
-                [f"topic policy of 'tp' statement 0 {STAR}"],
+                [f"topic policy 'tp' statement 0 {STAR}"],
             ),
             Break(
                 "inline-other-account",
@@ -627,7 +627,7 @@ SPECS: dict[str, Spec] = {
                 ],
                 "alerts",
                 [
-                    "topic policy of 'alerts' statement 0 allows principal "
+                    "topic policy 'alerts' statement 0 allows principal "
                     "'arn:aws:iam::999999999999:root' of account 999999999999, outside the perimeter"
                 ],
             ),
