@@ -1,20 +1,20 @@
 """Services through which data can leave the bank's accounts or the network: log subscriptions, Lambda,
 RDS, ECR, CodeArtifact and SageMaker hosting. Each judged by meaning, with the perimeter.
 
-A reference to a KMS key, a bucket or a destination counts as "of the plan" when the engine recorded a
-property dependency on such a resource of the plan, or when its value names one; a known value is always
-judged as well, so a value computed from a resource of the plan (`key.arn.apply(lambda _: other)`) gets no
-pass from the dependency alone. Accounts are judged with `policies.perimeter`, never as text.
+Keys and buckets are judged with `policies.references`: a known value by what it names, a property
+dependency on a key or bucket of the plan only while the value is unknown, so a value computed from a
+resource of the plan (`key.arn.apply(lambda _: other)`) gets no pass from the dependency. Accounts are
+judged with `policies.perimeter`, never as text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from policies.model import Control
-from policies.perimeter import ACCOUNT_ID, CannotJudge, account_of, exposure, inside
+from policies.perimeter import ACCOUNT_ID, CannotJudge, account_of, inside
 from policies.props import (
     UNKNOWN,
     Index,
@@ -25,13 +25,8 @@ from policies.props import (
     get,
     is_true,
     policy_document,
-    statements,
 )
-
-KEY = "aws:kms/key:Key"
-REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
-KEY_ALIAS = "aws:kms/alias:Alias"
-BUCKET = "aws:s3/bucket:Bucket"
+from policies.references import bucket_of_plan, dependencies, depends_on, key_findings, policy_exposure
 
 SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 LOG_DESTINATION = "aws:cloudwatch/logDestination:LogDestination"
@@ -64,113 +59,8 @@ CODEARTIFACT_REPOSITORY = "aws:codeartifact/repository:Repository"
 CODEARTIFACT_REPOSITORY_POLICY = "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy"
 CODEARTIFACT_DOMAIN_POLICY = "aws:codeartifact/domainPermissions:DomainPermissions"
 
-_KEY_TYPES = (KEY, REPLICA_KEY, KEY_ALIAS)
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazon(aws)?\.com(\.cn)?$")
 _PRIVATE_ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
-_S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)(/.*)?$")
-_S3_ARN = re.compile(r"^arn:[^:]+:s3:::(?P<bucket>[^/]+)(/.*)?$")
-
-# -- references to resources of the plan ----------------------------------------------------------------
-
-
-def _dependencies(subject: Resource, path: str) -> set[str]:
-    """URNs the engine recorded for the top-level property of `path` (nested values share it)."""
-    return set(subject.property_dependencies.get(path.split(".")[0], ()))
-
-
-def depends_on(subject: Resource, index: Index, path: str, types: Sequence[str]) -> list[Resource]:
-    """The resources of `types` in the plan that the property at `path` was computed from."""
-    urns = _dependencies(subject, path)
-    return [r for r in index.of_type(*types) if r.urn in urns]
-
-
-def aws_managed_key(value: Any) -> bool:
-    """True for an AWS managed key given by alias (`alias/aws/s3`, `aws/s3`) or alias ARN."""
-    return isinstance(value, str) and ("alias/aws/" in value or value.startswith("aws/"))
-
-
-def _names_plan_key(index: Index, value: str) -> bool:
-    for key in index.of_type(KEY, REPLICA_KEY):
-        if value in (key.get("arn"), key.get("id"), key.get("keyId")):
-            return True
-    for alias in index.of_type(KEY_ALIAS):
-        name = alias.get("name")
-        if isinstance(name, str) and (value == name or value.endswith(f":{name}")):
-            return True
-    return False
-
-
-def key_findings(
-    subject: Resource, index: Index, path: str, what: str, *, required: bool = True
-) -> Iterator[str]:
-    """Why the KMS key at `path` is not a customer managed key of the stack: an AWS managed key, a key of
-    an account outside the perimeter, or a key the plan does not create. Nothing when it is one."""
-    value = subject.get(path)
-    if value is UNKNOWN:
-        if depends_on(subject, index, path, _KEY_TYPES):
-            return
-        raise UnknownValue(subject.label, path)
-    if not value:
-        if required:
-            yield f"{what} {subject.label} does not set {path}"
-        return
-    value = str(value)
-    if aws_managed_key(value):
-        yield f"{what} {subject.label} uses the AWS managed key {value} in {path}, not a customer managed key"
-        return
-    account = account_of(value)
-    if account is not None and (account == "*" or not inside(index.context, account)):
-        yield f"{what} {subject.label} uses key {value} in {path} of account {account}, outside the perimeter"
-        return
-    if depends_on(subject, index, path, _KEY_TYPES) or _names_plan_key(index, value):
-        return
-    yield f"{what} {subject.label} uses key {value} in {path}, which is not a KMS key of the stack"
-
-
-def s3_bucket_name(value: Any) -> str | None:
-    """The bucket of an `s3://bucket/prefix` URI or an `arn:aws:s3:::bucket/key` ARN, else None."""
-    if not isinstance(value, str):
-        return None
-    match = _S3_URI.match(value) or _S3_ARN.match(value)
-    return match.group("bucket") if match else None
-
-
-def bucket_findings(subject: Resource, index: Index, path: str, what: str) -> Iterator[str]:
-    """Why the S3 location at `path` (`s3://bucket/...`) is not in a bucket of the plan; nothing when it
-    is, or when `path` is not set. A location computed from a bucket whose name is not yet known counts as
-    that bucket's."""
-    value = subject.get(path)
-    deps = depends_on(subject, index, path, (BUCKET,))
-    if value is UNKNOWN:
-        if deps:
-            return
-        raise UnknownValue(subject.label, path)
-    if not value:
-        return
-    name = s3_bucket_name(value)
-    if name is None:
-        yield f"{what} {subject.label} {path} '{value}' is not an s3:// location"
-        return
-    if any(b.get("bucket") == name for b in index.of_type(BUCKET)):
-        return
-    if any(b.get("bucket") in (None, UNKNOWN) for b in deps):
-        return
-    yield f"{what} {subject.label} writes to s3://{name} ({path}), which is not a bucket of the plan"
-
-
-def policy_findings(subject: Resource, index: Index, path: str, what: str) -> Iterator[str]:
-    """Why the resource policy at `path` reaches callers outside the perimeter, statement by statement."""
-    raw = subject.known(path)
-    if raw is None:
-        return
-    try:
-        document = policy_document(raw)
-    except PolicyDocumentError as exc:
-        yield f"{what} {subject.label} {path} {exc}"
-        return
-    for i, statement in enumerate(statements(document)):
-        for reason in exposure(index.context, statement):
-            yield f"{what} {subject.label} statement {i} {reason}"
 
 
 def _outside(index: Index, account: str) -> bool:
@@ -182,7 +72,7 @@ def _outside(index: Index, account: str) -> bool:
 
 def _destination_findings(subject: Resource, index: Index, path: str, value: Any, what: str) -> Iterator[str]:
     if value is UNKNOWN:
-        if _dependencies(subject, path) & {r.urn for r in index.resources}:
+        if dependencies(subject, path) & {r.urn for r in index.resources}:
             return
         raise UnknownValue(subject.label, path)
     if not value:
@@ -240,7 +130,7 @@ _RESOURCE_POLICIES: dict[str, tuple[str, str]] = {
 
 def _resource_policy(subject: Resource, index: Index) -> Iterator[str]:
     path, what = _RESOURCE_POLICIES[subject.type]
-    yield from policy_findings(subject, index, path, what)
+    yield from policy_exposure(subject, index, path, what)
 
 
 # -- Lambda ------------------------------------------------------------------------------------------------
@@ -290,10 +180,7 @@ def _source_confined(subject: Resource, index: Index, principal: str) -> Iterato
                     f"Lambda permission {label} allows sourceArn {source_arn} of account {account}, "
                     "outside the perimeter"
                 )
-        elif account is None and (
-            _dependencies(subject, "sourceArn") & {r.urn for r in index.resources}
-            or any(b.get("bucket") == s3_bucket_name(source_arn) for b in index.of_type(BUCKET))
-        ):
+        elif account is None and bucket_of_plan(subject, "sourceArn", source_arn, index):
             confined = True
     if not confined and not reported:
         yield (

@@ -1,6 +1,6 @@
 """The SageMaker workspace: Studio without internet, notebooks without internet or root, isolated jobs,
 hosting that keeps its data in the plan's buckets and keys, and no code from git repositories on the
-internet. Buckets, keys and accounts are judged with the helpers of `policies.controls.services`."""
+internet. Buckets, keys and accounts are judged with `policies.references`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from policies.controls.services import bucket_findings, key_findings, policy_findings
 from policies.model import Control, Predicate
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
+from policies.references import key_findings, location_findings, policy_exposure
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -107,9 +107,9 @@ def _hosting_buckets(subject: Resource, index: Index) -> Iterator[str]:
     if subject.get("dataCaptureConfig") is not None:
         if subject.get("dataCaptureConfig.destinationS3Uri") in (None, ""):
             yield f"{what} {subject.label} sets no dataCaptureConfig.destinationS3Uri"
-        yield from bucket_findings(subject, index, "dataCaptureConfig.destinationS3Uri", what)
+        yield from location_findings(subject, index, "dataCaptureConfig.destinationS3Uri", what)
     for path in ("s3OutputPath", "s3FailurePath"):
-        yield from bucket_findings(subject, index, f"asyncInferenceConfig.outputConfig.{path}", what)
+        yield from location_findings(subject, index, f"asyncInferenceConfig.outputConfig.{path}", what)
 
 
 def _hosting_keys(subject: Resource, index: Index) -> Iterator[str]:
@@ -122,7 +122,7 @@ def _hosting_keys(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _model_package_policy(subject: Resource, index: Index) -> Iterator[str]:
-    yield from policy_findings(subject, index, "resourcePolicy", "model package group policy")
+    yield from policy_exposure(subject, index, "resourcePolicy", "model package group policy")
 
 
 def _notebook_sharing(subject: Resource, index: Index) -> Iterator[str]:
@@ -133,7 +133,7 @@ def _notebook_sharing(subject: Resource, index: Index) -> Iterator[str]:
         return
     if subject.get(f"{base}.s3OutputPath") in (None, ""):
         yield f"{what} {subject.label} shares notebook output ({option}) with no {base}.s3OutputPath"
-    yield from bucket_findings(subject, index, f"{base}.s3OutputPath", what)
+    yield from location_findings(subject, index, f"{base}.s3OutputPath", what)
     yield from key_findings(subject, index, f"{base}.s3KmsKeyId", what)
 
 
@@ -164,7 +164,7 @@ def _canvas(subject: Resource, index: Index) -> Iterator[str]:
             )
     artifacts = f"{base}.workspaceSettings.s3ArtifactPath"
     if subject.known(artifacts):
-        yield from bucket_findings(subject, index, artifacts, what)
+        yield from location_findings(subject, index, artifacts, what)
         yield from key_findings(subject, index, f"{base}.workspaceSettings.s3KmsKeyId", what)
 
 

@@ -17,7 +17,6 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
 )
 
 from policies.controls.services import (
-    BUCKET,
     CODEARTIFACT_DOMAIN,
     CODEARTIFACT_DOMAIN_POLICY,
     CODEARTIFACT_REPOSITORY,
@@ -34,7 +33,6 @@ from policies.controls.services import (
     ECR_REPOSITORY_POLICY,
     FUNCTION,
     FUNCTION_URL,
-    KEY,
     LAMBDA_RESOURCE_POLICY,
     LAYER_PERMISSION,
     LOG_ACCOUNT_POLICY,
@@ -45,6 +43,7 @@ from policies.controls.services import (
     SUBSCRIPTION_FILTER,
 )
 from policies.props import UNKNOWN, Context, Resource
+from policies.references import BUCKET, KEY
 
 IN = "123456789012"
 OUT = "999999999999"
@@ -57,9 +56,12 @@ NOT_JUDGED = (
 )
 KEY_ARN = f"arn:aws:kms:eu-west-2:{IN}:key/1111-2222"
 OUT_KEY = f"arn:aws:kms:eu-west-2:{OUT}:key/3333-4444"
+NOT_IN_PLAN_KEY = f"arn:aws:kms:eu-west-2:{IN}:key/not-in-plan"
 OUT_STREAM = f"arn:aws:kinesis:eu-west-2:{OUT}:stream/exfil"
 
 key = res(KEY, "key", arn=KEY_ARN)
+preview_key = res(KEY, "key", arn=UNKNOWN)
+"""The key as a preview sees it: its ARN is not known until it is created."""
 stream = res("aws:kinesis/stream:Stream", "stream")
 bucket = res(BUCKET, "data", bucket="team-data")
 
@@ -469,8 +471,8 @@ SPECS: dict[str, Spec] = {
                 [function_with(kmsKeyArn=OUT_KEY)],
                 "fn",
                 [
-                    f"Lambda function 'fn' uses key {OUT_KEY} in kmsKeyArn of account {OUT}, outside the "
-                    "perimeter"
+                    f"Lambda function 'fn' uses the KMS key {OUT_KEY} in kmsKeyArn, of account {OUT} outside "
+                    "the perimeter"
                 ],
             ),
             Break(
@@ -478,9 +480,8 @@ SPECS: dict[str, Spec] = {
                 [key, function_with(kmsKeyArn=f"arn:aws:kms:eu-west-2:{IN}:key/other")],
                 "fn",
                 [
-                    f"Lambda function 'fn' uses key arn:aws:kms:eu-west-2:{IN}:key/other in kmsKeyArn, "
-                    "which is "
-                    "not a KMS key of the stack"
+                    f"Lambda function 'fn' names arn:aws:kms:eu-west-2:{IN}:key/other in kmsKeyArn, which is "
+                    "no KMS key of this stack (a customer managed key is required)"
                 ],
             ),
             Break(
@@ -497,8 +498,26 @@ SPECS: dict[str, Spec] = {
                 ],
                 "fn",
                 [
-                    f"Lambda function 'fn' uses key {OUT_KEY} in kmsKeyArn of account {OUT}, outside the "
-                    "perimeter"
+                    f"Lambda function 'fn' uses the KMS key {OUT_KEY} in kmsKeyArn, of account {OUT} outside "
+                    "the perimeter"
+                ],
+            ),
+            Break(
+                "computed-from-the-stack-key-but-another-key-of-the-perimeter",
+                [
+                    preview_key,
+                    res(
+                        FUNCTION,
+                        "fn",
+                        deps={"kmsKeyArn": [preview_key]},
+                        environment={"variables": {"A": "b"}},
+                        kmsKeyArn=NOT_IN_PLAN_KEY,
+                    ),
+                ],
+                "fn",
+                [
+                    f"Lambda function 'fn' names {NOT_IN_PLAN_KEY} in kmsKeyArn, which is no KMS key of this "
+                    "stack (a customer managed key is required)"
                 ],
             ),
             Break(
@@ -545,8 +564,8 @@ SPECS: dict[str, Spec] = {
                 [res(DB_SNAPSHOT_COPY, "copy", kmsKeyId=OUT_KEY)],
                 "copy",
                 [
-                    f"RDS snapshot copy 'copy' uses key {OUT_KEY} in kmsKeyId of account {OUT}, outside the "
-                    "perimeter"
+                    f"RDS snapshot copy 'copy' uses the KMS key {OUT_KEY} in kmsKeyId, of account {OUT} "
+                    "outside the perimeter"
                 ],
             ),
         ],
@@ -578,8 +597,26 @@ SPECS: dict[str, Spec] = {
                 [ecr_with(encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": OUT_KEY}])],
                 "images",
                 [
-                    f"ECR repository 'images' uses key {OUT_KEY} in encryptionConfigurations.0.kmsKey of "
-                    f"account {OUT}, outside the perimeter"
+                    f"ECR repository 'images' uses the KMS key {OUT_KEY} in "
+                    f"encryptionConfigurations.0.kmsKey, of account {OUT} outside the perimeter"
+                ],
+            ),
+            Break(
+                "computed-from-the-stack-key-but-another-key-of-the-perimeter",
+                [
+                    preview_key,
+                    res(
+                        ECR_REPOSITORY,
+                        "images",
+                        deps={"encryptionConfigurations": [preview_key]},
+                        imageTagMutability="IMMUTABLE",
+                        encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": NOT_IN_PLAN_KEY}],
+                    ),
+                ],
+                "images",
+                [
+                    f"ECR repository 'images' names {NOT_IN_PLAN_KEY} in encryptionConfigurations.0.kmsKey, "
+                    "which is no KMS key of this stack (a customer managed key is required)"
                 ],
             ),
         ],

@@ -15,7 +15,6 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.services import BUCKET, KEY
 from policies.controls.workspace import (
     CODE_REPOSITORY,
     DOMAIN,
@@ -30,6 +29,7 @@ from policies.controls.workspace import (
     USER_PROFILE,
 )
 from policies.props import UNKNOWN
+from policies.references import BUCKET, KEY
 
 domain = res(DOMAIN, "studio", appNetworkAccessType="VpcOnly", subnetIds=["subnet-1"], vpcId="vpc-1")
 notebook = res(
@@ -62,6 +62,8 @@ CODECOMMIT = "https://git-codecommit.eu-west-2.amazonaws.com/v1/repos/notebooks"
 GITHUB = "https://github.com/someone/notebooks.git"
 key = res(KEY, "key", arn=KEY_ARN)
 bucket = res(BUCKET, "data", bucket="team-data")
+unnamed_bucket = res(BUCKET, "capture")
+"""A bucket named by AWS (no `bucket` given): its name is not known until it is created."""
 endpoint_config = res(
     ENDPOINT_CONFIG,
     "serving",
@@ -257,7 +259,7 @@ SPECS: dict[str, Spec] = {
                 "alice",
                 [
                     "user profile 'alice' writes to s3://exfil (userSettings.sharingSettings.s3OutputPath), "
-                    "which is not a bucket of the plan"
+                    "which is no bucket of this stack"
                 ],
             ),
             Break(
@@ -273,7 +275,7 @@ SPECS: dict[str, Spec] = {
                 "alice",
                 [
                     "user profile 'alice' writes to s3://exfil (userSettings.sharingSettings.s3OutputPath), "
-                    "which is not a bucket of the plan"
+                    "which is no bucket of this stack"
                 ],
             ),
             Break(
@@ -287,8 +289,8 @@ SPECS: dict[str, Spec] = {
                 [bucket, profile_with({"sharingSettings": sharing | {"s3KmsKeyId": OUT_KEY}})],
                 "alice",
                 [
-                    f"user profile 'alice' uses key {OUT_KEY} in userSettings.sharingSettings.s3KmsKeyId of "
-                    f"account {OUT}, outside the perimeter"
+                    f"user profile 'alice' uses the KMS key {OUT_KEY} in "
+                    f"userSettings.sharingSettings.s3KmsKeyId, of account {OUT} outside the perimeter"
                 ],
             ),
             Break(
@@ -363,9 +365,8 @@ SPECS: dict[str, Spec] = {
                 "alice",
                 [
                     "user profile 'alice' writes to s3://exfil "
-                    "(userSettings.canvasAppSettings.workspaceSettings.s3ArtifactPath), which is not a "
-                    "bucket of "
-                    "the plan"
+                    "(userSettings.canvasAppSettings.workspaceSettings.s3ArtifactPath), which is no bucket "
+                    "of this stack"
                 ],
             ),
         ],
@@ -517,7 +518,7 @@ SPECS: dict[str, Spec] = {
                 [
                     "endpoint configuration 'serving' writes to s3://exfil "
                     "(dataCaptureConfig.destinationS3Uri), "
-                    "which is not a bucket of the plan"
+                    "which is no bucket of this stack"
                 ],
             ),
             Break(
@@ -529,7 +530,33 @@ SPECS: dict[str, Spec] = {
                 "serving",
                 [
                     "endpoint configuration 'serving' writes to s3://exfil "
-                    "(asyncInferenceConfig.outputConfig.s3OutputPath), which is not a bucket of the plan"
+                    "(asyncInferenceConfig.outputConfig.s3OutputPath), which is no bucket of this stack"
+                ],
+            ),
+            Break(
+                "computed-from-an-unnamed-plan-bucket-but-another-bucket",
+                [
+                    bucket,
+                    unnamed_bucket,
+                    res(
+                        ENDPOINT_CONFIG,
+                        "serving",
+                        deps={"dataCaptureConfig": [unnamed_bucket]},
+                        **(
+                            dict(endpoint_config.props)
+                            | {
+                                "dataCaptureConfig": {
+                                    "destinationS3Uri": "s3://exfil/capture",
+                                    "kmsKeyId": KEY_ARN,
+                                }
+                            }
+                        ),
+                    ),
+                ],
+                "serving",
+                [
+                    "endpoint configuration 'serving' writes to s3://exfil "
+                    "(dataCaptureConfig.destinationS3Uri), which is no bucket of this stack"
                 ],
             ),
             Break(
@@ -577,8 +604,8 @@ SPECS: dict[str, Spec] = {
                 ],
                 "serving",
                 [
-                    f"endpoint configuration 'serving' uses key {OUT_KEY} in "
-                    f"asyncInferenceConfig.outputConfig.kmsKeyId of account {OUT}, outside the perimeter"
+                    f"endpoint configuration 'serving' uses the KMS key {OUT_KEY} in "
+                    f"asyncInferenceConfig.outputConfig.kmsKeyId, of account {OUT} outside the perimeter"
                 ],
             ),
         ],
