@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.controls.encryption import key_problem
-from policies.controls.storage import bucket_of_plan
 from policies.model import Control
 from policies.perimeter import account_of, inside
 from policies.props import UNKNOWN, Index, Resource, as_list, get, is_false, is_true
+from policies.references import bucket_of_plan, key_problem
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
@@ -43,13 +42,6 @@ def _kms(subject: Resource, index: Index) -> Iterator[str]:
     problem = key_problem(subject, "kmsKeyId", key_id, index, stack_only=False)
     if problem:
         yield f"{kind} {subject.label} {problem}"
-
-
-def _bucket_of_value(value: str) -> str | None:
-    """The bucket a data-resource value or ARN prefix names (`arn:aws:s3:::name/...`); None for all."""
-    if value in _S3_ALL:
-        return None
-    return value.removeprefix("arn:aws:s3:::").split("/", 1)[0]
 
 
 def _basic_s3_values(selector: Any) -> list[Any] | None:
@@ -98,12 +90,9 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
         return
     prop = "advancedEventSelectors" if advanced else "eventSelectors"
     for value in (v for values in selected for v in values):
-        if value == "*":
+        if value == "*" or value in _S3_ALL:
             continue
-        if value is UNKNOWN and bucket_of_plan(subject, prop, value, index):
-            continue  # computed from a bucket of the plan (bucket_of_plan raises otherwise)
-        name = _bucket_of_value(str(value))
-        if name is not None and not bucket_of_plan(subject, prop, name, index):
+        if not bucket_of_plan(subject, prop, value, index):
             yield (
                 f"trail {subject.label} selects data events of {value}, which is no bucket of this stack "
                 "(the stack's data goes unrecorded)"

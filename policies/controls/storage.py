@@ -12,15 +12,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from policies.controls.encryption import key_problem
 from policies.model import Control
-from policies.perimeter import exposure, inside
+from policies.perimeter import inside
 from policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
     Resource,
-    UnknownValue,
     as_list,
     get,
     is_true,
@@ -29,8 +27,8 @@ from policies.props import (
     statements,
     tags,
 )
+from policies.references import BUCKET, bucket_of_plan, key_problem, policy_exposure
 
-BUCKET = "aws:s3/bucket:Bucket"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
@@ -173,20 +171,8 @@ def _has_policy(subject: Resource, _index: Index) -> bool:
 
 
 def _policy_exposure(subject: Resource, index: Index) -> Iterator[str]:
-    what = "bucket" if subject.type == BUCKET else "policy"
-    policy = subject.known("policy")
-    if policy is None:
-        return
-    try:
-        document = policy_document(policy)
-    except PolicyDocumentError as exc:
-        yield f"{what} {subject.label} policy {exc}"
-        return
-    for i, statement in enumerate(statements(document)):
-        sid = statement.get("Sid")
-        named = f" ({sid})" if sid else ""
-        for reason in exposure(index.context, statement):
-            yield f"{what} {subject.label} policy statement {i}{named} {reason}"
+    what = "access point policy" if subject.type in (ACCESS_POINT, ACCESS_POINT_POLICY) else "bucket policy"
+    yield from policy_exposure(subject, index, "policy", what)
 
 
 def _access_logging(subject: Resource, index: Index) -> Iterator[str]:
@@ -354,25 +340,6 @@ def _current_expiry(subject: Resource, index: Index) -> Iterator[str]:
 
 def _not_log_bucket(subject: Resource, index: Index) -> bool:
     return not is_log_bucket(subject, index)
-
-
-def bucket_of_plan(owner: Resource, prop: str, value: Any, index: Index) -> bool:
-    """True when `value` (a bucket name or `arn:aws:s3:::name`, at `prop` of `owner`) is a bucket of the
-    plan; while unknown, when `prop` depends on a bucket of the plan. Raises `UnknownValue` otherwise."""
-    buckets = list(index.of_type(BUCKET))
-    if value is UNKNOWN:
-        if set(owner.property_dependencies.get(prop.split(".")[0], ())) & {b.urn for b in buckets}:
-            return True
-        raise UnknownValue(owner.label, prop)
-    names: set[str] = set()
-    for bucket in buckets:
-        for name in (bucket.get("bucket"), bucket.get("id")):
-            if isinstance(name, str) and name is not UNKNOWN:
-                names.update((name, f"arn:aws:s3:::{name}"))
-        arn = bucket.get("arn")
-        if isinstance(arn, str) and arn is not UNKNOWN:
-            names.add(arn)
-    return isinstance(value, str) and value in names
 
 
 def _destinations(subject: Resource) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -272,7 +272,7 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "policy",
-                [f"policy 'policy' policy statement 1 {STAR}"],
+                [f"bucket policy 'policy' statement 1 {STAR}"],
             ),
             Break(
                 "always-true-condition",
@@ -298,7 +298,7 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "policy",
-                [f"policy 'policy' policy statement 0 {STAR}", f"policy 'policy' policy statement 1 {STAR}"],
+                [f"bucket policy 'policy' statement 0 {STAR}", f"bucket policy 'policy' statement 1 {STAR}"],
             ),
             Break(
                 "other-account-root",
@@ -312,7 +312,7 @@ SPECS: dict[str, Spec] = {
                 ],
                 "policy",
                 [
-                    "policy 'policy' policy statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
+                    "bucket policy 'policy' statement 0 allows principal 'arn:aws:iam::999999999999:root' of "
                     "account 999999999999, outside the perimeter"
                 ],
             ),
@@ -320,7 +320,7 @@ SPECS: dict[str, Spec] = {
                 "inline-bucket-policy",
                 [res(BUCKET, "data", bucket="data-1234", policy=doc(tls, allow_to("*")))],
                 "data",
-                [f"bucket 'data' policy statement 1 {STAR}"],
+                [f"bucket policy 'data' statement 1 {STAR}"],
             ),
             Break(
                 "access-point-policy",
@@ -334,8 +334,8 @@ SPECS: dict[str, Spec] = {
                 ],
                 "app",
                 [
-                    "policy 'app' policy statement 0 allows principal 'arn:aws:iam::999999999999:role/x' of "
-                    "account 999999999999, outside the perimeter"
+                    "access point policy 'app' statement 0 allows principal "
+                    "'arn:aws:iam::999999999999:role/x' of account 999999999999, outside the perimeter"
                 ],
             ),
         ],
