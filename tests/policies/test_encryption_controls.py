@@ -214,10 +214,7 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "x",
-                [
-                    "key policy 'x' statement 0 allows NotPrincipal, i.e. every principal but the ones "
-                    "named"
-                ],
+                ["key policy 'x' statement 0 allows NotPrincipal, i.e. every principal but the ones named"],
             ),
             Break(
                 "not-json",
