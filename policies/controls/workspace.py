@@ -10,7 +10,7 @@ from typing import Any
 
 from policies.model import Control, Predicate
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
-from policies.references import key_findings, location_findings, policy_exposure
+from policies.references import depends_on, key_findings, location_findings, policy_exposure
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"
@@ -89,13 +89,13 @@ def _model_vpc(subject: Resource, _index: Index) -> Iterator[str]:
 
 def _endpoint_config(subject: Resource, index: Index) -> Iterator[str]:
     name = subject.get("endpointConfigName")
-    urns = set(subject.property_dependencies.get("endpointConfigName", ()))
     configs = list(index.of_type(ENDPOINT_CONFIG))
-    if any(c.urn in urns for c in configs):
-        return
     if name is UNKNOWN:
+        # only while unknown does the dependency decide (a known name is judged by what it names)
+        if depends_on(subject, index, "endpointConfigName", (ENDPOINT_CONFIG,)):
+            return
         raise UnknownValue(subject.label, "endpointConfigName")
-    if not any(c.get("name") == name for c in configs):
+    if not any(c.get("name") == name and c.get("name") is not UNKNOWN for c in configs):
         yield (
             f"endpoint {subject.label} uses endpoint configuration {name}, which is not one of the plan, "
             "so its keys and data capture cannot be judged"

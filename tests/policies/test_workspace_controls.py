@@ -247,6 +247,23 @@ SPECS: dict[str, Spec] = {
                 "ep",
                 ["endpointConfigName of 'ep' can't be known during preview"],
             ),
+            Break(
+                "computed-from-a-plan-config-but-naming-another",
+                [
+                    named_config,
+                    res(
+                        ENDPOINT,
+                        "ep",
+                        deps={"endpointConfigName": [named_config]},
+                        endpointConfigName="made-by-hand",
+                    ),
+                ],
+                "ep",
+                [
+                    "endpoint 'ep' uses endpoint configuration made-by-hand, which is not one of the plan, "
+                    "so its keys and data capture cannot be judged"
+                ],
+            ),
         ],
         not_applicable=[endpoint_config],
     ),
