@@ -797,6 +797,15 @@ def perimeter_policy_config(
     return result
 
 
+def perimeter_note(policy_config: Mapping[str, Mapping[str, Any]]) -> str:
+    """What the pack judged against: the perimeter and regions it was given (for the auditor)."""
+    given = (policy_config.get("sr-gov-001") or {}) if policy_config else {}
+    accounts = ", ".join(given.get("trustedAccounts") or []) or "none (accounts can't be judged)"
+    organization = given.get("organizationId") or "none"
+    regions = ", ".join(given.get("regions") or []) or "not known"
+    return f"perimeter: accounts {accounts}; organization {organization}; regions {regions}"
+
+
 def allowed_type_notes(plan: Plan, policy_config: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """One note per type allowed through the policy config: the type, its justification and how many
     resources of the plan it let through."""
@@ -887,6 +896,8 @@ def check_plan(
             pack.configure(effective)
         diagnostics = pack.analyze_plan(plan)
         report = build_report(plan, pack.info, diagnostics, artifact=artifact)
+        if "sr-gov-001" in effective:  # Strongroom's pack (a foreign pack takes no perimeter)
+            report.notes.append(perimeter_note(effective))
         report.notes.extend(allowed_type_notes(plan, effective))
         report.violations.extend(engine_findings(plan, report))
         return report

@@ -158,7 +158,12 @@ def _assumed_roles(subject: Resource) -> Iterator[tuple[str, Any]]:
 def _provider(subject: Resource, index: Index) -> Iterator[str]:
     region = subject.known("region")
     regions = index.context.regions
-    if isinstance(region, str) and regions and region not in regions:
+    if region is None and regions:
+        yield (
+            f"provider {subject.label} sets no region, so it deploys wherever its environment points "
+            f"(AWS_REGION, a profile); set one of {', '.join(sorted(regions))}"
+        )
+    elif isinstance(region, str) and regions and region not in regions:
         yield (
             f"provider {subject.label} deploys to region {region}; this stack's regions are "
             f"{', '.join(sorted(regions))}"

@@ -198,6 +198,15 @@ SPECS: dict[str, Spec] = {
                 ],
             ),
             Break(
+                "no region: wherever the environment points",
+                [deployed(AWS_PROVIDER, "loose", provider=None)],
+                "loose",
+                [
+                    "provider 'loose' sets no region, so it deploys wherever its environment points "
+                    "(AWS_REGION, a profile); set one of eu-west-2, us-east-1"
+                ],
+            ),
+            Break(
                 "static credentials",
                 [deployed(AWS_PROVIDER, "keys", provider=None, region="eu-west-2", accessKey="AKIA...")],
                 "keys",
