@@ -261,6 +261,12 @@ def _function_code(subject: Resource, index: Index) -> Iterator[str]:
                 f"Lambda function {subject.label} runs image {image}, not from an ECR registry of the "
                 "perimeter"
             )
+    source = subject.get("s3Bucket")
+    if (source is UNKNOWN or source) and not bucket_of_plan(subject, "s3Bucket", source, index):
+        yield (
+            f"Lambda function {subject.label} runs code from S3 bucket {source} (s3Bucket), which is no "
+            "bucket of this stack"
+        )
 
 
 # -- RDS ---------------------------------------------------------------------------------------------------
@@ -732,10 +738,16 @@ CONTROLS: tuple[Control, ...] = (
         severity="high",
         enforcement="mandatory",
         resource_types=(FUNCTION,),
-        rationale="A layer or image of another account is code the bank does not control, run with its data.",
+        rationale=(
+            "A layer or image of another account, or a Zip package from a bucket the stack does not own, is "
+            "code the bank does not control, run with its data."
+        ),
         frameworks={"NIST-800-53-r5": _NIST_SUPPLY},
-        framework_note="No CIS or FSBP control judges where Lambda layers and images come from.",
-        remediation="Publish layers and push images in an account of the perimeter.",
+        framework_note="No CIS or FSBP control judges where Lambda layers, images and packages come from.",
+        remediation=(
+            "Publish layers and push images in an account of the perimeter; deploy Zip code from the "
+            "program (filename, an archive) or from a bucket of the stack (s3Bucket=<bucket>.id)."
+        ),
         predicate=_function_code,
         tags=("services", "lambda", "supply-chain"),
     ),

@@ -109,6 +109,11 @@ function = res(
 plain_function = res(FUNCTION, "plain", vpcConfig={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]})
 
 
+FOREIGN_CODE = (
+    "Lambda function 'fn' runs code from S3 bucket exfil-bucket (s3Bucket), which is no bucket of this stack"
+)
+
+
 def function_with(**changes: Any) -> Resource:
     props = {k: v for k, v in (dict(function.props) | changes).items() if v is not None}
     return res(FUNCTION, "fn", **props)
@@ -651,7 +656,15 @@ SPECS: dict[str, Spec] = {
                 "registry",
                 policy=doc(allow("*", Condition={"StringEquals": {"aws:PrincipalAccount": IN}})),
             ),
-            res(LOG_RESOURCE_POLICY, "es", policyDocument=doc(allow({"Service": "es.amazonaws.com"}))),
+            res(
+                LOG_RESOURCE_POLICY,
+                "es",
+                policyDocument=doc(
+                    allow(
+                        {"Service": "es.amazonaws.com"}, Condition={"StringEquals": {"aws:SourceAccount": IN}}
+                    )
+                ),
+            ),
         ],
         breaks=[
             Break(
@@ -1015,8 +1028,36 @@ SPECS: dict[str, Spec] = {
         not_applicable=[ca_domain],
     ),
     "SR-WS-018": Spec(
-        baseline=[function, plain_function],
+        baseline=[
+            function,
+            plain_function,
+            bucket,
+            res(FUNCTION, "zip", s3Bucket="team-data", s3Key="fn.zip", handler="app.handler"),
+            res(FUNCTION, "zip-preview", deps={"s3Bucket": [bucket]}, s3Bucket=UNKNOWN, s3Key="fn.zip"),
+            res(FUNCTION, "local", packageType="Zip", code="archive", handler="app.handler"),
+        ],
         breaks=[
+            Break(
+                "zip-code-from-a-bucket-outside-the-plan",
+                [bucket, function_with(imageUri=None, s3Bucket="exfil-bucket", s3Key="fn.zip")],
+                "fn",
+                [FOREIGN_CODE],
+            ),
+            Break(
+                "zip-code-named-apart-from-the-plan-bucket-it-depends-on",
+                [
+                    bucket,
+                    res(FUNCTION, "fn", deps={"s3Bucket": [bucket]}, s3Bucket="exfil-bucket", s3Key="fn.zip"),
+                ],
+                "fn",
+                [FOREIGN_CODE],
+            ),
+            Break(
+                "zip-code-from-a-bucket-unknown-at-preview",
+                [bucket, res(FUNCTION, "fn", s3Bucket=UNKNOWN, s3Key="fn.zip")],
+                "fn",
+                ["s3Bucket of 'fn' can't be known during preview"],
+            ),
             Break(
                 "layer-of-another-account",
                 [function_with(layers=[f"arn:aws:lambda:eu-west-2:{OUT}:layer:x:1"])],
