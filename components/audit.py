@@ -39,7 +39,9 @@ class AuditTrailArgs:
     """Bucket receiving the trail bucket's S3 server access logs."""
 
     data_event_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Buckets whose object-level (data) events are recorded: data, models, backups."""
+    """Buckets whose object-level (data) events are recorded: every bucket of the environment (data,
+    models, access logs, backups and their replicas). The trail adds the replica of its own bucket; its own
+    bucket is never recorded (its data events would be delivered into it)."""
 
     log_retention_days: int = 365
     """Retention of the CloudWatch log group (a CloudWatch-accepted value, at least 90)."""
@@ -161,7 +163,8 @@ def data_event_selectors(bucket_arns: Sequence[str]) -> list[dict[str, Any]]:
 
 class AuditTrail(pulumi.ComponentResource):
     """CloudTrail for every region, log file validation on, KMS-encrypted, with S3 data events of the
-    environment's buckets, to a dedicated SecureBucket and to a KMS-encrypted CloudWatch log group."""
+    environment's buckets (and of the trail bucket's replica), to a dedicated SecureBucket and to a
+    KMS-encrypted CloudWatch log group."""
 
     trail_arn: pulumi.Output[str]
     trail_name: pulumi.Output[str]
@@ -260,24 +263,6 @@ class AuditTrail(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.trail = aws.cloudtrail.Trail(
-            f"{name}-trail",
-            name=trail_name,
-            s3_bucket_name=self.bucket.bucket_name,
-            kms_key_id=args.logs_key_arn,
-            is_multi_region_trail=True,
-            include_global_service_events=True,
-            enable_log_file_validation=True,
-            enable_logging=True,
-            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn.removesuffix(':*')}:*"),
-            cloud_watch_logs_role_arn=self.delivery_role.arn,
-            advanced_event_selectors=pulumi.Output.from_input(args.data_event_bucket_arns).apply(
-                lambda arns: cast(Any, data_event_selectors([str(a) for a in arns]))
-            ),
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
-        )
-
         self.replica_bucket_name = self.replica_bucket_arn = None
         self.replication_role_arn = self.replication_role_name = None
         if (
@@ -300,6 +285,27 @@ class AuditTrail(pulumi.ComponentResource):
                 region,
                 partition,
             )
+
+        recorded = pulumi.Output.from_input(args.data_event_bucket_arns).apply(
+            lambda arns: [str(a) for a in arns]
+        )
+        if self.replica_bucket_arn is not None:
+            recorded = pulumi.Output.all(recorded, self.replica_bucket_arn).apply(lambda v: [*v[0], v[1]])
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=trail_name,
+            s3_bucket_name=self.bucket.bucket_name,
+            kms_key_id=args.logs_key_arn,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            enable_logging=True,
+            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn.removesuffix(':*')}:*"),
+            cloud_watch_logs_role_arn=self.delivery_role.arn,
+            advanced_event_selectors=recorded.apply(lambda arns: cast(Any, data_event_selectors(arns))),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
+        )
 
         self.trail_arn = self.trail.arn
         self.trail_name = self.trail.name

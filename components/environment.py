@@ -269,15 +269,21 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         )
         self.audit = None
         if settings.audit.trail:
+            # The trail records every bucket of the environment; it adds its own replica, not its own bucket.
+            recorded = [
+                *(bucket.bucket_arn for bucket in self.buckets.values()),
+                self.access_logs.bucket_arn,
+                *self.backup.bucket_arns.values(),
+                *self.backup.replica_bucket_arns.values(),
+            ]
+            if self.backup.replica_log_bucket_arn is not None:
+                recorded.append(self.backup.replica_log_bucket_arn)
             self.audit = AuditTrail(
                 f"{name}-audit",
                 AuditTrailArgs(
                     logs_key_arn=self.keys.key_arns["logs"],
                     access_log_bucket_name=self.access_logs.bucket_name,
-                    data_event_bucket_arns=[
-                        *(bucket.bucket_arn for bucket in self.buckets.values()),
-                        *self.backup.bucket_arns.values(),
-                    ],
+                    data_event_bucket_arns=recorded,
                     log_retention_days=settings.storage.log_retention_days,
                     vpc_endpoint_ids=endpoints,
                     admin_principal_arns=bucket_admins,

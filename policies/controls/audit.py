@@ -1,6 +1,6 @@
 """The audit trail: CloudTrail in every region, validated, encrypted, recording management events and the
-S3 data events of the stack's own buckets, delivered to a bucket of the stack and to CloudWatch Logs in the
-perimeter; CloudTrail Lake event data stores likewise."""
+S3 data events of every bucket of the stack (but the trail's own), delivered to a bucket of the stack and
+to CloudWatch Logs in the perimeter; CloudTrail Lake event data stores likewise."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from policies.model import Control
 from policies.perimeter import account_of, inside
-from policies.props import UNKNOWN, Index, Resource, as_list, get, is_false, is_true
-from policies.references import bucket_of_plan, key_problem
+from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
+from policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
@@ -18,7 +18,6 @@ MIN_LAKE_RETENTION_DAYS = 365
 """An event data store keeps at least a year of events (AWS's default is 2557 days, seven years)."""
 CRITICAL_SOURCES = ("kms.amazonaws.com", "rdsdata.amazonaws.com")
 """Management event sources CloudTrail lets a trail exclude; both record access to keys and data."""
-_S3_ALL = ("arn:aws:s3", "arn:aws:s3:::")
 
 
 def _multi_region(subject: Resource, _index: Index) -> Iterator[str]:
@@ -45,7 +44,7 @@ def _kms(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _basic_s3_values(selector: Any) -> list[Any] | None:
-    """The S3 object values of a basic selector recording reads and writes, or None when it records
+    """The S3 object ARN prefixes of a basic selector recording reads and writes, or None when it records
     no S3 object events for both."""
     if get(selector, "readWriteType", "All") != "All":
         return None
@@ -62,8 +61,9 @@ _ARN_NARROWING = ("notEquals", "notStartsWiths", "notEndsWiths", "endsWiths")
 
 
 def _advanced_s3_values(selector: Any) -> list[Any] | None:
-    """The resources.ARN values of an advanced selector recording S3 object reads and writes (["*"] for
-    every bucket), or None when it records no such events or filters them by other fields."""
+    """The resources.ARN prefixes of an advanced selector recording S3 object reads and writes (["*"] for
+    every bucket; `equals` names single objects, so it adds none), or None when it records no such events
+    or filters them by other fields."""
     fields = as_list(get(selector, "fieldSelectors"))
     by_name = {get(f, "field"): f for f in fields}
     category = [str(v) for v in as_list(get(by_name.get("eventCategory"), "equals"))]
@@ -77,7 +77,36 @@ def _advanced_s3_values(selector: Any) -> list[Any] | None:
         return ["*"]
     if any(get(arn, k) for k in _ARN_NARROWING):
         return None
-    return [*as_list(get(arn, "equals")), *as_list(get(arn, "startsWiths"))] or None
+    if not (get(arn, "equals") or get(arn, "startsWiths")):
+        return None
+    return as_list(get(arn, "startsWiths"))
+
+
+def _bucket_names(bucket: Resource) -> set[str]:
+    """The known names of a bucket of the plan (its name, ID, or the name in its ARN)."""
+    found = {bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))}
+    return {n for n in found if isinstance(n, str) and n and n is not UNKNOWN}
+
+
+def _destination(subject: Resource, index: Index) -> list[Resource]:
+    """The buckets of the plan the trail delivers to: by the name it gives, or (only while the name is
+    unknown) by its property dependency."""
+    value = subject.get("s3BucketName")
+    if value is UNKNOWN:
+        found = depends_on(subject, index, "s3BucketName", (BUCKET,))
+        if not found:
+            raise UnknownValue(subject.label, "s3BucketName")
+        return found
+    return [b for b in index.of_type(BUCKET) if value in _bucket_names(b)]
+
+
+def _covers(prefix: str, name: str) -> bool:
+    """Whether the ARN prefix `prefix` selects every object of the bucket `name`."""
+    if prefix == "*":
+        return True
+    parts = prefix.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[0] == "arn" else "aws"
+    return f"arn:{partition}:s3:::{name}/".startswith(prefix)
 
 
 def _data_events(subject: Resource, index: Index) -> Iterator[str]:
@@ -89,14 +118,23 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
         yield f"trail {subject.label} records no S3 object-level (data) events for both reads and writes"
         return
     prop = "advancedEventSelectors" if advanced else "eventSelectors"
-    for value in (v for values in selected for v in values):
-        if value == "*" or value in _S3_ALL:
+    prefixes = [v for values in selected for v in values]
+    known = [str(v) for v in prefixes if v is not UNKNOWN]
+    destination = {b.urn for b in _destination(subject, index)}
+    for bucket in index.of_type(BUCKET):
+        if bucket.urn in destination or any(p == "*" for p in known):
             continue
-        if not bucket_of_plan(subject, prop, value, index):
-            yield (
-                f"trail {subject.label} selects data events of {value}, which is no bucket of this stack "
-                "(the stack's data goes unrecorded)"
-            )
+        names = _bucket_names(bucket)
+        if not names:
+            raise UnknownValue(bucket.label, "bucket")
+        if any(_covers(p, n) for p in known for n in names):
+            continue
+        if len(known) < len(prefixes):
+            raise UnknownValue(subject.label, prop)
+        yield (
+            f"trail {subject.label} records no S3 data events of bucket {bucket.label} "
+            f"({sorted(names)[0]}), a bucket of this stack"
+        )
 
 
 def _management_events(subject: Resource, _index: Index) -> Iterator[str]:
@@ -238,11 +276,15 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-AUD-004",
-        title="CloudTrail records S3 data events (reads and writes) of the stack's buckets",
+        title="CloudTrail records S3 data events (reads and writes) of every bucket of the stack",
         severity="high",
         enforcement="mandatory",
         resource_types=(TRAIL,),
-        rationale="Who read or wrote which model and data object is the audit question in finance.",
+        rationale=(
+            "Who read or wrote which model and data object is the audit question in finance; a bucket left "
+            "out (access logs, backups, replicas) is where data is read unrecorded. Only the trail's own "
+            "destination may be left out: its data events would be delivered into itself."
+        ),
         frameworks={
             "NIST-800-53-r5": _AUDIT,
             "AWS-FSBP": ("S3.22", "S3.23"),
@@ -251,7 +293,8 @@ CONTROLS: tuple[Control, ...] = (
         },
         remediation=(
             "Add an event selector with read_write_type 'All' and data resource type AWS::S3::Object, "
-            "naming buckets of this stack (or every bucket); no readOnly or eventName filter."
+            "selecting every bucket of this stack but the trail's own (resources.ARN startsWiths "
+            "arn:aws:s3:::<bucket>/) or every bucket; no readOnly or eventName filter."
         ),
         predicate=_data_events,
         scope="stack",

@@ -118,6 +118,15 @@ def test_data_events_cover_exactly_the_given_buckets(built: Recorder) -> None:
     assert {"field": "eventCategory", "equals": ["Management"]} in selectors[0]["fieldSelectors"], trail.urn
 
 
+def test_data_events_cover_the_trail_bucket_replica_not_the_trail_bucket(replicated: Recorder) -> None:
+    trail = one(replicated, TRAIL)
+    (data,) = [s for s in trail.inputs["advancedEventSelectors"] if "Data" in json.dumps(s)]
+    (arns,) = [f["startsWiths"] for f in data["fieldSelectors"] if f["field"] == "resources.ARN"]
+    replica = replicated.named("dev-audit-bucket-replica-bucket").outputs["arn"]
+    assert arns == sorted([*(f"{b}/" for b in BUCKETS), f"{replica}/"]), trail.urn
+    assert replicated.named("dev-audit-bucket-bucket").outputs["arn"] + "/" not in arns, trail.urn
+
+
 def test_cloudwatch_delivery_is_encrypted_retained_and_scoped(built: Recorder) -> None:
     group = one(built, "aws:cloudwatch/logGroup:LogGroup")
     assert group.inputs["kmsKeyId"] == LOGS_KEY, group.urn

@@ -336,17 +336,15 @@ def test_roles_name_the_later_buckets_and_keys_exactly(prod_plan: Plan) -> None:
     assert replica_key.outputs["arn"] in boundary
 
 
-def test_trail_records_data_events_of_data_model_and_backup_buckets(prod_plan: Plan) -> None:
+def test_trail_records_data_events_of_every_bucket_but_its_own(prod_plan: Plan) -> None:
     trail = prod_plan.of_type("aws:cloudtrail/trail:Trail")[0]
-    text = json.dumps(trail.inputs)
-    buckets = {r.name: r.outputs["bucket"] for r in prod_plan.of_type("aws:s3/bucket:Bucket")}
-    for logical in (
-        "sr-prod-data-payments-bucket",
-        "sr-prod-models-bucket",
-        "sr-prod-backup-models-bucket",
-        "sr-prod-backup-credit-risk-bucket",
-    ):
-        assert f"arn:aws:s3:::{buckets[logical]}/" in text, logical
+    (data,) = [s for s in trail.inputs["advancedEventSelectors"] if "Data" in json.dumps(s)]
+    (arns,) = [f["startsWiths"] for f in data["fieldSelectors"] if f["field"] == "resources.ARN"]
+    own = trail.inputs["s3BucketName"]
+    buckets = {r.outputs["bucket"] for r in prod_plan.of_type("aws:s3/bucket:Bucket")}
+    assert own in buckets, trail.urn
+    # data, models, access logs, backups, their replicas and replica logs, the trail bucket's replica
+    assert sorted(arns) == sorted(f"arn:aws:s3:::{b}/" for b in buckets - {own}), trail.urn
     assert trail.inputs["isMultiRegionTrail"] is True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
@@ -12,7 +14,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
 )
 
 from policies.controls.audit import EVENT_DATA_STORE, TRAIL
-from policies.props import Resource
+from policies.props import UNKNOWN, Resource
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GOOD = {
@@ -43,8 +45,14 @@ advanced = res(
         }
     ],
 )
-other = res("aws:s3/bucket:Bucket", "trail-bucket", bucket="trail-1234")
-data = res("aws:s3/bucket:Bucket", "data", bucket="data-1234")
+BUCKET = "aws:s3/bucket:Bucket"
+other = res(BUCKET, "trail-bucket", bucket="trail-1234")
+"""The trail's destination: its own data events are not recorded (they would be delivered into it)."""
+data = res(BUCKET, "data", bucket="data-1234")
+logs = res(BUCKET, "logs", arn="arn:aws:s3:::logs-1234")
+UNRECORDED_DATA = (
+    "trail 'trail' records no S3 data events of bucket 'data' (data-1234), a bucket of this stack"
+)
 FOREIGN_KEY = "arn:aws:kms:eu-west-2:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -60,6 +68,17 @@ def with_s3_fields(*extra: dict[str, object]) -> Resource:
         *extra,
     ]
     return trail_with(eventSelectors=None, advancedEventSelectors=[{"fieldSelectors": fields}])
+
+
+def basic_selecting(
+    *values: object, name: str = "trail", deps: dict[str, Sequence[Resource]] | None = None
+) -> Resource:
+    """A trail whose basic selector records reads and writes of the S3 objects under `values`."""
+    selector = {
+        "readWriteType": "All",
+        "dataResources": [{"type": "AWS::S3::Object", "values": list(values)}],
+    }
+    return res(TRAIL, name, deps=deps, **GOOD | {"eventSelectors": [selector]})
 
 
 def management(*extra: dict[str, object]) -> Resource:
@@ -132,7 +151,22 @@ SPECS: dict[str, Spec] = {
         not_applicable=[other],
     ),
     "SR-AUD-004": Spec(
-        baseline=[trail, advanced, data],
+        baseline=[
+            trail,
+            advanced,
+            data,
+            other,
+            res(
+                TRAIL,
+                "to-preview-bucket",
+                deps={"s3BucketName": [other]},
+                **GOOD | {"s3BucketName": UNKNOWN},
+            ),
+            basic_selecting("arn:aws:s3:::", name="every-bucket"),
+            basic_selecting("arn:aws:s3", name="every-bucket-short"),
+            basic_selecting("arn:aws:s3:::data-", "arn:aws:s3:::trail-1234/", name="by-name-prefix"),
+            with_s3_fields({"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::data-1234/"]}),
+        ],
         breaks=[
             Break(
                 "none",
@@ -171,31 +205,73 @@ SPECS: dict[str, Spec] = {
                 "advanced-bucket-not-in-plan",
                 [data, with_s3_fields({"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::decoy/"]})],
                 "trail",
-                [
-                    "trail 'trail' selects data events of arn:aws:s3:::decoy/, which is no bucket of this "
-                    "stack (the stack's data goes unrecorded)"
-                ],
+                [UNRECORDED_DATA],
             ),
             Break(
                 "basic-bucket-not-in-plan",
+                [data, basic_selecting("arn:aws:s3:::decoy/")],
+                "trail",
+                [UNRECORDED_DATA],
+            ),
+            Break(
+                "one-bucket-of-two",
+                [data, logs, other, trail],
+                "trail",
+                [
+                    "trail 'trail' records no S3 data events of bucket 'logs' (logs-1234), a bucket of this "
+                    "stack"
+                ],
+            ),
+            Break(
+                "a-prefix-of-the-bucket-only",
+                [data, basic_selecting("arn:aws:s3:::data-1234/reports/")],
+                "trail",
+                [UNRECORDED_DATA],
+            ),
+            Break(
+                "a-prefix-of-another-bucket-name",
+                [data, basic_selecting("arn:aws:s3:::data-1234-other/")],
+                "trail",
+                [UNRECORDED_DATA],
+            ),
+            Break(
+                "equals-names-single-objects",
                 [
                     data,
-                    trail_with(
-                        eventSelectors=[
-                            {
-                                "readWriteType": "All",
-                                "dataResources": [
-                                    {"type": "AWS::S3::Object", "values": ["arn:aws:s3:::decoy/"]}
-                                ],
-                            }
-                        ]
+                    with_s3_fields(
+                        {"field": "resources.ARN", "equals": ["arn:aws:s3:::data-1234/report.csv"]}
                     ),
                 ],
                 "trail",
+                [UNRECORDED_DATA],
+            ),
+            Break(
+                "destination-depends-on-the-data-bucket-but-names-another",
                 [
-                    "trail 'trail' selects data events of arn:aws:s3:::decoy/, which is no bucket of this "
-                    "stack (the stack's data goes unrecorded)"
+                    data,
+                    other,
+                    basic_selecting("arn:aws:s3:::trail-1234/", deps={"s3BucketName": [data]}),
                 ],
+                "trail",
+                [UNRECORDED_DATA],
+            ),
+            Break(
+                "selected-bucket-unknown-at-preview",
+                [data, basic_selecting(UNKNOWN)],
+                "trail",
+                ["eventSelectors of 'trail' can't be known during preview"],
+            ),
+            Break(
+                "bucket-name-unknown-at-preview",
+                [data, res(BUCKET, "logs", bucket=UNKNOWN, arn=UNKNOWN), trail],
+                "trail",
+                ["bucket of 'logs' can't be known during preview"],
+            ),
+            Break(
+                "destination-unknown-at-preview",
+                [data, trail_with(s3BucketName=UNKNOWN)],
+                "trail",
+                ["s3BucketName of 'trail' can't be known during preview"],
             ),
         ],
         not_applicable=[other],
