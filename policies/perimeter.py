@@ -11,16 +11,24 @@ cannot be bypassed limits the caller to the perimeter; `arn:aws:iam::*:root`, `N
 users and principals of unlisted accounts reach outside. A condition counts only with an exact operator
 (`StringEquals`, `ArnEquals`, ... never `...IfExists`, never `ForAllValues:`, which an absent key
 satisfies) on a key that names the caller's account, organization, ARN, VPC or VPC endpoint, with every
-value inside the perimeter.
+value inside the perimeter. A VPC or VPC endpoint is inside only when it is one of the plan's
+(`PlanNetwork`, from `plan_network(index)`): a well-formed `vpce-...` ID says nothing about its owner.
+
+A service principal (`cloudtrail.amazonaws.com`, `events.amazonaws.com`, ...) acts for whichever account's
+resource asks it to: an Allow to one is confined only by a condition on the calling resource
+(`aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceArn`) or, in key policies, on the encryption context
+the service sets (`kms:EncryptionContext:aws:logs:arn`, `...:aws:cloudtrail:arn`) or `kms:CallerAccount`,
+as AWS documents against the confused deputy.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from policies.props import Context, as_list
+from policies.props import UNKNOWN, Context, Index, as_list
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
@@ -72,12 +80,51 @@ def outside_accounts(context: Context, values: Any) -> list[str]:
     return found
 
 
+# -- the plan's network -----------------------------------------------------------------------------------
+
+VPC = "aws:ec2/vpc:Vpc"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+@dataclass(frozen=True)
+class PlanNetwork:
+    """The known IDs of the plan's VPCs and VPC endpoints: the only values of `aws:SourceVpc` and
+    `aws:SourceVpce` that confine callers to the perimeter."""
+
+    vpcs: frozenset[str] = frozenset()
+    endpoints: frozenset[str] = frozenset()
+
+
+def _ids(index: Index, type_: str) -> frozenset[str]:
+    found = (r.get("id") for r in index.of_type(type_))
+    return frozenset(v for v in found if isinstance(v, str) and v is not UNKNOWN and v)
+
+
+def plan_network(index: Index) -> PlanNetwork:
+    """The plan's VPC and VPC endpoint IDs (computed once per index). A resource-scope control sees only
+    its subject, so for it no VPC or endpoint confines anything: stack-scope controls see the plan."""
+    return index.memo(  # type: ignore[no-any-return]
+        "perimeter.plan_network", lambda: PlanNetwork(_ids(index, VPC), _ids(index, VPC_ENDPOINT))
+    )
+
+
 # -- conditions ------------------------------------------------------------------------------------------
 
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "kms:calleraccount"})
 _ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 _ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 _NETWORK_KEYS = frozenset({"aws:sourcevpce", "aws:sourcevpc"})
+_CALLER_KEYS = _ACCOUNT_KEYS | _ORG_KEYS | _ARN_KEYS | _NETWORK_KEYS
+"""Keys that confine the principal making the call (for `Principal "*"` and IAM principals)."""
+_CONTEXT_ARN_KEYS = frozenset(
+    {"kms:encryptioncontext:aws:logs:arn", "kms:encryptioncontext:aws:cloudtrail:arn"}
+)
+"""Encryption context keys that CloudWatch Logs and CloudTrail set to the ARN of the resource they act
+for. A caller of KMS may pass any context, so they confine a service principal only."""
+_SERVICE_KEYS = frozenset(
+    {"aws:sourceaccount", "aws:sourceorgid", "aws:sourcearn", "kms:calleraccount", *_CONTEXT_ARN_KEYS}
+)
+"""Keys that confine the resource a service principal acts for (the confused deputy keys)."""
 _EXACT_OPERATORS = frozenset(
     {
         "stringequals",
@@ -88,51 +135,70 @@ _EXACT_OPERATORS = frozenset(
         "foranyvalue:stringequals",
     }
 )
-_VPCE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
-_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 
 
-def _value_inside(context: Context, key: str, value: Any, operator: str) -> bool:
-    if not isinstance(value, str):
+def _value_inside(context: Context, network: PlanNetwork, key: str, value: Any, operator: str) -> bool:
+    if not isinstance(value, str) or value is UNKNOWN:
         return False
     wildcard_allowed = operator in ("stringlike", "arnlike")
     if key in _ACCOUNT_KEYS:
         return bool(ACCOUNT_ID.match(value)) and value in context.trusted_accounts
     if key in _ORG_KEYS:
         return context.organization_id is not None and value == context.organization_id
-    if key in _ARN_KEYS:
+    if key in _ARN_KEYS or key in _CONTEXT_ARN_KEYS:
         account = account_of(value)
         if account is None or account == "*" or account not in context.trusted_accounts:
             return False
         return wildcard_allowed or not _WILD.search(value)
     if key == "aws:sourcevpce":
-        return bool(_VPCE.match(value))
+        return value in network.endpoints
     if key == "aws:sourcevpc":
-        return bool(_VPC.match(value))
+        return value in network.vpcs
     return False
 
 
-def _restricting(context: Context, operator: str, block: Any) -> bool:
+def _restricting(
+    context: Context, network: PlanNetwork, operator: str, block: Any, keys: frozenset[str]
+) -> bool:
     op = operator.lower()
     if op not in _EXACT_OPERATORS or not isinstance(block, Mapping):
         return False
     base = op.removeprefix("foranyvalue:")
     for key, values in block.items():
         k = str(key).lower()
-        if k not in _ACCOUNT_KEYS | _ORG_KEYS | _ARN_KEYS | _NETWORK_KEYS:
+        if k not in keys:
             continue
         listed = as_list(values)
-        if listed and all(_value_inside(context, k, v, base) for v in listed):
+        if listed and all(_value_inside(context, network, k, v, base) for v in listed):
             return True
     return False
 
 
-def limited_to_perimeter(context: Context, statement: Mapping[str, Any]) -> bool:
-    """True when the statement's condition confines callers to the perimeter (see the module doc)."""
+def _confined(
+    context: Context, statement: Mapping[str, Any], network: PlanNetwork | None, keys: frozenset[str]
+) -> bool:
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping):
         return False
-    return any(_restricting(context, str(op), block) for op, block in condition.items())
+    plan = network or PlanNetwork()
+    return any(_restricting(context, plan, str(op), block, keys) for op, block in condition.items())
+
+
+def limited_to_perimeter(
+    context: Context, statement: Mapping[str, Any], network: PlanNetwork | None = None
+) -> bool:
+    """True when the statement's condition confines callers to the perimeter (see the module doc).
+    `network`: the plan's VPCs and endpoints; without it no aws:SourceVpc / aws:SourceVpce confines."""
+    return _confined(context, statement, network, _CALLER_KEYS)
+
+
+def service_confined(
+    context: Context, statement: Mapping[str, Any], network: PlanNetwork | None = None
+) -> bool:
+    """True when the statement's condition confines a service principal to resources of the perimeter:
+    aws:SourceAccount, aws:SourceOrgID, aws:SourceArn, kms:CallerAccount or the encryption context ARN
+    CloudWatch Logs and CloudTrail set, with every value inside."""
+    return _confined(context, statement, network, _SERVICE_KEYS)
 
 
 # -- principals ------------------------------------------------------------------------------------------
@@ -151,9 +217,13 @@ def principal_entries(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [("AWS", str(p)) for p in as_list(principal)]
 
 
-def exposure(context: Context, statement: Mapping[str, Any]) -> Iterator[str]:
+def exposure(
+    context: Context, statement: Mapping[str, Any], network: PlanNetwork | None = None
+) -> Iterator[str]:
     """Why an Allow statement of a resource policy (bucket, key, topic, repository, ...) reaches callers
-    outside the perimeter; nothing for a Deny or a statement confined to the perimeter."""
+    outside the perimeter; nothing for a Deny or a statement confined to the perimeter. `network`: the
+    plan's VPCs and endpoints (`plan_network(index)`); without it aws:SourceVpc / aws:SourceVpce confine
+    nothing."""
     if statement.get("Effect") != "Allow":
         return
     if "NotPrincipal" in statement:
@@ -164,11 +234,17 @@ def exposure(context: Context, statement: Mapping[str, Any]) -> Iterator[str]:
     def is_confined() -> bool:
         nonlocal confined
         if confined is None:
-            confined = limited_to_perimeter(context, statement)
+            confined = limited_to_perimeter(context, statement, network)
         return confined
 
     for kind, value in principal_entries(statement):
         if kind == "Service":
+            if not service_confined(context, statement, network):
+                yield (
+                    f"allows service principal '{value}' with no condition confining the resource it acts "
+                    "for to the perimeter (aws:SourceAccount, aws:SourceOrgID or aws:SourceArn with "
+                    "StringEquals or ArnLike), so it acts for any account (confused deputy)"
+                )
             continue
         if kind == "CanonicalUser":
             if not is_confined():

@@ -63,6 +63,11 @@ alias = Resource(
 """An alias's `name` prop collides with `res`'s name argument, so it is built directly."""
 bucket = res(BUCKET, "data", bucket="data-1234")
 open_statement = {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*"}
+SERVICE = (
+    "allows service principal '%s' with no condition confining the resource it acts for to the perimeter "
+    "(aws:SourceAccount, aws:SourceOrgID or aws:SourceArn with StringEquals or ArnLike), so it acts for any "
+    "account (confused deputy)"
+)
 STAR = (
     "allows principal '*' with no condition confining callers to the perimeter (aws:PrincipalAccount, "
     "aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
@@ -148,6 +153,13 @@ SPECS: dict[str, Spec] = {
                         "Effect": "Allow",
                         "Principal": {"Service": "logs.eu-west-2.amazonaws.com"},
                         "Action": "kms:Encrypt*",
+                        "Condition": {
+                            "ArnLike": {
+                                "kms:EncryptionContext:aws:logs:arn": (
+                                    "arn:aws:logs:eu-west-2:123456789012:log-group:*"
+                                )
+                            }
+                        },
                     },
                 ),
             ),
@@ -164,6 +176,32 @@ SPECS: dict[str, Spec] = {
                 [res(KEY_POLICY, "kp", policy=doc({"Effect": "Allow", "Principal": "*", "Action": "kms:*"}))],
                 "kp",
                 [f"key policy 'kp' statement 0 {STAR}"],
+            ),
+            Break(
+                "logs-of-any-account",
+                [
+                    res(
+                        KEY,
+                        "k",
+                        policy=doc(
+                            root,
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "logs.eu-west-2.amazonaws.com"},
+                                "Action": "kms:Encrypt*",
+                                "Condition": {
+                                    "ArnLike": {
+                                        "kms:EncryptionContext:aws:logs:arn": (
+                                            "arn:aws:logs:eu-west-2:*:log-group:*"
+                                        )
+                                    }
+                                },
+                            },
+                        ),
+                    )
+                ],
+                "k",
+                [f"key policy 'k' statement 1 {SERVICE % 'logs.eu-west-2.amazonaws.com'}"],
             ),
             Break(
                 "always-true-condition",
@@ -627,6 +665,48 @@ SPECS: dict[str, Spec] = {
                     "topic policy 'alerts' statement 0 allows principal "
                     "'arn:aws:iam::999999999999:root' of account 999999999999, outside the perimeter"
                 ],
+            ),
+            Break(
+                "eventbridge-of-any-account",
+                [
+                    res(
+                        TOPIC_POLICY,
+                        "tp",
+                        policy=doc(
+                            {
+                                "Sid": "EventBridgePublishes",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Action": "sns:Publish",
+                            }
+                        ),
+                    )
+                ],
+                "tp",
+                [f"topic policy 'tp' statement 0 (EventBridgePublishes) {SERVICE % 'events.amazonaws.com'}"],
+            ),
+            Break(
+                "eventbridge-rules-of-another-account",
+                [
+                    res(
+                        TOPIC_POLICY,
+                        "tp",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "events.amazonaws.com"},
+                                "Action": "sns:Publish",
+                                "Condition": {
+                                    "ArnLike": {
+                                        "aws:SourceArn": "arn:aws:events:eu-west-2:999999999999:rule/*"
+                                    }
+                                },
+                            }
+                        ),
+                    )
+                ],
+                "tp",
+                [f"topic policy 'tp' statement 0 {SERVICE % 'events.amazonaws.com'}"],
             ),
         ],
         not_applicable=[key, bucket],

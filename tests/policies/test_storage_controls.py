@@ -13,6 +13,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
 )
 
 from policies.controls.encryption import KEY
+from policies.controls.network import VPC_ENDPOINT
 from policies.controls.storage import (
     ACCESS_POINT,
     ACCESS_POINT_POLICY,
@@ -64,6 +65,11 @@ replication = companion(REPLICATION, backup, "backup-replication", rules=[{"id":
 STAR = (
     "allows principal '*' with no condition confining callers to the perimeter (aws:PrincipalAccount, "
     "aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
+)
+SERVICE = (
+    "allows service principal '%s' with no condition confining the resource it acts for to the perimeter "
+    "(aws:SourceAccount, aws:SourceOrgID or aws:SourceArn with StringEquals or ArnLike), so it acts for any "
+    "account (confused deputy)"
 )
 KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 key = res(KEY, "key", arn=KEY_ARN)
@@ -337,6 +343,68 @@ SPECS: dict[str, Spec] = {
                     "access point policy 'app' statement 0 allows principal "
                     "'arn:aws:iam::999999999999:role/x' of account 999999999999, outside the perimeter"
                 ],
+            ),
+            Break(
+                "service-writes-for-any-account",
+                [
+                    companion(
+                        BUCKET_POLICY,
+                        bucket,
+                        "policy",
+                        policy=doc(
+                            tls,
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                            },
+                        ),
+                    )
+                ],
+                "policy",
+                [f"bucket policy 'policy' statement 1 {SERVICE % 'cloudtrail.amazonaws.com'}"],
+            ),
+            Break(
+                "service-for-a-trail-of-another-account",
+                [
+                    companion(
+                        BUCKET_POLICY,
+                        bucket,
+                        "policy",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Condition": {
+                                    "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
+                                    "StringEquals": {
+                                        "aws:SourceArn": "arn:aws:cloudtrail:eu-west-2:999999999999:trail/t"
+                                    },
+                                },
+                            },
+                        ),
+                    )
+                ],
+                "policy",
+                [f"bucket policy 'policy' statement 0 {SERVICE % 'cloudtrail.amazonaws.com'}"],
+            ),
+            Break(
+                "star-through-an-endpoint-that-is-not-the-stacks",
+                [
+                    res(VPC_ENDPOINT, "s3", id="vpce-0123456789abcdef0"),
+                    companion(
+                        BUCKET_POLICY,
+                        bucket,
+                        "policy",
+                        policy=doc(
+                            allow_to("*")
+                            | {"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0badc0ffee0badc0f"}}}
+                        ),
+                    ),
+                ],
+                "policy",
+                [f"bucket policy 'policy' statement 0 {STAR}"],
             ),
         ],
         not_applicable=[bucket],
