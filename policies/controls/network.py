@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from policies.model import Control, Predicate
-from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts
+from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts, plan_network
 from policies.props import (
     UNKNOWN,
     Index,
@@ -30,6 +30,7 @@ from policies.props import (
     policy_document,
     statements,
 )
+from policies.references import BUCKET, bucket_name, bucket_of_plan
 
 VPC = "aws:ec2/vpc:Vpc"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
@@ -82,6 +83,11 @@ CARRIER_GATEWAY = "aws:ec2/carrierGateway:CarrierGateway"
 LOCAL_GATEWAY_VPC_ASSOCIATION = (
     "aws:ec2/localGatewayRouteTableVpcAssociation:LocalGatewayRouteTableVpcAssociation"
 )
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FIREHOSE_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+ROLE = "aws:iam/role:Role"
+SERVICE_NETWORK = "aws:vpclattice/serviceNetwork:ServiceNetwork"
+RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
 
 _NO_INTERNET_NOTE = (
     "No CIS or FSBP control forbids this resource outright; both assume some internet path exists."
@@ -141,6 +147,31 @@ def _show(value: Any) -> str:
     return "(unknown until apply)" if value is UNKNOWN else str(value)
 
 
+def _names(owner: Resource, key: str, target: Resource, outputs: Sequence[str] = ("id",)) -> bool:
+    """Whether the value at `key` of `owner` names `target`: a known value by what it names (one of the
+    target's `outputs`), an unknown one by a property dependency on the target. A value computed from the
+    target but naming something else does not name it."""
+    value = owner.get(key)
+    if value is UNKNOWN:
+        return target.urn in _deps(owner, key)
+    return isinstance(value, str) and bool(value) and any(target.get(o) == value for o in outputs)
+
+
+def _referencing(index: Index, subject: Resource, types: str, key: str) -> list[Resource]:
+    """Resources of `types` whose `key` names `subject` (`_names`). Raises `UnknownValue` when none does
+    and a candidate's value is unknown with no property dependency to place it."""
+    matched: list[Resource] = []
+    undecided: list[Resource] = []
+    for candidate in index.of_type(types):
+        if _names(candidate, key, subject):
+            matched.append(candidate)
+        elif candidate.get(key) is UNKNOWN and not _deps(candidate, key):
+            undecided.append(candidate)
+    if not matched and undecided:
+        raise UnknownValue(undecided[0].label, key)
+    return matched
+
+
 # -- prefix lists ----------------------------------------------------------------------------------------
 
 
@@ -150,7 +181,7 @@ def _prefix_list_cidrs(prefix_list: Resource, index: Index) -> list[tuple[str, A
         (f"prefix list {prefix_list.label} entries[{i}].cidr", get(entry, "cidr"))
         for i, entry in enumerate(prefix_list.known("entries", []) or [])
     ]
-    for entry in index.referencing(prefix_list, MANAGED_PREFIX_LIST_ENTRY, "prefixListId"):
+    for entry in _referencing(index, prefix_list, MANAGED_PREFIX_LIST_ENTRY, "prefixListId"):
         found.append((f"prefix list entry {entry.label}", entry.known("cidr")))
     return found
 
@@ -168,9 +199,6 @@ def _prefix_list(owner: Resource, index: Index, key: str, value: Any) -> Iterato
     if isinstance(value, str) and value:
         lists = [p for p in index.of_type(MANAGED_PREFIX_LIST) if p.get("id") == value]
         endpoints = [e for e in index.of_type(VPC_ENDPOINT) if e.get("prefixListId") == value]
-        if not lists and not endpoints and top == key:
-            lists = _plan(index, deps, MANAGED_PREFIX_LIST)
-            endpoints = _plan(index, deps, VPC_ENDPOINT)
     elif value is UNKNOWN:
         lists = _plan(index, deps, MANAGED_PREFIX_LIST)
         endpoints = _plan(index, deps, VPC_ENDPOINT)
@@ -307,14 +335,17 @@ def _destination(route: Mapping[str, Any], keys: Mapping[str, str]) -> str:
 
 
 def _own_endpoint(subject: Resource, index: Index, key: str, value: Any) -> bool:
-    """Whether the target `value` at `key` is a VPC endpoint of the stack (by dependency or id)."""
+    """Whether the target `value` at `key` is a VPC endpoint of the stack: a known value by its ID; an
+    unknown one by a property dependency on an endpoint of the stack (a value computed from an endpoint
+    but naming an internet gateway is judged by what it names)."""
+    if value is not UNKNOWN:
+        return isinstance(value, str) and any(e.get("id") == value for e in index.of_type(VPC_ENDPOINT))
     top = key.split(".")[0].split("[")[0]
-    if isinstance(value, str) and any(e.get("id") == value for e in index.of_type(VPC_ENDPOINT)):
+    if _plan(index, _deps(subject, top), VPC_ENDPOINT):
         return True
-    endpoints = _plan(index, _deps(subject, top), VPC_ENDPOINT)
-    if value is UNKNOWN and not endpoints and not _deps(subject, top):
+    if not _deps(subject, top):
         raise UnknownValue(subject.label, key)
-    return bool(endpoints) and (value is UNKNOWN or top == key)
+    return False
 
 
 def _route_targets(subject: Resource, index: Index) -> Iterator[str]:
@@ -398,7 +429,7 @@ def _open_egress(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _flow_logs(subject: Resource, index: Index) -> Iterator[str]:
-    logs = index.referencing(subject, FLOW_LOG, "vpcId")
+    logs = _referencing(index, subject, FLOW_LOG, "vpcId")
     if not logs:
         yield f"VPC {subject.label} has no flow log (aws:ec2/flowLog:FlowLog with vpcId set to it)"
         return
@@ -407,12 +438,29 @@ def _flow_logs(subject: Resource, index: Index) -> Iterator[str]:
         yield f"VPC {subject.label} flow logs record only {'/'.join(sorted(traffic))} traffic, not ALL"
 
 
+_DESTINATIONS: dict[str, tuple[str, ...]] = {
+    "logDestination": (LOG_GROUP, BUCKET, FIREHOSE_STREAM),
+    "deliverCrossAccountRole": (ROLE,),
+    "serviceNetworkArn": (SERVICE_NETWORK,),
+    "resourceConfigurationArn": (RESOURCE_CONFIGURATION,),
+}
+"""The types of the plan whose ARN each destination key may name (an unknown value computed from one of
+them is that resource)."""
+
+
 def _outside(index: Index, subject: Resource, key: str, what: str) -> Iterator[str]:
-    """Why the ARN at `key` (not a resource of the stack) is outside the perimeter or cannot be placed."""
+    """Why the ARN at `key` is outside the perimeter or cannot be placed. A known value is judged by what
+    it names (a bucket of the stack, or the account in the ARN); an unknown one passes only when it is
+    computed from a resource of the stack of a type the key may name."""
     value = subject.get(key)
-    if not _present(value) or _deps(subject, key):
+    if not _present(value):
         return
-    value = subject.known(key)
+    if value is UNKNOWN:
+        if _plan(index, _deps(subject, key), *_DESTINATIONS[key]):
+            return
+        raise UnknownValue(subject.label, key)
+    if bucket_name(value) and bucket_of_plan(subject, key, value, index):
+        return
     account = account_of(value)
     if account is None:
         yield (
@@ -429,7 +477,7 @@ def _flow_log_destination(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _default_security_group(subject: Resource, index: Index) -> Iterator[str]:
-    groups = index.referencing(subject, DEFAULT_SECURITY_GROUP, "vpcId")
+    groups = _referencing(index, subject, DEFAULT_SECURITY_GROUP, "vpcId")
     if not groups:
         yield (
             f"VPC {subject.label} leaves its default security group unmanaged, with AWS's default rules "
@@ -513,7 +561,7 @@ def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -
         if statement.get("Effect") != "Allow":
             continue
         if not _reads_aws_service_objects(statement):
-            reasons = list(exposure(index.context, statement))
+            reasons = list(exposure(index.context, statement, plan_network(index)))
             if reasons and statement.get("Condition") and not index.context.perimeter_configured:
                 raise CannotJudge(
                     "an endpoint policy's condition can't be judged: no perimeter is configured "
@@ -535,7 +583,7 @@ def _endpoint_policy(subject: Resource, index: Index) -> Iterator[str]:
     policies: list[tuple[str, Any]] = []
     if subject.get("policy") not in (None, ""):
         policies.append(("policy", subject.known("policy")))
-    for attached in index.referencing(subject, VPC_ENDPOINT_POLICY, "vpcEndpointId"):
+    for attached in _referencing(index, subject, VPC_ENDPOINT_POLICY, "vpcEndpointId"):
         policies.append((f"policy {attached.label}", attached.known("policy")))
     service = _show(subject.get("serviceName", "?"))
     named = f"VPC endpoint {subject.label} ({service})"
@@ -573,10 +621,11 @@ def _endpoint_or_policy(subject: Resource, index: Index) -> Iterator[str]:
 
 
 def _is_unattached(subject: Resource, index: Index) -> bool:
-    if _plan(index, _deps(subject, "vpcEndpointId"), VPC_ENDPOINT):
-        return False
-    endpoint = subject.known("vpcEndpointId")
-    return not any(e.get("id") == endpoint for e in index.of_type(VPC_ENDPOINT))
+    """A policy whose vpcEndpointId names no endpoint of the stack (a known ID by value; an unknown one by
+    property dependency)."""
+    if subject.get("vpcEndpointId") is UNKNOWN and not _deps(subject, "vpcEndpointId"):
+        raise UnknownValue(subject.label, "vpcEndpointId")
+    return not any(_names(subject, "vpcEndpointId", e) for e in index.of_type(VPC_ENDPOINT))
 
 
 def _is_gateway(subject: Resource, index: Index) -> bool:
@@ -613,13 +662,14 @@ def _endpoint_owner(subject: Resource, index: Index) -> Iterator[str]:
         yield from _outside(index, subject, key, "VPC endpoint")
     if endpoint_type in ("ServiceNetwork", "Resource"):
         return
-    name = subject.get("serviceName")
-    if _plan(index, _deps(subject, "serviceName"), VPC_ENDPOINT_SERVICE):
+    if subject.get("serviceName") is UNKNOWN and _plan(
+        index, _deps(subject, "serviceName"), VPC_ENDPOINT_SERVICE
+    ):
         return
     name = subject.known("serviceName")
     if isinstance(name, str) and _AWS_SERVICE_NAME.match(name):
         return
-    if any(s.get("serviceName") == name for s in index.of_type(VPC_ENDPOINT_SERVICE)):
+    if any(_names(subject, "serviceName", s, ("serviceName",)) for s in index.of_type(VPC_ENDPOINT_SERVICE)):
         return
     yield (
         f"VPC endpoint {subject.label} ({endpoint_type}) connects to service {name}, which is neither an AWS "

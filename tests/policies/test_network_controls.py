@@ -73,7 +73,7 @@ UNKNOWN = next(iter(sorted(UNKNOWN_SENTINELS)))
 ACCOUNT = "123456789012"
 OTHER = "999999999999"
 
-vpc = res(VPC, "vpc", cidrBlock="10.0.0.0/16")
+vpc = res(VPC, "vpc", cidrBlock="10.0.0.0/16", id="vpc-1")
 flow_log = res(FLOW_LOG, "flow", deps={"vpcId": [vpc]}, vpcId="vpc-1", trafficType="ALL")
 default_sg = res(DEFAULT_SECURITY_GROUP, "default-sg", deps={"vpcId": [vpc]}, vpcId="vpc-1")
 subnet = res(SUBNET, "private-a", cidrBlock="10.0.0.0/20", subnetId="subnet-1")
@@ -109,6 +109,7 @@ sts = res(
     vpcEndpointType="Interface",
     privateDnsEnabled=True,
     policy=endpoint_policy,
+    id="vpce-sts",
 )
 S3 = "VPC endpoint 's3' (com.amazonaws.eu-west-2.s3)"
 STS = "VPC endpoint 'sts' (com.amazonaws.eu-west-2.sts)"
@@ -349,7 +350,13 @@ SPECS: dict[str, Spec] = {
                 "prefix-list-of-the-stack-with-a-public-entry",
                 [
                     pl := res(MANAGED_PREFIX_LIST, "pl", id="pl-1", entries=[{"cidr": "10.0.0.0/8"}]),
-                    res(MANAGED_PREFIX_LIST_ENTRY, "extra", deps={"prefixListId": [pl]}, cidr="1.1.1.0/24"),
+                    res(
+                        MANAGED_PREFIX_LIST_ENTRY,
+                        "extra",
+                        deps={"prefixListId": [pl]},
+                        prefixListId="pl-1",
+                        cidr="1.1.1.0/24",
+                    ),
                     res(ROUTE, "r", destinationPrefixListId="pl-1"),
                 ],
                 "r",
@@ -520,6 +527,12 @@ SPECS: dict[str, Spec] = {
                 ["VPC 'vpc' has no flow log (aws:ec2/flowLog:FlowLog with vpcId set to it)"],
             ),
             Break(
+                "another-vpc-computed-from-this-one",
+                [vpc, res(FLOW_LOG, "flow", deps={"vpcId": [vpc]}, vpcId="vpc-other", trafficType="ALL")],
+                "vpc",
+                ["VPC 'vpc' has no flow log (aws:ec2/flowLog:FlowLog with vpcId set to it)"],
+            ),
+            Break(
                 "other-vpc",
                 [vpc, res(FLOW_LOG, "flow", deps={"vpcId": [res(VPC, "other")]}, trafficType="ALL")],
                 "vpc",
@@ -538,7 +551,7 @@ SPECS: dict[str, Spec] = {
             ),
             Break(
                 "reject-only",
-                [vpc, res(FLOW_LOG, "flow", deps={"vpcId": [vpc]}, trafficType="REJECT")],
+                [vpc, res(FLOW_LOG, "flow", deps={"vpcId": [vpc]}, vpcId="vpc-1", trafficType="REJECT")],
                 "vpc",
                 ["VPC 'vpc' flow logs record only REJECT traffic, not ALL"],
             ),
@@ -565,6 +578,7 @@ SPECS: dict[str, Spec] = {
                         DEFAULT_SECURITY_GROUP,
                         "default-sg",
                         deps={"vpcId": [vpc]},
+                        vpcId="vpc-1",
                         ingress=[{"self": True, "protocol": "-1"}],
                         egress=[{"cidrBlocks": ["10.0.0.0/8"]}],
                     ),
@@ -604,8 +618,14 @@ SPECS: dict[str, Spec] = {
             Break(
                 "separate-policy-full-access",
                 [
-                    s3 := res(VPC_ENDPOINT, "s3", serviceName="com.amazonaws.eu-west-2.s3"),
-                    res(VPC_ENDPOINT_POLICY, "s3-policy", deps={"vpcEndpointId": [s3]}, policy=full_access),
+                    s3 := res(VPC_ENDPOINT, "s3", serviceName="com.amazonaws.eu-west-2.s3", id="vpce-s3"),
+                    res(
+                        VPC_ENDPOINT_POLICY,
+                        "s3-policy",
+                        deps={"vpcEndpointId": [s3]},
+                        vpcEndpointId="vpce-s3",
+                        policy=full_access,
+                    ),
                 ],
                 "s3",
                 [f"{S3} policy 's3-policy' {STAR}", f"{S3} policy 's3-policy' {ANY_BUCKET}"],
@@ -696,7 +716,11 @@ SPECS: dict[str, Spec] = {
         not_applicable=[
             sts,
             res(
-                VPC_ENDPOINT_POLICY, "attached", deps={"vpcEndpointId": [s3_gateway]}, policy=endpoint_policy
+                VPC_ENDPOINT_POLICY,
+                "attached",
+                deps={"vpcEndpointId": [sts]},
+                vpcEndpointId="vpce-sts",
+                policy=endpoint_policy,
             ),
         ],
     ),
@@ -711,8 +735,48 @@ SPECS: dict[str, Spec] = {
                 privateDnsEnabled=True,
                 policy=interface_endpoint_policy(ACCOUNT),
             ),
+            vpc,
+            res(
+                VPC_ENDPOINT,
+                "ssm",
+                serviceName="com.amazonaws.eu-west-2.ssm",
+                vpcEndpointType="Interface",
+                privateDnsEnabled=True,
+                policy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "ssm:*",
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+                    }
+                ),
+            ),
         ],
         breaks=[
+            Break(
+                "principal-star-through-an-endpoint-that-is-not-the-stacks",
+                [
+                    vpc,
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "sts:*",
+                                "Resource": "*",
+                                "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0badc0ffee0badc0f"}},
+                            }
+                        ),
+                    ),
+                ],
+                "sts",
+                [f"{STS} policy {STAR}"],
+            ),
             Break(
                 "no-policy",
                 [
@@ -735,11 +799,13 @@ SPECS: dict[str, Spec] = {
                         vpcEndpointType="Interface",
                         serviceName="com.amazonaws.eu-west-2.sts",
                         policy=endpoint_policy,
+                        id="vpce-sts",
                     ),
                     res(
                         VPC_ENDPOINT_POLICY,
                         "wide",
                         deps={"vpcEndpointId": [ep]},
+                        vpcEndpointId="vpce-sts",
                         policy=doc({"Effect": "Allow", "Principal": "*", "Action": "sts:*", "Resource": "*"}),
                     ),
                 ],
@@ -820,6 +886,21 @@ SPECS: dict[str, Spec] = {
                 ],
                 "r",
                 [f"route 'r' sends 10.9.0.0/16 to gatewayId (unknown until apply): {ONLY_LOCAL}"],
+            ),
+            Break(
+                "internet-gateway-computed-from-the-stacks-endpoint",
+                [
+                    s3_gateway,
+                    res(
+                        ROUTE,
+                        "r",
+                        deps={"gatewayId": [s3_gateway]},
+                        destinationCidrBlock="10.9.0.0/16",
+                        gatewayId="igw-0123456789abcdef0",
+                    ),
+                ],
+                "r",
+                [f"route 'r' sends 10.9.0.0/16 to gatewayId igw-0123456789abcdef0: {ONLY_LOCAL}"],
             ),
             Break(
                 "nat-gateway",
@@ -957,6 +1038,27 @@ SPECS: dict[str, Spec] = {
                 ],
             ),
             Break(
+                "another-service-named-from-the-stacks-service",
+                [
+                    own := res(
+                        VPC_ENDPOINT_SERVICE, "svc", serviceName="com.amazonaws.vpce.eu-west-2.vpce-svc-0own"
+                    ),
+                    res(
+                        VPC_ENDPOINT,
+                        "partner",
+                        deps={"serviceName": [own]},
+                        serviceName="com.amazonaws.vpce.eu-west-2.vpce-svc-0123456789abcdef0",
+                        vpcEndpointType="Interface",
+                    ),
+                ],
+                "partner",
+                [
+                    "VPC endpoint 'partner' (Interface) connects to service "
+                    "com.amazonaws.vpce.eu-west-2.vpce-svc-0123456789abcdef0, which is neither an AWS "
+                    "service nor an endpoint service of the stack: another account's service"
+                ],
+            ),
+            Break(
                 "gateway-load-balancer-endpoint",
                 [
                     res(
@@ -1029,6 +1131,39 @@ SPECS: dict[str, Spec] = {
         ],
         breaks=[
             Break(
+                "another-accounts-log-group-computed-from-the-stacks",
+                [
+                    group,
+                    res(
+                        FLOW_LOG,
+                        "flow",
+                        deps={"logDestination": [group]},
+                        logDestination=f"arn:aws:logs:eu-west-2:{OTHER}:log-group:x",
+                        vpcId="vpc-1",
+                    ),
+                ],
+                "flow",
+                [
+                    f"flow log 'flow' logDestination is arn:aws:logs:eu-west-2:{OTHER}:log-group:x, in "
+                    f"account {OTHER}, outside the perimeter"
+                ],
+            ),
+            Break(
+                "unknown-destination-computed-from-no-destination-of-the-stack",
+                [
+                    vpc,
+                    res(
+                        FLOW_LOG,
+                        "flow",
+                        deps={"logDestination": [vpc]},
+                        logDestination=UNKNOWN,
+                        vpcId="vpc-1",
+                    ),
+                ],
+                "flow",
+                ["logDestination of 'flow' can't be known during preview"],
+            ),
+            Break(
                 "log-group-of-another-account",
                 [
                     res(
@@ -1064,13 +1199,14 @@ SPECS: dict[str, Spec] = {
             Break(
                 "cross-account-delivery-role",
                 [
+                    group,
                     res(
                         FLOW_LOG,
                         "flow",
                         deps={"logDestination": [group]},
                         logDestination=UNKNOWN,
                         deliverCrossAccountRole=f"arn:aws:iam::{OTHER}:role/deliver",
-                    )
+                    ),
                 ],
                 "flow",
                 [
