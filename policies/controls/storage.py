@@ -530,9 +530,11 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-21", "SC-7"), "AWS-FSBP": ("S3.2", "S3.3", "S3.6")},
         remediation=(
             "Name principals of the perimeter's accounts, or confine '*' with StringEquals on "
-            "aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpce."
+            "aws:PrincipalAccount, aws:PrincipalOrgID or aws:SourceVpce (an endpoint of the stack); confine "
+            "a service principal to the resource it acts for with aws:SourceAccount or aws:SourceArn."
         ),
         predicate=_policy_exposure,
+        scope="stack",
         tags=("storage", "s3", "perimeter"),
     ),
     Control(
