@@ -287,11 +287,12 @@ class Index:
     ) -> list[Resource]:
         """Resources of `types` whose `prop` refers to `subject`.
 
-        Joined first by property dependency (the engine records that `prop` was computed from the
-        subject's outputs; this holds during preview, when values are unknown), then by value (the
-        companion's `prop` equals one of the subject's `subject_values`, for plans without dependency
-        data). A candidate whose `prop` is unknown and that has no dependency data cannot be placed:
-        `UnknownValue` is raised rather than a guess.
+        A known value is judged by what it names: the companion's `prop` equals one of the subject's
+        `subject_values`. Only while the value is unknown (during preview, before the subject exists)
+        does the engine's property dependency decide (`prop` was computed from the subject's outputs):
+        a value computed from one bucket but naming another (`a.id.apply(lambda _: "b")`) belongs to
+        the bucket it names. A candidate whose `prop` is unknown and that has no dependency data cannot
+        be placed: `UnknownValue` is raised rather than a guess.
         """
         wanted = (types,) if isinstance(types, str) else tuple(types)
         values = {v for v in (subject.get(p) for p in subject_values) if isinstance(v, str) and v}
@@ -299,14 +300,14 @@ class Index:
         matched: list[Resource] = []
         undecided: list[Resource] = []
         for candidate in self.of_type(*wanted):
-            deps = candidate.property_dependencies.get(prop)
-            if deps:
-                if subject.urn in deps:
-                    matched.append(candidate)
-                continue
             value = candidate.get(prop)
             if value is UNKNOWN:
-                undecided.append(candidate)
+                deps = candidate.property_dependencies.get(prop)
+                if deps:
+                    if subject.urn in deps:
+                        matched.append(candidate)
+                else:
+                    undecided.append(candidate)
             elif isinstance(value, str) and value in values:
                 matched.append(candidate)
         if not matched and undecided:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from policies.perimeter import account_of, exposure, inside
+from policies.perimeter import account_of, exposure, inside, plan_network
 from policies.props import (
     UNKNOWN,
     Index,
@@ -204,8 +204,9 @@ def policy_exposure(subject: Resource, index: Index, path: str, what: str) -> It
     except PolicyDocumentError as exc:
         yield f"{what} {subject.label} {path} {exc}"
         return
+    network = plan_network(index)
     for i, statement in enumerate(statements(document)):
         sid = statement.get("Sid")
         named = f" ({sid})" if sid else ""
-        for reason in exposure(index.context, statement):
+        for reason in exposure(index.context, statement, network):
             yield f"{what} {subject.label} statement {i}{named} {reason}"

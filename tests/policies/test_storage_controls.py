@@ -124,6 +124,21 @@ SPECS: dict[str, Spec] = {
                 ["bucket 'data' has no BucketVersioning, so versioning is off"],
             ),
             Break(
+                "computed-from-the-bucket-but-naming-another",
+                [
+                    bucket,
+                    res(
+                        VERSIONING,
+                        "v",
+                        deps={"bucket": [bucket]},
+                        bucket="someone-elses-bucket",
+                        versioningConfiguration={"status": "Enabled"},
+                    ),
+                ],
+                "data",
+                ["bucket 'data' has no BucketVersioning, so versioning is off"],
+            ),
+            Break(
                 "inline-off-beside-companion",
                 [
                     res(BUCKET, "data", bucket="data-1234", versioning={"enabled": False}),
