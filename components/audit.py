@@ -239,7 +239,7 @@ class AuditTrail(pulumi.ComponentResource):
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-log-group",
-            name=f"/strongroom/cloudtrail/{trail_name}",
+            name=f"{iam.TRAIL_LOG_GROUP_PREFIX}{trail_name}",
             kms_key_id=args.logs_key_arn,
             retention_in_days=args.log_retention_days,
             tags=tags,

@@ -139,6 +139,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         # The deployer manages exactly the roles the stack creates and the auditor reads exactly its topics.
         service_role_arns, resolve_service_role_arns = _deferred_list()
         topic_arns, resolve_topic_arns = _deferred_list()
+        # Data scientists open Studio in the stack's domain, which runs as their role: named once it exists.
+        domain_ids, resolve_domain_ids = _deferred_list()
         bucket_admins: list[pulumi.Input[str]] = list(admins)
         resolve_deployer_arn = None
         # The auditor reads every bucket's configuration from outside the VPC (the live audit).
@@ -230,6 +232,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 service_role_arns=service_role_arns,
                 alert_topic_arns=topic_arns,
                 key_alias_names=list(self.keys.alias_names.values()),
+                name_prefix=f"{name}-",
+                vpc_id=self.network.vpc_id,
+                studio_domain_ids=domain_ids,
                 github_repository=deployer.github_repository if deployer else None,
                 github_environment=deployer.github_environment if deployer else None,
                 github_oidc_provider_arn=deployer.oidc_provider_arn if deployer else None,
@@ -340,6 +345,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        studio = self.workspace.domain_id if self.workspace is not None else None
+        resolve_domain_ids(
+            pulumi.Output.all(studio).apply(list) if studio is not None else pulumi.Output.from_input([])
+        )
         self.alerts = None
         if settings.alerts.enabled:
             service_roles: list[pulumi.Output[str]] = [_role_name(self.network.flow_log_role_arn)]

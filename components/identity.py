@@ -125,6 +125,18 @@ class MlRolesArgs:
     key_alias_names: Sequence[str] = ()
     """The stack's KMS alias names (`alias/...`): the only aliases the deployer creates or repoints."""
 
+    name_prefix: str | None = None
+    """Physical name prefix of the stack's resources (`sr-dev-`; default `<name>-`): training and
+    processing jobs, model packages, image repositories, trails, log groups, notebook instances and rules
+    are granted by it, never by a bare `*` over their type (every one of the account)."""
+
+    vpc_id: pulumi.Input[str] | None = None
+    """The stack's own VPC (PrivateNetwork): the deployer changes network resources inside it only."""
+
+    studio_domain_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The stack's SageMaker Studio domains (usually a deferred output: the domain runs as the data
+    scientist role): data scientists open Studio there, the auditor reads and the deployer manages them."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags of the roles and policies, on top of the provider's default tags."""
 
@@ -239,8 +251,10 @@ class MlRoles(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None
 
+        name_prefix = args.name_prefix or f"{name}-"
+
         def make_scope(values: list[Any]) -> iam.Scope:
-            part, acct, reg, data, model, dkey, mkey, lkey, subnets, sgs, buckets, keys = values
+            part, acct, reg, data, model, dkey, mkey, lkey, subnets, sgs, buckets, keys, vpc = values
             return iam.Scope(
                 partition=part,
                 account=acct,
@@ -260,6 +274,8 @@ class MlRoles(pulumi.ComponentResource):
                 extra_key_arns=tuple(keys),
                 subnet_ids=tuple(subnets),
                 security_group_ids=tuple(sgs),
+                name_prefix=name_prefix,
+                vpc_id=vpc or "",
             )
 
         scope: pulumi.Output[iam.Scope] = pulumi.Output.all(
@@ -275,18 +291,20 @@ class MlRoles(pulumi.ComponentResource):
             pulumi.Output.from_input(args.security_group_ids),
             pulumi.Output.from_input(args.extra_bucket_arns),
             pulumi.Output.from_input(args.extra_key_arns),
+            pulumi.Output.from_input(args.vpc_id or ""),
         ).apply(make_scope)
+        domains = pulumi.Output.from_input(args.studio_domain_ids).apply(lambda ids: [str(i) for i in ids])
 
         boundary_name = f"{name}-boundary"
         deployer_boundary_name = f"{name}-deployer-boundary"
 
         def workload_boundary(s: iam.Scope) -> str:
             ceiling = [
-                iam.data_scientist_policy(s, s.role_path_arn),
+                # Every domain and topic of the region: the ceiling keeps only the actions, per service.
+                iam.data_scientist_policy(s, s.role_path_arn, domain_ids=["*"]),
                 iam.training_policy(s),
                 iam.model_approver_policy(s),
-                # Every topic of the region: the ceiling keeps only the actions, per service.
-                iam.auditor_policy(s, topic_arns=[s.arn("sns", "*")]),
+                iam.auditor_policy(s, topic_arns=[s.arn("sns", "*")], domain_ids=["*"]),
                 iam.service_roles_ceiling(s),
             ]
             protected = [iam.boundary_arn(s, deployer_boundary_name)]
@@ -376,8 +394,8 @@ class MlRoles(pulumi.ComponentResource):
                     )
                 )
             ),
-            pulumi.Output.all(scope, self.training_role.arn).apply(
-                lambda v: iam.to_json(iam.data_scientist_policy(v[0], v[1]))
+            pulumi.Output.all(scope, self.training_role.arn, domains).apply(
+                lambda v: iam.to_json(iam.data_scientist_policy(v[0], v[1], domain_ids=v[2]))
             ),
             boundary=self.boundary,
             guarded=True,
@@ -394,8 +412,8 @@ class MlRoles(pulumi.ComponentResource):
         self.auditor_role = role(
             "auditor",
             human(args.auditor_principal_arns),
-            pulumi.Output.all(scope, pulumi.Output.from_input(args.alert_topic_arns)).apply(
-                lambda v: iam.to_json(iam.auditor_policy(v[0], topic_arns=list(v[1])))
+            pulumi.Output.all(scope, pulumi.Output.from_input(args.alert_topic_arns), domains).apply(
+                lambda v: iam.to_json(iam.auditor_policy(v[0], topic_arns=list(v[1]), domain_ids=v[2]))
             ),
             boundary=self.boundary,
             guarded=False,
@@ -451,7 +469,7 @@ class MlRoles(pulumi.ComponentResource):
             aliases = tuple(args.key_alias_names)
 
             def deployer_policy(values: list[Any]) -> str:
-                s, own, roles_, executions, service_roles, policies, topics = values
+                s, own, roles_, executions, service_roles, policies, topics, domain_ids = values
                 deployed = iam.DeployedIam(
                     own_role_arn=own,
                     role_arns=tuple(sorted({*roles_, *service_roles})),
@@ -459,6 +477,7 @@ class MlRoles(pulumi.ComponentResource):
                     passed_role_arns=tuple(sorted({*executions, *service_roles})),
                     topic_arns=tuple(sorted(topics)),
                     key_alias_names=aliases,
+                    domain_ids=tuple(domain_ids),
                     environment=environment,
                 )
                 return iam.to_json(iam.deployer_policy(s, deployed, passable_role_services=services))
@@ -473,6 +492,7 @@ class MlRoles(pulumi.ComponentResource):
                     pulumi.Output.from_input(args.service_role_arns),
                     pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
                     pulumi.Output.from_input(args.alert_topic_arns),
+                    domains,
                 ).apply(deployer_policy)
             )
             roles.append(self.deployer_role)

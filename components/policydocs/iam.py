@@ -30,6 +30,8 @@ PolicyDocument = dict[str, Any]
 VERSION = "2012-10-17"
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+TRAIL_LOG_GROUP_PREFIX = "/strongroom/cloudtrail/"
+"""Name prefix of the CloudTrail log groups (AuditTrail names its group `<prefix><trail name>`)."""
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -68,6 +70,12 @@ class Scope:
     security_group_ids: tuple[str, ...] = ()
     ecr_repository_arns: tuple[str, ...] = ()
     log_group_arns: tuple[str, ...] = field(default_factory=tuple)
+    name_prefix: str = ""
+    """Physical name prefix of the stack's resources (`sr-dev-`): trails, rules, notebook instances, log
+    groups, jobs, model packages and image repositories are granted by it, never by a bare `*` over
+    their type (which would reach other stacks' resources of the account)."""
+    vpc_id: str = ""
+    """The stack's VPC (`vpc-...`), when it has one: network changes are confined to it (`ec2:Vpc`)."""
 
     def __post_init__(self) -> None:
         if self.partition not in _PARTITIONS:
@@ -96,6 +104,12 @@ class Scope:
             value = getattr(self, name)
             if not value.endswith("/") or value.startswith("/") or "*" in value:
                 raise ValueError(f"{name}: {value!r} must be a key prefix like 'curated/' (no '*')")
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*-$", self.name_prefix):
+            raise ValueError(
+                f"name_prefix: {self.name_prefix!r} must be the stack's resource name prefix, like 'sr-dev-'"
+            )
+        if self.vpc_id and not re.match(r"^vpc-[0-9a-f]{8,17}$", self.vpc_id):
+            raise ValueError(f"vpc_id: {self.vpc_id!r} is not a VPC id (vpc-...)")
         if self.production_prefix in (self.experiments_prefix, self.candidates_prefix):
             raise ValueError(
                 f"production_prefix: {self.production_prefix!r} must differ from the experiments and "
@@ -117,6 +131,24 @@ class Scope:
     def policy_path_arn(self) -> str:
         return self.arn("iam", f"policy{self.iam_path}*", region=False)
 
+    def named(self, service: str, resource_type: str, *, sep: str = "/") -> str:
+        """The ARN pattern of every `resource_type` of `service` whose name starts with the stack's prefix."""
+        return self.arn(service, f"{resource_type}{sep}{self.name_prefix}*")
+
+    @property
+    def vpc_arn(self) -> str:
+        return self.arn("ec2", f"vpc/{self.vpc_id}") if self.vpc_id else ""
+
+    @property
+    def log_group_patterns(self) -> tuple[str, ...]:
+        """The stack's log groups (`<prefix>*`, the trail's under TRAIL_LOG_GROUP_PREFIX), then their
+        streams."""
+        groups = (
+            self.named("logs", "log-group", sep=":"),
+            self.arn("logs", f"log-group:{TRAIL_LOG_GROUP_PREFIX}{self.name_prefix}*"),
+        )
+        return (*groups, *(f"{g}:log-stream:*" for g in groups))
+
     @property
     def training_log_group_arn(self) -> str:
         return self.arn("logs", f"log-group:{TRAINING_LOG_GROUP}")
@@ -131,7 +163,7 @@ class Scope:
 
     @property
     def ecr_repositories(self) -> tuple[str, ...]:
-        return self.ecr_repository_arns or (self.arn("ecr", "repository/*"),)
+        return self.ecr_repository_arns or (self.named("ecr", "repository"),)
 
 
 def document(*statements: Statement) -> PolicyDocument:
@@ -346,9 +378,22 @@ _TRAINING_JOB_READ = (
 # Role permission policies
 
 
-def data_scientist_policy(s: Scope, training_role_arn: str) -> PolicyDocument:
-    """Read curated data, read/write experiments, read candidate models, launch guarded SageMaker jobs."""
-    jobs = [s.arn("sagemaker", "training-job/*"), s.arn("sagemaker", "processing-job/*")]
+def data_scientist_policy(s: Scope, training_role_arn: str, domain_ids: Sequence[str] = ()) -> PolicyDocument:
+    """Read curated data, read/write experiments, read candidate models, launch guarded SageMaker jobs
+    named with the stack's prefix; open Studio in the stack's domains (`domain_ids`; none: no Studio)."""
+    jobs = [s.named("sagemaker", "training-job"), s.named("sagemaker", "processing-job")]
+    studio = (
+        [
+            allow(
+                "OpenStudio",
+                ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"],
+                [s.arn("sagemaker", f"user-profile/{d}/*") for d in domain_ids],
+            ),
+            allow("DescribeDomain", ["sagemaker:DescribeDomain"], _domains(s, domain_ids)),
+        ]
+        if domain_ids
+        else []
+    )
     return document(
         _list_prefixes("ListCuratedData", s.data_bucket_arns, [s.curated_prefix]),
         allow(
@@ -386,12 +431,7 @@ def data_scientist_policy(s: Scope, training_role_arn: str) -> PolicyDocument:
             [training_role_arn],
             {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
-        allow(
-            "OpenStudio",
-            ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"],
-            [s.arn("sagemaker", "user-profile/*")],
-        ),
-        allow("DescribeDomain", ["sagemaker:DescribeDomain"], [s.arn("sagemaker", "domain/*")]),
+        *studio,
         allow(
             "ReadTrainingLogs",
             ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
@@ -413,14 +453,52 @@ def data_scientist_policy(s: Scope, training_role_arn: str) -> PolicyDocument:
     )
 
 
+def _domains(s: Scope, domain_ids: Sequence[str]) -> list[str]:
+    return [s.arn("sagemaker", f"domain/{d}") for d in domain_ids]
+
+
 def training_policy(s: Scope) -> PolicyDocument:
-    """SageMaker execution role of a training job: its data in, its model out, its keys, its log group."""
-    ec2_network = [s.arn("ec2", "network-interface/*")]
-    create_eni = [
-        *ec2_network,
-        *(s.arn("ec2", f"subnet/{i}") for i in s.subnet_ids),
-        *(s.arn("ec2", f"security-group/{i}") for i in s.security_group_ids),
+    """SageMaker execution role of a training job: its data in, its model out, its keys, its log group.
+    Its network interfaces only in the stack's VPC (`ec2:Vpc`) or, without one, in the job subnets
+    (`ec2:SubnetID`/`ec2:Subnet`): never every interface of the account."""
+    interfaces = [s.arn("ec2", "network-interface/*")]
+    subnets = [s.arn("ec2", f"subnet/{i}") for i in s.subnet_ids]
+    create_eni = [*subnets, *(s.arn("ec2", f"security-group/{i}") for i in s.security_group_ids)]
+    manage_eni = [
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
     ]
+    if s.vpc_id:
+        in_vpc = {"ArnEquals": {"ec2:Vpc": s.vpc_arn}}
+        network = [
+            allow(
+                "CreateJobNetworkInterfaces",
+                ["ec2:CreateNetworkInterface"],
+                [*interfaces, *create_eni],
+                in_vpc,
+            ),
+            allow("ManageJobNetworkInterfaces", manage_eni, interfaces, in_vpc),
+        ]
+    elif s.subnet_ids:
+        # Without the VPC's ID: the subnets and security groups by ARN, the new interface in the subnets.
+        network = [
+            allow("CreateJobNetworkInterfaces", ["ec2:CreateNetworkInterface"], create_eni),
+            allow(
+                "CreateJobNetworkInterfacesInJobSubnets",
+                ["ec2:CreateNetworkInterface"],
+                interfaces,
+                {"StringEquals": {"ec2:SubnetID": sorted(s.subnet_ids)}},
+            ),
+            allow(
+                "ManageJobNetworkInterfaces",
+                manage_eni,
+                interfaces,
+                {"ArnEquals": {"ec2:Subnet": sorted(subnets)}},
+            ),
+        ]
+    else:
+        network = []
     return document(
         _list_prefixes("ListTrainingData", s.data_bucket_arns, [s.training_data_prefix]),
         allow(
@@ -452,16 +530,7 @@ def training_policy(s: Scope) -> PolicyDocument:
             ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
             s.ecr_repositories,
         ),
-        allow("CreateJobNetworkInterfaces", ["ec2:CreateNetworkInterface"], create_eni),
-        allow(
-            "ManageJobNetworkInterfaces",
-            [
-                "ec2:CreateNetworkInterfacePermission",
-                "ec2:DeleteNetworkInterface",
-                "ec2:DeleteNetworkInterfacePermission",
-            ],
-            ec2_network,
-        ),
+        *network,
         star(
             "DescribeNetwork",
             [
@@ -493,7 +562,7 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
         allow(
             "ApproveModelPackage",
             ["sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-            [s.arn("sagemaker", "model-package/*"), s.arn("sagemaker", "model-package-group/*")],
+            [s.named("sagemaker", "model-package"), s.named("sagemaker", "model-package-group")],
         ),
         star("ListOnly", ["sagemaker:ListModelPackageGroups", "sts:GetCallerIdentity"]),
     )
@@ -563,11 +632,16 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
 _TOPIC_READS = ("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic")
 
 
-def auditor_policy(s: Scope, *, topic_arns: Sequence[str] = ()) -> PolicyDocument:
+def auditor_policy(
+    s: Scope, *, topic_arns: Sequence[str] = (), domain_ids: Sequence[str] = ()
+) -> PolicyDocument:
     """Read-only over the environment's configuration and logs: what the boto3 live audit calls.
 
-    ``topic_arns`` are the stack's alert topics, named exactly (none: no topic statement)."""
+    ``topic_arns`` are the stack's alert topics, named exactly (none: no topic statement); ``domain_ids``
+    its Studio domains. Trails, notebooks, log groups and rules by the stack's name prefix; the VPC by ID
+    (none: no VPC attribute reads)."""
     topics = [allow("ReadTopics", _TOPIC_READS, topic_arns)] if topic_arns else []
+    vpc = [allow("ReadVpcAttributes", ["ec2:DescribeVpcAttribute"], [s.vpc_arn])] if s.vpc_id else []
     return document(
         allow("ReadBucketConfiguration", AUDITOR_BUCKET_READS, s.bucket_arns),
         allow(
@@ -594,12 +668,12 @@ def auditor_policy(s: Scope, *, topic_arns: Sequence[str] = ()) -> PolicyDocumen
         allow(
             "ReadTrail",
             ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrail"],
-            [s.arn("cloudtrail", "trail/*")],
+            [s.named("cloudtrail", "trail")],
         ),
         allow(
             "ReadSageMaker",
             ["sagemaker:DescribeDomain", "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"],
-            [s.arn("sagemaker", "domain/*"), s.arn("sagemaker", "notebook-instance/*")],
+            [*_domains(s, domain_ids), s.named("sagemaker", "notebook-instance")],
         ),
         allow(
             "ReadLogs",
@@ -609,15 +683,15 @@ def auditor_policy(s: Scope, *, topic_arns: Sequence[str] = ()) -> PolicyDocumen
                 "logs:FilterLogEvents",
                 "logs:ListTagsForResource",
             ],
-            [s.arn("logs", "log-group:*"), s.arn("logs", "log-group:*:log-stream:*")],
+            list(s.log_group_patterns),
         ),
         *topics,
         allow(
             "ReadRules",
             ["events:DescribeRule", "events:ListTargetsByRule"],
-            [s.arn("events", "rule/*")],
+            [s.named("events", "rule")],
         ),
-        allow("ReadVpcAttributes", ["ec2:DescribeVpcAttribute"], [s.arn("ec2", "vpc/*")]),
+        *vpc,
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
     )
 
@@ -646,9 +720,10 @@ _DEPLOYER_EC2_CREATE: Mapping[str, tuple[str, ...]] = {
     "ec2:CreateFlowLogs": ("vpc-flow-log", "vpc"),
     "ec2:AuthorizeSecurityGroupIngress": ("security-group", "security-group-rule"),
     "ec2:AuthorizeSecurityGroupEgress": ("security-group", "security-group-rule"),
+    "ec2:CreateTags": _NETWORK_TYPES,
 }
-#: EC2 calls that delete a network resource the stack tagged (``aws:ResourceTag``).
-_DEPLOYER_EC2_DELETE: Mapping[str, tuple[str, ...]] = {
+#: EC2 calls that delete or change a network resource the stack tagged (``aws:ResourceTag``).
+_DEPLOYER_EC2_TAGGED: Mapping[str, tuple[str, ...]] = {
     "ec2:DeleteVpc": ("vpc",),
     "ec2:DeleteSubnet": ("subnet",),
     "ec2:DeleteRouteTable": ("route-table",),
@@ -656,13 +731,15 @@ _DEPLOYER_EC2_DELETE: Mapping[str, tuple[str, ...]] = {
     "ec2:DeleteNetworkAcl": ("network-acl",),
     "ec2:DeleteVpcEndpoints": ("vpc-endpoint",),
     "ec2:DeleteFlowLogs": ("vpc-flow-log",),
-}
-#: EC2 calls that change a network resource, on its resource types only. No tag condition: the stack
-#: adopts and empties the default security group, route table and network ACL AWS creates with the VPC,
-#: untagged, and tags them itself.
-_DEPLOYER_EC2_CONFIGURE: Mapping[str, tuple[str, ...]] = {
     "ec2:ModifyVpcAttribute": ("vpc",),
     "ec2:DescribeVpcAttribute": ("vpc",),
+    "ec2:CreateTags": _NETWORK_TYPES,
+    "ec2:DeleteTags": _NETWORK_TYPES,
+}
+#: EC2 calls that change a network resource inside the stack's VPC (``ec2:Vpc``): the stack adopts and
+#: empties the default security group, route table and network ACL AWS creates with the VPC, untagged,
+#: and tags them itself. Without a VPC of its own, only the resources the stack tagged.
+_DEPLOYER_EC2_CONFIGURE: Mapping[str, tuple[str, ...]] = {
     "ec2:ModifySubnetAttribute": ("subnet",),
     "ec2:AssociateRouteTable": ("route-table", "subnet"),
     "ec2:DisassociateRouteTable": ("route-table", "subnet"),
@@ -674,8 +751,7 @@ _DEPLOYER_EC2_CONFIGURE: Mapping[str, tuple[str, ...]] = {
     "ec2:DeleteNetworkAclEntry": ("network-acl",),
     "ec2:ReplaceNetworkAclEntry": ("network-acl",),
     "ec2:ReplaceNetworkAclAssociation": ("network-acl", "subnet"),
-    "ec2:CreateTags": _NETWORK_TYPES,
-    "ec2:DeleteTags": _NETWORK_TYPES,
+    "ec2:CreateTags": tuple(t for t in _NETWORK_TYPES if t != "vpc"),
 }
 _DEPLOYER_S3 = (
     "s3:CreateBucket",
@@ -775,49 +851,53 @@ class DeployedIam:
     """The roles among ``role_arns`` the deployer hands to a service (execution and delivery roles)."""
     topic_arns: tuple[str, ...] = ()
     key_alias_names: tuple[str, ...] = ()
+    key_arns: tuple[str, ...] = ()
+    """The keys it configures (default: the scope's keys): KMS has no tag condition the IAM database lists
+    for key actions, so the keys are named exactly."""
+    domain_ids: tuple[str, ...] = ()
+    """The stack's SageMaker Studio domains (created by it with the environment tag)."""
     environment: str = ""
     """Value of the stack's ``strongroom:environment`` tag, required on network resources it creates."""
 
 
 def _ec2_statement(
-    s: Scope, sid: str, actions: Mapping[str, tuple[str, ...]], condition: Statement | None
+    s: Scope, sid: str, actions: Mapping[str, tuple[str, ...]], condition: Statement
 ) -> Statement:
-    types = sorted({t for ts in actions.values() for t in ts})
-    return allow(sid, actions, [s.arn("ec2", f"{t}/*") for t in types], condition)
+    """The EC2 resources of the account and region, confined by `condition` (the stack's tag or VPC): the
+    actions name the network types they touch (one ARN per type would not fit the inline policy limit)."""
+    return allow(sid, actions, [s.arn("ec2", "*")], condition)
 
 
 def deployer_policy(
     s: Scope, deployed: DeployedIam, *, passable_role_services: Sequence[str]
 ) -> PolicyDocument:
-    """What ``pulumi up`` of this stack needs: network resources by type (created and deleted only with the
-    stack's environment tag), these buckets, keys and aliases, and exactly the roles, policies and topics
-    of ``deployed``; never its own role."""
+    """What ``pulumi up`` of this stack needs: network resources by type (created, changed and deleted only
+    with the stack's environment tag, or inside its VPC), these buckets, keys and aliases, its trails, log
+    groups, notebooks and rules by the stack's name prefix, and exactly the roles, policies, topics and
+    Studio domains of ``deployed``; never its own role."""
     if not deployed.environment:
         raise ValueError("deployed.environment: the strongroom:environment tag value is required")
     tag = f"aws:RequestTag/{ENVIRONMENT_TAG}"
     resource_tag = f"aws:ResourceTag/{ENVIRONMENT_TAG}"
     roles = [arn for arn in deployed.role_arns if arn != deployed.own_role_arn]
     passed = [arn for arn in deployed.passed_role_arns if arn in roles]
+    keys = list(deployed.key_arns or s.key_arns)
+    tagged = {"StringEquals": {resource_tag: deployed.environment}}
+    in_vpc = {"ArnEquals": {"ec2:Vpc": s.vpc_arn}} if s.vpc_id else tagged
     statements = [
         _ec2_statement(
             s, "CreateNetwork", _DEPLOYER_EC2_CREATE, {"StringEquals": {tag: deployed.environment}}
         ),
-        _ec2_statement(
-            s, "DeleteNetwork", _DEPLOYER_EC2_DELETE, {"StringEquals": {resource_tag: deployed.environment}}
-        ),
-        _ec2_statement(s, "ConfigureNetwork", _DEPLOYER_EC2_CONFIGURE, None),
+        _ec2_statement(s, "DeleteAndTagNetwork", _DEPLOYER_EC2_TAGGED, tagged),
+        _ec2_statement(s, "ConfigureNetwork", _DEPLOYER_EC2_CONFIGURE, in_vpc),
         allow("ManageBuckets", _DEPLOYER_S3, s.bucket_arns),
-        # Key IDs are random, so the keys the stack is about to create cannot be named in advance.
-        allow("ManageKeys", _DEPLOYER_KMS, [s.arn("kms", "key/*")]),
+        # Key and alias actions in one statement (an alias action authorises on the alias and its key).
+        allow(
+            "ManageKeysAndAliases",
+            [*_DEPLOYER_KMS, *(_DEPLOYER_KMS_ALIASES if deployed.key_alias_names else ())],
+            [*keys, *(s.arn("kms", name) for name in deployed.key_alias_names)],
+        ),
     ]
-    if deployed.key_alias_names:
-        statements.append(
-            allow(
-                "ManageKeyAliases",
-                _DEPLOYER_KMS_ALIASES,
-                [s.arn("kms", "key/*"), *(s.arn("kms", name) for name in deployed.key_alias_names)],
-            )
-        )
     if roles:
         statements.append(allow("ManageStackRoles", _DEPLOYER_IAM_ROLES, roles))
     if passed:
@@ -847,7 +927,7 @@ def deployer_policy(
                 "logs:TagResource",
                 "logs:ListTagsForResource",
             ],
-            [s.arn("logs", "log-group:*")],
+            list(s.log_group_patterns[:2]),
         ),
         allow(
             "ManageTrail",
@@ -862,12 +942,17 @@ def deployer_policy(
                 "cloudtrail:AddTags",
                 "cloudtrail:ListTags",
             ],
-            [s.arn("cloudtrail", "trail/*")],
+            [s.named("cloudtrail", "trail")],
+        ),
+        allow(
+            "CreateStudioDomain",
+            ["sagemaker:CreateDomain", "sagemaker:AddTags"],
+            [s.arn("sagemaker", "domain/*")],
+            {"StringEquals": {tag: deployed.environment}},
         ),
         allow(
             "ManageSageMaker",
             [
-                "sagemaker:CreateDomain",
                 "sagemaker:UpdateDomain",
                 "sagemaker:DeleteDomain",
                 "sagemaker:DescribeDomain",
@@ -879,7 +964,7 @@ def deployer_policy(
                 "sagemaker:AddTags",
                 "sagemaker:ListTags",
             ],
-            [s.arn("sagemaker", "domain/*"), s.arn("sagemaker", "notebook-instance/*")],
+            [*_domains(s, deployed.domain_ids), s.named("sagemaker", "notebook-instance")],
         ),
         allow(
             "ManageRules",
@@ -893,7 +978,7 @@ def deployer_policy(
                 "events:TagResource",
                 "events:ListTagsForResource",
             ],
-            [s.arn("events", "rule/*")],
+            [s.named("events", "rule")],
         ),
         star(
             "StarOnlyDeployCalls",
@@ -922,6 +1007,8 @@ def deployer_ceiling(s: Scope, *, passable_role_services: Sequence[str], environ
         passed_role_arns=(s.role_path_arn,),
         topic_arns=(s.arn("sns", "*"),),
         key_alias_names=("alias/*",),
+        key_arns=(s.arn("kms", "key/*"),),
+        domain_ids=("*",),
         environment=environment,
     )
     return deployer_policy(s, every, passable_role_services=passable_role_services)

@@ -1,8 +1,9 @@
 """Least privilege, judged by meaning: every Action/NotAction pattern is expanded with the IAM action
 database (`policies.iamdb`), so spelling (`iam:Pass*`, `S3:*`, `NotAction`) does not get around a control.
-No wildcard actions, no broad resources outside the actions AWS only grants on "*", no privilege
-escalation on wildcard resources, a stack boundary on every role, no admin-equivalent AWS managed
-policies by any attachment, closed trust policies, roles only (no users or long-lived keys)."""
+No wildcard actions, no broad resources (every resource of a type in the account included, unless a
+condition on the stack's tag or network confines them) outside the actions AWS only grants on "*", no
+privilege escalation on wildcard resources, a stack boundary on every role, no admin-equivalent AWS
+managed policies by any attachment, closed trust policies, roles only (no users or long-lived keys)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from policies import iamdb
 from policies.model import Control
-from policies.perimeter import account_of, inside, limited_to_perimeter, principal_entries
+from policies.perimeter import ACCOUNT_ID, account_of, inside, limited_to_perimeter, principal_entries
 from policies.props import (
     UNKNOWN,
     Index,
@@ -97,8 +98,11 @@ _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<rest>.*)$"
 )
 _ONLY_WILD = re.compile(r"^[*?/:]*[*?][*?/:]*$")
-_IAM_TYPED_WILD = re.compile(r"^[A-Za-z-]+/[*?/]*$")
 _WILD = re.compile(r"[*?]")
+_TYPED = re.compile(r"^[A-Za-z0-9-]+[/:](?P<name>.*)$")
+ENVIRONMENT_TAG = "strongroom:environment"
+"""The tag every resource of a stack carries, with the stack's name: a tag condition on it confines a
+typed wildcard to the stack's own resources."""
 
 
 # -- documents ------------------------------------------------------------------------------------------
@@ -216,9 +220,9 @@ def _wildcard_actions(subject: Resource, _index: Index) -> Iterator[str]:
 
 def broad_resource(resource: str) -> bool:
     """True for a resource pattern that names no particular resource: `*`, an ARN whose resource part is
-    only wildcards (`arn:aws:s3:::*`, `arn:aws:ec2:eu-west-2:123456789012:*`), every role, user, group or
-    policy of an account (`arn:aws:iam::123456789012:role/?*`), any account (`arn:aws:kms:*:*:key/k`), or
-    a wildcard pattern that is not an ARN at all."""
+    only wildcards (`arn:aws:s3:::*`, `arn:aws:ec2:eu-west-2:123456789012:*`), any account
+    (`arn:aws:kms:*:*:key/k`), a wildcard pattern that is not an ARN at all, or a typed wildcard (see
+    `typed_wildcard`)."""
     if not _WILD.search(resource):
         return False
     match = _ARN.match(resource)
@@ -227,13 +231,80 @@ def broad_resource(resource: str) -> bool:
     rest = match.group("rest")
     if _ONLY_WILD.match(rest) or _WILD.search(match.group("account")) or _WILD.search(match.group("service")):
         return True
-    return match.group("service").lower() in ("iam", "sts") and bool(_IAM_TYPED_WILD.match(rest))
+    return typed_wildcard(resource)
 
 
-def _wide(grant: Grant, subject: Resource) -> list[str]:
+def typed_wildcard(resource: str) -> bool:
+    """True for an ARN whose resource name starts with a wildcard: every resource of a type in the account
+    (`key/*`, `alias/*`, `role/*`, `security-group/*`, `secret:*`, `log-group:*:log-stream:*`, a topic
+    `*-alerts`), in any service; it reaches other stacks' keys, roles and topics. A name that starts with
+    a prefix (`training-job/sr-dev-*`, `role/strongroom/dev/*`) is not. S3 bucket and object ARNs have no
+    type: the bucket name is the name (`arn:aws:s3:::*-data/*` is typed wide, `bucket/*` is not)."""
+    match = _ARN.match(resource)
+    if match is None:
+        return False
+    rest = match.group("rest")
+    typed = _TYPED.match(rest)
+    untyped = match.group("service").lower() == "s3" and not match.group("account")
+    name = rest if untyped or typed is None else typed.group("name")
+    return name == "" or bool(_WILD.match(name) or _ONLY_WILD.match(name))
+
+
+_TAG_KEYS = {"resourcetag": "aws:ResourceTag/${TagKey}", "requesttag": "aws:RequestTag/${TagKey}"}
+_NETWORK_KEYS = {
+    "ec2:Vpc": re.compile(r":vpc/vpc-[0-9a-f]+$"),
+    "ec2:Subnet": re.compile(r":subnet/subnet-[0-9a-f]+$"),
+}
+_NETWORK_IDS = {"ec2:SubnetID": re.compile(r"^subnet-[0-9a-f]+$")}
+
+
+def _confined(index: Index, statement: Mapping[str, Any], action: str) -> bool:
+    """True when the statement confines `action` to the stack's resources, with a condition key the IAM
+    database says the action supports: StringEquals on `aws:ResourceTag/strongroom:environment` (or
+    `aws:RequestTag/...`, for creation) to the stack's name, or (EC2) `ec2:Vpc` / `ec2:Subnet` (exact ARNs)
+    or `ec2:SubnetID` (exact IDs), for resources AWS creates untagged in the stack's network: the default
+    security group, route table and network ACL, the network interfaces of SageMaker jobs."""
+    supported = iamdb.condition_keys(action)
+    stack = index.context.stack
+    for kind, key in _TAG_KEYS.items():
+        values = _condition_values(statement, f"aws:{kind}/{ENVIRONMENT_TAG}", ("stringequals",))
+        if stack is not None and key in supported and values and all(v == stack for v in values):
+            return True
+    for key, form in {**_NETWORK_KEYS, **_NETWORK_IDS}.items():
+        values = _condition_values(statement, key, ("arnequals", "stringequals"))
+        exact = key in _NETWORK_IDS or all(isinstance(v, str) and exact_arn(v) for v in values or [])
+        if (
+            key in supported
+            and values
+            and exact
+            and all(isinstance(v, str) and form.search(v) for v in values)
+        ):
+            return True
+    return False
+
+
+def _wide(grant: Grant, subject: Resource, index: Index) -> list[str]:
     if "NotResource" in grant.statement:
         return ["NotResource"]
-    return [f"Resource '{r}'" for r in grant.resources(subject) if broad_resource(r)]
+    resources = [r for r in grant.resources(subject) if broad_resource(r)]
+    in_account = [r for r in resources if _in_account(r)]
+    if in_account:
+        scoped = [a for a in grant.actions(subject) if not iamdb.star_only(a)]
+        if not grant.not_action and all(_confined(index, grant.statement, a) for a in scoped):
+            resources = [r for r in resources if r not in in_account]
+    return [f"Resource '{r}'" for r in resources]
+
+
+def _in_account(resource: str) -> bool:
+    """A pattern over the resources of one named account and service (`arn:aws:kms:eu-west-2:
+    123456789012:key/*`, `arn:aws:ec2:eu-west-2:123456789012:*`): a condition on the stack's tag or
+    network can confine it to the stack's resources. `*`, any account or any service: nothing can."""
+    match = _ARN.match(resource)
+    return (
+        match is not None
+        and ACCOUNT_ID.match(match.group("account")) is not None
+        and not _WILD.search(match.group("service"))
+    )
 
 
 def _is_boundary_only(subject: Resource, index: Index) -> bool:
@@ -271,7 +342,7 @@ def _wildcard_resources(subject: Resource, index: Index) -> Iterator[str]:
     for grant in _grants(subject):
         if isinstance(grant, str):
             continue
-        wide = _wide(grant, subject)
+        wide = _wide(grant, subject, index)
         if not wide:
             continue
         if grant.not_action:
@@ -520,14 +591,19 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=POLICY_TYPES,
         rationale=(
             "A permission on every resource ('*', NotResource, an ARN whose resource part is only "
-            "wildcards, every role of an account, any account) reaches other environments' buckets, keys "
-            "and roles."
+            "wildcards, any account) or on every resource of a type in the account (key/*, alias/*, "
+            "role/*, security-group/*, secret:*, a name that starts with '*', in any service) reaches "
+            "other environments' buckets, keys, roles and topics."
         ),
         frameworks={"NIST-800-53-r5": _NIST_LP},
         framework_note="FSBP IAM.1/IAM.21 only judge actions; no CIS or FSBP control judges resources.",
         remediation=(
-            "Name the bucket, prefix, key and log group ARNs; a broad resource is accepted only for "
-            "actions with no resource-level permissions in the IAM database (policies.iamdb.star_only)."
+            "Name the bucket, prefix, key and log group ARNs, or a name prefix of the stack "
+            "(training-job/sr-dev-*); a broad resource is accepted only for actions with no resource-level "
+            "permissions in the IAM database (policies.iamdb.star_only), or, within one named account, "
+            "when every action supports (per the database) the condition that confines the statement: "
+            "StringEquals aws:ResourceTag/strongroom:environment (aws:RequestTag/... to create) = the "
+            "stack, or exact ec2:Vpc / ec2:Subnet / ec2:SubnetID."
         ),
         predicate=_wildcard_resources,
         scope="stack",

@@ -420,6 +420,26 @@ def test_the_deployer_manages_exactly_the_stack_roles_policies_and_topic(prod_pl
     assert reads["Resource"] == [topic]
 
 
+def test_the_roles_name_the_stack_keys_domain_and_vpc_exactly(prod_plan: Plan) -> None:
+    def statements(role: str) -> dict[str, dict[str, Any]]:
+        document = json.loads(prod_plan.named(f"sr-prod-roles-{role}-policy").inputs["policy"])
+        return {s["Sid"]: s for s in document["Statement"]}
+
+    keys = {k.outputs["arn"] for k in prod_plan.of_type("aws:kms/key:Key")}
+    (domain,) = prod_plan.of_type("aws:sagemaker/domain:Domain")
+    (vpc,) = prod_plan.of_type("aws:ec2/vpc:Vpc")
+    deployer, scientist, auditor = statements("deployer"), statements("data-scientist"), statements("auditor")
+    managed = set(deployer["ManageKeysAndAliases"]["Resource"])
+    assert keys <= managed and not any(r.endswith(":key/*") for r in managed), sorted(managed)
+    assert domain.outputs["arn"] in deployer["ManageSageMaker"]["Resource"]
+    assert scientist["DescribeDomain"]["Resource"] == [domain.outputs["arn"]]
+    assert auditor["ReadSageMaker"]["Resource"][0] == domain.outputs["arn"]
+    in_vpc = {"ArnEquals": {"ec2:Vpc": vpc.outputs["arn"]}}
+    assert deployer["ConfigureNetwork"]["Condition"] == in_vpc
+    assert statements("training")["ManageJobNetworkInterfaces"]["Condition"] == in_vpc
+    assert scientist["RunGuardedJobs"]["Resource"][1].endswith(":training-job/sr-prod-*")
+
+
 def test_the_deployer_policy_fits_the_inline_policy_limit(prod_plan: Plan) -> None:
     policy = prod_plan.named("sr-prod-roles-deployer-policy")
     document = json.loads(policy.inputs["policy"])

@@ -110,6 +110,21 @@ PINNED = {
     "StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:bank/strongroom:environment:dev"}
 }
 P1 = "policy of 'p' statement 1"
+KMS = f"arn:aws:kms:eu-west-2:{ACCOUNT}"
+EC2 = f"arn:aws:ec2:eu-west-2:{ACCOUNT}"
+LOGS = f"arn:aws:logs:eu-west-2:{ACCOUNT}"
+SAGEMAKER = f"arn:aws:sagemaker:eu-west-2:{ACCOUNT}"
+ENVIRONMENT_TAG = "strongroom:environment"
+TAGGED = {"Condition": {"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "dev"}}}
+REQUEST_TAGGED = {"Condition": {"StringEquals": {f"aws:RequestTag/{ENVIRONMENT_TAG}": "dev"}}}
+IN_VPC = {"Condition": {"ArnEquals": {"ec2:Vpc": f"{EC2}:vpc/vpc-0a1b2c3d4e5f60718"}}}
+IN_SUBNET = {"Condition": {"ArnEquals": {"ec2:Subnet": [f"{EC2}:subnet/subnet-0a1b2c3d4e5f60718"]}}}
+
+
+def granting(name: str, *statements: dict[str, Any]) -> Resource:
+    return res(ROLE_POLICY, name, role="training", policy=doc(*statements))
+
+
 ORG_CONTEXT = Context(stack="dev", trusted_accounts=TRUSTED_ACCOUNTS, organization_id=ORG)
 
 SPECS: dict[str, Spec] = {
@@ -245,18 +260,133 @@ SPECS: dict[str, Spec] = {
             policy,
             boundary,
             with_statement(allow(["ec2:DescribeSubnets", "ec2:DescribeVpcs", "sagemaker:ListDomains"], "*")),
-            res(
-                ROLE_POLICY,
-                "jobs",
-                policy=doc(
-                    allow(
-                        "sagemaker:DescribeTrainingJob",
-                        f"arn:aws:sagemaker:eu-west-2:{ACCOUNT}:training-job/*",
-                    )
-                ),
+            granting("jobs", allow("sagemaker:DescribeTrainingJob", f"{SAGEMAKER}:training-job/sr-dev-*")),
+            granting("roles", allow("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/*")),
+            granting(
+                "logs", allow("logs:GetLogEvents", f"{LOGS}:log-group:/aws/sagemaker/Jobs:log-stream:*")
+            ),
+            granting("tagged", allow("ec2:RevokeSecurityGroupIngress", f"{EC2}:security-group/*", **TAGGED)),
+            granting("created", allow("ec2:CreateSecurityGroup", f"{EC2}:*", **REQUEST_TAGGED)),
+            granting(
+                "in-vpc",
+                allow("ec2:DeleteNetworkInterface", f"{EC2}:network-interface/*", **IN_VPC),
+                allow("ec2:DeleteNetworkInterface", f"{EC2}:network-interface/*", **IN_SUBNET),
             ),
         ],
+        stack="dev",
         breaks=[
+            Break(
+                "every-key-of-the-account",
+                [with_statement(allow("kms:Decrypt", f"{KMS}:key/*"))],
+                "p",
+                [f"{P1} allows kms:Decrypt on Resource '{KMS}:key/*'"],
+            ),
+            Break(
+                "every-key-with-a-tag-kms-key-actions-do-not-list",
+                [with_statement(allow("kms:Decrypt", f"{KMS}:key/*", **TAGGED))],
+                "p",
+                [f"{P1} allows kms:Decrypt on Resource '{KMS}:key/*'"],
+            ),
+            Break(
+                "every-alias-secret-topic-and-job",
+                [
+                    with_statement(
+                        allow(
+                            ["kms:DescribeKey", "secretsmanager:GetSecretValue", "sns:Publish"],
+                            [
+                                f"{KMS}:alias/*",
+                                f"arn:aws:secretsmanager:eu-west-2:{ACCOUNT}:secret:*",
+                                f"arn:aws:sns:eu-west-2:{ACCOUNT}:*-alerts",
+                                f"{SAGEMAKER}:training-job/*",
+                            ],
+                        )
+                    )
+                ],
+                "p",
+                [
+                    f"{P1} allows kms:DescribeKey, secretsmanager:GetSecretValue, sns:Publish on Resource "
+                    f"'{KMS}:alias/*', Resource 'arn:aws:secretsmanager:eu-west-2:{ACCOUNT}:secret:*', "
+                    f"Resource 'arn:aws:sns:eu-west-2:{ACCOUNT}:*-alerts', "
+                    f"Resource '{SAGEMAKER}:training-job/*'"
+                ],
+            ),
+            Break(
+                "every-log-stream-and-every-bucket-named-alike",
+                [
+                    with_statement(
+                        allow("s3:GetObject", ["arn:aws:s3:::*-data/*", f"{LOGS}:log-group:*:log-stream:*"])
+                    )
+                ],
+                "p",
+                [
+                    f"{P1} allows s3:GetObject on Resource 'arn:aws:s3:::*-data/*', Resource "
+                    f"'{LOGS}:log-group:*:log-stream:*'"
+                ],
+            ),
+            Break(
+                "typed-wildcard-without-a-condition",
+                [with_statement(allow("ec2:RevokeSecurityGroupIngress", f"{EC2}:security-group/*"))],
+                "p",
+                [f"{P1} allows ec2:RevokeSecurityGroupIngress on Resource '{EC2}:security-group/*'"],
+            ),
+            Break(
+                "tag-of-another-stack",
+                [
+                    with_statement(
+                        allow(
+                            "ec2:RevokeSecurityGroupIngress",
+                            f"{EC2}:security-group/*",
+                            Condition={"StringEquals": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "prod"}},
+                        )
+                    )
+                ],
+                "p",
+                [f"{P1} allows ec2:RevokeSecurityGroupIngress on Resource '{EC2}:security-group/*'"],
+            ),
+            Break(
+                "tag-if-exists",
+                [
+                    with_statement(
+                        allow(
+                            "ec2:RevokeSecurityGroupIngress",
+                            f"{EC2}:security-group/*",
+                            Condition={"StringEqualsIfExists": {f"aws:ResourceTag/{ENVIRONMENT_TAG}": "dev"}},
+                        )
+                    )
+                ],
+                "p",
+                [f"{P1} allows ec2:RevokeSecurityGroupIngress on Resource '{EC2}:security-group/*'"],
+            ),
+            Break(
+                "tag-an-action-of-the-statement-does-not-support",
+                [
+                    with_statement(
+                        allow(["ec2:RevokeSecurityGroupIngress", "kms:Decrypt"], f"{EC2}:*", **TAGGED)
+                    )
+                ],
+                "p",
+                [f"{P1} allows ec2:RevokeSecurityGroupIngress, kms:Decrypt on Resource '{EC2}:*'"],
+            ),
+            Break(
+                "vpc-condition-with-a-wildcard",
+                [
+                    with_statement(
+                        allow(
+                            "ec2:DeleteNetworkInterface",
+                            f"{EC2}:network-interface/*",
+                            Condition={"ArnLike": {"ec2:Vpc": f"{EC2}:vpc/*"}},
+                        )
+                    )
+                ],
+                "p",
+                [f"{P1} allows ec2:DeleteNetworkInterface on Resource '{EC2}:network-interface/*'"],
+            ),
+            Break(
+                "tag-does-not-confine-any-account",
+                [with_statement(allow("ec2:RevokeSecurityGroupIngress", "*", **TAGGED))],
+                "p",
+                [f"{P1} allows ec2:RevokeSecurityGroupIngress on Resource '*'"],
+            ),
             Break(
                 "get-object",
                 [with_statement(allow(["s3:GetObject", "sts:GetCallerIdentity"], "*"))],
@@ -783,6 +913,12 @@ def test_broad_and_exact_resources() -> None:
     assert broad_resource(f"arn:aws:iam::{ACCOUNT}:user/*")
     assert not broad_resource(f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/*")
     assert not broad_resource("arn:aws:s3:::data-1234/curated/*")
+    assert broad_resource(f"{KMS}:key/*") and broad_resource(f"{KMS}:alias/*")
+    assert broad_resource(f"{LOGS}:log-group:/*") and not broad_resource(
+        f"{LOGS}:log-group:/aws/x:log-stream:*"
+    )
+    assert broad_resource(f"{SAGEMAKER}:training-job/*-dev")
+    assert not broad_resource(f"{SAGEMAKER}:training-job/sr-dev-*")
     assert exact_arn(ROLE_ARN) and not exact_arn(f"arn:aws:iam::{ACCOUNT}:role/x*") and not exact_arn("*")
 
 

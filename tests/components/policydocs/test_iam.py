@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from typing import Any
@@ -46,7 +47,10 @@ SCOPE = iam.Scope(
     extra_key_arns=(BACKUP_KEY,),
     subnet_ids=("subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"),
     security_group_ids=("sg-0a1b2c3d4e5f60718",),
+    name_prefix="dev-",
+    vpc_id="vpc-0a1b2c3d4e5f60718",
 )
+DOMAIN = "d-92143kt35iy7"
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-deployer-9f8e7d6"
 STACK_ROLES = (
     TRAINING_ROLE,
@@ -60,6 +64,7 @@ DEPLOYED = iam.DeployedIam(
     policy_arns=(f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-boundary",),
     topic_arns=(TOPIC,),
     key_alias_names=("alias/strongroom-dev-data",),
+    domain_ids=(DOMAIN,),
     environment="dev",
 )
 SERVICES = [
@@ -72,10 +77,10 @@ SERVICES = [
 
 def _workload() -> dict[str, dict[str, Any]]:
     return {
-        "data_scientist": iam.data_scientist_policy(SCOPE, TRAINING_ROLE),
+        "data_scientist": iam.data_scientist_policy(SCOPE, TRAINING_ROLE, domain_ids=[DOMAIN]),
         "training": iam.training_policy(SCOPE),
         "approver": iam.model_approver_policy(SCOPE),
-        "auditor": iam.auditor_policy(SCOPE, topic_arns=[TOPIC]),
+        "auditor": iam.auditor_policy(SCOPE, topic_arns=[TOPIC], domain_ids=[DOMAIN]),
         "service_roles": iam.service_roles_ceiling(SCOPE),
     }
 
@@ -86,7 +91,7 @@ def all_documents() -> dict[str, dict[str, Any]]:
     docs["deployer"] = iam.deployer_policy(SCOPE, DEPLOYED, passable_role_services=SERVICES)
     docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
     ceiling = [*_workload().values()]
-    ceiling[0] = iam.data_scientist_policy(SCOPE, SCOPE.role_path_arn)
+    ceiling[0] = iam.data_scientist_policy(SCOPE, SCOPE.role_path_arn, domain_ids=["*"])
     docs["workload_boundary"] = iam.permission_boundary(
         SCOPE,
         ceiling=ceiling,
@@ -480,25 +485,78 @@ def test_deployer_passes_only_execution_and_delivery_roles() -> None:
     assert "iam:PassedToService" in passed["Condition"]["StringEquals"]
 
 
-def test_deployer_creates_and_deletes_network_resources_only_with_the_environment_tag() -> None:
+def test_deployer_creates_changes_and_deletes_network_resources_only_with_the_tag_or_in_the_vpc() -> None:
     d = DOCS["deployer"]
     create = _stmt(d, "CreateNetwork")
     assert create["Condition"] == {"StringEquals": {"aws:RequestTag/strongroom:environment": "dev"}}
-    delete = _stmt(d, "DeleteNetwork")
-    assert delete["Condition"] == {"StringEquals": {"aws:ResourceTag/strongroom:environment": "dev"}}
-    for sid in ("CreateNetwork", "DeleteNetwork", "ConfigureNetwork"):
-        for resource in _stmt(d, sid)["Resource"]:
-            assert resource.startswith(f"arn:aws:ec2:{REGION}:{ACCOUNT}:") and resource.endswith("/*"), (
-                resource
-            )
-            assert resource.split(":", 5)[5].split("/")[0] != "*", resource
-    assert _stmt(d, "ManageKeys")["Resource"] == [f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*"]
-    assert (
-        f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/strongroom-dev-data"
-        in _stmt(d, "ManageKeyAliases")["Resource"]
+    tagged = _stmt(d, "DeleteAndTagNetwork")
+    assert tagged["Condition"] == {"StringEquals": {"aws:ResourceTag/strongroom:environment": "dev"}}
+    assert {"ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DeleteTags"} <= set(tagged["Action"])
+    configure = _stmt(d, "ConfigureNetwork")
+    assert configure["Condition"] == {
+        "ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718"}
+    }
+    for sid in ("CreateNetwork", "DeleteAndTagNetwork", "ConfigureNetwork"):
+        assert _stmt(d, sid)["Resource"] == [f"arn:aws:ec2:{REGION}:{ACCOUNT}:*"], sid
+    without_vpc = iam.deployer_policy(
+        dataclasses.replace(SCOPE, vpc_id=""), DEPLOYED, passable_role_services=SERVICES
     )
+    assert _stmt(without_vpc, "ConfigureNetwork")["Condition"] == tagged["Condition"]
     with pytest.raises(ValueError, match="environment"):
         iam.deployer_policy(SCOPE, iam.DeployedIam("", (), ()), passable_role_services=SERVICES)
+
+
+def test_deployer_names_the_stack_keys_and_domains_and_its_other_resources_by_prefix() -> None:
+    d = DOCS["deployer"]
+    keys = _stmt(d, "ManageKeysAndAliases")
+    alias = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/strongroom-dev-data"
+    assert keys["Resource"] == sorted([*SCOPE.key_arns, alias])
+    assert {"kms:PutKeyPolicy", "kms:CreateAlias"} <= set(keys["Action"])
+    assert _stmt(d, "ManageTrail")["Resource"] == [f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dev-*"]
+    assert _stmt(d, "ManageRules")["Resource"] == [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/dev-*"]
+    assert _stmt(d, "ManageLogGroups")["Resource"] == [
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/strongroom/cloudtrail/dev-*",
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:dev-*",
+    ]
+    assert _stmt(d, "ManageSageMaker")["Resource"] == [
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{DOMAIN}",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/dev-*",
+    ]
+    create = _stmt(d, "CreateStudioDomain")
+    assert create["Condition"] == {"StringEquals": {"aws:RequestTag/strongroom:environment": "dev"}}
+    ceiling = iam.deployer_ceiling(SCOPE, passable_role_services=SERVICES, environment="dev")
+    assert f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*" in _stmt(ceiling, "ManageKeysAndAliases")["Resource"]
+
+
+def test_people_and_jobs_reach_only_the_stack_jobs_domains_packages_and_job_subnets() -> None:
+    scientist, training = DOCS["data_scientist"], DOCS["training"]
+    assert _stmt(scientist, "RunGuardedJobs")["Resource"] == [
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/dev-*",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/dev-*",
+    ]
+    assert _stmt(scientist, "OpenStudio")["Resource"] == [
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{DOMAIN}/*"
+    ]
+    no_studio = iam.data_scientist_policy(SCOPE, TRAINING_ROLE)
+    assert not {"OpenStudio", "DescribeDomain"} & {st["Sid"] for st in no_studio["Statement"]}
+    assert _stmt(training, "PullTrainingImages")["Resource"] == [
+        f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/dev-*"
+    ]
+    in_vpc = {"ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718"}}
+    assert _stmt(training, "CreateJobNetworkInterfaces")["Condition"] == in_vpc
+    assert _stmt(training, "ManageJobNetworkInterfaces")["Condition"] == in_vpc
+    without_vpc = iam.training_policy(dataclasses.replace(SCOPE, vpc_id=""))
+    interfaces = _stmt(without_vpc, "CreateJobNetworkInterfacesInJobSubnets")
+    assert interfaces["Condition"] == {"StringEquals": {"ec2:SubnetID": sorted(SCOPE.subnet_ids)}}
+    assert "Condition" not in _stmt(without_vpc, "CreateJobNetworkInterfaces")
+    managed = _stmt(without_vpc, "ManageJobNetworkInterfaces")
+    assert managed["Condition"]["ArnEquals"]["ec2:Subnet"] == [
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{i}" for i in sorted(SCOPE.subnet_ids)
+    ]
+    assert _stmt(DOCS["approver"], "ApproveModelPackage")["Resource"] == [
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/dev-*",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/dev-*",
+    ]
 
 
 def test_boundary_ceiling_holds_only_what_the_roles_allow() -> None:
@@ -615,6 +673,9 @@ def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
         ("data_bucket_arns", (), "at least one"),
         ("data_bucket_arns", ("arn:aws:s3:::dev-data-*",), "no wildcard"),
         ("data_bucket_arns", ("arn:aws:s3:::dev-data-payments/curated",), "exact ARN"),
+        ("name_prefix", "", "name_prefix"),
+        ("name_prefix", "*", "name_prefix"),
+        ("vpc_id", "vpc-*", "vpc_id"),
     ],
 )
 def test_scope_refuses_bad_values(field: str, value: object, message: str) -> None:
