@@ -826,8 +826,10 @@ ENGINE_SOURCE = "strongroom-engine"
 
 def engine_findings(plan: Plan, report: Report) -> list[Violation]:
     """What the program did that no policy pack is shown, found in the offline run: resource hooks (code
-    the CLI runs at deploy time; SR-GOV-002) and lookups the engine had no offline answer for (the plan
-    was judged on an empty result; SR-GOV-004, mandatory in prod)."""
+    the CLI runs at deploy time; SR-GOV-002), components of other languages whose children the offline
+    engine cannot build (SR-GOV-004, and the report is not evaluated: exit 3 unless a mandatory
+    violation decides) and lookups the engine had no offline answer for (the plan was judged on an empty
+    result; SR-GOV-004, mandatory in prod)."""
     from policies.catalog import get
 
     found: list[Violation] = []
@@ -847,6 +849,25 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
                         f"'{resource.name}' binds resource hooks ({', '.join(resource.hooks)}): code run at "
                         "deploy time that no policy pack is shown"
                     ),
+                    source=ENGINE_SOURCE,
+                )
+            )
+        if resource.remote:
+            reason = (
+                f"remote component '{resource.name}' ({resource.type}) is built by its plugin, which the "
+                "offline engine cannot run: none of its children were judged"
+            )
+            report.unevaluated.append(reason)
+            found.append(
+                Violation(
+                    control=unevaluated.id,
+                    title=unevaluated.title,
+                    severity=unevaluated.severity,
+                    enforcement=unevaluated.enforcement_for(plan.stack),
+                    resource_urn=resource.urn,
+                    resource_type=resource.type,
+                    resource_name=resource.name,
+                    message=reason,
                     source=ENGINE_SOURCE,
                 )
             )

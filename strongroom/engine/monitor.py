@@ -325,6 +325,7 @@ class RecordingMonitor(MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=ignore_changes,
             hooks=_hooks(request),
+            remote=bool(request.remote),
         )
         if request.type == STACK_TYPE or not request.custom:
             self.recorder.add_resource(record)

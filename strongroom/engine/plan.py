@@ -5,7 +5,7 @@ The JSON shape (``Plan.to_dict``) is a contract other parts of Strongroom consum
     {"project": str, "stack": str,
      "resources": [{"urn", "type", "name", "parent", "inputs", "dependencies", "propertyDependencies",
                     "outputs", "id", "custom", "provider", "protect", "retainOnDelete", "ignoreChanges",
-                    "hooks"}],
+                    "hooks", "remote"}],
      "invokes": [{"token", "args", "result", "provider"}],
      "warnings": [str]}
 
@@ -45,6 +45,9 @@ class PlanResource:
     ignore_changes: list[str] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)
     """Resource hooks bound to the resource (``before_create:<name>``, ...): code run at deploy time."""
+    remote: bool = False
+    """A component of another language (``remote=True``: awsx, eks, ...), built by its plugin: offline its
+    children are never registered, so nothing inside it is judged."""
 
     @property
     def is_component(self) -> bool:
@@ -68,6 +71,7 @@ class PlanResource:
             "retainOnDelete": self.retain_on_delete,
             "ignoreChanges": list(self.ignore_changes),
             "hooks": list(self.hooks),
+            "remote": self.remote,
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class PlanResource:
             retain_on_delete=bool(data.get("retainOnDelete", False)),
             ignore_changes=list(data.get("ignoreChanges") or []),
             hooks=list(data.get("hooks") or []),
+            remote=bool(data.get("remote", False)),
         )
 
 

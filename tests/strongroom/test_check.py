@@ -495,3 +495,31 @@ def test_without_a_perimeter_an_account_cannot_be_judged_and_prod_fails(tmp_path
     [finding] = [v for v in report.violations if v.resource_name == "t"]
     assert finding.control == "SR-GOV-004" and finding.enforcement == "mandatory"
     assert "account 555555555555 can't be judged: no perimeter is configured" in finding.message
+
+
+REMOTE_PROGRAM = """
+import pulumi
+
+class Vpc(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("awsx:ec2:Vpc", name, {"cidrBlock": "10.0.0.0/16"}, None, remote=True)
+
+Vpc("main")
+"""
+
+
+def test_a_remote_component_is_not_evaluated_never_a_pass(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", REMOTE_PROGRAM)
+    plan = run_plan(project, "dev")
+    assert plan.named("main").remote is True and plan.named("main").is_component
+    result = run_check("-C", str(project), "-s", "dev", "-f", "json")
+    assert result.exit_code == 3, result.stdout
+    report = json.loads(result.stdout)
+    [finding] = report["violations"]
+    assert (finding["control"], finding["resource_name"], finding["enforcement"]) == (
+        "SR-GOV-004",
+        "main",
+        "advisory",
+    )
+    assert "none of its children were judged" in finding["message"]
+    assert report["unevaluated"] == [finding["message"]]

@@ -38,6 +38,7 @@ JSON_KEYS = {
     "retainOnDelete",
     "ignoreChanges",
     "hooks",
+    "remote",
 }
 
 
