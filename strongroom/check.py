@@ -832,65 +832,45 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
     result; SR-GOV-004, mandatory in prod)."""
     from policies.catalog import get
 
+    def violation(control_id: str, urn: str, type_: str, name: str, message: str) -> Violation:
+        control = get(control_id)
+        return Violation(
+            control=control.id,
+            title=control.title,
+            severity=control.severity,
+            enforcement=control.enforcement_for(plan.stack),
+            resource_urn=urn,
+            resource_type=type_,
+            resource_name=name,
+            message=message,
+            source=ENGINE_SOURCE,
+        )
+
     found: list[Violation] = []
-    hooks, unevaluated = get("SR-GOV-002"), get("SR-GOV-004")
-    for resource in plan.resources:
-        if resource.hooks:
-            found.append(
-                Violation(
-                    control=hooks.id,
-                    title=hooks.title,
-                    severity=hooks.severity,
-                    enforcement=hooks.enforcement_for(plan.stack),
-                    resource_urn=resource.urn,
-                    resource_type=resource.type,
-                    resource_name=resource.name,
-                    message=(
-                        f"'{resource.name}' binds resource hooks ({', '.join(resource.hooks)}): code run at "
-                        "deploy time that no policy pack is shown"
-                    ),
-                    source=ENGINE_SOURCE,
-                )
+    for r in plan.resources:
+        if r.hooks:
+            hooks = ", ".join(r.hooks)
+            message = (
+                f"'{r.name}' binds resource hooks ({hooks}): code run at deploy time that no policy pack is "
+                "shown"
             )
-        if resource.remote:
+            found.append(violation("SR-GOV-002", r.urn, r.type, r.name, message))
+        if r.remote:
             reason = (
-                f"remote component '{resource.name}' ({resource.type}) is built by its plugin, which the "
-                "offline engine cannot run: none of its children were judged"
+                f"remote component '{r.name}' ({r.type}) is built by its plugin, which the offline engine "
+                "cannot run: none of its children were judged"
             )
             report.unevaluated.append(reason)
-            found.append(
-                Violation(
-                    control=unevaluated.id,
-                    title=unevaluated.title,
-                    severity=unevaluated.severity,
-                    enforcement=unevaluated.enforcement_for(plan.stack),
-                    resource_urn=resource.urn,
-                    resource_type=resource.type,
-                    resource_name=resource.name,
-                    message=reason,
-                    source=ENGINE_SOURCE,
-                )
-            )
+            found.append(violation("SR-GOV-004", r.urn, r.type, r.name, reason))
     root = next((r for r in plan.resources if r.type == STACK_TYPE), None)
+    root_urn, root_name = (root.urn, root.name) if root else ("", plan.stack)
     for invoke in plan.invokes:
-        if invoke.answered:
-            continue
-        found.append(
-            Violation(
-                control=unevaluated.id,
-                title=unevaluated.title,
-                severity=unevaluated.severity,
-                enforcement=unevaluated.enforcement_for(plan.stack),
-                resource_urn=root.urn if root else "",
-                resource_type=STACK_TYPE,
-                resource_name=root.name if root else plan.stack,
-                message=(
-                    f"lookup {invoke.token} has no offline answer and returned nothing: what the program "
-                    "built from it was judged on an empty result"
-                ),
-                source=ENGINE_SOURCE,
+        if not invoke.answered:
+            message = (
+                f"lookup {invoke.token} has no offline answer and returned nothing: what the program built "
+                "from it was judged on an empty result"
             )
-        )
+            found.append(violation("SR-GOV-004", root_urn, STACK_TYPE, root_name, message))
     failed = {v.control for v in found}
     report.passed_controls = [c for c in report.passed_controls if c not in failed]
     return found
