@@ -4,9 +4,10 @@ Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-l
 per data domain and one for models, MlRoles (least-privilege roles, permission boundary, guardrails), the
 Object Lock BackupVault (filled by replication from the data and model buckets) with its cross-region
 replica, and, switched by the settings, the AuditTrail (``strongroom:audit.trail``), the MlWorkspace
-(``strongroom:workspace``: Studio and/or a notebook instance) and the SecurityAlerts (``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts.
-Everything is named ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys
-are protected and retained on delete.
+(``strongroom:workspace``: Studio and/or a notebook instance) and the SecurityAlerts
+(``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts. Everything is named
+``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys are protected and
+retained on delete.
 
 The component takes validated :class:`~components.settings.EnvironmentSettings` (built once by
 ``__main__.py`` with :func:`~components.settings.load_settings`); it never reads ``pulumi.Config``. The AWS

@@ -204,7 +204,8 @@ def replicate_into_backups(
     replicated and re-encrypted with the target's key."""
     if not targets:
         raise ValueError(f"{name}: at least one backup target is required")
-    if len({t.priority for t in targets}) != len(targets) or len({t.rule_id for t in targets}) != len(targets):
+    priorities, ids = {t.priority for t in targets}, {t.rule_id for t in targets}
+    if len(priorities) != len(targets) or len(ids) != len(targets):
         raise ValueError(f"{name}: backup targets need distinct rule ids and priorities")
     rules = [
         aws.s3.BucketReplicationConfigRuleArgs(

@@ -474,11 +474,13 @@ def _destination_buckets(config: Resource, path: str, value: Any, index: Index) 
         return found
     name = bucket_name(value) if isinstance(value, str) else None
     name = name or (value if isinstance(value, str) else None)
-    matches = [b for b in buckets if name and name in (b.get("bucket"), b.get("id"), bucket_name(b.get("arn")))]
+    matches = [
+        b for b in buckets if name and name in (b.get("bucket"), b.get("id"), bucket_name(b.get("arn")))
+    ]
     if not matches:
         raise CannotJudge(
-            f"replication {config.label} {path} names {value}, which is no bucket of this stack, so whether it "
-            "has Object Lock cannot be judged"
+            f"replication {config.label} {path} names {value}, which is no bucket of this stack, so "
+            "whether it has Object Lock cannot be judged"
         )
     return matches
 
@@ -498,7 +500,9 @@ def _rule_problems(config: Resource, i: int, index: Index) -> list[str]:
         problems.append("has no Replication Time Control (destination.replicationTime.status is not Enabled)")
     if config.known(f"rules.{i}.deleteMarkerReplication.status") != "Disabled":
         problems.append("replicates delete markers (deleteMarkerReplication.status is not Disabled)")
-    scope = {k: v for k, v in (config.known(f"rules.{i}.filter", {}) or {}).items() if v not in (None, "", {})}
+    scope = {
+        k: v for k, v in (config.known(f"rules.{i}.filter", {}) or {}).items() if v not in (None, "", {})
+    }
     prefix = config.known(f"rules.{i}.prefix")
     if scope or prefix:
         problems.append("replicates only part of the objects (a filter or prefix), not every new version")
@@ -524,7 +528,9 @@ def _fills_backup(subject: Resource, index: Index) -> Iterator[str]:
     undecided: Exception | None = None
     for config in configs:
         rules = config.known("rules", []) or []
-        enabled = [(i, r) for i, r in enumerate(rules) if isinstance(r, dict) and r.get("status") == "Enabled"]
+        enabled = [
+            (i, r) for i, r in enumerate(rules) if isinstance(r, dict) and r.get("status") == "Enabled"
+        ]
         if not enabled:
             found.append(f"bucket {subject.label} replication {config.label} has no enabled rule")
         for i, _rule in enabled:
