@@ -446,15 +446,33 @@ def _is_trail_bucket(bucket: Resource, index: Index) -> bool:
     return bool(index.referencing(bucket, TRAIL, "s3BucketName", _JOIN))
 
 
+def _is_replication_destination(bucket: Resource, index: Index) -> bool:
+    """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
+    names = {n for n in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))) if n}
+    names.discard(UNKNOWN)
+    for config in index.of_type(REPLICATION):
+        for i, _ in enumerate(as_list(config.get("rules"))):
+            value = config.get(f"rules.{i}.destination.bucket")
+            if value is UNKNOWN:
+                if bucket.urn in config.property_dependencies.get("rules", ()):
+                    return True
+            elif isinstance(value, str) and (bucket_name(value) or value) in names:
+                return True
+    return False
+
+
 def is_data_or_model_bucket(subject: Resource, index: Index) -> bool:
-    """Fail-closed: every bucket is a data or model bucket unless it is itself a backup or replica bucket
-    (tags of BackupVault), an access-log target or a CloudTrail delivery bucket. A bucket's own purpose
-    tag does not exempt it."""
+    """Fail-closed: every bucket is a data or model bucket unless it is itself a backup bucket (tag of
+    BackupVault, so SR-STO-007 locks it), a replica (tag `strongroom:replica=true` AND the destination of a
+    replication rule of the plan), an access-log bucket (a log target without a purpose tag) or a
+    CloudTrail delivery bucket without a purpose tag. A tag alone exempts nothing a backup control does not
+    then judge."""
+    untagged = not tags(subject).get(BACKUP_TAG[0])
     return not (
         is_backup(subject)
-        or is_replica(subject)
-        or _is_log_target(subject, index)
-        or _is_trail_bucket(subject, index)
+        or (is_replica(subject) and _is_replication_destination(subject, index))
+        or is_log_bucket(subject, index)
+        or (untagged and _is_trail_bucket(subject, index))
     )
 
 

@@ -1080,6 +1080,32 @@ SPECS["SR-STO-040"] = Spec(
             ],
         ),
         Break(
+            "a-replica-tag-alone-does-not-exempt",
+            [res(BUCKET, "data", bucket="data-1234", tags={"strongroom:replica": "true"}), vault],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "a-log-target-with-a-purpose-tag-is-still-data",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "data-payments"}),
+                companion(LOGGING, plain, "plain-logging", targetBucket="data-1234"),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "a-trail-target-with-a-purpose-tag-is-still-data",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "models"}),
+                res(TRAIL, "trail", s3BucketName="data-1234"),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
             "replication-of-another-bucket",
             [bucket, vault, ingest(GOOD_RULE, of=plain)],
             "data",
@@ -1089,6 +1115,7 @@ SPECS["SR-STO-040"] = Spec(
     not_applicable=[
         vault,
         res(BUCKET, "replica", bucket="r-1", tags={"strongroom:replica": "true"}),
+        res(REPLICATION, "into-replica", bucket="vault-1234", rules=[to("arn:aws:s3:::r-1")]),
         res(BUCKET, "purpose-backup", bucket="b-1", tags={"strongroom:purpose": "backup"}),
         logs,
         companion(LOGGING, bucket, "logging", targetBucket="logs-1234"),
