@@ -11,20 +11,34 @@ s3.amazonaws.com for this account only) with its policy `<name>-replication-poli
 and the two keys), and one `<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete
 markers, SSE-KMS objects re-encrypted with the replica key). Configuration readers (the auditor) may read
 every vault bucket's configuration from outside the VPC.
+
+Filling the vault (`sources`: the data and model SecureBuckets by dataset): the role
+`<name>-source-replication-role` (under `iam_path`, with the boundary, trusted by s3.amazonaws.com for this
+account only) with its policy `<name>-source-replication-policy`, and one `<name>-<dataset>-ingest`
+(BucketReplicationConfig on the source bucket) per source: every new object version is replicated into the
+dataset's Object Lock backup bucket, with Replication Time Control (15 minutes) and replication metrics,
+delete markers not replicated, SSE-KMS objects re-encrypted with the backup key. With a replica region the
+same configuration has a second rule straight into the dataset's replica bucket (re-encrypted with the
+replica key): S3 live replication does not replicate an object that is itself a replica, so the
+backup -> replica replication alone would never carry the ingested versions to the replica region. The
+backup and replica buckets' policies exempt the role (S3 replication does not come through the VPC
+endpoint); the source buckets' policies must exempt it too (`source_replication_role_arn`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from components import replication
 from components.keys import alias_name, check_name, check_names
+from components.policydocs import bucket as bucketdoc
 from components.policydocs import kms as kmsdoc
 from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
 
@@ -93,9 +107,25 @@ class BackupVaultArgs:
     partition: pulumi.Input[str] | None = None
     """AWS partition; looked up with `aws.get_partition_output()` when not given."""
 
+    sources: Mapping[str, SecureBucket] = field(default_factory=dict)
+    """The buckets that fill the vault, by dataset (`models` -> the models bucket, `<domain>` -> the bucket
+    `data-<domain>`): each replicates every new object version into the dataset's backup bucket (and its
+    replica). Their policies must exempt `BackupVault.source_replication_role_arn`."""
+
     def __post_init__(self) -> None:
         check_name("environment", self.environment)
         check_names("datasets", self.datasets, "dataset", example="models, data")
+        for dataset, source in self.sources.items():
+            if dataset not in self.datasets:
+                raise ValueError(
+                    f"sources: dataset {dataset!r} is not one of the vault's datasets "
+                    f"({', '.join(self.datasets)}); accepted: a source bucket per backed-up dataset"
+                )
+            if not isinstance(source, SecureBucket):
+                raise ValueError(
+                    f"sources: {dataset!r} is a {type(source).__name__}, not a SecureBucket "
+                    "(versioned, SSE-KMS: what replication needs)"
+                )
         if not IAM_PATH_RE.match(self.iam_path):
             raise ValueError(
                 f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"
@@ -132,7 +162,8 @@ class BackupVault(pulumi.ComponentResource):
     Outputs (dicts keyed by dataset): `buckets` (SecureBucket), `bucket_names`, `bucket_arns`,
     `replica_bucket_names`, `replica_bucket_arns` (empty without replication); `replica_key_arn`,
     `replication_role_arn`, `replica_log_bucket_name` and `replica_log_bucket_arn` (the replica region's
-    access-log bucket) (None without replication).
+    access-log bucket) (None without replication); `source_replication_role_arn` (the role that fills the
+    vault from `sources`; None without sources).
     """
 
     buckets: dict[str, SecureBucket]
@@ -144,6 +175,7 @@ class BackupVault(pulumi.ComponentResource):
     replication_role_arn: pulumi.Output[str] | None
     replica_log_bucket_name: pulumi.Output[str] | None
     replica_log_bucket_arn: pulumi.Output[str] | None
+    source_replication_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: BackupVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("strongroom:index:BackupVault", name, None, opts)
@@ -177,6 +209,18 @@ class BackupVault(pulumi.ComponentResource):
                 retain=args.retain,
             )
             exempt = replication.exempting(args.admin_principal_arns, role)
+        source_role: aws.iam.Role | None = None
+        if args.sources:
+            source_role = replication.replication_role(
+                f"{name}-source",
+                parent=self,
+                description="S3 replication of the Strongroom data and model buckets into the backup vault",
+                account_id=account_id,
+                iam_path=args.iam_path,
+                permissions_boundary_arn=args.permissions_boundary_arn,
+                retain=args.retain,
+            )
+            exempt = replication.exempting(exempt, source_role)
 
         self.buckets, self.bucket_names, self.bucket_arns = {}, {}, {}
         for dataset in args.datasets:
@@ -207,6 +251,8 @@ class BackupVault(pulumi.ComponentResource):
         self.replication_role_arn = None
         self.replica_log_bucket_name = None
         self.replica_log_bucket_arn = None
+        self.source_replication_role_arn = None
+        self._replicas: dict[str, SecureBucket] = {}
         if role is not None and args.replica_region is not None and args.replica_provider is not None:
             self._replicate(
                 name,
@@ -220,6 +266,8 @@ class BackupVault(pulumi.ComponentResource):
                 partition,
                 child,
             )
+        if source_role is not None:
+            self._fill(name, args, source_role, region, child)
 
         self.register_outputs(
             {
@@ -231,8 +279,88 @@ class BackupVault(pulumi.ComponentResource):
                 "replication_role_arn": self.replication_role_arn,
                 "replica_log_bucket_name": self.replica_log_bucket_name,
                 "replica_log_bucket_arn": self.replica_log_bucket_arn,
+                "source_replication_role_arn": self.source_replication_role_arn,
             }
         )
+
+    def _fill(
+        self,
+        name: str,
+        args: BackupVaultArgs,
+        role: aws.iam.Role,
+        region: pulumi.Output[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """The role's policy and each source's replication into its backup bucket (and replica)."""
+        datasets = [d for d in args.datasets if d in args.sources]
+        targets = {
+            dataset: [
+                replication.BackupTarget("into-backup", self.buckets[dataset], args.kms_key_arn, priority=2),
+                *(
+                    [
+                        replication.BackupTarget(
+                            "into-replica-region",
+                            self._replicas[dataset],
+                            self._replica_key_arn(),
+                            priority=1,
+                        )
+                    ]
+                    if dataset in self._replicas
+                    else []
+                ),
+            ]
+            for dataset in datasets
+        }
+        replica_region = args.replica_region
+
+        def policy_json(values: list[Any]) -> str:
+            source_region, backup_key, replica_key, *rest = values
+            n = len(datasets)
+            source_arns, source_keys, backup_arns = rest[:n], rest[n : 2 * n], rest[2 * n : 3 * n]
+            replica_arns = rest[3 * n :]
+            destinations = [(arn, backup_key, source_region) for arn in backup_arns]
+            if replica_arns and replica_key is not None and replica_region is not None:
+                destinations += [(arn, replica_key, replica_region) for arn in replica_arns]
+            return json.dumps(
+                bucketdoc.backup_replication_role_policy(
+                    sources=list(zip(source_arns, source_keys, strict=True)),
+                    destinations=destinations,
+                    source_region=source_region,
+                ),
+                sort_keys=True,
+            )
+
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-source-replication-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                region,
+                args.kms_key_arn,
+                self.replica_key_arn,
+                *[args.sources[d].bucket_arn for d in datasets],
+                *[args.sources[d].kms_key_arn for d in datasets],
+                *[self.buckets[d].bucket_arn for d in datasets],
+                *[self._replicas[d].bucket_arn for d in datasets if d in self._replicas],
+            ).apply(policy_json),
+            opts=child,
+        )
+        for dataset in datasets:
+            source = args.sources[dataset]
+            replication.replicate_into_backups(
+                f"{name}-{dataset}-ingest",
+                source,
+                targets[dataset],
+                parent=self,
+                role=role,
+                depends_on=[role_policy, source.policy, *(t.bucket.policy for t in targets[dataset])],
+                retain=args.retain,
+            )
+        self.source_replication_role_arn = role.arn
+
+    def _replica_key_arn(self) -> pulumi.Output[str]:
+        if self.replica_key_arn is None:
+            raise ValueError("replica_key_arn: the replica region's key is missing while its buckets exist")
+        return self.replica_key_arn
 
     def _replicate(
         self,
@@ -323,6 +451,7 @@ class BackupVault(pulumi.ComponentResource):
         for dataset, source in sources.items():
             self.replica_bucket_names[dataset] = replicas[source.name].bucket_name
             self.replica_bucket_arns[dataset] = replicas[source.name].bucket_arn
+            self._replicas[dataset] = replicas[source.name]
         self.replica_key_arn = replica_key.arn
         self.replication_role_arn = role.arn
         self.replica_log_bucket_name = replica_logs.bucket_name

@@ -2,11 +2,12 @@
 
 Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-log bucket, one SecureBucket
 per data domain and one for models, MlRoles (least-privilege roles, permission boundary, guardrails), the
-Object Lock BackupVault with its cross-region replica, and, switched by the settings, the AuditTrail
-(``strongroom:audit.trail``), the MlWorkspace (``strongroom:workspace``: Studio and/or a notebook instance)
-and the SecurityAlerts (``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts.
-Everything is named ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys
-are protected and retained on delete.
+Object Lock BackupVault (filled by replication from the data and model buckets) with its cross-region
+replica, and, switched by the settings, the AuditTrail (``strongroom:audit.trail``), the MlWorkspace
+(``strongroom:workspace``: Studio and/or a notebook instance) and the SecurityAlerts
+(``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts. Everything is named
+``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys are protected and
+retained on delete.
 
 The component takes validated :class:`~components.settings.EnvironmentSettings` (built once by
 ``__main__.py`` with :func:`~components.settings.load_settings`); it never reads ``pulumi.Config``. The AWS
@@ -187,6 +188,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             opts=child,
         )
         self.buckets = {}
+        # The vault's replication role reads the data and model buckets from outside the VPC (S3
+        # replication does not come through the endpoint); it exists once the vault does.
+        filler_arn, resolve_filler_arn = _deferred()
         for purpose in settings.bucket_purposes:
             self.buckets[purpose] = SecureBucket(
                 f"{name}-{purpose}",
@@ -194,7 +198,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     kms_key_arn=self.keys.key_arns["models" if purpose == "models" else "data"],
                     log_bucket_name=self.access_logs.bucket_name,
                     vpc_endpoint_ids=endpoints,
-                    admin_principal_arns=bucket_admins,
+                    admin_principal_arns=[*bucket_admins, filler_arn],
                     config_reader_principal_arns=config_readers,
                     noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
                     tags={"strongroom:purpose": purpose},
@@ -269,9 +273,17 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 retain=retain,
                 account_id=account,
                 region=settings.region,
+                # Every data and model bucket fills its dataset's backup bucket (and replica).
+                sources={
+                    "models": self.buckets["models"],
+                    **{domain: self.buckets[f"data-{domain}"] for domain in settings.storage.data_domains},
+                },
             ),
             opts=child,
         )
+        if self.backup.source_replication_role_arn is None:
+            raise ValueError("BackupVault: no source replication role although sources were given")
+        resolve_filler_arn(self.backup.source_replication_role_arn)
         self.audit = None
         if settings.audit.trail:
             # The trail records every bucket of the environment; it adds its own replica, not its own bucket.
@@ -354,6 +366,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             service_roles: list[pulumi.Output[str]] = [_role_name(self.network.flow_log_role_arn)]
             if self.backup.replication_role_arn is not None:
                 service_roles.append(_role_name(self.backup.replication_role_arn))
+            service_roles.append(_role_name(self.backup.source_replication_role_arn))
             if self.audit is not None:
                 service_roles.append(self.audit.delivery_role_name)
                 if self.audit.replication_role_name is not None:
@@ -375,6 +388,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         service_role_arn_list: list[pulumi.Output[str]] = [self.network.flow_log_role_arn]
         if self.backup.replication_role_arn is not None:
             service_role_arn_list.append(self.backup.replication_role_arn)
+        service_role_arn_list.append(self.backup.source_replication_role_arn)
         if self.audit is not None:
             service_role_arn_list.append(self.audit.delivery_role_arn)
             if self.audit.replication_role_arn is not None:

@@ -316,3 +316,107 @@ def replication_role_policy(
             },
         ],
     }
+
+
+def backup_replication_role_policy(
+    *,
+    sources: Sequence[tuple[str, str]],
+    destinations: Sequence[tuple[str, str, str]],
+    source_region: str,
+) -> dict[str, Any]:
+    """Permissions of the role that replicates the data and model buckets into the backup vault.
+
+    `sources` are (source bucket ARN, its KMS key ARN), all in `source_region`; `destinations` are
+    (destination bucket ARN, its KMS key ARN, its region): the Object Lock backup buckets and, with a
+    replica region, their replicas there. Exact ARNs only. Delete markers are not replicated, so there is no
+    `s3:ReplicateDelete`; the retention and legal-hold reads are what S3 needs to replicate into an Object
+    Lock bucket. Each source key decrypts only through S3 in the source region, for its own buckets
+    (`kms:EncryptionContext:aws:s3:arn`: the bucket ARN with S3 Bucket Keys, the object ARN without); each
+    destination key encrypts only through S3 in its region, for its own buckets.
+    """
+    if not sources:
+        raise ValueError("sources: at least one (bucket ARN, key ARN) source is required")
+    if not destinations:
+        raise ValueError("destinations: at least one (bucket ARN, key ARN, region) destination is required")
+    if not REGION_RE.match(source_region):
+        raise ValueError(f"source_region: {source_region!r} is not an AWS region name such as eu-west-2")
+    source_arns = {b for b, _ in sources}
+    for bucket_arn, key_arn in sources:
+        _check_bucket_arn(bucket_arn)
+        _check_key_arn("sources", key_arn)
+    for bucket_arn, key_arn, region in destinations:
+        _check_bucket_arn(bucket_arn)
+        _check_key_arn("destinations", key_arn)
+        if not REGION_RE.match(region):
+            raise ValueError(f"destinations: {region!r} is not an AWS region name such as eu-west-1")
+        if bucket_arn in source_arns:
+            raise ValueError(f"destinations: {bucket_arn!r} is also a source; a bucket cannot back itself up")
+    buckets = sorted(source_arns)
+    targets = sorted({b for b, _, _ in destinations})
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadSourceConfiguration",
+            "Effect": "Allow",
+            "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            "Resource": buckets,
+        },
+        {
+            "Sid": "ReadSourceVersions",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObjectLegalHold",
+                "s3:GetObjectRetention",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionTagging",
+            ],
+            "Resource": [f"{bucket}/*" for bucket in buckets],
+        },
+        {
+            "Sid": "WriteBackups",
+            "Effect": "Allow",
+            "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+            "Resource": [f"{target}/*" for target in targets],
+        },
+    ]
+    by_source_key: dict[str, set[str]] = {}
+    for bucket_arn, key_arn in sources:
+        by_source_key.setdefault(key_arn, set()).add(bucket_arn)
+    for i, (key_arn, arns) in enumerate(sorted(by_source_key.items())):
+        statements.append(
+            {
+                "Sid": f"DecryptSources{i}",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{source_region}.amazonaws.com"},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            arn for bucket in sorted(arns) for arn in (bucket, f"{bucket}/*")
+                        ]
+                    },
+                },
+            }
+        )
+    by_destination_key: dict[tuple[str, str], set[str]] = {}
+    for bucket_arn, key_arn, region in destinations:
+        by_destination_key.setdefault((key_arn, region), set()).add(bucket_arn)
+    for i, ((key_arn, region), arns) in enumerate(sorted(by_destination_key.items())):
+        statements.append(
+            {
+                "Sid": f"EncryptBackups{i}",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            arn for bucket in sorted(arns) for arn in (bucket, f"{bucket}/*")
+                        ]
+                    },
+                },
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

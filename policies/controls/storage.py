@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies.model import Control
-from policies.perimeter import inside
+from policies.perimeter import CannotJudge, inside
 from policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
     Resource,
+    UnknownValue,
     as_list,
     get,
     is_true,
@@ -27,7 +28,7 @@ from policies.props import (
     statements,
     tags,
 )
-from policies.references import BUCKET, bucket_of_plan, key_problem, policy_exposure
+from policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem, policy_exposure
 
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -435,6 +436,135 @@ def _access_point(subject: Resource, index: Index) -> Iterator[str]:
         yield f"access point {subject.label} opens a bucket of account {owner}, outside the perimeter"
 
 
+# -- data and model buckets fill an Object Lock backup (SR-STO-040) -----------------------------------------
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+_INLINE_REPLICATION = ("replicationConfiguration", "replicationConfigurations")
+
+
+def _is_trail_bucket(bucket: Resource, index: Index) -> bool:
+    return bool(index.referencing(bucket, TRAIL, "s3BucketName", _JOIN))
+
+
+def _is_replication_destination(bucket: Resource, index: Index) -> bool:
+    """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
+    names = {n for n in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))) if n}
+    names.discard(UNKNOWN)
+    for config in index.of_type(REPLICATION):
+        for i, _ in enumerate(as_list(config.get("rules"))):
+            value = config.get(f"rules.{i}.destination.bucket")
+            if value is UNKNOWN:
+                if bucket.urn in config.property_dependencies.get("rules", ()):
+                    return True
+            elif isinstance(value, str) and (bucket_name(value) or value) in names:
+                return True
+    return False
+
+
+def is_data_or_model_bucket(subject: Resource, index: Index) -> bool:
+    """Fail-closed: every bucket is a data or model bucket unless it is itself a backup bucket (tag of
+    BackupVault, so SR-STO-007 locks it), a replica (tag `strongroom:replica=true` AND the destination of a
+    replication rule of the plan), an access-log bucket (a log target without a purpose tag) or a
+    CloudTrail delivery bucket without a purpose tag. A tag alone exempts nothing a backup control does not
+    then judge."""
+    untagged = not tags(subject).get(BACKUP_TAG[0])
+    return not (
+        is_backup(subject)
+        or (is_replica(subject) and _is_replication_destination(subject, index))
+        or is_log_bucket(subject, index)
+        or (untagged and _is_trail_bucket(subject, index))
+    )
+
+
+def _fills_backup_applies(subject: Resource, index: Index) -> bool:
+    return index.context.prod and is_data_or_model_bucket(subject, index)
+
+
+def _destination_buckets(config: Resource, path: str, value: Any, index: Index) -> list[Resource]:
+    """The plan's buckets a replication destination names: by value (name or ARN) when known, by the
+    property dependency of `rules` while it is unknown. Raises CannotJudge for a destination that is no
+    bucket of the plan, UnknownValue for an unknown one that depends on no bucket."""
+    buckets = list(index.of_type(BUCKET))
+    if value is UNKNOWN:
+        found = depends_on(config, index, path, (BUCKET,))
+        if not found:
+            raise UnknownValue(config.label, path)
+        return found
+    name = bucket_name(value) if isinstance(value, str) else None
+    name = name or (value if isinstance(value, str) else None)
+    matches = [
+        b for b in buckets if name and name in (b.get("bucket"), b.get("id"), bucket_name(b.get("arn")))
+    ]
+    if not matches:
+        raise CannotJudge(
+            f"replication {config.label} {path} names {value}, which is no bucket of this stack, so "
+            "whether it has Object Lock cannot be judged"
+        )
+    return matches
+
+
+def _rule_problems(config: Resource, i: int, index: Index) -> list[str]:
+    """Why enabled rule `i` of `config` does not put every new version into an Object Lock bucket."""
+    path = f"rules.{i}.destination.bucket"
+    problems: list[str] = []
+    destinations = _destination_buckets(config, path, config.get(path), index)
+    unlocked = [b for b in destinations if not is_true(b.known("objectLockEnabled", False))]
+    if unlocked and len(unlocked) < len(destinations):
+        # An unknown destination computed from several buckets, only some of them locked.
+        raise UnknownValue(config.label, path)
+    for bucket in unlocked:
+        problems.append(f"replicates to bucket {bucket.label}, which does not set objectLockEnabled=true")
+    if config.known(f"rules.{i}.destination.replicationTime.status") != "Enabled":
+        problems.append("has no Replication Time Control (destination.replicationTime.status is not Enabled)")
+    if config.known(f"rules.{i}.deleteMarkerReplication.status") != "Disabled":
+        problems.append("replicates delete markers (deleteMarkerReplication.status is not Disabled)")
+    scope = {
+        k: v for k, v in (config.known(f"rules.{i}.filter", {}) or {}).items() if v not in (None, "", {})
+    }
+    prefix = config.known(f"rules.{i}.prefix")
+    if scope or prefix:
+        problems.append("replicates only part of the objects (a filter or prefix), not every new version")
+    if config.known(f"rules.{i}.sourceSelectionCriteria.sseKmsEncryptedObjects.status") != "Enabled":
+        problems.append(
+            "skips SSE-KMS objects (sourceSelectionCriteria.sseKmsEncryptedObjects.status is not Enabled)"
+        )
+    return problems
+
+
+def _fills_backup(subject: Resource, index: Index) -> Iterator[str]:
+    for path in _INLINE_REPLICATION:
+        if subject.get(path):
+            yield (
+                f"bucket {subject.label} declares inline replication ({path}); only an "
+                "aws.s3.BucketReplicationConfig is judged, so it does not count as a backup"
+            )
+    configs = companions(subject, index, REPLICATION)
+    if not configs:
+        yield f"bucket {subject.label} has no BucketReplicationConfig into an Object Lock backup bucket"
+        return
+    found: list[str] = []
+    undecided: Exception | None = None
+    for config in configs:
+        rules = config.known("rules", []) or []
+        enabled = [
+            (i, r) for i, r in enumerate(rules) if isinstance(r, dict) and r.get("status") == "Enabled"
+        ]
+        if not enabled:
+            found.append(f"bucket {subject.label} replication {config.label} has no enabled rule")
+        for i, _rule in enabled:
+            try:
+                problems = _rule_problems(config, i, index)
+            except (UnknownValue, CannotJudge) as exc:
+                undecided = undecided or exc
+                continue
+            if not problems:
+                return
+            found += [f"bucket {subject.label} replication {config.label} rule {i} {p}" for p in problems]
+    if undecided is not None:
+        raise undecided
+    yield from found
+
+
 _S3_STACK = frozenset({"preview", "checkov"})
 
 CONTROLS: tuple[Control, ...] = (
@@ -723,5 +853,37 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_access_point,
         tags=("storage", "s3", "network"),
+    ),
+    Control(
+        id="SR-STO-040",
+        title="Every data and model bucket replicates each new version into an Object Lock bucket in prod",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(BUCKET,),
+        scope="stack",
+        applies=_fills_backup_applies,
+        applicability=(
+            "in prod stacks (or when the stack is unknown), every bucket that is not itself a backup or "
+            "replica bucket, an access-log target or a CloudTrail bucket (fail-closed: data, models and "
+            "anything unclassified)"
+        ),
+        rationale=(
+            "A locked backup vault protects nothing unless every new version of the data and models reaches "
+            "it: an enabled replication rule for every object into a bucket with Object Lock, within the "
+            "15-minute Replication Time Control, without carrying deletions (delete markers) across."
+        ),
+        frameworks={
+            "NIST-800-53-r5": ("CP-9", "CP-9(8)", "CP-10"),
+            "AWS-FSBP": ("S3.7",),
+            "DORA": ("Art. 12(1)", "Art. 12(3)"),
+        },
+        remediation=(
+            "Add aws.s3.BucketReplicationConfig(bucket=<bucket>.id) with an Enabled rule, an empty filter, "
+            "delete_marker_replication Disabled, sse_kms_encrypted_objects Enabled and a destination "
+            "<backup bucket>.arn (object_lock_enabled=True) with replication_time and metrics Enabled "
+            "(15 minutes); components.backup.BackupVault(sources=...) builds it."
+        ),
+        predicate=_fills_backup,
+        tags=("storage", "s3", "backup"),
     ),
 )

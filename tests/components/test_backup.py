@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.backup import BackupVault, BackupVaultArgs
+from components.storage import SecureBucket, SecureBucketArgs
 from strongroom.engine import Recorder
 
 AUDITOR = "arn:aws:iam::123456789012:role/strongroom/prod/prod-roles-auditor-1a2b3c4"
@@ -215,5 +216,178 @@ def test_replica_region_equal_to_the_primary_is_refused(pulumi_mocks: Recorder) 
         provider = aws.Provider("replica", region="eu-west-2")
         with pytest.raises(ValueError, match=r"^replica_region"):
             BackupVaultArgs(**BASE, region="eu-west-2", replica_provider=provider, replica_region="eu-west-2")
+
+    pulumi_mocks.run(program)
+
+
+# -- filling the vault: the data and model buckets replicate into it (issue 9 item 1) ---------------------
+
+DATA_KEY = "arn:aws:kms:eu-west-2:123456789012:key/1a2b3c4d-0000-4000-8000-00000000da7a"
+MODEL_KEY = "arn:aws:kms:eu-west-2:123456789012:key/1a2b3c4d-0000-4000-8000-00000000ade1"
+INGEST = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+
+
+def _sources() -> dict[str, SecureBucket]:
+    return {
+        dataset: SecureBucket(
+            f"env-{dataset}",
+            SecureBucketArgs(kms_key_arn=key, log_bucket_name="strongroom-prod-logs"),
+        )
+        for dataset, key in (("models", MODEL_KEY), ("data", DATA_KEY))
+    }
+
+
+@pytest.fixture
+def filled(pulumi_mocks: Recorder) -> Recorder:
+    def program() -> None:
+        provider = aws.Provider("replica", region="eu-west-1")
+        BackupVault(
+            "backup",
+            BackupVaultArgs(
+                **BASE,
+                replica_provider=provider,
+                replica_region="eu-west-1",
+                region="eu-west-2",
+                sources=_sources(),
+            ),
+        )
+
+    pulumi_mocks.run(program)
+    return pulumi_mocks
+
+
+@pytest.fixture
+def filled_without_replica(pulumi_mocks: Recorder) -> Recorder:
+    pulumi_mocks.run(
+        lambda: BackupVault("backup", BackupVaultArgs(**BASE, region="eu-west-2", sources=_sources()))
+    )
+    return pulumi_mocks
+
+
+def test_each_source_replicates_every_new_version_into_its_locked_backup_and_replica(
+    filled: Recorder,
+) -> None:
+    role_arn = filled.named("backup-source-replication-role").outputs["arn"]
+    replica_key = filled.named("backup-replica-key").outputs["arn"]
+    for dataset in ("models", "data"):
+        ingest = filled.named(f"backup-{dataset}-ingest")
+        assert ingest.inputs["bucket"] == filled.named(f"env-{dataset}-bucket").outputs["id"], ingest.urn
+        assert ingest.inputs["role"] == role_arn, ingest.urn
+        rules = {rule["id"]: rule for rule in ingest.inputs["rules"]}
+        assert set(rules) == {"into-backup", "into-replica-region"}, ingest.urn
+        expected = {
+            "into-backup": (filled.named(f"backup-{dataset}-bucket"), KEY),
+            "into-replica-region": (filled.named(f"backup-{dataset}-replica-bucket"), replica_key),
+        }
+        for rule_id, (bucket, key) in expected.items():
+            rule = rules[rule_id]
+            assert bucket.inputs["objectLockEnabled"] is True, bucket.urn
+            assert rule["status"] == "Enabled" and rule["filter"] == {}, rule_id
+            assert rule["deleteMarkerReplication"] == {"status": "Disabled"}, rule_id
+            assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
+            destination = rule["destination"]
+            assert destination["bucket"] == bucket.outputs["arn"], rule_id
+            assert destination["encryptionConfiguration"] == {"replicaKmsKeyId": key}, rule_id
+            assert destination["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}, rule_id
+            assert destination["metrics"] == {"status": "Enabled", "eventThreshold": {"minutes": 15}}, rule_id
+        assert len({rule["priority"] for rule in rules.values()}) == 2, ingest.urn
+
+
+def test_without_a_replica_region_sources_replicate_into_the_backup_only(
+    filled_without_replica: Recorder,
+) -> None:
+    rec = filled_without_replica
+    ingests = rec.of_type(INGEST)
+    assert {c.name for c in ingests} == {"backup-models-ingest", "backup-data-ingest"}
+    for c in ingests:
+        assert [rule["id"] for rule in c.inputs["rules"]] == ["into-backup"], c.urn
+    assert [r.name for r in rec.of_type("aws:iam/role:Role")] == ["backup-source-replication-role"]
+
+
+def test_ingest_waits_for_versioning_the_role_policy_and_the_bucket_policies(filled: Recorder) -> None:
+    ingest = filled.named("backup-data-ingest")
+    for name in (
+        "env-data-versioning",
+        "backup-data-versioning",
+        "backup-data-replica-versioning",
+        "backup-source-replication-policy",
+        "env-data-policy",
+        "backup-data-policy",
+        "backup-data-replica-policy",
+    ):
+        assert filled.named(name).urn in ingest.dependencies, name
+
+
+def test_source_replication_role_is_s3s_for_this_account_under_the_path_with_the_boundary(
+    pulumi_mocks: Recorder,
+) -> None:
+    boundary = "arn:aws:iam::123456789012:policy/strongroom/prod/boundary"
+
+    def program() -> None:
+        BackupVault(
+            "backup",
+            BackupVaultArgs(
+                **BASE, region="eu-west-2", sources=_sources(), permissions_boundary_arn=boundary
+            ),
+        )
+
+    pulumi_mocks.run(program)
+    role = pulumi_mocks.named("backup-source-replication-role")
+    assert role.inputs["path"] == "/strongroom/prod/" and role.inputs["permissionsBoundary"] == boundary
+    (s,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert s["Principal"] == {"Service": "s3.amazonaws.com"}, role.urn
+    assert s["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}, role.urn
+    component = next(r for r in pulumi_mocks.resources if r.type == "strongroom:index:BackupVault")
+    assert component.outputs["source_replication_role_arn"] == role.outputs["arn"]
+
+
+def test_source_replication_policy_pairs_exact_sources_and_backups_without_deletes(filled: Recorder) -> None:
+    policy = json.loads(filled.named("backup-source-replication-policy").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    actions = json.dumps([s["Action"] for s in policy["Statement"]])
+    assert "s3:ReplicateDelete" not in actions and '"*"' not in json.dumps(policy)
+    sources = sorted(filled.named(f"env-{d}-bucket").outputs["arn"] for d in ("models", "data"))
+    backups = sorted(
+        filled.named(f"backup-{d}{suffix}-bucket").outputs["arn"]
+        for d in ("models", "data")
+        for suffix in ("", "-replica")
+    )
+    assert by_sid["ReadSourceConfiguration"]["Resource"] == sources
+    assert "s3:GetObjectRetention" in by_sid["ReadSourceVersions"]["Action"]
+    assert "s3:GetObjectLegalHold" in by_sid["ReadSourceVersions"]["Action"]
+    assert by_sid["ReadSourceVersions"]["Resource"] == [f"{arn}/*" for arn in sources]
+    assert by_sid["WriteBackups"]["Resource"] == [f"{arn}/*" for arn in backups]
+    decrypts = [s for s in policy["Statement"] if s["Action"] == "kms:Decrypt"]
+    assert sorted(s["Resource"] for s in decrypts) == sorted([DATA_KEY, MODEL_KEY])
+    replica_key = filled.named("backup-replica-key").outputs["arn"]
+    encrypts = {s["Resource"]: s for s in policy["Statement"] if s["Sid"].startswith("EncryptBackups")}
+    assert set(encrypts) == {KEY, replica_key}
+    assert encrypts[replica_key]["Condition"]["StringEquals"] == {
+        "kms:ViaService": "s3.eu-west-1.amazonaws.com"
+    }
+
+
+def test_backup_replica_and_source_policies_admit_the_source_replication_role(filled: Recorder) -> None:
+    role_arn = filled.named("backup-source-replication-role").outputs["arn"]
+    for name in ("backup-models-policy", "backup-data-replica-policy", "backup-replica-logs-policy"):
+        policy = json.loads(filled.named(name).inputs["policy"])
+        (deny,) = [
+            s
+            for s in policy["Statement"]
+            if s["Sid"] in ("DenyOutsideVpcEndpoint", "DenyExceptExemptPrincipals")
+        ]
+        assert role_arn in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"], name
+
+
+def test_without_sources_the_vault_is_not_filled(replicated: Recorder) -> None:
+    assert not [c for c in replicated.of_type(INGEST) if c.name.endswith("-ingest")]
+    component = next(r for r in replicated.resources if r.type == "strongroom:index:BackupVault")
+    assert component.outputs.get("source_replication_role_arn") is None
+
+
+def test_a_source_for_an_unknown_dataset_is_refused(pulumi_mocks: Recorder) -> None:
+    def program() -> None:
+        with pytest.raises(ValueError, match=r"^sources: dataset 'fraud' is not one of the vault's datasets"):
+            BackupVaultArgs(**BASE, sources={"fraud": _sources()["data"]})
 
     pulumi_mocks.run(program)

@@ -444,3 +444,32 @@ def test_the_deployer_policy_fits_the_inline_policy_limit(prod_plan: Plan) -> No
     policy = prod_plan.named("sr-prod-roles-deployer-policy")
     document = json.loads(policy.inputs["policy"])
     assert iam.managed_policy_size(document) <= iam.INLINE_ROLE_POLICY_MAX_CHARS, policy.urn
+
+
+def test_every_data_and_model_bucket_fills_its_backup_and_replica(prod_plan: Plan) -> None:
+    role = prod_plan.named("sr-prod-backup-source-replication-role")
+    assert role.inputs["path"] == "/strongroom/prod/" and role.inputs["permissionsBoundary"], role.urn
+    ingests = {
+        c.inputs["bucket"]: c
+        for c in prod_plan.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+        if c.name.endswith("-ingest")
+    }
+    for purpose, dataset in (
+        ("models", "models"),
+        ("data-payments", "payments"),
+        ("data-credit-risk", "credit-risk"),
+    ):
+        source = prod_plan.named(f"sr-prod-{purpose}-bucket")
+        ingest = ingests[source.outputs["id"]]
+        assert ingest.name == f"sr-prod-backup-{dataset}-ingest"
+        assert ingest.inputs["role"] == role.outputs["arn"], ingest.urn
+        destinations = {rule["destination"]["bucket"] for rule in ingest.inputs["rules"]}
+        assert destinations == {
+            prod_plan.named(f"sr-prod-backup-{dataset}-bucket").outputs["arn"],
+            prod_plan.named(f"sr-prod-backup-{dataset}-replica-bucket").outputs["arn"],
+        }, ingest.urn
+        # S3 reads the source from outside the VPC as the role: the source's policy exempts it.
+        policy = json.loads(prod_plan.named(f"sr-prod-{purpose}-policy").inputs["policy"])
+        (deny,) = [s for s in policy["Statement"] if s["Sid"] == "DenyOutsideVpcEndpoint"]
+        assert role.outputs["arn"] in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"], purpose
+    assert len(ingests) == 3

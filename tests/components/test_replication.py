@@ -94,3 +94,52 @@ def test_role_policy_names_every_source_and_replica_and_both_keys(pulumi_mocks: 
     assert statements["ReadSourceConfiguration"]["Resource"] == sources, policy.urn
     assert statements["WriteReplicas"]["Resource"] == [f"{arn}/*" for arn in replicas], policy.urn
     assert KEY in policy.inputs["policy"] and REPLICA_KEY in policy.inputs["policy"], policy.urn
+
+
+def test_backup_targets_need_distinct_rule_ids_and_priorities(pulumi_mocks: Recorder) -> None:
+    def program() -> None:
+        owner = pulumi.ComponentResource("strongroom:index:Owner", "owner")
+        role = replication.replication_role(
+            "owner",
+            parent=owner,
+            description="test",
+            account_id=pulumi.Output.from_input("123456789012"),
+            iam_path="/strongroom/test/",
+            permissions_boundary_arn=None,
+            retain=False,
+        )
+        source = SecureBucket("src", SecureBucketArgs(kms_key_arn=KEY, log_bucket_name="logs-1234"))
+        backup = SecureBucket(
+            "bak",
+            SecureBucketArgs(
+                kms_key_arn=KEY,
+                log_bucket_name="logs-1234",
+                object_lock_mode="GOVERNANCE",
+                object_lock_days=1,
+            ),
+        )
+        twice = [replication.BackupTarget("a", backup, KEY, 1), replication.BackupTarget("b", backup, KEY, 1)]
+        for targets, why in ((twice, "distinct rule ids and priorities"), ([], "at least one backup target")):
+            try:
+                replication.replicate_into_backups(
+                    "src-ingest", source, targets, parent=owner, role=role, depends_on=[], retain=False
+                )
+            except ValueError as exc:
+                assert why in str(exc)
+            else:
+                raise AssertionError(f"accepted {targets!r}")
+        replication.replicate_into_backups(
+            "src-ingest",
+            source,
+            [replication.BackupTarget("into-backup", backup, KEY, 2)],
+            parent=owner,
+            role=role,
+            depends_on=[],
+            retain=False,
+        )
+
+    pulumi_mocks.run(program)
+    (ingest,) = pulumi_mocks.of_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    (rule,) = ingest.inputs["rules"]
+    assert rule["deleteMarkerReplication"] == {"status": "Disabled"}
+    assert rule["destination"]["replicationTime"]["status"] == "Enabled"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
@@ -27,10 +30,11 @@ from policies.controls.storage import (
     OWNERSHIP,
     PUBLIC_ACCESS_BLOCK,
     REPLICATION,
+    TRAIL,
     VERSIONING,
     WEBSITE,
 )
-from policies.props import Resource
+from policies.props import UNKNOWN, Resource, normalize
 
 bucket = res(BUCKET, "data", bucket="data-1234")
 logs = res(BUCKET, "logs", bucket="logs-1234")
@@ -865,3 +869,277 @@ def test_replication_is_not_required_outside_production() -> None:
 
     assert all_messages(get("SR-STO-008"), [backup], "dev") == []
     assert all_messages(get("SR-STO-008"), [backup], "prod-eu") != []
+
+
+# -- SR-STO-040: every data and model bucket fills an Object Lock backup in prod ---------------------------
+
+VAULT_ARN = "arn:aws:s3:::vault-1234"
+vault = res(
+    BUCKET,
+    "vault",
+    bucket="vault-1234",
+    arn=VAULT_ARN,
+    objectLockEnabled=True,
+    tags={"strongroom:backup-dataset": "data"},
+)
+GOOD_RULE: dict[str, Any] = {
+    "id": "into-backup",
+    "status": "Enabled",
+    "priority": 2,
+    "filter": {},
+    "deleteMarkerReplication": {"status": "Disabled"},
+    "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
+    "destination": {
+        "bucket": VAULT_ARN,
+        "replicationTime": {"status": "Enabled", "time": {"minutes": 15}},
+        "metrics": {"status": "Enabled", "eventThreshold": {"minutes": 15}},
+    },
+}
+
+
+def ingest(*rules: dict[str, Any], of: Resource = bucket, deps: Sequence[Resource] = ()) -> Resource:
+    return res(
+        REPLICATION,
+        "ingest",
+        deps={"bucket": [of], "rules": list(deps)},
+        bucket=of.props["bucket"],
+        role="arn:aws:iam::123456789012:role/strongroom/prod/filler",
+        rules=list(rules),
+    )
+
+
+def rule_with(**changes: Any) -> dict[str, Any]:
+    return {**GOOD_RULE, **changes}
+
+
+def to(destination: Any, **changes: Any) -> dict[str, Any]:
+    return rule_with(destination={**GOOD_RULE["destination"], "bucket": destination, **changes})
+
+
+plain = res(BUCKET, "plain", bucket="plain-1234", arn="arn:aws:s3:::plain-1234")
+PREFIX = "bucket 'data' replication 'ingest' rule 0"
+NO_RTC = f"{PREFIX} has no Replication Time Control (destination.replicationTime.status is not Enabled)"
+NO_KMS = (
+    f"{PREFIX} skips SSE-KMS objects (sourceSelectionCriteria.sseKmsEncryptedObjects.status is not Enabled)"
+)
+
+SPECS["SR-STO-040"] = Spec(
+    baseline=[bucket, vault, ingest(GOOD_RULE)],
+    stack="prod",
+    breaks=[
+        Break(
+            "no-replication",
+            [bucket, vault],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "disabled-rule",
+            [bucket, vault, ingest(rule_with(status="Disabled"))],
+            "data",
+            ["bucket 'data' replication 'ingest' has no enabled rule"],
+        ),
+        Break(
+            "destination-without-object-lock",
+            [bucket, plain, ingest(to("arn:aws:s3:::plain-1234"))],
+            "data",
+            [f"{PREFIX} replicates to bucket 'plain', which does not set objectLockEnabled=true"],
+        ),
+        Break(
+            "destination-by-name-without-object-lock",
+            [bucket, plain, ingest(to("plain-1234"))],
+            "data",
+            [f"{PREFIX} replicates to bucket 'plain', which does not set objectLockEnabled=true"],
+        ),
+        Break(
+            "destination-elsewhere",
+            [bucket, vault, ingest(to("arn:aws:s3:::attacker-locked"))],
+            "data",
+            [
+                "replication 'ingest' rules.0.destination.bucket names arn:aws:s3:::attacker-locked, "
+                "which is no bucket of this stack, so whether it has Object Lock cannot be judged"
+            ],
+        ),
+        Break(
+            "destination-unknown",
+            [bucket, vault, ingest(to(UNKNOWN))],
+            "data",
+            ["rules.0.destination.bucket of 'ingest' can't be known during preview"],
+        ),
+        Break(
+            "unknown-destination-from-locked-and-unlocked-buckets",
+            [bucket, vault, plain, ingest(to(UNKNOWN), deps=[vault, plain])],
+            "data",
+            ["rules.0.destination.bucket of 'ingest' can't be known during preview"],
+        ),
+        Break(
+            "unknown-destination-from-an-unlocked-bucket",
+            [bucket, plain, ingest(to(UNKNOWN), deps=[plain])],
+            "data",
+            [f"{PREFIX} replicates to bucket 'plain', which does not set objectLockEnabled=true"],
+        ),
+        Break(
+            "delete-markers-replicated",
+            [bucket, vault, ingest(rule_with(deleteMarkerReplication={"status": "Enabled"}))],
+            "data",
+            [f"{PREFIX} replicates delete markers (deleteMarkerReplication.status is not Disabled)"],
+        ),
+        Break(
+            "delete-markers-v1-schema",
+            [bucket, vault, ingest({k: v for k, v in GOOD_RULE.items() if k != "deleteMarkerReplication"})],
+            "data",
+            [f"{PREFIX} replicates delete markers (deleteMarkerReplication.status is not Disabled)"],
+        ),
+        Break(
+            "no-rtc",
+            [bucket, vault, ingest(to(VAULT_ARN, replicationTime=None))],
+            "data",
+            [NO_RTC],
+        ),
+        Break(
+            "rtc-disabled",
+            [bucket, vault, ingest(to(VAULT_ARN, replicationTime={"status": "Disabled"}))],
+            "data",
+            [NO_RTC],
+        ),
+        Break(
+            "only-a-prefix",
+            [bucket, vault, ingest(rule_with(filter={"prefix": "unimportant/"}))],
+            "data",
+            [f"{PREFIX} replicates only part of the objects (a filter or prefix), not every new version"],
+        ),
+        Break(
+            "skips-sse-kms",
+            [bucket, vault, ingest(rule_with(sourceSelectionCriteria=None))],
+            "data",
+            [NO_KMS],
+        ),
+        Break(
+            "several-problems-are-all-named",
+            [bucket, plain, ingest(to("arn:aws:s3:::plain-1234", replicationTime=None))],
+            "data",
+            [
+                f"{PREFIX} replicates to bucket 'plain', which does not set objectLockEnabled=true",
+                NO_RTC,
+            ],
+        ),
+        Break(
+            "a-purpose-tag-does-not-exempt",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "logs"}),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "v6-bucket-v2-inline-replication",
+            [
+                Resource(
+                    type=BUCKET,
+                    token="aws:s3/bucketV2:BucketV2",
+                    urn="urn:pulumi:test::strongroom::aws:s3/bucketV2:BucketV2::data",
+                    name="data",
+                    props=normalize(
+                        {
+                            "bucket": "data-1234",
+                            "replicationConfigurations": [
+                                {"rules": [{"status": "Enabled", "destinations": [{"bucket": VAULT_ARN}]}]}
+                            ],
+                        }
+                    ),
+                ),
+                vault,
+            ],
+            "data",
+            [
+                "bucket 'data' declares inline replication (replicationConfigurations); only an "
+                "aws.s3.BucketReplicationConfig is judged, so it does not count as a backup",
+                "bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket",
+            ],
+        ),
+        Break(
+            "inline-replication-configuration",
+            [
+                res(
+                    BUCKET,
+                    "data",
+                    bucket="data-1234",
+                    replicationConfiguration={
+                        "role": "arn:aws:iam::123456789012:role/r",
+                        "rules": [{"status": "Enabled", "destination": {"bucket": VAULT_ARN}}],
+                    },
+                ),
+                vault,
+            ],
+            "data",
+            [
+                "bucket 'data' declares inline replication (replicationConfiguration); only an "
+                "aws.s3.BucketReplicationConfig is judged, so it does not count as a backup",
+                "bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket",
+            ],
+        ),
+        Break(
+            "a-replica-tag-alone-does-not-exempt",
+            [res(BUCKET, "data", bucket="data-1234", tags={"strongroom:replica": "true"}), vault],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "a-log-target-with-a-purpose-tag-is-still-data",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "data-payments"}),
+                companion(LOGGING, plain, "plain-logging", targetBucket="data-1234"),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "a-trail-target-with-a-purpose-tag-is-still-data",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "models"}),
+                res(TRAIL, "trail", s3BucketName="data-1234"),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
+            "replication-of-another-bucket",
+            [bucket, vault, ingest(GOOD_RULE, of=plain)],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+    ],
+    not_applicable=[
+        vault,
+        res(BUCKET, "replica", bucket="r-1", tags={"strongroom:replica": "true"}),
+        res(REPLICATION, "into-replica", bucket="vault-1234", rules=[to("arn:aws:s3:::r-1")]),
+        res(BUCKET, "purpose-backup", bucket="b-1", tags={"strongroom:purpose": "backup"}),
+        logs,
+        companion(LOGGING, bucket, "logging", targetBucket="logs-1234"),
+        res(BUCKET, "trail-bucket", bucket="trail-1234"),
+        res(TRAIL, "trail", s3BucketName="trail-1234"),
+    ],
+)
+
+
+def test_fill_the_backup_only_in_prod() -> None:
+    from controls_support import all_messages
+
+    from policies.catalog import get
+
+    assert all_messages(get("SR-STO-040"), [bucket, vault], "dev") == []
+    assert all_messages(get("SR-STO-040"), [bucket, vault], "prod-eu") == [
+        "bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"
+    ]
+
+
+def test_one_good_rule_fills_the_backup_beside_a_rule_elsewhere() -> None:
+    from controls_support import all_messages
+
+    from policies.catalog import get
+
+    stack = [bucket, vault, ingest(to("arn:aws:s3:::attacker-locked"), GOOD_RULE)]
+    assert all_messages(get("SR-STO-040"), stack, "prod") == []

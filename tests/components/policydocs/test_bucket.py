@@ -9,6 +9,7 @@ import pytest
 
 from components.policydocs.bucket import (
     CONFIG_READ_ACTIONS,
+    backup_replication_role_policy,
     bucket_policy,
     replication_role_policy,
     replication_trust_policy,
@@ -280,3 +281,103 @@ def test_replication_role_encrypts_with_the_replica_key_through_s3_in_the_replic
 def test_bad_replication_input_is_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         replication_role_policy(**{**ROLE_ARGS, **changes})
+
+
+# -- the role that fills the backup vault -------------------------------------------------------------------
+
+F_DATA = "arn:aws:s3:::sr-prod-data-payments"
+F_MODELS = "arn:aws:s3:::sr-prod-models"
+F_BACKUP = "arn:aws:s3:::sr-prod-backup-payments"
+F_BACKUP_MODELS = "arn:aws:s3:::sr-prod-backup-models"
+F_REPLICA = "arn:aws:s3:::sr-prod-backup-payments-replica"
+F_DATA_KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/00000000-0000-4000-8000-00000000da7a"
+F_MODEL_KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/00000000-0000-4000-8000-0000000000de"
+F_BACKUP_KEY = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/00000000-0000-4000-8000-0000000bac0b"
+F_REPLICA_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/00000000-0000-4000-8000-0000000e011c"
+FILL: dict[str, Any] = {
+    "sources": [(F_DATA, F_DATA_KEY), (F_MODELS, F_MODEL_KEY)],
+    "destinations": [
+        (F_BACKUP, F_BACKUP_KEY, "eu-west-2"),
+        (F_BACKUP_MODELS, F_BACKUP_KEY, "eu-west-2"),
+        (F_REPLICA, F_REPLICA_KEY, "eu-west-1"),
+    ],
+    "source_region": "eu-west-2",
+}
+
+
+def test_backup_filler_reads_exact_sources_with_lock_reads_and_writes_exact_backups_without_deletes() -> None:
+    by_sid = {s["Sid"]: s for s in backup_replication_role_policy(**FILL)["Statement"]}
+    assert by_sid["ReadSourceConfiguration"] == {
+        "Sid": "ReadSourceConfiguration",
+        "Effect": "Allow",
+        "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+        "Resource": [F_DATA, F_MODELS],
+    }
+    assert by_sid["ReadSourceVersions"]["Action"] == [
+        "s3:GetObjectLegalHold",
+        "s3:GetObjectRetention",
+        "s3:GetObjectVersionAcl",
+        "s3:GetObjectVersionForReplication",
+        "s3:GetObjectVersionTagging",
+    ]
+    assert by_sid["ReadSourceVersions"]["Resource"] == [f"{F_DATA}/*", f"{F_MODELS}/*"]
+    assert by_sid["WriteBackups"]["Action"] == ["s3:ReplicateObject", "s3:ReplicateTags"]
+    assert by_sid["WriteBackups"]["Resource"] == [f"{F_BACKUP_MODELS}/*", f"{F_BACKUP}/*", f"{F_REPLICA}/*"]
+
+
+def test_backup_filler_decrypts_each_source_key_only_via_s3_for_its_own_buckets() -> None:
+    decrypts = [
+        s for s in backup_replication_role_policy(**FILL)["Statement"] if s["Action"] == "kms:Decrypt"
+    ]
+    contexts = {s["Resource"]: s["Condition"] for s in decrypts}
+    assert contexts == {
+        F_DATA_KEY: {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-2.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [F_DATA, f"{F_DATA}/*"]},
+        },
+        F_MODEL_KEY: {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-2.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [F_MODELS, f"{F_MODELS}/*"]},
+        },
+    }
+
+
+def test_backup_filler_encrypts_only_with_the_destination_keys_via_s3_in_their_regions() -> None:
+    encrypts = [
+        s for s in backup_replication_role_policy(**FILL)["Statement"] if s["Sid"].startswith("Encrypt")
+    ]
+    assert {s["Resource"]: s["Condition"] for s in encrypts} == {
+        F_BACKUP_KEY: {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-2.amazonaws.com"},
+            "StringLike": {
+                "kms:EncryptionContext:aws:s3:arn": [
+                    F_BACKUP_MODELS,
+                    f"{F_BACKUP_MODELS}/*",
+                    F_BACKUP,
+                    f"{F_BACKUP}/*",
+                ]
+            },
+        },
+        F_REPLICA_KEY: {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": [F_REPLICA, f"{F_REPLICA}/*"]},
+        },
+    }
+    assert all(s["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"] for s in encrypts)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"sources": []}, "sources"),
+        ({"destinations": []}, "destinations"),
+        ({"sources": [("arn:aws:s3:::Bad_Name", F_DATA_KEY)]}, "bucket_arn"),
+        ({"sources": [(F_DATA, "alias/data")]}, "sources"),
+        ({"destinations": [(F_BACKUP, F_BACKUP_KEY, "europe")]}, "destinations"),
+        ({"destinations": [(F_DATA, F_BACKUP_KEY, "eu-west-2")]}, "destinations"),
+        ({"source_region": "london"}, "source_region"),
+    ],
+)
+def test_bad_backup_filler_input_is_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=f"^{field}"):
+        backup_replication_role_policy(**{**FILL, **changes})
