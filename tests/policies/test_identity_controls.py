@@ -979,7 +979,8 @@ SPECS: dict[str, Spec] = {
                 ],
                 "ds",
                 [
-                    "role 'ds' is trusted by SageMaker and by people (*): a person's role is also an execution "
+                    "role 'ds' is trusted by SageMaker and by people (*): a person's role is also an "
+                    "execution "
                     "role, so what any notebook or app runs acts as them"
                 ],
             ),
@@ -995,7 +996,8 @@ SPECS: dict[str, Spec] = {
                 ],
                 "studio",
                 [
-                    "Studio domain 'studio' runs as role 'person' (defaultSpaceSettings.executionRole), which "
+                    "Studio domain 'studio' runs as role 'person' "
+                    "(defaultSpaceSettings.executionRole), which "
                     f"people assume ({SSO_PERSON}): the execution role must be trusted by SageMaker only"
                 ],
             ),
