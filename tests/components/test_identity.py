@@ -378,3 +378,12 @@ def test_models_are_validated() -> None:
         make_args(models=["Credit PD"])
     with pytest.raises(ValueError, match=r"^models: "):
         make_args(models=["credit-pd", "credit-pd"])
+
+
+def test_the_deployer_passes_the_execution_role_never_the_persons(built: Recorder) -> None:
+    policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-deployer-policy")
+    (passes,) = [s for s in doc(policy, "policy")["Statement"] if s["Sid"] == "PassStackRoles"]
+    found = roles(built)
+    assert found["studio-execution"].outputs["arn"] in passes["Resource"]
+    assert found["training"].outputs["arn"] in passes["Resource"]
+    assert found["data-scientist"].outputs["arn"] not in passes["Resource"]
