@@ -32,7 +32,7 @@ from components.keys import KeyRing, KeyRingArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.settings import EnvironmentSettings
 from components.storage import SecureBucket, SecureBucketArgs
-from components.workspace import MlWorkspace, MlWorkspaceArgs
+from components.workspace import MlWorkspace, MlWorkspaceArgs, model_package_groups
 
 MAX_LOG_OBJECT_DAYS = 3650
 """S3 lifecycle expiration cap used for the access-log bucket (CloudWatch's 3653 is above it)."""
@@ -119,6 +119,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     trail_arn: pulumi.Output[str] | None
     studio_domain_id: pulumi.Output[str] | None
     alert_topic_arn: pulumi.Output[str] | None
+    studio_execution_role_arn: pulumi.Output[str]
+    """The Studio/notebook execution role, passed to SageMaker (the deployer's passable roles)."""
+    model_package_groups: dict[str, aws.sagemaker.ModelPackageGroup]
 
     def __init__(
         self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
@@ -239,6 +242,11 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 name_prefix=f"{name}-",
                 vpc_id=self.network.vpc_id,
                 studio_domain_ids=domain_ids,
+                # Studio/notebook sign-in URLs only through the SageMaker API endpoint or the bank's ranges.
+                sign_in_endpoint_ids=[self.network.interface_endpoint_ids["sagemaker.api"]],
+                sign_in_cidrs=list(settings.workspace.sign_in_cidrs),
+                notebook_sign_in=settings.workspace.notebook,
+                models=list(settings.workspace.models),
                 github_repository=deployer.github_repository if deployer else None,
                 github_environment=deployer.github_environment if deployer else None,
                 github_oidc_provider_arn=deployer.oidc_provider_arn if deployer else None,
@@ -348,7 +356,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     vpc_id=self.network.vpc_id,
                     subnet_ids=self.network.subnet_ids,
                     endpoint_security_group_id=self.network.endpoint_security_group_id,
-                    execution_role_arn=self.roles.data_scientist_role_arn,
+                    execution_role_arn=self.roles.studio_execution_role_arn,
                     kms_key_arn=self.keys.key_arns["data"],
                     s3_prefix_list_id=self.network.s3_prefix_list_id,
                     create_domain=workspace.studio,
@@ -357,6 +365,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.model_package_groups = model_package_groups(f"{name}-", settings.workspace.models, opts=child)
         studio = self.workspace.domain_id if self.workspace is not None else None
         resolve_domain_ids(
             pulumi.Output.all(studio).apply(list) if studio is not None else pulumi.Output.from_input([])
@@ -412,8 +421,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         self.access_log_bucket_name = self.access_logs.bucket_name
         self.backup_bucket_names = self.backup.bucket_names
         self.replica_bucket_names = self.backup.replica_bucket_names
+        self.studio_execution_role_arn = self.roles.studio_execution_role_arn
         self.role_arns = {
             "data-scientist": self.roles.data_scientist_role_arn,
+            "studio-execution": self.roles.studio_execution_role_arn,
             "training": self.roles.training_role_arn,
             "model-approver": self.roles.approver_role_arn,
             "auditor": self.roles.auditor_role_arn,

@@ -133,6 +133,25 @@ class MlRolesArgs:
     vpc_id: pulumi.Input[str] | None = None
     """The stack's own VPC (PrivateNetwork): the deployer changes network resources inside it only."""
 
+    sign_in_endpoint_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The SageMaker API interface endpoint(s) of the VPC (`sagemaker.api`): data scientists mint Studio and
+    notebook sign-in URLs through them (`aws:SourceVpce`)."""
+
+    sign_in_cidrs: Sequence[str] = ()
+    """The bank's IP ranges data scientists may also mint sign-in URLs from (`aws:SourceIp`); empty: only
+    through `sign_in_endpoint_ids`."""
+
+    notebook_sign_in: bool = False
+    """Data scientists may open the stack's notebook instances tagged with their source identity."""
+
+    models: Sequence[str] = ()
+    """The stack's models: each has a model package group `<name_prefix><model>`; data scientists and
+    training jobs register packages there as PendingManualApproval, only the model approver approves and
+    promotes them into `<production_prefix><model>/`."""
+
+    require_source_identity: bool = True
+    """Human roles require `sts:SourceIdentity` (every action of the session names the person)."""
+
     studio_domain_ids: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """The stack's SageMaker Studio domains (usually a deferred output: the domain runs as the data
     scientist role): data scientists open Studio there, the auditor reads and the deployer manages them."""
@@ -209,6 +228,12 @@ class MlRolesArgs:
                 "environment: the stack's strongroom:environment tag value is required with a deployer "
                 f"(github_repository {self.github_repository!r}); it confines what the deployer creates"
             )
+        bad_models = [m for m in self.models if not iam.MODEL_NAME_RE.match(m)]
+        if bad_models or len(set(self.models)) != len(self.models):
+            raise ValueError(
+                f"models: {list(self.models)} must be distinct names of 3-32 lower-case letters, "
+                "digits or '-'"
+            )
         bad_aliases = [a for a in self.key_alias_names if not re.match(r"^alias/[A-Za-z0-9/_-]+$", a)]
         if bad_aliases:
             raise ValueError(f"key_alias_names: {bad_aliases} are not KMS alias names like 'alias/name'")
@@ -230,6 +255,9 @@ class MlRoles(pulumi.ComponentResource):
 
     data_scientist_role_arn: pulumi.Output[str]
     data_scientist_role_name: pulumi.Output[str]
+    studio_execution_role_arn: pulumi.Output[str]
+    """The Studio and notebook execution role (trusted by SageMaker only): the role the deployer passes to
+    SageMaker for the domain and notebook instance, beside the training role."""
     training_role_arn: pulumi.Output[str]
     training_role_name: pulumi.Output[str]
     approver_role_arn: pulumi.Output[str]
@@ -276,6 +304,7 @@ class MlRoles(pulumi.ComponentResource):
                 security_group_ids=tuple(sgs),
                 name_prefix=name_prefix,
                 vpc_id=vpc or "",
+                models=tuple(args.models),
             )
 
         scope: pulumi.Output[iam.Scope] = pulumi.Output.all(
@@ -301,7 +330,14 @@ class MlRoles(pulumi.ComponentResource):
         def workload_boundary(s: iam.Scope) -> str:
             ceiling = [
                 # Every domain and topic of the region: the ceiling keeps only the actions, per service.
-                iam.data_scientist_policy(s, s.role_path_arn, domain_ids=["*"]),
+                iam.data_scientist_policy(
+                    s,
+                    s.role_path_arn,
+                    domain_ids=["*"],
+                    sign_in=iam.SignIn(endpoint_ids=("*",)),
+                    notebook=True,
+                ),
+                iam.studio_execution_policy(s, s.role_path_arn, domain_ids=["*"]),
                 iam.training_policy(s),
                 iam.model_approver_policy(s),
                 iam.auditor_policy(s, topic_arns=[s.arn("sns", "*")], domain_ids=["*"]),
@@ -343,6 +379,7 @@ class MlRoles(pulumi.ComponentResource):
             boundary: aws.iam.Policy,
             guarded: bool,
             description: str,
+            duty: str | None = None,
         ) -> aws.iam.Role:
             resource = aws.iam.Role(
                 f"{name}-{role}",
@@ -351,7 +388,7 @@ class MlRoles(pulumi.ComponentResource):
                 assume_role_policy=trust,
                 permissions_boundary=boundary.arn,
                 max_session_duration=3600,
-                tags=tags,
+                tags={**(tags or {}), iam.DUTY_TAG: duty} if duty else tags,
                 opts=child,
             )
             aws.iam.RolePolicy(f"{name}-{role}-policy", role=resource.id, policy=policy, opts=child)
@@ -369,7 +406,10 @@ class MlRoles(pulumi.ComponentResource):
         def human(principals: Sequence[str]) -> str:
             return iam.to_json(
                 iam.human_trust(
-                    list(principals), require_mfa=args.require_mfa, organization_id=args.organization_id
+                    list(principals),
+                    require_mfa=args.require_mfa,
+                    organization_id=args.organization_id,
+                    require_source_identity=args.require_source_identity,
                 )
             )
 
@@ -381,25 +421,50 @@ class MlRoles(pulumi.ComponentResource):
             guarded=True,
             description="SageMaker training execution role: its data in, its model out, its keys and logs",
         )
-        self.data_scientist_role = role(
-            "data-scientist",
-            account.apply(
-                lambda a: iam.to_json(
-                    iam.human_trust(
-                        data_scientists,
-                        require_mfa=args.require_mfa,
-                        also_service=SAGEMAKER,
-                        account=str(a),
-                        organization_id=args.organization_id,
+        # Studio apps and notebooks run as their own role, trusted by SageMaker of this account only; the
+        # person (data scientist role) is never an execution role and may only pass this one and training.
+        self.studio_execution_role = role(
+            "studio-execution",
+            pulumi.Output.all(partition, account, region).apply(
+                lambda v: iam.to_json(
+                    iam.service_trust(
+                        SAGEMAKER, str(v[1]), source_arn=f"arn:{v[0]}:sagemaker:{v[2]}:{v[1]}:*"
                     )
                 )
             ),
             pulumi.Output.all(scope, self.training_role.arn, domains).apply(
-                lambda v: iam.to_json(iam.data_scientist_policy(v[0], v[1], domain_ids=v[2]))
+                lambda v: iam.to_json(iam.studio_execution_policy(v[0], v[1], domain_ids=v[2]))
             ),
             boundary=self.boundary,
             guarded=True,
-            description="Data scientist and Studio execution role: curated data, experiments, guarded jobs",
+            description="Studio and notebook execution role: what apps run as (data, experiments, jobs)",
+            duty="studio-execution",
+        )
+        sign_in_cidrs = tuple(args.sign_in_cidrs)
+        endpoints = pulumi.Output.from_input(args.sign_in_endpoint_ids).apply(
+            lambda ids: [str(i) for i in ids]
+        )
+        self.data_scientist_role = role(
+            "data-scientist",
+            human(data_scientists),
+            pulumi.Output.all(
+                scope, self.training_role.arn, domains, self.studio_execution_role.arn, endpoints
+            ).apply(
+                lambda v: iam.to_json(
+                    iam.data_scientist_policy(
+                        v[0],
+                        v[1],
+                        domain_ids=v[2],
+                        execution_role_arn=v[3],
+                        sign_in=iam.SignIn(endpoint_ids=tuple(v[4]), cidrs=sign_in_cidrs),
+                        notebook=args.notebook_sign_in,
+                    )
+                )
+            ),
+            boundary=self.boundary,
+            guarded=True,
+            description="Data scientist (a person): curated data, experiments, jobs, own Studio profile",
+            duty="data-scientist",
         )
         self.approver_role = role(
             "model-approver",
@@ -407,7 +472,8 @@ class MlRoles(pulumi.ComponentResource):
             scope.apply(lambda s: iam.to_json(iam.model_approver_policy(s))),
             boundary=self.boundary,
             guarded=True,
-            description="Model approver: promotes a candidate model version into the production prefix",
+            description="Model approver: approves model packages, promotes them into the production prefix",
+            duty=iam.MODEL_APPROVER_DUTY,
         )
         self.auditor_role = role(
             "auditor",
@@ -419,7 +485,13 @@ class MlRoles(pulumi.ComponentResource):
             guarded=False,
             description="Auditor: read-only over the environment's configuration and logs",
         )
-        roles = [self.data_scientist_role, self.training_role, self.approver_role, self.auditor_role]
+        roles = [
+            self.data_scientist_role,
+            self.training_role,
+            self.studio_execution_role,
+            self.approver_role,
+            self.auditor_role,
+        ]
 
         self.deployer_role: aws.iam.Role | None = None
         self.deployer_role_arn = None
@@ -488,7 +560,7 @@ class MlRoles(pulumi.ComponentResource):
                     self.deployer_role.arn,
                     pulumi.Output.all(*[r.arn for r in roles]).apply(list),
                     # Handed to SageMaker: the training role and the Studio execution role.
-                    pulumi.Output.all(self.training_role.arn, self.data_scientist_role.arn).apply(list),
+                    pulumi.Output.all(self.training_role.arn, self.studio_execution_role.arn).apply(list),
                     pulumi.Output.from_input(args.service_role_arns),
                     pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
                     pulumi.Output.from_input(args.alert_topic_arns),
@@ -500,6 +572,7 @@ class MlRoles(pulumi.ComponentResource):
 
         self.data_scientist_role_arn = self.data_scientist_role.arn
         self.data_scientist_role_name = self.data_scientist_role.name
+        self.studio_execution_role_arn = self.studio_execution_role.arn
         self.training_role_arn = self.training_role.arn
         self.training_role_name = self.training_role.name
         self.approver_role_arn = self.approver_role.arn
@@ -512,6 +585,7 @@ class MlRoles(pulumi.ComponentResource):
             {
                 "data_scientist_role_arn": self.data_scientist_role_arn,
                 "training_role_arn": self.training_role_arn,
+                "studio_execution_role_arn": self.studio_execution_role_arn,
                 "approver_role_arn": self.approver_role_arn,
                 "auditor_role_arn": self.auditor_role_arn,
                 "deployer_role_arn": self.deployer_role_arn,

@@ -111,6 +111,9 @@ _DOMAIN = re.compile(r"^[a-z][a-z0-9-]{1,14}[a-z0-9]$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _STACK = re.compile(r"^[a-z][a-z0-9-]{0,11}$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_MODEL = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+MIN_SIGN_IN_PREFIX = 16
+"""Sign-in ranges wider than this are not a bank's own network."""
 
 PRINCIPAL_ACCEPTED = (
     "IAM role or user ARNs like arn:aws:iam::123456789012:role/DataScientist (no wildcard, no account root)"
@@ -487,11 +490,52 @@ class WorkspaceSettings(_Section):
         accepted="a SageMaker ML instance type, e.g. ml.t3.medium",
     )
 
+    sign_in_cidrs: tuple[str, ...] = _field(
+        [],
+        doc="The bank's IP ranges from which data scientists may also mint Studio and notebook sign-in URLs "
+        "(aws:SourceIp); empty: only through the VPC's SageMaker API endpoint (aws:SourceVpce).",
+        accepted=f"a list of distinct IPv4 CIDRs from /{MIN_SIGN_IN_PREFIX} to /32 with no host bits set, "
+        "e.g. [203.0.113.0/24]",
+    )
+    models: tuple[str, ...] = _field(
+        [],
+        doc="The models of the environment: each gets a SageMaker Model Package Group; data scientists and "
+        "training jobs register packages there only as PendingManualApproval, only the model approver "
+        "approves them and promotes into production/<model>/. Empty: nothing can be promoted.",
+        accepted="up to 20 distinct names of 3-32 lower-case letters, digits or '-', e.g. [credit-pd]",
+    )
+
     @field_validator("notebook_instance_type")
     @classmethod
     def _instance_type(cls, value: str) -> str:
         if not _INSTANCE_TYPE.match(value):
             raise ValueError(f"{value!r} is not a SageMaker instance type")
+        return value
+
+    @field_validator("sign_in_cidrs")
+    @classmethod
+    def _sign_in_cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            try:
+                network = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{cidr!r} is not an IPv4 CIDR ({exc})") from None
+            if network.prefixlen < MIN_SIGN_IN_PREFIX:
+                raise ValueError(f"{cidr!r} is wider than /{MIN_SIGN_IN_PREFIX}: not the bank's own range")
+        if len(set(value)) != len(value):
+            raise ValueError("the list has duplicates")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > 20:
+            raise ValueError(f"{len(value)} models")
+        for model in value:
+            if not _MODEL.match(model):
+                raise ValueError(f"{model!r} is not a valid model name")
+        if len(set(value)) != len(value):
+            raise ValueError("the list has duplicates")
         return value
 
 

@@ -11,6 +11,13 @@ import pulumi_aws as aws
 
 _DOMAIN_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _INSTANCE_TYPE_RE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+_MODEL_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+
+APP_IDLE_MINUTES = 60
+"""Studio JupyterLab apps shut down after this long idle, and users cannot raise it (SageMaker's minimum).
+The sign-in URL itself lives 5 minutes by default; how long a Studio session lasts once signed in
+(`SessionExpirationDurationInSeconds`, 30 minutes to 12 hours) is chosen by the caller of
+CreatePresignedDomainUrl and no IAM condition key governs it."""
 
 #: Studio in VpcOnly mode: NFS to the domain's EFS and the ports Studio apps use between each other.
 NFS_PORT = 2049
@@ -31,7 +38,8 @@ class MlWorkspaceArgs:
     """Security group of the interface endpoints; the workspace may reach it on 443 only."""
 
     execution_role_arn: pulumi.Input[str]
-    """Execution role of users, spaces and the notebook (MlRoles.data_scientist_role_arn)."""
+    """Execution role of users, spaces and the notebook (MlRoles.studio_execution_role_arn): trusted by
+    SageMaker only, never a person's role."""
 
     kms_key_arn: pulumi.Input[str]
     """KMS key for the domain's EFS volume and the notebook's storage."""
@@ -179,6 +187,18 @@ class MlWorkspace(pulumi.ComponentResource):
                     sharing_settings=aws.sagemaker.DomainDefaultUserSettingsSharingSettingsArgs(
                         notebook_output_option="Disabled",
                     ),
+                    jupyter_lab_app_settings=aws.sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsArgs(
+                        app_lifecycle_management=(
+                            aws.sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsAppLifecycleManagementArgs(
+                                idle_settings=aws.sagemaker.DomainDefaultUserSettingsJupyterLabAppSettingsAppLifecycleManagementIdleSettingsArgs(
+                                    lifecycle_management="ENABLED",
+                                    idle_timeout_in_minutes=APP_IDLE_MINUTES,
+                                    min_idle_timeout_in_minutes=APP_IDLE_MINUTES,
+                                    max_idle_timeout_in_minutes=APP_IDLE_MINUTES,
+                                )
+                            )
+                        ),
+                    ),
                 ),
                 default_space_settings=aws.sagemaker.DomainDefaultSpaceSettingsArgs(
                     execution_role=args.execution_role_arn,
@@ -232,3 +252,26 @@ class MlWorkspace(pulumi.ComponentResource):
                 "notebook_instance_arn": self.notebook_instance_arn,
             }
         )
+
+
+def model_package_groups(
+    name_prefix: str,
+    models: Sequence[str],
+    *,
+    tags: Mapping[str, str] | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> dict[str, aws.sagemaker.ModelPackageGroup]:
+    """One SageMaker Model Package Group `<name_prefix><model>` per model: the registry where packages are
+    registered as PendingManualApproval and only the model approver approves them (MlRoles' policies)."""
+    groups: dict[str, aws.sagemaker.ModelPackageGroup] = {}
+    for model in models:
+        if not _MODEL_RE.match(model):
+            raise ValueError(f"models: {model!r} must be 3-32 lower-case letters, digits or '-'")
+        groups[model] = aws.sagemaker.ModelPackageGroup(
+            f"{name_prefix}{model}",
+            model_package_group_name=f"{name_prefix}{model}",
+            model_package_group_description=f"Model {model}: packages approved by the model approver only",
+            tags=dict(tags or {}) or None,
+            opts=opts,
+        )
+    return groups

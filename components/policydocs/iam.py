@@ -40,6 +40,19 @@ _PRINCIPAL_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user
 _BUCKET_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ORGANIZATION_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+"""A model name: its package group is `<name_prefix><model>` (SageMaker names, lower case as in its ARNs)."""
+IDENTITY_CENTER_ROLE_PATH = ":role/aws-reserved/sso.amazonaws.com/"
+"""Path of the roles IAM Identity Center creates for its permission sets: their sessions carry no
+`aws:MultiFactorAuthPresent` (federated sign-in); Identity Center enforces MFA at sign-in instead."""
+STUDIO_USER_TAG = "strongroom:studio-user"
+"""Tag on a Studio user profile (or a notebook instance) naming the one person who may open it: its value
+is that person's source identity (`sts:SourceIdentity`, set when assuming the data scientist role)."""
+PENDING_APPROVAL = "PendingManualApproval"
+DUTY_TAG = "strongroom:duty"
+"""Tag naming what a stack role is for; the policy pack knows the model approver by it."""
+MODEL_APPROVER_DUTY = "model-approver"
+SIGN_IN_ACTIONS = ("sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl")
 
 
 class PolicyLintError(ValueError):
@@ -76,6 +89,9 @@ class Scope:
     their type (which would reach other stacks' resources of the account)."""
     vpc_id: str = ""
     """The stack's VPC (`vpc-...`), when it has one: network changes are confined to it (`ec2:Vpc`)."""
+    models: tuple[str, ...] = ()
+    """The stack's models (`credit-pd`), each with a SageMaker Model Package Group `<name_prefix><model>`:
+    packages are registered there, approved there, and promoted to `<production_prefix><model>/`."""
 
     def __post_init__(self) -> None:
         if self.partition not in _PARTITIONS:
@@ -110,6 +126,11 @@ class Scope:
             )
         if self.vpc_id and not re.match(r"^vpc-[0-9a-f]{8,17}$", self.vpc_id):
             raise ValueError(f"vpc_id: {self.vpc_id!r} is not a VPC id (vpc-...)")
+        for model in self.models:
+            if not MODEL_NAME_RE.match(model):
+                raise ValueError(
+                    f"models: {model!r} must be 3-32 lower-case letters, digits or '-' (e.g. credit-pd)"
+                )
         if self.production_prefix in (self.experiments_prefix, self.candidates_prefix):
             raise ValueError(
                 f"production_prefix: {self.production_prefix!r} must differ from the experiments and "
@@ -134,6 +155,20 @@ class Scope:
     def named(self, service: str, resource_type: str, *, sep: str = "/") -> str:
         """The ARN pattern of every `resource_type` of `service` whose name starts with the stack's prefix."""
         return self.arn(service, f"{resource_type}{sep}{self.name_prefix}*")
+
+    @property
+    def model_package_groups(self) -> tuple[str, ...]:
+        """Names of the stack's model package groups, one per model."""
+        return tuple(f"{self.name_prefix}{m}" for m in self.models)
+
+    @property
+    def model_package_resources(self) -> list[str]:
+        """The model package groups and every package (version) in them."""
+        groups = self.model_package_groups
+        return [
+            *(self.arn("sagemaker", f"model-package-group/{g}") for g in groups),
+            *(self.arn("sagemaker", f"model-package/{g}/*") for g in groups),
+        ]
 
     @property
     def vpc_arn(self) -> str:
@@ -284,6 +319,11 @@ def validate_organization_id(value: str, *, key: str = "organization_id") -> Non
         raise ValueError(f"{key}: {value!r} is not an AWS Organization ID like 'o-a1b2c3d4e5'")
 
 
+def is_identity_center_role(arn: str) -> bool:
+    """True for a role IAM Identity Center created for a permission set (`.../aws-reserved/sso...`)."""
+    return IDENTITY_CENTER_ROLE_PATH in arn
+
+
 def human_trust(
     principals: Sequence[str],
     *,
@@ -291,30 +331,60 @@ def human_trust(
     also_service: str | None = None,
     account: str = "",
     organization_id: str | None = None,
+    require_source_identity: bool = True,
 ) -> PolicyDocument:
-    """Trust the configured principals (with MFA when required) and optionally a service principal.
+    """Trust the configured people: one statement per kind of principal, each tying the session to a
+    person and, when required, to MFA.
 
-    With ``organization_id`` the principals must also belong to the bank's AWS Organization
-    (``aws:PrincipalOrgID``): human roles are usually assumed from the IAM Identity Center account, and a
-    cross-account trust without an organization or external ID condition is open to the confused deputy.
+    - ``require_source_identity``: the caller must set ``sts:SourceIdentity`` (the trust allows
+      ``sts:SetSourceIdentity`` and requires the key, ``Null`` false); it stays on every action of the
+      session and of any role chained from it, in CloudTrail and as ``aws:SourceIdentity``. IAM users
+      must set their own user name (``${aws:username}``).
+    - ``require_mfa``: IAM Identity Center permission-set roles (``role/aws-reserved/sso.amazonaws.com/``)
+      are federated sessions, which never carry ``aws:MultiFactorAuthPresent``, so the key would lock them
+      out: for them MFA is Identity Center's sign-in setting (MFA on every sign-in), not a condition IAM
+      can check. Every other principal (IAM users, other roles) needs ``aws:MultiFactorAuthPresent`` true,
+      which only a session created with MFA carries.
+    - ``organization_id``: the principals must belong to the bank's AWS Organization
+      (``aws:PrincipalOrgID``; a cross-account trust without it is open to the confused deputy).
+    ``also_service`` additionally trusts a service principal (kept for callers outside the workspace;
+    the Studio execution role is its own service role).
     """
     validate_principals(principals)
     if organization_id is not None:
         validate_organization_id(organization_id)
-    stmt: Statement = {
-        "Sid": "TrustConfiguredPrincipals",
-        "Effect": "Allow",
-        "Principal": {"AWS": sorted(principals)},
-        "Action": "sts:AssumeRole",
-    }
-    condition: Statement = {}
-    if require_mfa:
-        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
-    if organization_id is not None:
-        condition["StringEquals"] = {"aws:PrincipalOrgID": organization_id}
-    if condition:
-        stmt["Condition"] = condition
-    statements = [stmt]
+    sso = sorted(p for p in principals if is_identity_center_role(p))
+    users = sorted(p for p in principals if ":user/" in p)
+    roles = sorted(p for p in principals if p not in sso and p not in users)
+    statements: list[Statement] = []
+    for sid, group, mfa in (
+        ("TrustIdentityCenterPrincipals", sso, False),
+        ("TrustRolePrincipals", roles, require_mfa),
+        ("TrustUserPrincipals", users, require_mfa),
+    ):
+        if not group:
+            continue
+        condition: Statement = {}
+        if organization_id is not None:
+            condition["StringEquals"] = {"aws:PrincipalOrgID": organization_id}
+        if require_source_identity:
+            if group is users:
+                condition["StringLike"] = {"sts:SourceIdentity": "${aws:username}"}
+            else:
+                condition["Null"] = {"sts:SourceIdentity": "false"}
+        if mfa:
+            condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+        stmt: Statement = {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"AWS": group},
+            "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]
+            if require_source_identity
+            else "sts:AssumeRole",
+        }
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(stmt)
     if also_service:
         statements.extend(service_trust(also_service, account)["Statement"])
     return document(*statements)
@@ -378,23 +448,70 @@ _TRAINING_JOB_READ = (
 # Role permission policies
 
 
-def data_scientist_policy(s: Scope, training_role_arn: str, domain_ids: Sequence[str] = ()) -> PolicyDocument:
-    """Read curated data, read/write experiments, read candidate models, launch guarded SageMaker jobs
-    named with the stack's prefix; open Studio in the stack's domains (`domain_ids`; none: no Studio)."""
-    jobs = [s.named("sagemaker", "training-job"), s.named("sagemaker", "processing-job")]
-    studio = (
-        [
+@dataclass(frozen=True)
+class SignIn:
+    """Where people may mint Studio and notebook sign-in URLs from: the SageMaker API interface
+    endpoint(s) of the VPC (``aws:SourceVpce``) or the bank's IP ranges (``aws:SourceIp``). Both empty:
+    no sign-in URL at all."""
+
+    endpoint_ids: tuple[str, ...] = ()
+    cidrs: tuple[str, ...] = ()
+
+
+def sign_in_statements(
+    sid: str, actions: Sequence[str], resources: Sequence[str], via: SignIn
+) -> list[Statement]:
+    """Sign-in URLs only for the caller's own profile or instance (tagged ``STUDIO_USER_TAG`` with the
+    caller's source identity), only through the VPC endpoint or from the bank's ranges: one statement
+    per source (IAM ANDs the keys of one statement)."""
+    own = {f"aws:ResourceTag/{STUDIO_USER_TAG}": "${aws:SourceIdentity}"}
+    statements: list[Statement] = []
+    if via.endpoint_ids:
+        statements.append(
             allow(
-                "OpenStudio",
-                ["sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"],
-                [s.arn("sagemaker", f"user-profile/{d}/*") for d in domain_ids],
-            ),
-            allow("DescribeDomain", ["sagemaker:DescribeDomain"], _domains(s, domain_ids)),
-        ]
-        if domain_ids
-        else []
-    )
-    return document(
+                f"{sid}ThroughVpcEndpoint",
+                actions,
+                resources,
+                {"StringEquals": {**own, "aws:SourceVpce": sorted(via.endpoint_ids)}},
+            )
+        )
+    if via.cidrs:
+        statements.append(
+            allow(
+                f"{sid}FromBankNetwork",
+                actions,
+                resources,
+                {"StringEquals": own, "IpAddress": {"aws:SourceIp": sorted(via.cidrs)}},
+            )
+        )
+    return statements
+
+
+def _register_packages(s: Scope) -> list[Statement]:
+    """Register model packages in the stack's groups, only as PendingManualApproval; never approve."""
+    if not s.models:
+        return []
+    return [
+        allow(
+            "RegisterPendingModelPackages",
+            ["sagemaker:CreateModelPackage"],
+            s.model_package_resources,
+            {"StringEquals": {"sagemaker:ModelApprovalStatus": PENDING_APPROVAL}},
+        ),
+        deny(
+            "DenyApprovedRegistration",
+            ["sagemaker:CreateModelPackage"],
+            ["*"],
+            {"StringNotEquals": {"sagemaker:ModelApprovalStatus": PENDING_APPROVAL}},
+        ),
+        deny("DenyModelApproval", ["sagemaker:UpdateModelPackage"], ["*"]),
+    ]
+
+
+def _work_statements(s: Scope) -> list[Statement]:
+    """What a data scientist's work touches, whoever runs it (the person or their Studio apps)."""
+    jobs = [s.named("sagemaker", "training-job"), s.named("sagemaker", "processing-job")]
+    return [
         _list_prefixes("ListCuratedData", s.data_bucket_arns, [s.curated_prefix]),
         allow(
             "ReadCuratedData",
@@ -425,18 +542,64 @@ def data_scientist_policy(s: Scope, training_role_arn: str, domain_ids: Sequence
             ["sagemaker:CreateTrainingJob", "sagemaker:CreateProcessingJob", *_TRAINING_JOB_READ],
             jobs,
         ),
-        allow(
-            "PassTrainingRoleToSageMaker",
-            ["iam:PassRole"],
-            [training_role_arn],
-            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        ),
-        *studio,
+        *_register_packages(s),
         allow(
             "ReadTrainingLogs",
             ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"],
             [s.training_log_group_arn, f"{s.training_log_group_arn}:log-stream:*"],
         ),
+    ]
+
+
+def data_scientist_policy(
+    s: Scope,
+    training_role_arn: str,
+    domain_ids: Sequence[str] = (),
+    *,
+    execution_role_arn: str = "",
+    sign_in: SignIn = SignIn(),
+    notebook: bool = False,
+) -> PolicyDocument:
+    """The person: read curated data, read/write experiments, read candidate models, launch guarded
+    SageMaker jobs named with the stack's prefix and register their models as pending; pass only the
+    training role and the Studio execution role (`execution_role_arn`) to SageMaker. Open Studio in the
+    stack's domains (`domain_ids`) and the stack's notebook instance (`notebook`) only on the profile or
+    instance tagged with their own source identity, through `sign_in`."""
+    studio: list[Statement] = []
+    if domain_ids:
+        studio += [
+            allow(
+                "DescribeStudio",
+                ["sagemaker:DescribeUserProfile", "sagemaker:DescribeDomain"],
+                [
+                    *_domains(s, domain_ids),
+                    *(s.arn("sagemaker", f"user-profile/{d}/*") for d in domain_ids),
+                ],
+            ),
+            *sign_in_statements(
+                "OpenOwnStudioProfile",
+                ["sagemaker:CreatePresignedDomainUrl"],
+                [s.arn("sagemaker", f"user-profile/{d}/*") for d in domain_ids],
+                sign_in,
+            ),
+        ]
+    if notebook:
+        studio += sign_in_statements(
+            "OpenOwnNotebook",
+            ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+            [s.named("sagemaker", "notebook-instance")],
+            sign_in,
+        )
+    passed = sorted({training_role_arn, *([execution_role_arn] if execution_role_arn else [])})
+    return document(
+        *_work_statements(s),
+        allow(
+            "PassSageMakerRoles",
+            ["iam:PassRole"],
+            passed,
+            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        *studio,
         star(
             "ListOnly",
             [
@@ -447,6 +610,69 @@ def data_scientist_policy(s: Scope, training_role_arn: str, domain_ids: Sequence
                 "sagemaker:ListSpaces",
                 "sagemaker:ListApps",
                 "sagemaker:Search",
+                "sts:GetCallerIdentity",
+            ],
+        ),
+    )
+
+
+STUDIO_LOG_GROUPS = ("/aws/sagemaker/studio", "/aws/sagemaker/NotebookInstances")
+"""The log groups SageMaker writes Studio app and notebook instance logs to."""
+
+
+def studio_execution_policy(
+    s: Scope, training_role_arn: str, domain_ids: Sequence[str] = ()
+) -> PolicyDocument:
+    """The Studio and notebook execution role (what apps and notebooks run as): the data scientist's data,
+    models, keys and guarded jobs, the training role passed to SageMaker, its own apps and spaces in the
+    stack's domains, its log groups. No sign-in URL, no IAM beyond passing the training role."""
+    groups = [s.arn("logs", f"log-group:{g}") for g in STUDIO_LOG_GROUPS]
+    apps = (
+        [
+            allow(
+                "RunStudioApps",
+                [
+                    "sagemaker:CreateApp",
+                    "sagemaker:DeleteApp",
+                    "sagemaker:DescribeApp",
+                    "sagemaker:DescribeSpace",
+                    "sagemaker:DescribeUserProfile",
+                    "sagemaker:DescribeDomain",
+                ],
+                [
+                    *_domains(s, domain_ids),
+                    *(
+                        s.arn("sagemaker", f"{kind}/{d}/*")
+                        for d in domain_ids
+                        for kind in ("app", "space", "user-profile")
+                    ),
+                ],
+            )
+        ]
+        if domain_ids
+        else []
+    )
+    return document(
+        *_work_statements(s),
+        allow(
+            "PassTrainingRoleToSageMaker",
+            ["iam:PassRole"],
+            [training_role_arn],
+            {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        ),
+        *apps,
+        allow(
+            "WriteStudioLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            [*groups, *(f"{g}:log-stream:*" for g in groups)],
+        ),
+        star(
+            "ListOnly",
+            [
+                "sagemaker:ListApps",
+                "sagemaker:ListSpaces",
+                "sagemaker:ListTrainingJobs",
+                "sagemaker:ListProcessingJobs",
                 "sts:GetCallerIdentity",
             ],
         ),
@@ -514,6 +740,7 @@ def training_policy(s: Scope) -> PolicyDocument:
         ),
         _kms_use("ReadDataKey", [s.data_key_arn], write=False),
         _kms_use("UseModelKey", [s.model_key_arn], write=True),
+        *_register_packages(s),
         allow(
             "WriteTrainingLogs",
             ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:CreateLogGroup"],
@@ -545,7 +772,34 @@ def training_policy(s: Scope) -> PolicyDocument:
 
 
 def model_approver_policy(s: Scope) -> PolicyDocument:
-    """Promote a candidate model version into the production prefix; nothing else."""
+    """Review and approve the model packages of the stack's model package groups (the only role that may
+    set ``ModelApprovalStatus`` Approved), and promote a candidate into ``<production_prefix><model>/`` of
+    those models only. Without models: nothing to approve or promote.
+
+    IAM cannot tie the S3 copy to the approved package's artifact (no condition key relates them): the
+    ``vault promote`` command of a later issue enforces that the copied object is an Approved package's
+    ``ModelDataUrl``."""
+    promote = (
+        [
+            allow(
+                "PromoteToProduction",
+                ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:GetObjectVersion"],
+                [_objects(s.model_bucket_arn, f"{s.production_prefix}{m}/") for m in s.models],
+            ),
+            allow(
+                "ApproveModelPackage",
+                [
+                    "sagemaker:UpdateModelPackage",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages",
+                ],
+                s.model_package_resources,
+            ),
+        ]
+        if s.models
+        else []
+    )
     return document(
         _list_prefixes("ListModels", [s.model_bucket_arn], [s.candidates_prefix, s.production_prefix]),
         allow(
@@ -553,17 +807,8 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
             ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"],
             [_objects(s.model_bucket_arn, s.candidates_prefix)],
         ),
-        allow(
-            "PromoteToProduction",
-            ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:GetObjectVersion"],
-            [_objects(s.model_bucket_arn, s.production_prefix)],
-        ),
+        *promote,
         _kms_use("UseModelKey", [s.model_key_arn], write=True),
-        allow(
-            "ApproveModelPackage",
-            ["sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
-            [s.named("sagemaker", "model-package"), s.named("sagemaker", "model-package-group")],
-        ),
         star("ListOnly", ["sagemaker:ListModelPackageGroups", "sts:GetCallerIdentity"]),
     )
 

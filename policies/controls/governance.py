@@ -45,9 +45,6 @@ REVIEWED_TYPES: Mapping[str, str] = {
     "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry": (
         "judged through the routes and rules that use its list (SR-NET-006/007/008)"
     ),
-    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": (
-        "a registry of model versions with no access of its own; its policy is judged by SR-IAM-025"
-    ),
     "aws:kms/alias:Alias": "a name for a key; it grants nothing (key policies and grants do, SR-ENC)",
     "aws:s3/bucketVersioning:BucketVersioning": "judged as a companion of its bucket (SR-STO-001)",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (

@@ -559,6 +559,172 @@ def _no_users(subject: Resource, _index: Index) -> Iterator[str]:
     yield f"{subject.label} {USER_TYPES[subject.type]}; the environment allows roles only"
 
 
+# -- SR-IAM-050..052: people, Studio execution roles and sign-in URLs -------------------------------
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+IDENTITY_CENTER_ROLE_PATH = ":role/aws-reserved/sso.amazonaws.com/"
+SIGN_IN_ACTIONS = ("sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl")
+_EXECUTION_ROLE_PATHS: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "aws:sagemaker/domain:Domain": (
+        ("defaultUserSettings", "defaultUserSettings.executionRole"),
+        ("defaultSpaceSettings", "defaultSpaceSettings.executionRole"),
+    ),
+    "aws:sagemaker/userProfile:UserProfile": (("userSettings", "userSettings.executionRole"),),
+    "aws:sagemaker/notebookInstance:NotebookInstance": (("roleArn", "roleArn"),),
+}
+_EXECUTION_WHAT = {
+    "aws:sagemaker/domain:Domain": "Studio domain",
+    "aws:sagemaker/userProfile:UserProfile": "user profile",
+    "aws:sagemaker/notebookInstance:NotebookInstance": "notebook instance",
+}
+
+
+def _trust_statements(subject: Resource) -> list[dict[str, Any]]:
+    """The Allow statements of a role's trust policy (an unreadable trust: SR-IAM-006 reports it)."""
+    try:
+        document = policy_document(subject.known("assumeRolePolicy"))
+    except PolicyDocumentError:
+        return []
+    return [s for s in statements(document) if s.get("Effect") == "Allow"]
+
+
+def _people(subject: Resource) -> list[str]:
+    """Principals of the trust that are people or stand for them: IAM (AWS) principals, '*', SAML."""
+    found: list[str] = []
+    for i, statement in enumerate(_trust_statements(subject)):
+        for kind, value in principal_entries(statement):
+            if value is UNKNOWN or value == repr(UNKNOWN):
+                raise UnknownValue(subject.label, f"assumeRolePolicy statement {i} Principal")
+            if kind in ("AWS", "*") or (kind == "Federated" and ":saml-provider/" in value):
+                found.append(value)
+    return sorted(set(found))
+
+
+def _trusts_sagemaker(subject: Resource) -> bool:
+    return any(
+        kind == "Service" and value == SAGEMAKER_SERVICE
+        for statement in _trust_statements(subject)
+        for kind, value in principal_entries(statement)
+    )
+
+
+def _execution_role_of_people(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type == ROLE:
+        people = _people(subject)
+        if people and _trusts_sagemaker(subject):
+            yield (
+                f"role {subject.label} is trusted by SageMaker and by people ({', '.join(people)}): a "
+                "person's role is also an execution role, so what any notebook or app runs acts as them"
+            )
+        return
+    roles = list(index.of_type(ROLE))
+    what = _EXECUTION_WHAT[subject.type]
+    for prop, path in _EXECUTION_ROLE_PATHS[subject.type]:
+        value = subject.get(path)
+        if value is None:
+            continue
+        deps = set(subject.property_dependencies.get(prop, ()))
+        if value is UNKNOWN:
+            named = [r for r in roles if r.urn in deps]
+            if not named:
+                raise UnknownValue(subject.label, path)
+        else:
+            named = [r for r in roles if r.get("arn") == value]
+        for role in named:
+            people = _people(role)
+            if people:
+                yield (
+                    f"{what} {subject.label} runs as role {role.label} ({path}), which people assume "
+                    f"({', '.join(people)}): the execution role must be trusted by SageMaker only"
+                )
+
+
+def _confines_source(statement: Mapping[str, Any]) -> bool:
+    vpce = _condition_values(statement, "aws:SourceVpce", ("stringequals",))
+    if vpce and all(isinstance(v, str) and v.startswith("vpce-") and not _WILD.search(v) for v in vpce):
+        return True
+    ips = _condition_values(statement, "aws:SourceIp", ("ipaddress",)) or []
+    return bool(ips) and all(isinstance(v, str) and not v.endswith("/0") for v in ips)
+
+
+def _own_profile_only(statement: Mapping[str, Any], resources: list[str]) -> bool:
+    if resources and all("user-profile/" in r and not _WILD.search(r) for r in resources):
+        return True
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if str(operator).lower() != "stringequals" or not isinstance(block, Mapping):
+            continue
+        for key, values in block.items():
+            listed = as_list(values)
+            tag = str(key).lower().startswith(("aws:resourcetag/", "sagemaker:resourcetag/"))
+            if tag and listed and all(isinstance(v, str) and re.fullmatch(r"\$\{[^}]+\}", v) for v in listed):
+                return True
+    return False
+
+
+def _sign_in_urls(subject: Resource, index: Index) -> Iterator[str]:
+    if _is_boundary_only(subject, index):
+        return
+    for grant in _grants(subject):
+        if isinstance(grant, str):
+            yield grant
+            continue
+        granted = sorted(
+            a for a in grant.actions(subject) if a.lower() in {s.lower() for s in SIGN_IN_ACTIONS}
+        )
+        if not granted:
+            continue
+        where = grant.prefix(subject)
+        if not _confines_source(grant.statement):
+            yield (
+                f"{where} grants {', '.join(granted)} without an aws:SourceVpce (StringEquals, vpce-...) or "
+                "aws:SourceIp (IpAddress, not /0) condition: sign-in URLs can be minted from anywhere"
+            )
+        if "sagemaker:CreatePresignedDomainUrl" in granted and not _own_profile_only(
+            grant.statement, grant.resources(subject)
+        ):
+            yield (
+                f"{where} grants sagemaker:CreatePresignedDomainUrl on every user profile it names: no "
+                "StringEquals aws:ResourceTag/<key> condition equal to the caller's identity "
+                "(${aws:SourceIdentity}, ${aws:PrincipalTag/...}, ${aws:userid})"
+            )
+
+
+def _is_mfa(statement: Mapping[str, Any]) -> bool:
+    values = _condition_values(statement, "aws:MultiFactorAuthPresent", ("bool",)) or []
+    return bool(values) and all(str(v).lower() == "true" for v in values)
+
+
+def _requires_source_identity(statement: Mapping[str, Any]) -> bool:
+    required = _condition_values(statement, "sts:SourceIdentity", ("null",))
+    if required and all(str(v).lower() == "false" for v in required):
+        return True
+    pinned = _condition_values(statement, "sts:SourceIdentity", _EXACT) or []
+    return bool(pinned) and all(isinstance(v, str) and v not in ("", "*") for v in pinned)
+
+
+def _human_trust(subject: Resource, _index: Index) -> Iterator[str]:
+    for i, statement in enumerate(_trust_statements(subject)):
+        people = [v for kind, v in principal_entries(statement) if kind in ("AWS", "*")]
+        if not people or _condition_values(statement, "sts:ExternalId", ("stringequals",)):
+            continue
+        where = f"trust policy of role {subject.label} statement {i}"
+        if not _requires_source_identity(statement):
+            yield (
+                f"{where} lets {', '.join(sorted(people))} assume the role without requiring "
+                "sts:SourceIdentity (Null false, or StringEquals/StringLike a value): its actions are not "
+                "tied to a person"
+            )
+        without = sorted(p for p in people if IDENTITY_CENTER_ROLE_PATH not in p)
+        if without and not _is_mfa(statement):
+            yield (
+                f"{where} lets {', '.join(without)} assume the role without Bool aws:MultiFactorAuthPresent "
+                "true (only IAM Identity Center permission-set roles get MFA from their sign-in)"
+            )
+
+
 _NIST_LP = ("AC-6", "AC-6(1)", "AC-3")
 
 CONTROLS: tuple[Control, ...] = (
@@ -706,6 +872,75 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": ("AC-2", "IA-2", "IA-5"), "AWS-FSBP": ("IAM.2",)},
         remediation="Use IAM Identity Center permission sets for people and roles for workloads.",
         predicate=_no_users,
+        tags=("identity", "iam"),
+    ),
+    Control(
+        id="SR-IAM-050",
+        title="A role people assume is never a SageMaker execution role",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(
+            ROLE,
+            "aws:sagemaker/domain:Domain",
+            "aws:sagemaker/userProfile:UserProfile",
+            "aws:sagemaker/notebookInstance:NotebookInstance",
+        ),
+        scope="stack",
+        rationale=(
+            "An execution role acts for whatever code the notebook or app runs, for as long as it runs; a "
+            "role that is also a person's gives that code the person's access and hides who acted."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-5", "AC-6", "IA-2")},
+        framework_note="No CIS or FSBP control separates people's roles from SageMaker execution roles.",
+        remediation=(
+            "Give Studio and notebooks their own role trusted by sagemaker.amazonaws.com only (with "
+            "aws:SourceAccount/aws:SourceArn); people assume a separate role that may only pass it."
+        ),
+        predicate=_execution_role_of_people,
+        tags=("identity", "iam", "workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-IAM-051",
+        title="Studio and notebook sign-in URLs only for one's own profile, from the VPC endpoint or bank",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=POLICY_TYPES,
+        scope="stack",
+        rationale=(
+            "A presigned Studio URL signs its bearer in as the user profile, with its execution role and "
+            "home directory: minted from anywhere, or for anyone's profile, it lets one person act as "
+            "another from outside the bank."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-17", "SC-7")},
+        framework_note="No CIS or FSBP control judges who may mint SageMaker sign-in URLs.",
+        remediation=(
+            "Condition CreatePresignedDomainUrl/CreatePresignedNotebookInstanceUrl on aws:SourceVpce (the "
+            "sagemaker.api endpoint) or aws:SourceIp (the bank's ranges), and CreatePresignedDomainUrl on "
+            "aws:ResourceTag/strongroom:studio-user = ${aws:SourceIdentity}."
+        ),
+        predicate=_sign_in_urls,
+        tags=("identity", "iam", "workspace", "sagemaker"),
+    ),
+    Control(
+        id="SR-IAM-052",
+        title="People's roles require a source identity and MFA",
+        severity="high",
+        enforcement="advisory",
+        prod_enforcement="mandatory",
+        resource_types=(ROLE,),
+        rationale=(
+            "sts:SourceIdentity names the person on every action of the session and of every role chained "
+            "from it; aws:MultiFactorAuthPresent proves MFA for IAM users and roles, but is never present "
+            "in IAM Identity Center (federated) sessions, whose MFA is Identity Center's sign-in policy."
+        ),
+        frameworks={"NIST-800-53-r5": ("IA-2(1)", "IA-2(2)", "AU-3", "AU-10")},
+        framework_note="CIS 1.10 and FSBP IAM.19 require MFA for IAM users, not for role trust policies.",
+        remediation=(
+            "Allow sts:AssumeRole and sts:SetSourceIdentity with Null sts:SourceIdentity false; add Bool "
+            "aws:MultiFactorAuthPresent true for every principal that is not an Identity Center permission-"
+            "set role (and turn on MFA for every sign-in in Identity Center)."
+        ),
+        predicate=_human_trust,
         tags=("identity", "iam"),
     ),
 )

@@ -5,9 +5,18 @@ internet. Buckets, keys and accounts are judged with `policies.references`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policies.controls.identity import (
+    POLICY_TYPES,
+    ROLE,
+    ROLE_POLICY,
+    _condition_values,
+    _grants,
+    _is_boundary_only,
+    _refers,
+)
 from policies.model import Control, Predicate
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
 from policies.references import depends_on, key_findings, location_findings, policy_exposure
@@ -25,6 +34,11 @@ ENDPOINT = "aws:sagemaker/endpoint:Endpoint"
 ENDPOINT_CONFIG = "aws:sagemaker/endpointConfiguration:EndpointConfiguration"
 MODEL_PACKAGE_GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
 CODE_REPOSITORY = "aws:sagemaker/codeRepository:CodeRepository"
+MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
+DUTY_TAG = "strongroom:duty"
+MODEL_APPROVER = "model-approver"
+APPROVAL_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
+_GROUP_ARN = re.compile(r":model-package-group/(?P<name>[^/*?]+)$")
 
 _CODECOMMIT = re.compile(
     r"^(https://git-codecommit\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/v1/repos/[^/]+|codecommit::[a-z0-9-]+://[^/]+)$"
@@ -221,6 +235,70 @@ def _git_repositories(subject: Resource, index: Index) -> Iterator[str]:
             for repository in as_list(repositories)
         ]
     yield from _git_findings(subject, urls, index)
+
+
+def _is_approver(role: Resource) -> bool:
+    tags = role.known("tags", {}) or {}
+    return isinstance(tags, Mapping) and tags.get(DUTY_TAG) == MODEL_APPROVER
+
+
+def _owner(subject: Resource, index: Index) -> Resource | None:
+    """The role whose permissions `subject` is: itself, or the role an inline RolePolicy belongs to."""
+    if subject.type == ROLE:
+        return subject
+    if subject.type != ROLE_POLICY:
+        return None
+    named = subject.get("role")
+    for role in index.of_type(ROLE):
+        if _refers(subject, "role", role, unknown=False) or (
+            isinstance(named, str) and named in (role.get("name"), role.get("id"))
+        ):
+            return role
+    if named is UNKNOWN and not subject.property_dependencies.get("role"):
+        raise UnknownValue(subject.label, "role")
+    return None
+
+
+def _may_approve(statement: Any) -> bool:
+    values = _condition_values(statement, "sagemaker:ModelApprovalStatus", ("stringequals",)) or []
+    return not values or any(not isinstance(v, str) or v.lower() == "approved" for v in values)
+
+
+def _model_approval(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type == MODEL_PACKAGE_GROUP:
+        return
+    groups = {g.get("modelPackageGroupName") for g in index.of_type(MODEL_PACKAGE_GROUP)}
+    if subject.type == ROLE and _is_approver(subject) and not groups:
+        yield (
+            f"model approver role {subject.label} has no model package group in the plan: no approved "
+            "package binds what it promotes"
+        )
+    if _is_boundary_only(subject, index):
+        return
+    owner: Resource | None = None
+    for grant in _grants(subject):
+        if isinstance(grant, str):
+            yield grant
+            continue
+        actions = sorted(a for a in grant.actions(subject) if a in APPROVAL_ACTIONS)
+        if not actions:
+            continue
+        owner = owner or _owner(subject, index)
+        if owner is not None and _is_approver(owner):
+            for resource in grant.resources(subject):
+                match = _GROUP_ARN.search(resource)
+                if match and match.group("name") not in groups:
+                    yield (
+                        f"{grant.prefix(subject)} approves packages of model package group "
+                        f"{match.group('name')}, which is not in the plan"
+                    )
+            continue
+        if _may_approve(grant.statement):
+            yield (
+                f"{grant.prefix(subject)} grants {', '.join(actions)} without StringEquals "
+                "sagemaker:ModelApprovalStatus excluding Approved: only the model approver (a role tagged "
+                f"{DUTY_TAG}={MODEL_APPROVER}) may approve a model package"
+            )
 
 
 _NIST_ISOLATION = ("SC-7", "AC-4", "SC-7(5)")
@@ -493,5 +571,28 @@ CONTROLS: tuple[Control, ...] = (
         remediation="Name principals of the perimeter's accounts, or confine '*' with aws:PrincipalOrgID.",
         predicate=_model_package_policy,
         tags=("workspace", "sagemaker", "perimeter"),
+    ),
+    Control(
+        id="SR-WS-040",
+        title="Only the model approver approves model packages, in the plan's model package groups",
+        severity="high",
+        enforcement="advisory",
+        prod_enforcement="mandatory",
+        resource_types=(MODEL_PACKAGE_GROUP, *POLICY_TYPES),
+        scope="stack",
+        rationale=(
+            "Promotion to production is bound to a reviewed model only if packages are registered pending "
+            "and only the approver, a person other than who trained it, sets ModelApprovalStatus Approved, "
+            "in registries the stack owns."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-5", "CM-3", "SA-10"), **_AI},
+        framework_note="No CIS or FSBP control judges SageMaker model approval.",
+        remediation=(
+            "Create an aws.sagemaker.ModelPackageGroup per model; grant CreateModelPackage only with "
+            "StringEquals sagemaker:ModelApprovalStatus PendingManualApproval; grant UpdateModelPackage only "
+            f"to the approver role, tagged {DUTY_TAG}={MODEL_APPROVER}."
+        ),
+        predicate=_model_approval,
+        tags=("workspace", "sagemaker", "identity"),
     ),
 )

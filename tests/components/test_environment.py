@@ -274,10 +274,14 @@ def test_each_human_role_trusts_its_own_configured_principals_with_mfa_in_the_or
             s for s in json.loads(role.inputs["assumeRolePolicy"])["Statement"] if "AWS" in s["Principal"]
         ]
         assert human["Principal"]["AWS"] == sorted(principals), role.urn
+        # Identity Center permission-set principals: MFA is Identity Center's (federated sessions carry
+        # no aws:MultiFactorAuthPresent); every session names its person (sts:SourceIdentity).
+        assert all(iam.is_identity_center_role(p) for p in principals)
         assert human["Condition"] == {
-            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "Null": {"sts:SourceIdentity": "false"},
             "StringEquals": {"aws:PrincipalOrgID": settings.perimeter.organization_id},
         }, role.urn
+        assert human["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"], role.urn
 
 
 def test_outside_prod_one_principal_may_train_and_approve() -> None:
@@ -368,8 +372,13 @@ def test_studio_domain_is_vpc_only_on_the_private_subnets(dev_plan: Plan) -> Non
     assert domain.inputs["appNetworkAccessType"] == "VpcOnly"
     subnets = {r.outputs["id"] for r in dev_plan.of_type("aws:ec2/subnet:Subnet")}
     assert set(domain.inputs["subnetIds"]) == subnets
-    role = dev_plan.named("sr-dev-roles-data-scientist")
+    role = dev_plan.named("sr-dev-roles-studio-execution")
     assert domain.inputs["defaultUserSettings"]["executionRole"] == role.outputs["arn"]
+    assert domain.inputs["defaultSpaceSettings"]["executionRole"] == role.outputs["arn"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "sagemaker.amazonaws.com"}]
+    idle = domain.inputs["defaultUserSettings"]["jupyterLabAppSettings"]["appLifecycleManagement"]
+    assert idle["idleSettings"]["maxIdleTimeoutInMinutes"] == 60
     assert not dev_plan.of_type("aws:sagemaker/notebookInstance:NotebookInstance")
 
 
@@ -432,7 +441,15 @@ def test_the_roles_name_the_stack_keys_domain_and_vpc_exactly(prod_plan: Plan) -
     managed = set(deployer["ManageKeysAndAliases"]["Resource"])
     assert keys <= managed and not any(r.endswith(":key/*") for r in managed), sorted(managed)
     assert domain.outputs["arn"] in deployer["ManageSageMaker"]["Resource"]
-    assert scientist["DescribeDomain"]["Resource"] == [domain.outputs["arn"]]
+    assert domain.outputs["arn"] in scientist["DescribeStudio"]["Resource"]
+    (api,) = [
+        e
+        for e in prod_plan.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        if "sagemaker.api" in e.inputs["serviceName"]
+    ]
+    through = scientist["OpenOwnStudioProfileThroughVpcEndpoint"]["Condition"]["StringEquals"]
+    assert through["aws:SourceVpce"] == [api.outputs["id"]]
+    assert "OpenOwnStudioProfileFromBankNetwork" not in scientist
     assert auditor["ReadSageMaker"]["Resource"][0] == domain.outputs["arn"]
     in_vpc = {"ArnEquals": {"ec2:Vpc": vpc.outputs["arn"]}}
     assert deployer["ConfigureNetwork"]["Condition"] == in_vpc
@@ -473,3 +490,17 @@ def test_every_data_and_model_bucket_fills_its_backup_and_replica(prod_plan: Pla
         (deny,) = [s for s in policy["Statement"] if s["Sid"] == "DenyOutsideVpcEndpoint"]
         assert role.outputs["arn"] in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"], purpose
     assert len(ingests) == 3
+
+
+def test_each_model_has_a_package_group_only_the_approver_approves(prod_plan: Plan) -> None:
+    models = settings_for("prod").workspace.models
+    assert models
+    groups = {
+        g.inputs["modelPackageGroupName"]
+        for g in prod_plan.of_type("aws:sagemaker/modelPackageGroup:ModelPackageGroup")
+    }
+    assert groups == {f"sr-prod-{m}" for m in models}
+    for role in ("data-scientist", "training", "studio-execution"):
+        text = prod_plan.named(f"sr-prod-roles-{role}-policy").inputs["policy"]
+        allowed = {a for s in json.loads(text)["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+        assert "sagemaker:UpdateModelPackage" not in allowed, role

@@ -74,7 +74,14 @@ def built(pulumi_mocks: Recorder) -> Recorder:
 
 def test_creates_the_five_roles_under_the_iam_path(built: Recorder) -> None:
     found = roles(built)
-    assert set(found) == {"data-scientist", "training", "model-approver", "auditor", "deployer"}
+    assert set(found) == {
+        "data-scientist",
+        "training",
+        "studio-execution",
+        "model-approver",
+        "auditor",
+        "deployer",
+    }
     for r in found.values():
         assert r.inputs["path"] == "/strongroom/dev/", r.urn
 
@@ -110,9 +117,12 @@ def test_each_human_role_trusts_only_its_own_principals(built: Recorder) -> None
     for name, principal in (("model-approver", APPROVER), ("auditor", AUDITOR)):
         (stmt,) = doc(found[name], "assumeRolePolicy")["Statement"]
         assert stmt["Principal"] == {"AWS": [principal]}, found[name].urn
-        assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, found[name].urn
+        # Identity Center sessions never carry aws:MultiFactorAuthPresent: MFA is Identity Center's own.
+        assert stmt["Condition"] == {"Null": {"sts:SourceIdentity": "false"}}, found[name].urn
+        assert stmt["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"], found[name].urn
+    # The person's role is no longer an execution role: SageMaker is not trusted.
     ds = doc(found["data-scientist"], "assumeRolePolicy")["Statement"]
-    assert [s["Principal"] for s in ds] == [{"AWS": [PRINCIPAL]}, {"Service": "sagemaker.amazonaws.com"}]
+    assert [s["Principal"] for s in ds] == [{"AWS": [PRINCIPAL]}]
 
 
 def test_human_roles_trust_principals_only_inside_the_organization_when_set(pulumi_mocks: Recorder) -> None:
@@ -120,13 +130,9 @@ def test_human_roles_trust_principals_only_inside_the_organization_when_set(pulu
     for name in ("data-scientist", "model-approver", "auditor"):
         stmt = doc(found[name], "assumeRolePolicy")["Statement"][0]
         assert stmt["Condition"] == {
-            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "Null": {"sts:SourceIdentity": "false"},
             "StringEquals": {"aws:PrincipalOrgID": "o-nb7k2x9q4m"},
         }, found[name].urn
-    sagemaker = doc(found["data-scientist"], "assumeRolePolicy")["Statement"][1]
-    assert sagemaker["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, found[
-        "data-scientist"
-    ].urn
 
 
 def test_a_data_scientist_may_not_also_approve_unless_allowed(pulumi_mocks: Recorder) -> None:
@@ -146,10 +152,28 @@ def test_data_roles_name_each_data_bucket_exactly(built: Recorder) -> None:
         assert "-data-*" not in text, policies[name].urn
 
 
-def test_mfa_condition_dropped_only_when_asked(pulumi_mocks: Recorder) -> None:
-    found = roles(build(pulumi_mocks, require_mfa=False))
+def test_mfa_condition_on_iam_principals_dropped_only_when_asked(pulumi_mocks: Recorder) -> None:
+    iam_role = f"arn:aws:iam::{ACCOUNT}:role/Auditors"
+    found = roles(build(pulumi_mocks, auditor_principal_arns=[AUDITOR, iam_role]))
+    sso, other = doc(found["auditor"], "assumeRolePolicy")["Statement"]
+    assert sso["Principal"] == {"AWS": [AUDITOR]} and "Bool" not in sso["Condition"]
+    assert other["Principal"] == {"AWS": [iam_role]}
+    assert other["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}, found["auditor"].urn
+
+
+def test_mfa_and_source_identity_conditions_dropped_only_when_asked(pulumi_mocks: Recorder) -> None:
+    iam_role = f"arn:aws:iam::{ACCOUNT}:role/Auditors"
+    found = roles(
+        build(
+            pulumi_mocks,
+            auditor_principal_arns=[iam_role],
+            require_mfa=False,
+            require_source_identity=False,
+        )
+    )
     (stmt,) = doc(found["auditor"], "assumeRolePolicy")["Statement"]
     assert "Condition" not in stmt, found["auditor"].urn
+    assert stmt["Action"] == "sts:AssumeRole"
 
 
 def test_training_role_trusted_by_sagemaker_in_this_account(built: Recorder) -> None:
@@ -176,11 +200,12 @@ def test_no_deployer_without_github_repository(pulumi_mocks: Recorder) -> None:
     assert "dev-roles-deployer-boundary" not in {p.name for p in pulumi_mocks.of_type(POLICY)}
 
 
-def test_data_scientist_passes_only_the_training_role(built: Recorder) -> None:
+def test_data_scientist_passes_only_the_training_and_execution_roles(built: Recorder) -> None:
     policy = next(r for r in built.of_type(ROLE_POLICY) if r.name == "dev-roles-data-scientist-policy")
     passes = [s for s in doc(policy, "policy")["Statement"] if "iam:PassRole" in s["Action"]]
-    training_arn = roles(built)["training"].outputs["arn"]
-    assert [s["Resource"] for s in passes] == [[training_arn]], policy.urn
+    found = roles(built)
+    passed = sorted([found["training"].outputs["arn"], found["studio-execution"].outputs["arn"]])
+    assert [s["Resource"] for s in passes] == [passed], policy.urn
     assert passes[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
 
 
@@ -188,6 +213,7 @@ def test_guardrails_attached_to_people_and_job_roles(built: Recorder) -> None:
     attached = {a.name for a in built.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     assert attached == {
         "dev-roles-data-scientist-guardrails",
+        "dev-roles-studio-execution-guardrails",
         "dev-roles-training-guardrails",
         "dev-roles-model-approver-guardrails",
     }
@@ -273,3 +299,91 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_args(**overrides)
+
+
+def test_studio_execution_role_is_trusted_by_sagemaker_of_this_account_only(built: Recorder) -> None:
+    r = roles(built)["studio-execution"]
+    (stmt,) = doc(r, "assumeRolePolicy")["Statement"]
+    assert stmt["Principal"] == {"Service": "sagemaker.amazonaws.com"}, r.urn
+    assert stmt["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:*"},
+    }, r.urn
+    assert r.inputs["permissionsBoundary"].endswith(":policy/strongroom/dev/dev-roles-boundary")
+    policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-studio-execution-policy")
+    actions = {a for s in doc(policy, "policy")["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+    assert not actions & {"sagemaker:CreatePresignedDomainUrl", "sagemaker:UpdateModelPackage"}
+    assert {"s3:GetObject", "kms:Decrypt", "logs:PutLogEvents"} <= actions
+
+
+def test_sign_in_urls_only_for_the_own_profile_through_the_endpoint_or_bank_ranges(
+    pulumi_mocks: Recorder,
+) -> None:
+    build(
+        pulumi_mocks,
+        studio_domain_ids=["d-92143kt35iy7"],
+        sign_in_endpoint_ids=["vpce-0a1b2c3d4e5f60718"],
+        sign_in_cidrs=["203.0.113.0/24"],
+        notebook_sign_in=True,
+    )
+    policy = next(p for p in pulumi_mocks.of_type(ROLE_POLICY) if p.name == "dev-roles-data-scientist-policy")
+    statements = doc(policy, "policy")["Statement"]
+    signing = [s for s in statements if set(s["Action"]) & set(iam.SIGN_IN_ACTIONS)]
+    assert {s["Sid"] for s in signing} == {
+        "OpenOwnStudioProfileThroughVpcEndpoint",
+        "OpenOwnStudioProfileFromBankNetwork",
+        "OpenOwnNotebookThroughVpcEndpoint",
+        "OpenOwnNotebookFromBankNetwork",
+    }
+    for s in signing:
+        owner = s["Condition"]["StringEquals"][f"aws:ResourceTag/{iam.STUDIO_USER_TAG}"]
+        assert owner == "${aws:SourceIdentity}", s["Sid"]
+        source = s["Condition"]["StringEquals"].get("aws:SourceVpce") or s["Condition"]["IpAddress"]
+        assert source in (["vpce-0a1b2c3d4e5f60718"], {"aws:SourceIp": ["203.0.113.0/24"]}), s["Sid"]
+
+
+def test_no_sign_in_url_without_an_endpoint_or_range(pulumi_mocks: Recorder) -> None:
+    build(pulumi_mocks, studio_domain_ids=["d-92143kt35iy7"])
+    policy = next(p for p in pulumi_mocks.of_type(ROLE_POLICY) if p.name == "dev-roles-data-scientist-policy")
+    text = json.dumps(doc(policy, "policy"))
+    assert "CreatePresignedDomainUrl" not in text
+
+
+def test_only_the_approver_approves_and_promotes_its_models(pulumi_mocks: Recorder) -> None:
+    build(pulumi_mocks, models=["credit-pd"], name_prefix="dev-")
+    policies = {
+        p.name.removeprefix("dev-roles-"): doc(p, "policy") for p in pulumi_mocks.of_type(ROLE_POLICY)
+    }
+    group = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/dev-credit-pd"
+    for name in ("data-scientist-policy", "training-policy", "studio-execution-policy"):
+        register = next(s for s in policies[name]["Statement"] if s["Sid"] == "RegisterPendingModelPackages")
+        assert register["Condition"] == {
+            "StringEquals": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
+        }, name
+        assert group in register["Resource"], name
+        denied = {s["Sid"] for s in policies[name]["Statement"] if s["Effect"] == "Deny"}
+        assert {"DenyModelApproval", "DenyApprovedRegistration"} <= denied, name
+        allowed = {a for s in policies[name]["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+        assert "sagemaker:UpdateModelPackage" not in allowed, name
+    approver = {s["Sid"]: s for s in policies["model-approver-policy"]["Statement"]}
+    assert "sagemaker:UpdateModelPackage" in approver["ApproveModelPackage"]["Action"]
+    assert approver["PromoteToProduction"]["Resource"] == [
+        "arn:aws:s3:::dev-models-bucket-1a2b3c4/production/credit-pd/*"
+    ]
+    assert roles(pulumi_mocks)["model-approver"].inputs["tags"][iam.DUTY_TAG] == iam.MODEL_APPROVER_DUTY
+
+
+def test_models_are_validated() -> None:
+    with pytest.raises(ValueError, match=r"^models: "):
+        make_args(models=["Credit PD"])
+    with pytest.raises(ValueError, match=r"^models: "):
+        make_args(models=["credit-pd", "credit-pd"])
+
+
+def test_the_deployer_passes_the_execution_role_never_the_persons(built: Recorder) -> None:
+    policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-deployer-policy")
+    (passes,) = [s for s in doc(policy, "policy")["Statement"] if s["Sid"] == "PassStackRoles"]
+    found = roles(built)
+    assert found["studio-execution"].outputs["arn"] in passes["Resource"]
+    assert found["training"].outputs["arn"] in passes["Resource"]
+    assert found["data-scientist"].outputs["arn"] not in passes["Resource"]

@@ -143,6 +143,16 @@ def test_reference_rows_cover_every_key() -> None:
 # (case id, stack, path, new value, key named, value shown, accepted text)
 # fmt: off
 BAD = [
+    ("sign-in-cidr-malformed", "dev", "strongroom:workspace.signInCidrs", ["203.0.113/24"],
+     "strongroom:workspace.signInCidrs", '["203.0.113/24"]', "IPv4 CIDRs from /16 to /32"),
+    ("sign-in-cidr-everywhere", "dev", "strongroom:workspace.signInCidrs", ["0.0.0.0/0"],
+     "strongroom:workspace.signInCidrs", '["0.0.0.0/0"]', "from /16 to /32"),
+    ("sign-in-cidr-host-bits", "dev", "strongroom:workspace.signInCidrs", ["203.0.113.7/24"],
+     "strongroom:workspace.signInCidrs", '["203.0.113.7/24"]', "no host bits"),
+    ("model-bad-name", "dev", "strongroom:workspace.models", ["Credit_PD"], "strongroom:workspace.models",
+     '["Credit_PD"]', "3-32 lower-case letters"),
+    ("model-duplicate", "dev", "strongroom:workspace.models", ["credit-pd", "credit-pd"],
+     "strongroom:workspace.models", '["credit-pd", "credit-pd"]', "distinct names"),
     ("cidr-malformed", "dev", "strongroom:network.vpcCidr", "10.20.0/16", "strongroom:network.vpcCidr",
      '"10.20.0/16"', "RFC 1918 network from /16 to /24"),
     ("cidr-host-bits", "dev", "strongroom:network.vpcCidr", "10.20.0.1/16", "strongroom:network.vpcCidr",

@@ -34,7 +34,7 @@ from policies.controls.identity import (
     broad_resource,
     exact_arn,
 )
-from policies.props import Context, Resource
+from policies.props import UNKNOWN, Context, Resource
 
 ACCOUNT = "123456789012"
 OTHER = "333333333333"
@@ -126,6 +126,52 @@ def granting(name: str, *statements: dict[str, Any]) -> Resource:
 
 
 ORG_CONTEXT = Context(stack="dev", trusted_accounts=TRUSTED_ACCOUNTS, organization_id=ORG)
+
+SSO_PERSON = f"arn:aws:iam::{OTHER}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_DS_0a1b"
+ANALYSTS = f"arn:aws:iam::{ACCOUNT}:role/analysts"
+SAGEMAKER_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Service": "sagemaker.amazonaws.com"},
+    "Action": "sts:AssumeRole",
+}
+DOMAIN_TYPE = "aws:sagemaker/domain:Domain"
+NOTEBOOK_TYPE = "aws:sagemaker/notebookInstance:NotebookInstance"
+ASSUME_AND_NAME = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+NAMED = {"Null": {"sts:SourceIdentity": "false"}}
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+person = trusting(assume({"AWS": SSO_PERSON}, Action=ASSUME_AND_NAME, Condition=NAMED), name="person")
+PROFILES = f"arn:aws:sagemaker:eu-west-2:{ACCOUNT}:user-profile/d-92143kt35iy7/*"
+OWN = {"aws:ResourceTag/strongroom:studio-user": "${aws:SourceIdentity}"}
+VPCE = "vpce-0a1b2c3d4e5f60718"
+
+
+def sign_in(
+    action: Any = "sagemaker:CreatePresignedDomainUrl", condition: Any = None, resource: Any = PROFILES
+) -> Resource:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": resource}
+    if condition is not None:
+        statement["Condition"] = condition
+    return res(ROLE_POLICY, "p", role="ds", policy=doc(statement))
+
+
+SIGN_IN_SOURCE = (
+    "without an aws:SourceVpce (StringEquals, vpce-...) or aws:SourceIp (IpAddress, not /0) condition: "
+    "sign-in URLs can be minted from anywhere"
+)
+EVERY_PROFILE = (
+    "policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl on every user profile it names: no "
+    "StringEquals aws:ResourceTag/<key> condition equal to the caller's identity (${aws:SourceIdentity}, "
+    "${aws:PrincipalTag/...}, ${aws:userid})"
+)
+NOT_NAMED = (
+    "assume the role without requiring sts:SourceIdentity (Null false, or StringEquals/StringLike a value): "
+    "its actions are not tied to a person"
+)
+NO_MFA = (
+    "assume the role without Bool aws:MultiFactorAuthPresent true (only IAM Identity Center permission-set "
+    "roles get MFA from their sign-in)"
+)
+
 
 SPECS: dict[str, Spec] = {
     "SR-IAM-001": Spec(
@@ -904,6 +950,212 @@ SPECS: dict[str, Spec] = {
         ],
         not_applicable=[role, policy, bucket],
         forbidden=True,
+    ),
+    "SR-IAM-050": Spec(
+        baseline=[
+            role,
+            person,
+            res(DOMAIN_TYPE, "studio", defaultUserSettings={"executionRole": ROLE_ARN}),
+            res(NOTEBOOK_TYPE, "nb", deps={"roleArn": [role]}, roleArn=UNKNOWN),
+        ],
+        breaks=[
+            Break(
+                "person-and-sagemaker",
+                [trusting(assume({"AWS": SSO_PERSON}), SAGEMAKER_TRUST, name="ds")],
+                "ds",
+                [
+                    f"role 'ds' is trusted by SageMaker and by people ({SSO_PERSON}): a person's role is "
+                    "also an execution role, so what any notebook or app runs acts as them"
+                ],
+            ),
+            Break(
+                "anyone-and-sagemaker",
+                [
+                    trusting(
+                        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+                        SAGEMAKER_TRUST,
+                        name="ds",
+                    )
+                ],
+                "ds",
+                [
+                    "role 'ds' is trusted by SageMaker and by people (*): a person's role is also an "
+                    "execution "
+                    "role, so what any notebook or app runs acts as them"
+                ],
+            ),
+            Break(
+                "domain-runs-as-a-person",
+                [
+                    person,
+                    res(
+                        DOMAIN_TYPE,
+                        "studio",
+                        defaultSpaceSettings={"executionRole": f"arn:aws:iam::{ACCOUNT}:role/person"},
+                    ),
+                ],
+                "studio",
+                [
+                    "Studio domain 'studio' runs as role 'person' "
+                    "(defaultSpaceSettings.executionRole), which "
+                    f"people assume ({SSO_PERSON}): the execution role must be trusted by SageMaker only"
+                ],
+            ),
+            Break(
+                "notebook-by-dependency",
+                [person, res(NOTEBOOK_TYPE, "nb", deps={"roleArn": [person]}, roleArn=UNKNOWN)],
+                "nb",
+                [
+                    "notebook instance 'nb' runs as role 'person' (roleArn), which people assume "
+                    f"({SSO_PERSON}): the execution role must be trusted by SageMaker only"
+                ],
+            ),
+        ],
+        not_applicable=[policy, bucket],
+    ),
+    "SR-IAM-051": Spec(
+        baseline=[
+            sign_in(condition={"StringEquals": {**OWN, "aws:SourceVpce": [VPCE]}}),
+            res(
+                ROLE_POLICY,
+                "notebook",
+                role="ds",
+                policy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": "sagemaker:CreatePresignedNotebookInstanceUrl",
+                        "Resource": f"arn:aws:sagemaker:eu-west-2:{ACCOUNT}:notebook-instance/dev-*",
+                        "Condition": {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+                    }
+                ),
+            ),
+            policy,
+        ],
+        breaks=[
+            Break(
+                "no-source",
+                [sign_in(condition={"StringEquals": OWN})],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl {SIGN_IN_SOURCE}"],
+            ),
+            Break(
+                "every-profile",
+                [sign_in(condition={"StringEquals": {"aws:SourceVpce": VPCE}})],
+                "p",
+                [EVERY_PROFILE],
+            ),
+            Break(
+                "profile-of-a-named-person",
+                [
+                    sign_in(
+                        condition={"StringEquals": {"aws:SourceVpce": VPCE, "aws:ResourceTag/owner": "alice"}}
+                    )
+                ],
+                "p",
+                [EVERY_PROFILE],
+            ),
+            Break(
+                "wildcard-action-anywhere",
+                [sign_in(action="sagemaker:CreatePresigned*", resource="*")],
+                "p",
+                [
+                    "policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl, "
+                    f"sagemaker:CreatePresignedNotebookInstanceUrl {SIGN_IN_SOURCE}",
+                    EVERY_PROFILE,
+                ],
+            ),
+            Break(
+                "every-address",
+                [sign_in(condition={"StringEquals": OWN, "IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl {SIGN_IN_SOURCE}"],
+            ),
+            Break(
+                "if-exists-evasion",
+                [sign_in(condition={"StringEquals": OWN, "StringEqualsIfExists": {"aws:SourceVpce": VPCE}})],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl {SIGN_IN_SOURCE}"],
+            ),
+        ],
+        not_applicable=[bucket],
+    ),
+    "SR-IAM-052": Spec(
+        baseline=[
+            role,
+            person,
+            trusting(
+                assume({"AWS": ANALYSTS}, Action=ASSUME_AND_NAME, Condition={**NAMED, **MFA}), name="analysts"
+            ),
+            trusting(
+                assume(
+                    {"AWS": f"arn:aws:iam::{ACCOUNT}:user/alice"},
+                    Action=ASSUME_AND_NAME,
+                    Condition={"StringLike": {"sts:SourceIdentity": "${aws:username}"}, **MFA},
+                ),
+                name="alice",
+            ),
+            trusting(
+                assume(
+                    {"AWS": f"arn:aws:iam::{OTHER}:role/ci"},
+                    Condition={"StringEquals": {"sts:ExternalId": "x1"}},
+                ),
+                name="partner",
+            ),
+            trusting(github(PINNED), name="deployer"),
+        ],
+        breaks=[
+            Break(
+                "no-source-identity",
+                [trusting(assume({"AWS": SSO_PERSON}), name="person")],
+                "person",
+                [f"trust policy of role 'person' statement 0 lets {SSO_PERSON} {NOT_NAMED}"],
+            ),
+            Break(
+                "iam-role-without-mfa",
+                [
+                    trusting(
+                        assume({"AWS": ANALYSTS}, Action=ASSUME_AND_NAME, Condition=NAMED), name="analysts"
+                    )
+                ],
+                "analysts",
+                [f"trust policy of role 'analysts' statement 0 lets {ANALYSTS} {NO_MFA}"],
+            ),
+            Break(
+                "neither",
+                [trusting(assume({"AWS": ANALYSTS}), name="analysts")],
+                "analysts",
+                [
+                    f"trust policy of role 'analysts' statement 0 lets {ANALYSTS} {NOT_NAMED}",
+                    f"trust policy of role 'analysts' statement 0 lets {ANALYSTS} {NO_MFA}",
+                ],
+            ),
+            Break(
+                "any-source-identity",
+                [
+                    trusting(
+                        assume({"AWS": SSO_PERSON}, Condition={"StringLike": {"sts:SourceIdentity": "*"}}),
+                        name="person",
+                    )
+                ],
+                "person",
+                [f"trust policy of role 'person' statement 0 lets {SSO_PERSON} {NOT_NAMED}"],
+            ),
+            Break(
+                "mfa-false",
+                [
+                    trusting(
+                        assume(
+                            {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                            Condition={**NAMED, "Bool": {"aws:MultiFactorAuthPresent": "false"}},
+                        ),
+                        name="root",
+                    )
+                ],
+                "root",
+                [f"trust policy of role 'root' statement 0 lets arn:aws:iam::{ACCOUNT}:root {NO_MFA}"],
+            ),
+        ],
+        not_applicable=[policy, bucket],
     ),
 }
 

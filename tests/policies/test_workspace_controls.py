@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +22,7 @@ from policies.controls.workspace import (
     ENDPOINT,
     ENDPOINT_CONFIG,
     MODEL,
+    MODEL_PACKAGE_GROUP,
     MODEL_PACKAGE_GROUP_POLICY,
     NOTEBOOK,
     NOTEBOOK_LIFECYCLE,
@@ -96,6 +98,45 @@ def profile_with(settings: dict[str, Any], **deps: Any) -> Any:
 def job_with(**changes: object) -> object:
     props = {k: v for k, v in (dict(job.props) | changes).items() if v is not None}
     return res(TRAINING_JOB, "train", **props)
+
+
+IAM_ROLE = "aws:iam/role:Role"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+GROUP_ARN = "arn:aws:sagemaker:eu-west-2:123456789012:model-package-group/sr-prod-credit-pd"
+PACKAGES = "arn:aws:sagemaker:eu-west-2:123456789012:model-package/sr-prod-credit-pd/*"
+PENDING = {"StringEquals": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}}
+group = res(MODEL_PACKAGE_GROUP, "credit-pd", modelPackageGroupName="sr-prod-credit-pd")
+approver = res(
+    IAM_ROLE,
+    "approver",
+    arn="arn:aws:iam::123456789012:role/approver",
+    tags={"strongroom:duty": "model-approver"},
+)
+scientist = res(IAM_ROLE, "scientist", arn="arn:aws:iam::123456789012:role/scientist", tags={"owner": "ml"})
+
+
+def grants(name: str, owner: Any, *statements: dict[str, Any]) -> Any:
+    return res(
+        IAM_ROLE_POLICY,
+        name,
+        deps={"role": [owner]},
+        role=UNKNOWN,
+        policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
+    )
+
+
+def model_actions(action: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": [GROUP_ARN, PACKAGES]}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+APPROVES_WITHOUT_DUTY = (
+    "without StringEquals sagemaker:ModelApprovalStatus excluding Approved: only the model approver (a role "
+    "tagged strongroom:duty=model-approver) may approve a model package"
+)
 
 
 SPECS: dict[str, Spec] = {
@@ -663,5 +704,115 @@ SPECS: dict[str, Spec] = {
             )
         ],
         not_applicable=[model],
+    ),
+    "SR-WS-040": Spec(
+        baseline=[
+            group,
+            approver,
+            scientist,
+            grants("approver-policy", approver, model_actions("sagemaker:UpdateModelPackage")),
+            grants("scientist-policy", scientist, model_actions("sagemaker:CreateModelPackage", PENDING)),
+        ],
+        breaks=[
+            Break(
+                "scientist-registers-approved",
+                [
+                    group,
+                    approver,
+                    scientist,
+                    grants("p", scientist, model_actions("sagemaker:CreateModelPackage")),
+                ],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVES_WITHOUT_DUTY}"],
+            ),
+            Break(
+                "scientist-approves-by-wildcard",
+                [
+                    group,
+                    approver,
+                    scientist,
+                    grants("p", scientist, model_actions("sagemaker:*ModelPackage")),
+                ],
+                "p",
+                [
+                    "policy of 'p' statement 0 grants sagemaker:CreateModelPackage, "
+                    "sagemaker:UpdateModelPackage "
+                    f"{APPROVES_WITHOUT_DUTY}"
+                ],
+            ),
+            Break(
+                "approved-allowed-explicitly",
+                [
+                    group,
+                    approver,
+                    scientist,
+                    grants(
+                        "p",
+                        scientist,
+                        model_actions(
+                            "sagemaker:UpdateModelPackage",
+                            {"StringEquals": {"sagemaker:ModelApprovalStatus": ["Rejected", "Approved"]}},
+                        ),
+                    ),
+                ],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:UpdateModelPackage {APPROVES_WITHOUT_DUTY}"],
+            ),
+            Break(
+                "managed-policy",
+                [
+                    group,
+                    res(
+                        IAM_POLICY,
+                        "managed",
+                        policy=json.dumps(
+                            {
+                                "Version": "2012-10-17",
+                                "Statement": [model_actions("sagemaker:UpdateModelPackage")],
+                            }
+                        ),
+                    ),
+                ],
+                "managed",
+                [
+                    "policy of 'managed' statement 0 grants sagemaker:UpdateModelPackage "
+                    f"{APPROVES_WITHOUT_DUTY}"
+                ],
+            ),
+            Break(
+                "approver-without-group",
+                [approver],
+                "approver",
+                [
+                    "model approver role 'approver' has no model package group in the plan: no approved "
+                    "package "
+                    "binds what it promotes"
+                ],
+            ),
+            Break(
+                "group-not-in-plan",
+                [
+                    group,
+                    approver,
+                    grants("p", approver, model_actions("sagemaker:UpdateModelPackage")),
+                    grants(
+                        "q",
+                        approver,
+                        {
+                            "Effect": "Allow",
+                            "Action": "sagemaker:UpdateModelPackage",
+                            "Resource": GROUP_ARN.replace("credit-pd", "fraud"),
+                        },
+                    ),
+                ],
+                "q",
+                [
+                    "policy of 'q' statement 0 approves packages of model package group sr-prod-fraud, which "
+                    "is not in the plan"
+                ],
+            ),
+        ],
+        not_applicable=[notebook],
+        stack="prod",
     ),
 }

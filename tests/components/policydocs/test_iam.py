@@ -23,6 +23,7 @@ MODEL_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0
 LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b03"
 BACKUP_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b04"
 TRAINING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-training-1a2b3c4"
+EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-studio-execution-1a2b3c4"
 TRAIL_ARN = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dev-audit-trail-5d6e7f8"
 TRAIL_BUCKET = "arn:aws:s3:::dev-audit-trail-bucket-5d6e7f8"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:dev-alerts-topic-9a8b7c6"
@@ -49,6 +50,7 @@ SCOPE = iam.Scope(
     security_group_ids=("sg-0a1b2c3d4e5f60718",),
     name_prefix="dev-",
     vpc_id="vpc-0a1b2c3d4e5f60718",
+    models=("credit-pd", "fraud"),
 )
 DOMAIN = "d-92143kt35iy7"
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-deployer-9f8e7d6"
@@ -77,7 +79,15 @@ SERVICES = [
 
 def _workload() -> dict[str, dict[str, Any]]:
     return {
-        "data_scientist": iam.data_scientist_policy(SCOPE, TRAINING_ROLE, domain_ids=[DOMAIN]),
+        "data_scientist": iam.data_scientist_policy(
+            SCOPE,
+            TRAINING_ROLE,
+            domain_ids=[DOMAIN],
+            execution_role_arn=EXECUTION_ROLE,
+            sign_in=iam.SignIn(endpoint_ids=("vpce-0a1b2c3d4e5f60718",), cidrs=("203.0.113.0/24",)),
+            notebook=True,
+        ),
+        "studio_execution": iam.studio_execution_policy(SCOPE, TRAINING_ROLE, domain_ids=[DOMAIN]),
         "training": iam.training_policy(SCOPE),
         "approver": iam.model_approver_policy(SCOPE),
         "auditor": iam.auditor_policy(SCOPE, topic_arns=[TOPIC], domain_ids=[DOMAIN]),
@@ -91,7 +101,9 @@ def all_documents() -> dict[str, dict[str, Any]]:
     docs["deployer"] = iam.deployer_policy(SCOPE, DEPLOYED, passable_role_services=SERVICES)
     docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
     ceiling = [*_workload().values()]
-    ceiling[0] = iam.data_scientist_policy(SCOPE, SCOPE.role_path_arn, domain_ids=["*"])
+    ceiling[0] = iam.data_scientist_policy(
+        SCOPE, SCOPE.role_path_arn, domain_ids=["*"], sign_in=iam.SignIn(endpoint_ids=("*",)), notebook=True
+    )
     docs["workload_boundary"] = iam.permission_boundary(
         SCOPE,
         ceiling=ceiling,
@@ -133,6 +145,8 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("deployer_boundary", "PRIVILEGE_ESCALATION"): "ceiling of the deployer (see above)",
     ("data_scientist", "PERMISSIONS_MANAGEMENT_ACTIONS"): "iam:PassRole of the training role only, "
     "to sagemaker.amazonaws.com only",
+    ("studio_execution", "PERMISSIONS_MANAGEMENT_ACTIONS"): "iam:PassRole of the training role only, to "
+    "sagemaker.amazonaws.com only (notebooks launch guarded training jobs)",
     ("workload_boundary", "PERMISSIONS_MANAGEMENT_ACTIONS"): "ceiling includes the data scientist's PassRole",
     ("service_roles", "RESOURCE_STAR"): STAR_ONLY_REASON,
     ("sns_topic", "PERMISSIONS_MANAGEMENT_ACTIONS"): "the account root administers its own topic",
@@ -278,15 +292,23 @@ def test_passrole_only_training_role_only_to_sagemaker() -> None:
     passes = [s for s in DOCS["data_scientist"]["Statement"] if "iam:PassRole" in s["Action"]]
     assert passes == [
         {
-            "Sid": "PassTrainingRoleToSageMaker",
+            "Sid": "PassSageMakerRoles",
             "Effect": "Allow",
             "Action": ["iam:PassRole"],
-            "Resource": [TRAINING_ROLE],
+            "Resource": [EXECUTION_ROLE, TRAINING_ROLE],
             "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         }
     ]
+    passes = [s for s in DOCS["studio_execution"]["Statement"] if "iam:PassRole" in s["Action"]]
+    assert [s["Resource"] for s in passes] == [[TRAINING_ROLE]]
     for name, doc in DOCS.items():
-        if name in ("data_scientist", "workload_boundary", "deployer", "deployer_boundary"):
+        if name in (
+            "data_scientist",
+            "studio_execution",
+            "workload_boundary",
+            "deployer",
+            "deployer_boundary",
+        ):
             continue
         assert "iam:PassRole" not in json.dumps(doc), name
 
@@ -314,7 +336,10 @@ def test_data_roles_read_exactly_the_named_data_buckets() -> None:
 
 
 def test_approver_only_writes_production_prefix() -> None:
-    assert _allowed(DOCS["approver"], "s3:PutObject") == [f"{SCOPE.model_bucket_arn}/production/*"]
+    assert _allowed(DOCS["approver"], "s3:PutObject") == [
+        f"{SCOPE.model_bucket_arn}/production/credit-pd/*",
+        f"{SCOPE.model_bucket_arn}/production/fraud/*",
+    ]
     assert _allowed(DOCS["approver"], "s3:DeleteObject") == []
 
 
@@ -390,15 +415,37 @@ def test_auditor_covers_the_live_audit_calls() -> None:
     assert needed <= allowed, sorted(needed - allowed)
 
 
-def test_human_trust_requires_mfa_when_asked() -> None:
-    stmt = DOCS["trust_human_mfa"]["Statement"][0]
-    assert stmt["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+def test_human_trust_requires_source_identity_and_leaves_mfa_to_identity_center() -> None:
+    (stmt,) = DOCS["trust_human_mfa"]["Statement"]
+    # Identity Center permission-set sessions are federated: aws:MultiFactorAuthPresent is never in them.
+    assert stmt["Condition"] == {"Null": {"sts:SourceIdentity": "false"}}
+    assert stmt["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity"]
     assert stmt["Principal"] == {"AWS": PRINCIPALS}
+
+
+def test_human_trust_requires_mfa_of_iam_roles_and_the_user_name_of_iam_users() -> None:
+    role, user = f"arn:aws:iam::{ACCOUNT}:role/Analysts", f"arn:aws:iam::{ACCOUNT}:user/alice"
+    doc = iam.human_trust([*PRINCIPALS, role, user], require_mfa=True)
+    by_sid = {s["Sid"]: s for s in doc["Statement"]}
+    assert by_sid["TrustIdentityCenterPrincipals"]["Principal"] == {"AWS": PRINCIPALS}
+    assert by_sid["TrustRolePrincipals"]["Condition"] == {
+        "Null": {"sts:SourceIdentity": "false"},
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    }
+    assert by_sid["TrustUserPrincipals"]["Condition"] == {
+        "StringLike": {"sts:SourceIdentity": "${aws:username}"},
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    }
+    no_mfa = iam.human_trust([role], require_mfa=False, require_source_identity=False)
+    assert "Condition" not in no_mfa["Statement"][0]
 
 
 def test_human_trust_confines_principals_to_the_organization_when_given() -> None:
     doc = iam.human_trust(PRINCIPALS, require_mfa=False, organization_id="o-nb7k2x9q4m")
-    assert doc["Statement"][0]["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-nb7k2x9q4m"}}
+    assert doc["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": "o-nb7k2x9q4m"},
+        "Null": {"sts:SourceIdentity": "false"},
+    }
     with pytest.raises(ValueError, match="organization_id"):
         iam.human_trust(PRINCIPALS, require_mfa=True, organization_id="o-*")
 
@@ -534,11 +581,11 @@ def test_people_and_jobs_reach_only_the_stack_jobs_domains_packages_and_job_subn
         f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:processing-job/dev-*",
         f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/dev-*",
     ]
-    assert _stmt(scientist, "OpenStudio")["Resource"] == [
+    assert _stmt(scientist, "OpenOwnStudioProfileThroughVpcEndpoint")["Resource"] == [
         f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{DOMAIN}/*"
     ]
     no_studio = iam.data_scientist_policy(SCOPE, TRAINING_ROLE)
-    assert not {"OpenStudio", "DescribeDomain"} & {st["Sid"] for st in no_studio["Statement"]}
+    assert not any("Studio" in st["Sid"] for st in no_studio["Statement"])
     assert _stmt(training, "PullTrainingImages")["Resource"] == [
         f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/dev-*"
     ]
@@ -554,8 +601,10 @@ def test_people_and_jobs_reach_only_the_stack_jobs_domains_packages_and_job_subn
         f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{i}" for i in sorted(SCOPE.subnet_ids)
     ]
     assert _stmt(DOCS["approver"], "ApproveModelPackage")["Resource"] == [
-        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/dev-*",
-        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/dev-*",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/dev-credit-pd",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/dev-fraud",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/dev-credit-pd/*",
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/dev-fraud/*",
     ]
 
 
