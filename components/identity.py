@@ -425,13 +425,9 @@ class MlRoles(pulumi.ComponentResource):
         # person (data scientist role) is never an execution role and may only pass this one and training.
         self.studio_execution_role = role(
             "studio-execution",
-            pulumi.Output.all(partition, account, region).apply(
-                lambda v: iam.to_json(
-                    iam.service_trust(
-                        SAGEMAKER, str(v[1]), source_arn=f"arn:{v[0]}:sagemaker:{v[2]}:{v[1]}:*"
-                    )
-                )
-            ),
+            # aws:SourceAccount only, like the training role: SageMaker does not document an
+            # aws:SourceArn for every path that assumes an execution role, and an absent key would deny.
+            account.apply(lambda a: iam.to_json(iam.service_trust(SAGEMAKER, str(a)))),
             pulumi.Output.all(scope, self.training_role.arn, domains).apply(
                 lambda v: iam.to_json(iam.studio_execution_policy(v[0], v[1], domain_ids=v[2]))
             ),

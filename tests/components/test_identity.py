@@ -305,10 +305,7 @@ def test_studio_execution_role_is_trusted_by_sagemaker_of_this_account_only(buil
     r = roles(built)["studio-execution"]
     (stmt,) = doc(r, "assumeRolePolicy")["Statement"]
     assert stmt["Principal"] == {"Service": "sagemaker.amazonaws.com"}, r.urn
-    assert stmt["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": ACCOUNT},
-        "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:*"},
-    }, r.urn
+    assert stmt["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}, r.urn
     assert r.inputs["permissionsBoundary"].endswith(":policy/strongroom/dev/dev-roles-boundary")
     policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-studio-execution-policy")
     actions = {a for s in doc(policy, "policy")["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
