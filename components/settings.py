@@ -42,6 +42,7 @@ from components.tags import (
     merge_tags,
     validate_user_tag,
 )
+from policies.props import is_prod_stack  # "prod" is defined once, in the pack
 
 NAMESPACE = "strongroom"
 
@@ -738,11 +739,6 @@ class EnvironmentSettings(BaseModel):
     def bucket_purposes(self) -> tuple[str, ...]:
         """The SecureBucket purposes the environment creates: one per data domain, then models."""
         return (*(f"data-{domain}" for domain in self.storage.data_domains), "models")
-
-
-def is_prod_stack(stack: str) -> bool:
-    """True for ``prod`` and ``prod-<anything>``: the stacks where the prod rules apply."""
-    return stack == "prod" or stack.startswith("prod-")
 
 
 def insecure_options(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:

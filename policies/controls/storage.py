@@ -8,7 +8,6 @@ the replication target, so it is not required to replicate again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from policies.props import (
     UnknownValue,
     as_list,
     get,
+    is_prod_stack,
     is_true,
     is_world_principal,
     policy_document,
@@ -50,9 +50,6 @@ OBJECT_LAMBDA_ACCESS_POINT = "aws:s3control/objectLambdaAccessPoint:ObjectLambda
 BACKUP_TAG = ("strongroom:purpose", "backup")
 BACKUP_DATASET_TAG = "strongroom:backup-dataset"
 REPLICA_TAG = ("strongroom:replica", "true")
-PRODUCTION_STACK = re.compile(r"^prod(uction)?([-_.].*)?$")
-"""Stacks whose backups must replicate to a second region."""
-
 _JOIN = ("bucket", "id")
 _BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -229,7 +226,7 @@ def _replication(subject: Resource, index: Index) -> Iterator[str]:
 
 def _replication_required(subject: Resource, index: Index) -> bool:
     stack = index.context.stack
-    production = stack is None or bool(PRODUCTION_STACK.match(stack))
+    production = is_prod_stack(stack)
     return is_backup(subject) and not is_replica(subject) and production
 
 
