@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies.model import Control
-from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
+from policies.props import ANY_TYPE, UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
 from policies.references import bucket_of_plan, key_findings
 
 STACK = "pulumi:pulumi:Stack"
@@ -51,8 +51,8 @@ FINDING_EVENTS: dict[str, tuple[str, str, str]] = {
 # -- SR-AUD-050: a prod stack carries the baseline -------------------------------------------------------
 
 
-def _is_prod(_subject: Resource, index: Index) -> bool:
-    return index.context.prod
+def _prod_root(subject: Resource, index: Index) -> bool:
+    return subject.type == STACK and index.context.prod
 
 
 def _missing_pieces(subject: Resource, index: Index) -> Iterator[str]:
@@ -233,7 +233,7 @@ CONTROLS: tuple[Control, ...] = (
         title="A prod stack carries the account baseline",
         severity="high",
         enforcement="mandatory",
-        resource_types=(STACK,),
+        resource_types=(ANY_TYPE,),
         scope="stack",
         rationale=(
             "Access Analyzer, GuardDuty, Security Hub and AWS Config are how the bank learns that a resource "
@@ -251,7 +251,7 @@ CONTROLS: tuple[Control, ...] = (
             "account that already has these singletons imports them (README, AccountBaseline)."
         ),
         predicate=_missing_pieces,
-        applies=_is_prod,
+        applies=_prod_root,
         applicability="the root stack resource of a prod stack",
         tags=("audit", *_BASELINE),
     ),
