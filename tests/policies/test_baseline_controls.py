@@ -10,10 +10,10 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     Break,
     Spec,
     all_messages,
-    urn,
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
     test_each_break_reports_the_exact_message,  # noqa: F401
+    urn,
 )
 
 from components.policydocs.baseline import finding_patterns
@@ -117,7 +117,10 @@ def not_routed(what: str, subject: str, source: str, detail_type: str) -> str:
 
 
 GD_NOT_ROUTED = not_routed("GuardDuty findings", "detector", "aws.guardduty", "GuardDuty Finding")
-NO_S3 = "GuardDuty detector 'detector' has no S3 protection: no detector feature S3_DATA_EVENTS with status ENABLED"
+NO_S3 = (
+    "GuardDuty detector 'detector' has no S3 protection: no detector feature S3_DATA_EVENTS "
+    "with status ENABLED"
+)
 NO_FSBP = (
     "Security Hub 'securityhub' is not subscribed to the AWS Foundational Security Best Practices standard "
     "(standards/aws-foundational-security-best-practices/v/1.0.0)"
@@ -250,8 +253,8 @@ SPECS: dict[str, Spec] = {
                 ],
                 "detector",
                 [
-                    "GuardDuty detector 'detector': feature 'detector-s3-off' sets S3_DATA_EVENTS to 'DISABLED', "
-                    "not 'ENABLED'"
+                    "GuardDuty detector 'detector': feature 'detector-s3-off' sets S3_DATA_EVENTS to "
+                    "'DISABLED', not 'ENABLED'"
                 ],
             ),
             Break(
@@ -366,8 +369,8 @@ SPECS: dict[str, Spec] = {
                 [key, bucket, recorder, status, changed(channel, s3BucketName="someone-elses-bucket")],
                 "recorder",
                 [
-                    "Config recorder 'recorder': delivery channel 'channel' delivers to 'someone-elses-bucket', "
-                    "which is no bucket of this stack"
+                    "Config recorder 'recorder': delivery channel 'channel' delivers to "
+                    "'someone-elses-bucket', which is no bucket of this stack"
                 ],
             ),
             Break(
