@@ -72,7 +72,7 @@ def _missing_pieces(subject: Resource, index: Index) -> Iterator[str]:
     )
     for type_, what in pieces:
         if next(index.of_type(type_), None) is None:
-            yield f"prod stack {subject.label} has no {what}"
+            yield f"prod stack {subject.label} lacks {what}"
 
 
 # -- SR-AUD-051: Access Analyzer finds external access ---------------------------------------------------

@@ -106,7 +106,7 @@ def stack(*replace: Resource, drop: Sequence[str] = ()) -> list[Resource]:
 
 
 def missing(what: str) -> str:
-    return f"prod stack 'strongroom-prod' has no {what}"
+    return f"prod stack 'strongroom-prod' lacks {what}"
 
 
 def not_routed(what: str, subject: str, source: str, detail_type: str) -> str:
@@ -508,3 +508,33 @@ def test_an_unknown_rule_pattern_is_reported_as_could_not_evaluate() -> None:
     resources = stack(*route("guardduty", eventPattern=UNKNOWN))
     findings = [f for f in evaluate(get("SR-AUD-055"), Index(resources)) if f.resource_name == "detector"]
     assert [f.unknown for f in findings] == [True]
+
+
+def _pack_findings(stack_name: str) -> list[tuple[str, str]]:
+    """(URN, message) of SR-AUD-050 when the real pack analyzes a plan that is only the root stack."""
+    from strongroom.check import PolicyPackProcess, default_pack_dir
+    from strongroom.engine.plan import Plan, PlanResource
+
+    root_urn = f"urn:pulumi:{stack_name}::strongroom::pulumi:pulumi:Stack::strongroom-{stack_name}"
+    plan = Plan(
+        project="strongroom",
+        stack=stack_name,
+        resources=[PlanResource(urn=root_urn, type=STACK, name=f"strongroom-{stack_name}")],
+    )
+    with PolicyPackProcess(default_pack_dir(), project="strongroom", stack=stack_name) as pack:
+        diagnostics = pack.analyze_plan(plan)
+    return [(d.urn, d.message) for d in diagnostics if d.policy_name == "sr-aud-050"]
+
+
+def test_the_pack_reports_each_missing_piece_on_the_root_of_a_prod_stack() -> None:
+    findings = _pack_findings("prod")
+    assert len(findings) == 8, findings
+    assert {urn for urn, _ in findings} == {
+        "urn:pulumi:prod::strongroom::pulumi:pulumi:Stack::strongroom-prod"
+    }
+    expected = "prod stack 'strongroom-prod' lacks a GuardDuty detector (aws:guardduty/detector:Detector)"
+    assert any(message.endswith(expected) for _, message in findings), findings
+
+
+def test_the_pack_does_not_require_the_baseline_of_a_dev_stack() -> None:
+    assert _pack_findings("dev") == []
