@@ -39,6 +39,51 @@ FSBP_ARN = re.compile(
     r"^arn:aws(-cn|-us-gov)?:securityhub:[a-z0-9-]+::standards/aws-foundational-security-best-practices/v/1\.0\.0$"
 )
 
+CONFIG_TYPES: dict[str, str] = {
+    "aws:ec2/vpc:Vpc": "AWS::EC2::VPC",
+    "aws:ec2/subnet:Subnet": "AWS::EC2::Subnet",
+    "aws:ec2/routeTable:RouteTable": "AWS::EC2::RouteTable",
+    "aws:ec2/networkAcl:NetworkAcl": "AWS::EC2::NetworkAcl",
+    "aws:ec2/securityGroup:SecurityGroup": "AWS::EC2::SecurityGroup",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "AWS::EC2::VPCEndpoint",
+    "aws:ec2/flowLog:FlowLog": "AWS::EC2::FlowLog",
+    "aws:ec2/managedPrefixList:ManagedPrefixList": "AWS::EC2::PrefixList",
+    "aws:ec2/internetGateway:InternetGateway": "AWS::EC2::InternetGateway",
+    "aws:ec2/natGateway:NatGateway": "AWS::EC2::NatGateway",
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "AWS::EC2::VPCPeeringConnection",
+    "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+        "AWS::Route53Resolver::FirewallDomainList"
+    ),
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+        "AWS::Route53Resolver::FirewallRuleGroup"
+    ),
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+        "AWS::Route53Resolver::FirewallRuleGroupAssociation"
+    ),
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (
+        "AWS::Route53Resolver::ResolverQueryLoggingConfig"
+    ),
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (
+        "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation"
+    ),
+    "aws:s3/bucket:Bucket": "AWS::S3::Bucket",
+    "aws:kms/key:Key": "AWS::KMS::Key",
+    "aws:kms/alias:Alias": "AWS::KMS::Alias",
+    "aws:iam/role:Role": "AWS::IAM::Role",
+    "aws:iam/policy:Policy": "AWS::IAM::Policy",
+    "aws:sagemaker/domain:Domain": "AWS::SageMaker::Domain",
+    "aws:sagemaker/userProfile:UserProfile": "AWS::SageMaker::UserProfile",
+    "aws:sagemaker/model:Model": "AWS::SageMaker::Model",
+    "aws:cloudtrail/trail:Trail": "AWS::CloudTrail::Trail",
+    "aws:sns/topic:Topic": "AWS::SNS::Topic",
+    "aws:cloudwatch/eventRule:EventRule": "AWS::Events::Rule",
+    DETECTOR: "AWS::GuardDuty::Detector",
+    ANALYZER: "AWS::AccessAnalyzer::Analyzer",
+}
+"""pulumi-aws type -> the AWS Config resource type that records it, for the types a Strongroom stack
+creates. A recorder that lists types (allSupported=false) must list the Config type of each of these types
+the stack creates (types without a Config type, such as log groups, are recorded by the trail)."""
+
 FINDING_EVENTS: dict[str, tuple[str, str, str]] = {
     ANALYZER: ("aws.access-analyzer", "Access Analyzer Finding", "IAM Access Analyzer findings"),
     DETECTOR: ("aws.guardduty", "GuardDuty Finding", "GuardDuty findings"),
@@ -140,10 +185,19 @@ def _recorder(subject: Resource, index: Index) -> Iterator[str]:
         strategies = [get(s, "useOnly") for s in as_list(get(group, "recordingStrategies"))]
         if "EXCLUSION_BY_RESOURCE_TYPES" in strategies or as_list(get(group, "exclusionByResourceTypes")):
             yield f"Config recorder {subject.label} excludes resource types from recording"
-        elif not is_true(get(group, "allSupported", True)) and not as_list(get(group, "resourceTypes")):
-            yield (
-                f"Config recorder {subject.label} records nothing: allSupported=false and no resourceTypes"
-            )
+        elif not is_true(get(group, "allSupported", True)):
+            listed = {str(t) for t in as_list(subject.known("recordingGroup.resourceTypes"))}
+            needed = {CONFIG_TYPES[r.type] for r in index.of_type(*CONFIG_TYPES)}
+            if not listed:
+                yield (
+                    f"Config recorder {subject.label} records nothing: allSupported=false and no "
+                    "resourceTypes"
+                )
+            elif needed - listed:
+                yield (
+                    f"Config recorder {subject.label} records neither all supported types nor "
+                    f"{', '.join(sorted(needed - listed))}, which this stack creates"
+                )
     statuses = index.referencing(subject, RECORDER_STATUS, "name", ("name", "id"))
     if not statuses:
         yield f"Config recorder {subject.label} has no recorder status, so it never starts recording"

@@ -343,3 +343,9 @@ def test_settings_refuse_a_baseline_that_cannot_work_or_is_off_in_prod(
 def test_organization_analyzer_with_the_organization_is_accepted() -> None:
     settings = settings_for("dev", **{"strongroom:baseline": {"organizationAnalyzer": True}})
     assert settings.baseline.organization_analyzer and settings.perimeter.organization_id
+
+
+def test_the_recorder_lists_every_config_type_sr_aud_054_asks_of_a_stack() -> None:
+    from policies.controls.baseline import CONFIG_TYPES
+
+    assert set(CONFIG_TYPES.values()) <= set(doc.ENVIRONMENT_CONFIG_TYPES)

@@ -313,8 +313,31 @@ SPECS: dict[str, Spec] = {
         not_applicable=[fsbp, detector],
     ),
     "SR-AUD-054": Spec(
-        baseline=[key, bucket, recorder, status, channel],
+        baseline=[
+            key,
+            bucket,
+            recorder,
+            status,
+            channel,
+            mk(RECORDER, "recorder-all", name="all", recordingGroup={"allSupported": True}),
+            mk(RECORDER_STATUS, "status-all", name="all", isEnabled=True),
+        ],
         breaks=[
+            Break(
+                "misses-a-type-of-the-stack",
+                [
+                    key,
+                    bucket,
+                    changed(recorder, recordingGroup={**GROUP, "resourceTypes": ["AWS::S3::Bucket"]}),
+                    status,
+                    channel,
+                ],
+                "recorder",
+                [
+                    "Config recorder 'recorder' records neither all supported types nor AWS::KMS::Key, "
+                    "which this stack creates"
+                ],
+            ),
             Break(
                 "records-nothing",
                 [key, bucket, changed(recorder, recordingGroup={"allSupported": False}), status, channel],
@@ -538,3 +561,14 @@ def test_the_pack_reports_each_missing_piece_on_the_root_of_a_prod_stack() -> No
 
 def test_the_pack_does_not_require_the_baseline_of_a_dev_stack() -> None:
     assert _pack_findings("dev") == []
+
+
+def test_unknown_recorded_types_are_reported_as_could_not_evaluate() -> None:
+    from policies.model import evaluate
+    from policies.props import Index
+
+    group = {"allSupported": False, "resourceTypes": UNKNOWN}
+    findings = evaluate(
+        get("SR-AUD-054"), Index([key, changed(recorder, recordingGroup=group), status, channel])
+    )
+    assert [f.unknown for f in findings] == [True]
