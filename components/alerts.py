@@ -133,6 +133,10 @@ class SecurityAlertsArgs:
     forwarding_role_permissions_boundary_arn: pulumi.Input[str] | None = None
     """Boundary of the role forwarding IAM events from us-east-1 (MlRoles.boundary_policy_arn)."""
 
+    extra_rule_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """ARNs of other EventBridge rules of this account that target the topic (e.g. the AccountBaseline's
+    finding rules): the topic policy lets EventBridge publish for them too."""
+
     iam_path: str = "/strongroom/"
     """IAM path of the forwarding role."""
 
@@ -210,9 +214,12 @@ class SecurityAlerts(pulumi.ComponentResource):
         self.topic_policy = aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
-            policy=pulumi.Output.all(self.topic.arn, account, *[r.arn for r in rules]).apply(
-                lambda v: iam.to_json(iam.sns_topic_policy(v[0], v[1], list(v[2:])))
-            ),
+            policy=pulumi.Output.all(
+                self.topic.arn,
+                account,
+                pulumi.Output.from_input(args.extra_rule_arns),
+                *[r.arn for r in rules],
+            ).apply(lambda v: iam.to_json(iam.sns_topic_policy(v[0], v[1], [*v[3:], *v[2]]))),
             opts=child,
         )
         for i, email in enumerate(args.email_endpoints):

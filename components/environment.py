@@ -4,8 +4,9 @@ Children: KeyRing (data, models, logs, backup keys), PrivateNetwork, an access-l
 per data domain and one for models, MlRoles (least-privilege roles, permission boundary, guardrails), the
 Object Lock BackupVault (filled by replication from the data and model buckets) with its cross-region
 replica, and, switched by the settings, the AuditTrail (``strongroom:audit.trail``), the MlWorkspace
-(``strongroom:workspace``: Studio and/or a notebook instance) and the SecurityAlerts
-(``strongroom:alerts.enabled``); prod refuses turning off the trail and the alerts. Everything is named
+(``strongroom:workspace``: Studio and/or a notebook instance), the SecurityAlerts
+(``strongroom:alerts.enabled``) and the AccountBaseline (``strongroom:baseline.enabled``, findings routed to
+the alert topic); prod refuses turning off the trail, the alerts and the baseline. Everything is named
 ``<name>-<role>`` under this component; in prod (``settings.is_prod``) buckets and keys are protected and
 retained on delete.
 
@@ -27,8 +28,9 @@ import pulumi_aws as aws
 from components.alerts import SecurityAlerts, SecurityAlertsArgs
 from components.audit import AuditTrail, AuditTrailArgs
 from components.backup import BackupVault, BackupVaultArgs
+from components.baseline import AccountBaseline, AccountBaselineArgs
 from components.identity import MlRoles, MlRolesArgs
-from components.keys import KeyRing, KeyRingArgs
+from components.keys import DEFAULT_SERVICE_GRANTS, KeyRing, KeyRingArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.settings import EnvironmentSettings
 from components.storage import SecureBucket, SecureBucketArgs
@@ -104,6 +106,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     audit: AuditTrail | None
     workspace: MlWorkspace | None
     alerts: SecurityAlerts | None
+    baseline: AccountBaseline | None
 
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
@@ -122,6 +125,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     studio_execution_role_arn: pulumi.Output[str]
     """The Studio/notebook execution role, passed to SageMaker (the deployer's passable roles)."""
     model_package_groups: dict[str, aws.sagemaker.ModelPackageGroup]
+    baseline_outputs: dict[str, pulumi.Output[Any]] | None
 
     def __init__(
         self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
@@ -153,10 +157,23 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         if settings.identity.deployer is not None:
             deployer_arn, resolve_deployer_arn = _deferred()
             bucket_admins.append(deployer_arn)
+        # The baseline's Config bucket is created last; the trail records it and the roles name it.
+        baseline_on = settings.baseline.enabled and settings.alerts.enabled
+        baseline_buckets: list[pulumi.Output[str]] = []
+        resolve_config_bucket_arn = None
+        if baseline_on:
+            config_bucket_arn, resolve_config_bucket_arn = _deferred()
+            baseline_buckets.append(config_bucket_arn)
 
+        # With the account baseline, AWS Config delivers its files encrypted with the logs key.
+        grants = dict(DEFAULT_SERVICE_GRANTS)
+        if baseline_on:
+            grants["logs"] = (*grants["logs"], "config")
         self.keys = KeyRing(
             f"{name}-keys",
-            KeyRingArgs(environment=settings.stack, admin_principal_arns=admins, retain=retain),
+            KeyRingArgs(
+                environment=settings.stack, admin_principal_arns=admins, service_grants=grants, retain=retain
+            ),
             opts=child,
         )
         self.network = PrivateNetwork(
@@ -303,6 +320,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             ]
             if self.backup.replica_log_bucket_arn is not None:
                 recorded.append(self.backup.replica_log_bucket_arn)
+            recorded.extend(baseline_buckets)
             self.audit = AuditTrail(
                 f"{name}-audit",
                 AuditTrailArgs(
@@ -337,6 +355,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         ]
         if self.backup.replica_log_bucket_arn is not None:
             later.append(self.backup.replica_log_bucket_arn)
+        later.extend(baseline_buckets)
         if self.audit is not None:
             later.append(self.audit.bucket_arn)
             if self.audit.replica_bucket_arn is not None:
@@ -371,6 +390,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             pulumi.Output.all(studio).apply(list) if studio is not None else pulumi.Output.from_input([])
         )
         self.alerts = None
+        # The topic policy admits the baseline's finding rules, created after the topic.
+        baseline_rule_arns, resolve_baseline_rule_arns = _deferred_list()
         if settings.alerts.enabled:
             service_roles: list[pulumi.Output[str]] = [_role_name(self.network.flow_log_role_arn)]
             if self.backup.replication_role_arn is not None:
@@ -390,9 +411,35 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     forwarding_role_permissions_boundary_arn=self.roles.boundary_policy_arn,
                     iam_path=path,
                     account_id=account,
+                    extra_rule_arns=baseline_rule_arns,
                 ),
                 opts=child,
             )
+        self.baseline = None
+        if baseline_on and self.alerts is not None:
+            self.baseline = AccountBaseline(
+                f"{name}-baseline",
+                AccountBaselineArgs(
+                    environment=settings.stack,
+                    alert_topic_arn=self.alerts.topic_arn,
+                    kms_key_arn=self.keys.key_arns["logs"],
+                    access_log_bucket_name=self.access_logs.bucket_name,
+                    analyzer_type="ORGANIZATION" if settings.baseline.organization_analyzer else "ACCOUNT",
+                    vpc_endpoint_ids=endpoints,
+                    admin_principal_arns=bucket_admins,
+                    config_reader_principal_arns=config_readers,
+                    noncurrent_version_expiry_days=settings.storage.noncurrent_version_expiry_days,
+                    retain=retain,
+                    account_id=account,
+                    region=settings.region,
+                ),
+                opts=child,
+            )
+        if resolve_config_bucket_arn is not None and self.baseline is not None:
+            resolve_config_bucket_arn(self.baseline.config_bucket_arn)
+        resolve_baseline_rule_arns(
+            self.baseline.rule_arns if self.baseline is not None else pulumi.Output.from_input([])
+        )
 
         service_role_arn_list: list[pulumi.Output[str]] = [self.network.flow_log_role_arn]
         if self.backup.replication_role_arn is not None:
@@ -434,6 +481,15 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         self.trail_arn = self.audit.trail_arn if self.audit else None
         self.studio_domain_id = self.workspace.domain_id if self.workspace else None
         self.alert_topic_arn = self.alerts.topic_arn if self.alerts else None
+        self.baseline_outputs = None
+        if self.baseline is not None:
+            self.baseline_outputs = {
+                "analyzer_arn": self.baseline.analyzer_arn,
+                "detector_id": self.baseline.detector_id,
+                "config_recorder_name": self.baseline.config_recorder_name,
+                "config_bucket_name": self.baseline.config_bucket_name,
+                "finding_rule_arns": self.baseline.rule_arns,
+            }
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -450,5 +506,6 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 "trail_arn": self.trail_arn,
                 "studio_domain_id": self.studio_domain_id,
                 "alert_topic_arn": self.alert_topic_arn,
+                "baseline": self.baseline_outputs,
             }
         )

@@ -614,6 +614,27 @@ class AlertsSettings(_Section):
         return value
 
 
+class BaselineSettings(_Section):
+    """``strongroom:baseline``: the account baseline (Access Analyzer, GuardDuty, Security Hub, Config)."""
+
+    enabled: bool = _field(
+        True,
+        doc="Create the AccountBaseline: IAM Access Analyzer, GuardDuty with S3 protection, Security Hub "
+        "with the AWS Foundational Security Best Practices standard and AWS Config, each finding routed to "
+        "the alert topic. These exist once per account and region: an account that has them already must "
+        "import them (see README) or, outside prod, turn this off.",
+        accepted="true or false",
+        prod="true",
+    )
+    organization_analyzer: bool = _field(
+        False,
+        doc="The stack runs in the organization's management account or the delegated administrator "
+        "account for IAM Access Analyzer: the analyzer's zone of trust is the organization "
+        "(strongroom:perimeter.organizationId) instead of the account.",
+        accepted="true or false; true needs strongroom:perimeter.organizationId",
+    )
+
+
 class EnvironmentSettings(BaseModel):
     """Everything one stack configures; built by :func:`load_settings` from the flat Pulumi config.
 
@@ -678,6 +699,12 @@ class EnvironmentSettings(BaseModel):
         alias="strongroom:alerts",
         doc="Tamper alerts.",
         accepted="an object, see strongroom:alerts.*",
+    )
+    baseline: BaselineSettings = _field(
+        BaselineSettings,
+        alias="strongroom:baseline",
+        doc="Account baseline: Access Analyzer, GuardDuty, Security Hub, Config.",
+        accepted="an object, see strongroom:baseline.*",
     )
     perimeter: PerimeterSettings = _field(
         PerimeterSettings,
@@ -781,6 +808,20 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
             "the replica region is the primary region (aws:region)",
             f"a commercial AWS region other than {s.region}",
         )
+    if s.baseline.organization_analyzer and s.perimeter.organization_id is None:
+        yield Problem(
+            "strongroom:baseline.organizationAnalyzer",
+            True,
+            "an organization analyzer needs the organization: strongroom:perimeter.organizationId is not set",
+            "false, or set strongroom:perimeter.organizationId",
+        )
+    if s.baseline.enabled and not s.alerts.enabled:
+        yield Problem(
+            "strongroom:baseline.enabled",
+            True,
+            "the baseline routes its findings to the alert topic, and strongroom:alerts.enabled is false",
+            "false, or set strongroom:alerts.enabled to true",
+        )
     if not s.is_prod:
         return
     prod = f"required in prod (stack {s.stack})"
@@ -815,6 +856,7 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
     for key, value in (
         ("strongroom:audit.trail", s.audit.trail),
         ("strongroom:alerts.enabled", s.alerts.enabled),
+        ("strongroom:baseline.enabled", s.baseline.enabled),
         ("strongroom:identity.requireMfa", s.identity.require_mfa),
     ):
         if value is not True:

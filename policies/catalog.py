@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from policies.controls import (
     audit,
+    baseline,
     delivery,
     encryption,
     governance,
@@ -40,6 +41,7 @@ CATALOG: tuple[Control, ...] = (
     *storage.CONTROLS,
     *identity.CONTROLS,
     *audit.CONTROLS,
+    *baseline.CONTROLS,
     *delivery.CONTROLS,
     *workspace.CONTROLS,
     *services.CONTROLS,

@@ -109,6 +109,10 @@ TF_TYPES: dict[str, str] = {
     "aws:guardduty/detector:Detector": "aws_guardduty_detector",
     "aws:securityhub/account:Account": "aws_securityhub_account",
     "aws:cfg/recorder:Recorder": "aws_config_configuration_recorder",
+    "aws:cfg/recorderStatus:RecorderStatus": "aws_config_configuration_recorder_status",
+    "aws:cfg/deliveryChannel:DeliveryChannel": "aws_config_delivery_channel",
+    "aws:guardduty/detectorFeature:DetectorFeature": "aws_guardduty_detector_feature",
+    "aws:securityhub/standardsSubscription:StandardsSubscription": "aws_securityhub_standards_subscription",
     # workspace
     "aws:sagemaker/domain:Domain": "aws_sagemaker_domain",
     "aws:sagemaker/userProfile:UserProfile": "aws_sagemaker_user_profile",
@@ -134,6 +138,10 @@ IRREGULAR_TF_TYPES: dict[str, str] = {
     ),
     "aws:s3/bucketObjectv2:BucketObjectv2": "Terraform renamed aws_s3_bucket_object to aws_s3_object",
     "aws:cfg/recorder:Recorder": "pulumi-aws's module cfg is Terraform's config, and the name is shortened",
+    "aws:cfg/recorderStatus:RecorderStatus": (
+        "pulumi-aws's module cfg is Terraform's config, and the name is shortened"
+    ),
+    "aws:cfg/deliveryChannel:DeliveryChannel": "pulumi-aws's module cfg is Terraform's config",
 }
 
 #: pulumi-aws modules whose name is not in the Terraform type name.

@@ -19,7 +19,7 @@ REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 #: Service grants a key may carry, by short name. `s3-logging` is S3 server access log delivery.
-SERVICE_GRANTS = ("logs", "cloudtrail", "s3-logging", "events", "cloudwatch", "sns")
+SERVICE_GRANTS = ("logs", "cloudtrail", "s3-logging", "events", "cloudwatch", "sns", "config")
 
 #: Services through which named key users may use a key (`kms:ViaService`).
 VIA_SERVICES = ("s3", "sagemaker", "logs", "sns", "secretsmanager", "ssm")
@@ -127,6 +127,7 @@ def _service_statements(service: str, account_id: str, partition: str, region: s
         "events": ("AllowEventBridge", "events.amazonaws.com"),
         "cloudwatch": ("AllowCloudWatchAlarms", "cloudwatch.amazonaws.com"),
         "sns": ("AllowSns", "sns.amazonaws.com"),
+        "config": ("AllowAwsConfigDelivery", "config.amazonaws.com"),
     }
     if service not in principals:
         raise ValueError(f"services: {service!r} is not one of {', '.join(SERVICE_GRANTS)}")

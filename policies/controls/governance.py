@@ -63,6 +63,15 @@ REVIEWED_TYPES: Mapping[str, str] = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
         "judged as a companion of its bucket (SR-ENC-004)"
     ),
+    "aws:guardduty/detectorFeature:DetectorFeature": "judged as a companion of its detector (SR-AUD-052)",
+    "aws:securityhub/standardsSubscription:StandardsSubscription": (
+        "judged through the Security Hub account (SR-AUD-053)"
+    ),
+    "aws:cfg/recorderStatus:RecorderStatus": "judged as a companion of its recorder (SR-AUD-054)",
+    "aws:cfg/deliveryChannel:DeliveryChannel": "judged through the Config recorder (SR-AUD-054)",
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": (
+        "AWS defines its trust (one service) and its permissions; no principal may assume or edit it"
+    ),
 }
 """Types no control judges on their own, reviewed as harmless or judged through another resource. A new
 entry is a security review: say why the type cannot weaken a control."""

@@ -145,7 +145,7 @@ def test_prod_replica_resources_use_the_replica_region_provider(prod_plan: Plan)
 
 def test_prod_protects_and_retains_every_bucket_and_key(prod_plan: Plan) -> None:
     data = [r for r in prod_plan if r.type in DATA_TYPES]
-    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 13
+    assert len([r for r in data if r.type == "aws:s3/bucket:Bucket"]) == 14
     for resource in data:
         assert resource.protect and resource.retain_on_delete, resource.urn
 
@@ -161,6 +161,7 @@ def test_buckets_per_data_domain_models_logs_and_backups(dev_plan: Plan) -> None
         "sr-dev-backup-payments-bucket",
         "sr-dev-backup-credit-risk-bucket",
         "sr-dev-audit-bucket-bucket",
+        "sr-dev-baseline-config-bucket-bucket",
     }
 
 
@@ -215,7 +216,7 @@ def test_longest_names_fit_s3_bucket_name_limit() -> None:
     )
     plan = build(settings)
     names = [r.outputs["bucket"] for r in plan.of_type("aws:s3/bucket:Bucket")]
-    assert len(names) == 10
+    assert len(names) == 11
     assert max(len(name) for name in names) <= 63, names
 
 
@@ -406,7 +407,11 @@ def test_alerts_watch_every_stack_role_and_mail_the_subscribers(prod_plan: Plan)
 
 
 def test_alerts_can_be_turned_off_outside_prod() -> None:
-    plan = build(settings_for("dev", **{"strongroom:alerts": {"enabled": False}}))
+    plan = build(
+        settings_for(
+            "dev", **{"strongroom:alerts": {"enabled": False}, "strongroom:baseline": {"enabled": False}}
+        )
+    )
     assert not plan.of_type("strongroom:index:SecurityAlerts")
     assert not plan.of_type("aws:sns/topic:Topic")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import test_audit_controls
+import test_baseline_controls
 import test_encryption_controls
 import test_governance_controls
 import test_identity_controls
@@ -28,6 +29,7 @@ SPECS = {
     **test_storage_controls.SPECS,
     **test_identity_controls.SPECS,
     **test_audit_controls.SPECS,
+    **test_baseline_controls.SPECS,
     **test_workspace_controls.SPECS,
     **test_services_controls.SPECS,
 }
