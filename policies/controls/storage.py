@@ -439,8 +439,18 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 _INLINE_REPLICATION = ("replicationConfiguration", "replicationConfigurations")
 
 
-def _is_trail_bucket(bucket: Resource, index: Index) -> bool:
-    return bool(index.referencing(bucket, TRAIL, "s3BucketName", _JOIN))
+CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
+
+
+def _is_service_log_bucket(bucket: Resource, index: Index) -> bool:
+    """A bucket a service delivers its own logs to: a CloudTrail bucket without a purpose tag, or an AWS
+    Config delivery bucket without one or tagged `config` (AccountBaseline). A data purpose tag wins."""
+    purpose = tags(bucket).get(BACKUP_TAG[0])
+    if not purpose and index.referencing(bucket, TRAIL, "s3BucketName", _JOIN):
+        return True
+    return purpose in (None, "", "config") and bool(
+        index.referencing(bucket, CONFIG_DELIVERY_CHANNEL, "s3BucketName", _JOIN)
+    )
 
 
 def _is_replication_destination(bucket: Resource, index: Index) -> bool:
@@ -462,14 +472,13 @@ def is_data_or_model_bucket(subject: Resource, index: Index) -> bool:
     """Fail-closed: every bucket is a data or model bucket unless it is itself a backup bucket (tag of
     BackupVault, so SR-STO-007 locks it), a replica (tag `strongroom:replica=true` AND the destination of a
     replication rule of the plan), an access-log bucket (a log target without a purpose tag) or a
-    CloudTrail delivery bucket without a purpose tag. A tag alone exempts nothing a backup control does not
-    then judge."""
-    untagged = not tags(subject).get(BACKUP_TAG[0])
+    CloudTrail or AWS Config delivery bucket (see `_is_service_log_bucket`). A tag alone exempts nothing a
+    backup control does not then judge."""
     return not (
         is_backup(subject)
         or (is_replica(subject) and _is_replication_destination(subject, index))
         or is_log_bucket(subject, index)
-        or (untagged and _is_trail_bucket(subject, index))
+        or _is_service_log_bucket(subject, index)
     )
 
 
@@ -861,8 +870,8 @@ CONTROLS: tuple[Control, ...] = (
         applies=_fills_backup_applies,
         applicability=(
             "in prod stacks (or when the stack is unknown), every bucket that is not itself a backup or "
-            "replica bucket, an access-log target or a CloudTrail bucket (fail-closed: data, models and "
-            "anything unclassified)"
+            "replica bucket, an access-log target or a CloudTrail or AWS Config delivery bucket "
+            "(fail-closed: data, models and anything unclassified)"
         ),
         rationale=(
             "A locked backup vault protects nothing unless every new version of the data and models reaches "

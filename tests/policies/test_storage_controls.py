@@ -23,6 +23,7 @@ from policies.controls.storage import (
     BUCKET,
     BUCKET_ACL,
     BUCKET_POLICY,
+    CONFIG_DELIVERY_CHANNEL,
     LIFECYCLE,
     LOGGING,
     MULTI_REGION_ACCESS_POINT,
@@ -1106,6 +1107,16 @@ SPECS["SR-STO-040"] = Spec(
             ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
         ),
         Break(
+            "a-config-delivery-bucket-with-a-data-purpose-is-still-data",
+            [
+                res(BUCKET, "data", bucket="data-1234", tags={"strongroom:purpose": "data-payments"}),
+                res(CONFIG_DELIVERY_CHANNEL, "channel", s3BucketName="data-1234"),
+                vault,
+            ],
+            "data",
+            ["bucket 'data' has no BucketReplicationConfig into an Object Lock backup bucket"],
+        ),
+        Break(
             "replication-of-another-bucket",
             [bucket, vault, ingest(GOOD_RULE, of=plain)],
             "data",
@@ -1121,6 +1132,8 @@ SPECS["SR-STO-040"] = Spec(
         companion(LOGGING, bucket, "logging", targetBucket="logs-1234"),
         res(BUCKET, "trail-bucket", bucket="trail-1234"),
         res(TRAIL, "trail", s3BucketName="trail-1234"),
+        res(BUCKET, "config-bucket", bucket="config-1234", tags={"strongroom:purpose": "config"}),
+        res(CONFIG_DELIVERY_CHANNEL, "channel", s3BucketName="config-1234"),
     ],
 )
 
