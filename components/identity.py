@@ -14,7 +14,7 @@ from components.policydocs import deployer as deployerdoc
 from components.policydocs import iam
 
 SAGEMAKER = "sagemaker.amazonaws.com"
-DEPLOYER_POLICY_SLOTS = 4
+DEPLOYER_POLICY_SLOTS = 5
 """Managed policies holding the deployer's allows (each at most 6,144 characters; a role takes 10). Their
 count is fixed (the planned types are only known once the stack's resources are registered); a plan that
 does not fit is refused with the sizes."""

@@ -242,9 +242,8 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     # IAM (MlRoles and the service roles): the stack's exact roles and policies, under its path.
     "aws:iam/role:Role": {
-        "CreateStackRoles": ("iam:CreateRole",),
-        # CreateRole with tags also authorises iam:TagRole on the new role (name unknown until created).
-        "TagStackRoles": ("iam:TagRole",),
+        # Pulumi names a role before creating it: the exact ARN is known (and granted) in advance.
+        "CreateStackRoles": ("iam:CreateRole", "iam:TagRole"),
         "ManageStackRoles": (
             "iam:DeleteRole",
             "iam:UpdateRole",
@@ -640,9 +639,7 @@ def _resources(s: Scope, t: DeployerTargets, grant: str, regions: Sequence[str])
     if grant == "ManageAliases":
         aliases = [_arn(s, r, "kms", name) for r in regions for name in t.key_alias_names]
         return [*aliases, *(t.key_arns or s.key_arns)] if aliases else []
-    if grant in ("CreateStackRoles", "TagStackRoles"):
-        return [s.role_path_arn]
-    if grant == "ManageStackRoles":
+    if grant in ("CreateStackRoles", "ManageStackRoles"):
         return [a for a in t.role_arns if a != t.own_role_arn]
     if grant == "ManageStackPolicies":
         return [a for a in t.policy_arns if a not in t.own_policy_arns]
