@@ -242,8 +242,9 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     # IAM (MlRoles and the service roles): the stack's exact roles and policies, under its path.
     "aws:iam/role:Role": {
-        # Pulumi names a role before creating it: the exact ARN is known (and granted) in advance.
-        "CreateStackRoles": ("iam:CreateRole", "iam:TagRole"),
+        # Pulumi names a role before creating it: the exact ARN is known (and granted) in advance; the
+        # tags of CreateRole authorise iam:TagRole on it (ManageStackRoles, no boundary key there).
+        "CreateStackRoles": ("iam:CreateRole",),
         "ManageStackRoles": (
             "iam:DeleteRole",
             "iam:UpdateRole",
