@@ -691,6 +691,15 @@ def _condition(t: DeployerTargets, grant: str, vpc_arn: str) -> Statement | None
     return None
 
 
+_OWN_READS = (
+    *_ROLE_READS,
+    "iam:GetRolePolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyVersions",
+)
+
+
 def deployer_statements(s: Scope, t: DeployerTargets, planned: PlannedTypes) -> list[Statement]:
     """The Allow statements of the planned types, each scoped to the stack's ARNs and the type's regions,
     then the PassRole statements and the explicit denies."""
@@ -710,6 +719,14 @@ def deployer_statements(s: Scope, t: DeployerTargets, planned: PlannedTypes) -> 
             continue
         condition = _merge(_condition(t, grant, s.vpc_arn), region_condition)
         statements.append(allow(grant, actions, resources, condition or None))
+    # Refresh reads the deployer's own role and policies too; it may read them, never change them.
+    own_reads = [
+        a
+        for a in _OWN_READS
+        if a in grants.get("ManageStackRoles", set()) | grants.get("ManageStackPolicies", set())
+    ]
+    if own_reads and t.own_role_arn:
+        statements.append(allow("ReadOwnRoleAndPolicies", own_reads, [t.own_role_arn, *t.own_policy_arns]))
     statements += pass_role_statements(t)
     statements += deployer_denies(s, t)
     return statements
