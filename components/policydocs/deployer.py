@@ -894,4 +894,13 @@ def deployer_boundary(
     statements += [
         {**st, "Sid": f"Ceiling{st['Sid']}"} for st in deployer_denies(s, t) if st["Sid"] in narrowing
     ]
-    return document(*statements)
+    boundary = document(*statements)
+    size = managed_policy_size(boundary)
+    if size > MANAGED_POLICY_MAX_CHARS:
+        # IAM would refuse it at deploy time; refuse it at preview, with the numbers.
+        raise ValueError(
+            f"the CI deployer's permission boundary lists {len(actions) + len(star_actions)} actions in "
+            f"{size} characters, over IAM's {MANAGED_POLICY_MAX_CHARS} for a managed policy: the stack "
+            "creates too many resource types for one exact boundary (components/policydocs/deployer.py)"
+        )
+    return boundary

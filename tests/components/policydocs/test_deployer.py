@@ -234,3 +234,9 @@ def test_the_boundary_allows_exactly_the_deployer_actions_and_keeps_its_role_out
     assert "arn:aws:s3:::sr-dev-*" in ceiling["Resource"]
     assert _sids(boundary["Statement"])["CeilingDenySelfModification"]["Resource"] == [OWN]
     iam.lint(boundary)
+
+
+def test_a_boundary_over_the_managed_policy_limit_is_refused_at_preview() -> None:
+    every = {t: [REGION, "eu-west-1", "us-east-1"] for t in d.TYPE_ACTIONS}
+    with pytest.raises(ValueError, match=r"permission boundary lists .* over IAM's 6144"):
+        d.deployer_boundary(SCOPE, TARGETS, every, "sr-dev-")
