@@ -388,7 +388,6 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": {
         "CreateResolver": ("route53resolver:CreateFirewallRuleGroup", "route53resolver:TagResource"),
         "ManageResolver": (
-            "route53resolver:DeleteFirewallRuleGroup",
             "route53resolver:GetFirewallRuleGroup",
             "route53resolver:TagResource",
             "route53resolver:UntagResource",
@@ -406,7 +405,6 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": {
         "CreateResolver": ("route53resolver:AssociateFirewallRuleGroup", "route53resolver:TagResource"),
         "ManageResolver": (
-            "route53resolver:DisassociateFirewallRuleGroup",
             "route53resolver:GetFirewallRuleGroupAssociation",
             "route53resolver:UpdateFirewallRuleGroupAssociation",
             "route53resolver:TagResource",
@@ -421,7 +419,6 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "CreateResolver": ("route53resolver:TagResource",),
         "ResolverStarOnly": ("route53resolver:CreateResolverQueryLogConfig",),
         "ManageResolver": (
-            "route53resolver:DeleteResolverQueryLogConfig",
             "route53resolver:GetResolverQueryLogConfig",
             "route53resolver:TagResource",
             "route53resolver:UntagResource",
@@ -429,10 +426,7 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         ),
     },
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": {
-        "ManageResolver": (
-            "route53resolver:AssociateResolverQueryLogConfig",
-            "route53resolver:DisassociateResolverQueryLogConfig",
-        ),
+        "ManageResolver": ("route53resolver:AssociateResolverQueryLogConfig",),
         "ResolverStarOnly": ("route53resolver:GetResolverQueryLogConfigAssociation",),
     },
     # Account baseline (baseline): the account's single detector, hub, analyzer and recorder.
@@ -441,7 +435,6 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "ManageBaseline": (
             "guardduty:GetDetector",
             "guardduty:UpdateDetector",
-            "guardduty:DeleteDetector",
             "guardduty:TagResource",
             "guardduty:UntagResource",
             "guardduty:ListTagsForResource",
@@ -453,7 +446,6 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws:securityhub/account:Account": {
         "ManageBaseline": (
             "securityhub:EnableSecurityHub",
-            "securityhub:DisableSecurityHub",
             "securityhub:DescribeHub",
             "securityhub:UpdateSecurityHubConfiguration",
             "securityhub:TagResource",
@@ -464,14 +456,12 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "aws:securityhub/standardsSubscription:StandardsSubscription": {
         "ManageBaseline": (
             "securityhub:BatchEnableStandards",
-            "securityhub:BatchDisableStandards",
             "securityhub:GetEnabledStandards",
         ),
     },
     "aws:accessanalyzer/analyzer:Analyzer": {
         "ManageBaseline": (
             "access-analyzer:CreateAnalyzer",
-            "access-analyzer:DeleteAnalyzer",
             "access-analyzer:GetAnalyzer",
             "access-analyzer:TagResource",
             "access-analyzer:UntagResource",
@@ -480,22 +470,17 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     "aws:cfg/recorder:Recorder": {
         "CreateBaseline": ("config:PutConfigurationRecorder",),
-        "ManageConfigRecorder": (
-            "config:DeleteConfigurationRecorder",
-            "config:DescribeConfigurationRecorders",
-        ),
+        "ManageConfigRecorder": ("config:DescribeConfigurationRecorders",),
     },
     "aws:cfg/deliveryChannel:DeliveryChannel": {
         "CreateBaseline": (
             "config:PutDeliveryChannel",
-            "config:DeleteDeliveryChannel",
             "config:DescribeDeliveryChannels",
         ),
     },
     "aws:cfg/recorderStatus:RecorderStatus": {
         "ManageConfigRecorder": (
             "config:StartConfigurationRecorder",
-            "config:StopConfigurationRecorder",
             "config:DescribeConfigurationRecorderStatus",
         ),
     },
@@ -779,6 +764,21 @@ KEY_DESTRUCTION = (
     "kms:CancelKeyDeletion",
 )
 """Destroying or disabling a key (the data behind it becomes unreadable): an administrator's act."""
+SILENCING = (
+    "guardduty:DeleteDetector",
+    "securityhub:DisableSecurityHub",
+    "securityhub:BatchDisableStandards",
+    "access-analyzer:DeleteAnalyzer",
+    "config:DeleteConfigurationRecorder",
+    "config:DeleteDeliveryChannel",
+    "config:StopConfigurationRecorder",
+    "route53resolver:DisassociateFirewallRuleGroup",
+    "route53resolver:DisassociateResolverQueryLogConfig",
+    "route53resolver:DeleteResolverQueryLogConfig",
+    "route53resolver:DeleteFirewallRuleGroup",
+)
+"""Turning off the account's detection (GuardDuty, Security Hub, Access Analyzer, AWS Config) or the DNS
+firewall and query logging: never granted, and denied; an administrator's act."""
 
 
 def deployer_denies(s: Scope, t: DeployerTargets) -> list[Statement]:
@@ -798,6 +798,7 @@ def deployer_denies(s: Scope, t: DeployerTargets) -> list[Statement]:
         ),
         deny("DenyBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], ["*"]),
         deny("DenyKeyDestruction", KEY_DESTRUCTION, ["*"]),
+        deny("DenySilencingDetection", SILENCING, ["*"]),
         deny(
             "DenyKeyPolicyLockoutBypass",
             ["kms:PutKeyPolicy", "kms:CreateKey"],
@@ -845,10 +846,41 @@ def deployer_policies(
     return [*out, denies]
 
 
+_READ_VERBS = ("Get", "List", "Describe")
+
+
+def _split_reads(actions: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(other actions, read patterns `service:Get*` / `List*` / `Describe*` covering the read actions)."""
+    others: set[str] = set()
+    patterns: set[str] = set()
+    for action in actions:
+        service, name = action.split(":", 1)
+        verb = next((v for v in _READ_VERBS if name.startswith(v)), None)
+        if verb is None:
+            others.add(action)
+        else:
+            patterns.add(f"{service}:{verb}*")
+    return others, patterns
+
+
+def _ceiling_reads(
+    sid: str, patterns: Iterable[str], resources: str | list[str], condition: Statement | None = None
+) -> Statement:
+    """A boundary's ceiling statement: exact actions, and the reads as `service:Get*|List*|Describe*` of
+    the services whose reads the deployer needs. A boundary grants nothing (the policies name each read);
+    the patterns keep the boundary within IAM's 6,144 characters. ``iam.lint`` admits such a pattern in
+    ``CeilingReads*`` statements only."""
+    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(set(patterns)), "Resource": resources}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
 def deployer_boundary(
     s: Scope, t: DeployerTargets, planned: PlannedTypes, bucket_prefix: str
 ) -> PolicyDocument:
-    """The deployer's permission boundary: exactly the deployer's actions (same table, same types) on the
+    """The deployer's permission boundary: exactly the deployer's actions (same table, same types; its reads
+    as `service:Get*|List*|Describe*` of the same services, see `_ceiling_reads`) on the
     stack's buckets (``bucket_prefix``), its IAM path, its keys and aliases, or its account in the regions
     its types live in; PassRole of the same roles to the same services; the star-only actions in those
     regions; and the denies that narrow what it allows (own role, boundary on new roles, key policy
@@ -877,20 +909,27 @@ def deployer_boundary(
                 else:
                     resources.update(_arn(s, r, "*", "*") for r in regions)
     regions = sorted({s.region, *(r for rs in planned.values() for r in rs if r != GLOBAL)})
-    statements: list[Statement] = [allow("Ceiling", actions, sorted(resources))]
+    writes, reads = _split_reads(actions)
+    star_writes, star_reads = _split_reads(star_actions)
+    statements: list[Statement] = [allow("Ceiling", writes, sorted(resources))]
+    if reads or star_reads:
+        # Reads on every resource, any region: a read ceiling for the policies, which name each read.
+        statements.append(_ceiling_reads("CeilingReads", reads | star_reads, "*"))
     if passed:
         services = sorted({role.service for role in t.passable_roles})
         statements.append(
             allow(
                 "CeilingPassRole",
                 ["iam:PassRole"],
-                sorted(passed),
+                # The stack's roles under its IAM path: the policies name each one, each to its service,
+                # and the deny below keeps the human roles out here too.
+                [s.role_path_arn],
                 {"StringEquals": {"iam:PassedToService": services}},
             )
         )
-    if star_actions:
-        statements.append(star("CeilingStarOnly", star_actions, _in_regions(regions)))
-    narrowing = ("DenySelfModification",)
+    if star_writes:
+        statements.append(star("CeilingStarOnly", star_writes, _in_regions(regions)))
+    narrowing = ("DenySelfModification", "DenyPassHumanRoles")
     statements += [
         {**st, "Sid": f"Ceiling{st['Sid']}"} for st in deployer_denies(s, t) if st["Sid"] in narrowing
     ]

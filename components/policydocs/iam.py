@@ -5,7 +5,8 @@ document as a ``dict``; callers serialise with :func:`to_json` (usually inside `
 No Pulumi import here: everything is unit tested and linted with parliament.
 
 Rules every document obeys (checked by :func:`lint`):
-- no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``);
+- no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``), except one read verb of a
+  service (``"s3:Get*"``) in a permission boundary's ``CeilingReads*`` statement, which grants nothing;
 - ``Resource: "*"`` only through :func:`star`, for actions AWS grants on ``*`` alone (no resource type);
   which actions those are is an IAM fact, kept in one place: the policy pack's database
   (``policies.iamdb``), which ``tests/components/policydocs/test_iam.py`` asks about every action granted
@@ -38,6 +39,10 @@ _PRINCIPAL_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(role|user
 _BUCKET_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ORGANIZATION_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+_READ_CEILING = re.compile(r"^[a-z0-9-]+:(Get|List|Describe)\*$")
+"""The only wildcard actions a boundary's ``CeilingReads*`` statement may hold: one read verb of a service."""
 
 
 class PolicyLintError(ValueError):
@@ -237,6 +242,9 @@ def lint(doc: PolicyDocument) -> None:
         actions = _as_list(stmt.get("Action", []))
         resources = _as_list(stmt.get("Resource", []))
         wild = [a for a in actions if "*" in a or "?" in a]
+        if str(sid).startswith("CeilingReads"):
+            # A permission boundary's read ceiling (components.policydocs.deployer): grants nothing.
+            wild = [a for a in wild if not _READ_CEILING.match(a)]
         if wild:
             raise PolicyLintError(f"{sid}: wildcard actions {wild} are not allowed; list the actions")
         if "iam:PassRole" in actions:

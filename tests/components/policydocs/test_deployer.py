@@ -77,7 +77,8 @@ OTHER_HELPERS_TYPES = (
 def _table_actions() -> list[tuple[str, str, str]]:
     rows = [(t, g, a) for t, grants in d.TYPE_ACTIONS.items() for g, acts in grants.items() for a in acts]
     rows += [("always", g, a) for g, acts in d.ALWAYS.items() for a in acts]
-    rows += [("deny", "deny", a) for a in (*d.SELF_MODIFICATION, *d.POLICY_EDITS, *d.KEY_DESTRUCTION)]
+    denied = (*d.SELF_MODIFICATION, *d.POLICY_EDITS, *d.KEY_DESTRUCTION, *d.SILENCING)
+    rows += [("deny", "deny", a) for a in denied]
     return rows
 
 
@@ -225,18 +226,46 @@ def test_policies_are_packed_into_the_slots_and_refused_when_they_do_not_fit() -
         d.deployer_policies(SCOPE, TARGETS, planned, slots=1)
 
 
-def test_the_boundary_allows_exactly_the_deployer_actions_and_keeps_its_role_out() -> None:
+def _matched(patterns: set[str], action: str) -> bool:
+    return any(action.lower() in {a.lower() for a in iamdb.expand(p)} for p in patterns)
+
+
+def test_the_boundary_allows_exactly_the_deployer_writes_its_reads_by_verb_and_keeps_its_role_out() -> None:
     planned = {"aws:s3/bucket:Bucket": [REGION], "aws:iam/role:Role": [d.GLOBAL]}
     boundary = d.deployer_boundary(SCOPE, TARGETS, planned, "sr-dev-")
-    granted = {a for s in boundary["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
-    assert granted == d.granted_actions(planned) | {"iam:PassRole"}
-    ceiling = _sids(boundary["Statement"])["Ceiling"]
-    assert "arn:aws:s3:::sr-dev-*" in ceiling["Resource"]
-    assert _sids(boundary["Statement"])["CeilingDenySelfModification"]["Resource"] == [OWN]
+    listed = {a for s in boundary["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+    patterns = {a for a in listed if "*" in a}
+    assert patterns == {"iam:Get*", "iam:List*", "s3:Get*", "s3:List*", "sts:Get*"}
+    needed = d.granted_actions(planned) | {"iam:PassRole"}
+    assert all(_matched(listed, a) for a in needed)
+    assert listed - patterns == {
+        a for a in needed if not a.split(":")[1].startswith(("Get", "List", "Describe"))
+    }
+    by_sid = _sids(boundary["Statement"])
+    assert "arn:aws:s3:::sr-dev-*" in by_sid["Ceiling"]["Resource"]
+    assert by_sid["CeilingReads"]["Resource"] == "*" and "Condition" not in by_sid["CeilingReads"]
+    assert by_sid["CeilingDenySelfModification"]["Resource"] == [OWN]
+    assert by_sid["CeilingDenyPassHumanRoles"]["Resource"] == [APPROVER]
     iam.lint(boundary)
 
 
-def test_a_boundary_over_the_managed_policy_limit_is_refused_at_preview() -> None:
+def test_the_whole_table_fits_one_boundary_and_a_larger_one_is_refused_at_preview() -> None:
     every = {t: [REGION, "eu-west-1", "us-east-1"] for t in d.TYPE_ACTIONS}
+    assert d.managed_policy_size(d.deployer_boundary(SCOPE, TARGETS, every, "sr-dev-")) <= 6144
+    humans = tuple(f"{ROLE}sr-dev-a-rather-long-human-role-name-{i}-1a2b3c4" for i in range(40))
+    crowded = d.DeployerTargets(**{**TARGETS.__dict__, "human_role_arns": humans})
     with pytest.raises(ValueError, match=r"permission boundary lists .* over IAM's 6144"):
-        d.deployer_boundary(SCOPE, TARGETS, every, "sr-dev-")
+        d.deployer_boundary(SCOPE, crowded, every, "sr-dev-")
+
+
+def test_lint_admits_read_verbs_in_a_boundary_read_ceiling_only() -> None:
+    read = {
+        "Sid": "CeilingReadsAndWrites",
+        "Effect": "Allow",
+        "Action": ["s3:Get*"],
+        "Resource": "arn:aws:s3:::x",
+    }
+    iam.lint(iam.document(read))
+    for sid, action in (("Other", "s3:Get*"), ("CeilingReads", "s3:Put*"), ("CeilingReads", "s3:*")):
+        with pytest.raises(iam.PolicyLintError, match="wildcard"):
+            iam.lint(iam.document({**read, "Sid": sid, "Action": [action]}))
