@@ -275,3 +275,41 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_args(**overrides)
+
+
+def test_a_standalone_deployer_is_granted_the_iam_types_mlroles_creates_only(built: Recorder) -> None:
+    policies = {
+        p.name: doc(p, "policy") for p in built.of_type(POLICY) if p.name.startswith("dev-roles-deployer-")
+    }
+    assert len(policies) == 7  # five allow slots, the denies, the boundary
+    granted = {
+        a
+        for name, d in policies.items()
+        if name != "dev-roles-deployer-boundary"
+        for s in d["Statement"]
+        if s["Effect"] == "Allow"
+        for a in s["Action"]
+    }
+    assert {a.split(":")[0] for a in granted} == {"iam", "sts"}
+    assert "iam:CreatePolicyVersion" not in granted
+    denies = policies["dev-roles-deployer-5"]["Statement"]
+    assert all(s["Effect"] == "Deny" for s in denies)
+    deployer = roles(built)["deployer"]
+    assert deployer.inputs["permissionsBoundary"] == built.named("dev-roles-deployer-boundary").outputs["arn"]
+    assert not [p for p in built.of_type(ROLE_POLICY) if p.name.startswith("dev-roles-deployer")]
+
+
+def test_the_deployer_passes_the_listed_service_roles_each_to_its_service(pulumi_mocks: Recorder) -> None:
+    flow = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-network-flow-logs-role-1a2b3c4"
+    built = build(pulumi_mocks, deployer_passable_roles=[["vpc-flow-logs.amazonaws.com", flow]])
+    statements = {
+        s["Sid"]: s
+        for p in built.of_type(POLICY)
+        if p.name.startswith("dev-roles-deployer-") and p.name != "dev-roles-deployer-boundary"
+        for s in doc(p, "policy")["Statement"]
+    }
+    assert statements["PassToVpcFlowLogs"]["Resource"] == [flow]
+    assert statements["PassToVpcFlowLogs"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}
+    }
+    assert flow not in statements["PassToSagemaker"]["Resource"]
