@@ -209,6 +209,13 @@ def test_denies_cover_self_modification_policy_edits_unbounded_roles_and_keys() 
         "Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}
     }
     assert by_sid["DenyPassHumanRoles"]["Resource"] == [APPROVER]
+    silencing = set(by_sid["DenySilencingDetection"]["Action"])
+    assert {
+        "guardduty:DeleteDetector",
+        "securityhub:DisableSecurityHub",
+        "config:StopConfigurationRecorder",
+    } <= silencing
+    assert not silencing & d.granted_actions(d.TYPE_ACTIONS)
 
 
 def test_policies_are_packed_into_the_slots_and_refused_when_they_do_not_fit() -> None:
