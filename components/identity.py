@@ -478,6 +478,10 @@ class MlRoles(pulumi.ComponentResource):
                     key_alias_names=tuple(sorted({*aliases, *plan.get("aliases", ())})),
                     domain_ids=tuple(domain_ids),
                     environment=environment,
+                    resource_arns={
+                        str(k): tuple(str(a) for a in v) for k, v in dict(plan.get("arns", {})).items()
+                    },
+                    config_recorder_names=tuple(plan.get("recorders", ())),
                 )
 
             def planned_types(plan: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -614,6 +618,8 @@ class PlannedTypesRecorder:
         self.replica_region = replica_region
         self.types: dict[str, set[str]] = {}
         self.aliases: set[str] = set()
+        self.resources: list[tuple[str, pulumi.CustomResource]] = []
+        self.recorder_names: set[str] = set()
 
     def _provider_of(self, args: pulumi.ResourceTransformationArgs) -> Any:
         opts = args.opts
@@ -644,10 +650,26 @@ class PlannedTypesRecorder:
         alias = args.props.get("name") if args.type_ == "aws:kms/alias:Alias" else None
         if isinstance(alias, str):
             self.aliases.add(alias)
+        if args.type_ in deployerdoc.EXACT_ARN_TYPES:
+            # Their ARNs come from AWS on creation: the deployer names them once they exist.
+            self.resources.append((args.type_, args.resource))
+        if args.type_ == "aws:cfg/recorder:Recorder":
+            recorder = args.props.get("name")
+            self.recorder_names.add(recorder if isinstance(recorder, str) else "default")
         return None
 
     def snapshot(self) -> dict[str, Any]:
+        """Plain data, but for ``arns`` (outputs: the ARNs AWS assigns), resolved by ``Output.from_input``."""
+        arns: dict[str, list[Any]] = {}
+        for token, resource in self.resources:
+            arn = getattr(resource, "arn", None)
+            if arn is None and token == "aws:route53/resolverFirewallConfig:ResolverFirewallConfig":
+                arn = resource.id.apply(lambda i: f"firewall-config/{i}")
+            if arn is not None:
+                arns.setdefault(token, []).append(arn)
         return {
             "types": {t: sorted(regions) for t, regions in sorted(self.types.items())},
             "aliases": sorted(self.aliases),
+            "arns": arns,
+            "recorders": sorted(self.recorder_names),
         }

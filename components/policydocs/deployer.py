@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.policydocs.iam import (
     AUDITOR_BUCKET_READS,
@@ -506,14 +506,18 @@ STAR_GRANTS = frozenset(
     }
 )
 #: Grants on global resources (IAM): no aws:RequestedRegion condition (IAM's endpoint is us-east-1).
-GLOBAL_GRANTS = frozenset(
+GLOBAL_GRANTS = frozenset({"CreateStackRoles", "ManageStackRoles", "ManageStackPolicies", "Identity"})
+#: Types whose ARNs AWS assigns on creation: the deployer manages them by the exact ARNs it is given.
+EXACT_ARN_TYPES = frozenset(
     {
-        "CreateStackRoles",
-        "TagStackRoles",
-        "ManageStackRoles",
-        "ManageStackPolicies",
-        "PassStackRoles",
-        "Identity",
+        "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList",
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup",
+        "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+        "aws:route53/resolverFirewallConfig:ResolverFirewallConfig",
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig",
+        "aws:guardduty/detector:Detector",
+        "aws:securityhub/account:Account",
+        "aws:accessanalyzer/analyzer:Analyzer",
     }
 )
 
@@ -564,6 +568,11 @@ class DeployerTargets:
     """The keys it configures (default: the scope's keys), named exactly."""
     domain_ids: tuple[str, ...] = ()
     environment: str = ""
+    resource_arns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Exact ARNs of the resources of ``EXACT_ARN_TYPES`` (AWS assigns them on creation), by type; a
+    firewall config as its ``firewall-config/<id>`` resource part."""
+    config_recorder_names: tuple[str, ...] = ()
+    """Names of the AWS Config recorders the stack creates."""
 
 
 def check_types(planned: PlannedTypes) -> None:
@@ -644,21 +653,26 @@ def _resources(s: Scope, t: DeployerTargets, grant: str, regions: Sequence[str])
         return [*domains, *(_arn(s, r, "sagemaker", f"notebook-instance/{prefix}*") for r in regions)]
     if grant == "ManageModelPackageGroups":
         return [_arn(s, r, "sagemaker", f"model-package-group/{prefix}*") for r in regions]
-    if grant in ("CreateResolver", "ManageResolver"):
+    if grant == "CreateResolver":
+        # Created with the stack's tag (aws:RequestTag): the IDs do not exist yet.
         return [_arn(s, r, "route53resolver", "*") for r in regions]
-    if grant == "ManageConfigRecorder":
-        return [_arn(s, r, "config", "configuration-recorder/*") for r in regions]
-    if grant == "ManageBaseline":
-        return [
-            resource
-            for r in regions
-            for resource in (
-                _arn(s, r, "guardduty", "detector/*"),
-                _arn(s, r, "securityhub", "hub/default"),
-                _arn(s, r, "securityhub", "standards/*"),
-                _arn(s, r, "access-analyzer", f"analyzer/{prefix}*"),
-            )
+    if grant in ("ManageResolver", "ManageBaseline"):
+        exact = [
+            arn if arn.startswith("arn:") else _arn(s, r, "route53resolver", arn)
+            for token in EXACT_ARN_TYPES
+            if token in TYPE_ACTIONS and grant in TYPE_ACTIONS[token]
+            for arn in t.resource_arns.get(token, ())
+            for r in (regions if not arn.startswith("arn:") else regions[:1])
         ]
+        if grant == "ManageBaseline":
+            # Security Hub acts on the account's hub; an analyzer is created by its name (the stack's
+            # prefix), known before it exists.
+            exact += [_arn(s, r, "securityhub", "hub/default") for r in regions]
+            exact += [_arn(s, r, "access-analyzer", f"analyzer/{prefix}*") for r in regions]
+        return sorted(set(exact))
+    if grant == "ManageConfigRecorder":
+        names = t.config_recorder_names or ("default",)
+        return [_arn(s, r, "config", f"configuration-recorder/{n}/*") for r in regions for n in names]
     raise UnknownResourceType(f"grant {grant!r} has no resource scope in components/policydocs/deployer.py")
 
 

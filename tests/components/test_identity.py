@@ -313,3 +313,35 @@ def test_the_deployer_passes_the_listed_service_roles_each_to_its_service(pulumi
         "StringEquals": {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}
     }
     assert flow not in statements["PassToSagemaker"]["Resource"]
+
+
+def test_the_recorder_records_types_regions_aliases_and_the_arns_aws_assigns(pulumi_mocks: Recorder) -> None:
+    import pulumi
+    import pulumi_aws as aws
+
+    from components.identity import PlannedTypesRecorder
+
+    recorder = PlannedTypesRecorder("eu-west-2")
+    snapshot: dict[str, Any] = {}
+
+    def program() -> None:
+        parent = pulumi.ComponentResource(
+            "test:index:Parent", "p", None, pulumi.ResourceOptions(transformations=[recorder])
+        )
+        child = pulumi.ResourceOptions(parent=parent)
+        aws.kms.Alias("a", name="alias/strongroom-dev-x", target_key_id="k", opts=child)
+        aws.cloudwatch.EventRule("r", region="us-east-1", event_pattern="{}", opts=child)
+        aws.route53.ResolverFirewallRuleGroup("g", name="sr-dev-dns", opts=child)
+        pulumi.Output.from_input(recorder.snapshot()).apply(snapshot.update)
+
+    pulumi_mocks.run(program)
+    assert snapshot["types"] == {
+        "aws:kms/alias:Alias": ["eu-west-2"],
+        "aws:cloudwatch/eventRule:EventRule": ["us-east-1"],
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": ["eu-west-2"],
+    }
+    assert snapshot["aliases"] == ["alias/strongroom-dev-x"]
+    (group,) = pulumi_mocks.of_type("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")
+    assert snapshot["arns"] == {
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": [group.outputs["arn"]]
+    }

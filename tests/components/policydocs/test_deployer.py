@@ -276,3 +276,41 @@ def test_lint_admits_read_verbs_in_a_boundary_read_ceiling_only() -> None:
     for sid, action in (("Other", "s3:Get*"), ("CeilingReads", "s3:Put*"), ("CeilingReads", "s3:*")):
         with pytest.raises(iam.PolicyLintError, match="wildcard"):
             iam.lint(iam.document({**read, "Sid": sid, "Action": [action]}))
+
+
+def test_resources_aws_names_on_creation_are_granted_by_their_exact_arns() -> None:
+    from policies.controls.identity import broad_resource
+
+    group = f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group/rslvr-frg-0123456789abcdef"
+    detector = f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0"
+    targets = d.DeployerTargets(
+        **{
+            **TARGETS.__dict__,
+            "resource_arns": {
+                "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (group,),
+                "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (
+                    "firewall-config/rslvr-fc-0123",
+                ),
+                "aws:guardduty/detector:Detector": (detector,),
+            },
+            "config_recorder_names": ("sr-dev-recorder",),
+        }
+    )
+    planned = {
+        t: [REGION] for t in d.TYPE_ACTIONS if t.startswith(("aws:route53/", "aws:guardduty/", "aws:cfg/"))
+    }
+    by_sid = _sids(d.deployer_statements(SCOPE, targets, planned))
+    assert by_sid["ManageResolver"]["Resource"] == sorted(
+        [group, f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-config/rslvr-fc-0123"]
+    )
+    assert detector in by_sid["ManageBaseline"]["Resource"]
+    assert by_sid["ManageConfigRecorder"]["Resource"] == [
+        f"arn:aws:config:{REGION}:{ACCOUNT}:configuration-recorder/sr-dev-recorder/*"
+    ]
+    for sid in ("ManageResolver", "ManageBaseline", "ManageConfigRecorder"):
+        assert not [r for r in by_sid[sid]["Resource"] if broad_resource(r)], sid
+    create = by_sid["CreateResolver"]
+    assert create["Condition"]["StringEquals"]["aws:RequestTag/strongroom:environment"] == "dev"
+    # Before the resources exist (first deploy) there is nothing to name: no statement at all.
+    unknown = _sids(d.deployer_statements(SCOPE, TARGETS, planned))
+    assert "ManageResolver" not in unknown

@@ -70,6 +70,24 @@ TARGETS = deployer.DeployerTargets(
     key_alias_names=("alias/strongroom-dev-data",),
     domain_ids=(DOMAIN,),
     environment="dev",
+    resource_arns={
+        "aws:guardduty/detector:Detector": (
+            f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/12abc34d567e8fa9",
+        ),
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group/rslvr-frg-0123456789abcdef",
+        ),
+        "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-domain-list/rslvr-fdl-0123456789abcdef",
+        ),
+        "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group-association/rslvr-frgassoc-0123",
+        ),
+        "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": ("firewall-config/rslvr-fc-0123",),
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:resolver-query-log-config/rslvr-rqlc-0123",
+        ),
+    },
 )
 
 
