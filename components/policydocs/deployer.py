@@ -431,6 +431,7 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     # Account baseline (baseline): the account's single detector, hub, analyzer and recorder.
     "aws:guardduty/detector:Detector": {
+        "CreateServiceLinkedRoles": ("iam:CreateServiceLinkedRole",),
         "CreateBaseline": ("guardduty:CreateDetector", "guardduty:ListDetectors"),
         "ManageBaseline": (
             "guardduty:GetDetector",
@@ -444,6 +445,7 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "ManageBaseline": ("guardduty:GetDetector", "guardduty:UpdateDetector"),
     },
     "aws:securityhub/account:Account": {
+        "CreateServiceLinkedRoles": ("iam:CreateServiceLinkedRole",),
         "ManageBaseline": (
             "securityhub:EnableSecurityHub",
             "securityhub:DescribeHub",
@@ -460,6 +462,7 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         ),
     },
     "aws:accessanalyzer/analyzer:Analyzer": {
+        "CreateServiceLinkedRoles": ("iam:CreateServiceLinkedRole",),
         "ManageBaseline": (
             "access-analyzer:CreateAnalyzer",
             "access-analyzer:GetAnalyzer",
@@ -469,6 +472,7 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         ),
     },
     "aws:cfg/recorder:Recorder": {
+        "CreateServiceLinkedRoles": ("iam:CreateServiceLinkedRole",),
         "CreateBaseline": ("config:PutConfigurationRecorder",),
         "ManageConfigRecorder": ("config:DescribeConfigurationRecorders",),
     },
@@ -506,7 +510,19 @@ STAR_GRANTS = frozenset(
     }
 )
 #: Grants on global resources (IAM): no aws:RequestedRegion condition (IAM's endpoint is us-east-1).
-GLOBAL_GRANTS = frozenset({"CreateStackRoles", "ManageStackRoles", "ManageStackPolicies", "Identity"})
+GLOBAL_GRANTS = frozenset(
+    {"CreateStackRoles", "ManageStackRoles", "ManageStackPolicies", "CreateServiceLinkedRoles", "Identity"}
+)
+#: The service-linked role AWS creates when a type's service is first enabled: (service, role name).
+SERVICE_LINKED_ROLES: Mapping[str, tuple[str, str]] = {
+    "aws:guardduty/detector:Detector": ("guardduty.amazonaws.com", "AWSServiceRoleForAmazonGuardDuty"),
+    "aws:securityhub/account:Account": ("securityhub.amazonaws.com", "AWSServiceRoleForSecurityHub"),
+    "aws:accessanalyzer/analyzer:Analyzer": (
+        "access-analyzer.amazonaws.com",
+        "AWSServiceRoleForAccessAnalyzer",
+    ),
+    "aws:cfg/recorder:Recorder": ("config.amazonaws.com", "AWSServiceRoleForConfig"),
+}
 #: Types whose ARNs AWS assigns on creation: the deployer manages them by the exact ARNs it is given.
 EXACT_ARN_TYPES = frozenset(
     {
@@ -708,6 +724,20 @@ def deployer_statements(s: Scope, t: DeployerTargets, planned: PlannedTypes) -> 
     statements: list[Statement] = []
     for grant in sorted(grants):
         actions = grants[grant]
+        if grant == "CreateServiceLinkedRoles":
+            linked = [SERVICE_LINKED_ROLES[token] for token in planned if token in SERVICE_LINKED_ROLES]
+            statements.append(
+                allow(
+                    grant,
+                    actions,
+                    [
+                        s.arn("iam", f"role/aws-service-role/{svc}/{role}", region=False)
+                        for svc, role in linked
+                    ],
+                    {"StringEquals": {"iam:AWSServiceName": sorted(svc for svc, _ in linked)}},
+                )
+            )
+            continue
         regions = _regions_of(planned, grant, s.region)
         region_condition = None if grant in GLOBAL_GRANTS else _in_regions(regions)
         if grant in STAR_GRANTS:
@@ -918,6 +948,8 @@ def deployer_boundary(
                 service = action.split(":")[0]
                 if service == "s3":
                     resources.add(f"arn:{s.partition}:s3:::{bucket_prefix}*")
+                elif service == "iam" and stmt["Sid"] == "CreateServiceLinkedRoles":
+                    resources.update(stmt["Resource"])  # AWS's own path, by exact ARN
                 elif service == "iam":
                     resources.update((s.role_path_arn, s.policy_path_arn))
                 else:

@@ -314,3 +314,18 @@ def test_resources_aws_names_on_creation_are_granted_by_their_exact_arns() -> No
     # Before the resources exist (first deploy) there is nothing to name: no statement at all.
     unknown = _sids(d.deployer_statements(SCOPE, TARGETS, planned))
     assert "ManageResolver" not in unknown
+
+
+def test_service_linked_roles_of_the_planned_services_only_by_exact_arn() -> None:
+    planned = {"aws:securityhub/account:Account": [REGION], "aws:guardduty/detector:Detector": [REGION]}
+    stmt = _sids(d.deployer_statements(SCOPE, TARGETS, planned))["CreateServiceLinkedRoles"]
+    assert stmt["Resource"] == [
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty",
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub",
+    ]
+    assert stmt["Condition"] == {
+        "StringEquals": {"iam:AWSServiceName": ["guardduty.amazonaws.com", "securityhub.amazonaws.com"]}
+    }
+    assert "CreateServiceLinkedRoles" not in _sids(
+        d.deployer_statements(SCOPE, TARGETS, {"aws:s3/bucket:Bucket": [REGION]})
+    )
