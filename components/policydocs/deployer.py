@@ -808,6 +808,15 @@ KEY_DESTRUCTION = (
     "kms:CancelKeyDeletion",
 )
 """Destroying or disabling a key (the data behind it becomes unreadable): an administrator's act."""
+ASSUMING = (
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRoot",
+    "sts:GetFederationToken",
+)
+"""Becoming another principal: the deployer manages roles (trust included), so it must never assume one,
+or it could make a stack role trust it and act as an approver or data scientist."""
 SILENCING = (
     "guardduty:DeleteDetector",
     "securityhub:DisableSecurityHub",
@@ -843,6 +852,7 @@ def deployer_denies(s: Scope, t: DeployerTargets) -> list[Statement]:
         deny("DenyBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], ["*"]),
         deny("DenyKeyDestruction", KEY_DESTRUCTION, ["*"]),
         deny("DenySilencingDetection", SILENCING, ["*"]),
+        deny("DenyAssumingOtherRoles", ASSUMING, ["*"]),
         deny(
             "DenyKeyPolicyLockoutBypass",
             ["kms:PutKeyPolicy", "kms:CreateKey"],

@@ -77,7 +77,7 @@ OTHER_HELPERS_TYPES = (
 def _table_actions() -> list[tuple[str, str, str]]:
     rows = [(t, g, a) for t, grants in d.TYPE_ACTIONS.items() for g, acts in grants.items() for a in acts]
     rows += [("always", g, a) for g, acts in d.ALWAYS.items() for a in acts]
-    denied = (*d.SELF_MODIFICATION, *d.POLICY_EDITS, *d.KEY_DESTRUCTION, *d.SILENCING)
+    denied = (*d.SELF_MODIFICATION, *d.POLICY_EDITS, *d.KEY_DESTRUCTION, *d.SILENCING, *d.ASSUMING)
     rows += [("deny", "deny", a) for a in denied]
     return rows
 
@@ -216,6 +216,9 @@ def test_denies_cover_self_modification_policy_edits_unbounded_roles_and_keys() 
         "config:StopConfigurationRecorder",
     } <= silencing
     assert not silencing & d.granted_actions(d.TYPE_ACTIONS)
+    assert {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"} <= set(
+        by_sid["DenyAssumingOtherRoles"]["Action"]
+    )
 
 
 def test_policies_are_packed_into_the_slots_and_refused_when_they_do_not_fit() -> None:

@@ -348,3 +348,12 @@ def test_the_deployer_cannot_delete_disable_or_lock_out_keys() -> None:
         bypass = {**region, "kms:BypassPolicyLockoutSafetyCheck": "true"}
         assert not allowed(plan, stack, "kms:PutKeyPolicy", arn, bypass), arn
         assert allowed(plan, stack, "kms:PutKeyPolicy", arn, region), arn
+
+
+def test_the_deployer_cannot_become_a_stack_role_whose_trust_it_manages() -> None:
+    plan, stack = plan_of("prod"), "prod"
+    approver = arn_of(plan, "sr-prod-roles-model-approver")
+    # It may rewrite a stack role's trust (config changes deploy), so it must never assume a role.
+    assert allowed(plan, stack, "iam:UpdateAssumeRolePolicy", approver)
+    for action in ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"):
+        assert decision(identity_documents(plan, stack), action, approver) == "Deny", action
