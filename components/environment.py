@@ -29,7 +29,7 @@ from components.alerts import SecurityAlerts, SecurityAlertsArgs
 from components.audit import AuditTrail, AuditTrailArgs
 from components.backup import BackupVault, BackupVaultArgs
 from components.baseline import AccountBaseline, AccountBaselineArgs
-from components.identity import MlRoles, MlRolesArgs
+from components.identity import MlRoles, MlRolesArgs, PlannedTypesRecorder
 from components.keys import DEFAULT_SERVICE_GRANTS, KeyRing, KeyRingArgs
 from components.network import PrivateNetwork, PrivateNetworkArgs
 from components.settings import EnvironmentSettings
@@ -130,8 +130,14 @@ class SecureMlEnvironment(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: SecureMlEnvironmentArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("strongroom:index:SecureMlEnvironment", name, None, opts)
         settings = args.settings
+        # The CI deployer is granted the actions of exactly the resource types created below (and their
+        # regions): every descendant is recorded as it registers, then handed to MlRoles at the end.
+        recorder = PlannedTypesRecorder(
+            settings.region, args.replica_provider, settings.backup.replica_region
+        )
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[recorder]))
+        super().__init__("strongroom:index:SecureMlEnvironment", name, None, opts)
         retain = settings.is_prod
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
@@ -146,6 +152,13 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         later_keys, resolve_later_keys = _deferred_list()
         # The deployer manages exactly the roles the stack creates and the auditor reads exactly its topics.
         service_role_arns, resolve_service_role_arns = _deferred_list()
+        # (service principal, role ARN) pairs the deployer may pass, each to its service only.
+        passable: tuple[pulumi.Output[list[list[str]]], Callable[[pulumi.Output[list[list[str]]]], None]]
+        passable = pulumi.deferred_output()
+        passable_roles, resolve_passable_roles = passable
+        planned: tuple[pulumi.Output[dict[str, Any]], Callable[[pulumi.Output[dict[str, Any]]], None]]
+        planned = pulumi.deferred_output()
+        planned_types, resolve_planned_types = planned
         topic_arns, resolve_topic_arns = _deferred_list()
         # Data scientists open Studio in the stack's domain, which runs as their role: named once it exists.
         domain_ids, resolve_domain_ids = _deferred_list()
@@ -267,6 +280,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 github_repository=deployer.github_repository if deployer else None,
                 github_environment=deployer.github_environment if deployer else None,
                 github_oidc_provider_arn=deployer.oidc_provider_arn if deployer else None,
+                deployer_passable_roles=passable_roles,
+                deployer_planned_types=planned_types,
                 account_id=account,
                 region=settings.region,
             ),
@@ -452,11 +467,32 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         if self.alerts is not None and self.alerts.forwarder_role_arn is not None:
             service_role_arn_list.append(self.alerts.forwarder_role_arn)
         resolve_service_role_arns(pulumi.Output.all(*service_role_arn_list).apply(list))
+        # New service roles: one more (service principal, role ARN) pair here.
+        passable_list: list[tuple[str, pulumi.Output[str]]] = [
+            ("vpc-flow-logs.amazonaws.com", self.network.flow_log_role_arn)
+        ]
+        if self.backup.replication_role_arn is not None:
+            passable_list.append(("s3.amazonaws.com", self.backup.replication_role_arn))
+        passable_list.append(("s3.amazonaws.com", self.backup.source_replication_role_arn))
+        if self.audit is not None:
+            passable_list.append(("cloudtrail.amazonaws.com", self.audit.delivery_role_arn))
+            if self.audit.replication_role_arn is not None:
+                passable_list.append(("s3.amazonaws.com", self.audit.replication_role_arn))
+        if self.alerts is not None and self.alerts.forwarder_role_arn is not None:
+            passable_list.append(("events.amazonaws.com", self.alerts.forwarder_role_arn))
+        resolve_passable_roles(
+            pulumi.Output.all(*(pulumi.Output.all(service, arn) for service, arn in passable_list)).apply(
+                lambda pairs: [list(p) for p in pairs]
+            )
+        )
         resolve_topic_arns(
             pulumi.Output.all(self.alerts.topic_arn).apply(list)
             if self.alerts is not None
             else pulumi.Output.from_input([])
         )
+
+        # Every child is registered: what the stack creates is now known exactly.
+        resolve_planned_types(pulumi.Output.from_input(recorder.snapshot()))
 
         self.vpc_id = self.network.vpc_id
         self.subnet_ids = self.network.subnet_ids

@@ -10,16 +10,21 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.policydocs import deployer as deployerdoc
 from components.policydocs import iam
 
 SAGEMAKER = "sagemaker.amazonaws.com"
-DEFAULT_PASSABLE_SERVICES = (
-    "sagemaker.amazonaws.com",
-    "cloudtrail.amazonaws.com",
-    "vpc-flow-logs.amazonaws.com",
-    "s3.amazonaws.com",
-    "events.amazonaws.com",
+DEPLOYER_POLICY_SLOTS = 5
+"""Managed policies holding the deployer's allows (each at most 6,144 characters; a role takes 10). Their
+count is fixed (the planned types are only known once the stack's resources are registered); a plan that
+does not fit is refused with the sizes."""
+MLROLES_TYPES = (
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 )
+"""The resource types MlRoles itself creates (the deployer's types when MlRoles stands alone)."""
 _PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 
@@ -108,8 +113,20 @@ class MlRolesArgs:
     """ARN of the account's token.actions.githubusercontent.com OIDC provider; default
     `arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`."""
 
-    deployer_passable_services: Sequence[str] = DEFAULT_PASSABLE_SERVICES
-    """Services the deployer may pass stack roles to (`iam:PassedToService`)."""
+    deployer_passable_roles: pulumi.Input[Sequence[pulumi.Input[Sequence[pulumi.Input[str]]]]] = ()
+    """The stack's service roles the deployer may hand to a service, as `(service principal, role ARN)`
+    pairs, e.g. `("vpc-flow-logs.amazonaws.com", flow_log_role.arn)`: each is passed to its service only
+    (`iam:PassedToService`). MlRoles adds its own execution roles; a new service role is one more pair."""
+
+    bucket_name_prefix: str | None = None
+    """Physical name prefix of every bucket of the stack (`sr-dev-`): the permission boundaries cap S3 to
+    the buckets so named (the role policies name each bucket). Default: `name_prefix`."""
+
+    deployer_planned_types: pulumi.Input[Mapping[str, Any]] | None = None
+    """What the stack creates, `{"types": {canonical type token: [regions]}, "aliases": [alias names]}`
+    (SecureMlEnvironment records it from its children): the deployer is granted the actions of exactly
+    these types (`components.policydocs.deployer.TYPE_ACTIONS`) in exactly these regions. None: the types
+    MlRoles creates itself."""
 
     environment: str | None = None
     """Value of the stack's `strongroom:environment` tag: the deployer creates and deletes network
@@ -237,13 +254,6 @@ class MlRolesArgs:
         bad_aliases = [a for a in self.key_alias_names if not re.match(r"^alias/[A-Za-z0-9/_-]+$", a)]
         if bad_aliases:
             raise ValueError(f"key_alias_names: {bad_aliases} are not KMS alias names like 'alias/name'")
-        unknown = [
-            s for s in self.deployer_passable_services if not re.match(r"^[a-z0-9.-]+\.amazonaws\.com$", s)
-        ]
-        if unknown:
-            raise ValueError(
-                f"deployer_passable_services: {unknown} are not service principals (x.amazonaws.com)"
-            )
 
 
 class MlRoles(pulumi.ComponentResource):
@@ -350,6 +360,7 @@ class MlRoles(pulumi.ComponentResource):
                     ceiling=ceiling,
                     own_arn=iam.boundary_arn(s, boundary_name),
                     protect_boundary_arns=protected,
+                    bucket_prefix=args.bucket_name_prefix or name_prefix,
                 )
             )
 
@@ -491,77 +502,143 @@ class MlRoles(pulumi.ComponentResource):
 
         self.deployer_role: aws.iam.Role | None = None
         self.deployer_role_arn = None
+        self.deployer_policy_arns: list[pulumi.Output[str]] = []
         if args.github_repository is not None and args.github_environment is not None:
             repo, env = args.github_repository, args.github_environment
             provider = args.github_oidc_provider_arn or pulumi.Output.all(partition, account).apply(
                 lambda v: f"arn:{v[0]}:iam::{v[1]}:oidc-provider/{iam.GITHUB_OIDC_HOST}"
             )
-            services = list(args.deployer_passable_services)
             environment = args.environment or ""
+            policy_names = [f"{name}-deployer-{i}" for i in range(DEPLOYER_POLICY_SLOTS + 1)]
+            planned_input: pulumi.Input[Mapping[str, Any]] = args.deployer_planned_types or {
+                "types": {t: [deployerdoc.GLOBAL] for t in MLROLES_TYPES},
+                "aliases": [],
+            }
+            planned = pulumi.Output.from_input(planned_input)
+            # Roles a service runs as: the training role for SageMaker jobs and the Studio/notebook
+            # execution role; then the stack's service roles. The people's roles are never passable.
+            passable = pulumi.Output.all(
+                pulumi.Output.from_input(args.deployer_passable_roles),
+                self.training_role.arn,
+                self.studio_execution_role.arn,
+            ).apply(
+                lambda v: [
+                    deployerdoc.PassableRole(arn=str(p[1]), service=str(p[0]))
+                    for p in [*v[0], (SAGEMAKER, v[1]), (SAGEMAKER, v[2])]
+                ]
+            )
+            aliases = tuple(args.key_alias_names)
 
-            def deployer_boundary(s: iam.Scope) -> str:
-                return iam.to_json(
-                    iam.permission_boundary(
-                        s,
-                        ceiling=[
-                            iam.deployer_ceiling(s, passable_role_services=services, environment=environment)
-                        ],
-                        own_arn=iam.boundary_arn(s, boundary_name),
-                        protect_boundary_arns=[iam.boundary_arn(s, deployer_boundary_name)],
-                    )
+            def targets(values: list[Any], own_role_arn: str) -> deployerdoc.DeployerTargets:
+                s, roles_, service_roles, humans, passable_, policies, topics, domain_ids, plan = values
+                return deployerdoc.DeployerTargets(
+                    own_role_arn=own_role_arn,
+                    own_policy_arns=tuple(
+                        iam.boundary_arn(s, n) for n in (deployer_boundary_name, *policy_names)
+                    ),
+                    role_arns=tuple(sorted({*roles_, *service_roles, *(p.arn for p in passable_)})),
+                    policy_arns=tuple(sorted(policies)),
+                    protected_policy_arns=tuple(sorted(policies)),
+                    workload_boundary_arn=iam.boundary_arn(s, boundary_name),
+                    passable_roles=tuple(passable_),
+                    human_role_arns=tuple(sorted(humans)),
+                    topic_arns=tuple(sorted(topics)),
+                    key_alias_names=tuple(sorted({*aliases, *plan.get("aliases", ())})),
+                    domain_ids=tuple(domain_ids),
+                    environment=environment,
+                    resource_arns={
+                        str(k): tuple(str(a) for a in v) for k, v in dict(plan.get("arns", {})).items()
+                    },
+                    config_recorder_names=tuple(plan.get("recorders", ())),
                 )
+
+            def planned_types(plan: Mapping[str, Any]) -> dict[str, list[str]]:
+                return {str(t): [str(r) for r in regions] for t, regions in plan["types"].items()}
+
+            inputs = pulumi.Output.all(
+                scope,
+                pulumi.Output.all(*[r.arn for r in roles]).apply(list),
+                pulumi.Output.from_input(args.service_role_arns),
+                # People assume these: never handed to a service.
+                pulumi.Output.all(
+                    self.data_scientist_role.arn, self.approver_role.arn, self.auditor_role.arn
+                ).apply(list),
+                passable,
+                pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
+                pulumi.Output.from_input(args.alert_topic_arns),
+                domains,
+                planned,
+            )
+
+            def deployer_boundary(values: list[Any]) -> str:
+                s: iam.Scope = values[0]
+                # Its own role, by name: the role is created with this boundary, so its ARN is not known yet.
+                own = iam.boundary_arn(s, f"{name}-deployer-*").replace(":policy/", ":role/")
+                t = targets(values, own)
+                buckets = args.bucket_name_prefix or name_prefix
+                return iam.to_json(deployerdoc.deployer_boundary(s, t, planned_types(values[-1]), buckets))
 
             self.deployer_boundary = aws.iam.Policy(
                 deployer_boundary_name,
                 name=deployer_boundary_name,
                 path=args.iam_path,
-                description="Boundary of the CI deployer: roles it creates must carry the workload boundary",
-                policy=scope.apply(deployer_boundary),
+                description="Boundary of the CI deployer: the actions of the stack's planned types only",
+                policy=inputs.apply(deployer_boundary),
                 tags=tags,
                 opts=child,
             )
-            # The deployer's policy names its own role (to deny changing it), so it is resolved after.
-            deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]
-            deferred = pulumi.deferred_output()
-            deployer_document, resolve_deployer_document = deferred
-            self.deployer_role = role(
-                "deployer",
-                pulumi.Output.from_input(provider).apply(
+            self.deployer_role = aws.iam.Role(
+                f"{name}-deployer",
+                path=args.iam_path,
+                description=f"CI deployer for GitHub {repo} environment {env} (pulumi up of this stack)",
+                assume_role_policy=pulumi.Output.from_input(provider).apply(
                     lambda p: iam.to_json(iam.github_oidc_trust(p, repo, env))
                 ),
-                deployer_document,
-                boundary=self.deployer_boundary,
-                guarded=False,
-                description=f"CI deployer for GitHub {repo} environment {env} (pulumi up of this stack)",
+                permissions_boundary=self.deployer_boundary.arn,
+                max_session_duration=3600,
+                tags=tags,
+                opts=child,
             )
-            aliases = tuple(args.key_alias_names)
 
-            def deployer_policy(values: list[Any]) -> str:
-                s, own, roles_, executions, service_roles, policies, topics, domain_ids = values
-                deployed = iam.DeployedIam(
-                    own_role_arn=own,
-                    role_arns=tuple(sorted({*roles_, *service_roles})),
-                    policy_arns=tuple(sorted(policies)),
-                    passed_role_arns=tuple(sorted({*executions, *service_roles})),
-                    topic_arns=tuple(sorted(topics)),
-                    key_alias_names=aliases,
-                    domain_ids=tuple(domain_ids),
-                    environment=environment,
+            def documents(values: list[Any]) -> list[str]:
+                *rest, own = values
+                s: iam.Scope = rest[0]
+                docs = deployerdoc.deployer_policies(
+                    s, targets(rest, own), planned_types(rest[-1]), slots=DEPLOYER_POLICY_SLOTS
                 )
-                return iam.to_json(iam.deployer_policy(s, deployed, passable_role_services=services))
+                return [iam.to_json(doc) for doc in docs]
 
-            resolve_deployer_document(
-                pulumi.Output.all(
-                    scope,
-                    self.deployer_role.arn,
-                    pulumi.Output.all(*[r.arn for r in roles]).apply(list),
-                    # Handed to SageMaker: the training role and the Studio execution role.
-                    pulumi.Output.all(self.training_role.arn, self.studio_execution_role.arn).apply(list),
-                    pulumi.Output.from_input(args.service_role_arns),
-                    pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
-                    pulumi.Output.from_input(args.alert_topic_arns),
-                    domains,
-                ).apply(deployer_policy)
+            def pick(i: int) -> Callable[[list[str]], str]:
+                return lambda documents: documents[i]
+
+            docs = pulumi.Output.all(inputs, self.deployer_role.arn).apply(lambda v: documents([*v[0], v[1]]))
+            for i, policy_name in enumerate(policy_names):
+                policy = aws.iam.Policy(
+                    policy_name,
+                    name=policy_name,
+                    path=args.iam_path,
+                    description=(
+                        "CI deployer: explicit denies (own role, guardrails, boundaries, keys, PassRole)"
+                        if i == DEPLOYER_POLICY_SLOTS
+                        else f"CI deployer: actions of the stack's planned resource types ({i + 1})"
+                    ),
+                    policy=docs.apply(pick(i)),
+                    tags=tags,
+                    opts=child,
+                )
+                aws.iam.RolePolicyAttachment(
+                    f"{policy_name}-attachment",
+                    role=self.deployer_role.name,
+                    policy_arn=policy.arn,
+                    opts=child,
+                )
+                self.deployer_policy_arns.append(policy.arn)
+            # SageMaker resources it creates obey the humans' guardrails (no unguarded notebook or domain).
+            aws.iam.RolePolicyAttachment(
+                f"{name}-deployer-guardrails",
+                role=self.deployer_role.name,
+                policy_arn=self.guardrails.arn,
+                opts=child,
             )
             roles.append(self.deployer_role)
             self.deployer_role_arn = self.deployer_role.arn
@@ -590,3 +667,81 @@ class MlRoles(pulumi.ComponentResource):
                 "role_names": self.role_names,
             }
         )
+
+
+class PlannedTypesRecorder:
+    """A resource transformation recording what a component's children create, for the CI deployer: each
+    custom resource's canonical type token and region (its explicit ``region``, else the region of its
+    provider: ``replica_region`` for ``replica_provider``, else ``region``), and the KMS alias names.
+
+    Register it on a component (``ResourceOptions(transformations=[recorder])``, inherited by every
+    descendant) before creating its children; :meth:`snapshot` is then the exact set, as
+    ``MlRolesArgs.deployer_planned_types`` takes it.
+    """
+
+    def __init__(
+        self,
+        region: str,
+        replica_provider: pulumi.ProviderResource | None = None,
+        replica_region: str | None = None,
+    ) -> None:
+        self.region = region
+        self.replica_provider = replica_provider
+        self.replica_region = replica_region
+        self.types: dict[str, set[str]] = {}
+        self.aliases: set[str] = set()
+        self.resources: list[tuple[str, pulumi.CustomResource]] = []
+        self.recorder_names: set[str] = set()
+
+    def _provider_of(self, args: pulumi.ResourceTransformationArgs) -> Any:
+        opts = args.opts
+        if opts.provider is not None:
+            return opts.provider
+        providers = opts.providers
+        if isinstance(providers, Mapping) and "aws" in providers:
+            return providers["aws"]
+        if isinstance(providers, Sequence):
+            for p in providers:
+                if getattr(p, "package", None) == "aws":
+                    return p
+        parent = opts.parent
+        return parent._providers.get("aws") if parent is not None else None
+
+    def __call__(self, args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not isinstance(args.resource, pulumi.CustomResource) or isinstance(
+            args.resource, pulumi.ProviderResource
+        ):
+            return None
+        region = args.props.get("region")
+        if not isinstance(region, str):
+            in_replica = (
+                self.replica_provider is not None and self._provider_of(args) is self.replica_provider
+            )
+            region = self.replica_region if in_replica and self.replica_region else self.region
+        self.types.setdefault(args.type_, set()).add(region)
+        alias = args.props.get("name") if args.type_ == "aws:kms/alias:Alias" else None
+        if isinstance(alias, str):
+            self.aliases.add(alias)
+        if args.type_ in deployerdoc.EXACT_ARN_TYPES:
+            # Their ARNs come from AWS on creation: the deployer names them once they exist.
+            self.resources.append((args.type_, args.resource))
+        if args.type_ == "aws:cfg/recorder:Recorder":
+            recorder = args.props.get("name")
+            self.recorder_names.add(recorder if isinstance(recorder, str) else "default")
+        return None
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain data, but for ``arns`` (outputs: the ARNs AWS assigns), resolved by ``Output.from_input``."""
+        arns: dict[str, list[Any]] = {}
+        for token, resource in self.resources:
+            arn = getattr(resource, "arn", None)
+            if arn is None and token == "aws:route53/resolverFirewallConfig:ResolverFirewallConfig":
+                arn = resource.id.apply(lambda i: f"firewall-config/{i}")
+            if arn is not None:
+                arns.setdefault(token, []).append(arn)
+        return {
+            "types": {t: sorted(regions) for t, regions in sorted(self.types.items())},
+            "aliases": sorted(self.aliases),
+            "arns": arns,
+            "recorders": sorted(self.recorder_names),
+        }

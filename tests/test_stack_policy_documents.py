@@ -64,11 +64,6 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("roles-deployer", "UNKNOWN_FEDERATION_SOURCE"): (
         "the GitHub Actions OIDC provider (token.actions.githubusercontent.com) is not in parliament's list"
     ),
-    ("roles-deployer-policy", "PRIVILEGE_ESCALATION"): (
-        "the deployer runs `pulumi up`, which creates roles; its boundary forces the workload boundary "
-        "on them"
-    ),
-    ("roles-deployer-boundary", "PRIVILEGE_ESCALATION"): "the deployer's ceiling, as above",
     ("keys-logs", "UNKNOWN_CONDITION_FOR_ACTION"): (
         "AWS's documented CloudWatch Logs key policy scopes kms:Describe* with "
         "kms:EncryptionContext:aws:logs:arn"

@@ -5,7 +5,8 @@ document as a ``dict``; callers serialise with :func:`to_json` (usually inside `
 No Pulumi import here: everything is unit tested and linted with parliament.
 
 Rules every document obeys (checked by :func:`lint`):
-- no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``);
+- no wildcard in any allowed action (no ``"*"``, no ``"s3:*"``, no ``"s3:Get*"``), except one read verb of a
+  service (``"s3:Get*"``) in a permission boundary's ``CeilingReads*`` statement, which grants nothing;
 - ``Resource: "*"`` only through :func:`star`, for actions AWS grants on ``*`` alone (no resource type);
   which actions those are is an IAM fact, kept in one place: the policy pack's database
   (``policies.iamdb``), which ``tests/components/policydocs/test_iam.py`` asks about every action granted
@@ -21,8 +22,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from components.tags import ENVIRONMENT_TAG
 
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
@@ -53,6 +52,10 @@ DUTY_TAG = "strongroom:duty"
 """Tag naming what a stack role is for; the policy pack knows the model approver by it."""
 MODEL_APPROVER_DUTY = "model-approver"
 SIGN_IN_ACTIONS = ("sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl")
+
+
+_READ_CEILING = re.compile(r"^[a-z0-9-]+:(Get|List|Describe)\*$")
+"""The only wildcard actions a boundary's ``CeilingReads*`` statement may hold: one read verb of a service."""
 
 
 class PolicyLintError(ValueError):
@@ -274,6 +277,9 @@ def lint(doc: PolicyDocument) -> None:
         actions = _as_list(stmt.get("Action", []))
         resources = _as_list(stmt.get("Resource", []))
         wild = [a for a in actions if "*" in a or "?" in a]
+        if str(sid).startswith("CeilingReads"):
+            # A permission boundary's read ceiling (components.policydocs.deployer): grants nothing.
+            wild = [a for a in wild if not _READ_CEILING.match(a)]
         if wild:
             raise PolicyLintError(f"{sid}: wildcard actions {wild} are not allowed; list the actions")
         if "iam:PassRole" in actions:
@@ -941,324 +947,6 @@ def auditor_policy(
     )
 
 
-_NETWORK_TYPES = (
-    "vpc",
-    "subnet",
-    "route-table",
-    "security-group",
-    "security-group-rule",
-    "network-acl",
-    "vpc-endpoint",
-    "vpc-flow-log",
-)
-"""The EC2 resource types of the stack's network (PrivateNetwork)."""
-
-#: EC2 calls that create a network resource, each on the resource types it creates or uses. The new
-#: resource must carry the stack's environment tag (``aws:RequestTag``; Pulumi tags on create).
-_DEPLOYER_EC2_CREATE: Mapping[str, tuple[str, ...]] = {
-    "ec2:CreateVpc": ("vpc",),
-    "ec2:CreateSubnet": ("subnet", "vpc"),
-    "ec2:CreateRouteTable": ("route-table", "vpc"),
-    "ec2:CreateSecurityGroup": ("security-group", "vpc"),
-    "ec2:CreateNetworkAcl": ("network-acl", "vpc"),
-    "ec2:CreateVpcEndpoint": ("vpc-endpoint", "vpc", "subnet", "route-table", "security-group"),
-    "ec2:CreateFlowLogs": ("vpc-flow-log", "vpc"),
-    "ec2:AuthorizeSecurityGroupIngress": ("security-group", "security-group-rule"),
-    "ec2:AuthorizeSecurityGroupEgress": ("security-group", "security-group-rule"),
-    "ec2:CreateTags": _NETWORK_TYPES,
-}
-#: EC2 calls that delete or change a network resource the stack tagged (``aws:ResourceTag``).
-_DEPLOYER_EC2_TAGGED: Mapping[str, tuple[str, ...]] = {
-    "ec2:DeleteVpc": ("vpc",),
-    "ec2:DeleteSubnet": ("subnet",),
-    "ec2:DeleteRouteTable": ("route-table",),
-    "ec2:DeleteSecurityGroup": ("security-group",),
-    "ec2:DeleteNetworkAcl": ("network-acl",),
-    "ec2:DeleteVpcEndpoints": ("vpc-endpoint",),
-    "ec2:DeleteFlowLogs": ("vpc-flow-log",),
-    "ec2:ModifyVpcAttribute": ("vpc",),
-    "ec2:DescribeVpcAttribute": ("vpc",),
-    "ec2:CreateTags": _NETWORK_TYPES,
-    "ec2:DeleteTags": _NETWORK_TYPES,
-}
-#: EC2 calls that change a network resource inside the stack's VPC (``ec2:Vpc``): the stack adopts and
-#: empties the default security group, route table and network ACL AWS creates with the VPC, untagged,
-#: and tags them itself. Without a VPC of its own, only the resources the stack tagged.
-_DEPLOYER_EC2_CONFIGURE: Mapping[str, tuple[str, ...]] = {
-    "ec2:ModifySubnetAttribute": ("subnet",),
-    "ec2:AssociateRouteTable": ("route-table", "subnet"),
-    "ec2:DisassociateRouteTable": ("route-table", "subnet"),
-    "ec2:RevokeSecurityGroupIngress": ("security-group",),
-    "ec2:RevokeSecurityGroupEgress": ("security-group",),
-    "ec2:ModifySecurityGroupRules": ("security-group", "security-group-rule"),
-    "ec2:ModifyVpcEndpoint": ("vpc-endpoint", "route-table", "security-group", "subnet"),
-    "ec2:CreateNetworkAclEntry": ("network-acl",),
-    "ec2:DeleteNetworkAclEntry": ("network-acl",),
-    "ec2:ReplaceNetworkAclEntry": ("network-acl",),
-    "ec2:ReplaceNetworkAclAssociation": ("network-acl", "subnet"),
-    "ec2:CreateTags": tuple(t for t in _NETWORK_TYPES if t != "vpc"),
-}
-_DEPLOYER_S3 = (
-    "s3:CreateBucket",
-    "s3:DeleteBucket",
-    "s3:ListBucket",
-    "s3:ListBucketVersions",
-    "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration",
-    "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketOwnershipControls",
-    "s3:PutBucketPolicy",
-    "s3:DeleteBucketPolicy",
-    "s3:PutBucketLogging",
-    "s3:PutLifecycleConfiguration",
-    "s3:PutBucketObjectLockConfiguration",
-    "s3:PutReplicationConfiguration",
-    "s3:PutBucketTagging",
-    *AUDITOR_BUCKET_READS,
-    "s3:GetBucketCORS",
-    "s3:GetBucketWebsite",
-    "s3:GetAccelerateConfiguration",
-    "s3:GetBucketRequestPayment",
-    "s3:GetBucketObjectLockConfiguration",
-)
-_DEPLOYER_KMS = (
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "kms:PutKeyPolicy",
-    "kms:GetKeyRotationStatus",
-    "kms:EnableKeyRotation",
-    "kms:ListResourceTags",
-    "kms:TagResource",
-    "kms:UntagResource",
-    "kms:ScheduleKeyDeletion",
-)
-_DEPLOYER_KMS_ALIASES = ("kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias")
-_DEPLOYER_IAM_ROLES = (
-    "iam:CreateRole",
-    "iam:DeleteRole",
-    "iam:GetRole",
-    "iam:UpdateRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:GetRolePolicy",
-    "iam:ListRolePolicies",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-)
-_DEPLOYER_IAM_POLICIES = (
-    "iam:CreatePolicy",
-    "iam:DeletePolicy",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:ListPolicyVersions",
-    "iam:CreatePolicyVersion",
-    "iam:DeletePolicyVersion",
-    "iam:TagPolicy",
-)
-_DEPLOYER_SNS = (
-    "sns:CreateTopic",
-    "sns:DeleteTopic",
-    "sns:GetTopicAttributes",
-    "sns:SetTopicAttributes",
-    "sns:Subscribe",
-    "sns:ListSubscriptionsByTopic",
-    "sns:TagResource",
-)
-#: What the deployer may never do to its own role: change its permissions, trust or boundary.
-_SELF_MODIFICATION = (
-    "iam:UpdateAssumeRolePolicy",
-    "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary",
-    "iam:DeleteRolePermissionsBoundary",
-    "iam:UpdateRole",
-    "iam:DeleteRole",
-)
-
-
-@dataclass(frozen=True)
-class DeployedIam:
-    """Exact ARNs of what the deployer manages besides buckets and keys: every role and managed policy
-    the stack creates (the deployer's own role and boundary excluded), its alert topics and key aliases."""
-
-    own_role_arn: str
-    role_arns: tuple[str, ...]
-    policy_arns: tuple[str, ...]
-    passed_role_arns: tuple[str, ...] = ()
-    """The roles among ``role_arns`` the deployer hands to a service (execution and delivery roles)."""
-    topic_arns: tuple[str, ...] = ()
-    key_alias_names: tuple[str, ...] = ()
-    key_arns: tuple[str, ...] = ()
-    """The keys it configures (default: the scope's keys): KMS has no tag condition the IAM database lists
-    for key actions, so the keys are named exactly."""
-    domain_ids: tuple[str, ...] = ()
-    """The stack's SageMaker Studio domains (created by it with the environment tag)."""
-    environment: str = ""
-    """Value of the stack's ``strongroom:environment`` tag, required on network resources it creates."""
-
-
-def _ec2_statement(
-    s: Scope, sid: str, actions: Mapping[str, tuple[str, ...]], condition: Statement
-) -> Statement:
-    """The EC2 resources of the account and region, confined by `condition` (the stack's tag or VPC): the
-    actions name the network types they touch (one ARN per type would not fit the inline policy limit)."""
-    return allow(sid, actions, [s.arn("ec2", "*")], condition)
-
-
-def deployer_policy(
-    s: Scope, deployed: DeployedIam, *, passable_role_services: Sequence[str]
-) -> PolicyDocument:
-    """What ``pulumi up`` of this stack needs: network resources by type (created, changed and deleted only
-    with the stack's environment tag, or inside its VPC), these buckets, keys and aliases, its trails, log
-    groups, notebooks and rules by the stack's name prefix, and exactly the roles, policies, topics and
-    Studio domains of ``deployed``; never its own role."""
-    if not deployed.environment:
-        raise ValueError("deployed.environment: the strongroom:environment tag value is required")
-    tag = f"aws:RequestTag/{ENVIRONMENT_TAG}"
-    resource_tag = f"aws:ResourceTag/{ENVIRONMENT_TAG}"
-    roles = [arn for arn in deployed.role_arns if arn != deployed.own_role_arn]
-    passed = [arn for arn in deployed.passed_role_arns if arn in roles]
-    keys = list(deployed.key_arns or s.key_arns)
-    tagged = {"StringEquals": {resource_tag: deployed.environment}}
-    in_vpc = {"ArnEquals": {"ec2:Vpc": s.vpc_arn}} if s.vpc_id else tagged
-    statements = [
-        _ec2_statement(
-            s, "CreateNetwork", _DEPLOYER_EC2_CREATE, {"StringEquals": {tag: deployed.environment}}
-        ),
-        _ec2_statement(s, "DeleteAndTagNetwork", _DEPLOYER_EC2_TAGGED, tagged),
-        _ec2_statement(s, "ConfigureNetwork", _DEPLOYER_EC2_CONFIGURE, in_vpc),
-        allow("ManageBuckets", _DEPLOYER_S3, s.bucket_arns),
-        # Key and alias actions in one statement (an alias action authorises on the alias and its key).
-        allow(
-            "ManageKeysAndAliases",
-            [*_DEPLOYER_KMS, *(_DEPLOYER_KMS_ALIASES if deployed.key_alias_names else ())],
-            [*keys, *(s.arn("kms", name) for name in deployed.key_alias_names)],
-        ),
-    ]
-    if roles:
-        statements.append(allow("ManageStackRoles", _DEPLOYER_IAM_ROLES, roles))
-    if passed:
-        statements.append(
-            allow(
-                "PassStackRoles",
-                ["iam:PassRole"],
-                passed,
-                {"StringEquals": {"iam:PassedToService": sorted(passable_role_services)}},
-            )
-        )
-    if deployed.policy_arns:
-        statements.append(allow("ManageStackPolicies", _DEPLOYER_IAM_POLICIES, deployed.policy_arns))
-    if deployed.topic_arns:
-        statements.append(allow("ManageTopics", _DEPLOYER_SNS, deployed.topic_arns))
-    if deployed.own_role_arn:
-        statements.append(deny("DenySelfModification", _SELF_MODIFICATION, [deployed.own_role_arn]))
-    return document(
-        *statements,
-        allow(
-            "ManageLogGroups",
-            [
-                "logs:CreateLogGroup",
-                "logs:DeleteLogGroup",
-                "logs:PutRetentionPolicy",
-                "logs:AssociateKmsKey",
-                "logs:TagResource",
-                "logs:ListTagsForResource",
-            ],
-            list(s.log_group_patterns[:2]),
-        ),
-        allow(
-            "ManageTrail",
-            [
-                "cloudtrail:CreateTrail",
-                "cloudtrail:UpdateTrail",
-                "cloudtrail:DeleteTrail",
-                "cloudtrail:StartLogging",
-                "cloudtrail:GetTrailStatus",
-                "cloudtrail:GetEventSelectors",
-                "cloudtrail:PutEventSelectors",
-                "cloudtrail:AddTags",
-                "cloudtrail:ListTags",
-            ],
-            [s.named("cloudtrail", "trail")],
-        ),
-        allow(
-            "CreateStudioDomain",
-            ["sagemaker:CreateDomain", "sagemaker:AddTags"],
-            [s.arn("sagemaker", "domain/*")],
-            {"StringEquals": {tag: deployed.environment}},
-        ),
-        allow(
-            "ManageSageMaker",
-            [
-                "sagemaker:UpdateDomain",
-                "sagemaker:DeleteDomain",
-                "sagemaker:DescribeDomain",
-                "sagemaker:CreateNotebookInstance",
-                "sagemaker:UpdateNotebookInstance",
-                "sagemaker:DeleteNotebookInstance",
-                "sagemaker:DescribeNotebookInstance",
-                "sagemaker:StopNotebookInstance",
-                "sagemaker:AddTags",
-                "sagemaker:ListTags",
-            ],
-            [*_domains(s, deployed.domain_ids), s.named("sagemaker", "notebook-instance")],
-        ),
-        allow(
-            "ManageRules",
-            [
-                "events:PutRule",
-                "events:DeleteRule",
-                "events:DescribeRule",
-                "events:PutTargets",
-                "events:RemoveTargets",
-                "events:ListTargetsByRule",
-                "events:TagResource",
-                "events:ListTagsForResource",
-            ],
-            [s.named("events", "rule")],
-        ),
-        star(
-            "StarOnlyDeployCalls",
-            [
-                "kms:CreateKey",
-                "sns:Unsubscribe",
-                "sns:GetSubscriptionAttributes",
-                "sns:SetSubscriptionAttributes",
-                "kms:ListAliases",
-                "logs:DescribeLogGroups",
-                "cloudtrail:DescribeTrails",
-                "sts:GetCallerIdentity",
-                *(a for a in AUDITOR_STAR_ACTIONS if a.startswith("ec2:")),
-            ],
-        ),
-    )
-
-
-def deployer_ceiling(s: Scope, *, passable_role_services: Sequence[str], environment: str) -> PolicyDocument:
-    """The deployer's policy over every role and policy of the IAM path, every topic and alias of the
-    region: what its permission boundary caps it to (a boundary grants nothing, so it may be broad)."""
-    every = DeployedIam(
-        own_role_arn="",
-        role_arns=(s.role_path_arn,),
-        policy_arns=(s.policy_path_arn,),
-        passed_role_arns=(s.role_path_arn,),
-        topic_arns=(s.arn("sns", "*"),),
-        key_alias_names=("alias/*",),
-        key_arns=(s.arn("kms", "key/*"),),
-        domain_ids=("*",),
-        environment=environment,
-    )
-    return deployer_policy(s, every, passable_role_services=passable_role_services)
-
-
 def service_roles_ceiling(s: Scope) -> PolicyDocument:
     """What the stack's service roles (flow logs, CloudTrail delivery, S3 replication, event forwarding)
     may do, so the workload boundary can cap them too."""
@@ -1406,12 +1094,15 @@ def boundary_arn(s: Scope, policy_name: str) -> str:
     return s.arn("iam", f"policy{s.iam_path}{policy_name}", region=False)
 
 
-def _ceiling_resources(s: Scope, actions: Iterable[str]) -> list[str]:
-    """Compact boundary resources: the env buckets, the IAM path, else account+region per service."""
+def _ceiling_resources(s: Scope, actions: Iterable[str], bucket_prefix: str | None = None) -> list[str]:
+    """Compact boundary resources: the env buckets (or every bucket named with the stack's
+    ``bucket_prefix``, their objects included), the IAM path, else account+region per service."""
     out: set[str] = set()
     for action in actions:
         service = action.split(":")[0]
-        if service == "s3":
+        if service == "s3" and bucket_prefix:
+            out.add(f"arn:{s.partition}:s3:::{bucket_prefix}*")
+        elif service == "s3":
             out |= {r for b in s.bucket_arns for r in (b, f"{b}/*")}
         elif service == "kms":
             out |= {s.arn("kms", "*"), *(k for k in s.key_arns if f":{s.region}:" not in k)}
@@ -1423,16 +1114,23 @@ def _ceiling_resources(s: Scope, actions: Iterable[str]) -> list[str]:
 
 
 def permission_boundary(
-    s: Scope, *, ceiling: Sequence[PolicyDocument], own_arn: str, protect_boundary_arns: Sequence[str] = ()
+    s: Scope,
+    *,
+    ceiling: Sequence[PolicyDocument],
+    own_arn: str,
+    protect_boundary_arns: Sequence[str] = (),
+    bucket_prefix: str | None = None,
 ) -> PolicyDocument:
     """Permission boundary: the actions of the role policies it caps, in this account, region and env.
 
     The ``ceiling`` documents' actions are allowed on the environment's buckets and on this account and
     region for every other service (the role policies narrow them further); star-only actions keep ``*``;
-    ``iam:PassRole`` statements are kept whole, condition included. Deny statements stop a capped role
-    from removing or changing any boundary, from creating a role without ``own_arn`` as its boundary, and
-    from editing the boundary policies. (SageMaker guardrails are a separate managed policy on every
-    workload role: a boundary is a managed policy limited to 6,144 characters.)
+    ``iam:PassRole`` statements are kept whole, condition included. With ``bucket_prefix`` (the stack's
+    bucket name prefix, ``sr-prod-``) S3 is capped to the buckets so named, one resource for all of them
+    (the role policies name each bucket; a boundary is limited to 6,144 characters). Deny statements stop
+    a capped role from removing or changing any boundary, from creating a role without ``own_arn`` as its
+    boundary, and from editing the boundary policies. (SageMaker guardrails are a separate managed policy
+    on every workload role: a boundary is a managed policy limited to 6,144 characters.)
     """
     actions: set[str] = set()
     star_actions: set[str] = set()
@@ -1449,7 +1147,10 @@ def permission_boundary(
             else:
                 actions |= acts
     boundaries = sorted({own_arn, *protect_boundary_arns})
-    statements: list[Statement] = [allow("Ceiling", actions, _ceiling_resources(s, actions)), *kept]
+    statements: list[Statement] = [
+        allow("Ceiling", actions, _ceiling_resources(s, actions, bucket_prefix)),
+        *kept,
+    ]
     if star_actions:
         statements.append(star("CeilingStarOnly", star_actions))
     statements += [

@@ -7,6 +7,7 @@ managed policies by any attachment, closed trust policies, roles only (no users 
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -944,3 +945,246 @@ CONTROLS: tuple[Control, ...] = (
         tags=("identity", "iam"),
     ),
 )
+
+
+# -- SR-IAM-040 / SR-IAM-041: a role that deploys IAM cannot rewrite its own limits -------------------------
+
+_SELF_ACTIONS = (
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+)
+"""What changes a role's own permissions, trust or boundary."""
+_POLICY_EDITS = (
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:DeletePolicy",
+)
+"""What rewrites or removes a managed policy (a boundary or a guardrail)."""
+_BOUNDARY_KEY = "iam:permissionsboundary"
+
+
+def _names_role(resource: Resource, prop: str, role: Resource) -> bool:
+    deps = resource.property_dependencies.get(prop)
+    if deps:
+        return role.urn in deps
+    value = resource.get(prop)
+    if value is UNKNOWN:
+        raise UnknownValue(resource.label, prop)
+    return value is not None and value in {role.get("name"), role.get("id"), role.get("arn")} - {
+        None,
+        UNKNOWN,
+    }
+
+
+def _attached_policies(role: Resource, index: Index) -> list[Resource]:
+    found: list[Resource] = []
+    for attachment in index.of_type(ROLE_POLICY_ATTACHMENT):
+        if _names_role(attachment, "role", role):
+            found += [p for p in index.of_type(POLICY) if _refers(attachment, "policyArn", p, unknown=False)]
+    return found
+
+
+def _role_statements(role: Resource, index: Index) -> list[tuple[str, Mapping[str, Any]]]:
+    """(where, statement) of every permissions policy of the role (inline, RolePolicy, attached), and the
+    Deny statements of its permission boundary."""
+    carriers: list[Resource] = [role]
+    carriers += [p for p in index.of_type(ROLE_POLICY) if _names_role(p, "role", role)]
+    carriers += _attached_policies(role, index)
+    boundaries = [p for p in index.of_type(POLICY) if _refers(role, "permissionsBoundary", p, unknown=False)]
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for carrier in [*carriers, *boundaries]:
+        for where, raw in _documents(carrier):
+            try:
+                document = policy_document(raw)
+            except PolicyDocumentError:
+                raise UnknownValue(carrier.label, f"{where} (not a policy document)") from None
+            found = statements(document)
+            if carrier in boundaries and carrier not in carriers:
+                # A boundary grants nothing; its Deny statements apply to every request of the role.
+                found = [s for s in found if s.get("Effect") == "Deny"]
+            out += [(f"{where} of {carrier.label}", s) for s in found]
+    return out
+
+
+def _statement_actions(carrier: str, statement: Mapping[str, Any]) -> frozenset[str]:
+    key = "NotAction" if "NotAction" in statement else "Action"
+    patterns = []
+    for item in as_list(statement.get(key)):
+        if item is UNKNOWN:
+            raise UnknownValue(carrier, f"{key} of a policy statement")
+        patterns.append(str(item))
+    return iamdb.not_action(patterns) if key == "NotAction" else iamdb.expand_all(patterns)
+
+
+def _covers(carrier: str, statement: Mapping[str, Any], arn: str) -> bool:
+    key = "NotResource" if "NotResource" in statement else "Resource"
+    patterns = []
+    for item in as_list(statement.get(key)):
+        if item is UNKNOWN:
+            raise UnknownValue(carrier, f"{key} of a policy statement")
+        patterns.append(str(item))
+    hit = any(fnmatch.fnmatchcase(arn, p.replace("[", "[[]")) for p in patterns)
+    return not hit if key == "NotResource" else hit
+
+
+def _effective(found: list[tuple[str, Mapping[str, Any]]], action: str, arn: str) -> bool:
+    """An Allow (any condition: the stricter reading) grants `action` on `arn`, and no unconditional
+    Deny of the same documents stops it."""
+    allowed = denied = False
+    for where, statement in found:
+        if action.lower() not in {a.lower() for a in _statement_actions(where, statement)}:
+            continue
+        if not _covers(where, statement, arn):
+            continue
+        if statement.get("Effect") == "Allow":
+            allowed = True
+        elif statement.get("Effect") == "Deny" and not statement.get("Condition"):
+            denied = True
+    return allowed and not denied
+
+
+def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], policy_arns: set[str]) -> bool:
+    """CreateRole is only possible with a stack boundary: every Allow of it pins iam:PermissionsBoundary
+    (ArnEquals/StringEquals) to stack policies, or a Deny refuses any other (ArnNotEquals/StringNotEquals)."""
+    allows: list[Mapping[str, Any]] = []
+    for where, statement in found:
+        if "iam:createrole" not in {a.lower() for a in _statement_actions(where, statement)}:
+            continue
+        condition = statement.get("Condition") or {}
+        pinned = [
+            as_list(v)
+            for op, block in condition.items()
+            if isinstance(block, Mapping)
+            for k, v in block.items()
+            if str(k).lower() == _BOUNDARY_KEY
+            and str(op).lower()
+            in (
+                ("arnnotequals", "stringnotequals")
+                if statement.get("Effect") == "Deny"
+                else ("arnequals", "stringequals")
+            )
+        ]
+        good = bool(pinned) and all(str(x) in policy_arns for values in pinned for x in values)
+        if statement.get("Effect") == "Deny" and good and _covers(where, statement, "*"):
+            return True
+        if statement.get("Effect") == "Allow":
+            allows.append(statement if good else {})
+    return all(allows)
+
+
+def _protected_policies(role: Resource, index: Index) -> list[tuple[Resource, str]]:
+    """(policy, why) of the stack's boundaries, its deny-only guardrails and the role's own policies."""
+    out: dict[str, tuple[Resource, str]] = {}
+    for policy in index.of_type(POLICY):
+        if any(_refers(r, "permissionsBoundary", policy, unknown=False) for r in index.of_type(ROLE)):
+            out[policy.urn] = (policy, "a permission boundary")
+    for policy in _attached_policies(role, index):
+        out.setdefault(policy.urn, (policy, "one of its own policies"))
+    for other in index.of_type(ROLE):
+        for policy in _attached_policies(other, index):
+            try:
+                document = policy_document(policy.known("policy"))
+            except (PolicyDocumentError, UnknownValue):
+                continue
+            found = statements(document)
+            if found and all(s.get("Effect") == "Deny" for s in found):
+                out.setdefault(policy.urn, (policy, "a guardrail"))
+    return list(out.values())
+
+
+def _may_change_iam(found: list[tuple[str, Mapping[str, Any]]]) -> bool:
+    wanted = {a.lower() for a in (*_SELF_ACTIONS, *_POLICY_EDITS, "iam:CreateRole")}
+    return any(
+        statement.get("Effect") == "Allow"
+        and wanted & {a.lower() for a in _statement_actions(where, statement)}
+        for where, statement in found
+    )
+
+
+def _own_limits(subject: Resource, index: Index) -> Iterator[str]:
+    found = _role_statements(subject, index)
+    if not _may_change_iam(found):
+        return
+    own = subject.get("arn")
+    if not isinstance(own, str) or own is UNKNOWN:
+        raise UnknownValue(subject.label, "arn (to judge what it may do to its own role)")
+    itself = [a for a in _SELF_ACTIONS if _effective(found, a, own)]
+    if itself:
+        yield f"role {subject.label} may {', '.join(itself)} on its own role {own}; deny them there"
+    for policy, why in _protected_policies(subject, index):
+        arn = policy.get("arn")
+        if arn is UNKNOWN or arn is None:
+            raise UnknownValue(policy.label, "arn")
+        edits = [a for a in _POLICY_EDITS if _effective(found, a, str(arn))]
+        if edits:
+            yield f"role {subject.label} may {', '.join(edits)} on {policy.label}, {why}; deny them there"
+    policy_arns = {str(p.get("arn")) for p in index.of_type(POLICY) if isinstance(p.get("arn"), str)}
+    creates = any(_effective(found, "iam:CreateRole", r.get("arn") or "*") for r in index.of_type(ROLE))
+    if creates and not _forces_boundary(found, policy_arns):
+        yield (
+            f"role {subject.label} may iam:CreateRole without a condition forcing a permission boundary of "
+            "the stack (ArnEquals iam:PermissionsBoundary on the Allow, or a Deny with ArnNotEquals)"
+        )
+
+
+def _key_deletion(subject: Resource, index: Index) -> Iterator[str]:
+    found = _role_statements(subject, index)
+    keys = [str(k.get("arn")) for k in index.of_type("aws:kms/key:Key") if isinstance(k.get("arn"), str)]
+    for action in ("kms:ScheduleKeyDeletion",):
+        reached = [k for k in [*keys, "*"] if _effective(found, action, k)]
+        if reached:
+            where = ", ".join(reached)
+            yield f"role {subject.label} may {action} on {where}; deny it (an administrator's act)"
+
+
+OWN_LIMIT_CONTROLS: tuple[Control, ...] = (
+    Control(
+        id="SR-IAM-040",
+        title="A role that may change IAM cannot change its own role, the boundaries or the guardrails",
+        severity="critical",
+        enforcement="mandatory",
+        resource_types=(ROLE,),
+        rationale=(
+            "A deployer that may write roles and policies can rewrite its own trust, policies or boundary, "
+            "re-version the guardrail or boundary policies, or create a role without the boundary: each "
+            "lifts every limit the stack set on it. Only an explicit, unconditional Deny on its own role and "
+            "on those policies, and a boundary condition on CreateRole, keep it within them."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-6", "AC-6(10)", "CM-5")},
+        framework_note="No CIS or FSBP control judges a role's power over its own limits.",
+        remediation=(
+            "Deny the role's own-role actions (iam:PutRolePolicy, iam:UpdateAssumeRolePolicy, "
+            "iam:AttachRolePolicy, ...) on its own ARN, policy versioning and deletion on the boundaries, "
+            "guardrails and its own policies, and iam:CreateRole unless iam:PermissionsBoundary is the "
+            "stack's boundary (components.policydocs.deployer does all three)."
+        ),
+        predicate=_own_limits,
+        scope="stack",
+        tags=("identity", "iam", "deployer"),
+    ),
+    Control(
+        id="SR-IAM-041",
+        title="No role may schedule the deletion of a key in prod",
+        severity="high",
+        enforcement="advisory",
+        prod_enforcement="mandatory",
+        resource_types=(ROLE,),
+        rationale=(
+            "A scheduled key deletion makes every object, log and backup encrypted with the key unreadable "
+            "once the window ends; in prod it is an administrator's act outside every deploy."
+        ),
+        frameworks={"NIST-800-53-r5": ("SC-12", "CP-9")},
+        framework_note="FSBP KMS.3 alerts on keys pending deletion; no control judges who may schedule it.",
+        remediation="Drop kms:ScheduleKeyDeletion from the role, or deny it unconditionally.",
+        predicate=_key_deletion,
+        scope="stack",
+        tags=("identity", "kms", "deployer"),
+    ),
+)
+CONTROLS = (*CONTROLS, *OWN_LIMIT_CONTROLS)

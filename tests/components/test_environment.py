@@ -416,15 +416,27 @@ def test_alerts_can_be_turned_off_outside_prod() -> None:
     assert not plan.of_type("aws:sns/topic:Topic")
 
 
+def deployer_statements(plan: Plan) -> dict[str, dict[str, Any]]:
+    """The statements of the deployer's managed policies (``<env>-roles-deployer-<n>``), by Sid."""
+    out: dict[str, dict[str, Any]] = {}
+    for policy in plan.of_type("aws:iam/policy:Policy"):
+        if policy.name.rsplit("-", 1)[0].endswith("-roles-deployer"):
+            for statement in json.loads(policy.inputs["policy"])["Statement"]:
+                out[statement["Sid"]] = statement
+    return out
+
+
 def test_the_deployer_manages_exactly_the_stack_roles_policies_and_topic(prod_plan: Plan) -> None:
     deployer = prod_plan.named("sr-prod-roles-deployer")
-    document = json.loads(prod_plan.named("sr-prod-roles-deployer-policy").inputs["policy"])
-    by_sid = {s["Sid"]: s for s in document["Statement"]}
+    by_sid = deployer_statements(prod_plan)
     roles = {r.outputs["arn"] for r in prod_plan.of_type("aws:iam/role:Role")} - {deployer.outputs["arn"]}
     assert set(by_sid["ManageStackRoles"]["Resource"]) == roles, deployer.urn
-    assert set(by_sid["PassStackRoles"]["Resource"]) < roles, deployer.urn
-    deployer_boundary = prod_plan.named("sr-prod-roles-deployer-boundary").outputs["arn"]
-    policies = {p.outputs["arn"] for p in prod_plan.of_type("aws:iam/policy:Policy")} - {deployer_boundary}
+    passed = {r for sid, s in by_sid.items() if sid.startswith("PassTo") for r in s["Resource"]}
+    assert passed < roles, deployer.urn
+    policies = {
+        prod_plan.named(name).outputs["arn"]
+        for name in ("sr-prod-roles-boundary", "sr-prod-roles-guardrails")
+    }
     assert set(by_sid["ManageStackPolicies"]["Resource"]) == policies, deployer.urn
     topic = prod_plan.named("sr-prod-alerts-topic").outputs["arn"]
     assert by_sid["ManageTopics"]["Resource"] == [topic], deployer.urn
@@ -442,8 +454,12 @@ def test_the_roles_name_the_stack_keys_domain_and_vpc_exactly(prod_plan: Plan) -
     keys = {k.outputs["arn"] for k in prod_plan.of_type("aws:kms/key:Key")}
     (domain,) = prod_plan.of_type("aws:sagemaker/domain:Domain")
     (vpc,) = prod_plan.of_type("aws:ec2/vpc:Vpc")
-    deployer, scientist, auditor = statements("deployer"), statements("data-scientist"), statements("auditor")
-    managed = set(deployer["ManageKeysAndAliases"]["Resource"])
+    deployer, scientist, auditor = (
+        deployer_statements(prod_plan),
+        statements("data-scientist"),
+        statements("auditor"),
+    )
+    managed = set(deployer["ManageKeys"]["Resource"])
     assert keys <= managed and not any(r.endswith(":key/*") for r in managed), sorted(managed)
     assert domain.outputs["arn"] in deployer["ManageSageMaker"]["Resource"]
     assert domain.outputs["arn"] in scientist["DescribeStudio"]["Resource"]
@@ -457,7 +473,8 @@ def test_the_roles_name_the_stack_keys_domain_and_vpc_exactly(prod_plan: Plan) -
     assert "OpenOwnStudioProfileFromBankNetwork" not in scientist
     assert auditor["ReadSageMaker"]["Resource"][0] == domain.outputs["arn"]
     in_vpc = {"ArnEquals": {"ec2:Vpc": vpc.outputs["arn"]}}
-    assert deployer["ConfigureNetwork"]["Condition"] == in_vpc
+    assert deployer["ConfigureNetwork"]["Condition"]["ArnEquals"] == in_vpc["ArnEquals"]
+    assert deployer["ConfigureNetwork"]["Condition"]["StringEquals"] == {"aws:RequestedRegion": ["eu-west-2"]}
     assert statements("training")["ManageJobNetworkInterfaces"]["Condition"] == in_vpc
     assert scientist["RunGuardedJobs"]["Resource"][1].endswith(":training-job/sr-prod-*")
 
@@ -509,3 +526,9 @@ def test_each_model_has_a_package_group_only_the_approver_approves(prod_plan: Pl
         text = prod_plan.named(f"sr-prod-roles-{role}-policy").inputs["policy"]
         allowed = {a for s in json.loads(text)["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
         assert "sagemaker:UpdateModelPackage" not in allowed, role
+
+
+def test_the_deployer_policies_fit_the_managed_policy_limit(prod_plan: Plan) -> None:
+    for policy in prod_plan.of_type("aws:iam/policy:Policy"):
+        document = json.loads(policy.inputs["policy"])
+        assert iam.managed_policy_size(document) <= iam.MANAGED_POLICY_MAX_CHARS, policy.urn

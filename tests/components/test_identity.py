@@ -210,12 +210,15 @@ def test_data_scientist_passes_only_the_training_and_execution_roles(built: Reco
 
 
 def test_guardrails_attached_to_people_and_job_roles(built: Recorder) -> None:
-    attached = {a.name for a in built.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    attachments = built.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    attached = {a.name for a in attachments if a.name.endswith("-guardrails")}
+    # The deployer too: SageMaker resources it creates obey the same guardrails.
     assert attached == {
         "dev-roles-data-scientist-guardrails",
         "dev-roles-studio-execution-guardrails",
         "dev-roles-training-guardrails",
         "dev-roles-model-approver-guardrails",
+        "dev-roles-deployer-guardrails",
     }
     guard = next(p for p in built.of_type(POLICY) if p.name == "dev-roles-guardrails")
     sids = {s["Sid"] for s in doc(guard, "policy")["Statement"]}
@@ -291,7 +294,6 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
         ({"github_environment": None}, "github_repository/github_environment"),
         ({"github_repository": "bank/*"}, "github repository"),
         ({"github_environment": "*"}, "github environment"),
-        ({"deployer_passable_services": ["*"]}, "deployer_passable_services"),
         ({"organization_id": "o-*"}, "organization_id"),
         ({"organization_id": "123456789012"}, "organization_id"),
     ],
@@ -384,3 +386,73 @@ def test_the_deployer_passes_the_execution_role_never_the_persons(built: Recorde
     assert found["studio-execution"].outputs["arn"] in passes["Resource"]
     assert found["training"].outputs["arn"] in passes["Resource"]
     assert found["data-scientist"].outputs["arn"] not in passes["Resource"]
+
+
+def test_a_standalone_deployer_is_granted_the_iam_types_mlroles_creates_only(built: Recorder) -> None:
+    policies = {
+        p.name: doc(p, "policy") for p in built.of_type(POLICY) if p.name.startswith("dev-roles-deployer-")
+    }
+    assert len(policies) == 7  # five allow slots, the denies, the boundary
+    granted = {
+        a
+        for name, d in policies.items()
+        if name != "dev-roles-deployer-boundary"
+        for s in d["Statement"]
+        if s["Effect"] == "Allow"
+        for a in s["Action"]
+    }
+    assert {a.split(":")[0] for a in granted} == {"iam", "sts"}
+    assert "iam:CreatePolicyVersion" not in granted
+    denies = policies["dev-roles-deployer-5"]["Statement"]
+    assert all(s["Effect"] == "Deny" for s in denies)
+    deployer = roles(built)["deployer"]
+    assert deployer.inputs["permissionsBoundary"] == built.named("dev-roles-deployer-boundary").outputs["arn"]
+    assert not [p for p in built.of_type(ROLE_POLICY) if p.name.startswith("dev-roles-deployer")]
+
+
+def test_the_deployer_passes_the_listed_service_roles_each_to_its_service(pulumi_mocks: Recorder) -> None:
+    flow = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-network-flow-logs-role-1a2b3c4"
+    built = build(pulumi_mocks, deployer_passable_roles=[["vpc-flow-logs.amazonaws.com", flow]])
+    statements = {
+        s["Sid"]: s
+        for p in built.of_type(POLICY)
+        if p.name.startswith("dev-roles-deployer-") and p.name != "dev-roles-deployer-boundary"
+        for s in doc(p, "policy")["Statement"]
+    }
+    assert statements["PassToVpcFlowLogs"]["Resource"] == [flow]
+    assert statements["PassToVpcFlowLogs"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}
+    }
+    assert flow not in statements["PassToSagemaker"]["Resource"]
+
+
+def test_the_recorder_records_types_regions_aliases_and_the_arns_aws_assigns(pulumi_mocks: Recorder) -> None:
+    import pulumi
+    import pulumi_aws as aws
+
+    from components.identity import PlannedTypesRecorder
+
+    recorder = PlannedTypesRecorder("eu-west-2")
+    snapshot: dict[str, Any] = {}
+
+    def program() -> None:
+        parent = pulumi.ComponentResource(
+            "test:index:Parent", "p", None, pulumi.ResourceOptions(transformations=[recorder])
+        )
+        child = pulumi.ResourceOptions(parent=parent)
+        aws.kms.Alias("a", name="alias/strongroom-dev-x", target_key_id="k", opts=child)
+        aws.cloudwatch.EventRule("r", region="us-east-1", event_pattern="{}", opts=child)
+        aws.route53.ResolverFirewallRuleGroup("g", name="sr-dev-dns", opts=child)
+        pulumi.Output.from_input(recorder.snapshot()).apply(snapshot.update)
+
+    pulumi_mocks.run(program)
+    assert snapshot["types"] == {
+        "aws:kms/alias:Alias": ["eu-west-2"],
+        "aws:cloudwatch/eventRule:EventRule": ["us-east-1"],
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": ["eu-west-2"],
+    }
+    assert snapshot["aliases"] == ["alias/strongroom-dev-x"]
+    (group,) = pulumi_mocks.of_type("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")
+    assert snapshot["arns"] == {
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": [group.outputs["arn"]]
+    }

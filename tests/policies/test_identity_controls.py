@@ -1191,3 +1191,273 @@ def test_unknown_policy_is_a_finding_not_a_pass() -> None:
     for cid in ("SR-IAM-001", "SR-IAM-002", "SR-IAM-003"):
         (finding,) = evaluate(get(cid), Index(stack))
         assert finding.unknown, cid
+
+
+# -- SR-IAM-040 / SR-IAM-041: a role that deploys IAM cannot rewrite its own limits -----------------------
+
+IAM_PATH = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/"
+DEPLOYER_ARN = f"{IAM_PATH}dev-roles-deployer-1a2b3c4"
+STACK_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-boundary"
+GUARDRAILS = f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-guardrails-1a2b3c4"
+KEY_ARN = f"arn:aws:kms:eu-west-2:{ACCOUNT}:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b01"
+SELF = [
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+]
+EDITS = [
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:DeletePolicy",
+]
+deploy_allow = {
+    "Effect": "Allow",
+    "Action": [*SELF, *EDITS, "iam:CreateRole"],
+    "Resource": [f"{IAM_PATH}*", f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/*"],
+}
+deny_self = {"Effect": "Deny", "Action": SELF, "Resource": DEPLOYER_ARN}
+deny_edits = {"Effect": "Deny", "Action": EDITS, "Resource": [STACK_BOUNDARY, GUARDRAILS]}
+deny_unbounded = {
+    "Effect": "Deny",
+    "Action": ["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+    "Resource": "*",
+    "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": STACK_BOUNDARY}},
+}
+stack_boundary = res(POLICY, "dev-roles-boundary", arn=STACK_BOUNDARY, policy=doc(read))
+guardrails = res(
+    POLICY, "dev-roles-guardrails", arn=GUARDRAILS, policy=doc({**guard, "Action": "sagemaker:CreateDomain"})
+)
+worker = res(
+    ROLE,
+    "dev-roles-training",
+    deps={"permissionsBoundary": [stack_boundary]},
+    arn=f"{IAM_PATH}dev-roles-training-1a2b3c4",
+    assumeRolePolicy=trust,
+    permissionsBoundary=STACK_BOUNDARY,
+)
+worker_guard = res(
+    ROLE_POLICY_ATTACHMENT,
+    "dev-roles-training-guardrails",
+    deps={"role": [worker], "policyArn": [guardrails]},
+    role="dev-roles-training-1a2b3c4",
+    policyArn=GUARDRAILS,
+)
+
+
+def deployer_stack(*statements: dict[str, Any], managed: bool = False) -> list[Resource]:
+    """A deployer role with `statements` inline (a RolePolicy) or in an attached managed policy."""
+    deployer = res(
+        ROLE,
+        "dev-roles-deployer",
+        deps={"permissionsBoundary": [stack_boundary]},
+        arn=DEPLOYER_ARN,
+        assumeRolePolicy=trust,
+        permissionsBoundary=STACK_BOUNDARY,
+    )
+    if not managed:
+        carrier = [
+            res(
+                ROLE_POLICY,
+                "dev-roles-deployer-policy",
+                deps={"role": [deployer]},
+                role="x",
+                policy=doc(*statements),
+            )
+        ]
+    else:
+        own = res(POLICY, "dev-roles-deployer-0", arn=f"{STACK_BOUNDARY}-deployer-0", policy=doc(*statements))
+        carrier = [
+            own,
+            res(
+                ROLE_POLICY_ATTACHMENT,
+                "dev-roles-deployer-0-attachment",
+                deps={"role": [deployer], "policyArn": [own]},
+                role="dev-roles-deployer-1a2b3c4",
+                policyArn=own.get("arn"),
+            ),
+        ]
+    return [stack_boundary, guardrails, worker, worker_guard, deployer, *carrier]
+
+
+def _self_message(actions: list[str]) -> str:
+    return (
+        f"role 'dev-roles-deployer' may {', '.join(actions)} on its own role {DEPLOYER_ARN}; deny them there"
+    )
+
+
+def _edits_message(policy: str, why: str, actions: list[str] = EDITS) -> str:
+    return f"role 'dev-roles-deployer' may {', '.join(actions)} on '{policy}', {why}; deny them there"
+
+
+UNBOUNDED = (
+    "role 'dev-roles-deployer' may iam:CreateRole without a condition forcing a permission boundary of the "
+    "stack (ArnEquals iam:PermissionsBoundary on the Allow, or a Deny with ArnNotEquals)"
+)
+GUARDED_DEPLOYER = (deploy_allow, deny_self, deny_edits, deny_unbounded)
+
+SPECS.update(
+    {
+        "SR-IAM-040": Spec(
+            baseline=deployer_stack(*GUARDED_DEPLOYER),
+            stack="dev",
+            breaks=[
+                Break(
+                    "may-rewrite-its-own-role",
+                    deployer_stack(deploy_allow, deny_edits, deny_unbounded),
+                    "dev-roles-deployer",
+                    [_self_message(SELF)],
+                ),
+                Break(
+                    "may-re-version-the-guardrails-and-boundary",
+                    deployer_stack(deploy_allow, deny_self, deny_unbounded),
+                    "dev-roles-deployer",
+                    [
+                        _edits_message("dev-roles-boundary", "a permission boundary"),
+                        _edits_message("dev-roles-guardrails", "a guardrail"),
+                    ],
+                ),
+                Break(
+                    "may-create-an-unbounded-role",
+                    deployer_stack(deploy_allow, deny_self, deny_edits),
+                    "dev-roles-deployer",
+                    [UNBOUNDED],
+                ),
+                Break(
+                    "a-conditional-deny-is-no-deny",
+                    deployer_stack(
+                        deploy_allow,
+                        {**deny_self, "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+                        deny_edits,
+                        deny_unbounded,
+                    ),
+                    "dev-roles-deployer",
+                    [_self_message(SELF)],
+                ),
+                Break(
+                    "wildcard-spelling-and-a-partial-deny",
+                    deployer_stack(
+                        {"Effect": "Allow", "Action": "iam:Update*", "Resource": f"{IAM_PATH}*"},
+                        {**deny_self, "Action": ["iam:PutRolePolicy"]},
+                    ),
+                    "dev-roles-deployer",
+                    [_self_message(["iam:UpdateAssumeRolePolicy"])],
+                ),
+                Break(
+                    "not-action-grants-everything",
+                    deployer_stack({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}, deny_self),
+                    "dev-roles-deployer",
+                    [
+                        _edits_message("dev-roles-boundary", "a permission boundary"),
+                        _edits_message("dev-roles-guardrails", "a guardrail"),
+                        UNBOUNDED,
+                    ],
+                ),
+                Break(
+                    "in-an-attached-managed-policy-its-own-policy-too",
+                    deployer_stack(deploy_allow, deny_self, deny_unbounded, managed=True),
+                    "dev-roles-deployer",
+                    [
+                        _edits_message("dev-roles-boundary", "a permission boundary"),
+                        _edits_message("dev-roles-deployer-0", "one of its own policies"),
+                        _edits_message("dev-roles-guardrails", "a guardrail"),
+                    ],
+                ),
+            ],
+            not_applicable=[bucket, policy, stack_boundary],
+        ),
+        "SR-IAM-041": Spec(
+            baseline=[
+                *deployer_stack(*GUARDED_DEPLOYER, allow("kms:PutKeyPolicy", KEY_ARN)),
+                res("aws:kms/key:Key", "data-key", arn=KEY_ARN),
+            ],
+            stack="prod",
+            breaks=[
+                Break(
+                    "schedules-key-deletion",
+                    [
+                        *deployer_stack(allow(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"], KEY_ARN)),
+                        res("aws:kms/key:Key", "data-key", arn=KEY_ARN),
+                    ],
+                    "dev-roles-deployer",
+                    [
+                        f"role 'dev-roles-deployer' may kms:ScheduleKeyDeletion on {KEY_ARN}; deny it (an "
+                        "administrator's act)"
+                    ],
+                ),
+                Break(
+                    "kms-wildcard-on-every-key-conditional-deny",
+                    [
+                        *deployer_stack(
+                            allow("kms:*", "*"),
+                            {
+                                "Effect": "Deny",
+                                "Action": "kms:ScheduleKeyDeletion",
+                                "Resource": "*",
+                                "Condition": {
+                                    "NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": 7}
+                                },
+                            },
+                        ),
+                        res("aws:kms/key:Key", "data-key", arn=KEY_ARN),
+                    ],
+                    "dev-roles-deployer",
+                    [
+                        f"role 'dev-roles-deployer' may kms:ScheduleKeyDeletion on {KEY_ARN}, *; deny it (an "
+                        "administrator's act)"
+                    ],
+                ),
+            ],
+            not_applicable=[bucket, policy],
+        ),
+    }
+)
+
+
+def test_key_deletion_is_mandatory_in_prod_only() -> None:
+    from policies.catalog import get
+
+    assert get("SR-IAM-041").enforcement_for("prod") == "mandatory"
+    assert get("SR-IAM-041").enforcement_for("dev") == "advisory"
+
+
+def test_own_limits_of_a_role_with_an_unknown_arn_cannot_be_judged() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import UNKNOWN, Index
+
+    stack = deployer_stack(deploy_allow)
+    at = next(i for i, r in enumerate(stack) if r.name == "dev-roles-deployer")
+    stack[at] = res(
+        ROLE,
+        "dev-roles-deployer",
+        arn=UNKNOWN,
+        assumeRolePolicy=trust,
+        permissionsBoundary=STACK_BOUNDARY,
+    )
+    stack[-1] = res(
+        ROLE_POLICY,
+        "dev-roles-deployer-policy",
+        deps={"role": [stack[at]]},
+        role="dev-roles-deployer-1a2b3c4",
+        policy=doc(deploy_allow),
+    )
+    findings = [f for f in evaluate(get("SR-IAM-040"), Index(stack, Context(stack="dev"))) if f.unknown]
+    assert [f.resource_name for f in findings] == ["dev-roles-deployer"]
+
+
+def test_a_deny_of_the_boundary_counts_and_its_allows_grant_nothing() -> None:
+    from controls_support import messages_for
+
+    from policies.catalog import get
+
+    stack = deployer_stack(deploy_allow, deny_self, deny_edits)
+    denying = res(POLICY, "dev-roles-boundary", arn=STACK_BOUNDARY, policy=doc(read, deny_unbounded))
+    stack[0] = denying
+    assert messages_for(get("SR-IAM-040"), stack, "dev-roles-deployer", "dev") == []
+    granting = res(POLICY, "dev-roles-boundary", arn=STACK_BOUNDARY, policy=doc(allow("kms:*", "*")))
+    stack = [granting, *deployer_stack(allow("kms:PutKeyPolicy", KEY_ARN))[1:]]
+    assert messages_for(get("SR-IAM-041"), stack, "dev-roles-deployer", "prod") == []

@@ -11,7 +11,7 @@ from typing import Any
 import parliament
 import pytest
 
-from components.policydocs import iam
+from components.policydocs import deployer, iam
 from policies import iamdb
 
 parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
@@ -59,22 +59,38 @@ STACK_ROLES = (
     f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-auditor-1a2b3c4",
     f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-network-flow-logs-role-5e6f7a8",
 )
-DEPLOYED = iam.DeployedIam(
+PLANNED = {token: [REGION] for token in deployer.TYPE_ACTIONS}
+TARGETS = deployer.DeployerTargets(
     own_role_arn=DEPLOYER_ROLE,
-    role_arns=(*STACK_ROLES, DEPLOYER_ROLE),
-    passed_role_arns=(TRAINING_ROLE, DEPLOYER_ROLE),
-    policy_arns=(f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-boundary",),
+    own_policy_arns=(iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary"),),
+    role_arns=STACK_ROLES,
+    policy_arns=(iam.boundary_arn(SCOPE, "dev-roles-boundary"),),
+    protected_policy_arns=(iam.boundary_arn(SCOPE, "dev-roles-boundary"),),
+    workload_boundary_arn=iam.boundary_arn(SCOPE, "dev-roles-boundary"),
+    passable_roles=(deployer.PassableRole(TRAINING_ROLE, "sagemaker.amazonaws.com"),),
     topic_arns=(TOPIC,),
     key_alias_names=("alias/strongroom-dev-data",),
     domain_ids=(DOMAIN,),
     environment="dev",
+    resource_arns={
+        "aws:guardduty/detector:Detector": (
+            f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/12abc34d567e8fa9",
+        ),
+        "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group/rslvr-frg-0123456789abcdef",
+        ),
+        "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-domain-list/rslvr-fdl-0123456789abcdef",
+        ),
+        "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group-association/rslvr-frgassoc-0123",
+        ),
+        "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": ("firewall-config/rslvr-fc-0123",),
+        "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (
+            f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:resolver-query-log-config/rslvr-rqlc-0123",
+        ),
+    },
 )
-SERVICES = [
-    "sagemaker.amazonaws.com",
-    "cloudtrail.amazonaws.com",
-    "vpc-flow-logs.amazonaws.com",
-    "s3.amazonaws.com",
-]
 
 
 def _workload() -> dict[str, dict[str, Any]]:
@@ -98,7 +114,8 @@ def _workload() -> dict[str, dict[str, Any]]:
 def all_documents() -> dict[str, dict[str, Any]]:
     """Every document the helpers produce, with realistic inputs (one entry per helper/variant)."""
     docs = _workload()
-    docs["deployer"] = iam.deployer_policy(SCOPE, DEPLOYED, passable_role_services=SERVICES)
+    # Every type of the table, so every action the deployer can be granted is linted.
+    docs["deployer"] = iam.document(*deployer.deployer_statements(SCOPE, TARGETS, PLANNED))
     docs["guardrail"] = iam.guardrail_policy(SCOPE.key_arns)
     ceiling = [*_workload().values()]
     ceiling[0] = iam.data_scientist_policy(
@@ -110,11 +127,7 @@ def all_documents() -> dict[str, dict[str, Any]]:
         own_arn=iam.boundary_arn(SCOPE, "dev-roles-boundary"),
         protect_boundary_arns=[iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")],
     )
-    docs["deployer_boundary"] = iam.permission_boundary(
-        SCOPE,
-        ceiling=[iam.deployer_ceiling(SCOPE, passable_role_services=SERVICES, environment="dev")],
-        own_arn=iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary"),
-    )
+    docs["deployer_boundary"] = deployer.deployer_boundary(SCOPE, TARGETS, PLANNED, "dev-")
     docs["trust_sagemaker"] = iam.service_trust("sagemaker.amazonaws.com", ACCOUNT)
     docs["trust_human_mfa"] = iam.human_trust(PRINCIPALS, require_mfa=True)
     docs["trust_human_org"] = iam.human_trust(PRINCIPALS, require_mfa=True, organization_id="o-nb7k2x9q4m")
@@ -242,6 +255,8 @@ def _granted_on_star_with_resource_types(doc: dict[str, Any]) -> list[str]:
         if s["Effect"] == "Allow" and "*" in iam._as_list(s.get("Resource", []))
         for a in iam._as_list(s["Action"])
         if not iamdb.star_only(a)
+        # A boundary's read ceiling (deployer.py `_ceiling_reads`): read verbs on '*', granting nothing.
+        and not (str(s.get("Sid", "")).startswith("CeilingReads") and iam._READ_CEILING.match(a))
     ]
 
 
@@ -492,87 +507,18 @@ def test_github_trust_refuses_wildcards(repo: str, env: str) -> None:
 
 
 def test_boundary_stops_boundary_removal_and_foreign_boundaries() -> None:
-    b = DOCS["deployer_boundary"]
-    own = iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary")
+    b = DOCS["workload_boundary"]
+    own = iam.boundary_arn(SCOPE, "dev-roles-boundary")
     assert _stmt(b, "DenyOtherBoundary")["Condition"] == {"ArnNotEquals": {"iam:PermissionsBoundary": own}}
     assert "iam:CreateRole" in _stmt(b, "DenyOtherBoundary")["Action"]
     assert _stmt(b, "DenyBoundaryRemoval")["Action"] == ["iam:DeleteRolePermissionsBoundary"]
     assert own in _stmt(b, "DenyBoundaryEdits")["Resource"]
+    assert iam.boundary_arn(SCOPE, "dev-roles-deployer-boundary") in _stmt(b, "DenyBoundaryEdits")["Resource"]
 
 
-@pytest.mark.parametrize("name", ["workload_boundary", "deployer_boundary", "guardrail"])
+@pytest.mark.parametrize("name", ["workload_boundary", "guardrail"])
 def test_managed_policies_fit_iam_size_limit(name: str) -> None:
     assert iam.managed_policy_size(DOCS[name]) <= iam.MANAGED_POLICY_MAX_CHARS, name
-
-
-def test_deployer_inline_policy_fits_iam_size_limit() -> None:
-    assert iam.managed_policy_size(DOCS["deployer"]) <= iam.INLINE_ROLE_POLICY_MAX_CHARS
-
-
-def test_deployer_manages_exactly_the_stack_roles_policies_and_topics_never_itself() -> None:
-    d = DOCS["deployer"]
-    assert _stmt(d, "ManageStackRoles")["Resource"] == sorted(STACK_ROLES)
-    assert _stmt(d, "ManageStackPolicies")["Resource"] == list(DEPLOYED.policy_arns)
-    assert _stmt(d, "ManageTopics")["Resource"] == [TOPIC]
-    deny = _stmt(d, "DenySelfModification")
-    assert deny["Effect"] == "Deny" and deny["Resource"] == [DEPLOYER_ROLE]
-    assert {"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PutRolePermissionsBoundary"} <= set(
-        deny["Action"]
-    )
-    allowed = [r for st in d["Statement"] if st["Effect"] == "Allow" for r in iam._as_list(st["Resource"])]
-    assert DEPLOYER_ROLE not in allowed
-    for st in d["Statement"]:
-        if st["Effect"] == "Allow" and any(iamdb.escalation(a) for a in iam._as_list(st["Action"])):
-            assert all("*" not in r for r in iam._as_list(st["Resource"])), st["Sid"]
-
-
-def test_deployer_passes_only_execution_and_delivery_roles() -> None:
-    passed = _stmt(DOCS["deployer"], "PassStackRoles")
-    assert passed["Resource"] == [TRAINING_ROLE]
-    assert "iam:PassedToService" in passed["Condition"]["StringEquals"]
-
-
-def test_deployer_creates_changes_and_deletes_network_resources_only_with_the_tag_or_in_the_vpc() -> None:
-    d = DOCS["deployer"]
-    create = _stmt(d, "CreateNetwork")
-    assert create["Condition"] == {"StringEquals": {"aws:RequestTag/strongroom:environment": "dev"}}
-    tagged = _stmt(d, "DeleteAndTagNetwork")
-    assert tagged["Condition"] == {"StringEquals": {"aws:ResourceTag/strongroom:environment": "dev"}}
-    assert {"ec2:DeleteVpc", "ec2:ModifyVpcAttribute", "ec2:DeleteTags"} <= set(tagged["Action"])
-    configure = _stmt(d, "ConfigureNetwork")
-    assert configure["Condition"] == {
-        "ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718"}
-    }
-    for sid in ("CreateNetwork", "DeleteAndTagNetwork", "ConfigureNetwork"):
-        assert _stmt(d, sid)["Resource"] == [f"arn:aws:ec2:{REGION}:{ACCOUNT}:*"], sid
-    without_vpc = iam.deployer_policy(
-        dataclasses.replace(SCOPE, vpc_id=""), DEPLOYED, passable_role_services=SERVICES
-    )
-    assert _stmt(without_vpc, "ConfigureNetwork")["Condition"] == tagged["Condition"]
-    with pytest.raises(ValueError, match="environment"):
-        iam.deployer_policy(SCOPE, iam.DeployedIam("", (), ()), passable_role_services=SERVICES)
-
-
-def test_deployer_names_the_stack_keys_and_domains_and_its_other_resources_by_prefix() -> None:
-    d = DOCS["deployer"]
-    keys = _stmt(d, "ManageKeysAndAliases")
-    alias = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/strongroom-dev-data"
-    assert keys["Resource"] == sorted([*SCOPE.key_arns, alias])
-    assert {"kms:PutKeyPolicy", "kms:CreateAlias"} <= set(keys["Action"])
-    assert _stmt(d, "ManageTrail")["Resource"] == [f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dev-*"]
-    assert _stmt(d, "ManageRules")["Resource"] == [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/dev-*"]
-    assert _stmt(d, "ManageLogGroups")["Resource"] == [
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/strongroom/cloudtrail/dev-*",
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:dev-*",
-    ]
-    assert _stmt(d, "ManageSageMaker")["Resource"] == [
-        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:domain/{DOMAIN}",
-        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/dev-*",
-    ]
-    create = _stmt(d, "CreateStudioDomain")
-    assert create["Condition"] == {"StringEquals": {"aws:RequestTag/strongroom:environment": "dev"}}
-    ceiling = iam.deployer_ceiling(SCOPE, passable_role_services=SERVICES, environment="dev")
-    assert f"arn:aws:kms:{REGION}:{ACCOUNT}:key/*" in _stmt(ceiling, "ManageKeysAndAliases")["Resource"]
 
 
 def test_people_and_jobs_reach_only_the_stack_jobs_domains_packages_and_job_subnets() -> None:
