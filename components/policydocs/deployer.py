@@ -476,6 +476,18 @@ TYPE_ACTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "CreateBaseline": ("config:PutConfigurationRecorder",),
         "ManageConfigRecorder": ("config:DescribeConfigurationRecorders",),
     },
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": {
+        # The Config recorder's AWSServiceRoleForConfig, created explicitly by the baseline. Deleting it
+        # would stop the recorder: an administrator's act, like turning the detection services off.
+        "CreateServiceLinkedRoles": ("iam:CreateServiceLinkedRole",),
+        "ManageServiceLinkedRoles": (
+            "iam:GetRole",
+            "iam:UpdateRoleDescription",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:ListRoleTags",
+        ),
+    },
     "aws:cfg/deliveryChannel:DeliveryChannel": {
         "CreateBaseline": (
             "config:PutDeliveryChannel",
@@ -511,7 +523,14 @@ STAR_GRANTS = frozenset(
 )
 #: Grants on global resources (IAM): no aws:RequestedRegion condition (IAM's endpoint is us-east-1).
 GLOBAL_GRANTS = frozenset(
-    {"CreateStackRoles", "ManageStackRoles", "ManageStackPolicies", "CreateServiceLinkedRoles", "Identity"}
+    {
+        "CreateStackRoles",
+        "ManageStackRoles",
+        "ManageStackPolicies",
+        "CreateServiceLinkedRoles",
+        "ManageServiceLinkedRoles",
+        "Identity",
+    }
 )
 #: The service-linked role AWS creates when a type's service is first enabled: (service, role name).
 SERVICE_LINKED_ROLES: Mapping[str, tuple[str, str]] = {
@@ -724,19 +743,14 @@ def deployer_statements(s: Scope, t: DeployerTargets, planned: PlannedTypes) -> 
     statements: list[Statement] = []
     for grant in sorted(grants):
         actions = grants[grant]
-        if grant == "CreateServiceLinkedRoles":
+        if grant in ("CreateServiceLinkedRoles", "ManageServiceLinkedRoles"):
             linked = [SERVICE_LINKED_ROLES[token] for token in planned if token in SERVICE_LINKED_ROLES]
-            statements.append(
-                allow(
-                    grant,
-                    actions,
-                    [
-                        s.arn("iam", f"role/aws-service-role/{svc}/{role}", region=False)
-                        for svc, role in linked
-                    ],
-                    {"StringEquals": {"iam:AWSServiceName": sorted(svc for svc, _ in linked)}},
-                )
-            )
+            if not linked:
+                continue
+            arns = [s.arn("iam", f"role/aws-service-role/{svc}/{role}", region=False) for svc, role in linked]
+            service_condition = {"StringEquals": {"iam:AWSServiceName": sorted(svc for svc, _ in linked)}}
+            create = grant == "CreateServiceLinkedRoles"
+            statements.append(allow(grant, actions, arns, service_condition if create else None))
             continue
         regions = _regions_of(planned, grant, s.region)
         region_condition = None if grant in GLOBAL_GRANTS else _in_regions(regions)

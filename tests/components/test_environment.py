@@ -479,12 +479,6 @@ def test_the_roles_name_the_stack_keys_domain_and_vpc_exactly(prod_plan: Plan) -
     assert scientist["RunGuardedJobs"]["Resource"][1].endswith(":training-job/sr-prod-*")
 
 
-def test_the_deployer_policy_fits_the_inline_policy_limit(prod_plan: Plan) -> None:
-    policy = prod_plan.named("sr-prod-roles-deployer-policy")
-    document = json.loads(policy.inputs["policy"])
-    assert iam.managed_policy_size(document) <= iam.INLINE_ROLE_POLICY_MAX_CHARS, policy.urn
-
-
 def test_every_data_and_model_bucket_fills_its_backup_and_replica(prod_plan: Plan) -> None:
     role = prod_plan.named("sr-prod-backup-source-replication-role")
     assert role.inputs["path"] == "/strongroom/prod/" and role.inputs["permissionsBoundary"], role.urn

@@ -380,12 +380,18 @@ def test_models_are_validated() -> None:
 
 
 def test_the_deployer_passes_the_execution_role_never_the_persons(built: Recorder) -> None:
-    policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-deployer-policy")
-    (passes,) = [s for s in doc(policy, "policy")["Statement"] if s["Sid"] == "PassStackRoles"]
+    statements = {
+        s["Sid"]: s
+        for p in built.of_type(POLICY)
+        if p.name.startswith("dev-roles-deployer-") and p.name != "dev-roles-deployer-boundary"
+        for s in doc(p, "policy")["Statement"]
+    }
+    passes, humans = statements["PassToSagemaker"], statements["DenyPassHumanRoles"]
     found = roles(built)
     assert found["studio-execution"].outputs["arn"] in passes["Resource"]
     assert found["training"].outputs["arn"] in passes["Resource"]
     assert found["data-scientist"].outputs["arn"] not in passes["Resource"]
+    assert found["data-scientist"].outputs["arn"] in humans["Resource"]
 
 
 def test_a_standalone_deployer_is_granted_the_iam_types_mlroles_creates_only(built: Recorder) -> None:
