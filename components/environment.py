@@ -365,6 +365,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     role_names=pulumi.Output.all(self.roles.role_names, *service_roles).apply(_flatten_names),
                     region=settings.region,
                     email_endpoints=list(settings.alerts.emails),
+                    # The replica region's buckets, keys and rules alert too, forwarded to the home bus.
+                    replica_region=settings.backup.replica_region,
                     forwarding_role_permissions_boundary_arn=self.roles.boundary_policy_arn,
                     iam_path=path,
                     account_id=account,

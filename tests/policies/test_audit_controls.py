@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 
+import pytest
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
@@ -13,8 +16,9 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
+from policies.catalog import evaluate, get
 from policies.controls.audit import EVENT_DATA_STORE, TRAIL
-from policies.props import UNKNOWN, Resource
+from policies.props import UNKNOWN, Context, Index, Resource
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GOOD = {
@@ -405,3 +409,418 @@ SPECS: dict[str, Spec] = {
         not_applicable=[trail],
     ),
 }
+
+
+# --- SR-AUD-040..044: alerts that cannot be silenced ------------------------------------------------------
+
+RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_ARN = "arn:aws:sns:eu-west-2:123456789012:alerts-topic"
+CT = "AWS API Call via CloudTrail"
+
+
+def _calls(service: str, names: Sequence[str], **detail: object) -> dict[str, object]:
+    return {
+        "source": [f"aws.{service}"],
+        "detail-type": [CT],
+        "detail": {"eventSource": [f"{service}.amazonaws.com"], "eventName": list(names), **detail},
+    }
+
+
+ALERT_PATTERNS: dict[str, dict[str, object]] = {
+    "path-rules": _calls(
+        "events",
+        ["PutRule", "DeleteRule", "DisableRule", "PutTargets", "RemoveTargets"],
+        **{
+            "$or": [
+                {"requestParameters": {"name": [{"prefix": "alerts-"}]}},
+                {"requestParameters": {"rule": [{"prefix": "alerts-"}]}},
+            ]
+        },
+    ),
+    "path-topic": _calls(
+        "sns",
+        ["SetTopicAttributes", "DeleteTopic", "Subscribe", "Unsubscribe"],
+        **{
+            "$or": [
+                {"requestParameters": {"topicArn": [TOPIC_ARN]}},
+                {"requestParameters": {"subscriptionArn": [{"prefix": f"{TOPIC_ARN}:"}]}},
+            ]
+        },
+    ),
+    "iam": _calls("iam", ["CreatePolicyVersion", "SetDefaultPolicyVersion"]),
+    "grant": _calls("kms", ["CreateGrant"]),
+    "retention": _calls(
+        "s3",
+        [
+            "PutBucketLifecycle",
+            "DeleteBucketLifecycle",
+            "PutBucketReplication",
+            "DeleteBucketReplication",
+            "PutObjectLockConfiguration",
+        ],
+    ),
+    "network": _calls(
+        "ec2",
+        [
+            "CreateVpcEndpoint",
+            "ModifyVpcEndpoint",
+            "CreateVpcPeeringConnection",
+            "AcceptVpcPeeringConnection",
+            "DeleteFlowLogs",
+        ],
+    ),
+    "routes": _calls("ec2", ["CreateRoute", "ReplaceRoute"]),
+}
+alert_topic = res(TOPIC, "topic", kmsMasterKeyId=KEY, arn=TOPIC_ARN)
+
+
+def named(resource: Resource, name: str) -> Resource:
+    """`resource` with the property `name` (res() takes the resource name as its own `name`)."""
+    return dataclasses.replace(resource, props={**resource.props, "name": name})
+
+
+def alert_rule(
+    label: str, pattern: object = None, *, topic_arn: str = TOPIC_ARN, **props: object
+) -> list[Resource]:
+    """An alert rule named alerts-<label>-abc with its target (the topic by default)."""
+    name = f"alerts-{label}-abc"
+    pattern = ALERT_PATTERNS[label] if pattern is None else pattern
+    text = pattern if isinstance(pattern, str) or pattern is UNKNOWN else json.dumps(pattern)
+    return [
+        named(res(RULE, label, eventPattern=text, **({"state": "ENABLED"} | props)), name),
+        res(TARGET, f"{label}-target", rule=name, arn=topic_arn),
+    ]
+
+
+def alert_stack(*, skip: Sequence[str] = (), extra: Sequence[Resource] = (), topic: Resource = alert_topic):
+    rules = [r for label in ALERT_PATTERNS if label not in skip for r in alert_rule(label)]
+    return [trail, topic, *rules, *extra]
+
+
+def alert_message(what: str, missing: Sequence[str]) -> str:
+    return (
+        f"no enabled rule delivering to a KMS-encrypted SNS topic alerts on {what}: {', '.join(missing)} "
+        "(trail 'trail' records them)"
+    )
+
+
+def routes_to(*cidrs: str) -> dict[str, object]:
+    return _calls(
+        "ec2", ["CreateRoute", "ReplaceRoute"], requestParameters={"destinationCidrBlock": list(cidrs)}
+    )
+
+
+ROUTE_LEAKS = [
+    "0.0.0.0/1",
+    "128.0.0.0/1",
+    "52.94.0.0/16",
+    "2000::/3",
+    "pl-0abc1234",
+]
+UNENCRYPTED = res(TOPIC, "topic", arn=TOPIC_ARN)
+RULE_NAMES = [f"alerts-{label}-abc" for label in ALERT_PATTERNS]
+ALERT_BASELINE = alert_stack()
+PROD = Context(stack="prod", trusted_accounts=frozenset({"123456789012"}))
+
+SPECS.update(
+    {
+        "SR-AUD-040": Spec(
+            baseline=ALERT_BASELINE,
+            stack="prod",
+            breaks=[
+                Break(
+                    "topic-changes-unwatched",
+                    alert_stack(skip=["path-topic"]),
+                    "trail",
+                    [
+                        "no enabled rule delivering to a KMS-encrypted SNS topic alerts on silencing the "
+                        "alert path: sns:SetTopicAttributes, sns:DeleteTopic, sns:Subscribe, sns:Unsubscribe "
+                        "(trail 'trail' records them)"
+                    ],
+                ),
+                Break(
+                    "rule-changes-of-another-prefix",
+                    [
+                        trail,
+                        alert_topic,
+                        *alert_rule("path-topic"),
+                        *alert_rule(
+                            "path-rules",
+                            _calls(
+                                "events",
+                                ["PutRule", "DeleteRule", "DisableRule", "PutTargets", "RemoveTargets"],
+                                requestParameters={"name": [{"prefix": "other-"}]},
+                            ),
+                        ),
+                    ],
+                    "trail",
+                    [
+                        "no enabled rule delivering to a KMS-encrypted SNS topic alerts on silencing the "
+                        "alert path: "
+                        + ", ".join(
+                            f"events:{event}"
+                            for name in ("alerts-path-rules-abc", "alerts-path-topic-abc")
+                            for event in ("DeleteRule", "DisableRule", "PutRule", "RemoveTargets", "PutTargets")
+                        )
+                        + " (trail 'trail' records them)"
+                    ],
+                ),
+                Break(
+                    "topic-not-encrypted",
+                    alert_stack(topic=UNENCRYPTED),
+                    "trail",
+                    ["no enabled rule delivers to a KMS-encrypted SNS topic (trail 'trail' feeds none)"],
+                ),
+                Break(
+                    "every-rule-disabled",
+                    [
+                        trail,
+                        alert_topic,
+                        *(r for label in ALERT_PATTERNS for r in alert_rule(label, state="DISABLED")),
+                    ],
+                    "trail",
+                    ["no enabled rule delivers to a KMS-encrypted SNS topic (trail 'trail' feeds none)"],
+                ),
+            ],
+            not_applicable=[alert_topic, *alert_rule("routes")],
+        ),
+        "SR-AUD-041": Spec(
+            baseline=ALERT_BASELINE,
+            stack="prod",
+            breaks=[
+                Break(
+                    "no-grant-rule",
+                    alert_stack(skip=["grant"]),
+                    "trail",
+                    [alert_message("policy versions and grants", ["kms:CreateGrant"])],
+                ),
+                Break(
+                    "policy-versions-of-one-policy-only",
+                    alert_stack(
+                        skip=["iam"],
+                        extra=alert_rule(
+                            "iam",
+                            _calls(
+                                "iam",
+                                ["CreatePolicyVersion", "SetDefaultPolicyVersion"],
+                                requestParameters={"policyArn": ["arn:aws:iam::123456789012:policy/x"]},
+                            ),
+                        ),
+                    ),
+                    "trail",
+                    [
+                        alert_message(
+                            "policy versions and grants",
+                            ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"],
+                        )
+                    ],
+                ),
+                Break(
+                    "grant-rule-to-an-unencrypted-topic",
+                    alert_stack(
+                        skip=["grant"],
+                        extra=[
+                            res(TOPIC, "plain", arn="arn:aws:sns:eu-west-2:123456789012:plain"),
+                            *alert_rule("grant", topic_arn="arn:aws:sns:eu-west-2:123456789012:plain"),
+                        ],
+                    ),
+                    "trail",
+                    [alert_message("policy versions and grants", ["kms:CreateGrant"])],
+                ),
+            ],
+            not_applicable=[alert_topic],
+        ),
+        "SR-AUD-042": Spec(
+            baseline=ALERT_BASELINE,
+            stack="prod",
+            breaks=[
+                Break(
+                    "no-retention-rule",
+                    alert_stack(skip=["retention"]),
+                    "trail",
+                    [
+                        alert_message(
+                            "bucket retention changes",
+                            [
+                                "s3:PutBucketLifecycle",
+                                "s3:DeleteBucketLifecycle",
+                                "s3:PutBucketReplication",
+                                "s3:DeleteBucketReplication",
+                                "s3:PutObjectLockConfiguration",
+                            ],
+                        )
+                    ],
+                ),
+                Break(
+                    "api-spelling-of-the-lifecycle-call",
+                    alert_stack(
+                        skip=["retention"],
+                        extra=alert_rule(
+                            "retention",
+                            _calls(
+                                "s3",
+                                [
+                                    "PutBucketLifecycleConfiguration",
+                                    "DeleteBucketLifecycle",
+                                    "PutBucketReplication",
+                                    "DeleteBucketReplication",
+                                    "PutObjectLockConfiguration",
+                                ],
+                            ),
+                        ),
+                    ),
+                    "trail",
+                    [alert_message("bucket retention changes", ["s3:PutBucketLifecycle"])],
+                ),
+            ],
+            not_applicable=[alert_topic],
+        ),
+        "SR-AUD-043": Spec(
+            baseline=ALERT_BASELINE,
+            stack="prod",
+            breaks=[
+                Break(
+                    "no-network-rule",
+                    alert_stack(skip=["network"]),
+                    "trail",
+                    [
+                        alert_message(
+                            "VPC endpoints, peerings and flow logs",
+                            [
+                                "ec2:CreateVpcEndpoint",
+                                "ec2:ModifyVpcEndpoint",
+                                "ec2:CreateVpcPeeringConnection",
+                                "ec2:AcceptVpcPeeringConnection",
+                                "ec2:DeleteFlowLogs",
+                            ],
+                        )
+                    ],
+                ),
+                Break(
+                    "network-rule-disabled-by-isEnabled",
+                    alert_stack(skip=["network"], extra=alert_rule("network", isEnabled=False)),
+                    "trail",
+                    [
+                        alert_message(
+                            "VPC endpoints, peerings and flow logs",
+                            [
+                                "ec2:CreateVpcEndpoint",
+                                "ec2:ModifyVpcEndpoint",
+                                "ec2:CreateVpcPeeringConnection",
+                                "ec2:AcceptVpcPeeringConnection",
+                                "ec2:DeleteFlowLogs",
+                            ],
+                        )
+                    ],
+                ),
+            ],
+            not_applicable=[alert_topic],
+        ),
+        "SR-AUD-044": Spec(
+            baseline=ALERT_BASELINE,
+            stack="prod",
+            breaks=[
+                Break(
+                    "default-route-only",
+                    alert_stack(
+                        skip=["routes"],
+                        extra=alert_rule(
+                            "routes",
+                            _calls(
+                                "ec2",
+                                ["CreateRoute", "ReplaceRoute"],
+                                **{
+                                    "$or": [
+                                        {"requestParameters": {"destinationCidrBlock": ["0.0.0.0/0"]}},
+                                        {"requestParameters": {"destinationIpv6CidrBlock": ["::/0"]}},
+                                    ]
+                                },
+                            ),
+                        ),
+                    ),
+                    "trail",
+                    [
+                        alert_message(
+                            "route changes",
+                            [
+                                f"ec2:{call} to {cidr}"
+                                for call in ("CreateRoute", "ReplaceRoute")
+                                for cidr in ROUTE_LEAKS
+                            ],
+                        )
+                    ],
+                ),
+                Break(
+                    "cidr-prefix-0.0.0.0",
+                    alert_stack(
+                        skip=["routes"],
+                        extra=alert_rule("routes", routes_to("0.0.0.0/0", "128.0.0.0/1", "0.0.0.0/1")),
+                    ),
+                    "trail",
+                    [
+                        alert_message(
+                            "route changes",
+                            [
+                                f"ec2:{call} to {dest}"
+                                for call in ("CreateRoute", "ReplaceRoute")
+                                for dest in ("52.94.0.0/16", "::/0", "2000::/3", "pl-0abc1234")
+                            ],
+                        )
+                    ],
+                ),
+                Break(
+                    "no-route-rule",
+                    alert_stack(skip=["routes"]),
+                    "trail",
+                    [
+                        alert_message(
+                            "route changes",
+                            [
+                                f"ec2:{call} to {dest}"
+                                for call in ("CreateRoute", "ReplaceRoute")
+                                for dest in (
+                                    "0.0.0.0/0",
+                                    "0.0.0.0/1",
+                                    "128.0.0.0/1",
+                                    "52.94.0.0/16",
+                                    "::/0",
+                                    "2000::/3",
+                                    "pl-0abc1234",
+                                )
+                            ],
+                        )
+                    ],
+                ),
+            ],
+            not_applicable=[alert_topic],
+        ),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        UNKNOWN,
+        "{not json",
+        json.dumps(
+            _calls(
+                "ec2", ["CreateRoute"], requestParameters={"destinationCidrBlock": [{"new-op": "0.0.0.0/0"}]}
+            )
+        ),
+    ],
+    ids=["unknown", "not-json", "unsupported-operator"],
+)
+def test_a_route_rule_that_cannot_be_read_is_cannot_judge_not_a_pass(pattern: object) -> None:
+    stack = alert_stack(skip=["routes"], extra=alert_rule("routes", pattern))
+    findings = evaluate(get("SR-AUD-044"), Index(stack, PROD))
+    assert [f.unknown for f in findings] == [True], findings
+    assert "eventPattern" in findings[0].message
+
+
+def test_a_rule_matching_everything_covers_every_category() -> None:
+    stack = [trail, alert_topic, *alert_rule("routes", {"source": [{"prefix": "aws."}]})]
+    for cid in ("SR-AUD-041", "SR-AUD-042", "SR-AUD-043", "SR-AUD-044"):
+        assert evaluate(get(cid), Index(stack, PROD)) == [], cid
