@@ -68,7 +68,6 @@ def _notification(subject: Resource, index: Index) -> Iterator[str]:
                 yield from _outside(subject, index, f"{key}[{i}].{arn_key}", entry.get(arn_key))
 
 
-
 # --- alerts that cannot be silenced (SR-AUD-040..044) ----------------------------------------------------
 # A rule is judged by what it matches: its pattern runs against sample CloudTrail events
 # (policies.eventpattern). Only rules that are enabled and target a KMS-encrypted SNS topic of the plan
@@ -236,8 +235,11 @@ def _alert_path(subject: Resource, index: Index) -> Iterator[str]:
         name = rule.known("name")
         if not isinstance(name, str):
             raise UnknownValue(rule.label, "name")
-        samples += _samples("events", ("DeleteRule", "DisableRule", "PutRule"), name=name)
-        samples += _samples("events", ("RemoveTargets", "PutTargets"), rule=name, ids=["1"])
+        samples += [
+            (f"{label} of {name}", event)
+            for label, event in _samples("events", ("DeleteRule", "DisableRule", "PutRule"), name=name)
+            + _samples("events", ("RemoveTargets", "PutTargets"), rule=name, ids=["1"])
+        ]
     missing = _unmatched(samples, rules)
     if missing:
         yield (

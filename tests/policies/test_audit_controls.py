@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
@@ -482,7 +483,7 @@ def named(resource: Resource, name: str) -> Resource:
 
 
 def alert_rule(
-    label: str, pattern: object = None, *, topic_arn: str = TOPIC_ARN, **props: object
+    label: str, pattern: object = None, *, topic_arn: str = TOPIC_ARN, **props: Any
 ) -> list[Resource]:
     """An alert rule named alerts-<label>-abc with its target (the topic by default)."""
     name = f"alerts-{label}-abc"
@@ -522,6 +523,7 @@ ROUTE_LEAKS = [
 UNENCRYPTED = res(TOPIC, "topic", arn=TOPIC_ARN)
 RULE_NAMES = [f"alerts-{label}-abc" for label in ALERT_PATTERNS]
 ALERT_BASELINE = alert_stack()
+EVENTS_CALLS = ("DeleteRule", "DisableRule", "PutRule", "RemoveTargets", "PutTargets")
 PROD = Context(stack="prod", trusted_accounts=frozenset({"123456789012"}))
 
 SPECS.update(
@@ -560,9 +562,9 @@ SPECS.update(
                         "no enabled rule delivering to a KMS-encrypted SNS topic alerts on silencing the "
                         "alert path: "
                         + ", ".join(
-                            f"events:{event}"
-                            for name in ("alerts-path-rules-abc", "alerts-path-topic-abc")
-                            for event in ("DeleteRule", "DisableRule", "PutRule", "RemoveTargets", "PutTargets")
+                            f"events:{event} of {name}"
+                            for name in ("alerts-path-topic-abc", "alerts-path-rules-abc")
+                            for event in EVENTS_CALLS
                         )
                         + " (trail 'trail' records them)"
                     ],
