@@ -274,7 +274,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         )
         self.audit = None
         if settings.audit.trail:
-            # The trail records every bucket of the environment; it adds its own replica, not its own bucket.
+            # The trail records every bucket of the environment; it adds its own bucket (all but CloudTrail's
+            # delivery, which would loop) and its replica.
             recorded = [
                 *(bucket.bucket_arn for bucket in self.buckets.values()),
                 self.access_logs.bucket_arn,
@@ -306,6 +307,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     replica_region=settings.backup.replica_region,
                     replica_kms_key_arn=self.backup.replica_key_arn,
                     replica_log_bucket_name=self.backup.replica_log_bucket_name,
+                    insights=settings.audit.insights,
+                    organization_id=(
+                        settings.perimeter.organization_id if settings.audit.organization_trail else None
+                    ),
                 ),
                 opts=child,
             )

@@ -826,3 +826,122 @@ def test_a_rule_matching_everything_covers_every_category() -> None:
     stack = [trail, alert_topic, *alert_rule("routes", {"source": [{"prefix": "aws."}]})]
     for cid in ("SR-AUD-041", "SR-AUD-042", "SR-AUD-043", "SR-AUD-044"):
         assert evaluate(get(cid), Index(stack, PROD)) == [], cid
+
+
+# --- SR-AUD-045/046: the trail's own bucket, Insights ------------------------------------------------------
+
+
+def own_bucket_trail(*extra: dict[str, object], prefix: str = "arn:aws:s3:::trail-1234/") -> Resource:
+    """A trail recording its own bucket (trail-1234) with `extra` field selectors."""
+    fields = [
+        {"field": "eventCategory", "equals": ["Data"]},
+        {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+        {"field": "resources.ARN", "startsWiths": [prefix]},
+        *extra,
+    ]
+    return trail_with(eventSelectors=None, advancedEventSelectors=[{"fieldSelectors": fields}])
+
+
+NOT_DELIVERY = {"field": "eventName", "notEquals": ["PutObject"]}
+OWN_UNRECORDED = (
+    "trail 'trail' records no S3 data events of its own bucket 'trail-bucket' (trail-1234): who reads, "
+    "deletes or locks the audit record goes unrecorded"
+)
+BOTH_INSIGHTS = [{"insightType": "ApiCallRateInsight"}, {"insightType": "ApiErrorRateInsight"}]
+
+SPECS.update(
+    {
+        "SR-AUD-045": Spec(
+            baseline=[own_bucket_trail(NOT_DELIVERY), other],
+            breaks=[
+                Break("trail-bucket-left-out", [trail, other], "trail", [OWN_UNRECORDED]),
+                Break(
+                    "deletes-excluded-too",
+                    [
+                        own_bucket_trail({"field": "eventName", "notEquals": ["PutObject", "DeleteObject"]}),
+                        other,
+                    ],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+                Break(
+                    "reads-only",
+                    [own_bucket_trail({"field": "readOnly", "equals": ["true"]}), other],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+                Break(
+                    "delivery-only",
+                    [own_bucket_trail({"field": "eventName", "equals": ["PutObject"]}), other],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+                Break(
+                    "delivery-excluded-by-notStartsWith",
+                    [own_bucket_trail({"field": "eventName", "notStartsWiths": ["Put"]}), other],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+                Break(
+                    "another-bucket-of-similar-name",
+                    [own_bucket_trail(NOT_DELIVERY, prefix="arn:aws:s3:::trail-12345/"), other],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+                Break(
+                    "bucket-known-by-arn-only",
+                    [trail, res(BUCKET, "trail-bucket", arn="arn:aws:s3:::trail-1234")],
+                    "trail",
+                    [OWN_UNRECORDED],
+                ),
+            ],
+            not_applicable=[store, other],
+        ),
+        "SR-AUD-046": Spec(
+            baseline=[trail_with(insightSelectors=BOTH_INSIGHTS)],
+            stack="prod",
+            breaks=[
+                Break(
+                    "no-insights",
+                    [trail],
+                    "trail",
+                    [
+                        "trail 'trail' does not turn on CloudTrail Insights ApiCallRateInsight, "
+                        "ApiErrorRateInsight"
+                    ],
+                ),
+                Break(
+                    "call-rate-only",
+                    [trail_with(insightSelectors=BOTH_INSIGHTS[:1])],
+                    "trail",
+                    ["trail 'trail' does not turn on CloudTrail Insights ApiErrorRateInsight"],
+                ),
+                Break(
+                    "other-spelling",
+                    [trail_with(insightSelectors=[{"insightType": "apicallrateinsight"}, BOTH_INSIGHTS[1]])],
+                    "trail",
+                    ["trail 'trail' does not turn on CloudTrail Insights ApiCallRateInsight"],
+                ),
+            ],
+            not_applicable=[store],
+        ),
+    }
+)
+
+
+def test_own_bucket_of_unknown_name_is_cannot_judge() -> None:
+    unknown = trail_with(s3BucketName=UNKNOWN)
+    findings = evaluate(get("SR-AUD-045"), Index([unknown, other], PROD))
+    assert [(f.unknown, "s3BucketName" in f.message) for f in findings] == [(True, True)], findings
+
+
+def test_own_bucket_recorded_by_an_unknown_prefix_is_cannot_judge() -> None:
+    findings = evaluate(
+        get("SR-AUD-045"), Index([own_bucket_trail(NOT_DELIVERY, prefix=UNKNOWN), other], PROD)
+    )
+    assert [f.unknown for f in findings] == [True], findings
+
+
+def test_unknown_insight_selectors_are_cannot_judge() -> None:
+    findings = evaluate(get("SR-AUD-046"), Index([trail_with(insightSelectors=UNKNOWN)], PROD))
+    assert [f.unknown for f in findings] == [True], findings
