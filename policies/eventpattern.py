@@ -96,9 +96,11 @@ def _one(matcher: Any, value: Any) -> bool:
     if not isinstance(matcher, Mapping):
         if isinstance(matcher, list):
             raise UnsupportedPattern(f"nested list {matcher!r}")
-        return bool(matcher == value and type(matcher) is type(value)) or (
-            matcher is None and value is None
-        )
+        if isinstance(matcher, bool) or isinstance(value, bool):
+            return matcher is value
+        if isinstance(matcher, int | float) and isinstance(value, int | float):
+            return matcher == value
+        return bool(type(matcher) is type(value) and matcher == value)
     if len(matcher) != 1:
         raise UnsupportedPattern(f"matcher {matcher!r} must have exactly one operator")
     ((op, arg),) = matcher.items()
