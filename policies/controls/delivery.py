@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies import eventpattern
+from policies.config import GLOBAL_EVENTS_REGION
 from policies.model import Control
-from policies.perimeter import account_of, inside
+from policies.perimeter import CannotJudge, account_of, inside
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, is_false
 
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -248,6 +249,80 @@ def _alert_path(subject: Resource, index: Index) -> Iterator[str]:
         )
 
 
+def _region_of(resource: Resource) -> str | None:
+    """The region a rule or target sets (pulumi-aws 7's per-resource `region`), None for the provider's."""
+    region = resource.known("region")
+    return region if isinstance(region, str) and region else None
+
+
+def _home_regions(index: Index) -> set[str]:
+    """The regions of the encrypted topics the delivering rules target (the home region of the alerts)."""
+    homes: set[str] = set()
+    rules = {r.urn for r in _delivering_rules(index)}
+    for topic in index.of_type(TOPIC):
+        targets = index.referencing(topic, EVENT_TARGET, "arn", ("arn", "id"))
+        if not any(
+            rule.urn in rules
+            for target in targets
+            for rule in index.of_type(EVENT_RULE)
+            if target in index.referencing(rule, EVENT_TARGET, "rule", ("name", "id"))
+        ):
+            continue
+        arn = topic.known("arn")
+        parts = arn.split(":") if isinstance(arn, str) else []
+        if len(parts) < 6 or not parts[3]:
+            raise UnknownValue(topic.label, "arn")
+        homes.add(parts[3])
+    return homes
+
+
+def _forwarding_rules(index: Index, region: str, homes: set[str]) -> list[Resource]:
+    """Enabled rules in `region` with a target in that region that is an event bus of a home region."""
+    found: list[Resource] = []
+    for rule in index.of_type(EVENT_RULE):
+        if _region_of(rule) != region:
+            continue
+        if rule.known("state", "ENABLED") != "ENABLED" or is_false(rule.known("isEnabled", True)):
+            continue
+        for target in index.referencing(rule, EVENT_TARGET, "rule", ("name", "id")):
+            arn = target.known("arn")
+            parts = arn.split(":") if isinstance(arn, str) else []
+            if (
+                _region_of(target) == region
+                and len(parts) == 6
+                and parts[2] == "events"
+                and parts[3] in homes
+                and parts[5].startswith("event-bus/")
+            ):
+                found.append(rule)
+                break
+    return found
+
+
+REPLICA_SAMPLES = IAM_SAMPLES[2:] + BUCKET_SAMPLES + NETWORK_SAMPLES + ROUTE_SAMPLES
+"""Regional events: KMS grants, bucket retention, endpoints, peering, flow logs, routes."""
+
+
+def _other_regions(subject: Resource, index: Index) -> Iterator[str]:
+    regions = index.context.regions
+    if not regions:
+        raise CannotJudge(
+            f"the stack's regions are not known, so SR-AUD-047 cannot tell which regions trail "
+            f"{subject.label}'s alerts must watch (aws:region, strongroom:backup.replicaRegion)"
+        )
+    homes = _home_regions(index)
+    if not homes:
+        return  # no alert reaches a topic at all: SR-AUD-040 reports it
+    for region in sorted(regions - homes):
+        samples = IAM_SAMPLES[:2] if region == GLOBAL_EVENTS_REGION else REPLICA_SAMPLES
+        missing = _unmatched(list(samples), _forwarding_rules(index, region, homes))
+        if missing:
+            yield (
+                f"no enabled rule in {region} forwards to the event bus of {', '.join(sorted(homes))} "
+                f"(where the alert topic is): {', '.join(missing)}"
+            )
+
+
 _NOTE = "No CIS or FSBP control judges where events and notifications are delivered."
 _ALERT_NOTE = (
     "CIS 4.x metric filters watch a few of these calls through CloudWatch Logs; none covers the alert path "
@@ -403,5 +478,29 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_coverage("route changes", ROUTE_SAMPLES),
         tags=("audit", "alerts", "network"),
+    ),
+    Control(
+        id="SR-AUD-047",
+        title="Every region of the stack forwards its alert events to the alert topic's region",
+        severity="high",
+        enforcement="advisory",
+        prod_enforcement="mandatory",
+        resource_types=(TRAIL,),
+        scope="stack",
+        rationale=(
+            "EventBridge sees a call only in the region where it happens: IAM's in us-east-1, the replica "
+            "region's buckets, keys and network there. A rule in the home region alone leaves the replica "
+            "(where the backups are) and IAM unwatched."
+        ),
+        frameworks={"NIST-800-53-r5": ("SI-4", "AU-6", "CP-9")},
+        framework_note=_ALERT_NOTE,
+        remediation=(
+            "In us-east-1, forward iam CreatePolicyVersion/SetDefaultPolicyVersion; in every other region of "
+            "the stack (the replica region), forward the regional categories of SR-AUD-041..044, each by an "
+            "enabled rule (region=<that region>) whose target is the home region's event bus "
+            "(SecurityAlerts with replica_region does)."
+        ),
+        predicate=_other_regions,
+        tags=("audit", "alerts"),
     ),
 )

@@ -945,3 +945,167 @@ def test_own_bucket_recorded_by_an_unknown_prefix_is_cannot_judge() -> None:
 def test_unknown_insight_selectors_are_cannot_judge() -> None:
     findings = evaluate(get("SR-AUD-046"), Index([trail_with(insightSelectors=UNKNOWN)], PROD))
     assert [f.unknown for f in findings] == [True], findings
+
+
+# --- SR-AUD-047: every region forwards home ----------------------------------------------------------------
+
+HOME, REPLICA, EAST = "eu-west-2", "eu-west-1", "us-east-1"
+REGIONS = Context(
+    stack="prod", trusted_accounts=frozenset({"123456789012"}), regions=frozenset({HOME, REPLICA, EAST})
+)
+
+
+def forwarder(label: str, region: str, pattern: object, *, bus: str = HOME, **props: Any) -> list[Resource]:
+    """A rule in `region` forwarding `pattern` to the default bus of `bus`."""
+    name = f"alerts-fwd-{label}-abc"
+    return [
+        named(
+            res(
+                RULE,
+                f"fwd-{label}",
+                eventPattern=json.dumps(pattern),
+                region=region,
+                **({"state": "ENABLED"} | props),
+            ),
+            name,
+        ),
+        res(
+            TARGET,
+            f"fwd-{label}-target",
+            rule=name,
+            region=region,
+            arn=f"arn:aws:events:{bus}:123456789012:event-bus/default",
+            roleArn="arn:aws:iam::123456789012:role/strongroom/prod/forwarder",
+        ),
+    ]
+
+
+def replica_forwarders(**changes: Any) -> list[Resource]:
+    return [
+        r
+        for label in ("grant", "retention", "network", "routes")
+        for r in forwarder(
+            label, REPLICA, changes.get(label, ALERT_PATTERNS[label]), bus=changes.get("bus", HOME)
+        )
+    ]
+
+
+EAST_FORWARDER = forwarder("iam", EAST, ALERT_PATTERNS["iam"])
+REPLICA_LABELS = [
+    "kms:CreateGrant",
+    "s3:PutBucketLifecycle",
+    "s3:DeleteBucketLifecycle",
+    "s3:PutBucketReplication",
+    "s3:DeleteBucketReplication",
+    "s3:PutObjectLockConfiguration",
+    "ec2:CreateVpcEndpoint",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:CreateVpcPeeringConnection",
+    "ec2:AcceptVpcPeeringConnection",
+    "ec2:DeleteFlowLogs",
+    *(
+        f"ec2:{call} to {dest}"
+        for call in ("CreateRoute", "ReplaceRoute")
+        for dest in (
+            "0.0.0.0/0",
+            "0.0.0.0/1",
+            "128.0.0.0/1",
+            "52.94.0.0/16",
+            "::/0",
+            "2000::/3",
+            "pl-0abc1234",
+        )
+    ),
+]
+
+
+def not_forwarded(region: str, labels: Sequence[str]) -> str:
+    return (
+        f"no enabled rule in {region} forwards to the event bus of {HOME} (where the alert topic is): "
+        f"{', '.join(labels)}"
+    )
+
+
+SPECS["SR-AUD-047"] = Spec(
+    baseline=[*ALERT_BASELINE, *EAST_FORWARDER, *replica_forwarders()],
+    context=REGIONS,
+    breaks=[
+        Break(
+            "replica-not-forwarded",
+            [*ALERT_BASELINE, *EAST_FORWARDER],
+            "trail",
+            [not_forwarded(REPLICA, REPLICA_LABELS)],
+        ),
+        Break(
+            "iam-not-forwarded",
+            [*ALERT_BASELINE, *replica_forwarders()],
+            "trail",
+            [not_forwarded(EAST, ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"])],
+        ),
+        Break(
+            "iam-forwarder-disabled",
+            [
+                *ALERT_BASELINE,
+                *forwarder("iam", EAST, ALERT_PATTERNS["iam"], state="DISABLED"),
+                *replica_forwarders(),
+            ],
+            "trail",
+            [not_forwarded(EAST, ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"])],
+        ),
+        Break(
+            "replica-forwards-to-itself",
+            [*ALERT_BASELINE, *EAST_FORWARDER, *replica_forwarders(bus=REPLICA)],
+            "trail",
+            [not_forwarded(REPLICA, REPLICA_LABELS)],
+        ),
+        Break(
+            "replica-rule-in-the-home-region",
+            [*ALERT_BASELINE, *EAST_FORWARDER, *(r for r in replica_forwarders() if r.type == TARGET)]
+            + [
+                named(
+                    res(
+                        RULE, f"fwd-{label}", eventPattern=json.dumps(ALERT_PATTERNS[label]), state="ENABLED"
+                    ),
+                    f"alerts-fwd-{label}-abc",
+                )
+                for label in ("grant", "retention", "network", "routes")
+            ],
+            "trail",
+            [not_forwarded(REPLICA, REPLICA_LABELS)],
+        ),
+        Break(
+            "replica-routes-to-the-default-route-only",
+            [*ALERT_BASELINE, *EAST_FORWARDER, *replica_forwarders(routes=routes_to("0.0.0.0/0"))],
+            "trail",
+            [
+                not_forwarded(
+                    REPLICA,
+                    [
+                        f"ec2:{call} to {dest}"
+                        for call in ("CreateRoute", "ReplaceRoute")
+                        for dest in (
+                            "0.0.0.0/1",
+                            "128.0.0.0/1",
+                            "52.94.0.0/16",
+                            "::/0",
+                            "2000::/3",
+                            "pl-0abc1234",
+                        )
+                    ],
+                )
+            ],
+        ),
+    ],
+    not_applicable=[alert_topic, *EAST_FORWARDER],
+)
+
+
+def test_regions_unknown_is_cannot_judge() -> None:
+    findings = evaluate(get("SR-AUD-047"), Index([*ALERT_BASELINE, *EAST_FORWARDER], PROD))
+    assert [f.unknown for f in findings] == [True], findings
+    assert "regions are not known" in findings[0].message
+
+
+def test_a_home_only_stack_needs_no_forwarder() -> None:
+    home_only = Context(stack="prod", trusted_accounts=frozenset({"123456789012"}), regions=frozenset({HOME}))
+    assert evaluate(get("SR-AUD-047"), Index(ALERT_BASELINE, home_only)) == []

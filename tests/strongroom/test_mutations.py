@@ -1612,6 +1612,11 @@ AUDIT = [
     ),
     Mutation("trail without Insights", "SR-AUD-046", drop_input(TRAIL, "insightSelectors")),
     Mutation(
+        "IAM events no longer forwarded from us-east-1",
+        "SR-AUD-047",
+        set_input(EVENT_RULE, "state", "DISABLED", named("alerts-forward-iam")),
+    ),
+    Mutation(
         "EventBridge target in another account",
         "SR-AUD-030",
         set_input(
