@@ -14,6 +14,7 @@ from policies.config import GLOBAL_EVENTS_REGION
 from policies.model import Control
 from policies.perimeter import CannotJudge, account_of, inside
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, is_false
+from policies.references import aws_managed_key
 
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
@@ -162,7 +163,8 @@ def _delivering_rules(index: Index) -> list[Resource]:
             key = topic.get("kmsMasterKeyId")
             if key is UNKNOWN:
                 raise UnknownValue(topic.label, "kmsMasterKeyId")
-            if isinstance(key, str) and key:
+            # An AWS managed key (alias/aws/sns) admits no EventBridge: nothing would be delivered.
+            if isinstance(key, str) and key and not aws_managed_key(key):
                 to_topic |= {t.urn for t in index.referencing(topic, EVENT_TARGET, "arn", ("arn", "id"))}
         rules: list[Resource] = []
         for rule in index.of_type(EVENT_RULE):

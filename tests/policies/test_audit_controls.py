@@ -576,6 +576,12 @@ SPECS.update(
                     ["no enabled rule delivers to a KMS-encrypted SNS topic (trail 'trail' feeds none)"],
                 ),
                 Break(
+                    "topic-under-the-aws-managed-key",
+                    alert_stack(topic=res(TOPIC, "topic", arn=TOPIC_ARN, kmsMasterKeyId="alias/aws/sns")),
+                    "trail",
+                    ["no enabled rule delivers to a KMS-encrypted SNS topic (trail 'trail' feeds none)"],
+                ),
+                Break(
                     "every-rule-disabled",
                     [
                         trail,
