@@ -20,6 +20,8 @@ from components.policydocs import iam
 
 CLOUDTRAIL_DETAIL = "AWS API Call via CloudTrail"
 GLOBAL_EVENTS_REGION = "us-east-1"
+"""Where IAM (a global service) emits its CloudTrail events; the same value as
+`policies.config.GLOBAL_EVENTS_REGION` (tests keep the two equal)."""
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -32,6 +34,61 @@ IAM_ROLE_EVENTS = (
     "PutRolePermissionsBoundary",
     "UpdateAssumeRolePolicy",
 )
+IAM_POLICY_VERSION_EVENTS = ("CreatePolicyVersion", "SetDefaultPolicyVersion", "DeletePolicyVersion")
+"""A new default version of a managed policy (the guardrail, a boundary) rewrites it in place."""
+ROUTE_EVENTS = ("CreateRoute", "ReplaceRoute", "AssociateRouteTable", "ReplaceRouteTableAssociation")
+"""Every route change, whatever its destination: 0.0.0.0/1 + 128.0.0.0/1, an IPv6 range or a prefix list
+leave the VPC as surely as 0.0.0.0/0, so no destination filter."""
+ALERT_RULE_EVENTS = ("PutRule", "DeleteRule", "DisableRule", "PutTargets", "RemoveTargets")
+ALERT_TOPIC_EVENTS = (
+    "SetTopicAttributes",
+    "DeleteTopic",
+    "Subscribe",
+    "Unsubscribe",
+    "SetSubscriptionAttributes",
+    "AddPermission",
+    "RemovePermission",
+    "PutDataProtectionPolicy",
+)
+BUCKET_RETENTION_EVENTS = (
+    "PutBucketLifecycle",
+    "PutBucketLifecycleConfiguration",
+    "DeleteBucketLifecycle",
+    "PutBucketReplication",
+    "DeleteBucketReplication",
+    "PutObjectLockConfiguration",
+)
+"""CloudTrail names the lifecycle call PutBucketLifecycle; both spellings are matched."""
+VPC_CONNECTION_EVENTS = (
+    "CreateVpcEndpoint",
+    "ModifyVpcEndpoint",
+    "DeleteVpcEndpoints",
+    "CreateVpcPeeringConnection",
+    "AcceptVpcPeeringConnection",
+    "ModifyVpcPeeringConnectionOptions",
+    "CreateTransitGatewayVpcAttachment",
+)
+FLOW_LOG_EVENTS = ("DeleteFlowLogs",)
+
+GLOBAL_LABELS = ("stack-roles", "iam-policy-versions")
+"""Rules on IAM events: their events arrive in us-east-1 and are forwarded to the home region."""
+REGIONAL_LABELS = (
+    "internet-gateway",
+    "default-route",
+    "bucket-protection",
+    "bucket-retention",
+    "kms-key",
+    "kms-grant",
+    "trail",
+    "vpc-connections",
+    "flow-logs",
+    "alert-rules",
+)
+"""Rules on regional events: the replica region (and us-east-1 for the alert rules living there) forwards
+them to the home region, where the home rules deliver them to the topic."""
+HOME_ONLY_LABELS = ("alert-topic",)
+"""The topic lives in the home region only; its API calls happen there."""
+LABELS = (*REGIONAL_LABELS, *GLOBAL_LABELS, *HOME_ONLY_LABELS)
 
 
 def _api_calls(source: str, event_source: str, names: Sequence[str], **detail: Any) -> dict[str, Any]:
@@ -42,10 +99,20 @@ def _api_calls(source: str, event_source: str, names: Sequence[str], **detail: A
     }
 
 
-def tamper_patterns(role_names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """EventBridge patterns, one per rule, for API calls that weaken the environment."""
+def tamper_patterns(
+    role_names: Sequence[str], *, topic_arn: str, rule_name_prefix: str
+) -> dict[str, dict[str, Any]]:
+    """EventBridge patterns, one per rule, for API calls that weaken the environment or silence its alerts.
+
+    `topic_arn`: the alert topic (its attribute, subscription and permission changes alert);
+    `rule_name_prefix`: the prefix of every alert and forwarding rule's name (their changes alert).
+    """
     if not role_names:
         raise ValueError("role_names: give the stack's role names (MlRoles.role_names)")
+    if not topic_arn.startswith("arn:") or ":sns:" not in topic_arn:
+        raise ValueError(f"topic_arn: {topic_arn!r} is not an SNS topic ARN")
+    if len(rule_name_prefix) < 3:
+        raise ValueError(f"rule_name_prefix: {rule_name_prefix!r} must be at least 3 characters")
     return {
         "internet-gateway": _api_calls(
             "aws.ec2",
@@ -57,17 +124,7 @@ def tamper_patterns(role_names: Sequence[str]) -> dict[str, dict[str, Any]]:
                 "CreateEgressOnlyInternetGateway",
             ],
         ),
-        "default-route": _api_calls(
-            "aws.ec2",
-            "ec2.amazonaws.com",
-            ["CreateRoute", "ReplaceRoute"],
-            **{
-                "$or": [
-                    {"requestParameters": {"destinationCidrBlock": ["0.0.0.0/0"]}},
-                    {"requestParameters": {"destinationIpv6CidrBlock": ["::/0"]}},
-                ]
-            },
-        ),
+        "default-route": _api_calls("aws.ec2", "ec2.amazonaws.com", ROUTE_EVENTS),
         "bucket-protection": _api_calls(
             "aws.s3",
             "s3.amazonaws.com",
@@ -83,15 +140,42 @@ def tamper_patterns(role_names: Sequence[str]) -> dict[str, dict[str, Any]]:
                 "DeleteBucketEncryption",
             ],
         ),
+        "bucket-retention": _api_calls("aws.s3", "s3.amazonaws.com", BUCKET_RETENTION_EVENTS),
         "kms-key": _api_calls(
             "aws.kms",
             "kms.amazonaws.com",
             ["DisableKey", "ScheduleKeyDeletion", "DisableKeyRotation", "PutKeyPolicy"],
         ),
+        "kms-grant": _api_calls("aws.kms", "kms.amazonaws.com", ["CreateGrant"]),
         "trail": _api_calls(
             "aws.cloudtrail",
             "cloudtrail.amazonaws.com",
-            ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
+            ["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors", "PutInsightSelectors"],
+        ),
+        "vpc-connections": _api_calls("aws.ec2", "ec2.amazonaws.com", VPC_CONNECTION_EVENTS),
+        "flow-logs": _api_calls("aws.ec2", "ec2.amazonaws.com", FLOW_LOG_EVENTS),
+        "alert-rules": _api_calls(
+            "aws.events",
+            "events.amazonaws.com",
+            ALERT_RULE_EVENTS,
+            **{
+                "$or": [
+                    {"requestParameters": {"name": [{"prefix": rule_name_prefix}]}},
+                    {"requestParameters": {"rule": [{"prefix": rule_name_prefix}]}},
+                ]
+            },
+        ),
+        "alert-topic": _api_calls(
+            "aws.sns",
+            "sns.amazonaws.com",
+            ALERT_TOPIC_EVENTS,
+            **{
+                "$or": [
+                    {"requestParameters": {"topicArn": [topic_arn]}},
+                    {"requestParameters": {"resourceArn": [topic_arn]}},
+                    {"requestParameters": {"subscriptionArn": [{"prefix": f"{topic_arn}:"}]}},
+                ]
+            },
         ),
         "stack-roles": _api_calls(
             "aws.iam",
@@ -99,12 +183,14 @@ def tamper_patterns(role_names: Sequence[str]) -> dict[str, dict[str, Any]]:
             IAM_ROLE_EVENTS,
             requestParameters={"roleName": sorted(set(role_names))},
         ),
+        "iam-policy-versions": _api_calls("aws.iam", "iam.amazonaws.com", IAM_POLICY_VERSION_EVENTS),
     }
 
 
 def forwarding_pattern() -> dict[str, Any]:
-    """Pattern of the us-east-1 rule that forwards IAM API calls to the home region."""
-    return _api_calls("aws.iam", "iam.amazonaws.com", IAM_ROLE_EVENTS)
+    """Pattern of the us-east-1 rule that forwards IAM API calls (role and policy version changes) to the
+    home region."""
+    return _api_calls("aws.iam", "iam.amazonaws.com", (*IAM_ROLE_EVENTS, *IAM_POLICY_VERSION_EVENTS))
 
 
 def _pattern_json(label: str) -> Callable[[dict[str, dict[str, Any]]], str]:
@@ -130,12 +216,21 @@ class SecurityAlertsArgs:
     https_endpoints: Sequence[str] = ()
     """HTTPS endpoints subscribed to the topic (e.g. the SOC's webhook)."""
 
+    replica_region: str | None = None
+    """The replica region (`strongroom:backup.replicaRegion`): its regional events (buckets, keys, rules)
+    are forwarded to the home region's bus by rules of the same patterns."""
+
     forwarding_role_permissions_boundary_arn: pulumi.Input[str] | None = None
     """Boundary of the role forwarding IAM events from us-east-1 (MlRoles.boundary_policy_arn)."""
 
     extra_rule_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """ARNs of other EventBridge rules of this account that target the topic (e.g. the AccountBaseline's
     finding rules): the topic policy lets EventBridge publish for them too."""
+
+    watched_rule_name_prefix: str | None = None
+    """Name prefix of every EventBridge rule whose change (PutRule, DeleteRule, DisableRule, PutTargets,
+    RemoveTargets) alerts; default `<name>-` (this component's rules). SecureMlEnvironment passes its own
+    prefix `sr-<stack>-`, so the AccountBaseline's finding rules cannot be silenced unseen either."""
 
     iam_path: str = "/strongroom/"
     """IAM path of the forwarding role."""
@@ -152,6 +247,13 @@ class SecurityAlertsArgs:
     def __post_init__(self) -> None:
         if not _REGION_RE.match(self.region):
             raise ValueError(f"region: {self.region!r} is not an AWS region name such as eu-west-2")
+        if self.replica_region is not None and (
+            not _REGION_RE.match(self.replica_region) or self.replica_region == self.region
+        ):
+            raise ValueError(
+                f"replica_region: {self.replica_region!r} is not accepted; give an AWS region name other "
+                f"than the home region {self.region}"
+            )
         for email in self.email_endpoints:
             if not _EMAIL_RE.match(email):
                 raise ValueError(f"email_endpoints: {email!r} is not an e-mail address")
@@ -163,12 +265,13 @@ class SecurityAlertsArgs:
 
 
 class SecurityAlerts(pulumi.ComponentResource):
-    """One EventBridge rule per tamper pattern, all to one KMS-encrypted SNS topic."""
+    """One EventBridge rule per tamper pattern, all to one KMS-encrypted SNS topic; IAM events forwarded
+    from us-east-1 and the regional events of the replica region forwarded to the home region's bus."""
 
     topic_arn: pulumi.Output[str]
     rule_arns: pulumi.Output[list[str]]
     forwarder_role_arn: pulumi.Output[str] | None
-    """The role forwarding IAM events from us-east-1 (None when the home region is us-east-1)."""
+    """The role forwarding events from us-east-1 and the replica region (None when there is neither)."""
 
     def __init__(
         self, name: str, args: SecurityAlertsArgs, opts: pulumi.ResourceOptions | None = None
@@ -183,21 +286,61 @@ class SecurityAlerts(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None
+        rule_prefix = args.watched_rule_name_prefix or f"{name}-"
+        if not f"{name}-".startswith(rule_prefix):
+            raise ValueError(
+                f"watched_rule_name_prefix: {rule_prefix!r} does not cover this component's rules "
+                f"({name}-...); give a prefix of '{name}-'"
+            )
 
         self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
-        patterns = pulumi.Output.from_input(args.role_names).apply(
-            lambda names: tamper_patterns([str(n) for n in names])
+
+        # Forwarding: IAM events from us-east-1; regional events from the replica region (and the
+        # forwarding rules' own changes from us-east-1).
+        forward_from: dict[str, tuple[str, ...]] = {}
+        if args.region != GLOBAL_EVENTS_REGION:
+            forward_from[GLOBAL_EVENTS_REGION] = ("iam",)
+            if args.replica_region != GLOBAL_EVENTS_REGION:
+                forward_from[GLOBAL_EVENTS_REGION] += ("alert-rules",)
+        if args.replica_region is not None:
+            forward_from[args.replica_region] = (*forward_from.get(args.replica_region, ()), *REGIONAL_LABELS)
+
+        forwarder_role: aws.iam.Role | None = None
+        home_bus = pulumi.Output.all(partition, account).apply(
+            lambda v: f"arn:{v[0]}:events:{args.region}:{v[1]}:event-bus/default"
+        )
+        if forward_from:
+            forwarder_role = aws.iam.Role(
+                f"{name}-forwarder-role",
+                path=args.iam_path,
+                description="Forwards alert events from us-east-1 and the replica region to the home bus",
+                assume_role_policy=account.apply(
+                    lambda a: iam.to_json(iam.service_trust("events.amazonaws.com", str(a)))
+                ),
+                permissions_boundary=args.forwarding_role_permissions_boundary_arn,
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-forwarder-policy",
+                role=forwarder_role.id,
+                policy=home_bus.apply(
+                    lambda bus: iam.to_json(
+                        iam.document(iam.allow("ForwardToHomeBus", ["events:PutEvents"], [bus]))
+                    )
+                ),
+                opts=child,
+            )
+
+        watched: list[pulumi.Input[str]] = [args.role_names]  # type: ignore[list-item]
+        if forwarder_role is not None:
+            watched.append(forwarder_role.name)
+        patterns = pulumi.Output.all(self.topic.arn, *watched).apply(
+            lambda v: tamper_patterns(_flatten(v[1:]), topic_arn=str(v[0]), rule_name_prefix=rule_prefix)
         )
 
         rules: list[aws.cloudwatch.EventRule] = []
-        for label in (
-            "internet-gateway",
-            "default-route",
-            "bucket-protection",
-            "kms-key",
-            "trail",
-            "stack-roles",
-        ):
+        for label in LABELS:
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{label}",
                 description=f"Strongroom tamper alert: {label}",
@@ -232,48 +375,20 @@ class SecurityAlerts(pulumi.ComponentResource):
             )
 
         self.forwarder_role_arn = None
-        if args.region != GLOBAL_EVENTS_REGION:
-            home_bus = pulumi.Output.all(partition, account).apply(
-                lambda v: f"arn:{v[0]}:events:{args.region}:{v[1]}:event-bus/default"
-            )
-            forwarder_role = aws.iam.Role(
-                f"{name}-forwarder-role",
-                path=args.iam_path,
-                description="Forwards IAM API calls from us-east-1 to the home region's default event bus",
-                assume_role_policy=account.apply(
-                    lambda a: iam.to_json(iam.service_trust("events.amazonaws.com", str(a)))
-                ),
-                permissions_boundary=args.forwarding_role_permissions_boundary_arn,
-                tags=tags,
-                opts=child,
-            )
-            aws.iam.RolePolicy(
-                f"{name}-forwarder-policy",
-                role=forwarder_role.id,
-                policy=home_bus.apply(
-                    lambda bus: iam.to_json(
-                        iam.document(iam.allow("ForwardToHomeBus", ["events:PutEvents"], [bus]))
+        if forwarder_role is not None:
+            for region, labels in forward_from.items():
+                for label in labels:
+                    self._forward(
+                        name,
+                        region,
+                        label,
+                        patterns,
+                        home_bus,
+                        forwarder_role,
+                        args.region,
+                        args.replica_region,
+                        tags,
                     )
-                ),
-                opts=child,
-            )
-            forward_rule = aws.cloudwatch.EventRule(
-                f"{name}-forward-iam",
-                region=GLOBAL_EVENTS_REGION,
-                description="Strongroom: forward IAM API calls to the home region",
-                event_pattern=json.dumps(forwarding_pattern(), sort_keys=True),
-                state="ENABLED",
-                tags=tags,
-                opts=child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-forward-iam-target",
-                region=GLOBAL_EVENTS_REGION,
-                rule=forward_rule.name,
-                arn=home_bus,
-                role_arn=forwarder_role.arn,
-                opts=child,
-            )
             self.forwarder_role_arn = forwarder_role.arn
 
         self.topic_arn = self.topic.arn
@@ -285,3 +400,53 @@ class SecurityAlerts(pulumi.ComponentResource):
                 "forwarder_role_arn": self.forwarder_role_arn,
             }
         )
+
+    def _forward(
+        self,
+        name: str,
+        region: str,
+        label: str,
+        patterns: pulumi.Output[dict[str, dict[str, Any]]],
+        home_bus: pulumi.Output[str],
+        role: aws.iam.Role,
+        home_region: str,
+        replica_region: str | None,
+        tags: dict[str, str] | None,
+    ) -> None:
+        """A rule in `region` sending the events of pattern `label` to the home region's default bus,
+        where the home rule of the same pattern delivers them to the topic. `iam` (us-east-1) keeps its
+        original resource names."""
+        child = pulumi.ResourceOptions(parent=self)
+        if label == "iam":
+            rule_name, pattern = (
+                f"{name}-forward-iam",
+                pulumi.Output.from_input(json.dumps(forwarding_pattern(), sort_keys=True)),
+            )
+            description = "Strongroom: forward IAM API calls to the home region"
+        else:
+            where = "replica" if region == replica_region else "forward"
+            rule_name, pattern = f"{name}-{where}-{label}", patterns.apply(_pattern_json(label))
+            description = f"Strongroom: forward {label} events from {region} to {home_region}"
+        rule = aws.cloudwatch.EventRule(
+            rule_name,
+            region=region,
+            description=description,
+            event_pattern=pattern,
+            state="ENABLED",
+            tags=tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{rule_name}-target", region=region, rule=rule.name, arn=home_bus, role_arn=role.arn, opts=child
+        )
+
+
+def _flatten(values: Sequence[Any]) -> list[str]:
+    """Role names given as plain names or (nested) lists of names."""
+    names: list[str] = []
+    for value in values:
+        if isinstance(value, list | tuple):
+            names.extend(_flatten(value))
+        else:
+            names.append(str(value))
+    return names

@@ -23,6 +23,13 @@ from components.policydocs.kms import REGION_RE
 from components.storage import SecureBucket, SecureBucketArgs
 
 _TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+_ORGANIZATION_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
+TRAIL_DELIVERY_EVENTS = ("PutObject",)
+"""The S3 data event of CloudTrail's own delivery (log and digest files). Recording it on the trail's own
+bucket would deliver a record of each delivery, which is delivered in turn, forever (CloudTrail's guidance
+is not to log the bucket that receives the trail's logs); the trail bucket's selector leaves out only this
+event name."""
 LOG_RETENTION_DAYS = (90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 """CloudWatch Logs retention values of at least 90 days."""
 
@@ -40,8 +47,8 @@ class AuditTrailArgs:
 
     data_event_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Buckets whose object-level (data) events are recorded: every bucket of the environment (data,
-    models, access logs, backups and their replicas). The trail adds the replica of its own bucket; its own
-    bucket is never recorded (its data events would be delivered into it)."""
+    models, access logs, backups and their replicas). The trail adds the replica of its own bucket, and its
+    own bucket with every object event but CloudTrail's delivery (`TRAIL_DELIVERY_EVENTS`)."""
 
     log_retention_days: int = 365
     """Retention of the CloudWatch log group (a CloudWatch-accepted value, at least 90)."""
@@ -86,6 +93,17 @@ class AuditTrailArgs:
     replica_log_bucket_name: pulumi.Input[str] | None = None
     """Access-log bucket in the replica region (BackupVault.replica_log_bucket_name)."""
 
+    insights: bool = True
+    """CloudTrail Insights (ApiCallRateInsight and ApiErrorRateInsight): unusual API call and error rates,
+    the signature of enumeration and of a stolen credential trying what it may do."""
+
+    organization_id: str | None = None
+    """Make it an organization trail of this AWS Organization (o-...): it then records every account of
+    the organization, and the bucket policy admits their log files under AWSLogs/<organization id>/. Deploy
+    from the organization's management account (CloudTrail creates organization trails there; a delegated
+    administrator's organization trail is owned by the management account, whose ARN the policies of this
+    stack do not name)."""
+
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags on top of the provider's default tags."""
 
@@ -125,6 +143,11 @@ class AuditTrailArgs:
                 f"{'/'.join(missing)}: missing while {'/'.join(given)} are set; cross-region replication "
                 "of the trail bucket needs all four, or none"
             )
+        if self.organization_id is not None and not _ORGANIZATION_RE.match(self.organization_id):
+            raise ValueError(
+                f"organization_id: {self.organization_id!r} is not an AWS Organizations ID such as "
+                "o-a1b2c3d4e5"
+            )
         if self.replica_region is not None and not REGION_RE.match(self.replica_region):
             raise ValueError(
                 f"replica_region: {self.replica_region!r} is not an AWS region name such as eu-west-1"
@@ -143,9 +166,14 @@ def _str_output(value: pulumi.Input[str]) -> pulumi.Output[str]:
     return cast(pulumi.Output[str], pulumi.Output.from_input(value))
 
 
-def data_event_selectors(bucket_arns: Sequence[str]) -> list[dict[str, Any]]:
-    """Advanced event selectors: all management events, and S3 object events of the given buckets only."""
-    return [
+def data_event_selectors(
+    bucket_arns: Sequence[str], trail_bucket_arn: str | None = None
+) -> list[dict[str, Any]]:
+    """Advanced event selectors: all management events, and S3 object events of the given buckets only;
+    with `trail_bucket_arn`, the trail's own bucket too, every object event but CloudTrail's delivery
+    (`TRAIL_DELIVERY_EVENTS`): who reads, deletes, locks or copies the audit record is recorded, without
+    the loop."""
+    selectors: list[dict[str, Any]] = [
         {
             "name": "Management events",
             "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
@@ -159,12 +187,25 @@ def data_event_selectors(bucket_arns: Sequence[str]) -> list[dict[str, Any]]:
             ],
         },
     ]
+    if trail_bucket_arn is not None:
+        selectors.append(
+            {
+                "name": "S3 data events of the trail bucket but CloudTrail's delivery",
+                "field_selectors": [
+                    {"field": "eventCategory", "equals": ["Data"]},
+                    {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                    {"field": "resources.ARN", "starts_withs": [f"{trail_bucket_arn}/"]},
+                    {"field": "eventName", "not_equals": list(TRAIL_DELIVERY_EVENTS)},
+                ],
+            }
+        )
+    return selectors
 
 
 class AuditTrail(pulumi.ComponentResource):
     """CloudTrail for every region, log file validation on, KMS-encrypted, with S3 data events of the
-    environment's buckets (and of the trail bucket's replica), to a dedicated SecureBucket and to a
-    KMS-encrypted CloudWatch log group."""
+    environment's buckets (and of the trail bucket and its replica), Insights on, to a dedicated
+    SecureBucket and to a KMS-encrypted CloudWatch log group; optionally an organization trail."""
 
     trail_arn: pulumi.Output[str]
     trail_name: pulumi.Output[str]
@@ -233,7 +274,9 @@ class AuditTrail(pulumi.ComponentResource):
         )
         resolve_statements(
             pulumi.Output.all(self.bucket.bucket_arn, trail_arn, account, partition).apply(
-                lambda v: iam.cloudtrail_bucket_statements(v[0], v[1], v[2], v[3])
+                lambda v: iam.cloudtrail_bucket_statements(
+                    v[0], v[1], v[2], v[3], organization_id=args.organization_id
+                )
             )
         )
 
@@ -302,7 +345,11 @@ class AuditTrail(pulumi.ComponentResource):
             enable_logging=True,
             cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda arn: f"{arn.removesuffix(':*')}:*"),
             cloud_watch_logs_role_arn=self.delivery_role.arn,
-            advanced_event_selectors=recorded.apply(lambda arns: cast(Any, data_event_selectors(arns))),
+            advanced_event_selectors=pulumi.Output.all(recorded, self.bucket.bucket_arn).apply(
+                lambda v: cast(Any, data_event_selectors(v[0], trail_bucket_arn=v[1]))
+            ),
+            insight_selectors=[{"insight_type": t} for t in INSIGHT_TYPES] if args.insights else None,
+            is_organization_trail=True if args.organization_id is not None else None,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.bucket, delivery_policy]),
         )

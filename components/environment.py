@@ -326,7 +326,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         resolve_filler_arn(self.backup.source_replication_role_arn)
         self.audit = None
         if settings.audit.trail:
-            # The trail records every bucket of the environment; it adds its own replica, not its own bucket.
+            # The trail records every bucket of the environment; it adds its own bucket (all but CloudTrail's
+            # delivery, which would loop) and its replica.
             recorded = [
                 *(bucket.bucket_arn for bucket in self.buckets.values()),
                 self.access_logs.bucket_arn,
@@ -359,6 +360,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     replica_region=settings.backup.replica_region,
                     replica_kms_key_arn=self.backup.replica_key_arn,
                     replica_log_bucket_name=self.backup.replica_log_bucket_name,
+                    insights=settings.audit.insights,
+                    organization_id=(
+                        settings.perimeter.organization_id if settings.audit.organization_trail else None
+                    ),
                 ),
                 opts=child,
             )
@@ -423,10 +428,14 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     role_names=pulumi.Output.all(self.roles.role_names, *service_roles).apply(_flatten_names),
                     region=settings.region,
                     email_endpoints=list(settings.alerts.emails),
+                    # The replica region's buckets, keys and rules alert too, forwarded to the home bus.
+                    replica_region=settings.backup.replica_region,
                     forwarding_role_permissions_boundary_arn=self.roles.boundary_policy_arn,
                     iam_path=path,
                     account_id=account,
                     extra_rule_arns=baseline_rule_arns,
+                    # Changes to any rule of the stack alert (the baseline's finding rules included).
+                    watched_rule_name_prefix=f"{name}-",
                 ),
                 opts=child,
             )

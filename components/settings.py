@@ -590,6 +590,20 @@ class AuditSettings(_Section):
         accepted="true or false",
         prod="true",
     )
+    insights: bool = _field(
+        True,
+        doc="CloudTrail Insights on the trail (ApiCallRateInsight and ApiErrorRateInsight): unusual API "
+        "call and error rates, as when a stolen credential enumerates what it may do.",
+        accepted="true or false",
+        prod="true",
+    )
+    organization_trail: bool = _field(
+        False,
+        doc="Make the trail an organization trail, recording every account of "
+        "strongroom:perimeter.organizationId (required with it); deploy from the organization's management "
+        "account.",
+        accepted="true or false (true only with strongroom:perimeter.organizationId)",
+    )
 
 
 class AlertsSettings(_Section):
@@ -801,6 +815,20 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
             f"({s.storage.noncurrent_version_expiry_days}): kept versions would have no locked copy",
             f"at least {s.storage.noncurrent_version_expiry_days}",
         )
+    if s.audit.organization_trail and s.perimeter.organization_id is None:
+        yield Problem(
+            "strongroom:audit.organizationTrail",
+            True,
+            "an organization trail needs the organization: strongroom:perimeter.organizationId is not set",
+            "false, or true with strongroom:perimeter.organizationId (o-...)",
+        )
+    if s.audit.organization_trail and not s.audit.trail:
+        yield Problem(
+            "strongroom:audit.organizationTrail",
+            True,
+            "strongroom:audit.trail is false, so there is no trail to make an organization trail",
+            "false, or strongroom:audit.trail true",
+        )
     if s.backup.replica_region == s.region:
         yield Problem(
             "strongroom:backup.replicaRegion",
@@ -871,6 +899,13 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
         )
     if s.alerts.enabled and not s.alerts.emails:
         yield Problem("strongroom:alerts.emails", [], f"an alert subscriber is {prod}", "at least one e-mail")
+    if s.audit.trail and not s.audit.insights:
+        yield Problem(
+            "strongroom:audit.insights",
+            False,
+            f"turning this off is refused in prod (stack {s.stack})",
+            "true",
+        )
     for key, value in insecure_options(s):
         yield Problem(key, value, f"insecure option refused in prod (stack {s.stack})", "false")
 

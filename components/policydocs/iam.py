@@ -918,7 +918,12 @@ def auditor_policy(
         ),
         allow(
             "ReadTrail",
-            ["cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:GetTrail"],
+            [
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:GetInsightSelectors",
+                "cloudtrail:GetTrail",
+            ],
             [s.named("cloudtrail", "trail")],
         ),
         allow(
@@ -1190,10 +1195,21 @@ def managed_policy_size(doc: PolicyDocument) -> int:
 
 
 def cloudtrail_bucket_statements(
-    bucket_arn: str, trail_arn: str, account: str, partition: str = "aws", key_prefix: str = ""
+    bucket_arn: str,
+    trail_arn: str,
+    account: str,
+    partition: str = "aws",
+    key_prefix: str = "",
+    organization_id: str | None = None,
 ) -> list[Statement]:
-    """Bucket policy statements letting only this trail write its log files (confused-deputy safe)."""
+    """Bucket policy statements letting only this trail write its log files (confused-deputy safe).
+
+    With `organization_id` (an organization trail, created in the management account), the trail also
+    writes the log files of the organization's accounts, under AWSLogs/<organization id>/."""
     prefix = f"{key_prefix.rstrip('/')}/" if key_prefix else ""
+    paths = [f"{bucket_arn}/{prefix}AWSLogs/{account}/*"]
+    if organization_id is not None:
+        paths.append(f"{bucket_arn}/{prefix}AWSLogs/{organization_id}/*")
     return [
         {
             "Sid": "CloudTrailAclCheck",
@@ -1208,7 +1224,7 @@ def cloudtrail_bucket_statements(
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
             "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/{prefix}AWSLogs/{account}/*",
+            "Resource": paths[0] if len(paths) == 1 else paths,
             "Condition": {
                 "StringEquals": {
                     "aws:SourceArn": trail_arn,

@@ -16,6 +16,10 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
 MIN_LAKE_RETENTION_DAYS = 365
 """An event data store keeps at least a year of events (AWS's default is 2557 days, seven years)."""
+INSIGHT_TYPES = ("ApiCallRateInsight", "ApiErrorRateInsight")
+TRAIL_DELIVERY_EVENTS = ("PutObject",)
+"""The data event of CloudTrail's own delivery; a trail may leave it out of its own bucket's selector (and
+only it): recording it would deliver a record of each delivery, forever."""
 CRITICAL_SOURCES = ("kms.amazonaws.com", "rdsdata.amazonaws.com")
 """Management event sources CloudTrail lets a trail exclude; both record access to keys and data."""
 
@@ -60,17 +64,26 @@ def _basic_s3_values(selector: Any) -> list[Any] | None:
 _ARN_NARROWING = ("notEquals", "notStartsWiths", "notEndsWiths", "endsWiths")
 
 
-def _advanced_s3_values(selector: Any) -> list[Any] | None:
+def _advanced_s3_values(selector: Any, *, delivery_excluded: bool = False) -> list[Any] | None:
     """The resources.ARN prefixes of an advanced selector recording S3 object reads and writes (["*"] for
     every bucket; `equals` names single objects, so it adds none), or None when it records no such events
-    or filters them by other fields."""
+    or filters them by other fields. With `delivery_excluded`, a selector leaving out CloudTrail's own
+    delivery (eventName notEquals a subset of `TRAIL_DELIVERY_EVENTS`, nothing else) counts too."""
     fields = as_list(get(selector, "fieldSelectors"))
     by_name = {get(f, "field"): f for f in fields}
     category = [str(v) for v in as_list(get(by_name.get("eventCategory"), "equals"))]
     resource_type = [str(v) for v in as_list(get(by_name.get("resources.type"), "equals"))]
     if "Data" not in category or "AWS::S3::Object" not in resource_type:
         return None
-    if set(by_name) - {"eventCategory", "resources.type", "resources.ARN"}:
+    allowed = {"eventCategory", "resources.type", "resources.ARN"}
+    if delivery_excluded and "eventName" in by_name:
+        event_name = by_name["eventName"]
+        operators = {k for k, v in (event_name.items() if isinstance(event_name, dict) else ()) if v}
+        excluded = as_list(get(event_name, "notEquals"))
+        if operators - {"field", "notEquals"} or not set(excluded) <= set(TRAIL_DELIVERY_EVENTS):
+            return None
+        allowed.add("eventName")
+    if set(by_name) - allowed:
         return None  # readOnly, eventName, ... record only part of the reads and writes
     arn = by_name.get("resources.ARN")
     if arn is None:
@@ -135,6 +148,39 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
             f"trail {subject.label} records no S3 data events of bucket {bucket.label} "
             f"({sorted(names)[0]}), a bucket of this stack"
         )
+
+
+def _own_bucket(subject: Resource, index: Index) -> Iterator[str]:
+    basic = subject.known("eventSelectors", []) or []
+    advanced = subject.known("advancedEventSelectors", []) or []
+    selected = [v for v in (_basic_s3_values(s) for s in basic) if v is not None]
+    selected += [
+        v for v in (_advanced_s3_values(s, delivery_excluded=True) for s in advanced) if v is not None
+    ]
+    prefixes = [v for values in selected for v in values]
+    known = [str(v) for v in prefixes if v is not UNKNOWN]
+    for bucket in _destination(subject, index):
+        names = _bucket_names(bucket)
+        if not names:
+            raise UnknownValue(bucket.label, "bucket")
+        if any(_covers(p, n) for p in known for n in names):
+            continue
+        if len(known) < len(prefixes):
+            raise UnknownValue(subject.label, "advancedEventSelectors" if advanced else "eventSelectors")
+        yield (
+            f"trail {subject.label} records no S3 data events of its own bucket {bucket.label} "
+            f"({sorted(names)[0]}): who reads, deletes or locks the audit record goes unrecorded"
+        )
+
+
+def _insights(subject: Resource, _index: Index) -> Iterator[str]:
+    selectors = subject.known("insightSelectors", []) or []
+    types = {get(s, "insightType") for s in as_list(selectors)}
+    if UNKNOWN in types:
+        raise UnknownValue(subject.label, "insightSelectors")
+    missing = [t for t in INSIGHT_TYPES if t not in types]
+    if missing:
+        yield f"trail {subject.label} does not turn on CloudTrail Insights {', '.join(missing)}"
 
 
 def _management_events(subject: Resource, _index: Index) -> Iterator[str]:
@@ -384,5 +430,48 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_event_data_store,
         tags=("audit", "cloudtrail", "encryption"),
+    ),
+    Control(
+        id="SR-AUD-045",
+        title="CloudTrail records the S3 data events of its own bucket, all but its own delivery",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(TRAIL,),
+        scope="stack",
+        rationale=(
+            "Who read, deleted, locked or copied the audit record is itself audit evidence. Leaving out "
+            "only CloudTrail's delivery (PutObject) records it without a loop of each delivery's record; "
+            "log file validation and Object Lock guard what PutObject could do."
+        ),
+        frameworks={"NIST-800-53-r5": ("AU-9", "AU-12")},
+        framework_note="CIS 3.6 and FSBP CloudTrail.7 ask for server access logs of the trail bucket, not "
+        "its CloudTrail data events.",
+        remediation=(
+            "Add an advanced event selector: eventCategory Data, resources.type AWS::S3::Object, "
+            "resources.ARN startsWith arn:aws:s3:::<trail bucket>/, eventName notEquals PutObject "
+            "(AuditTrail does)."
+        ),
+        predicate=_own_bucket,
+        tags=("audit", "cloudtrail", "s3"),
+    ),
+    Control(
+        id="SR-AUD-046",
+        title="CloudTrail Insights watches API call and error rates",
+        severity="medium",
+        enforcement="advisory",
+        prod_enforcement="mandatory",
+        resource_types=(TRAIL,),
+        rationale=(
+            "A burst of calls or of AccessDenied errors is how a stolen credential explores what it may "
+            "do; Insights reports it without a rule per API."
+        ),
+        frameworks={"NIST-800-53-r5": ("SI-4", "AU-6")},
+        framework_note="No CIS or FSBP control asks for CloudTrail Insights.",
+        remediation=(
+            "Set insight_selectors=[{'insight_type': 'ApiCallRateInsight'}, "
+            "{'insight_type': 'ApiErrorRateInsight'}] (strongroom:audit.insights)."
+        ),
+        predicate=_insights,
+        tags=("audit", "cloudtrail"),
     ),
 )

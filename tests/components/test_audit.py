@@ -118,13 +118,77 @@ def test_data_events_cover_exactly_the_given_buckets(built: Recorder) -> None:
     assert {"field": "eventCategory", "equals": ["Management"]} in selectors[0]["fieldSelectors"], trail.urn
 
 
-def test_data_events_cover_the_trail_bucket_replica_not_the_trail_bucket(replicated: Recorder) -> None:
+def _selector(trail: PlanResource, name_start: str) -> dict[str, Any]:
+    (found,) = [s for s in trail.inputs["advancedEventSelectors"] if s["name"].startswith(name_start)]
+    return found
+
+
+def _field(selector: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [f for f in selector["fieldSelectors"] if f["field"] == name]
+    return found
+
+
+def test_data_events_cover_the_trail_bucket_replica_in_full(replicated: Recorder) -> None:
     trail = one(replicated, TRAIL)
-    (data,) = [s for s in trail.inputs["advancedEventSelectors"] if "Data" in json.dumps(s)]
-    (arns,) = [f["startsWiths"] for f in data["fieldSelectors"] if f["field"] == "resources.ARN"]
+    data = _selector(trail, "S3 data events of the environment")
+    arns = _field(data, "resources.ARN")["startsWiths"]
     replica = replicated.named("dev-audit-bucket-replica-bucket").outputs["arn"]
     assert arns == sorted([*(f"{b}/" for b in BUCKETS), f"{replica}/"]), trail.urn
     assert replicated.named("dev-audit-bucket-bucket").outputs["arn"] + "/" not in arns, trail.urn
+
+
+def test_trail_bucket_is_recorded_but_cloudtrails_own_delivery(built: Recorder) -> None:
+    trail = one(built, TRAIL)
+    own = _selector(trail, "S3 data events of the trail bucket")
+    bucket = built.named("dev-audit-bucket-bucket").outputs["arn"]
+    assert _field(own, "resources.ARN") == {"field": "resources.ARN", "startsWiths": [f"{bucket}/"]}
+    assert _field(own, "eventName") == {"field": "eventName", "notEquals": ["PutObject"]}, trail.urn
+    assert _field(own, "eventCategory")["equals"] == ["Data"]
+    assert _field(own, "resources.type")["equals"] == ["AWS::S3::Object"]
+    assert {f["field"] for f in own["fieldSelectors"]} == {
+        "eventCategory",
+        "resources.type",
+        "resources.ARN",
+        "eventName",
+    }, "no readOnly or other filter: every read and every other write of the audit record is recorded"
+
+
+def test_insights_on_by_default_for_call_and_error_rates(built: Recorder) -> None:
+    trail = one(built, TRAIL)
+    assert trail.inputs["insightSelectors"] == [
+        {"insightType": "ApiCallRateInsight"},
+        {"insightType": "ApiErrorRateInsight"},
+    ], trail.urn
+    assert "isOrganizationTrail" not in trail.inputs, trail.urn
+
+
+def test_insights_can_be_turned_off(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AuditTrail("dev-audit", make_args(insights=False)))
+    assert "insightSelectors" not in one(pulumi_mocks, TRAIL).inputs
+
+
+def test_organization_trail_admits_the_organizations_log_path(pulumi_mocks: Recorder) -> None:
+    pulumi_mocks.run(lambda: AuditTrail("dev-audit", make_args(organization_id="o-a1b2c3d4e5")))
+    trail = one(pulumi_mocks, TRAIL)
+    assert trail.inputs["isOrganizationTrail"] is True, trail.urn
+    policy = one(pulumi_mocks, "aws:s3/bucketPolicy:BucketPolicy")
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    bucket_arn = pulumi_mocks.named("dev-audit-bucket-bucket").outputs["arn"]
+    write = statements["CloudTrailWrite"]
+    assert write["Resource"] == [
+        f"{bucket_arn}/AWSLogs/{ACCOUNT}/*",
+        f"{bucket_arn}/AWSLogs/o-a1b2c3d4e5/*",
+    ], policy.urn
+    trail_arn = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/dev-audit-trail"
+    assert write["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn, policy.urn
+
+
+def test_the_delivery_exclusion_and_insight_types_are_the_packs() -> None:
+    from components import audit
+    from policies.controls import audit as controls
+
+    assert audit.TRAIL_DELIVERY_EVENTS == controls.TRAIL_DELIVERY_EVENTS
+    assert audit.INSIGHT_TYPES == controls.INSIGHT_TYPES
 
 
 def test_cloudwatch_delivery_is_encrypted_retained_and_scoped(built: Recorder) -> None:
@@ -224,6 +288,8 @@ def test_selectors_helper_is_pure() -> None:
             "replica_log_bucket_name/replica_provider: missing",
         ),
         ({"replica_region": "eu-west-2", "region": "eu-west-2"}, "equals the primary region"),
+        ({"organization_id": "123456789012"}, "organization_id"),
+        ({"organization_id": "o-"}, "organization_id"),
     ],
 )
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:

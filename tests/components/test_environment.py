@@ -341,16 +341,60 @@ def test_roles_name_the_later_buckets_and_keys_exactly(prod_plan: Plan) -> None:
     assert replica_key.outputs["arn"] in boundary
 
 
-def test_trail_records_data_events_of_every_bucket_but_its_own(prod_plan: Plan) -> None:
+def test_trail_records_data_events_of_every_bucket_its_own_without_the_delivery(prod_plan: Plan) -> None:
     trail = prod_plan.of_type("aws:cloudtrail/trail:Trail")[0]
-    (data,) = [s for s in trail.inputs["advancedEventSelectors"] if "Data" in json.dumps(s)]
-    (arns,) = [f["startsWiths"] for f in data["fieldSelectors"] if f["field"] == "resources.ARN"]
+    data = [s for s in trail.inputs["advancedEventSelectors"] if "Data" in json.dumps(s)]
+    full, own_bucket = (
+        [s for s in data if not any(f["field"] == "eventName" for f in s["fieldSelectors"])],
+        [s for s in data if any(f["field"] == "eventName" for f in s["fieldSelectors"])],
+    )
+    (arns,) = [f["startsWiths"] for s in full for f in s["fieldSelectors"] if f["field"] == "resources.ARN"]
     own = trail.inputs["s3BucketName"]
     buckets = {r.outputs["bucket"] for r in prod_plan.of_type("aws:s3/bucket:Bucket")}
     assert own in buckets, trail.urn
     # data, models, access logs, backups, their replicas and replica logs, the trail bucket's replica
     assert sorted(arns) == sorted(f"arn:aws:s3:::{b}/" for b in buckets - {own}), trail.urn
+    # the trail bucket: every object event but CloudTrail's own delivery (PutObject), which would loop
+    (selector,) = own_bucket
+    fields = {f["field"]: f for f in selector["fieldSelectors"]}
+    assert fields["resources.ARN"]["startsWiths"] == [f"arn:aws:s3:::{own}/"], trail.urn
+    assert fields["eventName"] == {"field": "eventName", "notEquals": ["PutObject"]}, trail.urn
     assert trail.inputs["isMultiRegionTrail"] is True
+    assert [s["insightType"] for s in trail.inputs["insightSelectors"]] == [
+        "ApiCallRateInsight",
+        "ApiErrorRateInsight",
+    ]
+
+
+def test_organization_trail_from_settings(prod_plan: Plan) -> None:
+    assert "isOrganizationTrail" not in prod_plan.of_type("aws:cloudtrail/trail:Trail")[0].inputs
+    plan = build(settings_for("dev", **{"strongroom:audit": {"organizationTrail": True}}))
+    trail = plan.of_type("aws:cloudtrail/trail:Trail")[0]
+    assert trail.inputs["isOrganizationTrail"] is True, trail.urn
+    org = stack_config("dev")["strongroom:perimeter"]["organizationId"]
+    policy = next(
+        p for p in plan.of_type("aws:s3/bucketPolicy:BucketPolicy") if "CloudTrailWrite" in p.inputs["policy"]
+    )
+    assert f"/AWSLogs/{org}/*" in policy.inputs["policy"], policy.urn
+
+
+def test_alerts_forward_the_replica_regions_events_home(prod_plan: Plan) -> None:
+    replica = stack_config("prod")["strongroom:backup"]["replicaRegion"]
+    rules = [
+        r
+        for r in prod_plan.of_type("aws:cloudwatch/eventRule:EventRule")
+        if r.inputs.get("region") == replica
+    ]
+    assert {r.name for r in rules} >= {
+        "sr-prod-alerts-replica-bucket-retention",
+        "sr-prod-alerts-replica-kms-key",
+    }
+    targets = [
+        t
+        for t in prod_plan.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if t.inputs.get("region") == replica
+    ]
+    assert len(targets) == len(rules) and all(":event-bus/default" in t.inputs["arn"] for t in targets)
 
 
 def test_trail_can_be_turned_off_outside_prod() -> None:

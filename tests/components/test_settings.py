@@ -352,3 +352,50 @@ def test_insecure_options_are_found_in_any_section_by_their_name() -> None:
         ("strongroom:x.allowRoot", True),
     ]
     assert list(insecure_options(Top())) == []
+
+
+# strongroom:audit.insights / organizationTrail (issue 9, item 8)
+# fmt: off
+AUDIT_BAD = [
+    ("org-trail-without-organization", "dev",
+     {"strongroom:audit.organizationTrail": True, "strongroom:perimeter.organizationId": DELETE},
+     "strongroom:audit.organizationTrail", "true", "strongroom:perimeter.organizationId"),
+    ("org-trail-without-trail", "dev",
+     {"strongroom:audit": {"trail": False, "organizationTrail": True}},
+     "strongroom:audit.organizationTrail", "true", "strongroom:audit.trail true"),
+    ("insights-off-in-prod", "prod", {"strongroom:audit.insights": False},
+     "strongroom:audit.insights", "false", "true"),
+    ("insights-not-bool", "dev", {"strongroom:audit.insights": "maybe"},
+     "strongroom:audit.insights", '"maybe"', "true or false"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "key", "shown", "accepted"),
+    [case[1:] for case in AUDIT_BAD],
+    ids=[case[0] for case in AUDIT_BAD],
+)
+def test_bad_audit_settings_are_refused_naming_key_value_and_accepted(
+    stack: str, changes: dict[str, Any], key: str, shown: str, accepted: str
+) -> None:
+    config = stack_config(stack)
+    for path, value in changes.items():
+        config = mutate(config, path, value)
+    source = f"stacks/Pulumi.{stack}.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(stack, flatten(config), source)
+    lines = [line.strip() for line in str(caught.value).splitlines()[1:]]
+    matching = [line for line in lines if line.startswith(f"{source}: {key} = ")]
+    assert matching, f"no line names {key!r}:\n{caught.value}"
+    assert shown in matching[0].split(": ", 1)[1], matching[0]
+    assert accepted in matching[0].split("; accepted: ", 1)[1], matching[0]
+
+
+def test_audit_defaults_insights_on_no_organization_trail_and_dev_may_turn_insights_off() -> None:
+    audit = load("prod", stack_config("prod")).audit
+    assert (audit.insights, audit.organization_trail) == (True, False)
+    dev = load("dev", mutate(stack_config("dev"), "strongroom:audit.insights", False))
+    assert dev.audit.insights is False
+    org = load("prod", mutate(stack_config("prod"), "strongroom:audit.organizationTrail", True))
+    assert org.audit.organization_trail is True

@@ -466,6 +466,22 @@ def first_bucket_only(found: list[dict[str, Any]]) -> None:
                 field["startsWiths"] = field["startsWiths"][:1]
 
 
+def without_trail_bucket_selector(found: list[dict[str, Any]]) -> None:
+    """The trail no longer records its own bucket (the selector leaving out only CloudTrail's delivery)."""
+    found[:] = [s for s in found if not s.get("name", "").startswith("S3 data events of the trail bucket")]
+
+
+def cloudtrail_calls(service: str, names: list[str], **detail: Any) -> str:
+    """An EventBridge pattern on CloudTrail API calls, as the alert rules write it."""
+    return json.dumps(
+        {
+            "source": [f"aws.{service}"],
+            "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventSource": [f"{service}.amazonaws.com"], "eventName": names, **detail},
+        }
+    )
+
+
 def shorter_noncurrent_retention(props: dict[str, Any]) -> None:
     props["rules"][0]["noncurrentVersionExpiration"]["noncurrentDays"] = 1
 
@@ -519,6 +535,7 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TOPIC = "aws:sns/topic:Topic"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"
 DOMAIN = "aws:sagemaker/domain:Domain"
 TRAINING = "aws:sagemaker/trainingJob:TrainingJob"
@@ -946,7 +963,13 @@ ENCRYPTION = [
         add(SSE, "data-encryption-2", lambda p: {"bucket": data_bucket(p), "rules": sse("AES256")}),
     ),
     Mutation("log group with another account's key", "SR-ENC-005", set_input(LOG_GROUP, "kmsKeyId", OUT_KEY)),
-    Mutation("topic with alias/aws/sns", "SR-ENC-006", set_input(TOPIC, "kmsMasterKeyId", "alias/aws/sns")),
+    Mutation(
+        "topic with alias/aws/sns",
+        "SR-ENC-006",
+        set_input(TOPIC, "kmsMasterKeyId", "alias/aws/sns"),
+        # EventBridge may not use an AWS managed key: no alert reaches the topic any more
+        also=frozenset({"SR-AUD-040", "SR-AUD-041", "SR-AUD-042", "SR-AUD-043", "SR-AUD-044"}),
+    ),
     Mutation(
         "Studio domain under alias/aws/sagemaker",
         "SR-ENC-007",
@@ -1532,6 +1555,72 @@ AUDIT = [
         "event data store kept 90 days",
         "SR-AUD-009",
         add("aws:cloudtrail/eventDataStore:EventDataStore", "lake", event_data_store(retentionPeriod=90)),
+    ),
+    Mutation(
+        "alert topic changes not watched",
+        "SR-AUD-040",
+        remove(EVENT_RULE, named("alerts-alert-topic")),
+    ),
+    Mutation(
+        "alert rule changes watched on another name prefix",
+        "SR-AUD-040",
+        set_input(
+            EVENT_RULE,
+            "eventPattern",
+            cloudtrail_calls(
+                "events",
+                ["DeleteRule", "DisableRule", "PutRule", "PutTargets", "RemoveTargets"],
+                requestParameters={"name": [{"prefix": "someone-else-"}]},
+            ),
+            named("alerts-alert-rules"),
+        ),
+    ),
+    Mutation(
+        "KMS grant alert disabled",
+        "SR-AUD-041",
+        set_input(EVENT_RULE, "state", "DISABLED", named("alerts-kms-grant")),
+    ),
+    Mutation(
+        "lifecycle and replication changes not watched",
+        "SR-AUD-042",
+        remove(EVENT_RULE, named("alerts-bucket-retention")),
+    ),
+    Mutation(
+        "flow-log deletion alert misspelled",
+        "SR-AUD-043",
+        set_input(
+            EVENT_RULE, "eventPattern", cloudtrail_calls("ec2", ["DeleteFlowLog"]), named("alerts-flow-logs")
+        ),
+    ),
+    Mutation(
+        "route alert filtered to the literal default route",
+        "SR-AUD-044",
+        set_input(
+            EVENT_RULE,
+            "eventPattern",
+            cloudtrail_calls(
+                "ec2",
+                ["CreateRoute", "ReplaceRoute"],
+                **{
+                    "$or": [
+                        {"requestParameters": {"destinationCidrBlock": ["0.0.0.0/0"]}},
+                        {"requestParameters": {"destinationIpv6CidrBlock": ["::/0"]}},
+                    ]
+                },
+            ),
+            named("alerts-default-route"),
+        ),
+    ),
+    Mutation(
+        "trail bucket's own data events not recorded",
+        "SR-AUD-045",
+        edit_input(TRAIL, selectors(without_trail_bucket_selector)),
+    ),
+    Mutation("trail without Insights", "SR-AUD-046", drop_input(TRAIL, "insightSelectors")),
+    Mutation(
+        "IAM events no longer forwarded from us-east-1",
+        "SR-AUD-047",
+        set_input(EVENT_RULE, "state", "DISABLED", named("alerts-forward-iam")),
     ),
     Mutation(
         "EventBridge target in another account",
