@@ -271,7 +271,8 @@ def _key_policy_statements(subject: Resource, index: Index) -> Iterator[str]:
         if subject.type == KEY_POLICY or not any(
             subject.urn in dependencies(kp, "keyId") for kp in index.of_type(KEY_POLICY)
         ):
-            yield f"{what} {subject.label} {_DEFAULT_POLICY if subject.type != KEY_POLICY else 'sets no policy'}"
+            problem = "sets no policy" if subject.type == KEY_POLICY else _DEFAULT_POLICY
+            yield f"{what} {subject.label} {problem}"
         return
     try:
         document = policy_document(raw)

@@ -109,7 +109,12 @@ def test_key_users_get_service_scoped_use(pulumi_mocks: Recorder) -> None:
         ({"account_via_services": {"data": ("ebs",)}}, "account_via_services"),
         ({"account_via_services": {"audit": ("s3",)}}, "account_via_services"),
         (
-            {"admin_principal_arns": ("arn:aws:iam::333333333333:role/a", "arn:aws:iam::123456789012:role/b")},
+            {
+                "admin_principal_arns": (
+                    "arn:aws:iam::333333333333:role/a",
+                    "arn:aws:iam::123456789012:role/b",
+                )
+            },
             "admin_principal_arns",
         ),
         (
@@ -148,7 +153,9 @@ def test_valid_name_lists_come_back_as_lists() -> None:
 def test_a_cross_account_key_administrator_is_refused_naming_the_setting(pulumi_mocks: Recorder) -> None:
     admin = "arn:aws:iam::333333333333:role/strongroom-breakglass"
     with pytest.raises(Exception, match=r"strongroom:identity\.adminPrincipals.*333333333333.*123456789012"):
-        pulumi_mocks.run(lambda: KeyRing("keys", KeyRingArgs(environment="dev", admin_principal_arns=[admin])))
+        pulumi_mocks.run(
+            lambda: KeyRing("keys", KeyRingArgs(environment="dev", admin_principal_arns=[admin]))
+        )
 
 
 def test_keys_are_used_only_through_the_services_owning_their_data(ring: Recorder) -> None:

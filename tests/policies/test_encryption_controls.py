@@ -15,6 +15,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     urn,
 )
 
+from components.policydocs.kms import key_policy_json
 from policies.controls.encryption import (
     BUCKET,
     BUCKET_SSE,
@@ -32,7 +33,6 @@ from policies.controls.encryption import (
     TOPIC_POLICY,
     TRAINING_JOB,
 )
-from components.policydocs.kms import key_policy_json
 from policies.props import Context, Resource
 from policies.references import ALIAS
 
@@ -822,8 +822,9 @@ SPECS["SR-ENC-040"] = Spec(
             "k",
             [
                 f"KMS key 'k' statement 0 {_NO_FLAG}",
-                "KMS key 'k' statement 0 allows use (kms:DeriveSharedSecret, kms:Encrypt, kms:GenerateDataKey "
-                "and 9 more) without an exact kms:ViaService condition naming the services that own the data",
+                "KMS key 'k' statement 0 allows use (kms:DeriveSharedSecret, kms:Encrypt, "
+                "kms:GenerateDataKey and 9 more) without an exact kms:ViaService condition naming the "
+                "services that own the data",
             ],
         ),
         Break(
