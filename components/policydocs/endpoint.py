@@ -92,6 +92,41 @@ def aws_owned_s3_read_arns(region: str, partition: str = "aws") -> list[str]:
     return [f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"]
 
 
+BLOCK_ALL_DOMAINS: tuple[str, ...] = ("*",)
+"""The domain list of the DNS Firewall's last rule: every domain (DNS Firewall's `*` matches any name)."""
+
+
+def allowed_dns_domains(region: str) -> list[str]:
+    """The domains the VPC may resolve through Route 53 Resolver DNS Firewall: the AWS service domains of
+    ``region`` and nothing else.
+
+    - ``<region>.amazonaws.com`` and ``*.<region>.amazonaws.com``: every regional service endpoint the
+      environment uses (``sts.<region>...``, ``api.sagemaker.<region>...``, ``<acct>.dkr.ecr.<region>...``,
+      ``<bucket>.s3.<region>...``, S3's CNAME ``s3-r-w.<region>...``). The interface endpoints' private
+      hosted zones answer these same names; DNS Firewall filters a query before the private hosted zone
+      answers it, so they must be on the list.
+    - ``*.<region>.vpce.amazonaws.com``: the endpoint-specific names of the interface endpoints.
+    - ``*.<region>.sagemaker.aws``: Studio (``<domain>.studio.<region>.sagemaker.aws``) and notebook
+      instance (``<name>.notebook.<region>.sagemaker.aws``) URLs.
+    - the VPC's own host names (``*.<region>.compute.internal``; ``*.ec2.internal`` in us-east-1).
+
+    A DNS Firewall wildcard ``*.example.com`` matches subdomains at any depth but not ``example.com``
+    itself, hence both forms where the apex is queried. Global names (``sts.amazonaws.com``,
+    ``s3.amazonaws.com``) are not listed: nothing in the VPC can reach them anyway.
+    """
+    _check_region(region)
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    internal = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+    return [
+        f"{region}.{suffix}",
+        f"*.{region}.{suffix}",
+        f"*.{region}.vpce.{suffix}",
+        f"*.{region}.sagemaker.aws",
+        internal,
+        f"*.{internal}",
+    ]
+
+
 def bucket_prefix_arn(prefix: str, partition: str = "aws") -> str:
     """The bucket ARN pattern ``arn:aws:s3:::<prefix>-*`` for an environment's bucket name prefix."""
     _check_partition(partition)
