@@ -53,7 +53,9 @@ TF_TYPES: dict[str, str] = {
         "aws_route53_resolver_firewall_domain_list"
     ),
     "aws:route53/resolverFirewallRule:ResolverFirewallRule": "aws_route53_resolver_firewall_rule",
-    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": "aws_route53_resolver_firewall_rule_group",
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+        "aws_route53_resolver_firewall_rule_group"
+    ),
     "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
         "aws_route53_resolver_firewall_rule_group_association"
     ),
