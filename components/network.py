@@ -96,6 +96,10 @@ class PrivateNetworkArgs:
     interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS
     """Interface endpoints to create, from ``components.policydocs.endpoint.INTERFACE_ENDPOINTS``."""
 
+    aws_image_accounts: Sequence[str] = ()
+    """Accounts of SageMaker's AWS-owned image registries in the region that in-VPC workloads may pull
+    from through the ECR endpoints (their endpoint policies confine everything else to this account)."""
+
     flow_log_retention_days: int = 365
     """Retention of the flow log and DNS query log groups, one of the periods CloudWatch Logs accepts."""
 
@@ -155,6 +159,12 @@ class PrivateNetworkArgs:
             )
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             raise _bad("interface_endpoints", f"{list(self.interface_endpoints)!r} lists an endpoint twice")
+        if isinstance(self.aws_image_accounts, str) or any(
+            not isinstance(a, str) or not _ACCOUNT.match(a) for a in self.aws_image_accounts
+        ):
+            raise _bad(
+                "aws_image_accounts", f"{self.aws_image_accounts!r} is not a list of 12-digit account IDs"
+            )
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
             raise _bad(
                 "flow_log_retention_days",
@@ -210,6 +220,15 @@ def _service_namer(endpoint: str) -> Callable[[str], str]:
 def _s3_policy(values: list[str]) -> str:
     account_id, region, partition, *bucket_arns = values
     return s3_gateway_endpoint_policy(account_id, region, bucket_arns, partition)
+
+
+def _interface_policy(endpoint: str, image_accounts: tuple[str, ...]) -> Callable[[list[str]], str]:
+    def build(values: list[str]) -> str:
+        account_id, region, partition = values
+        accounts = image_accounts if endpoint in ("ecr.api", "ecr.dkr") else ()
+        return interface_endpoint_policy(account_id, endpoint, region, partition, accounts)
+
+    return build
 
 
 def _trust_policy(values: list[str]) -> str:
@@ -429,9 +448,11 @@ class PrivateNetwork(pulumi.ComponentResource):
             opts=child,
         )
 
-        interface_policy = account_id.apply(interface_endpoint_policy)
         interface_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         for endpoint in args.interface_endpoints:
+            interface_policy = pulumi.Output.all(account_id, region, partition).apply(
+                _interface_policy(endpoint, tuple(args.aws_image_accounts))
+            )
             role = f"vpce-{_endpoint_role(endpoint)}"
             interface_endpoints[endpoint] = aws.ec2.VpcEndpoint(
                 f"{name}-{role}",

@@ -142,26 +142,119 @@ def _account_condition(account_id: str) -> dict[str, Any]:
     return {"StringEquals": {"aws:PrincipalAccount": account_id}}
 
 
-def interface_endpoint_policy(account_id: str) -> str:
-    """Endpoint policy for an interface endpoint: any action, but only by principals of ``account_id``.
+RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS: tuple[str, ...] = ("notebook",)
+"""Interface endpoints whose policy cannot confine the resource's account: the SageMaker notebook/Studio
+UI endpoint carries browser sessions opened with a presigned URL, not IAM calls on resources."""
 
-    The endpoint then cannot be used with credentials from another account (a classic exfiltration path).
+ECR_PULL_ACTIONS: tuple[str, ...] = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+"""The read-only ECR actions an image pull makes (manifest and layers)."""
+
+SSM_AWS_OWNED_READ_ACTIONS: tuple[str, ...] = (
+    "ssm:DescribeDocument",
+    "ssm:GetDocument",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+)
+"""Reads of AWS-owned SSM documents and public parameters (ARNs with no account)."""
+
+
+def aws_owned_ssm_read_arns(region: str, partition: str = "aws") -> list[str]:
+    """AWS-owned SSM resources (no account in the ARN, so no aws:ResourceAccount of ours): the public
+    parameters under ``/aws/`` and the documents AWS publishes, as AWS's data perimeter examples list."""
+    _check_region(region)
+    _check_partition(partition)
+    return [f"arn:{partition}:ssm:{region}::parameter/aws/*", f"arn:{partition}:ssm:{region}::document/*"]
+
+
+def interface_endpoint_policy(
+    account_id: str,
+    endpoint: str | None = None,
+    region: str | None = None,
+    partition: str = "aws",
+    aws_image_accounts: Sequence[str] = (),
+) -> str:
+    """Endpoint policy for an interface endpoint: any action, by principals of ``account_id``
+    (``aws:PrincipalAccount``) on resources of ``account_id`` (``aws:ResourceAccount``).
+
+    The endpoint then can be used neither with credentials from another account nor to reach another
+    account's resources (a role, key, secret, log group, model or repository of the attacker's), the two
+    classic exfiltration paths. As in AWS's data perimeter examples, actions without a resource
+    (List*, sts:GetCallerIdentity, ecr:GetAuthorizationToken) carry the caller's account as
+    ``aws:ResourceAccount``.
+
+    Where the key cannot be used, the exceptions are explicit and narrow:
+
+    - ``notebook`` (:data:`RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`): principal account only; the Studio and
+      notebook UI is reached with a presigned URL, not with IAM calls on resources.
+    - ``ssm``: reads of AWS-owned documents and public parameters (:func:`aws_owned_ssm_read_arns`), whose
+      ARNs hold no account.
+    - ``ecr.api`` / ``ecr.dkr``: image pulls (:data:`ECR_PULL_ACTIONS`, read-only) from the registries of
+      ``aws_image_accounts``, SageMaker's AWS-owned pre-built image registries of the region (their
+      account differs per region; none by default, so such images are pulled only by SageMaker itself,
+      outside the VPC, or copied into the account's own ECR).
+
+    ``endpoint`` None: the generic policy (both conditions, no exception).
     """
     _check_account(account_id)
-    document = {
-        "Version": VERSION,
-        "Statement": [
+    if endpoint is not None and endpoint not in INTERFACE_ENDPOINTS:
+        raise ValueError(
+            f"interface endpoint {endpoint!r} is unknown; accepted: {', '.join(INTERFACE_ENDPOINTS)}"
+        )
+    for account in aws_image_accounts:
+        _check_account(account)
+    if aws_image_accounts and endpoint not in ("ecr.api", "ecr.dkr"):
+        raise ValueError("aws_image_accounts applies only to the ecr.api and ecr.dkr endpoints")
+    if endpoint in ("ssm", "ecr.api", "ecr.dkr"):
+        if region is None:
+            raise ValueError(f"region is required for the {endpoint} endpoint policy")
+        _check_region(region)
+        _check_partition(partition)
+    confined = {"aws:PrincipalAccount": account_id}
+    if endpoint not in RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS:
+        confined["aws:ResourceAccount"] = account_id
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AllowOnlyPrincipalsOfThisAccount"
+            if endpoint in RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS
+            else "AllowPrincipalsOfThisAccountOnItsResources",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": confined},
+        }
+    ]
+    if endpoint == "ssm" and region is not None:
+        statements.append(
             {
-                "Sid": "AllowOnlyPrincipalsOfThisAccount",
+                "Sid": "AllowReadsOfAwsOwnedParametersAndDocuments",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Resource": "*",
+                "Action": list(SSM_AWS_OWNED_READ_ACTIONS),
+                "Resource": aws_owned_ssm_read_arns(region, partition),
                 "Condition": _account_condition(account_id),
             }
-        ],
-    }
-    return json.dumps(document, sort_keys=True)
+        )
+    if endpoint in ("ecr.api", "ecr.dkr") and aws_image_accounts and region is not None:
+        accounts = sorted(set(aws_image_accounts))
+        statements.append(
+            {
+                "Sid": "AllowImagePullsFromAwsImageRegistries",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": list(ECR_PULL_ACTIONS),
+                "Resource": [f"arn:{partition}:ecr:{region}:{a}:repository/*" for a in accounts],
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": accounts}
+                },
+            }
+        )
+    return json.dumps({"Version": VERSION, "Statement": statements}, sort_keys=True)
 
 
 def s3_gateway_endpoint_policy(
