@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from policies import iamdb
 from policies.model import Control, Predicate
 from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts, plan_network
 from policies.props import (
@@ -563,7 +564,68 @@ def _any_bucket(statement: Mapping[str, Any]) -> bool:
     return False
 
 
-def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -> Iterator[str]:
+_UI_ENDPOINT = re.compile(r"^aws\.sagemaker\.[a-z]{2}(-[a-z]+)+-\d\.(notebook|studio)$")
+"""SageMaker's notebook and Studio UI endpoints: browser sessions opened with a presigned URL, where no
+resource account applies (`components.policydocs.endpoint.RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`)."""
+_ECR_PULLS = frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"})
+_ECR_REPOSITORIES = re.compile(r"^arn:aws(-cn|-us-gov)?:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/\*$")
+_AWS_OWNED_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:(?!s3:)[a-z0-9-]+:[a-z]{2}(-[a-z]+)+-\d:(aws)?:[a-z-]+/.*$")
+"""An ARN of a regional AWS-owned resource: no account (or 'aws'), e.g. arn:aws:ssm:eu-west-2::parameter/
+aws/*. S3 ARNs never hold an account, so they are never taken for AWS-owned."""
+
+
+def _statement_actions(statement: Mapping[str, Any]) -> frozenset[str] | None:
+    """The actions an Allow statement grants, expanded; None for NotAction or '*' (everything)."""
+    if "NotAction" in statement:
+        return None
+    listed = [str(a) for a in as_list(statement.get("Action"))]
+    if "*" in listed:
+        return None
+    return iamdb.expand_all(listed)
+
+
+def _aws_owned_reads(statement: Mapping[str, Any]) -> bool:
+    """Read or list actions only, on ARNs that hold no account (or the 'aws' account): AWS-owned
+    resources such as SSM public parameters and documents."""
+    actions = _statement_actions(statement)
+    resources = as_list(statement.get("Resource"))
+    return (
+        bool(actions)
+        and actions is not None
+        and all(iamdb.access_level(a) in ("Read", "List") for a in actions)
+        and "NotResource" not in statement
+        and bool(resources)
+        and all(isinstance(r, str) and _AWS_OWNED_ARN.match(r) for r in resources)
+    )
+
+
+def _named_image_pulls(statement: Mapping[str, Any]) -> bool:
+    """ECR image pulls only, from repositories of named accounts (aws:ResourceAccount, exact IDs)."""
+    actions = _statement_actions(statement)
+    resources = as_list(statement.get("Resource"))
+    condition = statement.get("Condition")
+    named: list[Any] = []
+    if isinstance(condition, Mapping):
+        for operator, block in condition.items():
+            if str(operator).lower() == "stringequals" and isinstance(block, Mapping):
+                for key, values in block.items():
+                    if str(key).lower() == "aws:resourceaccount":
+                        named = as_list(values)
+    return (
+        bool(actions)
+        and actions is not None
+        and actions <= _ECR_PULLS
+        and "NotResource" not in statement
+        and bool(resources)
+        and all(isinstance(r, str) and _ECR_REPOSITORIES.match(r) for r in resources)
+        and bool(named)
+        and all(isinstance(v, str) and re.fullmatch(r"\d{12}", v) for v in named)
+    )
+
+
+def _policy_problems(
+    index: Index, document: Mapping[str, Any], gateway: bool, resource_account: bool = False
+) -> Iterator[str]:
     for statement in statements(document):
         if statement.get("Effect") != "Allow":
             continue
@@ -579,6 +641,17 @@ def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -
             yield (
                 "allows buckets of any account (Resource or NotResource by pattern) with no "
                 "aws:ResourceAccount / aws:ResourceOrgID condition naming the perimeter"
+            )
+        if (
+            resource_account
+            and not _resources_confined(index, statement)
+            and not _aws_owned_reads(statement)
+            and not _named_image_pulls(statement)
+        ):
+            yield (
+                "reaches resources of any account: no aws:ResourceAccount / aws:ResourceOrgID condition "
+                "naming the perimeter (only reads of AWS-owned ARNs and ECR pulls from named registries are "
+                "exempt)"
             )
 
 
@@ -598,13 +671,17 @@ def _endpoint_policy(subject: Resource, index: Index) -> Iterator[str]:
         yield f"{named} has no policy, so AWS applies full access to any principal"
         return
     gateway = _endpoint_type(subject) == "Gateway"
+    resource_account = False
+    if _endpoint_type(subject) == "Interface":
+        service_name = subject.known("serviceName")
+        resource_account = not (isinstance(service_name, str) and _UI_ENDPOINT.match(service_name))
     for where, policy in policies:
         try:
             document = policy_document(policy)
         except PolicyDocumentError as exc:
             yield f"{named} {where} {exc}"
             continue
-        for problem in dict.fromkeys(_policy_problems(index, document, gateway)):
+        for problem in dict.fromkeys(_policy_problems(index, document, gateway, resource_account)):
             yield f"{named} {where} {problem}"
 
 
@@ -1126,11 +1203,18 @@ CONTROLS: tuple[Control, ...] = (
         applicability="interface endpoints (vpcEndpointType 'Interface')",
         rationale=(
             "An interface endpoint without a policy, or whose policy admits principal '*' without a "
-            "perimeter condition, lets any credentials, from any account, use the service."
+            "perimeter condition, lets any credentials, from any account, use the service; one without a "
+            "resource-account condition lets the bank's own principals reach another account's roles, "
+            "keys, secrets or logs through it (exfiltration with the bank's credentials)."
         ),
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-4", "SC-7")},
         framework_note="No CIS or FSBP control inspects endpoint policies.",
-        remediation="Set an endpoint policy limited to this account's principals (aws:PrincipalAccount).",
+        remediation=(
+            "Set an endpoint policy limited to this account's principals (aws:PrincipalAccount) and "
+            "resources (aws:ResourceAccount or aws:ResourceOrgID); only SageMaker's notebook/Studio UI "
+            "endpoints, reads of AWS-owned ARNs and ECR pulls from named registries are exempt "
+            "(components/policydocs/endpoint.py)."
+        ),
         predicate=_endpoint_policy,
         tags=("network", "endpoint"),
     ),

@@ -130,6 +130,10 @@ STAR = (
     "allows principal '*' with no condition confining callers to the perimeter "
     "(aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
 )
+ANY_RESOURCE = (
+    "reaches resources of any account: no aws:ResourceAccount / aws:ResourceOrgID condition naming the "
+    "perimeter (only reads of AWS-owned ARNs and ECR pulls from named registries are exempt)"
+)
 ANY_BUCKET = (
     "allows buckets of any account (Resource or NotResource by pattern) with no aws:ResourceAccount / "
     "aws:ResourceOrgID condition naming the perimeter"
@@ -735,7 +739,35 @@ SPECS: dict[str, Spec] = {
     ),
     "SR-NET-012": Spec(
         baseline=[
-            sts,
+            res(
+                VPC_ENDPOINT,
+                "sts",
+                serviceName="com.amazonaws.eu-west-2.sts",
+                vpcEndpointType="Interface",
+                privateDnsEnabled=True,
+                policy=interface_endpoint_policy(ACCOUNT, "sts", "eu-west-2"),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "ssm-aws-owned",
+                serviceName="com.amazonaws.eu-west-2.ssm",
+                vpcEndpointType="Interface",
+                policy=interface_endpoint_policy(ACCOUNT, "ssm", "eu-west-2"),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "ecr",
+                serviceName="com.amazonaws.eu-west-2.ecr.dkr",
+                vpcEndpointType="Interface",
+                policy=interface_endpoint_policy(ACCOUNT, "ecr.dkr", "eu-west-2", "aws", ["763104351884"]),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "notebook",
+                serviceName="aws.sagemaker.eu-west-2.notebook",
+                vpcEndpointType="Interface",
+                policy=interface_endpoint_policy(ACCOUNT, "notebook", "eu-west-2"),
+            ),
             res(
                 VPC_ENDPOINT,
                 "kms",
@@ -757,7 +789,9 @@ SPECS: dict[str, Spec] = {
                         "Principal": "*",
                         "Action": "ssm:*",
                         "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+                        "Condition": {
+                            "StringEquals": {"aws:SourceVpc": "vpc-1", "aws:ResourceAccount": ACCOUNT}
+                        },
                     }
                 ),
             ),
@@ -784,7 +818,7 @@ SPECS: dict[str, Spec] = {
                     ),
                 ],
                 "sts",
-                [f"{STS} policy {STAR}"],
+                [f"{STS} policy {STAR}", f"{STS} policy {ANY_RESOURCE}"],
             ),
             Break(
                 "no-policy",
@@ -819,7 +853,11 @@ SPECS: dict[str, Spec] = {
                     ),
                 ],
                 "sts",
-                [f"{STS} policy 'wide' {STAR}"],
+                [
+                    f"{STS} policy {ANY_RESOURCE}",
+                    f"{STS} policy 'wide' {STAR}",
+                    f"{STS} policy 'wide' {ANY_RESOURCE}",
+                ],
             ),
             Break(
                 "condition-on-an-account-outside-the-perimeter",
@@ -833,7 +871,112 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "sts",
-                [f"{STS} policy {STAR}"],
+                [f"{STS} policy {STAR}", f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "principals-confined-but-any-resource-account",
+                [sts],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "resource-account-by-string-like-wildcard",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "*",
+                                "Resource": "*",
+                                "Condition": confined | {"StringLike": {"aws:ResourceAccount": "*"}},
+                            }
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "aws-owned-exemption-does-not-cover-writes-or-s3",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "ssm:PutParameter",
+                                "Resource": "arn:aws:ssm:eu-west-2::parameter/aws/*",
+                                "Condition": confined,
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": "arn:aws:s3:::attacker-bucket/*",
+                                "Condition": confined,
+                            },
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "image-pulls-from-any-registry-account-or-with-push",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "ecr:BatchGetImage",
+                                "Resource": "arn:aws:ecr:eu-west-2:*:repository/*",
+                                "Condition": confined,
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
+                                "Resource": "arn:aws:ecr:eu-west-2:999999999999:repository/*",
+                                "Condition": {
+                                    "StringEquals": {
+                                        "aws:PrincipalAccount": ACCOUNT,
+                                        "aws:ResourceAccount": "999999999999",
+                                    }
+                                },
+                            },
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "ui-exemption-only-for-sagemakers-ui-service-names",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "api",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sagemaker.api",
+                        policy=interface_endpoint_policy(ACCOUNT, "notebook", "eu-west-2"),
+                    )
+                ],
+                "api",
+                [f"VPC endpoint 'api' (com.amazonaws.eu-west-2.sagemaker.api) policy {ANY_RESOURCE}"],
             ),
         ],
         not_applicable=[s3_gateway],
