@@ -569,7 +569,9 @@ _UI_ENDPOINT = re.compile(r"^aws\.sagemaker\.[a-z]{2}(-[a-z]+)+-\d\.(notebook|st
 resource account applies (`components.policydocs.endpoint.RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`)."""
 _ECR_PULLS = frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"})
 _ECR_REPOSITORIES = re.compile(r"^arn:aws(-cn|-us-gov)?:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/\*$")
-_AWS_OWNED_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:(?!s3:)[a-z0-9-]+:[a-z]{2}(-[a-z]+)+-\d:(aws)?:[a-z-]+/.*$")
+_AWS_OWNED_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:(?!s3:)[a-z0-9-]+:[a-z]{2}(-[a-z]+)+-\d:(aws)?:[a-z-]+/.*$"
+)
 """An ARN of a regional AWS-owned resource: no account (or 'aws'), e.g. arn:aws:ssm:eu-west-2::parameter/
 aws/*. S3 ARNs never hold an account, so they are never taken for AWS-owned."""
 
