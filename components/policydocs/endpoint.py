@@ -153,23 +153,6 @@ ECR_PULL_ACTIONS: tuple[str, ...] = (
 )
 """The read-only ECR actions an image pull makes (manifest and layers)."""
 
-SSM_AWS_OWNED_READ_ACTIONS: tuple[str, ...] = (
-    "ssm:DescribeDocument",
-    "ssm:GetDocument",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-)
-"""Reads of AWS-owned SSM documents and public parameters (ARNs with no account)."""
-
-
-def aws_owned_ssm_read_arns(region: str, partition: str = "aws") -> list[str]:
-    """AWS-owned SSM resources (no account in the ARN, so no aws:ResourceAccount of ours): the public
-    parameters under ``/aws/`` and the documents AWS publishes, as AWS's data perimeter examples list."""
-    _check_region(region)
-    _check_partition(partition)
-    return [f"arn:{partition}:ssm:{region}::parameter/aws/*", f"arn:{partition}:ssm:{region}::document/*"]
-
 
 def interface_endpoint_policy(
     account_id: str,
@@ -191,8 +174,10 @@ def interface_endpoint_policy(
 
     - ``notebook`` (:data:`RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`): principal account only; the Studio and
       notebook UI is reached with a presigned URL, not with IAM calls on resources.
-    - ``ssm``: reads of AWS-owned documents and public parameters (:func:`aws_owned_ssm_read_arns`), whose
-      ARNs hold no account.
+    - AWS-owned SSM public parameters and documents (``arn:aws:ssm:<region>::parameter/aws/*``, ARNs with
+      no account) are not reachable through the ``ssm`` endpoint: nothing in the environment reads them,
+      and IAM linters (parliament) cannot read an ARN without an account. A team that needs them adds a
+      read-only statement on those ARNs, which SR-NET-012 accepts.
     - ``ecr.api`` / ``ecr.dkr``: image pulls (:data:`ECR_PULL_ACTIONS`, read-only) from the registries of
       ``aws_image_accounts``, SageMaker's AWS-owned pre-built image registries of the region (their
       account differs per region; none by default, so such images are pulled only by SageMaker itself,
@@ -209,7 +194,7 @@ def interface_endpoint_policy(
         _check_account(account)
     if aws_image_accounts and endpoint not in ("ecr.api", "ecr.dkr"):
         raise ValueError("aws_image_accounts applies only to the ecr.api and ecr.dkr endpoints")
-    if endpoint in ("ssm", "ecr.api", "ecr.dkr"):
+    if endpoint in ("ecr.api", "ecr.dkr"):
         if region is None:
             raise ValueError(f"region is required for the {endpoint} endpoint policy")
         _check_region(region)
@@ -229,17 +214,6 @@ def interface_endpoint_policy(
             "Condition": {"StringEquals": confined},
         }
     ]
-    if endpoint == "ssm" and region is not None:
-        statements.append(
-            {
-                "Sid": "AllowReadsOfAwsOwnedParametersAndDocuments",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": list(SSM_AWS_OWNED_READ_ACTIONS),
-                "Resource": aws_owned_ssm_read_arns(region, partition),
-                "Condition": _account_condition(account_id),
-            }
-        )
     if endpoint in ("ecr.api", "ecr.dkr") and aws_image_accounts and region is not None:
         accounts = sorted(set(aws_image_accounts))
         statements.append(

@@ -295,16 +295,12 @@ def test_interface_endpoints_are_private_bound_to_the_account_and_guarded(any_pl
         assert endpoint.inputs["privateDnsEnabled"] is True, endpoint.urn
         assert set(endpoint.inputs["subnetIds"]) == subnets, endpoint.urn
         assert endpoint.inputs["securityGroupIds"] == [endpoint_sg.id], endpoint.urn
-        statement, *exceptions = policy(endpoint)["Statement"]
+        (statement,) = policy(endpoint)["Statement"]
         confined = {"aws:PrincipalAccount": account}
         if not endpoint.inputs["serviceName"].endswith(".notebook"):
             confined["aws:ResourceAccount"] = account
         assert statement["Condition"] == {"StringEquals": confined}, endpoint.urn
         assert statement["Effect"] == "Allow", endpoint.urn
-        for exception in exceptions:  # AWS-owned SSM reads only: their ARNs hold no account
-            assert endpoint.inputs["serviceName"].endswith(".ssm"), endpoint.urn
-            assert all("::" in arn for arn in exception["Resource"]), endpoint.urn
-            assert exception["Condition"] == {"StringEquals": {"aws:PrincipalAccount": account}}
 
 
 # --- security groups ------------------------------------------------------------------------------------

@@ -752,7 +752,27 @@ SPECS: dict[str, Spec] = {
                 "ssm-aws-owned",
                 serviceName="com.amazonaws.eu-west-2.ssm",
                 vpcEndpointType="Interface",
-                policy=interface_endpoint_policy(ACCOUNT, "ssm", "eu-west-2"),
+                policy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "*",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+                        },
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ssm:GetParameter", "ssm:GetDocument"],
+                        "Resource": [
+                            "arn:aws:ssm:eu-west-2::parameter/aws/*",
+                            "arn:aws:ssm:eu-west-2::document/*",
+                        ],
+                        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+                    },
+                ),
             ),
             res(
                 VPC_ENDPOINT,

@@ -13,7 +13,6 @@ from components.policydocs.endpoint import (
     INTERFACE_ENDPOINTS,
     OPTIONAL_INTERFACE_ENDPOINTS,
     aws_owned_s3_read_arns,
-    aws_owned_ssm_read_arns,
     bucket_prefix_arn,
     interface_endpoint_policy,
     interface_service_name,
@@ -86,13 +85,11 @@ def test_interface_policy_admits_only_principals_of_the_account_on_its_resources
 
 @pytest.mark.parametrize("endpoint", [e for e in INTERFACE_ENDPOINTS if e != "notebook"])
 def test_every_service_endpoint_confines_the_resource_account(endpoint: str) -> None:
-    first, *rest = statements(interface_endpoint_policy(ACCOUNT, endpoint, REGION))
-    assert first["Condition"]["StringEquals"]["aws:ResourceAccount"] == ACCOUNT
-    assert first["Action"] == "*" and first["Resource"] == "*"
-    for statement in rest:  # only ssm: AWS-owned reads by ARN, never '*'
-        assert endpoint == "ssm"
-        assert statement["Resource"] == aws_owned_ssm_read_arns(REGION)
-        assert all(iamdb.known(a) for a in statement["Action"])
+    (statement,) = statements(interface_endpoint_policy(ACCOUNT, endpoint, REGION))
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }
+    assert statement["Action"] == "*" and statement["Resource"] == "*"
 
 
 def test_notebook_endpoint_keeps_the_principal_condition_only() -> None:
