@@ -127,7 +127,7 @@ class KeyRingArgs:
                 f"{', '.join(admin_accounts)}; accepted: principals of the keys' own account only"
             )
         if isinstance(self.account_id, str):
-            _check_in_account(self.admin_principal_arns, self.account_id)
+            _check_in_account(self.admin_principal_arns, self.account_id, self.environment)
         for purpose, vias in self.account_via_services.items():
             if purpose not in purposes and self.account_via_services != DEFAULT_ACCOUNT_VIA_SERVICES:
                 raise ValueError(
@@ -146,13 +146,14 @@ class KeyRingArgs:
                 raise ValueError(f"via_services: {via!r} is not one of {', '.join(kmsdoc.VIA_SERVICES)}")
 
 
-def _check_in_account(admin_arns: Sequence[str], account_id: str) -> None:
+def _check_in_account(admin_arns: Sequence[str], account_id: str, environment: str) -> None:
     """Refuse key administrators outside the keys' account (the admin calls don't work across accounts,
     kms:CreateGrant does)."""
     foreign = [arn for arn in admin_arns if kmsdoc.account_of(arn) != account_id]
     if foreign:
         raise ValueError(
-            f"admin_principal_arns ({ADMINS_SETTING}): {foreign!r} are not in account {account_id}, the "
+            f"admin_principal_arns ({ADMINS_SETTING} in Pulumi.{environment}.yaml): {foreign!r} are not in "
+            f"account {account_id}, the "
             f"account of the keys; accepted: principals of account {account_id} only, e.g. "
             f"arn:aws:iam::{account_id}:role/strongroom-breakglass"
         )
@@ -197,7 +198,7 @@ class KeyRing(pulumi.ComponentResource):
                 account_vias: tuple[str, ...] = account_vias,
             ) -> str:
                 acct, reg, part = values
-                _check_in_account(args.admin_principal_arns, acct)
+                _check_in_account(args.admin_principal_arns, acct, args.environment)
                 return kmsdoc.key_policy_json(
                     account_id=acct,
                     partition=part,

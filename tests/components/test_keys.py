@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, check_names
+from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, _check_in_account, check_names
 from strongroom.engine import Recorder
 
 
@@ -150,12 +150,15 @@ def test_valid_name_lists_come_back_as_lists() -> None:
     assert names == ["data", "models-2"]
 
 
-def test_a_cross_account_key_administrator_is_refused_naming_the_setting(pulumi_mocks: Recorder) -> None:
+def test_a_cross_account_key_administrator_is_refused_naming_the_setting() -> None:
     admin = "arn:aws:iam::333333333333:role/strongroom-breakglass"
-    with pytest.raises(Exception, match=r"strongroom:identity\.adminPrincipals.*333333333333.*123456789012"):
-        pulumi_mocks.run(
-            lambda: KeyRing("keys", KeyRingArgs(environment="dev", admin_principal_arns=[admin]))
-        )
+    expected = r"strongroom:identity\.adminPrincipals in Pulumi\.dev\.yaml.*333333333333.*123456789012"
+    with pytest.raises(ValueError, match=expected):
+        KeyRingArgs(environment="dev", admin_principal_arns=[admin], account_id="123456789012")
+    # The same check runs on the looked-up account when account_id is not given (inside the policy apply).
+    with pytest.raises(ValueError, match=expected):
+        _check_in_account([admin], "123456789012", "dev")
+    _check_in_account(["arn:aws:iam::123456789012:role/strongroom-breakglass"], "123456789012", "dev")
 
 
 def test_keys_are_used_only_through_the_services_owning_their_data(ring: Recorder) -> None:
