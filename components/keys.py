@@ -146,13 +146,14 @@ class KeyRingArgs:
                 raise ValueError(f"via_services: {via!r} is not one of {', '.join(kmsdoc.VIA_SERVICES)}")
 
 
-def _check_in_account(admin_arns: Sequence[str], account_id: str, environment: str) -> None:
+def _check_in_account(admin_arns: Sequence[str], account_id: str, stack: str) -> None:
     """Refuse key administrators outside the keys' account (the admin calls don't work across accounts,
     kms:CreateGrant does)."""
     foreign = [arn for arn in admin_arns if kmsdoc.account_of(arn) != account_id]
     if foreign:
         raise ValueError(
-            f"admin_principal_arns ({ADMINS_SETTING} in Pulumi.{environment}.yaml): {foreign!r} are not in "
+            f"admin_principal_arns ({ADMINS_SETTING}, or the program's own key, in Pulumi.{stack}.yaml): "
+            f"{foreign!r} are not in "
             f"account {account_id}, the "
             f"account of the keys; accepted: principals of account {account_id} only, e.g. "
             f"arn:aws:iam::{account_id}:role/strongroom-breakglass"
@@ -184,6 +185,7 @@ class KeyRing(pulumi.ComponentResource):
         region = args.region or aws.get_region_output(opts=invoke_opts).region
         partition = args.partition or aws.get_partition_output(opts=invoke_opts).partition
         child_opts = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
+        stack = pulumi.get_stack()
 
         self.keys, self.key_arns, self.key_ids, self.alias_names, self.alias_arns = {}, {}, {}, {}, {}
         for purpose in args.purposes:
@@ -198,7 +200,7 @@ class KeyRing(pulumi.ComponentResource):
                 account_vias: tuple[str, ...] = account_vias,
             ) -> str:
                 acct, reg, part = values
-                _check_in_account(args.admin_principal_arns, acct, args.environment)
+                _check_in_account(args.admin_principal_arns, acct, stack)
                 return kmsdoc.key_policy_json(
                     account_id=acct,
                     partition=part,
