@@ -1693,8 +1693,8 @@ def test_dns_controls_follow_unknown_references_by_dependency() -> None:
     assert messages_for(get("SR-NET-041"), [vpc, dns_logs, config, query_log_vpc], "vpc") == []
 
 
-def test_dns_controls_are_mandatory_in_prod_only() -> None:
+def test_dns_controls_are_mandatory_in_every_stack() -> None:
     for cid in ("SR-NET-040", "SR-NET-041"):
         control = get(cid)
         assert control.enforcement_for("prod") == "mandatory"
-        assert control.enforcement_for("dev") == "advisory"
+        assert control.enforcement_for("dev") == "mandatory"
