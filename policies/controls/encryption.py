@@ -202,9 +202,10 @@ def _condition(statement: Mapping[str, Any], operators: tuple[str, ...], key: st
     return None
 
 
-def _home_account(document: Mapping[str, Any]) -> str | None:
+def _home_account(document: Mapping[str, Any], trusted: frozenset[str]) -> str | None:
     """The key's own account: the one account whose root the policy names (a key policy delegates to its
-    own account's IAM); None when it names no root."""
+    own account's IAM), or, when it names several, the one of them inside the perimeter; None when it
+    names no root."""
     roots = {
         match.group(2)
         for statement in statements(document)
@@ -212,7 +213,13 @@ def _home_account(document: Mapping[str, Any]) -> str | None:
         if kind == "AWS" and (match := _ROOT.match(value))
     }
     if len(roots) > 1:
-        raise CannotJudge(f"the key policy names the roots of several accounts ({', '.join(sorted(roots))})")
+        inside_roots = roots & trusted
+        if len(inside_roots) != 1:
+            raise CannotJudge(
+                f"the key policy names the roots of several accounts ({', '.join(sorted(roots))}), so the "
+                "key's own account can't be told"
+            )
+        return next(iter(inside_roots))
     return next(iter(roots), None)
 
 
@@ -232,23 +239,31 @@ def _statement_problems(statement: Mapping[str, Any], home: str | None) -> Itera
     if not actions:
         return
     admin, grant, use = actions & _ADMIN_ACTIONS, actions & _GRANT_ACTIONS, actions & _USE_ACTIONS
-    if home is None:
-        raise CannotJudge("the key policy names no account root, so the key's own account can't be judged")
     callers = _condition(statement, ("stringequals",), "kms:calleraccount")
-    in_account = bool(callers) and all(v == home for v in callers or ())
-    if not in_account:
-        yield f"allows AWS principals with no kms:CallerAccount = {home} condition (StringEquals)"
-    if admin or grant:
-        what = " and ".join(
-            part
-            for part in (_show_actions(admin) if admin else "", "kms:CreateGrant" if grant else "")
-            if part
-        )
-        for _kind, value in principals:
-            account = account_of(value)
-            if account != home and not (account == "*" and in_account):
-                named = f"of account {account}" if account else "naming no account"
-                yield f"admits principal '{value}' {named}, not the key's account {home}, to {what}"
+    if home is None:
+        # No root names the key's account: only what needs no account can be judged.
+        if not callers:
+            yield "allows AWS principals with no kms:CallerAccount condition (StringEquals)"
+        elif admin or grant:
+            raise CannotJudge(
+                "the key policy names no account root, so whether kms:CallerAccount is the key's own "
+                "account can't be judged"
+            )
+    else:
+        in_account = bool(callers) and all(v == home for v in callers or ())
+        if not in_account:
+            yield f"allows AWS principals with no kms:CallerAccount = {home} condition (StringEquals)"
+        if admin or grant:
+            what = " and ".join(
+                part
+                for part in (_show_actions(admin) if admin else "", "kms:CreateGrant" if grant else "")
+                if part
+            )
+            for _kind, value in principals:
+                account = account_of(value)
+                if account != home and not (account == "*" and in_account):
+                    named = f"of account {account}" if account else "naming no account"
+                    yield f"admits principal '{value}' {named}, not the key's account {home}, to {what}"
     if grant:
         flags = _condition(statement, ("bool",), "kms:grantisforawsresource")
         if not flags or not all(is_true(v) for v in flags):
@@ -279,7 +294,7 @@ def _key_policy_statements(subject: Resource, index: Index) -> Iterator[str]:
     except PolicyDocumentError as exc:
         yield f"{what} {subject.label} policy {exc}"
         return
-    home = _home_account(document)
+    home = _home_account(document, index.context.trusted_accounts)
     for i, statement in enumerate(statements(document)):
         sid = statement.get("Sid")
         named = f" ({sid})" if sid else ""

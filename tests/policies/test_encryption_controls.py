@@ -8,6 +8,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     Break,
     Spec,
     doc,
+    messages_for,
     res,
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
@@ -920,23 +921,37 @@ SPECS["SR-ENC-040"] = Spec(
 )
 
 
-def test_sr_enc_040_a_policy_naming_no_root_cannot_be_judged() -> None:
+def test_sr_enc_040_a_policy_naming_no_root_is_judged_as_far_as_it_can_be() -> None:
     from policies.catalog import evaluate, get
     from policies.props import Index
 
-    stack = [
-        _kms_key(
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::333333333333:role/x"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        )
+    wide = {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}
+    findings = evaluate(get("SR-ENC-040"), Index([_kms_key(wide)], Context(stack="dev")))
+    assert [f.message for f in findings] == [
+        "KMS key 'k' statement 0 allows AWS principals with no kms:CallerAccount condition (StringEquals)",
+        f"KMS key 'k' statement 0 {_NO_FLAG}",
+        f"KMS key 'k' statement 0 {_USE_ALL}",
     ]
-    findings = evaluate(get("SR-ENC-040"), Index(stack, Context(stack="dev")))
+    admin = {**wide, "Action": "kms:PutKeyPolicy", "Condition": {"StringEquals": {"kms:CallerAccount": _A}}}
+    findings = evaluate(get("SR-ENC-040"), Index([_kms_key(admin)], Context(stack="dev")))
     assert [f.unknown for f in findings] == [True]
     assert "names no account root" in findings[0].message
+
+
+def test_sr_enc_040_several_roots_are_told_apart_by_the_perimeter() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import Index
+
+    foreign = {**root, "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "kms:Decrypt"}
+    stack = [_kms_key(_ROOT_READS, foreign)]
+    assert messages_for(get("SR-ENC-040"), stack, "k") == [
+        f"KMS key 'k' statement 1 {_NO_CALLER}",
+        "KMS key 'k' statement 1 allows use (kms:Decrypt) without an exact kms:ViaService condition naming "
+        "the services that own the data",
+    ]
+    perimeter = Context(stack="dev", trusted_accounts=frozenset({_A, "999999999999"}))
+    findings = evaluate(get("SR-ENC-040"), Index(stack, perimeter))
+    assert [f.unknown for f in findings] == [True]
 
 
 def test_sr_enc_040_an_unknown_policy_is_not_a_pass() -> None:
