@@ -23,7 +23,20 @@ DEFAULT_SERVICE_GRANTS: Mapping[str, tuple[str, ...]] = {
     "logs": ("logs", "cloudtrail", "s3-logging", "events", "cloudwatch"),
 }
 
+#: Services that own each purpose's data: principals of the account (IAM delegation) may use the key, and
+#: let the service create grants for AWS resources, only through these (`kms:ViaService`). The data key
+#: also encrypts Studio's EFS volume and ML volumes (EBS); the logs key encrypts the trail's and access
+#: logs' objects (S3), log groups and the alert topic. A purpose not listed: S3 only.
+DEFAULT_ACCOUNT_VIA_SERVICES: Mapping[str, tuple[str, ...]] = {
+    "data": ("s3", "sagemaker", "elasticfilesystem", "ec2"),
+    "models": ("s3", "sagemaker"),
+    "logs": ("s3", "logs", "sns"),
+    "backup": ("s3",),
+}
+
 DELETION_WINDOW_DAYS = 30
+
+ADMINS_SETTING = "strongroom:identity.adminPrincipals"
 
 
 def check_name(field: str, value: object) -> None:
@@ -58,8 +71,15 @@ class KeyRingArgs:
     """Purpose -> AWS services allowed to use that key (short names from `kms.SERVICE_GRANTS`)."""
 
     admin_principal_arns: Sequence[str] = ()
-    """IAM principals (exact ARNs, no wildcards) that may administer, but not use, every key. The account
-    root always administers (the key policy delegates to IAM), which also prevents a locked-out key."""
+    """IAM principals (exact ARNs, no wildcards) of the keys' own account that may administer, but not use
+    or grant, every key. The account root always administers in-account (the key policy delegates to
+    IAM), which also prevents a locked-out key. A principal of another account is refused."""
+
+    account_via_services: Mapping[str, Sequence[str]] = field(
+        default_factory=lambda: dict(DEFAULT_ACCOUNT_VIA_SERVICES)
+    )
+    """Purpose -> services through which the account's principals may use that key (`kms:ViaService`);
+    a purpose not listed: S3 only."""
 
     key_users: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Purpose -> IAM principals (exact ARNs) allowed to use that key through `via_services` only."""
@@ -100,12 +120,44 @@ class KeyRingArgs:
             for arn in arns:
                 if not isinstance(arn, str) or not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:[^*]+$", arn):
                     raise ValueError(f"{label}: {arn!r} is not an exact IAM principal ARN (no wildcards)")
+        admin_accounts = sorted({kmsdoc.account_of(arn) or "?" for arn in self.admin_principal_arns})
+        if len(admin_accounts) > 1:
+            raise ValueError(
+                f"admin_principal_arns ({ADMINS_SETTING}): {list(self.admin_principal_arns)!r} span accounts "
+                f"{', '.join(admin_accounts)}; accepted: principals of the keys' own account only"
+            )
+        if isinstance(self.account_id, str):
+            _check_in_account(self.admin_principal_arns, self.account_id, self.environment)
+        for purpose, vias in self.account_via_services.items():
+            if purpose not in purposes and self.account_via_services != DEFAULT_ACCOUNT_VIA_SERVICES:
+                raise ValueError(
+                    f"account_via_services: purpose {purpose!r} is not one of purposes {purposes!r}"
+                )
+            if not vias or any(via not in kmsdoc.VIA_SERVICES for via in vias):
+                raise ValueError(
+                    f"account_via_services[{purpose!r}]: {list(vias)!r} must be 1 or more of "
+                    f"{', '.join(kmsdoc.VIA_SERVICES)}"
+                )
         for purpose in self.key_users:
             if purpose not in purposes:
                 raise ValueError(f"key_users: purpose {purpose!r} is not one of purposes {purposes!r}")
         for via in self.via_services:
             if via not in kmsdoc.VIA_SERVICES:
                 raise ValueError(f"via_services: {via!r} is not one of {', '.join(kmsdoc.VIA_SERVICES)}")
+
+
+def _check_in_account(admin_arns: Sequence[str], account_id: str, stack: str) -> None:
+    """Refuse key administrators outside the keys' account (the admin calls don't work across accounts,
+    kms:CreateGrant does)."""
+    foreign = [arn for arn in admin_arns if kmsdoc.account_of(arn) != account_id]
+    if foreign:
+        raise ValueError(
+            f"admin_principal_arns ({ADMINS_SETTING}, or the program's own key, in Pulumi.{stack}.yaml): "
+            f"{foreign!r} are not in "
+            f"account {account_id}, the "
+            f"account of the keys; accepted: principals of account {account_id} only, e.g. "
+            f"arn:aws:iam::{account_id}:role/strongroom-breakglass"
+        )
 
 
 def alias_name(environment: str, purpose: str) -> str:
@@ -133,16 +185,22 @@ class KeyRing(pulumi.ComponentResource):
         region = args.region or aws.get_region_output(opts=invoke_opts).region
         partition = args.partition or aws.get_partition_output(opts=invoke_opts).partition
         child_opts = pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain)
+        stack = pulumi.get_stack()
 
         self.keys, self.key_arns, self.key_ids, self.alias_names, self.alias_arns = {}, {}, {}, {}, {}
         for purpose in args.purposes:
             services = tuple(args.service_grants.get(purpose, ()))
             users = tuple(args.key_users.get(purpose, ()))
+            account_vias = tuple(args.account_via_services.get(purpose, ("s3",)))
 
             def build(
-                values: list[Any], services: tuple[str, ...] = services, users: tuple[str, ...] = users
+                values: list[Any],
+                services: tuple[str, ...] = services,
+                users: tuple[str, ...] = users,
+                account_vias: tuple[str, ...] = account_vias,
             ) -> str:
                 acct, reg, part = values
+                _check_in_account(args.admin_principal_arns, acct, stack)
                 return kmsdoc.key_policy_json(
                     account_id=acct,
                     partition=part,
@@ -151,6 +209,7 @@ class KeyRing(pulumi.ComponentResource):
                     user_arns=users,
                     via_services=tuple(args.via_services) if users else (),
                     services=services,
+                    account_via_services=account_vias,
                 )
 
             key = aws.kms.Key(

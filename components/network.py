@@ -5,6 +5,11 @@ nothing but the local route and the S3 gateway endpoint, the default security gr
 network ACL stripped, a network ACL that admits only what SageMaker and the endpoints need, interface
 endpoints with private DNS and account-bound policies, and flow logs of all traffic to a KMS-encrypted
 log group.
+
+DNS is no way out either: Route 53 Resolver DNS Firewall on the VPC allows the AWS service domains of the
+region (`components.policydocs.endpoint.allowed_dns_domains`) and blocks every other name, fail closed
+(`ResolverFirewallConfig` with fail open disabled: if the firewall cannot answer, queries are refused),
+and Resolver query logging records every query of the VPC in a KMS-encrypted log group.
 """
 
 from __future__ import annotations
@@ -25,8 +30,10 @@ from components.cidr import (
     private_nacl_rules,
 )
 from components.policydocs.endpoint import (
+    BLOCK_ALL_DOMAINS,
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINTS,
+    allowed_dns_domains,
     bucket_prefix_arn,
     interface_endpoint_policy,
     interface_service_name,
@@ -39,6 +46,12 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 """Retention periods CloudWatch Logs accepts (days)."""
+
+DNS_ALLOW_PRIORITY = 100
+DNS_BLOCK_PRIORITY = 9000
+"""DNS Firewall rule priorities: the allow rule first, the block-all rule last (ascending order)."""
+DNS_ASSOCIATION_PRIORITY = 101
+"""Priority of the rule group among the VPC's rule groups (AWS accepts 100 to 9900)."""
 
 AZ_RANGE = f"{MIN_AZ_COUNT}..{MAX_AZ_COUNT}"
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
@@ -62,7 +75,8 @@ class PrivateNetworkArgs:
     """IPv4 block of the VPC, inside an RFC 1918 range, /16 to /28 (e.g. ``10.20.0.0/16``)."""
 
     flow_log_kms_key_arn: pulumi.Input[str]
-    """ARN of the customer-managed KMS key that encrypts the flow log group (KeyRing's logs key)."""
+    """ARN of the customer-managed KMS key that encrypts the flow log group and the DNS query log group
+    (KeyRing's logs key)."""
 
     s3_bucket_name_prefix: str | None = None
     """Name prefix of this environment's buckets: the S3 endpoint admits ``arn:aws:s3:::<prefix>-*``."""
@@ -82,8 +96,12 @@ class PrivateNetworkArgs:
     interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS
     """Interface endpoints to create, from ``components.policydocs.endpoint.INTERFACE_ENDPOINTS``."""
 
+    aws_image_accounts: Sequence[str] = ()
+    """Accounts of SageMaker's AWS-owned image registries in the region that in-VPC workloads may pull
+    from through the ECR endpoints (their endpoint policies confine everything else to this account)."""
+
     flow_log_retention_days: int = 365
-    """Retention of the flow log group, one of the periods CloudWatch Logs accepts."""
+    """Retention of the flow log and DNS query log groups, one of the periods CloudWatch Logs accepts."""
 
     region: str | None = None
     """AWS region; by default the provider's (``aws.get_region``)."""
@@ -141,6 +159,12 @@ class PrivateNetworkArgs:
             )
         if len(set(self.interface_endpoints)) != len(self.interface_endpoints):
             raise _bad("interface_endpoints", f"{list(self.interface_endpoints)!r} lists an endpoint twice")
+        if isinstance(self.aws_image_accounts, str) or any(
+            not isinstance(a, str) or not _ACCOUNT.match(a) for a in self.aws_image_accounts
+        ):
+            raise _bad(
+                "aws_image_accounts", f"{self.aws_image_accounts!r} is not a list of 12-digit account IDs"
+            )
         if self.flow_log_retention_days not in LOG_RETENTION_DAYS:
             raise _bad(
                 "flow_log_retention_days",
@@ -198,6 +222,15 @@ def _s3_policy(values: list[str]) -> str:
     return s3_gateway_endpoint_policy(account_id, region, bucket_arns, partition)
 
 
+def _interface_policy(endpoint: str, image_accounts: tuple[str, ...]) -> Callable[[list[str]], str]:
+    def build(values: list[str]) -> str:
+        account_id, region, partition = values
+        accounts = image_accounts if endpoint in ("ecr.api", "ecr.dkr") else ()
+        return interface_endpoint_policy(account_id, endpoint, region, partition, accounts)
+
+    return build
+
+
 def _trust_policy(values: list[str]) -> str:
     account_id, partition = values
     return flow_log_assume_role_policy(account_id, partition)
@@ -230,6 +263,9 @@ class PrivateNetwork(pulumi.ComponentResource):
     flow_log_group_arn: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
     flow_log_role_arn: pulumi.Output[str]
+    dns_firewall_rule_group_id: pulumi.Output[str]
+    dns_query_log_group_arn: pulumi.Output[str]
+    dns_query_log_config_id: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -412,9 +448,11 @@ class PrivateNetwork(pulumi.ComponentResource):
             opts=child,
         )
 
-        interface_policy = account_id.apply(interface_endpoint_policy)
         interface_endpoints: dict[str, aws.ec2.VpcEndpoint] = {}
         for endpoint in args.interface_endpoints:
+            interface_policy = pulumi.Output.all(account_id, region, partition).apply(
+                _interface_policy(endpoint, tuple(args.aws_image_accounts))
+            )
             role = f"vpce-{_endpoint_role(endpoint)}"
             interface_endpoints[endpoint] = aws.ec2.VpcEndpoint(
                 f"{name}-{role}",
@@ -465,6 +503,8 @@ class PrivateNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[flow_log_role_policy]),
         )
 
+        dns_firewall_group, dns_log_group, dns_log_config = self._dns(name, args, vpc, region, tags)
+
         self.vpc_id = vpc.id
         self.vpc_cidr = args.vpc_cidr
         self.subnet_ids = pulumi.Output.all(*subnet_ids).apply(list)
@@ -483,6 +523,9 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.flow_log_group_arn = flow_log_group.arn
         self.flow_log_group_name = flow_log_group.name
         self.flow_log_role_arn = flow_log_role.arn
+        self.dns_firewall_rule_group_id = dns_firewall_group.id
+        self.dns_query_log_group_arn = dns_log_group.arn
+        self.dns_query_log_config_id = dns_log_config.id
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -501,5 +544,96 @@ class PrivateNetwork(pulumi.ComponentResource):
                 "flow_log_group_arn": self.flow_log_group_arn,
                 "flow_log_group_name": self.flow_log_group_name,
                 "flow_log_role_arn": self.flow_log_role_arn,
+                "dns_firewall_rule_group_id": self.dns_firewall_rule_group_id,
+                "dns_query_log_group_arn": self.dns_query_log_group_arn,
+                "dns_query_log_config_id": self.dns_query_log_config_id,
             }
         )
+
+    def _dns(
+        self,
+        name: str,
+        args: PrivateNetworkArgs,
+        vpc: aws.ec2.Vpc,
+        region: pulumi.Output[str],
+        tags: Callable[[str], dict[str, str]],
+    ) -> tuple[
+        aws.route53.ResolverFirewallRuleGroup, aws.cloudwatch.LogGroup, aws.route53.ResolverQueryLogConfig
+    ]:
+        """DNS Firewall (allow the region's AWS domains, block the rest, fail closed) and query logging."""
+        child = pulumi.ResourceOptions(parent=self)
+        allowed = aws.route53.ResolverFirewallDomainList(
+            f"{name}-dns-aws-domains",
+            name=f"{name}-dns-aws-domains",
+            domains=region.apply(allowed_dns_domains),
+            tags=tags("dns-aws-domains"),
+            opts=child,
+        )
+        everything = aws.route53.ResolverFirewallDomainList(
+            f"{name}-dns-all-domains",
+            name=f"{name}-dns-all-domains",
+            domains=list(BLOCK_ALL_DOMAINS),
+            tags=tags("dns-all-domains"),
+            opts=child,
+        )
+        group = aws.route53.ResolverFirewallRuleGroup(
+            f"{name}-dns-firewall", name=f"{name}-dns-firewall", tags=tags("dns-firewall"), opts=child
+        )
+        # Rules run in ascending priority: the AWS domains first, then a block of every other name.
+        allow_rule = aws.route53.ResolverFirewallRule(
+            f"{name}-dns-allow-aws",
+            name=f"{name}-dns-allow-aws",
+            firewall_rule_group_id=group.id,
+            firewall_domain_list_id=allowed.id,
+            action="ALLOW",
+            priority=DNS_ALLOW_PRIORITY,
+            opts=child,
+        )
+        block_rule = aws.route53.ResolverFirewallRule(
+            f"{name}-dns-block-all",
+            name=f"{name}-dns-block-all",
+            firewall_rule_group_id=group.id,
+            firewall_domain_list_id=everything.id,
+            action="BLOCK",
+            block_response="NXDOMAIN",
+            priority=DNS_BLOCK_PRIORITY,
+            opts=child,
+        )
+        aws.route53.ResolverFirewallRuleGroupAssociation(
+            f"{name}-dns-firewall-vpc",
+            name=f"{name}-dns-firewall-vpc",
+            firewall_rule_group_id=group.id,
+            vpc_id=vpc.id,
+            priority=DNS_ASSOCIATION_PRIORITY,
+            mutation_protection="ENABLED",
+            tags=tags("dns-firewall-vpc"),
+            # Associated only once both rules exist: never a moment with the allow rule alone.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[allow_rule, block_rule]),
+        )
+        aws.route53.ResolverFirewallConfig(
+            f"{name}-dns-firewall-config", resource_id=vpc.id, firewall_fail_open="DISABLED", opts=child
+        )
+        # Resolver delivers query logs through CloudWatch Logs' log delivery (delivery.logs.amazonaws.com),
+        # which adds its statement to the account's log resource policy when the config is created; the
+        # logs key already lets logs.<region>.amazonaws.com encrypt this account's log groups.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-dns-query-logs",
+            kms_key_id=args.flow_log_kms_key_arn,
+            retention_in_days=args.flow_log_retention_days,
+            tags=tags("dns-query-logs"),
+            opts=child,
+        )
+        log_config = aws.route53.ResolverQueryLogConfig(
+            f"{name}-dns-query-log",
+            name=f"{name}-dns-query-log",
+            destination_arn=log_group.arn,
+            tags=tags("dns-query-log"),
+            opts=child,
+        )
+        aws.route53.ResolverQueryLogConfigAssociation(
+            f"{name}-dns-query-log-vpc",
+            resolver_query_log_config_id=log_config.id,
+            resource_id=vpc.id,
+            opts=child,
+        )
+        return group, log_group, log_config

@@ -446,7 +446,9 @@ class IdentitySettings(_Section):
     admin_principals: tuple[str, ...] = _field(
         [],
         doc="Principals exempt from the buckets' VPC-endpoint-only condition and administering the keys: "
-        "break-glass administration and whoever runs pulumi up from outside the VPC.",
+        "break-glass administration and whoever runs pulumi up from outside the VPC. They must be "
+        "principals of the account the stack deploys to: KMS administration only works in-account, so the "
+        "keys refuse another account's.",
         accepted=PRINCIPAL_ACCEPTED,
     )
     require_mfa: bool = _field(

@@ -49,6 +49,17 @@ TF_TYPES: dict[str, str] = {
     "aws:ebs/encryptionByDefault:EncryptionByDefault": "aws_ebs_encryption_by_default",
     "aws:ebs/defaultKmsKey:DefaultKmsKey": "aws_ebs_default_kms_key",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
+    "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+        "aws_route53_resolver_firewall_domain_list"
+    ),
+    "aws:route53/resolverFirewallRule:ResolverFirewallRule": "aws_route53_resolver_firewall_rule",
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+        "aws_route53_resolver_firewall_rule_group"
+    ),
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+        "aws_route53_resolver_firewall_rule_group_association"
+    ),
+    "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": "aws_route53_resolver_firewall_config",
     "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": "aws_route53_resolver_query_log_config",
     "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (
         "aws_route53_resolver_query_log_config_association"

@@ -92,6 +92,41 @@ def aws_owned_s3_read_arns(region: str, partition: str = "aws") -> list[str]:
     return [f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"]
 
 
+BLOCK_ALL_DOMAINS: tuple[str, ...] = ("*",)
+"""The domain list of the DNS Firewall's last rule: every domain (DNS Firewall's `*` matches any name)."""
+
+
+def allowed_dns_domains(region: str) -> list[str]:
+    """The domains the VPC may resolve through Route 53 Resolver DNS Firewall: the AWS service domains of
+    ``region`` and nothing else.
+
+    - ``<region>.amazonaws.com`` and ``*.<region>.amazonaws.com``: every regional service endpoint the
+      environment uses (``sts.<region>...``, ``api.sagemaker.<region>...``, ``<acct>.dkr.ecr.<region>...``,
+      ``<bucket>.s3.<region>...``, S3's CNAME ``s3-r-w.<region>...``). The interface endpoints' private
+      hosted zones answer these same names; DNS Firewall filters a query before the private hosted zone
+      answers it, so they must be on the list.
+    - ``*.<region>.vpce.amazonaws.com``: the endpoint-specific names of the interface endpoints.
+    - ``*.<region>.sagemaker.aws``: Studio (``<domain>.studio.<region>.sagemaker.aws``) and notebook
+      instance (``<name>.notebook.<region>.sagemaker.aws``) URLs.
+    - the VPC's own host names (``*.<region>.compute.internal``; ``*.ec2.internal`` in us-east-1).
+
+    A DNS Firewall wildcard ``*.example.com`` matches subdomains at any depth but not ``example.com``
+    itself, hence both forms where the apex is queried. Global names (``sts.amazonaws.com``,
+    ``s3.amazonaws.com``) are not listed: nothing in the VPC can reach them anyway.
+    """
+    _check_region(region)
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    internal = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+    return [
+        f"{region}.{suffix}",
+        f"*.{region}.{suffix}",
+        f"*.{region}.vpce.{suffix}",
+        f"*.{region}.sagemaker.aws",
+        internal,
+        f"*.{internal}",
+    ]
+
+
 def bucket_prefix_arn(prefix: str, partition: str = "aws") -> str:
     """The bucket ARN pattern ``arn:aws:s3:::<prefix>-*`` for an environment's bucket name prefix."""
     _check_partition(partition)
@@ -107,26 +142,93 @@ def _account_condition(account_id: str) -> dict[str, Any]:
     return {"StringEquals": {"aws:PrincipalAccount": account_id}}
 
 
-def interface_endpoint_policy(account_id: str) -> str:
-    """Endpoint policy for an interface endpoint: any action, but only by principals of ``account_id``.
+RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS: tuple[str, ...] = ("notebook",)
+"""Interface endpoints whose policy cannot confine the resource's account: the SageMaker notebook/Studio
+UI endpoint carries browser sessions opened with a presigned URL, not IAM calls on resources."""
 
-    The endpoint then cannot be used with credentials from another account (a classic exfiltration path).
+ECR_PULL_ACTIONS: tuple[str, ...] = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+"""The read-only ECR actions an image pull makes (manifest and layers)."""
+
+
+def interface_endpoint_policy(
+    account_id: str,
+    endpoint: str | None = None,
+    region: str | None = None,
+    partition: str = "aws",
+    aws_image_accounts: Sequence[str] = (),
+) -> str:
+    """Endpoint policy for an interface endpoint: any action, by principals of ``account_id``
+    (``aws:PrincipalAccount``) on resources of ``account_id`` (``aws:ResourceAccount``).
+
+    The endpoint then can be used neither with credentials from another account nor to reach another
+    account's resources (a role, key, secret, log group, model or repository of the attacker's), the two
+    classic exfiltration paths. As in AWS's data perimeter examples, actions without a resource
+    (List*, sts:GetCallerIdentity, ecr:GetAuthorizationToken) carry the caller's account as
+    ``aws:ResourceAccount``.
+
+    Where the key cannot be used, the exceptions are explicit and narrow:
+
+    - ``notebook`` (:data:`RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`): principal account only; the Studio and
+      notebook UI is reached with a presigned URL, not with IAM calls on resources.
+    - AWS-owned SSM public parameters and documents (``arn:aws:ssm:<region>::parameter/aws/*``, ARNs with
+      no account) are not reachable through the ``ssm`` endpoint: nothing in the environment reads them,
+      and IAM linters (parliament) cannot read an ARN without an account. A team that needs them adds a
+      read-only statement on those ARNs, which SR-NET-012 accepts.
+    - ``ecr.api`` / ``ecr.dkr``: image pulls (:data:`ECR_PULL_ACTIONS`, read-only) from the registries of
+      ``aws_image_accounts``, SageMaker's AWS-owned pre-built image registries of the region (their
+      account differs per region; none by default, so such images are pulled only by SageMaker itself,
+      outside the VPC, or copied into the account's own ECR).
+
+    ``endpoint`` None: the generic policy (both conditions, no exception).
     """
     _check_account(account_id)
-    document = {
-        "Version": VERSION,
-        "Statement": [
+    if endpoint is not None and endpoint not in INTERFACE_ENDPOINTS:
+        raise ValueError(
+            f"interface endpoint {endpoint!r} is unknown; accepted: {', '.join(INTERFACE_ENDPOINTS)}"
+        )
+    for account in aws_image_accounts:
+        _check_account(account)
+    if aws_image_accounts and endpoint not in ("ecr.api", "ecr.dkr"):
+        raise ValueError("aws_image_accounts applies only to the ecr.api and ecr.dkr endpoints")
+    if endpoint in ("ecr.api", "ecr.dkr"):
+        if region is None:
+            raise ValueError(f"region is required for the {endpoint} endpoint policy")
+        _check_region(region)
+        _check_partition(partition)
+    confined = {"aws:PrincipalAccount": account_id}
+    if endpoint not in RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS:
+        confined["aws:ResourceAccount"] = account_id
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AllowOnlyPrincipalsOfThisAccount"
+            if endpoint in RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS
+            else "AllowPrincipalsOfThisAccountOnItsResources",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": confined},
+        }
+    ]
+    if endpoint in ("ecr.api", "ecr.dkr") and aws_image_accounts and region is not None:
+        accounts = sorted(set(aws_image_accounts))
+        statements.append(
             {
-                "Sid": "AllowOnlyPrincipalsOfThisAccount",
+                "Sid": "AllowImagePullsFromAwsImageRegistries",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": "*",
-                "Resource": "*",
-                "Condition": _account_condition(account_id),
+                "Action": list(ECR_PULL_ACTIONS),
+                "Resource": [f"arn:{partition}:ecr:{region}:{a}:repository/*" for a in accounts],
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": accounts}
+                },
             }
-        ],
-    }
-    return json.dumps(document, sort_keys=True)
+        )
+    return json.dumps({"Version": VERSION, "Statement": statements}, sort_keys=True)
 
 
 def s3_gateway_endpoint_policy(

@@ -1,10 +1,26 @@
 """KMS key policies, built from plain strings (no Pulumi import).
 
-Every statement names its principal: the account root (administration, delegated to IAM, which keeps the
-key manageable and is AWS's default key policy), optional named administrators and users, and AWS service
-principals. No statement has a wildcard principal. Each service grant is scoped to this account with a
-condition (`aws:SourceAccount`, or the encryption context that carries the account, or `kms:CallerAccount`
-with `kms:ViaService` for named users).
+Every statement names its principal: the account root (delegation to IAM), optional named administrators
+and users, and AWS service principals. No statement has a wildcard principal. Each service grant is scoped
+to this account with a condition (`aws:SourceAccount`, or the encryption context that carries the
+account).
+
+The account root does not get `kms:*` (AWS's default key policy). Its delegation to IAM is split in three
+statements, each with `kms:CallerAccount` = the key's account:
+
+- administration (`ADMIN_ACTIONS`: describe, enable/disable, rotation, aliases, tags, key policy,
+  deletion, list and revoke grants): in-account principals only;
+- use (`USER_ACTIONS`): only through the services that own the key's data (`kms:ViaService`, e.g.
+  S3 and SageMaker for the data key), never a direct Decrypt call;
+- `kms:CreateGrant`: only when an AWS service creates the grant for an AWS resource
+  (`kms:GrantIsForAWSResource`, e.g. SageMaker for a volume) and through those services.
+
+Named administrators get `ADMIN_ACTIONS` only, never `kms:CreateGrant` (a grant is a way to use the
+key), and must be principals of the key's own account: KMS administration calls only work in-account,
+while `kms:CreateGrant` works across accounts, so a cross-account "administrator" could only have
+granted itself use. `key_policy` refuses such principals. Service principals (CloudWatch Logs,
+CloudTrail, S3 log delivery, EventBridge, CloudWatch, SNS) keep their own statements: `kms:CallerAccount`
+and `kms:ViaService` do not apply to them.
 """
 
 from __future__ import annotations
@@ -21,25 +37,35 @@ PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 #: Service grants a key may carry, by short name. `s3-logging` is S3 server access log delivery.
 SERVICE_GRANTS = ("logs", "cloudtrail", "s3-logging", "events", "cloudwatch", "sns", "config")
 
-#: Services through which named key users may use a key (`kms:ViaService`).
-VIA_SERVICES = ("s3", "sagemaker", "logs", "sns", "secretsmanager", "ssm")
+#: Services through which principals may use a key (`kms:ViaService`). SageMaker encrypts Studio's EFS
+#: volume (`elasticfilesystem`) and ML volumes (EBS, `ec2`) with the key it is given.
+VIA_SERVICES = ("s3", "sagemaker", "logs", "sns", "secretsmanager", "ssm", "elasticfilesystem", "ec2")
 
+#: Administration of one key, named action by action (no wildcard: `kms:Create*` would include
+#: `kms:CreateGrant`). ListGrants and RevokeGrant only show or remove use, never add it.
 ADMIN_ACTIONS = (
     "kms:CancelKeyDeletion",
-    "kms:Create*",
-    "kms:Delete*",
-    "kms:Describe*",
-    "kms:Disable*",
-    "kms:Enable*",
-    "kms:Get*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Revoke*",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
     "kms:RotateKeyOnDemand",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",
-    "kms:Update*",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 )
 
 USER_ACTIONS = (
@@ -53,6 +79,12 @@ USER_ACTIONS = (
 )
 
 ENCRYPT_DECRYPT_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def account_of(arn: str) -> str | None:
+    """The account of an IAM principal ARN (`arn:aws:iam::123456789012:role/x` -> `123456789012`)."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and ACCOUNT_RE.match(parts[4]) else None
 
 
 def _check(account_id: str, partition: str, region: str) -> None:
@@ -153,29 +185,66 @@ def key_policy(
     user_arns: Sequence[str] = (),
     via_services: Sequence[str] = ("s3",),
     services: Sequence[str] = (),
+    account_via_services: Sequence[str] = ("s3",),
 ) -> dict[str, Any]:
     """The key policy document for one customer-managed key.
 
-    `admin_arns` may administer (not use) the key; `user_arns` may use it only through `via_services`
-    in this region and account; `services` are short names from `SERVICE_GRANTS`.
+    `admin_arns` may administer (not use, not grant) the key; `user_arns` may use it only through
+    `via_services`; principals of the account (by IAM policy) may use it and let an AWS service create
+    grants for AWS resources only through `account_via_services`. Every principal statement requires
+    `kms:CallerAccount` = `account_id`, and `admin_arns` / `user_arns` must be principals of `account_id`.
+    `services` are short names from `SERVICE_GRANTS`.
     """
     _check(account_id, partition, region)
-    for arn in (*admin_arns, *user_arns):
-        if not arn.startswith(f"arn:{partition}:iam::") or "*" in arn:
-            raise ValueError(f"principal {arn!r} is not an IAM principal ARN without wildcards")
-    for via in via_services:
-        if via not in VIA_SERVICES:
-            raise ValueError(f"via_services: {via!r} is not one of {', '.join(VIA_SERVICES)}")
+    for label, arns in (("admin_arns", admin_arns), ("user_arns", user_arns)):
+        for arn in arns:
+            if not arn.startswith(f"arn:{partition}:iam::") or "*" in arn:
+                raise ValueError(f"principal {arn!r} is not an IAM principal ARN without wildcards")
+            if account_of(arn) != account_id:
+                raise ValueError(
+                    f"{label}: {arn!r} is in account {account_of(arn)}, not the key's account {account_id}; "
+                    "KMS administration works only in-account while kms:CreateGrant works across accounts, "
+                    f"so only principals of account {account_id} are accepted"
+                )
+    for field_name, vias in (("via_services", via_services), ("account_via_services", account_via_services)):
+        for via in vias:
+            if via not in VIA_SERVICES:
+                raise ValueError(f"{field_name}: {via!r} is not one of {', '.join(VIA_SERVICES)}")
+    if not account_via_services:
+        raise ValueError("account_via_services: at least one service that owns the key's data is required")
     if len(set(services)) != len(services):
         raise ValueError(f"services: {list(services)!r} has duplicates")
+    root = {"AWS": root_arn(account_id, partition)}
+    in_account = {"kms:CallerAccount": account_id}
+    through = sorted({f"{via}.{region}.amazonaws.com" for via in account_via_services})
     statements: list[dict[str, Any]] = [
         {
-            "Sid": "AccountRootAdministers",
+            "Sid": "AccountAdministersInAccount",
             "Effect": "Allow",
-            "Principal": {"AWS": root_arn(account_id, partition)},
-            "Action": "kms:*",
+            "Principal": root,
+            "Action": list(ADMIN_ACTIONS),
             "Resource": "*",
-        }
+            "Condition": {"StringEquals": dict(in_account)},
+        },
+        {
+            "Sid": "AccountUsesThroughServices",
+            "Effect": "Allow",
+            "Principal": root,
+            "Action": list(USER_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {**in_account, "kms:ViaService": through}},
+        },
+        {
+            "Sid": "AccountGrantsForAwsResources",
+            "Effect": "Allow",
+            "Principal": root,
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {**in_account, "kms:ViaService": through},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        },
     ]
     if admin_arns:
         statements.append(
@@ -185,6 +254,7 @@ def key_policy(
                 "Principal": {"AWS": sorted(set(admin_arns))},
                 "Action": list(ADMIN_ACTIONS),
                 "Resource": "*",
+                "Condition": {"StringEquals": dict(in_account)},
             }
         )
     if user_arns:
@@ -197,7 +267,7 @@ def key_policy(
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {
-                        "kms:CallerAccount": account_id,
+                        **in_account,
                         "kms:ViaService": [f"{via}.{region}.amazonaws.com" for via in via_services],
                     }
                 },

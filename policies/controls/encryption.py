@@ -9,13 +9,34 @@ of an account outside the perimeter is not. Key, grant and topic policies are ju
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policies import iamdb
 from policies.model import Control, Predicate
-from policies.perimeter import account_of, inside
-from policies.props import Index, Resource, as_list, get
-from policies.references import KEY, REPLICA_KEY, key_findings, key_of_plan, key_problem, policy_exposure
+from policies.perimeter import CannotJudge, account_of, inside, principal_entries
+from policies.props import (
+    UNKNOWN,
+    Index,
+    PolicyDocumentError,
+    Resource,
+    UnknownValue,
+    as_list,
+    get,
+    is_true,
+    policy_document,
+    statements,
+)
+from policies.references import (
+    KEY,
+    REPLICA_KEY,
+    dependencies,
+    key_findings,
+    key_of_plan,
+    key_problem,
+    policy_exposure,
+)
 
 EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"
 REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
@@ -127,6 +148,158 @@ def _key_material(subject: Resource, _index: Index) -> Iterator[str]:
             )
     elif subject.known("xksKeyId"):
         yield f"KMS key {subject.label} sets xksKeyId: its key material lives in an external key store"
+
+
+# -- key policy statements for principals (SR-ENC-040) ----------------------------------------------------
+
+_KMS_ALL = iamdb.expand("kms:*")
+_GRANT_ACTIONS = frozenset({"kms:CreateGrant"})
+_USE = re.compile(
+    r"^kms:(Decrypt|Encrypt|GenerateDataKey.*|ReEncrypt.*|Sign|Verify|GenerateMac|VerifyMac|"
+    r"DeriveSharedSecret)$"
+)
+_USE_ACTIONS = frozenset(a for a in _KMS_ALL if _USE.match(a))
+_ADMIN_ACTIONS = frozenset(
+    a
+    for a in _KMS_ALL
+    if iamdb.access_level(a) in ("Write", "Permissions management", "Tagging")
+    and a not in _USE_ACTIONS
+    and a not in _GRANT_ACTIONS
+    and a not in ("kms:CreateKey", "kms:GenerateRandom")
+    and "CustomKeyStore" not in a
+)
+"""Key administration: every KMS action that changes the key, its policy, aliases, tags or grants, other
+than use and CreateGrant (judged on their own)."""
+_VIA_SERVICE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")
+_ROOT = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::(\d{12}):root$")
+_DEFAULT_POLICY = (
+    "has no key policy, so AWS's default applies: the account root gets kms:* with no kms:CallerAccount "
+    "or kms:ViaService condition"
+)
+
+
+def _kms_actions(statement: Mapping[str, Any]) -> frozenset[str]:
+    """The KMS actions an Allow statement grants, by meaning (wildcards and NotAction expanded)."""
+    if "NotAction" in statement:
+        return _KMS_ALL - iamdb.expand_all(str(a) for a in as_list(statement.get("NotAction")))
+    found: set[str] = set()
+    for action in as_list(statement.get("Action")):
+        found |= _KMS_ALL if str(action) == "*" else iamdb.expand(str(action))
+    return frozenset(found)
+
+
+def _condition(statement: Mapping[str, Any], operators: tuple[str, ...], key: str) -> list[Any] | None:
+    """The values of condition `key` under one of `operators` (exact, case-insensitive), None if absent."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return None
+    for operator, block in condition.items():
+        if str(operator).lower() not in operators or not isinstance(block, Mapping):
+            continue
+        for name, values in block.items():
+            if str(name).lower() == key:
+                return as_list(values)
+    return None
+
+
+def _home_account(document: Mapping[str, Any], trusted: frozenset[str]) -> str | None:
+    """The key's own account: the one account whose root the policy names (a key policy delegates to its
+    own account's IAM), or, when it names several, the one of them inside the perimeter; None when it
+    names no root."""
+    roots = {
+        match.group(2)
+        for statement in statements(document)
+        for kind, value in principal_entries(statement)
+        if kind == "AWS" and (match := _ROOT.match(value))
+    }
+    if len(roots) > 1:
+        inside_roots = roots & trusted
+        if len(inside_roots) != 1:
+            raise CannotJudge(
+                f"the key policy names the roots of several accounts ({', '.join(sorted(roots))}), so the "
+                "key's own account can't be told"
+            )
+        return next(iter(inside_roots))
+    return next(iter(roots), None)
+
+
+def _show_actions(actions: frozenset[str]) -> str:
+    listed = sorted(actions)
+    return ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
+
+
+def _statement_problems(statement: Mapping[str, Any], home: str | None) -> Iterator[str]:
+    principals = [(kind, value) for kind, value in principal_entries(statement) if kind in ("AWS", "*")]
+    if statement.get("Effect") != "Allow" or not principals:
+        return
+    if "NotPrincipal" in statement:
+        yield "allows NotPrincipal (every principal but the ones named)"
+        return
+    actions = _kms_actions(statement)
+    if not actions:
+        return
+    admin, grant, use = actions & _ADMIN_ACTIONS, actions & _GRANT_ACTIONS, actions & _USE_ACTIONS
+    callers = _condition(statement, ("stringequals",), "kms:calleraccount")
+    if home is None:
+        # No root names the key's account: only what needs no account can be judged.
+        if not callers:
+            yield "allows AWS principals with no kms:CallerAccount condition (StringEquals)"
+        elif admin or grant:
+            raise CannotJudge(
+                "the key policy names no account root, so whether kms:CallerAccount is the key's own "
+                "account can't be judged"
+            )
+    else:
+        in_account = bool(callers) and all(v == home for v in callers or ())
+        if not in_account:
+            yield f"allows AWS principals with no kms:CallerAccount = {home} condition (StringEquals)"
+        if admin or grant:
+            what = " and ".join(
+                part
+                for part in (_show_actions(admin) if admin else "", "kms:CreateGrant" if grant else "")
+                if part
+            )
+            for _kind, value in principals:
+                account = account_of(value)
+                if account != home and not (account == "*" and in_account):
+                    named = f"of account {account}" if account else "naming no account"
+                    yield f"admits principal '{value}' {named}, not the key's account {home}, to {what}"
+    if grant:
+        flags = _condition(statement, ("bool",), "kms:grantisforawsresource")
+        if not flags or not all(is_true(v) for v in flags):
+            yield "allows kms:CreateGrant without the condition Bool kms:GrantIsForAWSResource = true"
+    if use:
+        vias = _condition(statement, ("stringequals",), "kms:viaservice")
+        if not vias or not all(isinstance(v, str) and _VIA_SERVICE.match(v) for v in vias):
+            yield (
+                f"allows use ({_show_actions(use)}) without an exact kms:ViaService condition naming the "
+                "services that own the data"
+            )
+
+
+def _key_policy_statements(subject: Resource, index: Index) -> Iterator[str]:
+    what = "key policy" if subject.type == KEY_POLICY else "KMS key"
+    raw = subject.get("policy")
+    if raw is UNKNOWN:
+        raise UnknownValue(subject.label, "policy")
+    if raw in (None, ""):
+        if subject.type == KEY_POLICY or not any(
+            subject.urn in dependencies(kp, "keyId") for kp in index.of_type(KEY_POLICY)
+        ):
+            problem = "sets no policy" if subject.type == KEY_POLICY else _DEFAULT_POLICY
+            yield f"{what} {subject.label} {problem}"
+        return
+    try:
+        document = policy_document(raw)
+    except PolicyDocumentError as exc:
+        yield f"{what} {subject.label} policy {exc}"
+        return
+    home = _home_account(document, index.context.trusted_accounts)
+    for i, statement in enumerate(statements(document)):
+        sid = statement.get("Sid")
+        named = f" ({sid})" if sid else ""
+        for problem in _statement_problems(statement, home):
+            yield f"{what} {subject.label} statement {i}{named} {problem}"
 
 
 # -- encrypted resources ----------------------------------------------------------------------------------
@@ -407,6 +580,29 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_key_material,
         tags=("encryption", "kms"),
+    ),
+    Control(
+        id="SR-ENC-040",
+        title="Key policies keep administration and grants in-account and use behind the owning services",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(KEY, REPLICA_KEY, KEY_POLICY),
+        rationale=(
+            "KMS administration calls only work in-account but kms:CreateGrant works across accounts: a "
+            "key administrator of another account can grant itself decryption. A root (IAM delegation) "
+            "statement without kms:CallerAccount, or use without kms:ViaService, lets any IAM policy "
+            "decrypt the data directly, outside the services (S3, SageMaker, ...) whose own controls guard "
+            "it."
+        ),
+        frameworks={"NIST-800-53-r5": ("AC-3", "AC-6", "SC-12")},
+        framework_note="FSBP KMS.1/KMS.2 judge IAM policies' decrypt actions, not key policies' conditions.",
+        remediation=(
+            "Use components/policydocs/kms.py: admin actions only with kms:CallerAccount = the key's account "
+            "for principals of that account; kms:CreateGrant only with Bool kms:GrantIsForAWSResource = "
+            "true; use only with kms:ViaService = <service>.<region>.amazonaws.com."
+        ),
+        predicate=_key_policy_statements,
+        tags=("encryption", "kms", "perimeter"),
     ),
     Control(
         id="SR-ENC-012",

@@ -24,6 +24,28 @@ AWS_PROVIDER = "pulumi:providers:aws"
 DYNAMIC_TYPES = ("pulumi-python:dynamic:Resource", "pulumi-nodejs:dynamic:Resource")
 
 REVIEWED_TYPES: Mapping[str, str] = {
+    # DNS Firewall and Resolver query logging (PrivateNetwork): judged through the VPC they protect.
+    "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+        "a list of domain names; the rules that use it are judged through the VPC by SR-NET-040"
+    ),
+    "aws:route53/resolverFirewallRule:ResolverFirewallRule": (
+        "judged through the VPC's associated rule groups by SR-NET-040 (nothing allows '*', block-all last)"
+    ),
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": (
+        "judged through the VPC it is associated with by SR-NET-040"
+    ),
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+        "it only adds DNS filtering to a VPC; judged by SR-NET-040"
+    ),
+    "aws:route53/resolverFirewallConfig:ResolverFirewallConfig": (
+        "fail open or closed for a VPC's DNS Firewall; judged by SR-NET-040 (must be DISABLED)"
+    ),
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": (
+        "its destination is judged through the VPC by SR-NET-041 (a KMS-encrypted log group of the stack)"
+    ),
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": (
+        "it only adds query logging to a VPC; judged by SR-NET-041"
+    ),
     "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": (
         "a network ACL only filters traffic further; paths out are routes and gateways, judged by SR-NET"
     ),

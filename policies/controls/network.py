@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from policies import iamdb
 from policies.model import Control, Predicate
 from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts, plan_network
 from policies.props import (
@@ -86,6 +87,13 @@ LOCAL_GATEWAY_VPC_ASSOCIATION = (
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FIREHOSE_STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 ROLE = "aws:iam/role:Role"
+FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"
+FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
+FIREWALL_CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
+QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
+QUERY_LOG_ASSOCIATION = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 SERVICE_NETWORK = "aws:vpclattice/serviceNetwork:ServiceNetwork"
 RESOURCE_CONFIGURATION = "aws:vpclattice/resourceConfiguration:ResourceConfiguration"
 
@@ -556,7 +564,70 @@ def _any_bucket(statement: Mapping[str, Any]) -> bool:
     return False
 
 
-def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -> Iterator[str]:
+_UI_ENDPOINT = re.compile(r"^aws\.sagemaker\.[a-z]{2}(-[a-z]+)+-\d\.(notebook|studio)$")
+"""SageMaker's notebook and Studio UI endpoints: browser sessions opened with a presigned URL, where no
+resource account applies (`components.policydocs.endpoint.RESOURCE_ACCOUNT_EXEMPT_ENDPOINTS`)."""
+_ECR_PULLS = frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"})
+_ECR_REPOSITORIES = re.compile(r"^arn:aws(-cn|-us-gov)?:ecr:[a-z]{2}(-[a-z]+)+-\d:\d{12}:repository/\*$")
+_AWS_OWNED_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:(?!s3:)[a-z0-9-]+:[a-z]{2}(-[a-z]+)+-\d:(aws)?:[a-z-]+/.*$"
+)
+"""An ARN of a regional AWS-owned resource: no account (or 'aws'), e.g. arn:aws:ssm:eu-west-2::parameter/
+aws/*. S3 ARNs never hold an account, so they are never taken for AWS-owned."""
+
+
+def _statement_actions(statement: Mapping[str, Any]) -> frozenset[str] | None:
+    """The actions an Allow statement grants, expanded; None for NotAction or '*' (everything)."""
+    if "NotAction" in statement:
+        return None
+    listed = [str(a) for a in as_list(statement.get("Action"))]
+    if "*" in listed:
+        return None
+    return iamdb.expand_all(listed)
+
+
+def _aws_owned_reads(statement: Mapping[str, Any]) -> bool:
+    """Read or list actions only, on ARNs that hold no account (or the 'aws' account): AWS-owned
+    resources such as SSM public parameters and documents."""
+    actions = _statement_actions(statement)
+    resources = as_list(statement.get("Resource"))
+    return (
+        bool(actions)
+        and actions is not None
+        and all(iamdb.access_level(a) in ("Read", "List") for a in actions)
+        and "NotResource" not in statement
+        and bool(resources)
+        and all(isinstance(r, str) and _AWS_OWNED_ARN.match(r) for r in resources)
+    )
+
+
+def _named_image_pulls(statement: Mapping[str, Any]) -> bool:
+    """ECR image pulls only, from repositories of named accounts (aws:ResourceAccount, exact IDs)."""
+    actions = _statement_actions(statement)
+    resources = as_list(statement.get("Resource"))
+    condition = statement.get("Condition")
+    named: list[Any] = []
+    if isinstance(condition, Mapping):
+        for operator, block in condition.items():
+            if str(operator).lower() == "stringequals" and isinstance(block, Mapping):
+                for key, values in block.items():
+                    if str(key).lower() == "aws:resourceaccount":
+                        named = as_list(values)
+    return (
+        bool(actions)
+        and actions is not None
+        and actions <= _ECR_PULLS
+        and "NotResource" not in statement
+        and bool(resources)
+        and all(isinstance(r, str) and _ECR_REPOSITORIES.match(r) for r in resources)
+        and bool(named)
+        and all(isinstance(v, str) and re.fullmatch(r"\d{12}", v) for v in named)
+    )
+
+
+def _policy_problems(
+    index: Index, document: Mapping[str, Any], gateway: bool, resource_account: bool = False
+) -> Iterator[str]:
     for statement in statements(document):
         if statement.get("Effect") != "Allow":
             continue
@@ -572,6 +643,17 @@ def _policy_problems(index: Index, document: Mapping[str, Any], gateway: bool) -
             yield (
                 "allows buckets of any account (Resource or NotResource by pattern) with no "
                 "aws:ResourceAccount / aws:ResourceOrgID condition naming the perimeter"
+            )
+        if (
+            resource_account
+            and not _resources_confined(index, statement)
+            and not _aws_owned_reads(statement)
+            and not _named_image_pulls(statement)
+        ):
+            yield (
+                "reaches resources of any account: no aws:ResourceAccount / aws:ResourceOrgID condition "
+                "naming the perimeter (only reads of AWS-owned ARNs and ECR pulls from named registries are "
+                "exempt)"
             )
 
 
@@ -591,13 +673,17 @@ def _endpoint_policy(subject: Resource, index: Index) -> Iterator[str]:
         yield f"{named} has no policy, so AWS applies full access to any principal"
         return
     gateway = _endpoint_type(subject) == "Gateway"
+    resource_account = False
+    if _endpoint_type(subject) == "Interface":
+        service_name = subject.known("serviceName")
+        resource_account = not (isinstance(service_name, str) and _UI_ENDPOINT.match(service_name))
     for where, policy in policies:
         try:
             document = policy_document(policy)
         except PolicyDocumentError as exc:
             yield f"{named} {where} {exc}"
             continue
-        for problem in dict.fromkeys(_policy_problems(index, document, gateway)):
+        for problem in dict.fromkeys(_policy_problems(index, document, gateway, resource_account)):
             yield f"{named} {where} {problem}"
 
 
@@ -644,6 +730,162 @@ def _private_dns(subject: Resource, _index: Index) -> Iterator[str]:
             f"interface endpoint {subject.label} does not set privateDnsEnabled=true (default false): SDKs "
             "would resolve the public service endpoint"
         )
+
+
+# -- DNS: firewall and query logging ---------------------------------------------------------------------
+
+
+def _named_by(
+    index: Index, owner: Resource, key: str, type_: str, outputs: Sequence[str] = ("id",)
+) -> list[Resource]:
+    """The resources of `type_` that the value at `key` of `owner` names (`_names`)."""
+    return [r for r in index.of_type(type_) if _names(owner, key, r, outputs)]
+
+
+def _domains(rule: Resource, index: Index) -> list[str] | None:
+    """The domains of the rule's domain list when it is a list of the stack; None otherwise (an AWS managed
+    list, or another account's)."""
+    lists = _named_by(index, rule, "firewallDomainListId", FIREWALL_DOMAIN_LIST)
+    if not lists:
+        if rule.get("firewallDomainListId") is UNKNOWN:
+            raise UnknownValue(rule.label, "firewallDomainListId")
+        return None
+    return [str(d) for d in as_list(lists[0].known("domains", []))]
+
+
+def _priority(rule: Resource) -> float:
+    value = rule.known("priority")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise UnknownValue(rule.label, "priority")
+    return float(value)
+
+
+def _rule_group_problems(group: Resource, index: Index) -> tuple[bool, list[str]]:
+    """(whether the group ends in a block of every domain, why it lets names through)."""
+    rules = sorted(_referencing(index, group, FIREWALL_RULE, "firewallRuleGroupId"), key=_priority)
+    problems: list[str] = []
+    for rule in rules:
+        action = str(rule.known("action", "?")).upper()
+        domains = _domains(rule, index)
+        if action in ("ALLOW", "ALERT") and domains is not None and "*" in domains:
+            problems.append(
+                f"DNS Firewall rule {rule.label} of rule group {group.label} lets every domain through "
+                f"({action} on '*')"
+            )
+    if not rules:
+        return False, [f"DNS Firewall rule group {group.label} has no rules, so it blocks nothing"]
+    last = rules[-1]
+    domains = _domains(last, index)
+    blocks_all = str(last.known("action", "?")).upper() == "BLOCK" and domains is not None and "*" in domains
+    return blocks_all, problems
+
+
+def _dns_firewall(subject: Resource, index: Index) -> Iterator[str]:
+    associations = _referencing(index, subject, FIREWALL_ASSOCIATION, "vpcId")
+    if not associations:
+        yield (
+            f"VPC {subject.label} has no DNS Firewall rule group association "
+            f"({FIREWALL_ASSOCIATION} with vpcId set to it): any name resolves, a way out over DNS"
+        )
+    blocked = False
+    for association in associations:
+        groups = _named_by(index, association, "firewallRuleGroupId", FIREWALL_RULE_GROUP)
+        if not groups:
+            if association.get("firewallRuleGroupId") is UNKNOWN:
+                raise UnknownValue(association.label, "firewallRuleGroupId")
+            yield (
+                f"DNS Firewall association {association.label} of VPC {subject.label} names rule group "
+                f"{_show(association.get('firewallRuleGroupId'))}, which is no rule group of the stack, "
+                "so its rules can't be judged"
+            )
+            continue
+        for group in groups:
+            blocks_all, problems = _rule_group_problems(group, index)
+            blocked = blocked or blocks_all
+            yield from problems
+    if associations and not blocked:
+        yield (
+            f"VPC {subject.label} has no DNS Firewall rule group whose last rule blocks every domain "
+            "(action BLOCK on a domain list of the stack holding '*')"
+        )
+    configs = _referencing(index, subject, FIREWALL_CONFIG, "resourceId")
+    if not configs:
+        yield (
+            f"VPC {subject.label} has no {FIREWALL_CONFIG} with firewallFailOpen='DISABLED': whether DNS "
+            "Firewall fails closed is left unmanaged"
+        )
+    for config in configs:
+        fail_open = config.known("firewallFailOpen")
+        if str(fail_open).upper() != "DISABLED":
+            yield (
+                f"DNS Firewall config {config.label} of VPC {subject.label} sets "
+                f"firewallFailOpen={_show(fail_open)}: it must be 'DISABLED' (fail closed)"
+            )
+
+
+def _query_log_destination(config: Resource, index: Index) -> str | None:
+    """Why the query log config's destination is not a KMS-encrypted destination of the stack."""
+    value = config.get("destinationArn")
+    if value is UNKNOWN:
+        groups = _plan(index, _deps(config, "destinationArn"), LOG_GROUP)
+        buckets = _plan(index, _deps(config, "destinationArn"), BUCKET)
+        if not groups and not buckets:
+            if _plan(index, _deps(config, "destinationArn"), FIREHOSE_STREAM):
+                return (
+                    f"query log config {config.label} delivers to a Firehose stream, whose encryption "
+                    "isn't judged"
+                )
+            raise UnknownValue(config.label, "destinationArn")
+    else:
+        groups = _named_by(index, config, "destinationArn", LOG_GROUP, ("arn",))
+        buckets = (
+            []
+            if groups
+            else (
+                [config]
+                if bucket_name(value) and bucket_of_plan(config, "destinationArn", value, index)
+                else []
+            )
+        )
+        if not groups and not buckets:
+            return (
+                f"query log config {config.label} delivers to {_show(value)}, which is no log group or "
+                "bucket of the stack, so its encryption can't be judged"
+            )
+    for group in groups:
+        if not group.known("kmsKeyId"):
+            return (
+                f"query log config {config.label} delivers to log group {group.label}, which sets no kmsKeyId"
+            )
+    return None  # a bucket of the stack: its SSE-KMS is judged by SR-ENC-004
+
+
+def _dns_query_logging(subject: Resource, index: Index) -> Iterator[str]:
+    associations = _referencing(index, subject, QUERY_LOG_ASSOCIATION, "resourceId")
+    if not associations:
+        yield (
+            f"VPC {subject.label} has no Resolver query logging ({QUERY_LOG_ASSOCIATION} with resourceId set "
+            "to it): its DNS queries go unrecorded"
+        )
+        return
+    problems: list[str] = []
+    for association in associations:
+        configs = _named_by(index, association, "resolverQueryLogConfigId", QUERY_LOG_CONFIG)
+        if not configs:
+            if association.get("resolverQueryLogConfigId") is UNKNOWN:
+                raise UnknownValue(association.label, "resolverQueryLogConfigId")
+            problems.append(
+                f"query log association {association.label} names config "
+                f"{_show(association.get('resolverQueryLogConfigId'))}, which is no query log config of the "
+                "stack, so its destination can't be judged"
+            )
+            continue
+        for config in configs:
+            problem = _query_log_destination(config, index)
+            if problem is None:
+                return
+            problems.append(problem)
+    yield from problems
 
 
 # -- endpoint services and load balancers ----------------------------------------------------------------
@@ -963,11 +1205,18 @@ CONTROLS: tuple[Control, ...] = (
         applicability="interface endpoints (vpcEndpointType 'Interface')",
         rationale=(
             "An interface endpoint without a policy, or whose policy admits principal '*' without a "
-            "perimeter condition, lets any credentials, from any account, use the service."
+            "perimeter condition, lets any credentials, from any account, use the service; one without a "
+            "resource-account condition lets the bank's own principals reach another account's roles, "
+            "keys, secrets or logs through it (exfiltration with the bank's credentials)."
         ),
         frameworks={"NIST-800-53-r5": ("AC-3", "AC-4", "SC-7")},
         framework_note="No CIS or FSBP control inspects endpoint policies.",
-        remediation="Set an endpoint policy limited to this account's principals (aws:PrincipalAccount).",
+        remediation=(
+            "Set an endpoint policy limited to this account's principals (aws:PrincipalAccount) and "
+            "resources (aws:ResourceAccount or aws:ResourceOrgID); only SageMaker's notebook/Studio UI "
+            "endpoints, reads of AWS-owned ARNs and ECR pulls from named registries are exempt "
+            "(components/policydocs/endpoint.py)."
+        ),
         predicate=_endpoint_policy,
         tags=("network", "endpoint"),
     ),
@@ -1074,6 +1323,49 @@ CONTROLS: tuple[Control, ...] = (
         remediation="Allow only principals of the perimeter's accounts.",
         predicate=_allowed_principals,
         tags=("network", "endpoint"),
+    ),
+    Control(
+        id="SR-NET-040",
+        title="Every VPC's DNS goes through a DNS Firewall that blocks all but allowed domains, fail closed",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(VPC,),
+        scope="stack",
+        rationale=(
+            "A VPC without internet routes still resolves any name through Route 53 Resolver, which "
+            "forwards to the internet: data can leave in the queried names. A rule group that ends in a "
+            "block of every domain, with nothing allowing '*' before it, and a firewall that fails closed "
+            "leave only the domains the environment needs."
+        ),
+        frameworks={"NIST-800-53-r5": ("SC-7", "SC-7(5)", "SC-20", "SI-4")},
+        framework_note="FSBP Route53 controls cover public hosted zones and query logging, not DNS Firewall.",
+        remediation=(
+            "Associate an aws.route53.ResolverFirewallRuleGroup whose last rule BLOCKs a domain list "
+            "['*'] and an aws.route53.ResolverFirewallConfig(resource_id=<vpc>.id, "
+            "firewall_fail_open='DISABLED') (components/network.py)."
+        ),
+        predicate=_dns_firewall,
+        tags=("network", "dns"),
+    ),
+    Control(
+        id="SR-NET-041",
+        title="Every VPC logs its DNS queries to a KMS-encrypted destination",
+        severity="medium",
+        enforcement="mandatory",
+        resource_types=(VPC,),
+        scope="stack",
+        rationale=(
+            "Without Resolver query logs nobody can tell which names the workloads looked up: DNS "
+            "tunnelling, a blocked exfiltration attempt or a compromised package go unseen."
+        ),
+        frameworks={"NIST-800-53-r5": ("AU-2", "AU-12", "SI-4"), "DORA": ("Art. 10",)},
+        framework_note="FSBP Route53.2 covers public hosted zone query logging, not Resolver query logs.",
+        remediation=(
+            "Add an aws.route53.ResolverQueryLogConfig to a log group with kms_key_id set and a "
+            "ResolverQueryLogConfigAssociation(resource_id=<vpc>.id)."
+        ),
+        predicate=_dns_query_logging,
+        tags=("network", "dns", "logging"),
     ),
     Control(
         id="SR-NET-019",

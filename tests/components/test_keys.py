@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, check_names
+from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, _check_in_account, check_names
 from strongroom.engine import Recorder
 
 
@@ -105,7 +105,22 @@ def test_key_users_get_service_scoped_use(pulumi_mocks: Recorder) -> None:
         ({"admin_principal_arns": ("arn:aws:iam::123456789012:role/*",)}, "admin_principal_arns"),
         ({"key_users": {"data": ("someone",)}}, "key_users"),
         ({"key_users": {"audit": ()}}, "key_users"),
-        ({"via_services": ("ec2",)}, "via_services"),
+        ({"via_services": ("ebs",)}, "via_services"),
+        ({"account_via_services": {"data": ("ebs",)}}, "account_via_services"),
+        ({"account_via_services": {"audit": ("s3",)}}, "account_via_services"),
+        (
+            {
+                "admin_principal_arns": (
+                    "arn:aws:iam::333333333333:role/a",
+                    "arn:aws:iam::123456789012:role/b",
+                )
+            },
+            "admin_principal_arns",
+        ),
+        (
+            {"admin_principal_arns": ("arn:aws:iam::333333333333:role/a",), "account_id": "123456789012"},
+            "admin_principal_arns",
+        ),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
@@ -133,3 +148,26 @@ def test_name_lists_are_refused_with_the_field_and_the_offending_value(
 def test_valid_name_lists_come_back_as_lists() -> None:
     names = check_names("purposes", ("data", "models-2"), "key purpose", example="data")
     assert names == ["data", "models-2"]
+
+
+def test_a_cross_account_key_administrator_is_refused_naming_the_setting() -> None:
+    admin = "arn:aws:iam::333333333333:role/strongroom-breakglass"
+    expected = r"strongroom:identity\.adminPrincipals, .* in Pulumi\.dev\.yaml.*333333333333.*123456789012"
+    with pytest.raises(ValueError, match=expected):
+        KeyRingArgs(environment="dev", admin_principal_arns=[admin], account_id="123456789012")
+    # The same check runs on the looked-up account when account_id is not given (inside the policy apply).
+    with pytest.raises(ValueError, match=expected):
+        _check_in_account([admin], "123456789012", "dev")
+    _check_in_account(["arn:aws:iam::123456789012:role/strongroom-breakglass"], "123456789012", "dev")
+
+
+def test_keys_are_used_only_through_the_services_owning_their_data(ring: Recorder) -> None:
+    via = {}
+    for key in keys(ring):
+        policy = json.loads(key.inputs["policy"])
+        (use,) = [s for s in policy["Statement"] if s["Sid"] == "AccountUsesThroughServices"]
+        via[key.name.removeprefix("keys-")] = use["Condition"]["StringEquals"]["kms:ViaService"]
+        assert not [s for s in policy["Statement"] if s["Action"] == "kms:*"]
+    assert via["backup"] == ["s3.eu-west-2.amazonaws.com"]
+    assert "sagemaker.eu-west-2.amazonaws.com" in via["data"]
+    assert "sagemaker.eu-west-2.amazonaws.com" not in via["logs"]

@@ -296,7 +296,10 @@ def test_interface_endpoints_are_private_bound_to_the_account_and_guarded(any_pl
         assert set(endpoint.inputs["subnetIds"]) == subnets, endpoint.urn
         assert endpoint.inputs["securityGroupIds"] == [endpoint_sg.id], endpoint.urn
         (statement,) = policy(endpoint)["Statement"]
-        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": account}}, endpoint.urn
+        confined = {"aws:PrincipalAccount": account}
+        if not endpoint.inputs["serviceName"].endswith(".notebook"):
+            confined["aws:ResourceAccount"] = account
+        assert statement["Condition"] == {"StringEquals": confined}, endpoint.urn
         assert statement["Effect"] == "Allow", endpoint.urn
 
 
@@ -365,9 +368,15 @@ def test_every_security_group_rule_has_a_description_and_no_cidr(any_plan: Plan)
 # --- flow logs ------------------------------------------------------------------------------------------
 
 
+def log_group(plan: Plan, suffix: str) -> PlanResource:
+    found = [g for g in plan.of_type("aws:cloudwatch/logGroup:LogGroup") if g.name.endswith(suffix)]
+    assert len(found) == 1, f"expected one log group named *{suffix}, found {[g.urn for g in found]}"
+    return found[0]
+
+
 def test_flow_log_records_all_traffic_to_an_encrypted_group(default_plan: Plan) -> None:
     vpc = one(default_plan, "aws:ec2/vpc:Vpc")
-    group = one(default_plan, "aws:cloudwatch/logGroup:LogGroup")
+    group = log_group(default_plan, "-flow-logs")
     role = one(default_plan, "aws:iam/role:Role")
     flow_log = one(default_plan, "aws:ec2/flowLog:FlowLog")
     assert flow_log.inputs["vpcId"] == vpc.id, flow_log.urn
@@ -396,7 +405,7 @@ def test_flow_log_role_carries_the_permission_boundary_under_the_stack_path(defa
 
 
 def test_flow_log_role_may_write_only_to_its_group(default_plan: Plan) -> None:
-    group = one(default_plan, "aws:cloudwatch/logGroup:LogGroup")
+    group = log_group(default_plan, "-flow-logs")
     role = one(default_plan, "aws:iam/role:Role")
     role_policy = one(default_plan, "aws:iam/rolePolicy:RolePolicy")
     assert role_policy.inputs["role"] == role.id, role_policy.urn
@@ -404,6 +413,71 @@ def test_flow_log_role_may_write_only_to_its_group(default_plan: Plan) -> None:
     arn = group.outputs["arn"]
     assert statement["Resource"] == [arn, f"{arn}:*"], role_policy.urn
     assert all(action.startswith("logs:") and "*" not in action for action in statement["Action"])
+
+
+# --- DNS: firewall and query logging ---------------------------------------------------------------------
+
+FIREWALL = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"
+RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+
+
+def test_dns_firewall_allows_the_regions_aws_domains_then_blocks_every_other_name(any_plan: Plan) -> None:
+    vpc = one(any_plan, "aws:ec2/vpc:Vpc")
+    group = one(any_plan, FIREWALL)
+    association = one(
+        any_plan, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
+    )
+    assert association.inputs["vpcId"] == vpc.id and association.inputs["firewallRuleGroupId"] == group.id
+    assert association.inputs["mutationProtection"] == "ENABLED"
+    lists = {d.id: d.inputs["domains"] for d in any_plan.of_type(DOMAIN_LIST)}
+    rules = sorted(any_plan.of_type(RULE), key=lambda r: r.inputs["priority"])
+    assert [r.inputs["firewallRuleGroupId"] for r in rules] == [group.id, group.id]
+    allow, block = rules
+    assert allow.inputs["action"] == "ALLOW"
+    assert lists[allow.inputs["firewallDomainListId"]] == [
+        "eu-west-2.amazonaws.com",
+        "*.eu-west-2.amazonaws.com",
+        "*.eu-west-2.vpce.amazonaws.com",
+        "*.eu-west-2.sagemaker.aws",
+        "eu-west-2.compute.internal",
+        "*.eu-west-2.compute.internal",
+    ]
+    assert block.inputs["action"] == "BLOCK" and lists[block.inputs["firewallDomainListId"]] == ["*"]
+    assert block.inputs["priority"] > allow.inputs["priority"]
+    assert {allow.urn, block.urn} <= set(association.dependencies)
+
+
+def test_dns_firewall_fails_closed(any_plan: Plan) -> None:
+    vpc = one(any_plan, "aws:ec2/vpc:Vpc")
+    config = one(any_plan, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")
+    assert config.inputs["resourceId"] == vpc.id
+    assert config.inputs["firewallFailOpen"] == "DISABLED"
+
+
+def test_every_dns_query_is_logged_to_a_kms_encrypted_group(default_plan: Plan) -> None:
+    vpc = one(default_plan, "aws:ec2/vpc:Vpc")
+    group = log_group(default_plan, "-dns-query-logs")
+    assert group.inputs["kmsKeyId"] == KEY_ARN and group.inputs["retentionInDays"] == 400
+    config = one(default_plan, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
+    assert config.inputs["destinationArn"] == group.outputs["arn"]
+    association = one(
+        default_plan, "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
+    )
+    assert association.inputs["resolverQueryLogConfigId"] == config.id
+    assert association.inputs["resourceId"] == vpc.id
+
+
+def test_allowed_dns_domains_per_region() -> None:
+    from components.policydocs.endpoint import allowed_dns_domains
+
+    assert "*.ec2.internal" in allowed_dns_domains("us-east-1")
+    assert "*.cn-north-1.amazonaws.com.cn" in allowed_dns_domains("cn-north-1")
+    assert not [
+        d for d in allowed_dns_domains("eu-west-2") if d in ("*", "*.com", "*.aws", "*.amazonaws.com")
+    ]
+    with pytest.raises(ValueError, match="region 'europe'"):
+        allowed_dns_domains("europe")
 
 
 # --- component shape ------------------------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
     doc,
+    messages_for,
     res,
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
@@ -13,6 +16,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     urn,
 )
 
+from components.policydocs.kms import key_policy_json
 from policies.controls.encryption import (
     BUCKET,
     BUCKET_SSE,
@@ -712,6 +716,251 @@ SPECS: dict[str, Spec] = {
         not_applicable=[key, bucket],
     ),
 }
+
+
+# -- SR-ENC-040 ------------------------------------------------------------------------------------------
+
+_A = "123456789012"
+_IN_ACCOUNT = {"StringEquals": {"kms:CallerAccount": _A}}
+_ROOT_READS = root | {"Action": "kms:DescribeKey", "Condition": _IN_ACCOUNT}
+_STRONGROOM_POLICY = key_policy_json(
+    account_id=_A,
+    partition="aws",
+    region="eu-west-2",
+    admin_arns=(f"arn:aws:iam::{_A}:role/strongroom-breakglass",),
+    user_arns=(f"arn:aws:iam::{_A}:role/ml",),
+    via_services=("s3",),
+    services=("logs", "cloudtrail", "s3-logging"),
+    account_via_services=("s3", "sagemaker"),
+)
+_NO_CALLER = f"allows AWS principals with no kms:CallerAccount = {_A} condition (StringEquals)"
+_NO_FLAG = "allows kms:CreateGrant without the condition Bool kms:GrantIsForAWSResource = true"
+_USE_ALL = (
+    "allows use (kms:Decrypt, kms:DeriveSharedSecret, kms:Encrypt and 10 more) without an exact "
+    "kms:ViaService condition naming the services that own the data"
+)
+
+
+def _kms_key(*statements: dict[str, Any], type_: str = KEY) -> Resource:
+    return res(type_, "k", enableKeyRotation=True, policy=doc(*statements))
+
+
+SPECS["SR-ENC-040"] = Spec(
+    baseline=[
+        res(KEY, "k", enableKeyRotation=True, policy=_STRONGROOM_POLICY),
+        res(KEY_POLICY, "kp", keyId="1234", policy=_STRONGROOM_POLICY),
+        # A key whose policy is a separate KeyPolicy resource of the stack.
+        res(KEY, "bare", enableKeyRotation=True),
+        res(KEY_POLICY, "bare-policy", deps={"keyId": [res(KEY, "bare")]}, policy=_STRONGROOM_POLICY),
+    ],
+    breaks=[
+        Break(
+            "aws-default-root-kms-star",
+            [_kms_key(root)],
+            "k",
+            [f"KMS key 'k' statement 0 {m}" for m in (_NO_CALLER, _NO_FLAG, _USE_ALL)],
+        ),
+        Break(
+            "no-policy-is-the-aws-default",
+            [res(KEY, "k", enableKeyRotation=True)],
+            "k",
+            [
+                "KMS key 'k' has no key policy, so AWS's default applies: the account root gets kms:* "
+                "with no kms:CallerAccount or kms:ViaService condition"
+            ],
+        ),
+        Break(
+            "cross-account-admin-create-wildcard-reaches-create-grant",
+            [
+                _kms_key(
+                    _ROOT_READS,
+                    {
+                        "Sid": "Admins",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::333333333333:role/admin"},
+                        "Action": ["kms:Create*", "kms:Describe*"],
+                        "Resource": "*",
+                        "Condition": _IN_ACCOUNT,
+                    },
+                )
+            ],
+            "k",
+            [
+                "KMS key 'k' statement 1 (Admins) admits principal 'arn:aws:iam::333333333333:role/admin' of "
+                f"account 333333333333, not the key's account {_A}, to kms:CreateAlias and kms:CreateGrant",
+                f"KMS key 'k' statement 1 (Admins) {_NO_FLAG}",
+            ],
+        ),
+        Break(
+            "cross-account-admin-exact-actions",
+            [
+                _kms_key(
+                    _ROOT_READS,
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["arn:aws:iam::333333333333:role/admin"]},
+                        "Action": "kms:PutKeyPolicy",
+                        "Resource": "*",
+                        "Condition": {"StringEquals": {"kms:CallerAccount": "333333333333"}},
+                    },
+                )
+            ],
+            "k",
+            [
+                f"KMS key 'k' statement 1 {_NO_CALLER}",
+                "KMS key 'k' statement 1 admits principal 'arn:aws:iam::333333333333:role/admin' of account "
+                f"333333333333, not the key's account {_A}, to kms:PutKeyPolicy",
+            ],
+        ),
+        Break(
+            "not-action-keeps-create-grant-and-use",
+            [
+                _kms_key(
+                    {k: v for k, v in root.items() if k != "Action"}
+                    | {"NotAction": ["kms:Decrypt"], "Condition": _IN_ACCOUNT}
+                )
+            ],
+            "k",
+            [
+                f"KMS key 'k' statement 0 {_NO_FLAG}",
+                "KMS key 'k' statement 0 allows use (kms:DeriveSharedSecret, kms:Encrypt, "
+                "kms:GenerateDataKey and 9 more) without an exact kms:ViaService condition naming the "
+                "services that own the data",
+            ],
+        ),
+        Break(
+            "wildcard-principal-on-a-replica-key",
+            [
+                _kms_key(
+                    _ROOT_READS,
+                    {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"},
+                    type_=REPLICA_KEY,
+                )
+            ],
+            "k",
+            [
+                f"KMS key 'k' statement 1 {_NO_CALLER}",
+                f"KMS key 'k' statement 1 admits principal '*' of account *, not the key's account {_A}, to "
+                "kms:CancelKeyDeletion, kms:CreateAlias, kms:DeleteAlias and 18 more and kms:CreateGrant",
+                f"KMS key 'k' statement 1 {_NO_FLAG}",
+                f"KMS key 'k' statement 1 {_USE_ALL}",
+            ],
+        ),
+        Break(
+            "caller-account-if-exists-does-not-confine",
+            [
+                _kms_key(
+                    root
+                    | {
+                        "Action": "kms:PutKeyPolicy",
+                        "Condition": {"StringEqualsIfExists": {"kms:CallerAccount": _A}},
+                    }
+                )
+            ],
+            "k",
+            [f"KMS key 'k' statement 0 {_NO_CALLER}"],
+        ),
+        Break(
+            "via-service-by-wildcard",
+            [
+                _kms_key(
+                    root
+                    | {
+                        "Action": ["kms:Decrypt"],
+                        "Condition": {
+                            "StringEquals": {"kms:CallerAccount": _A},
+                            "StringLike": {"kms:ViaService": "*.amazonaws.com"},
+                        },
+                    }
+                )
+            ],
+            "k",
+            [
+                "KMS key 'k' statement 0 allows use (kms:Decrypt) without an exact kms:ViaService condition "
+                "naming the services that own the data"
+            ],
+        ),
+        Break(
+            "grant-flag-as-string-equals",
+            [
+                _kms_key(
+                    root
+                    | {
+                        "Action": "kms:CreateGrant",
+                        "Condition": {
+                            "StringEquals": {"kms:CallerAccount": _A, "kms:GrantIsForAWSResource": "true"}
+                        },
+                    }
+                )
+            ],
+            "k",
+            [f"KMS key 'k' statement 0 {_NO_FLAG}"],
+        ),
+        Break(
+            "grant-flag-false",
+            [
+                _kms_key(
+                    root
+                    | {
+                        "Action": "kms:CreateGrant",
+                        "Condition": _IN_ACCOUNT | {"Bool": {"kms:GrantIsForAWSResource": "false"}},
+                    }
+                )
+            ],
+            "k",
+            [f"KMS key 'k' statement 0 {_NO_FLAG}"],
+        ),
+        Break(
+            "key-policy-resource-without-document",
+            [res(KEY_POLICY, "k", keyId="1234")],
+            "k",
+            ["key policy 'k' sets no policy"],
+        ),
+    ],
+    not_applicable=[bucket, res(GRANT, "g")],
+)
+
+
+def test_sr_enc_040_a_policy_naming_no_root_is_judged_as_far_as_it_can_be() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import Index
+
+    wide = {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}
+    findings = evaluate(get("SR-ENC-040"), Index([_kms_key(wide)], Context(stack="dev")))
+    assert [f.message for f in findings] == [
+        "KMS key 'k' statement 0 allows AWS principals with no kms:CallerAccount condition (StringEquals)",
+        f"KMS key 'k' statement 0 {_NO_FLAG}",
+        f"KMS key 'k' statement 0 {_USE_ALL}",
+    ]
+    admin = {**wide, "Action": "kms:PutKeyPolicy", "Condition": {"StringEquals": {"kms:CallerAccount": _A}}}
+    findings = evaluate(get("SR-ENC-040"), Index([_kms_key(admin)], Context(stack="dev")))
+    assert [f.unknown for f in findings] == [True]
+    assert "names no account root" in findings[0].message
+
+
+def test_sr_enc_040_several_roots_are_told_apart_by_the_perimeter() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import Index
+
+    foreign = {**root, "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "kms:Decrypt"}
+    stack = [_kms_key(_ROOT_READS, foreign)]
+    assert messages_for(get("SR-ENC-040"), stack, "k") == [
+        f"KMS key 'k' statement 1 {_NO_CALLER}",
+        "KMS key 'k' statement 1 allows use (kms:Decrypt) without an exact kms:ViaService condition naming "
+        "the services that own the data",
+    ]
+    perimeter = Context(stack="dev", trusted_accounts=frozenset({_A, "999999999999"}))
+    findings = evaluate(get("SR-ENC-040"), Index(stack, perimeter))
+    assert [f.unknown for f in findings] == [True]
+
+
+def test_sr_enc_040_an_unknown_policy_is_not_a_pass() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import UNKNOWN, Index
+
+    stack = [res(KEY, "k", enableKeyRotation=True, policy=UNKNOWN)]
+    findings = evaluate(get("SR-ENC-040"), Index(stack, Context(stack="dev")))
+    assert [f.unknown for f in findings] == [True]
 
 
 def test_perimeter_not_configured_is_a_finding_not_a_pass() -> None:

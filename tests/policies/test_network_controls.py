@@ -36,6 +36,12 @@ from policies.controls.network import (
     EIP,
     EIP_ASSOCIATION,
     ELB,
+    FIREHOSE_STREAM,
+    FIREWALL_ASSOCIATION,
+    FIREWALL_CONFIG,
+    FIREWALL_DOMAIN_LIST,
+    FIREWALL_RULE,
+    FIREWALL_RULE_GROUP,
     FLOW_LOG,
     INGRESS_RULE,
     INSTANCE,
@@ -44,9 +50,12 @@ from policies.controls.network import (
     LAUNCH_CONFIGURATION,
     LAUNCH_TEMPLATE,
     LB,
+    LOG_GROUP,
     MANAGED_PREFIX_LIST,
     MANAGED_PREFIX_LIST_ENTRY,
     NAT_GATEWAY,
+    QUERY_LOG_ASSOCIATION,
+    QUERY_LOG_CONFIG,
     ROUTE,
     ROUTE_TABLE,
     SECURITY_GROUP,
@@ -66,7 +75,7 @@ from policies.controls.network import (
     VPN_GATEWAY_ATTACHMENT,
     is_private_range,
 )
-from policies.props import UNKNOWN_SENTINELS, Context
+from policies.props import UNKNOWN_SENTINELS, Context, Resource
 
 UNKNOWN = next(iter(sorted(UNKNOWN_SENTINELS)))
 """An engine sentinel: a value unknown during preview (`res` normalizes it)."""
@@ -120,6 +129,10 @@ PUBLIC = "out of the VPC: only private ranges (RFC 1918, fc00::/7) may be routed
 STAR = (
     "allows principal '*' with no condition confining callers to the perimeter "
     "(aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceVpce, ... with StringEquals)"
+)
+ANY_RESOURCE = (
+    "reaches resources of any account: no aws:ResourceAccount / aws:ResourceOrgID condition naming the "
+    "perimeter (only reads of AWS-owned ARNs and ECR pulls from named registries are exempt)"
 )
 ANY_BUCKET = (
     "allows buckets of any account (Resource or NotResource by pattern) with no aws:ResourceAccount / "
@@ -726,7 +739,55 @@ SPECS: dict[str, Spec] = {
     ),
     "SR-NET-012": Spec(
         baseline=[
-            sts,
+            res(
+                VPC_ENDPOINT,
+                "sts",
+                serviceName="com.amazonaws.eu-west-2.sts",
+                vpcEndpointType="Interface",
+                privateDnsEnabled=True,
+                policy=interface_endpoint_policy(ACCOUNT, "sts", "eu-west-2"),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "ssm-aws-owned",
+                serviceName="com.amazonaws.eu-west-2.ssm",
+                vpcEndpointType="Interface",
+                policy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "*",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+                        },
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ssm:GetParameter", "ssm:GetDocument"],
+                        "Resource": [
+                            "arn:aws:ssm:eu-west-2::parameter/aws/*",
+                            "arn:aws:ssm:eu-west-2::document/*",
+                        ],
+                        "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+                    },
+                ),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "ecr",
+                serviceName="com.amazonaws.eu-west-2.ecr.dkr",
+                vpcEndpointType="Interface",
+                policy=interface_endpoint_policy(ACCOUNT, "ecr.dkr", "eu-west-2", "aws", ["763104351884"]),
+            ),
+            res(
+                VPC_ENDPOINT,
+                "notebook",
+                serviceName="aws.sagemaker.eu-west-2.notebook",
+                vpcEndpointType="Interface",
+                policy=interface_endpoint_policy(ACCOUNT, "notebook", "eu-west-2"),
+            ),
             res(
                 VPC_ENDPOINT,
                 "kms",
@@ -748,7 +809,9 @@ SPECS: dict[str, Spec] = {
                         "Principal": "*",
                         "Action": "ssm:*",
                         "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}},
+                        "Condition": {
+                            "StringEquals": {"aws:SourceVpc": "vpc-1", "aws:ResourceAccount": ACCOUNT}
+                        },
                     }
                 ),
             ),
@@ -775,7 +838,7 @@ SPECS: dict[str, Spec] = {
                     ),
                 ],
                 "sts",
-                [f"{STS} policy {STAR}"],
+                [f"{STS} policy {STAR}", f"{STS} policy {ANY_RESOURCE}"],
             ),
             Break(
                 "no-policy",
@@ -810,7 +873,11 @@ SPECS: dict[str, Spec] = {
                     ),
                 ],
                 "sts",
-                [f"{STS} policy 'wide' {STAR}"],
+                [
+                    f"{STS} policy {ANY_RESOURCE}",
+                    f"{STS} policy 'wide' {STAR}",
+                    f"{STS} policy 'wide' {ANY_RESOURCE}",
+                ],
             ),
             Break(
                 "condition-on-an-account-outside-the-perimeter",
@@ -824,7 +891,112 @@ SPECS: dict[str, Spec] = {
                     )
                 ],
                 "sts",
-                [f"{STS} policy {STAR}"],
+                [f"{STS} policy {STAR}", f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "principals-confined-but-any-resource-account",
+                [sts],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "resource-account-by-string-like-wildcard",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "*",
+                                "Resource": "*",
+                                "Condition": confined | {"StringLike": {"aws:ResourceAccount": "*"}},
+                            }
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "aws-owned-exemption-does-not-cover-writes-or-s3",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "ssm:PutParameter",
+                                "Resource": "arn:aws:ssm:eu-west-2::parameter/aws/*",
+                                "Condition": confined,
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": "arn:aws:s3:::attacker-bucket/*",
+                                "Condition": confined,
+                            },
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "image-pulls-from-any-registry-account-or-with-push",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "sts",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sts",
+                        policy=doc(
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "ecr:BatchGetImage",
+                                "Resource": "arn:aws:ecr:eu-west-2:*:repository/*",
+                                "Condition": confined,
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": ["ecr:BatchGetImage", "ecr:PutImage"],
+                                "Resource": "arn:aws:ecr:eu-west-2:999999999999:repository/*",
+                                "Condition": {
+                                    "StringEquals": {
+                                        "aws:PrincipalAccount": ACCOUNT,
+                                        "aws:ResourceAccount": "999999999999",
+                                    }
+                                },
+                            },
+                        ),
+                    )
+                ],
+                "sts",
+                [f"{STS} policy {ANY_RESOURCE}"],
+            ),
+            Break(
+                "ui-exemption-only-for-sagemakers-ui-service-names",
+                [
+                    res(
+                        VPC_ENDPOINT,
+                        "api",
+                        vpcEndpointType="Interface",
+                        serviceName="com.amazonaws.eu-west-2.sagemaker.api",
+                        policy=interface_endpoint_policy(ACCOUNT, "notebook", "eu-west-2"),
+                    )
+                ],
+                "api",
+                [f"VPC endpoint 'api' (com.amazonaws.eu-west-2.sagemaker.api) policy {ANY_RESOURCE}"],
             ),
         ],
         not_applicable=[s3_gateway],
@@ -1260,3 +1432,269 @@ def test_endpoint_policy_conditions_cannot_be_judged_without_a_perimeter() -> No
         "(strongroom:perimeter.trustedAccounts / organizationId, or the pack's policy config)"
     ]
     assert messages_for(get("SR-NET-012"), stack, "sts", Context(trusted_accounts=TRUSTED_ACCOUNTS)) == []
+
+
+# -- SR-NET-040 / SR-NET-041: DNS Firewall and Resolver query logging -------------------------------------
+
+dl_aws = res(FIREWALL_DOMAIN_LIST, "aws-domains", id="rslvr-fdl-aws", domains=["*.eu-west-2.amazonaws.com"])
+dl_all = res(FIREWALL_DOMAIN_LIST, "all-domains", id="rslvr-fdl-all", domains=["*"])
+dns_group = res(FIREWALL_RULE_GROUP, "dns-fw", id="rslvr-frg-1")
+
+
+def fw_rule(name: str, domain_list: str, action: str, priority: int) -> Resource:
+    return res(
+        FIREWALL_RULE,
+        name,
+        firewallRuleGroupId="rslvr-frg-1",
+        firewallDomainListId=domain_list,
+        action=action,
+        priority=priority,
+    )
+
+
+allow_aws = fw_rule("allow-aws", "rslvr-fdl-aws", "ALLOW", 100)
+block_all = fw_rule("block-all", "rslvr-fdl-all", "BLOCK", 9000)
+dns_assoc = res(
+    FIREWALL_ASSOCIATION, "dns-fw-vpc", firewallRuleGroupId="rslvr-frg-1", vpcId="vpc-1", priority=101
+)
+fw_config = res(FIREWALL_CONFIG, "dns-fw-config", resourceId="vpc-1", firewallFailOpen="DISABLED")
+DNS_FIREWALL = [vpc, dl_aws, dl_all, dns_group, allow_aws, block_all, dns_assoc, fw_config]
+NO_BLOCK_ALL = (
+    "VPC 'vpc' has no DNS Firewall rule group whose last rule blocks every domain (action BLOCK on a domain "
+    "list of the stack holding '*')"
+)
+
+dns_logs = res(
+    LOG_GROUP,
+    "dns-logs",
+    arn="arn:aws:logs:eu-west-2:123456789012:log-group:dns",
+    kmsKeyId="arn:aws:kms:eu-west-2:123456789012:key/1",
+)
+query_log = res(
+    QUERY_LOG_CONFIG,
+    "dns-log",
+    id="rqlc-1",
+    destinationArn="arn:aws:logs:eu-west-2:123456789012:log-group:dns",
+)
+query_log_vpc = res(
+    QUERY_LOG_ASSOCIATION, "dns-log-vpc", resolverQueryLogConfigId="rqlc-1", resourceId="vpc-1"
+)
+firehose = res(FIREHOSE_STREAM, "fh")
+
+SPECS["SR-NET-040"] = Spec(
+    baseline=DNS_FIREWALL,
+    breaks=[
+        Break(
+            "no-association",
+            [vpc, fw_config],
+            "vpc",
+            [
+                "VPC 'vpc' has no DNS Firewall rule group association "
+                f"({FIREWALL_ASSOCIATION} with vpcId set to it): any name resolves, a way out over DNS"
+            ],
+        ),
+        Break(
+            "alert-on-star-before-the-block-lets-everything-through-lowercase-action",
+            [*DNS_FIREWALL, fw_rule("allow-all", "rslvr-fdl-all", "alert", 50)],
+            "vpc",
+            ["DNS Firewall rule 'allow-all' of rule group 'dns-fw' lets every domain through (ALERT on '*')"],
+        ),
+        Break(
+            "block-on-a-list-not-of-the-stack",
+            [
+                vpc,
+                dl_aws,
+                dns_group,
+                allow_aws,
+                fw_rule("block-all", "rslvr-fdl-managed", "BLOCK", 9000),
+                dns_assoc,
+                fw_config,
+            ],
+            "vpc",
+            [NO_BLOCK_ALL],
+        ),
+        Break(
+            "block-all-first-then-allow-last",
+            [
+                vpc,
+                dl_aws,
+                dl_all,
+                dns_group,
+                fw_rule("allow-aws", "rslvr-fdl-aws", "ALLOW", 9000),
+                fw_rule("block-all", "rslvr-fdl-all", "BLOCK", 100),
+                dns_assoc,
+                fw_config,
+            ],
+            "vpc",
+            [NO_BLOCK_ALL],
+        ),
+        Break(
+            "block-of-a-wildcard-that-is-not-everything",
+            [
+                vpc,
+                dns_group,
+                res(FIREWALL_DOMAIN_LIST, "com", id="rslvr-fdl-com", domains=["*.com"]),
+                fw_rule("block-com", "rslvr-fdl-com", "BLOCK", 9000),
+                dns_assoc,
+                fw_config,
+            ],
+            "vpc",
+            [NO_BLOCK_ALL],
+        ),
+        Break(
+            "rule-group-of-another-stack",
+            [
+                vpc,
+                res(FIREWALL_ASSOCIATION, "dns-fw-vpc", firewallRuleGroupId="rslvr-frg-9", vpcId="vpc-1"),
+                fw_config,
+            ],
+            "vpc",
+            [
+                "DNS Firewall association 'dns-fw-vpc' of VPC 'vpc' names rule group rslvr-frg-9, which is "
+                "no rule group of the stack, so its rules can't be judged",
+                NO_BLOCK_ALL,
+            ],
+        ),
+        Break(
+            "empty-rule-group",
+            [vpc, dns_group, dns_assoc, fw_config],
+            "vpc",
+            ["DNS Firewall rule group 'dns-fw' has no rules, so it blocks nothing", NO_BLOCK_ALL],
+        ),
+        Break(
+            "fails-open",
+            [
+                *DNS_FIREWALL[:-1],
+                res(FIREWALL_CONFIG, "dns-fw-config", resourceId="vpc-1", firewallFailOpen="ENABLED"),
+            ],
+            "vpc",
+            [
+                "DNS Firewall config 'dns-fw-config' of VPC 'vpc' sets firewallFailOpen=ENABLED: it must be "
+                "'DISABLED' (fail closed)"
+            ],
+        ),
+        Break(
+            "fail-open-unset",
+            [*DNS_FIREWALL[:-1], res(FIREWALL_CONFIG, "dns-fw-config", resourceId="vpc-1")],
+            "vpc",
+            [
+                "DNS Firewall config 'dns-fw-config' of VPC 'vpc' sets firewallFailOpen=None: it must be "
+                "'DISABLED' (fail closed)"
+            ],
+        ),
+        Break(
+            "no-firewall-config",
+            DNS_FIREWALL[:-1],
+            "vpc",
+            [
+                f"VPC 'vpc' has no {FIREWALL_CONFIG} with firewallFailOpen='DISABLED': whether DNS Firewall "
+                "fails closed is left unmanaged"
+            ],
+        ),
+    ],
+    not_applicable=[dl_aws, dns_group, allow_aws, dns_assoc, fw_config],
+)
+
+SPECS["SR-NET-041"] = Spec(
+    baseline=[vpc, dns_logs, query_log, query_log_vpc],
+    breaks=[
+        Break(
+            "no-query-logging",
+            [vpc, dns_logs, query_log],
+            "vpc",
+            [
+                f"VPC 'vpc' has no Resolver query logging ({QUERY_LOG_ASSOCIATION} with resourceId set to "
+                "it): its DNS queries go unrecorded"
+            ],
+        ),
+        Break(
+            "log-group-without-kms",
+            [
+                vpc,
+                res(LOG_GROUP, "dns-logs", arn="arn:aws:logs:eu-west-2:123456789012:log-group:dns"),
+                query_log,
+                query_log_vpc,
+            ],
+            "vpc",
+            ["query log config 'dns-log' delivers to log group 'dns-logs', which sets no kmsKeyId"],
+        ),
+        Break(
+            "log-group-of-another-account",
+            [
+                vpc,
+                res(
+                    QUERY_LOG_CONFIG,
+                    "dns-log",
+                    id="rqlc-1",
+                    destinationArn="arn:aws:logs:eu-west-2:999999999999:log-group:x",
+                ),
+                query_log_vpc,
+            ],
+            "vpc",
+            [
+                "query log config 'dns-log' delivers to arn:aws:logs:eu-west-2:999999999999:log-group:x, "
+                "which is no log group or bucket of the stack, so its encryption can't be judged"
+            ],
+        ),
+        Break(
+            "config-of-another-stack",
+            [
+                vpc,
+                dns_logs,
+                query_log,
+                res(
+                    QUERY_LOG_ASSOCIATION,
+                    "dns-log-vpc",
+                    resolverQueryLogConfigId="rqlc-9",
+                    resourceId="vpc-1",
+                ),
+            ],
+            "vpc",
+            [
+                "query log association 'dns-log-vpc' names config rqlc-9, which is no query log config of "
+                "the stack, so its destination can't be judged"
+            ],
+        ),
+        Break(
+            "firehose-destination-by-dependency",
+            [
+                vpc,
+                firehose,
+                res(
+                    QUERY_LOG_CONFIG,
+                    "dns-log",
+                    id="rqlc-1",
+                    deps={"destinationArn": [firehose]},
+                    destinationArn=UNKNOWN,
+                ),
+                query_log_vpc,
+            ],
+            "vpc",
+            ["query log config 'dns-log' delivers to a Firehose stream, whose encryption isn't judged"],
+        ),
+    ],
+    not_applicable=[dns_logs, query_log, query_log_vpc],
+)
+
+
+def test_dns_controls_follow_unknown_references_by_dependency() -> None:
+    association = res(
+        FIREWALL_ASSOCIATION,
+        "dns-fw-vpc",
+        deps={"vpcId": [vpc], "firewallRuleGroupId": [dns_group]},
+        vpcId=UNKNOWN,
+        firewallRuleGroupId=UNKNOWN,
+    )
+    stack = [vpc, dl_aws, dl_all, dns_group, allow_aws, block_all, association, fw_config]
+    assert messages_for(get("SR-NET-040"), stack, "vpc") == []
+    config = res(
+        QUERY_LOG_CONFIG, "dns-log", id="rqlc-1", deps={"destinationArn": [dns_logs]}, destinationArn=UNKNOWN
+    )
+    assert messages_for(get("SR-NET-041"), [vpc, dns_logs, config, query_log_vpc], "vpc") == []
+
+
+def test_dns_controls_are_mandatory_in_every_stack() -> None:
+    for cid in ("SR-NET-040", "SR-NET-041"):
+        control = get(cid)
+        assert control.enforcement_for("prod") == "mandatory"
+        assert control.enforcement_for("dev") == "mandatory"

@@ -770,6 +770,47 @@ NETWORK = [
         ),
     ),
     Mutation(
+        "interface endpoint reaches other accounts' resources",
+        "SR-NET-012",
+        edit_policy(
+            VPCE,
+            "policy",
+            in_statement(
+                "AllowPrincipalsOfThisAccountOnItsResources",
+                lambda st: st["Condition"]["StringEquals"].pop("aws:ResourceAccount"),
+            ),
+            INTERFACE,
+        ),
+    ),
+    Mutation(
+        "DNS Firewall fails open",
+        "SR-NET-040",
+        set_input("aws:route53/resolverFirewallConfig:ResolverFirewallConfig", "firewallFailOpen", "ENABLED"),
+    ),
+    Mutation(
+        "DNS Firewall's block-all rule only alerts",
+        "SR-NET-040",
+        set_input(
+            "aws:route53/resolverFirewallRule:ResolverFirewallRule", "action", "ALERT", named("dns-block-all")
+        ),
+    ),
+    Mutation(
+        "DNS Firewall association removed",
+        "SR-NET-040",
+        remove("aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"),
+    ),
+    Mutation(
+        "Resolver query logging removed from the VPC",
+        "SR-NET-041",
+        remove("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"),
+    ),
+    Mutation(
+        "Resolver query log group without a KMS key",
+        "SR-NET-041",
+        drop_input("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", named("dns-query-logs")),
+        also=frozenset({"SR-ENC-005"}),
+    ),
+    Mutation(
         "interface endpoint with private DNS unset",
         "SR-NET-013",
         drop_input(VPCE, "privateDnsEnabled", INTERFACE),
@@ -902,6 +943,7 @@ ENCRYPTION = [
                 {"Effect": "Allow", "Principal": {"AWS": OUT_ROOT}, "Action": "kms:Decrypt", "Resource": "*"}
             ),
         ),
+        also=frozenset({"SR-ENC-040"}),  # no kms:CallerAccount, use without kms:ViaService
     ),
     Mutation(
         "separate key policy open to everyone",
@@ -916,6 +958,7 @@ ENCRYPTION = [
                 ),
             },
         ),
+        also=frozenset({"SR-ENC-040"}),  # admin and grant for any account, no kms:CallerAccount
     ),
     Mutation(
         "key policy: any account's principal through S3",
@@ -933,8 +976,44 @@ ENCRYPTION = [
                 }
             ),
         ),
+        also=frozenset({"SR-ENC-040"}),  # no kms:CallerAccount
     ),
     Mutation("7-day key deletion window", "SR-ENC-003", set_input(KEY, "deletionWindowInDays", 7)),
+    Mutation(
+        "key root delegation without kms:CallerAccount",
+        "SR-ENC-040",
+        edit_policy(KEY, "policy", in_statement("AccountAdministersInAccount", unconditioned)),
+    ),
+    Mutation(
+        "key administrators get kms:Create* (CreateGrant)",
+        "SR-ENC-040",
+        edit_policy(
+            KEY,
+            "policy",
+            in_statement("KeyAdministrators", lambda st: st.update({"Action": ["kms:Create*"]})),
+        ),
+    ),
+    Mutation(
+        "key use for the account without kms:ViaService",
+        "SR-ENC-040",
+        edit_policy(
+            KEY,
+            "policy",
+            in_statement(
+                "AccountUsesThroughServices",
+                lambda st: st["Condition"]["StringEquals"].pop("kms:ViaService"),
+            ),
+        ),
+    ),
+    Mutation(
+        "grants without kms:GrantIsForAWSResource",
+        "SR-ENC-040",
+        edit_policy(
+            KEY,
+            "policy",
+            in_statement("AccountGrantsForAwsResources", lambda st: st["Condition"].pop("Bool")),
+        ),
+    ),
     Mutation(
         "SSE-KMS with alias/aws/s3",
         "SR-ENC-004",

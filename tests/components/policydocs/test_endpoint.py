@@ -9,6 +9,7 @@ import pytest
 
 from components.policydocs.endpoint import (
     DEFAULT_INTERFACE_ENDPOINTS,
+    ECR_PULL_ACTIONS,
     INTERFACE_ENDPOINTS,
     OPTIONAL_INTERFACE_ENDPOINTS,
     aws_owned_s3_read_arns,
@@ -18,6 +19,7 @@ from components.policydocs.endpoint import (
     s3_gateway_endpoint_policy,
     s3_gateway_service_name,
 )
+from policies import iamdb
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -73,10 +75,41 @@ def test_unknown_endpoint_or_bad_region_is_refused() -> None:
     assert s3_gateway_service_name("us-gov-west-1") == "com.amazonaws.us-gov-west-1.s3"
 
 
-def test_interface_policy_admits_only_principals_of_the_account() -> None:
+def test_interface_policy_admits_only_principals_of_the_account_on_its_resources() -> None:
     (statement,) = statements(interface_endpoint_policy(ACCOUNT))
     assert statement["Effect"] == "Allow"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }
+
+
+@pytest.mark.parametrize("endpoint", [e for e in INTERFACE_ENDPOINTS if e != "notebook"])
+def test_every_service_endpoint_confines_the_resource_account(endpoint: str) -> None:
+    (statement,) = statements(interface_endpoint_policy(ACCOUNT, endpoint, REGION))
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+    }
+    assert statement["Action"] == "*" and statement["Resource"] == "*"
+
+
+def test_notebook_endpoint_keeps_the_principal_condition_only() -> None:
+    (statement,) = statements(interface_endpoint_policy(ACCOUNT, "notebook", REGION))
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+
+
+def test_ecr_pulls_from_named_aws_image_registries_only() -> None:
+    image_account = "763104351884"
+    own, pulls = statements(interface_endpoint_policy(ACCOUNT, "ecr.dkr", REGION, "aws", [image_account]))
+    assert own["Condition"]["StringEquals"]["aws:ResourceAccount"] == ACCOUNT
+    assert pulls["Action"] == list(ECR_PULL_ACTIONS) and all(iamdb.known(a) for a in ECR_PULL_ACTIONS)
+    assert pulls["Resource"] == [f"arn:aws:ecr:{REGION}:{image_account}:repository/*"]
+    assert pulls["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": [image_account]}
+    }
+    with pytest.raises(ValueError, match=r"only to the ecr\.api and ecr\.dkr"):
+        interface_endpoint_policy(ACCOUNT, "sts", REGION, "aws", [image_account])
+    with pytest.raises(ValueError, match="not a 12-digit"):
+        interface_endpoint_policy(ACCOUNT, "ecr.api", REGION, "aws", ["*"])
 
 
 def test_interface_policy_refuses_a_bad_account() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.policydocs.kms import SERVICE_GRANTS, key_policy, key_policy_json
+from components.policydocs.kms import ADMIN_ACTIONS, SERVICE_GRANTS, USER_ACTIONS, key_policy, key_policy_json
+from policies import iamdb
 
 ACCOUNT = "123456789012"
 BASE: dict[str, Any] = {"account_id": ACCOUNT, "partition": "aws", "region": "eu-west-2"}
@@ -19,10 +20,54 @@ def statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
     return found[0]
 
 
-def test_root_administers_the_key_so_iam_policies_apply_and_the_key_cannot_be_locked_out() -> None:
-    root = statement(key_policy(**BASE), "AccountRootAdministers")
+def test_root_administers_in_account_only_so_iam_policies_apply_and_the_key_cannot_be_locked_out() -> None:
+    root = statement(key_policy(**BASE), "AccountAdministersInAccount")
     assert root["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
-    assert root["Effect"] == "Allow" and root["Action"] == "kms:*"
+    assert root["Effect"] == "Allow" and root["Action"] == list(ADMIN_ACTIONS)
+    assert "kms:PutKeyPolicy" in root["Action"]
+    assert root["Condition"] == {"StringEquals": {"kms:CallerAccount": ACCOUNT}}
+
+
+def test_no_root_statement_grants_kms_star_or_use_without_via_service() -> None:
+    policy = key_policy(**BASE, account_via_services=("s3", "sagemaker"))
+    roots = [s for s in policy["Statement"] if s["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}]
+    assert len(roots) == 3
+    for s in roots:
+        assert s["Action"] != "kms:*" and s["Condition"]["StringEquals"]["kms:CallerAccount"] == ACCOUNT
+    use = statement(policy, "AccountUsesThroughServices")
+    assert use["Action"] == list(USER_ACTIONS)
+    assert use["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "s3.eu-west-2.amazonaws.com",
+        "sagemaker.eu-west-2.amazonaws.com",
+    ]
+
+
+def test_grants_only_for_aws_resources_through_the_owning_services() -> None:
+    policy = key_policy(**BASE, admin_arns=(f"arn:aws:iam::{ACCOUNT}:role/admin",))
+    grant = statement(policy, "AccountGrantsForAwsResources")
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {
+        "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": ["s3.eu-west-2.amazonaws.com"]},
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+    }
+    others = [s for s in policy["Statement"] if s["Sid"] != "AccountGrantsForAwsResources"]
+    for s in others:
+        actions = [s["Action"]] if isinstance(s["Action"], str) else s["Action"]
+        assert "kms:CreateGrant" not in iamdb.expand_all(actions), s["Sid"]
+
+
+def test_admin_and_use_actions_are_known_to_the_iam_database() -> None:
+    for action in (*ADMIN_ACTIONS, *USER_ACTIONS, "kms:CreateGrant"):
+        assert iamdb.known(action), action
+    for action in ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"):
+        assert "kms:GrantIsForAWSResource" in iamdb.condition_keys(action)
+
+
+def test_a_cross_account_administrator_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^admin_arns: .*333333333333.* not the key's account 123456789012"):
+        key_policy(**BASE, admin_arns=("arn:aws:iam::333333333333:role/breakglass",))
+    with pytest.raises(ValueError, match=r"^user_arns: .*333333333333"):
+        key_policy(**BASE, user_arns=("arn:aws:iam::333333333333:role/ml",))
 
 
 @pytest.mark.parametrize("service", SERVICE_GRANTS)
@@ -85,9 +130,13 @@ def test_named_users_use_the_key_only_through_the_listed_services_in_this_accoun
     }
 
 
-def test_named_admins_administer_but_cannot_use_the_key() -> None:
+def test_named_admins_administer_in_account_but_cannot_use_or_grant() -> None:
     s = statement(key_policy(**BASE, admin_arns=(f"arn:aws:iam::{ACCOUNT}:role/admin",)), "KeyAdministrators")
-    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:*"} & set(s["Action"])
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:*", "kms:CreateGrant"} & set(
+        s["Action"]
+    )
+    assert not [a for a in s["Action"] if "*" in a]
+    assert s["Condition"] == {"StringEquals": {"kms:CallerAccount": ACCOUNT}}
 
 
 def test_json_is_stable() -> None:
@@ -102,7 +151,9 @@ def test_json_is_stable() -> None:
         ({"region": "europe"}, "region"),
         ({"services": ("ec2",)}, "services"),
         ({"services": ("logs", "logs")}, "services"),
-        ({"via_services": ("ec2",)}, "via_services"),
+        ({"via_services": ("ebs",)}, "via_services"),
+        ({"account_via_services": ("ebs",)}, "account_via_services"),
+        ({"account_via_services": ()}, "account_via_services"),
         ({"admin_arns": ("arn:aws:iam::123456789012:role/*",)}, "principal"),
     ],
 )
