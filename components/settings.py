@@ -42,7 +42,6 @@ from components.tags import (
     merge_tags,
     validate_user_tag,
 )
-from policies.props import is_prod_stack  # "prod" is defined once, in the pack
 
 NAMESPACE = "strongroom"
 
@@ -782,6 +781,13 @@ class EnvironmentSettings(BaseModel):
     def bucket_purposes(self) -> tuple[str, ...]:
         """The SecureBucket purposes the environment creates: one per data domain, then models."""
         return (*(f"data-{domain}" for domain in self.storage.data_domains), "models")
+
+
+def is_prod_stack(stack: str) -> bool:
+    """True for ``prod`` and ``prod-<anything>``: the stacks where the prod rules apply. The pack's
+    ``policies.props.is_prod_stack`` is the same rule (components never import the policies);
+    ``tests/test_prod_is_defined_once.py`` keeps the two in step."""
+    return stack == "prod" or stack.startswith("prod-")
 
 
 def insecure_options(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -221,8 +221,8 @@ def tags(resource: Resource) -> Mapping[str, Any]:
 
 def is_prod_stack(stack: str | None) -> bool:
     """True for ``prod`` and ``prod-<anything>``: the stacks where the prod rules apply. An unknown stack
-    (None) is judged as prod, the stricter reading. The one definition: the settings
-    (``components.settings``) import it, so the prod refusals and the prod controls agree."""
+    (None) is judged as prod, the stricter reading. The settings (``components.settings``, which never
+    import the pack) use the same rule; ``tests/test_prod_is_defined_once.py`` keeps the two in step."""
     return stack is None or stack == "prod" or stack.startswith("prod-")
 
 
