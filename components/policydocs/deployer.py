@@ -972,8 +972,14 @@ def deployer_boundary(
                 service = action.split(":")[0]
                 if service == "s3":
                     resources.add(f"arn:{s.partition}:s3:::{bucket_prefix}*")
-                elif service == "iam" and stmt["Sid"] == "CreateServiceLinkedRoles":
-                    resources.update(stmt["Resource"])  # AWS's own path, by exact ARN
+                elif service == "iam" and stmt["Sid"] in (
+                    "CreateServiceLinkedRoles",
+                    "ManageServiceLinkedRoles",
+                ):
+                    # AWS's own path, as one pattern to fit the size: AWS itself refuses policy, trust and
+                    # plain delete calls on a service-linked role, and the policies name each role and
+                    # service (iam:AWSServiceName) exactly.
+                    resources.add(s.arn("iam", "role/aws-service-role/*", region=False))
                 elif service == "iam":
                     resources.update((s.role_path_arn, s.policy_path_arn))
                 else:
