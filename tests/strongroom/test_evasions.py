@@ -60,6 +60,8 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "role-action-wildcard": {
         ("SR-IAM-001", "evasion-worker-policy"),
         ("SR-IAM-003", "evasion-worker-policy"),
+        # iam:*Role* includes changing its own role: a self-modification path.
+        ("SR-IAM-040", "evasion-worker"),
     },
     "assume-wildcard": {("SR-IAM-002", "evasion-worker-policy"), ("SR-IAM-003", "evasion-worker-policy")},
     "every-bucket": {("SR-IAM-002", "evasion-worker-policy")},
@@ -67,6 +69,12 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
         ("SR-IAM-001", "evasion-worker-policy"),
         ("SR-IAM-002", "evasion-worker-policy"),
         ("SR-IAM-003", "evasion-worker-policy"),
+        # NotAction grants every other action: changing its own role, deleting keys, minting Studio
+        # sign-in URLs from anywhere and approving model packages too.
+        ("SR-IAM-040", "evasion-worker"),
+        ("SR-IAM-041", "evasion-worker"),
+        ("SR-IAM-051", "evasion-worker-policy"),
+        ("SR-WS-040", "evasion-worker-policy"),
     },
     "admin-boundary": {("SR-IAM-004", "evasion-bounded"), ("SR-IAM-005", "evasion-bounded")},
     "managed-full-access": {("SR-IAM-005", "evasion-managed")},
