@@ -138,7 +138,7 @@ def planned_types(plan: Plan) -> set[str]:
 # Coverage: the plan's types are in the table, and nothing outside the plan is granted
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_type_of_the_plan_is_covered_by_the_deployer_table(stack: str) -> None:
     missing = planned_types(plan_of(stack)) - set(d.TYPE_ACTIONS)
     assert not missing, f"{stack}: types without deployer actions: {sorted(missing)}"
@@ -154,7 +154,7 @@ def _granted(docs: list[dict[str, Any]]) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_the_deployer_grants_no_action_of_a_type_outside_the_plan(stack: str) -> None:
     plan = plan_of(stack)
     granted = _granted(identity_documents(plan, stack))
@@ -177,7 +177,7 @@ def _verb(action: str) -> str:
     return next(v for v in ("Get", "List", "Describe") if name.startswith(v))
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_every_deployer_action_is_a_known_iam_action_without_wildcard(stack: str) -> None:
     plan = plan_of(stack)
     for action in _granted(identity_documents(plan, stack)):
@@ -190,7 +190,7 @@ def test_every_deployer_action_is_a_known_iam_action_without_wildcard(stack: str
             assert iamdb.known(action), action
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_deployer_managed_policies_fit_the_size_limits(stack: str) -> None:
     plan = plan_of(stack)
     role = deployer_role(plan, stack)
