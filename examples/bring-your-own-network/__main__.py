@@ -3,8 +3,9 @@
 The fraud-models team's VPC, private subnets, job security group and S3 gateway endpoint belong to the
 network team and already exist; their ids come from the stack file. This program adds, from Strongroom's
 components: a KeyRing (data, models, logs, backup keys), an access-log bucket and the data and model
-SecureBuckets (reachable only through the existing S3 endpoint), an Object Lock BackupVault, and MlRoles
-(training jobs may only run in the given subnets and security groups). No PrivateNetwork: Strongroom does
+SecureBuckets (reachable only through the existing S3 endpoint), an Object Lock BackupVault filled from
+the data and model buckets, and MlRoles (training jobs may only run in the given subnets and security
+groups) with a model package group per model. No PrivateNetwork: Strongroom does
 not create, change or check the existing network; its security is the network team's.
 
 Config (``Pulumi.<stack>.yaml``, namespace ``fraud-models``) is read once here and checked before any
@@ -28,7 +29,10 @@ from components.backup import BackupVault, BackupVaultArgs
 from components.identity import MlRoles, MlRolesArgs
 from components.keys import KeyRing, KeyRingArgs
 from components.storage import SecureBucket, SecureBucketArgs
+from components.workspace import model_package_groups
 
+MODELS = ("fraud-score",)
+"""The team's models: each has a model package group the model approver approves in."""
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[^*]+$")
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -232,6 +236,11 @@ def main() -> None:
         ),
         opts=opts,
     )
+    # S3 replication reads the data and model buckets from outside the VPC as the vault's filling role,
+    # created after them: its ARN is named in their policies once it exists.
+    filler_arn, resolve_filler_arn = pulumi.deferred_output()
+    # The vault's role carries the roles' permission boundary, and the roles name the vault's buckets.
+    boundary_arn, resolve_boundary_arn = pulumi.deferred_output()
     buckets = {
         purpose: SecureBucket(
             f"{name}-{purpose}",
@@ -239,7 +248,7 @@ def main() -> None:
                 kms_key_arn=keys.key_arns[purpose],
                 log_bucket_name=access_logs.bucket_name,
                 vpc_endpoint_ids=endpoints,
-                admin_principal_arns=admins,
+                admin_principal_arns=[*admins, filler_arn],
                 noncurrent_version_expiry_days=cfg.noncurrent_version_expiry_days,
                 tags={"strongroom:purpose": purpose},
             ),
@@ -258,10 +267,16 @@ def main() -> None:
             object_lock_days=cfg.object_lock_days,
             noncurrent_version_expiry_days=max(cfg.object_lock_days, cfg.noncurrent_version_expiry_days),
             region=region,
+            # Every new version of the data and model buckets reaches its locked backup bucket.
+            sources={"data": buckets["data"], "models": buckets["models"]},
+            iam_path=f"/{cfg.team}/{stack}/",
+            permissions_boundary_arn=boundary_arn,
         )
     except ValueError as exc:
         raise StackConfigError(f"Pulumi.{stack}.yaml: {exc}") from exc
     backup = BackupVault(f"{name}-backup", backup_args, opts=opts)
+    if backup.source_replication_role_arn is not None:
+        resolve_filler_arn(backup.source_replication_role_arn)
     roles = MlRoles(
         f"{name}-roles",
         MlRolesArgs(
@@ -280,9 +295,13 @@ def main() -> None:
             extra_key_arns=[keys.key_arns["backup"]],
             iam_path=f"/{cfg.team}/{stack}/",
             tags={"team:name": cfg.team},
+            models=MODELS,
         ),
         opts=opts,
     )
+    resolve_boundary_arn(roles.boundary_policy_arn)
+    # The registry the approver approves in: one model package group per model, named as the roles expect.
+    model_package_groups(f"{name}-roles-", MODELS, opts=opts)
 
     pulumi.export("keyArns", keys.key_arns)
     pulumi.export("bucketNames", {purpose: bucket.bucket_name for purpose, bucket in buckets.items()})
