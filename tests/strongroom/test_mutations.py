@@ -53,6 +53,8 @@ STACK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/sr-dev-roles-training"
 
 NOT_APPLICABLE = {
     "SR-STO-008": "cross-region replication of backup buckets applies to prod stacks only",
+    "SR-STO-040": "replication of data and model buckets into Object Lock buckets applies to prod only",
+    "SR-AUD-050": "the whole account baseline is required of prod stacks only (on their root resource)",
 }
 """Controls no mutation of the dev plan can break, with the reason."""
 
@@ -246,6 +248,52 @@ def log_group_name(plan: Plan) -> str:
     return str(first(plan, LOG_GROUP, named("flow-logs")).outputs["name"])
 
 
+def data_scientist_role(plan: Plan) -> str:
+    return str(first(plan, ROLE, named("roles-data-scientist")).outputs["arn"])
+
+
+def trusted_by_data_scientists(where: Where) -> Callable[[Plan], None]:
+    """Add the data scientists' trust statement (their Identity Center roles, in the organization, with a
+    source identity) to the trust of the role `where` selects."""
+
+    def apply(plan: Plan) -> None:
+        trust_policy = first(plan, ROLE, named("roles-data-scientist")).inputs["assumeRolePolicy"]
+        people = json.loads(trust_policy)["Statement"]
+        edit_policy(ROLE, "assumeRolePolicy", lambda d: d["Statement"].extend(people), where)(plan)
+
+    return apply
+
+
+def deployer_creates_roles_bounded_by(boundary: Where) -> Callable[[Plan], None]:
+    """Pin the deployer's CreateRole (its Allow, and its Deny of any other boundary) to another policy of
+    the stack than the workload boundary."""
+
+    def apply(plan: Plan) -> None:
+        arn = first(plan, POLICY, boundary).outputs["arn"]
+
+        def pin(operator: str) -> Callable[[dict[str, Any]], None]:
+            return lambda statement: statement["Condition"][operator].update({"iam:PermissionsBoundary": arn})
+
+        edit_policy(
+            POLICY, "policy", in_statement("CreateStackRoles", pin("ArnEquals")), named("deployer-0")
+        )(plan)
+        edit_policy(
+            POLICY,
+            "policy",
+            in_statement("DenyRoleWithoutWorkloadBoundary", pin("ArnNotEquals")),
+            named("deployer-5"),
+        )(plan)
+
+    return apply
+
+
+def studio_runs_as(role: Callable[[Plan], str]) -> Callable[[Plan], None]:
+    def apply(plan: Plan) -> None:
+        edit_input(DOMAIN, user_settings(executionRole=role(plan)))(plan)
+
+    return apply
+
+
 # -- builders of compliant resources -----------------------------------------------------------------------
 
 
@@ -415,6 +463,43 @@ def unconditioned(statement: dict[str, Any]) -> None:
     statement.pop("Condition")
 
 
+def condition_dropped(operator: str, key: str) -> Callable[[dict[str, Any]], None]:
+    """Drop one condition key of a statement (and its operator when nothing else is left under it)."""
+
+    def edit(statement: dict[str, Any]) -> None:
+        block = statement["Condition"][operator]
+        block.pop(key)
+        if not block:
+            statement["Condition"].pop(operator)
+
+    return edit
+
+
+def edits(*steps: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """One weakness written as several edits of the same document or statement (an Allow widened and its
+    Deny dropped; a condition swapped for another)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        for step in steps:
+            step(document)
+
+    return edit
+
+
+def with_actions(*actions: str) -> Callable[[dict[str, Any]], None]:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["Action"] = [*statement["Action"], *actions]
+
+    return edit
+
+
+def without_actions(*actions: str) -> Callable[[dict[str, Any]], None]:
+    def edit(statement: dict[str, Any]) -> None:
+        statement["Action"] = [a for a in statement["Action"] if a not in actions]
+
+    return edit
+
+
 def trust(principal: Any, **extra: Any) -> Callable[[dict[str, Any]], None]:
     def edit(document: dict[str, Any]) -> None:
         document["Statement"].append(
@@ -548,12 +633,26 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 ROUTE = "aws:ec2/route:Route"
 PROVIDER = "pulumi:providers:aws"
+POLICY = "aws:iam/policy:Policy"
+ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+DETECTOR = "aws:guardduty/detector:Detector"
+DETECTOR_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+HUB = "aws:securityhub/account:Account"
+STANDARDS = "aws:securityhub/standardsSubscription:StandardsSubscription"
+RECORDER = "aws:cfg/recorder:Recorder"
+RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+CONFIG_DELIVERY = "aws:cfg/deliveryChannel:DeliveryChannel"
 GATEWAY = named("vpce-s3")
 INTERFACE = named("vpce-ecr-api")
 BACKUP = named("backup")
 DATA = named("data-payments")
 DELIVERY = named("audit-delivery")
 BOUNDED = named("roles-training")
+DATA_SCIENTIST = named("roles-data-scientist")
+STUDIO_EXECUTION = named("roles-studio-execution")
+APPROVER = named("roles-model-approver")
+PRESIGNED = "OpenOwnStudioProfileThroughVpcEndpoint"
+PACKAGES = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/sr-dev-credit-pd/*"
 
 NETWORK = [
     Mutation(
@@ -1375,6 +1474,11 @@ STORAGE = [
     ),
 ]
 
+PEOPLE_ON_AN_EXECUTION_ROLE = frozenset({"SR-IAM-050", "SR-IAM-052"})
+"""An IAM principal added to the trust of the SageMaker training role makes a person's role an execution
+role (SR-IAM-050), and its statement requires neither sts:SourceIdentity nor MFA (SR-IAM-052, advisory in
+dev: still reported)."""
+
 IDENTITY = [
     Mutation(
         "role policy allows 'iam:*Role*'",
@@ -1390,6 +1494,8 @@ IDENTITY = [
             appended({"Effect": "Allow", "NotAction": "iam:*", "Resource": EXACT_OBJECT}),
             DELIVERY,
         ),
+        # everything but IAM includes the Studio sign-in URLs and model approval, unconditioned
+        also=frozenset({"SR-IAM-051", "SR-WS-040"}),
     ),
     Mutation(
         "role policy allows an unknown action",
@@ -1410,6 +1516,8 @@ IDENTITY = [
             ],
             BOUNDED,
         ),
+        # '*' includes the Studio sign-in URLs and model approval, unconditioned
+        also=frozenset({"SR-IAM-051", "SR-WS-040"}),
     ),
     Mutation(
         "role policy allows 's3:Put*'",
@@ -1514,11 +1622,13 @@ IDENTITY = [
             trust({"AWS": "*"}, Condition={"Bool": {"aws:SecureTransport": "true"}}),
             BOUNDED,
         ),
+        also=PEOPLE_ON_AN_EXECUTION_ROLE,
     ),
     Mutation(
         "the SSO account may assume a role unpinned",
         "SR-IAM-006",
         edit_policy(ROLE, "assumeRolePolicy", trust({"AWS": f"arn:aws:iam::{SSO}:root"}), BOUNDED),
+        also=PEOPLE_ON_AN_EXECUTION_ROLE,
     ),
     Mutation(
         "Cognito identities may assume a role unpinned",
@@ -1552,6 +1662,7 @@ IDENTITY = [
         "another account, by bare ID, may assume a role",
         "SR-IAM-006",
         edit_policy(ROLE, "assumeRolePolicy", trust({"AWS": OUT}), BOUNDED),
+        also=PEOPLE_ON_AN_EXECUTION_ROLE,
     ),
     Mutation(
         "add a long-lived access key",
@@ -1568,6 +1679,140 @@ IDENTITY = [
                 "name": "ci",
                 "permissionsBoundary": str(first(p, ROLE, BOUNDED).inputs["permissionsBoundary"]),
             },
+        ),
+    ),
+    Mutation(
+        "deployer may create roles without the workload boundary",
+        "SR-IAM-040",
+        together(
+            edit_policy(
+                POLICY, "policy", in_statement("CreateStackRoles", unconditioned), named("deployer-0")
+            ),
+            edit_policy(
+                POLICY, "policy", without_sid("DenyRoleWithoutWorkloadBoundary"), named("deployer-5")
+            ),
+        ),
+    ),
+    Mutation(
+        "deployer may re-version the boundary and guardrail policies",
+        "SR-IAM-040",
+        together(
+            edit_policy(
+                POLICY,
+                "policy",
+                in_statement("ManageStackPolicies", with_actions("iam:CreatePolicyVersion")),
+                named("deployer-2"),
+            ),
+            edit_policy(POLICY, "policy", without_sid("DenyGuardrailAndBoundaryEdits"), named("deployer-5")),
+        ),
+    ),
+    Mutation(
+        "deployer may create roles under its own, wider boundary",
+        "SR-IAM-040",
+        deployer_creates_roles_bounded_by(named("deployer-boundary")),
+        gap=(
+            "SR-IAM-040 accepts CreateRole pinned to any policy of the stack as the boundary "
+            "(_forces_boundary checks membership among all aws:iam/policy:Policy ARNs), so roles created "
+            "under the deployer's own boundary, which allows IAM writes, pass; only the workload boundary "
+            "should"
+        ),
+    ),
+    Mutation(
+        "deployer's key administration includes deletion",
+        "SR-IAM-041",
+        together(
+            edit_policy(
+                POLICY,
+                "policy",
+                in_statement("ManageKeys", with_actions("kms:ScheduleKeyDeletion")),
+                named("deployer-1"),
+            ),
+            edit_policy(
+                POLICY,
+                "policy",
+                in_statement("DenyKeyDestruction", without_actions("kms:ScheduleKeyDeletion")),
+                named("deployer-5"),
+            ),
+        ),
+    ),
+    Mutation(
+        "role policy may schedule the deletion of a key",
+        "SR-IAM-041",
+        lambda p: edit_policy(
+            ROLE_POLICY, "policy", allow("kms:ScheduleKeyDeletion", a_key_arn(p)), DELIVERY
+        )(p),
+    ),
+    Mutation(
+        "data scientists may assume the Studio execution role",
+        "SR-IAM-050",
+        trusted_by_data_scientists(STUDIO_EXECUTION),
+    ),
+    Mutation("Studio runs as the data scientists' role", "SR-IAM-050", studio_runs_as(data_scientist_role)),
+    Mutation(
+        "Studio sign-in URLs minted from anywhere",
+        "SR-IAM-051",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            in_statement(PRESIGNED, condition_dropped("StringEquals", "aws:SourceVpce")),
+            DATA_SCIENTIST,
+        ),
+    ),
+    Mutation(
+        "Studio sign-in URLs for anyone's profile",
+        "SR-IAM-051",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            in_statement(
+                PRESIGNED, condition_dropped("StringEquals", "aws:ResourceTag/strongroom:studio-user")
+            ),
+            DATA_SCIENTIST,
+        ),
+    ),
+    Mutation(
+        "notebook sign-in URLs minted from anywhere",
+        "SR-IAM-051",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            allow(
+                "sagemaker:CreatePresignedNotebookInstanceUrl",
+                f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/sr-dev-notebook",
+            ),
+            DATA_SCIENTIST,
+        ),
+    ),
+    Mutation(
+        "Studio sign-in URLs from two /1 ranges, the whole internet",
+        "SR-IAM-051",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            in_statement(
+                PRESIGNED,
+                edits(
+                    condition_dropped("StringEquals", "aws:SourceVpce"),
+                    lambda statement: statement["Condition"].update(
+                        IpAddress={"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}
+                    ),
+                ),
+            ),
+            DATA_SCIENTIST,
+        ),
+        gap=(
+            "SR-IAM-051 takes any aws:SourceIp list without a /0 as confining the source "
+            "(_confines_source): 0.0.0.0/1 and 128.0.0.0/1 are the whole IPv4 internet"
+        ),
+    ),
+    Mutation(
+        "people assume a role without a source identity",
+        "SR-IAM-052",
+        edit_policy(
+            ROLE,
+            "assumeRolePolicy",
+            in_statement("TrustIdentityCenterPrincipals", condition_dropped("Null", "sts:SourceIdentity")),
+            DATA_SCIENTIST,
         ),
     ),
 ]
@@ -1744,6 +1989,96 @@ AUDIT = [
             DATA,
         ),
     ),
+    Mutation(
+        "Access Analyzer finds unused access only",
+        "SR-AUD-051",
+        set_input(ANALYZER, "type", "ACCOUNT_UNUSED_ACCESS"),
+    ),
+    Mutation(
+        "GuardDuty S3 protection disabled", "SR-AUD-052", set_input(DETECTOR_FEATURE, "status", "DISABLED")
+    ),
+    Mutation("GuardDuty S3 protection removed", "SR-AUD-052", remove(DETECTOR_FEATURE)),
+    Mutation("GuardDuty detector disabled", "SR-AUD-052", set_input(DETECTOR, "enable", False)),
+    Mutation("Security Hub without FSBP", "SR-AUD-053", remove(STANDARDS)),
+    Mutation("Security Hub without new controls", "SR-AUD-053", set_input(HUB, "autoEnableControls", False)),
+    Mutation("Config recorder never started", "SR-AUD-054", set_input(RECORDER_STATUS, "isEnabled", False)),
+    Mutation(
+        "Config delivered to another bucket",
+        "SR-AUD-054",
+        set_input(CONFIG_DELIVERY, "s3BucketName", OUT_BUCKET),
+    ),
+    Mutation(
+        "Config recorder leaves out the Studio domain",
+        "SR-AUD-054",
+        edit_input(
+            RECORDER,
+            lambda props: props["recordingGroup"].update(
+                resourceTypes=[t for t in props["recordingGroup"]["resourceTypes"] if "SageMaker" not in t]
+            ),
+        ),
+    ),
+    Mutation(
+        "Config recorder excludes resource types",
+        "SR-AUD-054",
+        set_input(
+            RECORDER,
+            "recordingGroup",
+            {
+                "allSupported": False,
+                "exclusionByResourceTypes": {"resourceTypes": ["AWS::IAM::Role"]},
+                "recordingStrategies": [{"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"}],
+            },
+        ),
+    ),
+    Mutation(
+        "Config records all supported types but no IAM roles or policies",
+        "SR-AUD-054",
+        set_input(
+            RECORDER,
+            "recordingGroup",
+            {"allSupported": True, "includeGlobalResourceTypes": False},
+        ),
+        gap=(
+            "SR-AUD-054 takes allSupported=true as recording every type, but with "
+            "includeGlobalResourceTypes=false AWS Config records no IAM roles or policies, which this stack "
+            "creates (CONFIG_TYPES lists them as needed)"
+        ),
+    ),
+    Mutation(
+        "GuardDuty findings rule disabled",
+        "SR-AUD-055",
+        set_input(EVENT_RULE, "state", "DISABLED", named("baseline-guardduty-findings")),
+    ),
+    Mutation(
+        "GuardDuty findings filtered to a severity none has",
+        "SR-AUD-055",
+        set_input(
+            EVENT_RULE,
+            "eventPattern",
+            json.dumps(
+                {
+                    "detail": {"severity": [{"numeric": [">", 100]}]},
+                    "detail-type": ["GuardDuty Finding"],
+                    "source": ["aws.guardduty"],
+                }
+            ),
+            named("baseline-guardduty-findings"),
+        ),
+        gap=(
+            "SR-AUD-055 accepts any enabled rule naming the source and detail-type, whatever its detail "
+            "filter: a filter no finding matches (severity > 100) routes nothing to the topic"
+        ),
+    ),
+    Mutation(
+        "Config findings reach no topic",
+        "SR-AUD-055",
+        remove(EVENT_TARGET, named("baseline-config-findings")),
+    ),
+    Mutation(
+        "Security Hub findings selected on another bus",
+        "SR-AUD-055",
+        set_input(EVENT_RULE, "eventBusName", "partner-bus", named("baseline-securityhub-findings")),
+    ),
 ]
 
 WORKSPACE = [
@@ -1897,6 +2232,59 @@ WORKSPACE = [
                     "codeRepositories": [{"repositoryUrl": "https://github.com/x/y.git"}]
                 }
             ),
+        ),
+    ),
+    Mutation(
+        "data scientists may approve their own models",
+        "SR-WS-040",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            edits(without_sid("DenyModelApproval"), allow("sagemaker:UpdateModelPackage", PACKAGES)),
+            DATA_SCIENTIST,
+        ),
+    ),
+    Mutation(
+        "data scientists may register packages approved",
+        "SR-WS-040",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            edits(
+                in_statement("RegisterPendingModelPackages", unconditioned),
+                without_sid("DenyApprovedRegistration"),
+            ),
+            DATA_SCIENTIST,
+        ),
+    ),
+    Mutation(
+        "model approver may also register packages, approved",
+        "SR-WS-040",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            in_statement("ApproveModelPackage", with_actions("sagemaker:CreateModelPackage")),
+            APPROVER,
+        ),
+        gap=(
+            "SR-WS-040 exempts the approver role from everything but the group check: it may "
+            "CreateModelPackage without StringEquals sagemaker:ModelApprovalStatus PendingManualApproval, "
+            "registering a package approved that no one else reviewed"
+        ),
+    ),
+    Mutation(
+        "model approver approves a group outside the plan",
+        "SR-WS-040",
+        edit_policy(
+            ROLE_POLICY,
+            "policy",
+            in_statement(
+                "ApproveModelPackage",
+                lambda statement: statement["Resource"].append(
+                    f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package-group/someone-elses-models"
+                ),
+            ),
+            APPROVER,
         ),
     ),
 ]
