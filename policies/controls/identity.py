@@ -8,6 +8,7 @@ managed policies by any attachment, closed trust policies, roles only (no users 
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,14 @@ from typing import Any
 
 from policies import iamdb
 from policies.model import Control
-from policies.perimeter import ACCOUNT_ID, account_of, inside, limited_to_perimeter, principal_entries
+from policies.perimeter import (
+    ACCOUNT_ID,
+    CannotJudge,
+    account_of,
+    inside,
+    limited_to_perimeter,
+    principal_entries,
+)
 from policies.props import (
     UNKNOWN,
     Index,
@@ -23,6 +31,7 @@ from policies.props import (
     Resource,
     UnknownValue,
     as_list,
+    normalize,
     policy_document,
     statements,
 )
@@ -640,12 +649,49 @@ def _execution_role_of_people(subject: Resource, index: Index) -> Iterator[str]:
                 )
 
 
-def _confines_source(statement: Mapping[str, Any]) -> bool:
+SIGN_IN_MIN_PREFIX = {4: 16, 6: 48}
+"""The widest source range (prefix length) a sign-in URL may be minted from, per IP version: the stack's
+settings accept the bank's IPv4 ranges from /16 to /32 (components/settings.py signInCidrs)."""
+_IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def _wide_source(value: Any) -> str | None:
+    """Why an aws:SourceIp value is not one of the bank's ranges (wider than /16, IPv6 /48, or not an
+    address range at all), None when it is narrow enough. IPv4-mapped IPv6 ranges are judged as IPv4."""
+    if not isinstance(value, str):
+        return f"{value!r} (not an address range)"
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return f"'{value}' (not an address range)"
+    version, prefix = network.version, network.prefixlen
+    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_IPV4_MAPPED):
+        version, prefix = 4, prefix - 96
+    if prefix < SIGN_IN_MIN_PREFIX[version]:
+        return f"'{value}' ({network.num_addresses} addresses)"
+    return None
+
+
+def _source_problem(statement: Mapping[str, Any]) -> str | None:
+    """None when the statement confines where the caller is: StringEquals aws:SourceVpce (exact vpce- IDs)
+    or IpAddress aws:SourceIp with every range /16 or narrower (IPv6 /48); else what is missing."""
     vpce = _condition_values(statement, "aws:SourceVpce", ("stringequals",))
     if vpce and all(isinstance(v, str) and v.startswith("vpce-") and not _WILD.search(v) for v in vpce):
-        return True
+        return None
     ips = _condition_values(statement, "aws:SourceIp", ("ipaddress",)) or []
-    return bool(ips) and all(isinstance(v, str) and not v.endswith("/0") for v in ips)
+    if not ips:
+        return (
+            "without an aws:SourceVpce (StringEquals, vpce-...) or aws:SourceIp (IpAddress, /16 or "
+            "narrower) condition: sign-in URLs can be minted from anywhere"
+        )
+    wide = [w for w in (_wide_source(v) for v in ips) if w is not None]
+    if wide:
+        return (
+            f"from aws:SourceIp {', '.join(wide)}, wider than /{SIGN_IN_MIN_PREFIX[4]} (IPv6 "
+            f"/{SIGN_IN_MIN_PREFIX[6]}) or no range at all: sign-in URLs can be minted from far beyond the "
+            "bank's own ranges"
+        )
+    return None
 
 
 def _own_profile_only(statement: Mapping[str, Any], resources: list[str]) -> bool:
@@ -678,11 +724,9 @@ def _sign_in_urls(subject: Resource, index: Index) -> Iterator[str]:
         if not granted:
             continue
         where = grant.prefix(subject)
-        if not _confines_source(grant.statement):
-            yield (
-                f"{where} grants {', '.join(granted)} without an aws:SourceVpce (StringEquals, vpce-...) or "
-                "aws:SourceIp (IpAddress, not /0) condition: sign-in URLs can be minted from anywhere"
-            )
+        source = _source_problem(grant.statement)
+        if source is not None:
+            yield f"{where} grants {', '.join(granted)} {source}"
         if "sagemaker:CreatePresignedDomainUrl" in granted and not _own_profile_only(
             grant.statement, grant.resources(subject)
         ):
@@ -1049,16 +1093,102 @@ def _effective(found: list[tuple[str, Mapping[str, Any]]], action: str, arn: str
     return allowed and not denied
 
 
-def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], policy_arns: set[str]) -> bool:
-    """CreateRole is only possible with a stack boundary: every Allow of it pins iam:PermissionsBoundary
-    (ArnEquals/StringEquals) to stack policies, or a Deny refuses any other (ArnNotEquals/StringNotEquals)."""
-    allows: list[Mapping[str, Any]] = []
+IAM_ESCALATION_WRITES = frozenset(
+    a for a in iamdb.ESCALATION_ACTIONS if a.lower().startswith("iam:") and a != "iam:PassRole"
+)
+"""The IAM writes of `iamdb.ESCALATION_ACTIONS` (policy, trust, boundary, credential and group writes):
+a boundary that allows one of them does not keep a role created under it from rewriting IAM. iam:PassRole
+is not a write: the stacks' workload boundary keeps the role policies' PassRole statements."""
+
+
+def _boundary_escalations(policy: Resource) -> list[str]:
+    """The IAM privilege-escalation writes the boundary policy `policy` itself allows (by meaning: wildcards
+    and NotAction expanded; an Allow counts whatever its condition), less those an unconditional Deny of
+    the same document refuses on every resource the Allow names. Unknown or unreadable: cannot be judged."""
+    try:
+        document = policy_document(policy.known("policy"))
+    except PolicyDocumentError as exc:
+        raise CannotJudge(f"the boundary {policy.label} cannot be judged: its policy {exc}") from None
+    where = f"policy of {policy.label}"
+    found = statements(document)
+    allowed: set[str] = set()
+    for statement in found:
+        if statement.get("Effect") != "Allow":
+            continue
+        writes = {a for a in _statement_actions(where, statement) if a in IAM_ESCALATION_WRITES}
+        denied = {
+            a
+            for a in writes
+            if any(_denies_everywhere(where, deny, statement, a) for deny in found if deny is not statement)
+        }
+        allowed |= writes - denied
+    return sorted(allowed)
+
+
+def _denies_everywhere(where: str, deny: Mapping[str, Any], allow: Mapping[str, Any], action: str) -> bool:
+    """An unconditional Deny of `action` on every resource pattern `allow` names."""
+    if deny.get("Effect") != "Deny" or deny.get("Condition") or "Resource" not in deny:
+        return False
+    if action not in _statement_actions(where, deny):
+        return False
+    refused = [p for p in _strings_of(where, deny.get("Resource")) if "?" not in p]
+    granted = ["*"] if "NotResource" in allow else _strings_of(where, allow.get("Resource"))
+    return all(any(fnmatch.fnmatchcase(g, p.replace("[", "[[]")) for p in refused) for g in granted)
+
+
+def _strings_of(where: str, value: Any) -> list[str]:
+    found: list[str] = []
+    for item in as_list(value):
+        if item is UNKNOWN:
+            raise UnknownValue(where, "Resource of a policy statement")
+        found.append(str(item))
+    return found
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    """What the CreateRole statements of a role force as the boundary of the roles it creates."""
+
+    forced: bool
+    """Every CreateRole the role may make names a pinned boundary that allows no IAM escalation write."""
+    bounded: bool
+    """Every CreateRole the role may make names some pinned boundary of the stack."""
+    wide: Mapping[str, list[str]]
+    """Pinned boundaries (label) that themselves allow IAM privilege-escalation writes (which)."""
+
+
+def _pinned_boundary(value: Any, index: Index, role: Resource) -> Resource | None:
+    """The stack policy an iam:PermissionsBoundary value names; None when it names none of them. A policy
+    whose ARN is unknown in preview may be the one: cannot be judged."""
+    if value is UNKNOWN or (isinstance(value, str) and normalize(value) is UNKNOWN):
+        raise UnknownValue(role.label, "iam:PermissionsBoundary of a CreateRole statement")
+    policies = list(index.of_type(POLICY))
+    for policy in policies:
+        if isinstance(policy.get("arn"), str) and policy.get("arn") == str(value):
+            return policy
+    unknown = [p.label for p in policies if p.get("arn") is UNKNOWN]
+    if unknown:
+        raise CannotJudge(
+            f"role {role.label} may iam:CreateRole with permission boundary {value}, which cannot be "
+            f"resolved: the ARN of {', '.join(unknown)} is unknown in preview"
+        )
+    return None
+
+
+def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], index: Index, role: Resource) -> _Pinned:
+    """CreateRole is only possible with a stack boundary that allows no IAM privilege-escalation write:
+    every Allow of it pins iam:PermissionsBoundary (ArnEquals/StringEquals) to such policies, or a Deny
+    refuses any other (ArnNotEquals/StringNotEquals). A boundary pinned that allows IAM writes (the
+    deployer's own) does not count."""
+    allows: list[str] = []  # per Allow: "tight", "wide" (pinned to a boundary allowing IAM writes) or "none"
+    deny = "none"
+    wide: dict[str, list[str]] = {}
     for where, statement in found:
         if "iam:createrole" not in {a.lower() for a in _statement_actions(where, statement)}:
             continue
         condition = statement.get("Condition") or {}
         pinned = [
-            as_list(v)
+            x
             for op, block in condition.items()
             if isinstance(block, Mapping)
             for k, v in block.items()
@@ -1069,13 +1199,22 @@ def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], policy_arns: se
                 if statement.get("Effect") == "Deny"
                 else ("arnequals", "stringequals")
             )
+            for x in as_list(v)
         ]
-        good = bool(pinned) and all(str(x) in policy_arns for values in pinned for x in values)
-        if statement.get("Effect") == "Deny" and good and _covers(where, statement, "*"):
-            return True
+        policies = [_pinned_boundary(x, index, role) for x in pinned]
+        kind = "tight" if policies and all(p is not None for p in policies) else "none"
+        for policy in policies:
+            writes = _boundary_escalations(policy) if policy is not None else []
+            if writes and policy is not None:
+                wide[policy.label] = writes
+                kind = "wide" if kind != "none" else kind
+        if statement.get("Effect") == "Deny" and _covers(where, statement, "*") and kind != "none":
+            deny = "tight" if deny == "tight" or kind == "tight" else kind
         if statement.get("Effect") == "Allow":
-            allows.append(statement if good else {})
-    return all(allows)
+            allows.append(kind)
+    forced = deny == "tight" or all(k == "tight" for k in allows)
+    bounded = deny != "none" or all(k != "none" for k in allows)
+    return _Pinned(forced, bounded, wide)
 
 
 def _protected_policies(role: Resource, index: Index) -> list[tuple[Resource, str]]:
@@ -1124,12 +1263,24 @@ def _own_limits(subject: Resource, index: Index) -> Iterator[str]:
         edits = [a for a in _POLICY_EDITS if _effective(found, a, str(arn))]
         if edits:
             yield f"role {subject.label} may {', '.join(edits)} on {policy.label}, {why}; deny them there"
-    policy_arns = {str(p.get("arn")) for p in index.of_type(POLICY) if isinstance(p.get("arn"), str)}
     creates = any(_effective(found, "iam:CreateRole", r.get("arn") or "*") for r in index.of_type(ROLE))
-    if creates and not _forces_boundary(found, policy_arns):
+    if not creates:
+        return
+    pinned = _forces_boundary(found, index, subject)
+    if pinned.forced:
+        return
+    if not pinned.bounded or not pinned.wide:
         yield (
             f"role {subject.label} may iam:CreateRole without a condition forcing a permission boundary of "
             "the stack (ArnEquals iam:PermissionsBoundary on the Allow, or a Deny with ArnNotEquals)"
+        )
+        return
+    for label, writes in sorted(pinned.wide.items()):
+        shown = ", ".join(writes[:4]) + (", ..." if len(writes) > 4 else "")
+        yield (
+            f"role {subject.label} may iam:CreateRole with {label} as the permission boundary, which itself "
+            f"allows IAM privilege-escalation writes ({shown}): the roles it creates may rewrite IAM; pin "
+            "iam:PermissionsBoundary to a boundary that allows none"
         )
 
 

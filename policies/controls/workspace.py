@@ -16,8 +16,10 @@ from policies.controls.identity import (
     _grants,
     _is_boundary_only,
     _refers,
+    _trust_statements,
 )
 from policies.model import Control, Predicate
+from policies.perimeter import principal_entries
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
 from policies.references import depends_on, key_findings, location_findings, policy_exposure
 
@@ -37,7 +39,9 @@ CODE_REPOSITORY = "aws:sagemaker/codeRepository:CodeRepository"
 MODEL_PACKAGE_GROUP = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
 DUTY_TAG = "strongroom:duty"
 MODEL_APPROVER = "model-approver"
-APPROVAL_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
+DATA_SCIENTIST = "data-scientist"
+REGISTER_ACTION = "sagemaker:CreateModelPackage"
+APPROVAL_ACTIONS = (REGISTER_ACTION, "sagemaker:UpdateModelPackage")
 _GROUP_ARN = re.compile(r":model-package-group/(?P<name>[^/*?]+)$")
 
 _CODECOMMIT = re.compile(
@@ -259,6 +263,37 @@ def _owner(subject: Resource, index: Index) -> Resource | None:
     return None
 
 
+def _aws_principals(role: Resource) -> set[str]:
+    """The AWS principals (not '*') a role's trust lets in; unknown ones cannot be judged."""
+    found: set[str] = set()
+    for i, statement in enumerate(_trust_statements(role)):
+        for kind, value in principal_entries(statement):
+            if value is UNKNOWN or value == repr(UNKNOWN):
+                raise UnknownValue(role.label, f"assumeRolePolicy statement {i} Principal")
+            if kind == "AWS" and value != "*":
+                found.add(str(value))
+    return found
+
+
+def _duties_shared(approver: Resource, index: Index) -> Iterator[str]:
+    """The approver role is a different person's: no principal that may assume a data scientist's role
+    (tagged strongroom:duty=data-scientist) may assume it, nor may the data scientist's role itself."""
+    trusted = _aws_principals(approver)
+    if not trusted:
+        return
+    for scientist in index.of_type(ROLE):
+        tags = scientist.known("tags", {}) or {}
+        if scientist is approver or not isinstance(tags, Mapping) or tags.get(DUTY_TAG) != DATA_SCIENTIST:
+            continue
+        shared = trusted & (_aws_principals(scientist) | {str(scientist.get("arn"))})
+        if shared:
+            yield (
+                f"model approver role {approver.label} is trusted by {', '.join(sorted(shared))}, who may "
+                f"also act as data scientist role {scientist.label}: one person could train, register and "
+                "approve the same model"
+            )
+
+
 def _may_approve(statement: Any) -> bool:
     values = _condition_values(statement, "sagemaker:ModelApprovalStatus", ("stringequals",)) or []
     return not values or any(not isinstance(v, str) or v.lower() == "approved" for v in values)
@@ -273,6 +308,8 @@ def _model_approval(subject: Resource, index: Index) -> Iterator[str]:
             f"model approver role {subject.label} has no model package group in the plan: no approved "
             "package binds what it promotes"
         )
+    if subject.type == ROLE and _is_approver(subject):
+        yield from _duties_shared(subject, index)
     if _is_boundary_only(subject, index):
         return
     owner: Resource | None = None
@@ -292,6 +329,15 @@ def _model_approval(subject: Resource, index: Index) -> Iterator[str]:
                         f"{grant.prefix(subject)} approves packages of model package group "
                         f"{match.group('name')}, which is not in the plan"
                     )
+            if REGISTER_ACTION in actions and _may_approve(grant.statement):
+                # The approver approves what others registered; a package it registers already approved
+                # is one no one else reviewed.
+                yield (
+                    f"{grant.prefix(subject)} grants {REGISTER_ACTION} to the model approver without "
+                    "StringEquals sagemaker:ModelApprovalStatus excluding Approved: it could register a "
+                    "package already approved, which no one else reviewed (every role registers packages "
+                    "only as PendingManualApproval)"
+                )
             continue
         if _may_approve(grant.statement):
             yield (
@@ -590,7 +636,8 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Create an aws.sagemaker.ModelPackageGroup per model; grant CreateModelPackage only with "
             "StringEquals sagemaker:ModelApprovalStatus PendingManualApproval; grant UpdateModelPackage only "
-            f"to the approver role, tagged {DUTY_TAG}={MODEL_APPROVER}."
+            f"to the approver role, tagged {DUTY_TAG}={MODEL_APPROVER}, which registers pending too and "
+            f"trusts no principal (nor role) that may act as a {DUTY_TAG}={DATA_SCIENTIST} role."
         ),
         predicate=_model_approval,
         tags=("workspace", "sagemaker", "identity"),

@@ -155,9 +155,25 @@ def sign_in(
 
 
 SIGN_IN_SOURCE = (
-    "without an aws:SourceVpce (StringEquals, vpce-...) or aws:SourceIp (IpAddress, not /0) condition: "
-    "sign-in URLs can be minted from anywhere"
+    "without an aws:SourceVpce (StringEquals, vpce-...) or aws:SourceIp (IpAddress, /16 or narrower) "
+    "condition: sign-in URLs can be minted from anywhere"
 )
+
+
+def wide_source(*values: str) -> str:
+    """The SR-IAM-051 message on statement 0 of 'p' granting CreatePresignedDomainUrl from `values`
+    (each as the control shows it: "'0.0.0.0/1' (2147483648 addresses)")."""
+    return (
+        "policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl from aws:SourceIp "
+        f"{', '.join(values)}, wider than /16 (IPv6 /48) or no range at all: sign-in URLs can be minted "
+        "from far beyond the bank's own ranges"
+    )
+
+
+def from_ips(*values: Any) -> Resource:
+    return sign_in(condition={"StringEquals": OWN, "IpAddress": {"aws:SourceIp": list(values)}})
+
+
 EVERY_PROFILE = (
     "policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl on every user profile it names: no "
     "StringEquals aws:ResourceTag/<key> condition equal to the caller's identity (${aws:SourceIdentity}, "
@@ -1029,6 +1045,25 @@ SPECS: dict[str, Spec] = {
                     }
                 ),
             ),
+            res(
+                ROLE_POLICY,
+                "bank-ranges",
+                role="ds",
+                policy=doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": "sagemaker:CreatePresignedDomainUrl",
+                        "Resource": PROFILES,
+                        "Condition": {
+                            "StringEquals": OWN,
+                            # the widest the settings accept (/16), a single address, an IPv6 /48
+                            "IpAddress": {
+                                "aws:SourceIp": ["198.51.0.0/16", "192.0.2.10", "2001:db8:1234::/48"]
+                            },
+                        },
+                    }
+                ),
+            ),
             policy,
         ],
         breaks=[
@@ -1068,7 +1103,37 @@ SPECS: dict[str, Spec] = {
                 "every-address",
                 [sign_in(condition={"StringEquals": OWN, "IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})],
                 "p",
-                [f"policy of 'p' statement 0 grants sagemaker:CreatePresignedDomainUrl {SIGN_IN_SOURCE}"],
+                [wide_source("'0.0.0.0/0' (4294967296 addresses)")],
+            ),
+            Break(
+                "two-halves-of-the-internet",
+                [from_ips("0.0.0.0/1", "128.0.0.0/1")],
+                "p",
+                [wide_source("'0.0.0.0/1' (2147483648 addresses)", "'128.0.0.0/1' (2147483648 addresses)")],
+            ),
+            Break(
+                "one-wide-range-among-narrow-ones",
+                [from_ips("203.0.113.0/24", "10.0.0.0/15")],
+                "p",
+                [wide_source("'10.0.0.0/15' (131072 addresses)")],
+            ),
+            Break(
+                "ipv6-wider-than-48",
+                [from_ips("2001:db8::/32")],
+                "p",
+                [wide_source("'2001:db8::/32' (79228162514264337593543950336 addresses)")],
+            ),
+            Break(
+                "ipv4-mapped-ipv6-is-the-ipv4-internet",
+                [from_ips("::ffff:0:0/96")],
+                "p",
+                [wide_source("'::ffff:0:0/96' (4294967296 addresses)")],
+            ),
+            Break(
+                "not-an-address-range",
+                [from_ips("the-bank", "203.0.113.0/33")],
+                "p",
+                [wide_source("'the-bank' (not an address range)", "'203.0.113.0/33' (not an address range)")],
             ),
             Break(
                 "if-exists-evasion",
@@ -1299,6 +1364,56 @@ UNBOUNDED = (
     "stack (ArnEquals iam:PermissionsBoundary on the Allow, or a Deny with ArnNotEquals)"
 )
 GUARDED_DEPLOYER = (deploy_allow, deny_self, deny_edits, deny_unbounded)
+DEPLOYER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-deployer-boundary"
+deployer_boundary = res(
+    POLICY,
+    "dev-roles-deployer-boundary",
+    arn=DEPLOYER_BOUNDARY,
+    # like components.policydocs.deployer.deployer_boundary: the deployer's IAM writes on the stack's path,
+    # less its own role
+    policy=doc({**deploy_allow, "Action": [*SELF, *EDITS, "iam:CreateRole", "iam:PassRole"]}, deny_self),
+)
+ALLOWS_EVERYTHING_BUT_S3 = f"arn:aws:iam::{ACCOUNT}:policy/strongroom/dev/dev-roles-loose-boundary"
+loose_boundary = res(
+    POLICY,
+    "dev-roles-loose-boundary",
+    arn=ALLOWS_EVERYTHING_BUT_S3,
+    policy=doc({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}),
+)
+
+
+def pinned_to(arn: str, *, allow: bool = False, deny: bool = True) -> list[dict[str, Any]]:
+    """The guarded deployer with its CreateRole pinned to `arn`: by the Allow (ArnEquals), the Deny of any
+    other boundary (ArnNotEquals), or both."""
+    create = {"Effect": "Allow", "Action": "iam:CreateRole", "Resource": f"{IAM_PATH}*"}
+    others = {**deploy_allow, "Action": [*SELF, *EDITS]}
+    return [
+        others,
+        {**create, "Condition": {"ArnEquals": {"iam:PermissionsBoundary": arn}}} if allow else create,
+        deny_self,
+        deny_edits,
+        *(
+            [{**deny_unbounded, "Condition": {"ArnNotEquals": {"iam:PermissionsBoundary": arn}}}]
+            if deny
+            else []
+        ),
+    ]
+
+
+def _wide_boundary_message(label: str, writes: str) -> str:
+    return (
+        f"role 'dev-roles-deployer' may iam:CreateRole with '{label}' as the permission boundary, which "
+        f"itself allows IAM privilege-escalation writes ({writes}): the roles it creates may rewrite IAM; "
+        "pin iam:PermissionsBoundary to a boundary that allows none"
+    )
+
+
+DEPLOYER_BOUNDARY_WRITES = (
+    "iam:AttachRolePolicy, iam:CreatePolicyVersion, iam:CreateRole, iam:DeleteRolePermissionsBoundary, ..."
+)
+LOOSE_BOUNDARY_WRITES = (
+    "iam:AddUserToGroup, iam:AttachGroupPolicy, iam:AttachRolePolicy, iam:AttachUserPolicy, ..."
+)
 
 SPECS.update(
     {
@@ -1356,6 +1471,46 @@ SPECS.update(
                         _edits_message("dev-roles-guardrails", "a guardrail"),
                         UNBOUNDED,
                     ],
+                ),
+                Break(
+                    "creates-roles-under-its-own-wider-boundary-by-the-deny",
+                    [*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), deployer_boundary],
+                    "dev-roles-deployer",
+                    [_wide_boundary_message("dev-roles-deployer-boundary", DEPLOYER_BOUNDARY_WRITES)],
+                ),
+                Break(
+                    "creates-roles-under-its-own-wider-boundary-by-allow-and-deny",
+                    [*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY, allow=True)), deployer_boundary],
+                    "dev-roles-deployer",
+                    [_wide_boundary_message("dev-roles-deployer-boundary", DEPLOYER_BOUNDARY_WRITES)],
+                ),
+                Break(
+                    "allow-pinned-to-a-not-action-boundary",
+                    [
+                        *deployer_stack(*pinned_to(ALLOWS_EVERYTHING_BUT_S3, allow=True, deny=False)),
+                        loose_boundary,
+                    ],
+                    "dev-roles-deployer",
+                    [_wide_boundary_message("dev-roles-loose-boundary", LOOSE_BOUNDARY_WRITES)],
+                ),
+                Break(
+                    "one-of-two-pinned-boundaries-is-wide",
+                    [
+                        *deployer_stack(
+                            {
+                                **deny_unbounded,
+                                "Condition": {
+                                    "ArnNotEquals": {
+                                        "iam:PermissionsBoundary": [STACK_BOUNDARY, DEPLOYER_BOUNDARY]
+                                    }
+                                },
+                            },
+                            *pinned_to(STACK_BOUNDARY, deny=False),
+                        ),
+                        deployer_boundary,
+                    ],
+                    "dev-roles-deployer",
+                    [_wide_boundary_message("dev-roles-deployer-boundary", DEPLOYER_BOUNDARY_WRITES)],
                 ),
                 Break(
                     "in-an-attached-managed-policy-its-own-policy-too",
@@ -1461,3 +1616,79 @@ def test_a_deny_of_the_boundary_counts_and_its_allows_grant_nothing() -> None:
     granting = res(POLICY, "dev-roles-boundary", arn=STACK_BOUNDARY, policy=doc(allow("kms:*", "*")))
     stack = [granting, *deployer_stack(allow("kms:PutKeyPolicy", KEY_ARN))[1:]]
     assert messages_for(get("SR-IAM-041"), stack, "dev-roles-deployer", "prod") == []
+
+
+def test_a_boundary_is_judged_by_what_it_allows_not_by_which_policy_it_is() -> None:
+    from controls_support import messages_for
+
+    from policies.catalog import get
+
+    # pinned to the workload boundary while the deployer's wider one is in the stack: compliant
+    stack = [*deployer_stack(*pinned_to(STACK_BOUNDARY, allow=True)), deployer_boundary]
+    assert messages_for(get("SR-IAM-040"), stack, "dev-roles-deployer", "dev") == []
+    # a boundary that allows iam:* but refuses every IAM write, unconditionally, everywhere: compliant
+    refusing = res(
+        POLICY,
+        "dev-roles-deployer-boundary",
+        arn=DEPLOYER_BOUNDARY,
+        policy=doc(
+            {"Effect": "Allow", "Action": "iam:*", "Resource": f"{IAM_PATH}*"},
+            {
+                "Effect": "Deny",
+                "Action": [
+                    "iam:*Policy*",
+                    "iam:*Role*",
+                    "iam:*User*",
+                    "iam:*Group*",
+                    "iam:*Key*",
+                    "iam:*LoginProfile",
+                ],
+                "Resource": "*",
+            },
+        ),
+    )
+    stack = [*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), refusing]
+    assert messages_for(get("SR-IAM-040"), stack, "dev-roles-deployer", "dev") == []
+    # the same Deny, only on the deployer's own role, or only when a condition holds: no longer refuses
+    for deny in (
+        {"Effect": "Deny", "Action": "iam:*", "Resource": DEPLOYER_ARN},
+        {
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:ViaAWSService": "false"}},
+        },
+    ):
+        partial = res(
+            POLICY,
+            "dev-roles-deployer-boundary",
+            arn=DEPLOYER_BOUNDARY,
+            policy=doc({"Effect": "Allow", "Action": "iam:*", "Resource": f"{IAM_PATH}*"}, deny),
+        )
+        stack = [*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), partial]
+        (message,) = messages_for(get("SR-IAM-040"), stack, "dev-roles-deployer", "dev")
+        assert "with 'dev-roles-deployer-boundary' as the permission boundary" in message
+
+
+def test_a_pinned_boundary_that_cannot_be_resolved_cannot_be_judged() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import Index
+
+    def judged(stack: list[Resource]) -> list[tuple[bool, str]]:
+        findings = evaluate(get("SR-IAM-040"), Index(stack, Context(stack="dev")))
+        return [(f.unknown, f.message) for f in findings if f.resource_name == "dev-roles-deployer"]
+
+    # its document is unknown in preview
+    unknown_document = res(POLICY, "dev-roles-deployer-boundary", arn=DEPLOYER_BOUNDARY, policy=UNKNOWN)
+    ((unknown, message),) = judged([*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), unknown_document])
+    assert unknown and "dev-roles-deployer-boundary" in message
+    # its document is not a policy document
+    unreadable = res(POLICY, "dev-roles-deployer-boundary", arn=DEPLOYER_BOUNDARY, policy="not json")
+    ((unknown, message),) = judged([*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), unreadable])
+    assert unknown and "cannot be judged" in message
+    # the pinned ARN may be a policy whose ARN is unknown in preview
+    unknown_arn = res(POLICY, "dev-roles-deployer-boundary", arn=UNKNOWN, policy=doc(read))
+    ((unknown, message),) = judged([*deployer_stack(*pinned_to(DEPLOYER_BOUNDARY)), unknown_arn])
+    assert unknown and "cannot be resolved" in message
+    # pinned to a policy that is not in the stack (all ARNs known): a violation, as before
+    assert judged(deployer_stack(*pinned_to(DEPLOYER_BOUNDARY))) == [(False, UNBOUNDED)]

@@ -138,6 +138,34 @@ APPROVES_WITHOUT_DUTY = (
     "tagged strongroom:duty=model-approver) may approve a model package"
 )
 
+APPROVER_REGISTERS = (
+    "to the model approver without StringEquals sagemaker:ModelApprovalStatus excluding Approved: it could "
+    "register a package already approved, which no one else reviewed (every role registers packages only as "
+    "PendingManualApproval)"
+)
+
+PERSON = "arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_DS_0a1b"
+REVIEWER = "arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Risk_2c3d"
+SCIENTIST_ARN = "arn:aws:iam::123456789012:role/data-scientist"
+
+
+def duty_role(name: str, duty: str, *principals: str) -> Any:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    arn = SCIENTIST_ARN if duty == "data-scientist" else f"arn:aws:iam::123456789012:role/{name}"
+    return res(IAM_ROLE, name, arn=arn, assumeRolePolicy=json.dumps(trust), tags={"strongroom:duty": duty})
+
+
+def shares_duties(principal: str) -> str:
+    return (
+        f"model approver role 'model-approver' is trusted by {principal}, who may also act as data scientist "
+        "role 'data-scientist': one person could train, register and approve the same model"
+    )
+
 
 SPECS: dict[str, Spec] = {
     "SR-WS-001": Spec(
@@ -712,8 +740,62 @@ SPECS: dict[str, Spec] = {
             scientist,
             grants("approver-policy", approver, model_actions("sagemaker:UpdateModelPackage")),
             grants("scientist-policy", scientist, model_actions("sagemaker:CreateModelPackage", PENDING)),
+            # the approver may register too, pending like everyone else
+            grants("approver-registers", approver, model_actions("sagemaker:CreateModelPackage", PENDING)),
+            # people of different duties: the reviewer approves, the data scientist trains and registers
+            duty_role("model-approver", "model-approver", REVIEWER),
+            duty_role("data-scientist", "data-scientist", PERSON),
         ],
         breaks=[
+            Break(
+                "approver-trusted-by-a-data-scientist",
+                [
+                    group,
+                    duty_role("model-approver", "model-approver", REVIEWER, PERSON),
+                    duty_role("data-scientist", "data-scientist", PERSON),
+                ],
+                "model-approver",
+                [shares_duties(PERSON)],
+            ),
+            Break(
+                "data-scientist-role-may-assume-the-approver",
+                [
+                    group,
+                    duty_role("model-approver", "model-approver", SCIENTIST_ARN),
+                    duty_role("data-scientist", "data-scientist", PERSON),
+                ],
+                "model-approver",
+                [shares_duties(SCIENTIST_ARN)],
+            ),
+            Break(
+                "approver-registers-approved",
+                [group, approver, grants("p", approver, model_actions("sagemaker:CreateModelPackage"))],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
+            ),
+            Break(
+                "approver-registers-by-wildcard",
+                [group, approver, grants("p", approver, model_actions("sagemaker:*ModelPackage"))],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
+            ),
+            Break(
+                "approver-registers-approved-explicitly",
+                [
+                    group,
+                    approver,
+                    grants(
+                        "p",
+                        approver,
+                        model_actions(
+                            "sagemaker:CreateModelPackage",
+                            {"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}},
+                        ),
+                    ),
+                ],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
+            ),
             Break(
                 "scientist-registers-approved",
                 [
