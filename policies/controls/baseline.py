@@ -10,14 +10,15 @@ topic by its `arn`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from policies import eventpattern
 from policies.model import Control
-from policies.props import ANY_TYPE, UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
-from policies.references import bucket_of_plan, key_findings
+from policies.perimeter import CannotJudge
+from policies.props import ANY_TYPE, UNKNOWN, Index, Resource, UnknownValue, as_list, is_false, is_true
+from policies.references import aws_managed_key, bucket_of_plan, key_findings
 
 STACK = "pulumi:pulumi:Stack"
 ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
@@ -84,6 +85,15 @@ CONFIG_TYPES: dict[str, str] = {
 creates. A recorder that lists types (allSupported=false) must list the Config type of each of these types
 the stack creates (types without a Config type, such as log groups, are recorded by the trail)."""
 
+IAM_PREFIX = "aws:iam/"
+"""pulumi-aws IAM types: users, groups, roles and customer managed policies (and what attaches to them) are
+AWS Config's global resource types, recorded under "all supported types" only with
+includeGlobalResourceTypes=true."""
+
+ALL_SUPPORTED = "ALL_SUPPORTED_RESOURCE_TYPES"
+INCLUSION = "INCLUSION_BY_RESOURCE_TYPES"
+EXCLUSION = "EXCLUSION_BY_RESOURCE_TYPES"
+
 FINDING_EVENTS: dict[str, tuple[str, str, str]] = {
     ANALYZER: ("aws.access-analyzer", "Access Analyzer Finding", "IAM Access Analyzer findings"),
     DETECTOR: ("aws.guardduty", "GuardDuty Finding", "GuardDuty findings"),
@@ -91,6 +101,247 @@ FINDING_EVENTS: dict[str, tuple[str, str, str]] = {
     RECORDER: ("aws.config", "Config Rules Compliance Change", "AWS Config compliance changes"),
 }
 """Finding source type -> (event source, detail-type of its findings, what the message calls them)."""
+
+SAMPLE_ACCOUNT = "111122223333"
+SAMPLE_REGION = "eu-west-2"
+_SAMPLE_BUCKET = "sr-prod-data-bucket"
+_SAMPLE_ROLE = "arn:aws:sts::111122223333:assumed-role/sr-prod-ml-execution/botocore-session-1700000000"
+
+
+def _event(source: str, detail_type: str, detail: dict[str, Any], *resources: str) -> dict[str, Any]:
+    """An EventBridge event as the service emits it on the default bus of the account."""
+    return {
+        "version": "0",
+        "id": "6f1d3c6e-2b5a-4c1e-9a51-0c2f3b7d8e90",
+        "detail-type": detail_type,
+        "source": source,
+        "account": SAMPLE_ACCOUNT,
+        "time": "2026-01-15T09:30:00Z",
+        "region": SAMPLE_REGION,
+        "resources": list(resources),
+        "detail": detail,
+    }
+
+
+_GUARDDUTY_FINDING = "4ec6a8f0c1e24b6a9f3d2e1c0b9a8d7e"
+_GUARDDUTY_HIGH = _event(
+    "aws.guardduty",
+    "GuardDuty Finding",
+    {
+        "schemaVersion": "2.0",
+        "accountId": SAMPLE_ACCOUNT,
+        "region": SAMPLE_REGION,
+        "partition": "aws",
+        "id": _GUARDDUTY_FINDING,
+        "arn": (
+            f"arn:aws:guardduty:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0/"
+            f"finding/{_GUARDDUTY_FINDING}"
+        ),
+        "type": "Exfiltration:S3/AnomalousBehavior",
+        "resource": {
+            "resourceType": "S3Bucket",
+            "accessKeyDetails": {
+                "accessKeyId": "ASIAEXAMPLEEXAMPLE01",
+                "principalId": "AROAEXAMPLEEXAMPLE01:botocore-session-1700000000",
+                "userName": "sr-prod-ml-execution",
+                "userType": "AssumedRole",
+            },
+            "s3BucketDetails": [
+                {
+                    "arn": f"arn:aws:s3:::{_SAMPLE_BUCKET}",
+                    "name": _SAMPLE_BUCKET,
+                    "type": "Destination",
+                    "defaultServerSideEncryption": {"encryptionType": "aws:kms"},
+                    "owner": {"id": "a1b2c3d4e5f6"},
+                }
+            ],
+        },
+        "service": {
+            "serviceName": "guardduty",
+            "detectorId": "12abc34d567e8fa901bc2d34e56789f0",
+            "featureName": "S3DataEvents",
+            "action": {
+                "actionType": "AWS_API_CALL",
+                "awsApiCallAction": {
+                    "api": "GetObject",
+                    "serviceName": "s3.amazonaws.com",
+                    "callerType": "Remote IP",
+                    "remoteIpDetails": {"ipAddressV4": "198.51.100.23"},
+                },
+            },
+            "resourceRole": "TARGET",
+            "additionalInfo": {"type": "default", "value": "{}"},
+            "eventFirstSeen": "2026-01-15T09:02:11Z",
+            "eventLastSeen": "2026-01-15T09:27:45Z",
+            "archived": False,
+            "count": 1,
+        },
+        "severity": 8,
+        "createdAt": "2026-01-15T09:28:30.000Z",
+        "updatedAt": "2026-01-15T09:28:30.000Z",
+        "title": f"Anomalous behavior: {_SAMPLE_ROLE} read {_SAMPLE_BUCKET} in bulk.",
+        "description": "An API commonly used to exfiltrate data was invoked in an anomalous way.",
+    },
+)
+
+_SECURITYHUB_FINDING = (
+    f"arn:aws:securityhub:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:security-control/S3.2/finding/"
+    "0b3a2f1e-7c6d-4e5f-8a9b-1c2d3e4f5a6b"
+)
+_SECURITYHUB_CRITICAL = _event(
+    "aws.securityhub",
+    "Security Hub Findings - Imported",
+    {
+        "findings": [
+            {
+                "SchemaVersion": "2018-10-08",
+                "Id": _SECURITYHUB_FINDING,
+                "ProductArn": f"arn:aws:securityhub:{SAMPLE_REGION}::product/aws/securityhub",
+                "ProductName": "Security Hub",
+                "CompanyName": "AWS",
+                "Region": SAMPLE_REGION,
+                "GeneratorId": "security-control/S3.2",
+                "AwsAccountId": SAMPLE_ACCOUNT,
+                "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+                "FirstObservedAt": "2026-01-15T09:20:00.000Z",
+                "LastObservedAt": "2026-01-15T09:29:00.000Z",
+                "CreatedAt": "2026-01-15T09:20:00.000Z",
+                "UpdatedAt": "2026-01-15T09:29:00.000Z",
+                "Severity": {"Label": "CRITICAL", "Normalized": 90, "Original": "CRITICAL"},
+                "Title": "S3 general purpose buckets should block public read access",
+                "Description": "This control checks whether an S3 bucket permits public read access.",
+                "ProductFields": {"aws/securityhub/ProductName": "Security Hub"},
+                "Resources": [
+                    {
+                        "Type": "AwsS3Bucket",
+                        "Id": f"arn:aws:s3:::{_SAMPLE_BUCKET}",
+                        "Partition": "aws",
+                        "Region": SAMPLE_REGION,
+                    }
+                ],
+                "Compliance": {
+                    "Status": "FAILED",
+                    "SecurityControlId": "S3.2",
+                    "AssociatedStandards": [
+                        {"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}
+                    ],
+                },
+                "WorkflowState": "NEW",
+                "Workflow": {"Status": "NEW"},
+                "RecordState": "ACTIVE",
+                "FindingProviderFields": {
+                    "Severity": {"Label": "CRITICAL", "Original": "CRITICAL"},
+                    "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+                },
+                "ProcessedAt": "2026-01-15T09:29:30.000Z",
+            }
+        ]
+    },
+    _SECURITYHUB_FINDING,
+)
+
+_ANALYZER_ACTIVE = _event(
+    "aws.access-analyzer",
+    "Access Analyzer Finding",
+    {
+        "version": "1.0",
+        "id": "2a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+        "status": "ACTIVE",
+        "resourceType": "AWS::S3::Bucket",
+        "resource": f"arn:aws:s3:::{_SAMPLE_BUCKET}",
+        "createdAt": "2026-01-15T09:25:00Z",
+        "analyzedAt": "2026-01-15T09:25:00Z",
+        "updatedAt": "2026-01-15T09:25:00Z",
+        "accountId": SAMPLE_ACCOUNT,
+        "region": SAMPLE_REGION,
+        "principal": {"AWS": "444455556666"},
+        "action": ["s3:GetObject", "s3:ListBucket"],
+        "condition": {},
+        "isDeleted": False,
+        "isPublic": False,
+    },
+    f"arn:aws:access-analyzer:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:analyzer/strongroom-prod-external-access",
+)
+
+_CONFIG_RULE = "s3-bucket-server-side-encryption-enabled"
+_CONFIG_NON_COMPLIANT = _event(
+    "aws.config",
+    "Config Rules Compliance Change",
+    {
+        "resourceId": _SAMPLE_BUCKET,
+        "awsRegion": SAMPLE_REGION,
+        "awsAccountId": SAMPLE_ACCOUNT,
+        "configRuleName": _CONFIG_RULE,
+        "recordVersion": "1.0",
+        "configRuleARN": f"arn:aws:config:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:config-rule/config-rule-a1b2c3",
+        "messageType": "ComplianceChangeNotification",
+        "newEvaluationResult": {
+            "evaluationResultIdentifier": {
+                "evaluationResultQualifier": {
+                    "configRuleName": _CONFIG_RULE,
+                    "resourceType": "AWS::S3::Bucket",
+                    "resourceId": _SAMPLE_BUCKET,
+                    "evaluationMode": "DETECTIVE",
+                },
+                "orderingTimestamp": "2026-01-15T09:26:00.000Z",
+            },
+            "complianceType": "NON_COMPLIANT",
+            "resultRecordedTime": "2026-01-15T09:27:00.000Z",
+            "configRuleInvokedTime": "2026-01-15T09:26:30.000Z",
+        },
+        "oldEvaluationResult": {
+            "evaluationResultIdentifier": {
+                "evaluationResultQualifier": {
+                    "configRuleName": _CONFIG_RULE,
+                    "resourceType": "AWS::S3::Bucket",
+                    "resourceId": _SAMPLE_BUCKET,
+                    "evaluationMode": "DETECTIVE",
+                },
+                "orderingTimestamp": "2026-01-14T09:26:00.000Z",
+            },
+            "complianceType": "COMPLIANT",
+            "resultRecordedTime": "2026-01-14T09:27:00.000Z",
+            "configRuleInvokedTime": "2026-01-14T09:26:30.000Z",
+        },
+        "notificationCreationTime": "2026-01-15T09:27:01.000Z",
+        "resourceType": "AWS::S3::Bucket",
+    },
+)
+
+Sample = tuple[str, dict[str, Any]]
+"""How a message names the sample event, and the event."""
+
+FINDING_SAMPLES: dict[str, tuple[Sample, ...]] = {
+    DETECTOR: (
+        (
+            "a high-severity finding (Exfiltration:S3/AnomalousBehavior, severity 8)",
+            _GUARDDUTY_HIGH,
+        ),
+    ),
+    HUB: (
+        (
+            "an imported FAILED CRITICAL finding (FSBP S3.2, workflow NEW, record ACTIVE)",
+            _SECURITYHUB_CRITICAL,
+        ),
+    ),
+    ANALYZER: (
+        (
+            "an active finding (S3 bucket shared with account 444455556666)",
+            _ANALYZER_ACTIVE,
+        ),
+    ),
+    RECORDER: (
+        (
+            f"a NON_COMPLIANT compliance change (rule {_CONFIG_RULE} on an S3 bucket)",
+            _CONFIG_NON_COMPLIANT,
+        ),
+    ),
+}
+"""Finding source type -> the sample findings that must reach an encrypted topic: the high or critical
+finding of each source, shaped as the service emits it on the default bus (the patterns of
+components.policydocs.baseline.finding_patterns are written for these shapes). A rule is judged by running
+its pattern over them (policies.eventpattern), so a detail filter that no such finding passes routes
+nothing."""
 
 
 # -- SR-AUD-050: a prod stack carries the baseline -------------------------------------------------------
@@ -179,25 +430,54 @@ def _securityhub(subject: Resource, index: Index) -> Iterator[str]:
 # -- SR-AUD-054: AWS Config records, is on, delivers to an encrypted bucket of the stack -----------------
 
 
-def _recorder(subject: Resource, index: Index) -> Iterator[str]:
+def _strategies(subject: Resource) -> set[str]:
+    """The recording strategies (`useOnly`), upper-cased so no spelling of one passes unseen."""
+    found: set[str] = set()
+    for i, _ in enumerate(as_list(subject.known("recordingGroup.recordingStrategies"))):
+        value = subject.known(f"recordingGroup.recordingStrategies.{i}.useOnly")
+        if isinstance(value, str):
+            found.add(value.strip().upper())
+    single = subject.known("recordingGroup.recordingStrategies.useOnly")  # one strategy given as an object
+    if isinstance(single, str):
+        found.add(single.strip().upper())
+    return found
+
+
+def _recording_group(subject: Resource, index: Index) -> Iterator[str]:
+    """What the recording group leaves unrecorded. Without a group, or with `allSupported` unset, AWS Config
+    records all supported types (pulumi-aws's default) without the global ones. A group that reads both
+    as "all supported" and as a list (allSupported, the strategy and resourceTypes disagree, which AWS
+    rejects or resolves one way) must satisfy both readings."""
     group = subject.known("recordingGroup")
-    if group is not None:
-        strategies = [get(s, "useOnly") for s in as_list(get(group, "recordingStrategies"))]
-        if "EXCLUSION_BY_RESOURCE_TYPES" in strategies or as_list(get(group, "exclusionByResourceTypes")):
-            yield f"Config recorder {subject.label} excludes resource types from recording"
-        elif not is_true(get(group, "allSupported", True)):
-            listed = {str(t) for t in as_list(subject.known("recordingGroup.resourceTypes"))}
-            needed = {CONFIG_TYPES[r.type] for r in index.of_type(*CONFIG_TYPES)}
-            if not listed:
-                yield (
-                    f"Config recorder {subject.label} records nothing: allSupported=false and no "
-                    "resourceTypes"
-                )
-            elif needed - listed:
-                yield (
-                    f"Config recorder {subject.label} records neither all supported types nor "
-                    f"{', '.join(sorted(needed - listed))}, which this stack creates"
-                )
+    strategies = _strategies(subject) if group is not None else set()
+    if EXCLUSION in strategies or as_list(subject.known("recordingGroup.exclusionByResourceTypes")):
+        yield f"Config recorder {subject.label} excludes resource types from recording"
+        return
+    all_supported = subject.known("recordingGroup.allSupported", True)
+    if not is_false(all_supported) or ALL_SUPPORTED in strategies:
+        iam = sorted({r.type for r in index.resources if r.type.startswith(IAM_PREFIX)})
+        if iam and not is_true(subject.known("recordingGroup.includeGlobalResourceTypes", False)):
+            yield (
+                f"Config recorder {subject.label} records all supported types without the global ones "
+                "(includeGlobalResourceTypes is not true), so AWS Config records none of the IAM resources "
+                f"this stack creates: {', '.join(iam)}"
+            )
+    listed = {str(t) for t in as_list(subject.known("recordingGroup.resourceTypes"))}
+    if is_false(all_supported) or INCLUSION in strategies or listed:
+        needed = {CONFIG_TYPES[r.type] for r in index.of_type(*CONFIG_TYPES)}
+        if not listed:
+            yield (
+                f"Config recorder {subject.label} records nothing: allSupported=false and no resourceTypes"
+            )
+        elif needed - listed:
+            yield (
+                f"Config recorder {subject.label} records neither all supported types nor "
+                f"{', '.join(sorted(needed - listed))}, which this stack creates"
+            )
+
+
+def _recorder(subject: Resource, index: Index) -> Iterator[str]:
+    yield from _recording_group(subject, index)
     statuses = index.referencing(subject, RECORDER_STATUS, "name", ("name", "id"))
     if not statuses:
         yield f"Config recorder {subject.label} has no recorder status, so it never starts recording"
@@ -221,32 +501,18 @@ def _recorder(subject: Resource, index: Index) -> Iterator[str]:
 # -- SR-AUD-055: each finding source routes to an encrypted topic of the stack ---------------------------
 
 
-def _pattern(rule: Resource) -> dict[str, Any] | None:
-    raw = rule.known("eventPattern")
-    if not isinstance(raw, str):
-        return None
-    try:
-        pattern = json.loads(raw)
-    except json.JSONDecodeError:
-        return None
-    return pattern if isinstance(pattern, dict) else None
+def _on_default_bus(rule: Resource) -> bool:
+    bus = rule.known("eventBusName", "default")
+    return bus in ("default", None) or (isinstance(bus, str) and bus.endswith(":event-bus/default"))
 
 
-def _selects(rule: Resource, source: str, detail_type: str) -> bool:
-    if rule.known("state", "ENABLED") != "ENABLED" or is_false(rule.known("isEnabled", True)):
-        return False
-    if rule.known("eventBusName", "default") not in ("default", None):
-        return False
-    pattern = _pattern(rule)
-    if pattern is None:
-        return False
-    if source not in [s for s in as_list(pattern.get("source")) if isinstance(s, str)]:
-        return False
-    types = pattern.get("detail-type")
-    return types is None or detail_type in [t for t in as_list(types) if isinstance(t, str)]
+def _enabled(rule: Resource) -> bool:
+    return rule.known("state", "ENABLED") == "ENABLED" and not is_false(rule.known("isEnabled", True))
 
 
 def _encrypted_topic(target: Resource, index: Index) -> bool:
+    """Whether the target is a topic of the stack encrypted with a customer managed key (EventBridge cannot
+    publish to a topic under the AWS managed key alias/aws/sns)."""
     arn = target.get("arn")
     for topic in index.of_type(TOPIC):
         if arn is UNKNOWN:
@@ -258,24 +524,57 @@ def _encrypted_topic(target: Resource, index: Index) -> bool:
         key = topic.get("kmsMasterKeyId")
         if key is UNKNOWN:
             raise UnknownValue(topic.label, "kmsMasterKeyId")
-        return bool(key)
+        return bool(key) and not aws_managed_key(key)
     if arn is UNKNOWN and not target.property_dependencies.get("arn"):
         raise UnknownValue(target.label, "arn")
     return False
 
 
+def _delivers(rule: Resource, event: dict[str, Any], index: Index) -> bool:
+    """Whether the rule is enabled on the default bus, its pattern matches the event and one of its targets
+    is an encrypted topic of the stack. Raises UnknownValue or CannotJudge when that can't be told."""
+    if not _enabled(rule) or not _on_default_bus(rule):
+        return False
+    pattern = rule.known("eventPattern")
+    if pattern is None:
+        return False
+    try:
+        if not eventpattern.matches(pattern, event):
+            return False
+    except eventpattern.UnsupportedPattern as err:
+        raise CannotJudge(f"the event pattern of rule {rule.label} could not be evaluated: {err}") from err
+    pending: Exception | None = None
+    for target in index.referencing(rule, EVENT_TARGET, "rule", ("name", "id")):
+        try:
+            if _encrypted_topic(target, index):
+                return True
+        except UnknownValue as exc:
+            pending = pending or exc
+    if pending is not None:
+        raise pending
+    return False
+
+
 def _routed(subject: Resource, index: Index) -> Iterator[str]:
-    source, detail_type, what = FINDING_EVENTS[subject.type]
-    for rule in index.of_type(EVENT_RULE):
-        if not _selects(rule, source, detail_type):
+    _source, _detail_type, what = FINDING_EVENTS[subject.type]
+    for label, event in FINDING_SAMPLES[subject.type]:
+        pending: Exception | None = None
+        delivered = False
+        for rule in index.of_type(EVENT_RULE):
+            try:
+                if _delivers(rule, event, index):
+                    delivered = True
+                    break
+            except (UnknownValue, CannotJudge) as exc:
+                pending = pending or exc
+        if delivered:
             continue
-        targets = index.referencing(rule, EVENT_TARGET, "rule", ("name", "id"))
-        if any(_encrypted_topic(t, index) for t in targets):
-            return
-    yield (
-        f"{what} of {subject.label} reach no KMS-encrypted SNS topic of this stack: no enabled EventBridge "
-        f"rule on the default bus selecting source {source} (detail-type {detail_type!r}) targets one"
-    )
+        if pending is not None:
+            raise pending  # a rule that could not be judged might deliver it: never a pass, never a guess
+        yield (
+            f"{what} of {subject.label} reach no KMS-encrypted SNS topic of this stack: no enabled "
+            f"EventBridge rule on the default bus that matches {label} targets one"
+        )
 
 
 _BASELINE = ("baseline",)
@@ -370,8 +669,9 @@ CONTROLS: tuple[Control, ...] = (
         resource_types=(RECORDER,),
         scope="stack",
         rationale=(
-            "A recorder that records nothing, is never started or delivers to a bucket the bank does not "
-            "control leaves no configuration history to investigate a change with."
+            "A recorder that records nothing, leaves out the stack's types (all supported types without "
+            "the global ones record no IAM role or policy), is never started or delivers to a bucket the "
+            "bank does not control leaves no configuration history to investigate a change with."
         ),
         frameworks={
             "NIST-800-53-r5": ("CM-8", "CM-3", "AU-12"),
@@ -379,7 +679,8 @@ CONTROLS: tuple[Control, ...] = (
             "CIS-AWS-3.0": ("3.3",),
         },
         remediation=(
-            "Record all supported types or the environment's (no exclusion strategy), add "
+            "Record all supported types with include_global_resource_types=True when the stack creates IAM "
+            "resources, or list the environment's types (no exclusion strategy); add "
             "aws.cfg.RecorderStatus(name=<recorder>.name, is_enabled=True) and an aws.cfg.DeliveryChannel "
             "with s3_bucket_name=<bucket of the stack> and s3_kms_key_arn=<key of the stack>."
         ),
@@ -402,7 +703,8 @@ CONTROLS: tuple[Control, ...] = (
         remediation=(
             "Add an enabled aws.cloudwatch.EventRule on the default bus with the source's pattern "
             "(components.policydocs.baseline.finding_patterns) and an EventTarget to the stack's encrypted "
-            "alert topic."
+            "alert topic; a detail filter must still pass the source's high or critical findings (the "
+            "control runs sample findings through the pattern)."
         ),
         predicate=_routed,
         tags=("audit", *_BASELINE, "alerts"),

@@ -6,10 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
     Break,
     Spec,
     all_messages,
+    messages_for,
     test_compliant_baseline_has_no_violation,  # noqa: F401
     test_control_does_not_apply_elsewhere,  # noqa: F401
     test_each_break_reports_the_exact_message,  # noqa: F401
@@ -109,14 +111,58 @@ def missing(what: str) -> str:
     return f"prod stack 'strongroom-prod' lacks {what}"
 
 
-def not_routed(what: str, subject: str, source: str, detail_type: str) -> str:
+def not_routed(what: str, subject: str, sample: str) -> str:
     return (
         f"{what} of '{subject}' reach no KMS-encrypted SNS topic of this stack: no enabled EventBridge rule "
-        f"on the default bus selecting source {source} (detail-type {detail_type!r}) targets one"
+        f"on the default bus that matches {sample} targets one"
     )
 
 
-GD_NOT_ROUTED = not_routed("GuardDuty findings", "detector", "aws.guardduty", "GuardDuty Finding")
+GD_NOT_ROUTED = not_routed(
+    "GuardDuty findings",
+    "detector",
+    "a high-severity finding (Exfiltration:S3/AnomalousBehavior, severity 8)",
+)
+HUB_NOT_ROUTED = not_routed(
+    "Security Hub findings",
+    "securityhub",
+    "an imported FAILED CRITICAL finding (FSBP S3.2, workflow NEW, record ACTIVE)",
+)
+ANALYZER_NOT_ROUTED = not_routed(
+    "IAM Access Analyzer findings",
+    "analyzer",
+    "an active finding (S3 bucket shared with account 444455556666)",
+)
+CONFIG_NOT_ROUTED = not_routed(
+    "AWS Config compliance changes",
+    "recorder",
+    "a NON_COMPLIANT compliance change (rule s3-bucket-server-side-encryption-enabled on an S3 bucket)",
+)
+
+
+def pattern(source: str, **detail: Any) -> str:
+    """The source's pattern of components.policydocs.baseline with its detail filter replaced."""
+    base = {k: v for k, v in finding_patterns()[source].items() if k != "detail"}
+    return json.dumps({**base, "detail": detail} if detail else base)
+
+
+def gd_pattern(**detail: Any) -> str:
+    return pattern("guardduty", **detail)
+
+
+IAM_ROLE = mk("aws:iam/role:Role", "ml-execution", name="sr-prod-ml-execution")
+ALL_NO_GLOBAL = (
+    "Config recorder 'recorder' records all supported types without the global ones "
+    "(includeGlobalResourceTypes is not true), so AWS Config records none of the IAM resources this stack "
+    "creates: aws:iam/role:Role"
+)
+
+
+def all_supported(**group: Any) -> list[Resource]:
+    """The Config part of the stack with an IAM role and the recorder's group replaced."""
+    return [key, bucket, IAM_ROLE, changed(recorder, recordingGroup=group or None), status, channel]
+
+
 NO_S3 = (
     "GuardDuty detector 'detector' has no S3 protection: no detector feature S3_DATA_EVENTS "
     "with status ENABLED"
@@ -322,6 +368,7 @@ SPECS: dict[str, Spec] = {
             mk(RECORDER, "recorder-all", name="all", recordingGroup={"allSupported": True}),
             mk(RECORDER_STATUS, "status-all", name="all", isEnabled=True),
         ],
+        # the compliant twins of the global-types breaks: test_a_recorder_of_all_types_that_records_iam_passes
         breaks=[
             Break(
                 "misses-a-type-of-the-stack",
@@ -360,6 +407,77 @@ SPECS: dict[str, Spec] = {
                     status,
                     channel,
                 ],
+                "recorder",
+                ["Config recorder 'recorder' excludes resource types from recording"],
+            ),
+            Break(
+                "all-supported-without-global-types",
+                all_supported(allSupported=True, includeGlobalResourceTypes=False),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "all-supported-by-default-without-global-types",
+                all_supported(includeGlobalResourceTypes=False),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "no-recording-group-records-no-global-types",
+                all_supported(),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "all-supported-strategy-without-global-types",
+                all_supported(
+                    allSupported=True, recordingStrategies=[{"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}]
+                ),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "all-supported-strategy-as-object",
+                all_supported(recordingStrategies={"useOnly": "all_supported_resource_types"}),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "global-types-as-string-false",
+                all_supported(allSupported="true", includeGlobalResourceTypes="false"),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "strategy-all-contradicts-allSupported-false",
+                all_supported(
+                    allSupported=False,
+                    recordingStrategies=[{"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}],
+                    resourceTypes=["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::IAM::Role"],
+                ),
+                "recorder",
+                [ALL_NO_GLOBAL],
+            ),
+            Break(
+                "strategy-inclusion-contradicts-allSupported-true",
+                all_supported(
+                    allSupported=True,
+                    includeGlobalResourceTypes=True,
+                    recordingStrategies=[{"useOnly": "INCLUSION_BY_RESOURCE_TYPES"}],
+                    resourceTypes=["AWS::S3::Bucket", "AWS::KMS::Key"],
+                ),
+                "recorder",
+                [
+                    "Config recorder 'recorder' records neither all supported types nor AWS::IAM::Role, "
+                    "which this stack creates"
+                ],
+            ),
+            Break(
+                "exclusion-strategy-lower-case",
+                all_supported(
+                    allSupported=False,
+                    recordingStrategies=[{"useOnly": "exclusion_by_resource_types"}],
+                ),
                 "recorder",
                 ["Config recorder 'recorder' excludes resource types from recording"],
             ),
@@ -455,23 +573,127 @@ SPECS: dict[str, Spec] = {
                 [GD_NOT_ROUTED],
             ),
             Break(
-                "prefix-instead-of-source",
-                stack(*route("guardduty", eventPattern=json.dumps({"source": [{"prefix": "aws.guard"}]}))),
+                "prefix-of-another-source",
+                stack(*route("guardduty", eventPattern=json.dumps({"source": [{"prefix": "aws.guardian"}]}))),
                 "detector",
                 [GD_NOT_ROUTED],
+            ),
+            Break(
+                "severity-no-finding-has",
+                stack(*route("guardduty", eventPattern=gd_pattern(severity=[{"numeric": [">", 100]}]))),
+                "detector",
+                [GD_NOT_ROUTED],
+            ),
+            Break(
+                "critical-only-drops-high",
+                stack(*route("guardduty", eventPattern=gd_pattern(severity=[{"numeric": [">=", 9]}]))),
+                "detector",
+                [GD_NOT_ROUTED],
+            ),
+            Break(
+                "severity-as-a-string",
+                stack(*route("guardduty", eventPattern=gd_pattern(severity=["8"]))),
+                "detector",
+                [GD_NOT_ROUTED],
+            ),
+            Break(
+                "archived-findings-only",
+                stack(*route("guardduty", eventPattern=gd_pattern(service={"archived": [True]}))),
+                "detector",
+                [GD_NOT_ROUTED],
+            ),
+            Break(
+                "detail-field-findings-lack",
+                stack(*route("guardduty", eventPattern=gd_pattern(severityLabel=["HIGH"]))),
+                "detector",
+                [GD_NOT_ROUTED],
+            ),
+            Break(
+                "securityhub-low-only",
+                stack(
+                    *route(
+                        "securityhub",
+                        eventPattern=pattern("securityhub", findings={"Severity": {"Label": ["LOW"]}}),
+                    )
+                ),
+                "securityhub",
+                [HUB_NOT_ROUTED],
+            ),
+            Break(
+                "securityhub-passed-only",
+                stack(
+                    *route(
+                        "securityhub",
+                        eventPattern=pattern("securityhub", findings={"Compliance": {"Status": ["PASSED"]}}),
+                    )
+                ),
+                "securityhub",
+                [HUB_NOT_ROUTED],
+            ),
+            Break(
+                "securityhub-suppressed-only",
+                stack(
+                    *route(
+                        "securityhub",
+                        eventPattern=pattern(
+                            "securityhub", findings={"Workflow": {"Status": ["SUPPRESSED"]}}
+                        ),
+                    )
+                ),
+                "securityhub",
+                [HUB_NOT_ROUTED],
+            ),
+            Break(
+                "analyzer-archived-only",
+                stack(
+                    *route("access-analyzer", eventPattern=pattern("access-analyzer", status=["ARCHIVED"]))
+                ),
+                "analyzer",
+                [ANALYZER_NOT_ROUTED],
+            ),
+            Break(
+                "analyzer-public-only",
+                stack(*route("access-analyzer", eventPattern=pattern("access-analyzer", isPublic=[True]))),
+                "analyzer",
+                [ANALYZER_NOT_ROUTED],
+            ),
+            Break(
+                "config-compliant-only",
+                stack(
+                    *route(
+                        "config",
+                        eventPattern=pattern(
+                            "config",
+                            messageType=["ComplianceChangeNotification"],
+                            newEvaluationResult={"complianceType": ["COMPLIANT"]},
+                        ),
+                    )
+                ),
+                "recorder",
+                [CONFIG_NOT_ROUTED],
+            ),
+            Break(
+                "config-other-message-type",
+                stack(
+                    *route(
+                        "config",
+                        eventPattern=pattern("config", messageType=["ConfigurationItemChangeNotification"]),
+                    )
+                ),
+                "recorder",
+                [CONFIG_NOT_ROUTED],
             ),
             Break(
                 "unencrypted-topic",
                 stack(changed(topic, kmsMasterKeyId=None)),
                 "recorder",
-                [
-                    not_routed(
-                        "AWS Config compliance changes",
-                        "recorder",
-                        "aws.config",
-                        "Config Rules Compliance Change",
-                    )
-                ],
+                [CONFIG_NOT_ROUTED],
+            ),
+            Break(
+                "aws-managed-topic-key",
+                stack(changed(topic, kmsMasterKeyId="alias/aws/sns")),
+                "recorder",
+                [CONFIG_NOT_ROUTED],
             ),
             Break(
                 "target-outside-the-stack",
@@ -484,27 +706,13 @@ SPECS: dict[str, Spec] = {
                     )
                 ),
                 "analyzer",
-                [
-                    not_routed(
-                        "IAM Access Analyzer findings",
-                        "analyzer",
-                        "aws.access-analyzer",
-                        "Access Analyzer Finding",
-                    )
-                ],
+                [ANALYZER_NOT_ROUTED],
             ),
             Break(
                 "securityhub-unrouted",
                 stack(drop=["securityhub-findings"]),
                 "securityhub",
-                [
-                    not_routed(
-                        "Security Hub findings",
-                        "securityhub",
-                        "aws.securityhub",
-                        "Security Hub Findings - Imported",
-                    )
-                ],
+                [HUB_NOT_ROUTED],
             ),
         ],
         not_applicable=[topic, fsbp, feature],
@@ -572,3 +780,152 @@ def test_unknown_recorded_types_are_reported_as_could_not_evaluate() -> None:
         get("SR-AUD-054"), Index([key, changed(recorder, recordingGroup=group), status, channel])
     )
     assert [f.unknown for f in findings] == [True]
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        pytest.param(all_supported(allSupported=True, includeGlobalResourceTypes=True), id="all-with-global"),
+        pytest.param(
+            all_supported(includeGlobalResourceTypes="true"), id="default-all-with-global-as-string"
+        ),
+        pytest.param(
+            all_supported(
+                allSupported=True,
+                includeGlobalResourceTypes=True,
+                recordingStrategies=[{"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"}],
+            ),
+            id="all-strategy-with-global",
+        ),
+        pytest.param(
+            [r for r in all_supported(allSupported=True, includeGlobalResourceTypes=False) if r != IAM_ROLE],
+            id="all-without-global-in-a-stack-without-iam",
+        ),
+        pytest.param(
+            all_supported(
+                allSupported=False,
+                includeGlobalResourceTypes=False,
+                resourceTypes=["AWS::S3::Bucket", "AWS::KMS::Key", "AWS::IAM::Role"],
+                recordingStrategies=[{"useOnly": "INCLUSION_BY_RESOURCE_TYPES"}],
+            ),
+            id="list-naming-the-iam-types",
+        ),
+    ],
+)
+def test_a_recorder_of_all_types_that_records_iam_passes(resources: list[Resource]) -> None:
+    """The compliant twins of the SR-AUD-054 global-types breaks."""
+    assert messages_for(get("SR-AUD-054"), resources, "recorder") == []
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [
+        pytest.param(
+            stack(*route("guardduty", eventPattern=gd_pattern(severity=[{"numeric": [">=", 7]}]))),
+            id="high-and-above",
+        ),
+        pytest.param(
+            stack(*route("guardduty", eventPattern=gd_pattern(severity=[{"numeric": [">", 0, "<=", 10]}]))),
+            id="any-severity",
+        ),
+        pytest.param(
+            stack(*route("guardduty", eventPattern=json.dumps({"source": [{"prefix": "aws.guard"}]}))),
+            id="prefix-that-selects-guardduty",
+        ),
+        pytest.param(
+            stack(*route("guardduty", eventPattern=gd_pattern(service={"archived": [False]}))),
+            id="unarchived-findings",
+        ),
+        pytest.param(
+            stack(
+                *route("guardduty", eventPattern=gd_pattern(type=[{"anything-but": {"prefix": "Policy:"}}]))
+            ),
+            id="anything-but-another-kind",
+        ),
+        pytest.param(
+            stack(
+                *route(
+                    "guardduty",
+                    eventBusName=f"arn:aws:events:eu-west-2:{ACCOUNT}:event-bus/default",
+                )
+            ),
+            id="default-bus-by-arn",
+        ),
+        pytest.param(
+            stack(
+                *route("guardduty", eventPattern=gd_pattern(severity=[{"numeric": [">", 100]}])),
+                *[
+                    mk(r.type, f"gd-second-{r.name}", **r.props)
+                    for r in route("guardduty", name="gd-second-rule")
+                    if r.type == EVENT_RULE
+                ],
+                mk(EVENT_TARGET, "gd-second-target", rule="gd-second-rule", arn=TOPIC_ARN),
+            ),
+            id="a-second-rule-routes-what-the-first-drops",
+        ),
+        pytest.param(
+            stack(
+                *route(
+                    "securityhub",
+                    eventPattern=pattern("securityhub", findings={"Severity": {"Label": ["CRITICAL"]}}),
+                )
+            ),
+            id="securityhub-critical-only",
+        ),
+        pytest.param(
+            stack(*route("access-analyzer", eventPattern=pattern("access-analyzer", status=["ACTIVE"]))),
+            id="analyzer-active",
+        ),
+        pytest.param(
+            stack(
+                *route(
+                    "config",
+                    eventPattern=pattern(
+                        "config", newEvaluationResult={"complianceType": [{"anything-but": "COMPLIANT"}]}
+                    ),
+                )
+            ),
+            id="config-anything-but-compliant",
+        ),
+    ],
+)
+def test_a_rule_that_routes_the_sample_findings_passes(resources: list[Resource]) -> None:
+    """The compliant twins of the SR-AUD-055 detail-filter breaks: judged by what the pattern matches."""
+    assert all_messages(get("SR-AUD-055"), resources) == []
+
+
+def test_a_pattern_beyond_the_matcher_is_reported_as_could_not_evaluate() -> None:
+    from policies.model import evaluate
+    from policies.props import Index
+
+    odd = gd_pattern(severity=[{"numeric-range": [7, 10]}])
+    findings = evaluate(get("SR-AUD-055"), Index(stack(*route("guardduty", eventPattern=odd))))
+    assert [(f.resource_name, f.unknown) for f in findings] == [("detector", True)]
+    assert "could not be evaluated" in findings[0].message
+
+
+def test_a_pattern_beyond_the_matcher_elsewhere_does_not_hide_a_route() -> None:
+    odd = mk(
+        EVENT_RULE, "odd-rule", name="odd", eventPattern=json.dumps({"detail": {"x": [{"frobnicate": 1}]}})
+    )
+    target = mk(EVENT_TARGET, "odd-target", rule="odd", arn=TOPIC_ARN)
+    assert all_messages(get("SR-AUD-055"), stack(odd, target)) == []
+
+
+def test_the_mutation_filter_severity_over_100_is_reported() -> None:
+    """The gap the mutation test found: a GuardDuty rule whose filter no finding passes."""
+    rule = gd_pattern(severity=[{"numeric": [">", 100]}])
+    assert messages_for(get("SR-AUD-055"), stack(*route("guardduty", eventPattern=rule)), "detector") == [
+        GD_NOT_ROUTED
+    ]
+
+
+def test_the_samples_match_the_component_patterns_and_only_their_own() -> None:
+    """Each sample finding reaches its own rule of components.policydocs.baseline and no other."""
+    from policies import eventpattern
+    from policies.controls.baseline import FINDING_SAMPLES
+
+    for type_, samples in FINDING_SAMPLES.items():
+        own = {v: k for k, v in SOURCES.items()}[type_]
+        for _, event in samples:
+            assert {s for s, p in finding_patterns().items() if eventpattern.matches(p, event)} == {own}
