@@ -733,6 +733,42 @@ def _efs(c: ResourceContext) -> tuple[str, dict[str, Any]]:
     }
 
 
+# Route 53 Resolver: AWS assigns `rslvr-...` ids; the ARNs are the route53resolver service's own
+# (arn:<partition>:route53resolver:<region>:<account>:firewall-domain-list/rslvr-fdl-...), not route53's.
+_RESOLVER_KINDS = {
+    "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList": (
+        "rslvr-fdl",
+        "firewall-domain-list",
+    ),
+    "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": ("rslvr-frg", "firewall-rule-group"),
+    "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation": (
+        "rslvr-frgassoc",
+        "firewall-rule-group-association",
+    ),
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": ("rslvr-qlc", "resolver-query-log-config"),
+}
+
+
+def _resolver(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    prefix, kind = _RESOLVER_KINDS[c.type]
+    rid = f"{prefix}-{c.rand.hex(16, prefix)}"
+    return rid, {"arn": c.arn("route53resolver", f"{kind}/{rid}"), "ownerId": c.account}
+
+
+for _t in _RESOLVER_KINDS:
+    _FAKES[_t] = _resolver
+
+
+@_fake("aws:route53/resolverFirewallConfig:ResolverFirewallConfig")
+def _resolver_firewall_config(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    return f"rslvr-fc-{c.rand.hex(16, 'rslvr-fc')}", {"ownerId": c.account}
+
+
+@_fake("aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation")
+def _resolver_query_log_association(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    return f"rslvr-qlcassoc-{c.rand.hex(16, 'rslvr-qlcassoc')}", {}
+
+
 def _generic(c: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = c.autoname()
     return name, {"arn": c.arn(c.service, f"{_kebab(c.kind)}/{name}")}
