@@ -664,3 +664,31 @@ def test_a_program_whose_output_never_resolves_fails_instead_of_hanging(tmp_path
     assert "deferred_output" in message, message
     # The engine is usable again afterwards.
     assert run_plan(TINY, "demo").resources
+
+
+@pytest.mark.parametrize(
+    ("type_", "kind", "prefix"),
+    [
+        (
+            "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList",
+            "firewall-domain-list",
+            "rslvr-fdl-",
+        ),
+        (
+            "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup",
+            "firewall-rule-group",
+            "rslvr-frg-",
+        ),
+        (
+            "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig",
+            "resolver-query-log-config",
+            "rslvr-qlc-",
+        ),
+    ],
+)
+def test_resolver_fakes_carry_the_route53resolver_arn_aws_assigns(type_: str, kind: str, prefix: str) -> None:
+    rid, outputs = fake_resource(
+        type_, "dns", f"urn:pulumi:dev::p::{type_}::dns", {"name": "dns"}, region="eu-west-2", account=ACCOUNT
+    )
+    assert rid.startswith(prefix)
+    assert outputs["arn"] == f"arn:aws:route53resolver:eu-west-2:{ACCOUNT}:{kind}/{rid}"
