@@ -1145,8 +1145,8 @@ ENCRYPTION = [
         "topic with alias/aws/sns",
         "SR-ENC-006",
         set_input(TOPIC, "kmsMasterKeyId", "alias/aws/sns"),
-        # EventBridge may not use an AWS managed key: no alert reaches the topic any more
-        also=frozenset({"SR-AUD-040", "SR-AUD-041", "SR-AUD-042", "SR-AUD-043", "SR-AUD-044"}),
+        # EventBridge may not use an AWS managed key: no alert and no finding reaches the topic any more
+        also=frozenset({"SR-AUD-040", "SR-AUD-041", "SR-AUD-042", "SR-AUD-043", "SR-AUD-044", "SR-AUD-055"}),
     ),
     Mutation(
         "Studio domain under alias/aws/sagemaker",
@@ -1710,12 +1710,6 @@ IDENTITY = [
         "deployer may create roles under its own, wider boundary",
         "SR-IAM-040",
         deployer_creates_roles_bounded_by(named("deployer-boundary")),
-        gap=(
-            "SR-IAM-040 accepts CreateRole pinned to any policy of the stack as the boundary "
-            "(_forces_boundary checks membership among all aws:iam/policy:Policy ARNs), so roles created "
-            "under the deployer's own boundary, which allows IAM writes, pass; only the workload boundary "
-            "should"
-        ),
     ),
     Mutation(
         "deployer's key administration includes deletion",
@@ -1799,10 +1793,6 @@ IDENTITY = [
                 ),
             ),
             DATA_SCIENTIST,
-        ),
-        gap=(
-            "SR-IAM-051 takes any aws:SourceIp list without a /0 as confining the source "
-            "(_confines_source): 0.0.0.0/1 and 128.0.0.0/1 are the whole IPv4 internet"
         ),
     ),
     Mutation(
@@ -2038,11 +2028,6 @@ AUDIT = [
             "recordingGroup",
             {"allSupported": True, "includeGlobalResourceTypes": False},
         ),
-        gap=(
-            "SR-AUD-054 takes allSupported=true as recording every type, but with "
-            "includeGlobalResourceTypes=false AWS Config records no IAM roles or policies, which this stack "
-            "creates (CONFIG_TYPES lists them as needed)"
-        ),
     ),
     Mutation(
         "GuardDuty findings rule disabled",
@@ -2063,10 +2048,6 @@ AUDIT = [
                 }
             ),
             named("baseline-guardduty-findings"),
-        ),
-        gap=(
-            "SR-AUD-055 accepts any enabled rule naming the source and detail-type, whatever its detail "
-            "filter: a filter no finding matches (severity > 100) routes nothing to the topic"
         ),
     ),
     Mutation(
@@ -2265,11 +2246,6 @@ WORKSPACE = [
             "policy",
             in_statement("ApproveModelPackage", with_actions("sagemaker:CreateModelPackage")),
             APPROVER,
-        ),
-        gap=(
-            "SR-WS-040 exempts the approver role from everything but the group check: it may "
-            "CreateModelPackage without StringEquals sagemaker:ModelApprovalStatus PendingManualApproval, "
-            "registering a package approved that no one else reviewed"
         ),
     ),
     Mutation(
