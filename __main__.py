@@ -17,7 +17,7 @@ import yaml
 from pulumi.runtime import config as runtime_config
 
 from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
-from components.settings import EnvironmentSettings, load_settings
+from components.settings import EnvironmentSettings, check_deploy_account, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -59,6 +59,8 @@ def providers(settings: EnvironmentSettings) -> tuple[aws.Provider, aws.Provider
 def main() -> None:
     stack = pulumi.get_stack()
     settings = load_settings(stack, stack_config(), stack_file(stack))
+    # The account is known only from the credentials: checked before any resource is registered.
+    check_deploy_account(settings, aws.get_caller_identity().account_id)
     primary, replica = providers(settings)
     env = SecureMlEnvironment(
         environment_name(stack),

@@ -1052,6 +1052,26 @@ def load_settings(stack: str, config: Mapping[str, Any], source_file: str) -> En
     return settings
 
 
+def check_deploy_account(settings: EnvironmentSettings, account_id: str) -> None:
+    """Refuse, before any resource is registered, key administrators outside the account the stack deploys
+    to (the keys' account: a cross-account administrator cannot administer a key but could grant itself
+    its use). Raises :class:`ConfigError` naming the stack file, the key, the principals and the account."""
+    foreign = [arn for arn in settings.identity.admin_principals if arn.split(":")[4:5] != [account_id]]
+    if foreign:
+        raise ConfigError(
+            settings.source_file,
+            [
+                Problem(
+                    key="strongroom:identity.adminPrincipals",
+                    value=foreign,
+                    problem=f"not in account {account_id}, the account this stack deploys to (the keys')",
+                    accepted=f"principals of account {account_id} only, e.g. "
+                    f"arn:aws:iam::{account_id}:role/strongroom-breakglass",
+                )
+            ],
+        )
+
+
 def config_reference_rows() -> list[tuple[str, str, str, str, str]]:
     """Rows (key, type, default, description and accepted values, prod rule) of the config reference."""
     rows: list[tuple[str, str, str, str, str]] = []

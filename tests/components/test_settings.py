@@ -16,6 +16,7 @@ from components.settings import (
     ConfigError,
     EnvironmentSettings,
     _Section,
+    check_deploy_account,
     config_reference_markdown,
     config_reference_rows,
     insecure_options,
@@ -399,3 +400,14 @@ def test_audit_defaults_insights_on_no_organization_trail_and_dev_may_turn_insig
     assert dev.audit.insights is False
     org = load("prod", mutate(stack_config("prod"), "strongroom:audit.organizationTrail", True))
     assert org.audit.organization_trail is True
+
+
+def test_key_administrators_outside_the_deploy_account_are_refused_before_any_resource() -> None:
+    settings = load("dev", stack_config("dev"))
+    check_deploy_account(settings, "123456789012")  # the stack's own admins: accepted
+    with pytest.raises(ConfigError) as raised:
+        check_deploy_account(settings, "444444444444")
+    message = str(raised.value)
+    assert "stacks/Pulumi.dev.yaml: strongroom:identity.adminPrincipals = [" in message
+    assert "not in account 444444444444" in message
+    assert "accepted: principals of account 444444444444 only" in message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -526,3 +527,18 @@ def test_a_remote_component_is_not_evaluated_never_a_pass(tmp_path: Path) -> Non
     )
     assert "none of its children were judged" in finding["message"]
     assert report["unevaluated"] == [finding["message"]]
+
+
+def test_a_cross_account_key_administrator_exits_2_at_once_naming_the_file_and_key(tmp_path: Path) -> None:
+    project = tmp_path / "repo"
+    shutil.copytree(
+        REPO, project, ignore=shutil.ignore_patterns(".venv*", ".tools", ".git", "tests", "__pycache__")
+    )
+    stack = project / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text(
+        stack.read_text().replace("123456789012:role/strongroom-breakglass", "999999999999:role/x")
+    )
+    result = run_check("-C", str(project), "-s", "dev")
+    assert result.exit_code == 2, result.stderr
+    assert "stacks/Pulumi.dev.yaml: strongroom:identity.adminPrincipals" in result.stderr
+    assert "not in account 123456789012" in result.stderr and "Traceback" not in result.stderr
