@@ -11,6 +11,7 @@ from typing import Any
 
 from policies import eventpattern
 from policies.config import GLOBAL_EVENTS_REGION
+from policies.controls.audit import TRAIL
 from policies.model import Control
 from policies.perimeter import CannotJudge, account_of, inside
 from policies.props import UNKNOWN, Index, Resource, UnknownValue, is_false
@@ -21,7 +22,6 @@ TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 TOPIC = "aws:sns/topic:Topic"
-TRAIL = "aws:cloudtrail/trail:Trail"
 CLOUDTRAIL_DETAIL = "AWS API Call via CloudTrail"
 
 SUBSCRIPTION_PROTOCOLS = frozenset({"email", "email-json", "sqs", "lambda", "firehose"})

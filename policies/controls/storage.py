@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from policies.controls.audit import TRAIL
+from policies.controls.baseline import DELIVERY_CHANNEL as CONFIG_DELIVERY_CHANNEL
 from policies.model import Control
 from policies.perimeter import CannotJudge, inside
 from policies.props import (
@@ -435,11 +437,7 @@ def _access_point(subject: Resource, index: Index) -> Iterator[str]:
 
 # -- data and model buckets fill an Object Lock backup (SR-STO-040) -----------------------------------------
 
-TRAIL = "aws:cloudtrail/trail:Trail"
 _INLINE_REPLICATION = ("replicationConfiguration", "replicationConfigurations")
-
-
-CONFIG_DELIVERY_CHANNEL = "aws:cfg/deliveryChannel:DeliveryChannel"
 
 
 def _is_service_log_bucket(bucket: Resource, index: Index) -> bool:
