@@ -29,7 +29,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import ROOT
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
@@ -444,6 +444,16 @@ def install(
     return recorder
 
 
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The event loop's exception handler: when a program fails, the SDK leaves the failed registration's
+    futures unread, and asyncio logs each one with its traceback whenever the collector frees it, in the
+    middle of unrelated work (the SDK chains that exception to itself, and formatting it there has been
+    seen to raise SystemError in CPython 3.11's compiler). The failure itself is reported by :func:`run`."""
+    if context.get("message") == "Future exception was never retrieved":
+        return
+    loop.default_exception_handler(context)
+
+
 class ProgramTimeout(Exception):
     """The program's outputs did not all resolve within the deadline (see :func:`run`)."""
 
@@ -456,16 +466,29 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
     for something that will never come (typically a ``pulumi.deferred_output()`` it never resolves):
     :class:`ProgramTimeout` is raised instead of hanging for ever."""
     from pulumi.runtime.settings import SETTINGS
-    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
 
-    def program() -> None:
-        result = fn()
-        if isinstance(result, pulumi.Output):
-            _sync_await(result.future())
+    async def program() -> None:
+        # As the SDK's run_in_stack does for `pulumi up`/`preview`: the program, then an async program
+        # given to pulumi.run, then the root stack's outputs (the exports). set_mocks registered the root
+        # stack's outputs already (empty, at install), so they are registered again here, once.
+        stack = pulumi.runtime.get_root_resource()
+        try:
+            result = fn()
+            if isinstance(result, pulumi.Output):
+                await result.future()
+            if isinstance(stack, Stack):
+                async_program = stack._take_async_program()
+                if async_program is not None:
+                    stack._add_program_outputs(await async_program())
+        finally:
+            if isinstance(stack, Stack):
+                stack.register_outputs(massage(stack.outputs, []))
 
+    _ensure_event_loop().set_exception_handler(_quiet_unretrieved)
     try:
         _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
     except TimeoutError:
