@@ -158,7 +158,8 @@ def _unevaluated_summary(report: Report) -> str:
         return ""
     first = report.unevaluated[0]
     more = len(report.unevaluated) - 1
-    return f"; not evaluated: {first}" + (f" (and {more} more reason(s), listed in the report)" if more else "")
+    tail = f" (and {more} more reason(s), listed in the report)" if more else ""
+    return f"; not evaluated: {first}{tail}"
 
 
 def render_text(report: Report, *, width: int = 160) -> str:
