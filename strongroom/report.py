@@ -147,8 +147,7 @@ def summary_line(report: Report) -> str:
     return (
         f"stack {report.stack}: {len(report.violations)} violation(s) "
         f"({mandatory} mandatory, {advisory} advisory); {failed} of {report.controls} controls failed "
-        f"across {report.resources} resources"
-        + _unevaluated_summary(report)
+        f"across {report.resources} resources" + _unevaluated_summary(report)
     )
 
 
