@@ -72,6 +72,14 @@ def normalize(value: Any) -> Any:
         return {str(k): normalize(v) for k, v in value.items()}
     if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes):
         return [normalize(v) for v in value]
+    if type(value).__module__ == "pulumi.asset":
+        # pulumi_policy hands assets and archives over as pulumi.FileArchive, RemoteAsset, ... objects:
+        # their fields as the wire form has them (path, text, uri, or assets for an AssetArchive).
+        return {
+            key: normalize(getattr(value, key))
+            for key in ("path", "text", "uri", "assets")
+            if getattr(value, key, None) is not None
+        }
     return value
 
 

@@ -967,3 +967,30 @@ def check_plans(
             pack.configure(effective)
         results = [pack.analyze_plan(plan) for plan in plans]
         return pack.info, results
+
+
+def apply_strict(report: Report) -> Report:
+    """``--strict``: every evaluation that could not run (SR-GOV-004: a control needed a value unknown at
+    preview, a perimeter that is not configured, a lookup with no offline answer) makes the report not
+    evaluated (exit 3 unless a mandatory violation decides), listed one by one."""
+    for v in report.violations:
+        if v.control == "SR-GOV-004":
+            reason = f"--strict: {v.resource_type}::{v.resource_name}: {v.message}"
+            if reason not in report.unevaluated:
+                report.unevaluated.append(reason)
+    return report
+
+
+def failed_program_report(stack: str, error: StrongroomError, *, artifact: str = "Pulumi.yaml") -> Report:
+    """The report of a check whose program failed: nothing was evaluated (exit 3), and the reason, with
+    the file and line the engine found, is the report's own, so a CI run that reads only the JSON or
+    SARIF still says why."""
+    reason = " ".join(str(error).split())
+    return Report(
+        stack=stack,
+        resources=0,
+        controls=0,
+        violations=[],
+        unevaluated=[f"the program failed, so no control was evaluated: {reason}"],
+        artifact=artifact,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -210,14 +210,25 @@ def check(
             help="Policy config JSON, as for `pulumi preview --policy-pack-config` (e.g. allowed types).",
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 3 (not evaluated) when a control needed a value unknown at preview (SR-GOV-004).",
+        ),
+    ] = False,
 ) -> None:
     """Plan offline, run the policy pack over the Analyzer protocol as the Pulumi CLI does, and report.
 
-    Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error.
+    Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error, 3 when
+    the check could not be evaluated (the program failed, a component of another language was not
+    expanded, --checkov was asked for and checkov did not run, or with --strict a control needed a
+    value unknown at preview).
     """
-    from strongroom.check import load_policy_config, plan_and_check
+    from strongroom.check import apply_strict, failed_program_report, load_policy_config, plan_and_check
     from strongroom.engine import validate_account, validate_stack_name
-    from strongroom.report import RENDERERS, render, summary_line
+    from strongroom.errors import ProgramFailed
+    from strongroom.report import RENDERERS
 
     if fmt not in RENDERERS:
         raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
@@ -226,9 +237,13 @@ def check(
     validate_stack_name(stack)
     validate_account(account)
     user_config = load_policy_config(policy_config) if policy_config is not None else None
-    report, plan = plan_and_check(
-        project_dir, stack, pack_dir=policy_pack, account=account, policy_config=user_config
-    )
+    try:
+        report, plan = plan_and_check(
+            project_dir, stack, pack_dir=policy_pack, account=account, policy_config=user_config
+        )
+    except ProgramFailed as failed:
+        report_error(failed)
+        _write_report(failed_program_report(stack, failed), fmt, output)
     if with_checkov or checkov_bin is not None:
         from strongroom.checkov import check_plan as checkov_check_plan
         from strongroom.report import merge
@@ -237,6 +252,15 @@ def check(
             plan, project_dir=project_dir, checkov_bin=checkov_bin, artifact=report.artifact
         )
         report = merge([report, scanned])
+    if strict:
+        apply_strict(report)
+    _write_report(report, fmt, output)
+
+
+def _write_report(report: Any, fmt: str, output: Path | None) -> NoReturn:
+    """Render ``report`` to stdout or ``output`` and exit with its code."""
+    from strongroom.report import render, summary_line
+
     text = render(report, fmt)
     if output is None:
         sys.stdout.write(text)

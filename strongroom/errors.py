@@ -1,8 +1,11 @@
 """Errors the command line turns into exit codes.
 
 * :class:`UsageError` - the user's input is wrong (a flag, a file, a config value): exit 2.
-* :class:`ProgramFailed` - the Pulumi program itself failed while running: exit 1.
-* A report with a part that could not be evaluated (``--checkov`` asked for, checkov did not run): exit 3.
+* :class:`ProgramFailed` - the Pulumi program itself failed while running: exit 3, nothing could be
+  evaluated.
+* A report with a part that could not be evaluated (the program crashed, a remote component was not
+  expanded, ``--checkov`` asked for and checkov did not run, or with ``--strict`` a control needed a value
+  unknown at preview): exit 3.
 
 A Pulumi program run by the offline engine can signal a user error of its own (for example a bad
 stack config value) by raising any exception that carries ``strongroom_user_error = True``; the
@@ -15,7 +18,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNEVALUATED = 3
-"""Part of a check could not be evaluated (a requested scanner did not run)."""
+"""The check, or part of it, could not be evaluated (:class:`ProgramFailed`, ``Report.unevaluated``)."""
 
 
 class StrongroomError(Exception):
@@ -31,9 +34,9 @@ class UsageError(StrongroomError):
 
 
 class ProgramFailed(StrongroomError):
-    """The Pulumi program raised while it was being run. Exit code 1."""
+    """The Pulumi program raised while it was being run: nothing could be evaluated. Exit code 3."""
 
-    exit_code = EXIT_FINDINGS
+    exit_code = EXIT_UNEVALUATED
 
 
 def is_user_error(exc: BaseException) -> bool:

@@ -107,8 +107,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """The CLI's contract: 1 when a mandatory control is violated, else 3 when part of the check could
-        not be evaluated (a requested scanner did not run), else 0."""
+        """The CLI's contract: 1 when a mandatory control is violated, else 3 when the check or part of it
+        could not be evaluated (``unevaluated``: the program failed, a remote component, a requested
+        scanner that did not run, ``--strict`` and an unknown value), else 0."""
         if self.mandatory_violations:
             return EXIT_FINDINGS
         return EXIT_UNEVALUATED if self.unevaluated else EXIT_OK
@@ -146,8 +147,18 @@ def summary_line(report: Report) -> str:
     return (
         f"stack {report.stack}: {len(report.violations)} violation(s) "
         f"({mandatory} mandatory, {advisory} advisory); {failed} of {report.controls} controls failed "
-        f"across {report.resources} resources"
+        f"across {report.resources} resources" + _unevaluated_summary(report)
     )
+
+
+def _unevaluated_summary(report: Report) -> str:
+    """Why the report is not evaluated, for the summary line: the first reason and how many more."""
+    if not report.unevaluated:
+        return ""
+    first = report.unevaluated[0]
+    more = len(report.unevaluated) - 1
+    tail = f" (and {more} more reason(s), listed in the report)" if more else ""
+    return f"; not evaluated: {first}{tail}"
 
 
 def render_text(report: Report, *, width: int = 160) -> str:
@@ -168,6 +179,8 @@ def render_text(report: Report, *, width: int = 160) -> str:
         console.print(table)
     for note in report.notes:
         console.print(f"note: {note}", markup=False, highlight=False)
+    for reason in report.unevaluated:
+        console.print(f"not evaluated: {reason}", markup=False, highlight=False)
     verdict = {EXIT_OK: "PASSED", EXIT_UNEVALUATED: "NOT EVALUATED"}.get(report.exit_code, "FAILED")
     console.print(f"{verdict}: {summary_line(report)}", markup=False, highlight=False)
     return buffer.getvalue()

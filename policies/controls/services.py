@@ -10,7 +10,7 @@ judged with `policies.perimeter`, never as text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.model import Control
@@ -39,6 +39,7 @@ FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 PERMISSION = "aws:lambda/permission:Permission"
 LAMBDA_RESOURCE_POLICY = "aws:lambda/resourcePolicy:ResourcePolicy"
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+LAYER_VERSION = "aws:lambda/layerVersion:LayerVersion"
 
 DB_INSTANCE = "aws:rds/instance:Instance"
 DB_CLUSTER = "aws:rds/cluster:Cluster"
@@ -261,12 +262,46 @@ def _function_code(subject: Resource, index: Index) -> Iterator[str]:
                 f"Lambda function {subject.label} runs image {image}, not from an ECR registry of the "
                 "perimeter"
             )
+    yield from _package_sources(subject, index, "Lambda function")
+
+
+def _remote_uris(value: Any) -> Iterator[str]:
+    """The ``uri`` of every RemoteAsset and RemoteArchive in an asset or archive (nested AssetArchives
+    included), in the wire form or as pulumi_policy's objects normalised."""
+    if isinstance(value, Mapping):
+        uri = value.get("uri")
+        if uri is not None:
+            yield str(uri)
+        assets = value.get("assets")
+        if isinstance(assets, Mapping):
+            for item in assets.values():
+                yield from _remote_uris(item)
+
+
+def _package_sources(subject: Resource, index: Index, what: str) -> Iterator[str]:
+    """A Zip package (function or layer) from a bucket that is not the stack's, or with parts fetched from
+    a URL at deployment (RemoteAsset, RemoteArchive): code from outside the perimeter."""
     source = subject.get("s3Bucket")
     if (source is UNKNOWN or source) and not bucket_of_plan(subject, "s3Bucket", source, index):
         yield (
-            f"Lambda function {subject.label} runs code from S3 bucket {source} (s3Bucket), which is no "
-            "bucket of this stack"
+            f"{what} {subject.label} runs code from S3 bucket {source} (s3Bucket), which is no bucket of "
+            "this stack"
         )
+    code = subject.get("code")
+    if code is UNKNOWN:
+        raise UnknownValue(subject.label, "code")
+    for uri in _remote_uris(code):
+        yield (
+            f"{what} {subject.label} packages code fetched from {uri} (a RemoteAsset or RemoteArchive) at "
+            "deployment, from outside the perimeter"
+        )
+
+
+def _lambda_code(subject: Resource, index: Index) -> Iterator[str]:
+    if subject.type == LAYER_VERSION:
+        yield from _package_sources(subject, index, "Lambda layer")
+    else:
+        yield from _function_code(subject, index)
 
 
 # -- RDS ---------------------------------------------------------------------------------------------------
@@ -737,10 +772,10 @@ CONTROLS: tuple[Control, ...] = (
         title="Lambda code comes from inside the perimeter",
         severity="high",
         enforcement="mandatory",
-        resource_types=(FUNCTION,),
+        resource_types=(FUNCTION, LAYER_VERSION),
         rationale=(
-            "A layer or image of another account, or a Zip package from a bucket the stack does not own, is "
-            "code the bank does not control, run with its data."
+            "A layer or image of another account, or a Zip package from a bucket the stack does not own or "
+            "fetched from a URL at deployment, is code the bank does not control, run with its data."
         ),
         frameworks={"NIST-800-53-r5": _NIST_SUPPLY},
         framework_note="No CIS or FSBP control judges where Lambda layers, images and packages come from.",
@@ -748,7 +783,7 @@ CONTROLS: tuple[Control, ...] = (
             "Publish layers and push images in an account of the perimeter; deploy Zip code from the "
             "program (filename, an archive) or from a bucket of the stack (s3Bucket=<bucket>.id)."
         ),
-        predicate=_function_code,
+        predicate=_lambda_code,
         tags=("services", "lambda", "supply-chain"),
     ),
 )

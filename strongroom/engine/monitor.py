@@ -29,7 +29,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import ROOT
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
@@ -38,28 +38,54 @@ _SIG = rpc._special_sig_key
 _SECRET = rpc._special_secret_sig
 _RESOURCE = rpc._special_resource_sig
 _OUTPUT_VALUE = rpc._special_output_value_sig
-_ASSET = rpc._special_asset_sig
-_ARCHIVE = rpc._special_archive_sig
+
+
+UNKNOWN: str = rpc.UNKNOWN
+"""The value of a property that is not known during preview, as the engine marshals it (``KeepUnknowns``)."""
 
 
 def plain(value: Any) -> Any:
     """A JSON-friendly copy of a deserialised property value, as the engine sees it: secrets unwrapped,
-    resource references replaced by their URN, unknowns as None, integral numbers as int."""
+    resource references replaced by their URN, integral numbers as int. Unknowns stay the UNKNOWN
+    sentinel, and assets and archives keep their wire form (the signature key and ``path``, ``text``,
+    ``uri`` or ``assets``), as the engine hands both to a policy pack. An output value that is not known
+    is UNKNOWN."""
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and value.is_integer() else value
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         sig = value.get(_SIG)
-        if sig in (_SECRET, _OUTPUT_VALUE):
+        if sig == _SECRET:
             return plain(value.get("value"))
+        if sig == _OUTPUT_VALUE:
+            return plain(value["value"]) if "value" in value else UNKNOWN
         if sig == _RESOURCE:
             return value.get("urn")
-        if sig in (_ASSET, _ARCHIVE):
-            return {k: plain(v) for k, v in value.items() if k != _SIG}
         return {k: plain(v) for k, v in value.items()}
-    if value == rpc.UNKNOWN:
-        return None
+    return value
+
+
+def has_unknown(value: Any) -> bool:
+    """True when ``value`` is, or holds anywhere, an unknown."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    return False
+
+
+def _unknown_where_derived(value: Any) -> Any:
+    """A fake's output with every string built from an unknown input made unknown itself (an ARN made
+    from an unknown name is not known either)."""
+    if isinstance(value, str):
+        return UNKNOWN if UNKNOWN in value else value
+    if isinstance(value, list):
+        return [_unknown_where_derived(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unknown_where_derived(v) for k, v in value.items()}
     return value
 
 
@@ -279,6 +305,9 @@ class RecordingMonitor(MockMonitor):
         except Exception as exc:  # a fake must never break the user's program
             self.recorder.warn(f"mock outputs for {request.type} failed ({exc!r}); inputs echoed instead")
             rid, outputs = f"{request.name}-id", dict(inputs)
+        outputs = _unknown_where_derived(outputs)
+        if UNKNOWN in rid:
+            rid = ""  # an id made from an unknown input is unknown: the SDK reads "" so during preview
         if request.type.startswith("aws:") and ("tags" in inputs or is_taggable(request.type)):
             outputs["tagsAll"] = self.recorder.tags_for(inputs, provider)
         return rid, outputs
@@ -333,8 +362,8 @@ class RecordingMonitor(MockMonitor):
         rid = request.importId or None
         fake_id, outputs = self._outputs_for(request, urn, inputs)
         rid = rid or fake_id
-        outputs["id"] = rid
-        record.id = rid
+        outputs["id"] = rid or UNKNOWN
+        record.id = rid or None
         record.outputs = outputs
         self.recorder.add_resource(record)
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, outputs)
@@ -402,16 +431,27 @@ def install(
     secret_keys: list[str] | None = None,
 ) -> Recorder:
     """Point the Pulumi runtime at a fresh recording monitor (a new root stack, the given config) and
-    return its recorder. Not a preview: every output the mocks return is known."""
+    return its recorder. The program runs as a preview (``pulumi.runtime.is_dry_run()`` is true): an
+    output no fake provides is unknown, and callbacks on unknown values are skipped, as the SDK does."""
     recorder = Recorder(
         project=project, stack=stack, region=region, account=account, default_tags=default_tags
     )
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
     ROOT.set(None)
     pulumi.runtime.set_mocks(
-        AwsMocks(recorder), project=project, stack=stack, preview=False, monitor=RecordingMonitor(recorder)
+        AwsMocks(recorder), project=project, stack=stack, preview=True, monitor=RecordingMonitor(recorder)
     )
     return recorder
+
+
+def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The event loop's exception handler: when a program fails, the SDK leaves the failed registration's
+    futures unread, and asyncio logs each one with its traceback whenever the collector frees it, in the
+    middle of unrelated work (the SDK chains that exception to itself, and formatting it there has been
+    seen to raise SystemError in CPython 3.11's compiler). The failure itself is reported by :func:`run`."""
+    if context.get("message") == "Future exception was never retrieved":
+        return
+    loop.default_exception_handler(context)
 
 
 class ProgramTimeout(Exception):
@@ -426,16 +466,29 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
     for something that will never come (typically a ``pulumi.deferred_output()`` it never resolves):
     :class:`ProgramTimeout` is raised instead of hanging for ever."""
     from pulumi.runtime.settings import SETTINGS
-    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.stack import Stack, massage, run_pulumi_func
 
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
 
-    def program() -> None:
-        result = fn()
-        if isinstance(result, pulumi.Output):
-            _sync_await(result.future())
+    async def program() -> None:
+        # As the SDK's run_in_stack does for `pulumi up`/`preview`: the program, then an async program
+        # given to pulumi.run, then the root stack's outputs (the exports). set_mocks registered the root
+        # stack's outputs already (empty, at install), so they are registered again here, once.
+        stack = pulumi.runtime.get_root_resource()
+        try:
+            result = fn()
+            if isinstance(result, pulumi.Output):
+                await result.future()
+            if isinstance(stack, Stack):
+                async_program = stack._take_async_program()
+                if async_program is not None:
+                    stack._add_program_outputs(await async_program())
+        finally:
+            if isinstance(stack, Stack):
+                stack.register_outputs(massage(stack.outputs, []))
 
+    _ensure_event_loop().set_exception_handler(_quiet_unretrieved)
     try:
         _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
     except TimeoutError:

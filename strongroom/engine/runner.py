@@ -128,11 +128,17 @@ def _program_environment(project: Project) -> Iterator[None]:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception it was raised from or while handling, outermost first. Both links
+    are followed: the SDK re-raises a failed registration with itself as ``__cause__`` (so ``__cause__``
+    alone loops) and the program's own exception as ``__context__``."""
     seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and all(current is not s for s in seen):
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if any(current is s for s in seen):
+            continue
         seen.append(current)
-        current = current.__cause__ or current.__context__
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
     return seen
 
 
@@ -156,13 +162,20 @@ def _translate(exc: BaseException, project: Project, stack: str, recorder: Recor
         user = next(e for e in chain if getattr(e, "strongroom_user_error", False))
         return UsageError(_message(user))
     root = chain[-1] if isinstance(exc, pulumi.RunError) and len(chain) > 1 else exc
+    registering = _registering(chain)
+    if any(_SDK_WRAPPER.search(str(e)) for e in chain):
+        # The SDK wraps an exception raised while resolving a resource's inputs (typically inside an
+        # ``apply``) in "While processing resource ... has risen: ..."; the program's own is the cause.
+        root = next((e for e in reversed(chain) if not _SDK_WRAPPER.search(str(e))), root)
     if isinstance(root, SystemExit):
         summary = f"the program called sys.exit({root.code!r})"
     else:
         summary = f"{type(root).__name__}: {_message(root)}"
     component, location = _where(chain, project)
     parts = [f"The program of project {project.name} (stack {stack}) failed: {summary}."]
-    if component:
+    if registering is not None:
+        parts.append(f"It was resolving the inputs of {registering}.")
+    elif component:
         parts.append(f"It was building {component}.")
     if location:
         parts.append(f"Raised at {location}.")
@@ -170,6 +183,24 @@ def _translate(exc: BaseException, project: Project, stack: str, recorder: Recor
     if last is not None:
         parts.append(f"Last resource registered: {last.type} {last.name!r}.")
     return ProgramFailed(" ".join(parts))
+
+
+_SDK_WRAPPER = re.compile(r"^While processing (resource|input): ")
+_PROCESSING_RESOURCE = re.compile(r"^While processing resource: '(?P<name>[^']*)', type:? '(?P<type>[^']*)'")
+_PROCESSING_INPUT = re.compile(r"While processing input: '(?P<input>[^']*)'")
+
+
+def _registering(chain: list[BaseException]) -> str | None:
+    """The resource (type, name and input) whose inputs the SDK was resolving when the program's code
+    raised, from the SDK's wrapper messages; None when the failure was elsewhere."""
+    for exc in chain:
+        text = str(exc)
+        match = _PROCESSING_RESOURCE.search(text)
+        if match:
+            field = _PROCESSING_INPUT.search(text)
+            where = f" (input {field['input']!r})" if field else ""
+            return f"{match['type']} {match['name']!r}{where}"
+    return None
 
 
 def _where(chain: list[BaseException], project: Project) -> tuple[str | None, str | None]:

@@ -35,6 +35,7 @@ from policies.controls.services import (
     FUNCTION_URL,
     LAMBDA_RESOURCE_POLICY,
     LAYER_PERMISSION,
+    LAYER_VERSION,
     LOG_ACCOUNT_POLICY,
     LOG_DESTINATION,
     LOG_DESTINATION_POLICY,
@@ -108,6 +109,16 @@ function = res(
 )
 plain_function = res(FUNCTION, "plain", vpcConfig={"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]})
 
+
+# Assets and archives in the engine's wire form (pulumi.runtime.rpc signatures), as a plan holds them.
+SIG = "4dabf18193072939515e22adb298388d"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+REMOTE = "https://example.com/payload.py"
+REMOTE_CODE = (
+    "{what} '{name}' packages code fetched from " + REMOTE + " (a RemoteAsset or RemoteArchive) at "
+    "deployment, from outside the perimeter"
+)
 
 FOREIGN_CODE = (
     "Lambda function 'fn' runs code from S3 bucket exfil-bucket (s3Bucket), which is no bucket of this stack"
@@ -1035,8 +1046,57 @@ SPECS: dict[str, Spec] = {
             res(FUNCTION, "zip", s3Bucket="team-data", s3Key="fn.zip", handler="app.handler"),
             res(FUNCTION, "zip-preview", deps={"s3Bucket": [bucket]}, s3Bucket=UNKNOWN, s3Key="fn.zip"),
             res(FUNCTION, "local", packageType="Zip", code="archive", handler="app.handler"),
+            res(FUNCTION, "archived", code={SIG: ARCHIVE_SIG, "path": "./app"}, handler="app.handler"),
+            res(
+                FUNCTION,
+                "assets",
+                code={"assets": {"app.py": {"text": "x = 1"}, "lib": {"path": "./lib"}}},
+                handler="app.handler",
+            ),
+            res(LAYER_VERSION, "layer", layerName="deps", code={"path": "./layer.zip"}),
+            res(LAYER_VERSION, "layer-s3", deps={"s3Bucket": [bucket]}, s3Bucket=UNKNOWN, s3Key="l.zip"),
         ],
         breaks=[
+            Break(
+                "zip-code-with-a-remote-asset",
+                [
+                    res(
+                        FUNCTION,
+                        "fn",
+                        code={SIG: ARCHIVE_SIG, "assets": {"app.py": {SIG: ASSET_SIG, "uri": REMOTE}}},
+                        handler="app.handler",
+                    )
+                ],
+                "fn",
+                [REMOTE_CODE.format(what="Lambda function", name="fn")],
+            ),
+            Break(
+                "zip-code-a-remote-archive-nested-in-an-asset-archive",
+                [res(FUNCTION, "fn", code={"assets": {"x": {"assets": {"y": {"uri": REMOTE}}}}})],
+                "fn",
+                [REMOTE_CODE.format(what="Lambda function", name="fn")],
+            ),
+            Break(
+                "layer-from-a-remote-archive",
+                [res(LAYER_VERSION, "fn", layerName="deps", code={"uri": REMOTE})],
+                "fn",
+                [REMOTE_CODE.format(what="Lambda layer", name="fn")],
+            ),
+            Break(
+                "layer-from-a-bucket-outside-the-plan",
+                [bucket, res(LAYER_VERSION, "fn", s3Bucket="exfil-bucket", s3Key="l.zip")],
+                "fn",
+                [
+                    "Lambda layer 'fn' runs code from S3 bucket exfil-bucket (s3Bucket), which is no bucket "
+                    "of this stack"
+                ],
+            ),
+            Break(
+                "zip-code-unknown-at-preview",
+                [res(FUNCTION, "fn", code=UNKNOWN, handler="app.handler")],
+                "fn",
+                ["code of 'fn' can't be known during preview"],
+            ),
             Break(
                 "zip-code-from-a-bucket-outside-the-plan",
                 [bucket, function_with(imageUri=None, s3Bucket="exfil-bucket", s3Key="fn.zip")],
