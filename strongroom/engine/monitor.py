@@ -32,6 +32,7 @@ from pulumi.runtime.settings import ROOT
 from pulumi.runtime.sync_await import _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
+from strongroom.engine.invokes import answer_invoke
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
 _SIG = rpc._special_sig_key
@@ -373,11 +374,10 @@ class RecordingMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
         args = struct_to_plain(request.args)
-        result = fake_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
-        answered = result is not None
-        if result is None:
-            self.recorder.warn(f"provider function {request.tok} has no offline mock; it returned {{}}")
-            result = {}
+        answer = answer_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
+        result, answered = answer.result, answer.kind != "unknown"
+        if not answered:
+            self.recorder.warn(f"provider function {request.tok} has no offline mock; its result is unknown")
         self.recorder.add_invoke(
             PlanInvoke(
                 token=request.tok,
@@ -385,6 +385,7 @@ class RecordingMonitor(MockMonitor):
                 result=result,
                 provider=request.provider or None,
                 answered=answered,
+                kind=answer.kind,
             )
         )
         ret_proto = _sync_await(rpc.serialize_properties(result, {}))
