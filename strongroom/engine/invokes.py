@@ -23,9 +23,11 @@ import importlib
 import inspect
 import json
 import re
+import sys
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from pulumi import _types as pulumi_types
@@ -55,6 +57,32 @@ class InvokeAnswer:
     kind: str
     """``computed`` | ``faked`` | ``unknown``."""
     result: dict[str, Any]
+    """What the plan records; a field no answer provides is UNKNOWN."""
+    wholly_unknown: bool = False
+    """No field is known: a lookup without an offline answer, or a call with unknown arguments."""
+
+    def wire(self) -> dict[str, Any]:
+        """What the program receives: the known fields only. The generated result classes check each
+        field's type (``Expected argument 'arn' to be a str``) and under preview the SDK turns UNKNOWN
+        into a ``pulumi.output.Unknown``, which fails that check in both the ``get_x`` and the
+        ``get_x_output`` form; a field left out is None."""
+        return {key: value for key, value in self.result.items() if value != UNKNOWN}
+
+
+def called_in_plain_form(token: str) -> bool:
+    """True while the program waits in the SDK's plain ``pulumi.runtime.invoke`` of ``token`` (the
+    generated ``get_x`` form, which blocks its thread until the answer comes). The ``get_x_output``
+    form awaits the invoke inside the event loop instead, so it can take a wholly unknown answer
+    (``ResourceInvokeResponse.unknown``: the Output is unknown and its applies are skipped), which the
+    plain form cannot (it reads each field of the answer)."""
+    code = importlib.import_module("pulumi.runtime.invoke").invoke.__code__
+    for top in sys._current_frames().values():
+        frame: FrameType | None = top
+        while frame is not None:
+            if frame.f_code is code and frame.f_locals.get("tok") == token:
+                return True
+            frame = frame.f_back
+    return False
 
 
 def contains_unknown(value: Any) -> bool:
@@ -1044,7 +1072,13 @@ def _elb_service_account(c: _Ctx) -> dict[str, Any]:
 
 
 def _legacy(c: _Ctx) -> dict[str, Any]:
-    return fake_invoke(c.token, c.args, region=c.region, account=c.account) or {}
+    """The prefix-list fakes of :mod:`.fakes`, in the fields of each function's result type."""
+    result = fake_invoke(c.token, c.args, region=c.region, account=c.account) or {}
+    if "entries" in result_fields(c.token):
+        result["entries"] = [{"cidr": cidr, "description": ""} for cidr in result.get("cidrBlocks", [])]
+    if "prefixListId" in result_fields(c.token):
+        result["prefixListId"] = result["id"]
+    return {key: value for key, value in result.items() if key in result_fields(c.token)}
 
 
 for _token in _LEGACY_FAKED:
@@ -1065,7 +1099,7 @@ def answer_invoke(token: str, args: dict[str, Any], *, region: str, account: str
     else:
         kind = UNANSWERED
     if kind == UNANSWERED or contains_unknown(args):
-        return InvokeAnswer(kind, _unknown_result(token, args, call_region))
+        return InvokeAnswer(kind, _unknown_result(token, args, call_region), wholly_unknown=True)
     if token in _PURE:
         return InvokeAnswer(kind, _PURE[token](args, call_region, account))
     if token in _LEGACY_COMPUTED:

@@ -32,7 +32,7 @@ from pulumi.runtime.settings import ROOT
 from pulumi.runtime.sync_await import _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
-from strongroom.engine.invokes import answer_invoke
+from strongroom.engine.invokes import answer_invoke, called_in_plain_form
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
 _SIG = rpc._special_sig_key
@@ -375,20 +375,22 @@ class RecordingMonitor(MockMonitor):
             return super().Invoke(request)
         args = struct_to_plain(request.args)
         answer = answer_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
-        result, answered = answer.result, answer.kind != "unknown"
+        answered = answer.kind != "unknown"
         if not answered:
             self.recorder.warn(f"provider function {request.tok} has no offline mock; its result is unknown")
         self.recorder.add_invoke(
             PlanInvoke(
                 token=request.tok,
                 args=args,
-                result=result,
+                result=answer.result,
                 provider=request.provider or None,
                 answered=answered,
                 kind=answer.kind,
             )
         )
-        ret_proto = _sync_await(rpc.serialize_properties(result, {}))
+        if answer.wholly_unknown and not called_in_plain_form(request.tok):
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        ret_proto = _sync_await(rpc.serialize_properties(answer.wire(), {}))
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
 
 
