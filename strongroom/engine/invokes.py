@@ -9,10 +9,12 @@
   ``pulumi_aws`` result class) is the engine's UNKNOWN sentinel, as in a preview that cannot read the
   account, so the program goes on.
 
-Fields a fake does not set are unknown too, and arguments the result echoes (``filters``, ``tags``,
-``region``, ...) are echoed. Under preview the SDK turns UNKNOWN into ``pulumi.output.Unknown`` (the
-plain ``get_x`` form: the field is an Unknown that serialises as unknown; the ``get_x_output`` form: the
-lifted field is an unknown Output whose ``apply`` callbacks are skipped); outside preview it becomes None.
+Fields a fake does not set, and arguments the result echoes but the call did not give, are left out
+(None to the program): the generated result classes check each field's type, and under preview the SDK
+turns the UNKNOWN sentinel into ``pulumi.output.Unknown``, which fails that check. An unknown lookup is
+therefore answered wholly unknown in the ``get_x_output`` form (an unknown Output whose ``apply``
+callbacks are skipped) and with empty fields in the plain ``get_x`` form; the plan records its fields as
+UNKNOWN either way.
 """
 
 from __future__ import annotations
