@@ -681,7 +681,11 @@ def _ami(c: _Ctx) -> dict[str, Any]:
     owner = next((o for o in owners if re.fullmatch(r"\d{12}", o)), None)
     if owner is None:
         owner = c.account if "self" in owners else c.rand.digits(12, "owner")
-    name = f"offline-image-{c.rand.hex(8, 'name')}"
+    # A name filter (``ubuntu/images/*``) gives the shape of the name; the wildcard is filled in.
+    pattern = c.filter_value("name")
+    name = (
+        pattern.replace("*", c.rand.hex(8, "name")) if pattern else f"offline-image-{c.rand.hex(8, 'name')}"
+    )
     return {
         "id": ami,
         "imageId": ami,

@@ -423,3 +423,26 @@ def test_a_failing_program_lists_the_faked_and_unanswered_lookups(tmp_path: Path
         "Lookups with no offline answer (every field unknown): "
         "aws:ec2/getInternetGateway:getInternetGateway (internetGatewayId=igw-1)."
     ) in message
+
+
+def test_a_call_the_provider_refuses_fails_the_program_at_its_line(tmp_path: Path) -> None:
+    program = """
+        import pulumi_aws as aws
+        statement = {"sid": "Same", "actions": ["s3:GetObject"], "resources": ["*"]}
+        doc = aws.iam.get_policy_document(statements=[statement, statement])
+    """
+    with pytest.raises(ProgramFailed) as failure:
+        run_plan(write_project(tmp_path / "p", program), "dev")
+    message = str(failure.value)
+    assert (
+        "invoke of aws:iam/getPolicyDocument:getPolicyDocument failed: writing IAM Policy Document: "
+        "duplicate Sid (Same)"
+    ) in message
+    assert "Raised at __main__.py:4" in message
+
+
+def test_an_ami_name_filter_shapes_the_faked_name() -> None:
+    result = answer(
+        "aws:ec2/getAmi:getAmi", {"filters": [{"name": "name", "values": ["ubuntu/images/*-amd64"]}]}
+    )[1]
+    assert result["name"].startswith("ubuntu/images/") and result["name"].endswith("-amd64")
