@@ -881,12 +881,13 @@ def faked_lookup_notes(plan: Plan) -> list[str]:
     real answer (``getAmi``, ``getVpc``, ...): what the program built from it was judged on that fake."""
     from strongroom.engine.invokes import describe_call, faked_value
 
-    return [
+    notes = [
         f"lookup {describe_call(i.token, i.args)} was faked offline: {faked_value(i.token, i.result)}; the "
         "real account may answer differently"
         for i in plan.invokes
         if i.kind == "faked"
     ]
+    return list(dict.fromkeys(notes))  # the same call made twice is one note
 
 
 def check_plan(

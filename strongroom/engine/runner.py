@@ -184,6 +184,7 @@ def _lookup_lines(recorder: Recorder) -> list[str]:
         if i.kind == "faked"
     ]
     unknown = [describe_call(i.token, i.args) for i in invokes if i.kind == "unknown"]
+    faked, unknown = list(dict.fromkeys(faked)), list(dict.fromkeys(unknown))
     lines = []
     if faked:
         lines.append("Lookups faked offline: " + "; ".join(faked) + ".")
