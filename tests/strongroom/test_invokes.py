@@ -418,6 +418,10 @@ def test_unfaked_lookups_are_findings_and_the_program_goes_on(tmp_path: Path) ->
     assert invoke.kind == "unknown" and invoke.result["arn"] == UNKNOWN
     assert plan.named("v").type == "aws:ec2/vpc:Vpc"
     assert faked_lookup_notes(plan) == []
+    report = check_plan(plan, config={"aws:region": "eu-west-2"}, account=ACCOUNT)
+    [finding] = [v for v in report.violations if "getInternetGateway" in v.message]
+    assert finding.control == "SR-GOV-004"
+    assert "every field of its result is unknown" in finding.message
 
 
 # --- a failing program names the lookups -----------------------------------------------------------------
