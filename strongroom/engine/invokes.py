@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi import _types as pulumi_types
 
@@ -427,28 +427,50 @@ def _parse_document(text: str, what: str, index: int) -> _PolicyDoc:
     )
 
 
+T = TypeVar("T")
+
+
+def _sdk_set(items: list[T], serialize: Callable[[T], str]) -> list[T]:
+    """A Terraform plugin SDK set (``schema.Set``): one element per hash code, listed in the order of the
+    codes sorted as strings; the code of an element is the CRC-32 of its ``SerializeValueForHash`` form."""
+    by_code: dict[str, T] = {}
+    for item in items:
+        by_code.setdefault(str(zlib.crc32(serialize(item).encode())), item)
+    return [by_code[code] for code in sorted(by_code)]
+
+
+def _string_set(values: list[str]) -> list[str]:
+    return _sdk_set(values, lambda v: f"{v};")
+
+
 def _config_principals(items: Any, version: str) -> list[_Principal] | None:
-    out = [
-        _Principal(
-            str(p.get("type", "")), _replace_vars(_set_of_strings(_strings(p.get("identifiers"))), version)
-        )
+    """``principals`` blocks, a set of {identifiers (a set of strings), type}, in the SDK's set order."""
+    blocks = [
+        (str(p.get("type", "")), _string_set(_strings(p.get("identifiers"))))
         for p in items or []
         if isinstance(p, dict)
     ]
+    ordered = _sdk_set(
+        blocks, lambda b: "identifiers:{" + "".join(f"{i};" for i in b[1]) + f"}};type:{b[0]};"
+    )
+    out = [_Principal(type_, _replace_vars(_set_of_strings(ids), version)) for type_, ids in ordered]
     return out or None
 
 
 def _config_conditions(items: Any, version: str) -> list[_Condition] | None:
+    """``condition`` blocks, a set of {test, values (a list), variable}, in the SDK's set order."""
+    blocks = [
+        (str(c.get("test", "")), _strings(c.get("values")), str(c.get("variable", "")))
+        for c in items or []
+        if isinstance(c, dict)
+    ]
+    ordered = _sdk_set(
+        blocks, lambda b: f"test:{b[0]};values:(" + "".join(f"{v};" for v in b[1]) + f");variable:{b[2]};"
+    )
     out = []
-    for c in items or []:
-        if not isinstance(c, dict):
-            continue
-        values = _replace_vars(_strings(c.get("values")), version)
-        out.append(
-            _Condition(
-                str(c.get("test", "")), str(c.get("variable", "")), values[0] if len(values) == 1 else values
-            )
-        )
+    for test, raw_values, variable in ordered:
+        values = _replace_vars(raw_values, version)
+        out.append(_Condition(test, variable, values[0] if len(values) == 1 else values))
     return out or None
 
 

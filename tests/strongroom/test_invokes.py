@@ -136,6 +136,24 @@ def test_policy_document_a_lone_star_principal_is_a_bare_star_but_aws_star_is_ke
     assert '"Principal":{"AWS":"*"}' in aws_star["minifiedJson"]
 
 
+def test_policy_document_blocks_are_terraform_sets_so_their_order_is_the_providers() -> None:
+    """Two principal blocks of one type, or two conditions on one key, are appended in the order of the
+    plugin SDK's set (by hash code), whatever order the program gives them in; a repeated block is one."""
+    first = {"type": "AWS", "identifiers": ["arn:aws:iam::111111111111:root"]}
+    second = {"type": "AWS", "identifiers": ["arn:aws:iam::222222222222:root"]}
+    cond_a = {"test": "StringEquals", "variable": "aws:PrincipalTag/team", "values": ["ml"]}
+    cond_b = {"test": "StringEquals", "variable": "aws:PrincipalTag/team", "values": ["risk"]}
+
+    def render(principals: list[dict[str, Any]], conditions: list[dict[str, Any]]) -> Any:
+        statement = {"actions": ["s3:GetObject"], "principals": principals, "conditions": conditions}
+        return json.loads(policy_document({"statements": [statement]})["json"])["Statement"][0]
+
+    forward = render([first, second], [cond_a, cond_b])
+    assert forward == render([second, first, second], [cond_b, cond_a])
+    assert sorted(forward["Principal"]["AWS"]) == [first["identifiers"][0], second["identifiers"][0]]
+    assert sorted(forward["Condition"]["StringEquals"]["aws:PrincipalTag/team"]) == ["ml", "risk"]
+
+
 def test_policy_document_merges_sources_then_statements_then_overrides_by_sid() -> None:
     source = (
         '{"Version": "2008-10-17", "Id": "src", "Statement": ['
