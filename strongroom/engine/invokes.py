@@ -1099,6 +1099,53 @@ def _elb_service_account(c: _Ctx) -> dict[str, Any]:
     return {"id": owner, "arn": f"arn:{c.partition}:iam::{owner}:root"}
 
 
+def _cloudfront_policy(kind: str) -> Lookup:
+    def fake(c: _Ctx) -> dict[str, Any]:
+        policy = str(c.arg("id") or c.rand.uuid(kind))
+        return {
+            "id": policy,
+            "name": str(c.arg("name") or f"offline-{kind}"),
+            "arn": f"arn:{c.partition}:cloudfront::{c.account}:{kind}/{policy}",
+            "etag": "E" + c.rand.chars(_ALNUM_UPPER, 13, "etag"),
+            "comment": "",
+        }
+
+    return fake
+
+
+_lookup("aws:cloudfront/getCachePolicy:getCachePolicy", "id")(_cloudfront_policy("cache-policy"))
+_lookup("aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy", "id")(
+    _cloudfront_policy("origin-request-policy")
+)
+_lookup("aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy", "id")(
+    _cloudfront_policy("response-headers-policy")
+)
+
+
+def _hosted_zone_id(c: _Ctx) -> dict[str, Any]:
+    """The real per-region load balancer hosted zones are public; this one is a named fake."""
+    return {"id": "Z" + c.rand.chars(_ALNUM_UPPER, 13, "zone")}
+
+
+_lookup("aws:elb/getHostedZoneId:getHostedZoneId", "id")(_hosted_zone_id)
+_lookup("aws:lb/getHostedZoneId:getHostedZoneId", "id")(_hosted_zone_id)
+
+
+@_lookup("aws:ecs/getCluster:getCluster", "arn")
+def _ecs_cluster(c: _Ctx) -> dict[str, Any]:
+    name = str(c.arg("clusterName") or "cluster")
+    arn = c.arn("ecs", f"cluster/{name}")
+    return {
+        "id": arn,
+        "arn": arn,
+        "clusterName": name,
+        "status": "ACTIVE",
+        "pendingTasksCount": 0,
+        "runningTasksCount": 0,
+        "registeredContainerInstancesCount": 0,
+    }
+
+
 def _legacy(c: _Ctx) -> dict[str, Any]:
     """The prefix-list fakes of :mod:`.fakes`, in the fields of each function's result type."""
     result = fake_invoke(c.token, c.args, region=c.region, account=c.account) or {}
