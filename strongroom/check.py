@@ -828,8 +828,8 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
     """What the program did that no policy pack is shown, found in the offline run: resource hooks (code
     the CLI runs at deploy time; SR-GOV-002), components of other languages whose children the offline
     engine cannot build (SR-GOV-004, and the report is not evaluated: exit 3 unless a mandatory
-    violation decides) and lookups the engine had no offline answer for (the plan was judged on an empty
-    result; SR-GOV-004, mandatory in prod)."""
+    violation decides) and lookups the engine had no offline answer for (their results are unknown;
+    SR-GOV-004, mandatory in prod)."""
     from policies.catalog import get
 
     def violation(control_id: str, urn: str, type_: str, name: str, message: str) -> Violation:
@@ -867,13 +867,27 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
     for invoke in plan.invokes:
         if not invoke.answered:
             message = (
-                f"lookup {invoke.token} has no offline answer and returned nothing: what the program built "
-                "from it was judged on an empty result"
+                f"lookup {invoke.token} has no offline answer: every field of its result is unknown, so what "
+                "the program built from it was not judged on the account's real values"
             )
             found.append(violation("SR-GOV-004", root_urn, STACK_TYPE, root_name, message))
     failed = {v.control for v in found}
     report.passed_controls = [c for c in report.passed_controls if c not in failed]
     return found
+
+
+def faked_lookup_notes(plan: Plan) -> list[str]:
+    """One note per lookup the offline engine answered with a plausible fake instead of the account's
+    real answer (``getAmi``, ``getVpc``, ...): what the program built from it was judged on that fake."""
+    from strongroom.engine.invokes import describe_call, faked_value
+
+    notes = [
+        f"lookup {describe_call(i.token, i.args)} was faked offline: {faked_value(i.token, i.result)}; the "
+        "real account may answer differently"
+        for i in plan.invokes
+        if i.kind == "faked"
+    ]
+    return list(dict.fromkeys(notes))  # the same call made twice is one note
 
 
 def check_plan(
@@ -901,6 +915,7 @@ def check_plan(
             report.notes.append(perimeter_note(effective))
         report.notes.extend(allowed_type_notes(plan, effective))
         report.violations.extend(engine_findings(plan, report))
+        report.notes.extend(faked_lookup_notes(plan))
         return report
 
 

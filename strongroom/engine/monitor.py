@@ -27,11 +27,12 @@ import pulumi.runtime
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, _resolve_callbacks
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
+from strongroom.engine.invokes import InvokeError, answer_invoke, called_in_plain_form
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
 _SIG = rpc._special_sig_key
@@ -402,21 +403,28 @@ class RecordingMonitor(MockMonitor):
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
         args = struct_to_plain(request.args)
-        result = fake_invoke(request.tok, args, region=self.recorder.region, account=self.recorder.account)
-        answered = result is not None
-        if result is None:
-            self.recorder.warn(f"provider function {request.tok} has no offline mock; it returned {{}}")
-            result = {}
+        try:
+            answer = answer_invoke(
+                request.tok, args, region=self.recorder.region, account=self.recorder.account
+            )
+        except InvokeError as exc:  # the provider's own refusal: the SDK raises it in the program
+            return resource_pb2.ResourceInvokeResponse(failures=[provider_pb2.CheckFailure(reason=str(exc))])
+        answered = answer.kind != "unknown"
+        if not answered:
+            self.recorder.warn(f"provider function {request.tok} has no offline mock; its result is unknown")
         self.recorder.add_invoke(
             PlanInvoke(
                 token=request.tok,
                 args=args,
-                result=result,
+                result=answer.result,
                 provider=request.provider or None,
                 answered=answered,
+                kind=answer.kind,
             )
         )
-        ret_proto = _sync_await(rpc.serialize_properties(result, {}))
+        if answer.wholly_unknown and not called_in_plain_form(request.tok):
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        ret_proto = _sync_await(rpc.serialize_properties(answer.wire(), {}))
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
 
 

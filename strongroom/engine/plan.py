@@ -6,7 +6,7 @@ The JSON shape (``Plan.to_dict``) is a contract other parts of Strongroom consum
      "resources": [{"urn", "type", "name", "parent", "inputs", "dependencies", "propertyDependencies",
                     "outputs", "id", "custom", "provider", "protect", "retainOnDelete", "ignoreChanges",
                     "hooks", "remote"}],
-     "invokes": [{"token", "args", "result", "provider"}],
+     "invokes": [{"token", "args", "result", "provider", "answered", "kind"}],
      "warnings": [str]}
 
 ``inputs`` and ``outputs`` use the engine's camelCase property names. The list includes the root stack
@@ -105,7 +105,15 @@ class PlanInvoke:
     result: dict[str, Any] = field(default_factory=dict)
     provider: str | None = None
     answered: bool = True
-    """False when the engine had no offline answer and returned an empty result."""
+    """False when the engine had no offline answer (every field of the result is unknown)."""
+    kind: str = ""
+    """``computed`` (a pure function, computed as the provider does), ``faked`` (a lookup of the real
+    account answered with a plausible fake) or ``unknown`` (no offline answer); derived from ``answered``
+    when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            self.kind = "computed" if self.answered else "unknown"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +122,7 @@ class PlanInvoke:
             "result": self.result,
             "provider": self.provider,
             "answered": self.answered,
+            "kind": self.kind,
         }
 
     @classmethod
@@ -124,6 +133,7 @@ class PlanInvoke:
             result=dict(data.get("result") or {}),
             provider=data.get("provider"),
             answered=bool(data.get("answered", True)),
+            kind=str(data.get("kind") or ""),
         )
 
 

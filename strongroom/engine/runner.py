@@ -182,6 +182,7 @@ def _translate(exc: BaseException, project: Project, stack: str, recorder: Recor
     last = recorder.last_registered
     if last is not None:
         parts.append(f"Last resource registered: {last.type} {last.name!r}.")
+    parts.extend(_lookup_lines(recorder))
     return ProgramFailed(" ".join(parts))
 
 
@@ -201,6 +202,26 @@ def _registering(chain: list[BaseException]) -> str | None:
             where = f" (input {field['input']!r})" if field else ""
             return f"{match['type']} {match['name']!r}{where}"
     return None
+
+
+def _lookup_lines(recorder: Recorder) -> list[str]:
+    """The lookups answered with fakes or unknowns: a likely cause when the program then fails."""
+    from strongroom.engine.invokes import describe_call, faked_value
+
+    invokes = recorder.invokes
+    faked = [
+        f"{describe_call(i.token, i.args)} -> {faked_value(i.token, i.result)}"
+        for i in invokes
+        if i.kind == "faked"
+    ]
+    unknown = [describe_call(i.token, i.args) for i in invokes if i.kind == "unknown"]
+    faked, unknown = list(dict.fromkeys(faked)), list(dict.fromkeys(unknown))
+    lines = []
+    if faked:
+        lines.append("Lookups faked offline: " + "; ".join(faked) + ".")
+    if unknown:
+        lines.append("Lookups with no offline answer (every field unknown): " + "; ".join(unknown) + ".")
+    return lines
 
 
 def _where(chain: list[BaseException], project: Project) -> tuple[str | None, str | None]:

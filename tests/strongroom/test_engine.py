@@ -412,17 +412,19 @@ def test_program_state_is_restored_after_a_run(tiny_test: Plan) -> None:
     assert pulumi.runtime.get_config("tiny-analytics:owner") is None
 
 
-def test_unknown_invokes_return_empty_and_are_noted(tmp_path: Path) -> None:
+def test_unknown_invokes_return_unknowns_and_are_noted(tmp_path: Path) -> None:
     program = """
         import pulumi, pulumi_aws as aws
-        ami = aws.ec2.get_ami_output(owners=["amazon"], most_recent=True)
+        gateway = aws.ec2.get_internet_gateway_output(internet_gateway_id="igw-1")
         aws.ec2.Vpc("v", cidr_block="10.0.0.0/16")
     """
     plan = run_plan(write_project(tmp_path / "p", program), "dev")
-    assert any("aws:ec2/getAmi:getAmi" in w and "no offline mock" in w for w in plan.warnings)
-    ami = next(i for i in plan.invokes if i.token == "aws:ec2/getAmi:getAmi")
-    assert ami.answered is False and ami.result == {}
-    assert all(i.answered for i in plan.invokes if i is not ami)
+    token = "aws:ec2/getInternetGateway:getInternetGateway"
+    assert any(token in w and "no offline mock" in w for w in plan.warnings)
+    gateway = next(i for i in plan.invokes if i.token == token)
+    assert gateway.answered is False and gateway.kind == "unknown"
+    assert gateway.result["arn"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert all(i.answered for i in plan.invokes if i is not gateway)
 
 
 def test_transforms_are_applied_as_the_engine_applies_them(tmp_path: Path) -> None:
