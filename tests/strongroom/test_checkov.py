@@ -327,6 +327,22 @@ def test_insecure_fixture_fails_checkov_on_each_insecure_resource(checkov_bin: P
     assert all(v.source == "checkov" and v.resource_urn.startswith("urn:pulumi:") for v in report.violations)
 
 
+def test_a_security_group_used_only_by_a_non_network_interface_resource_is_attached(
+    checkov_bin: Path,
+) -> None:
+    """CKV2_AWS_5 looks for a resource referencing the group: each group of the fixture is used only by a
+    Lambda's vpcConfig, an ECS service's networkConfiguration, an EKS cluster, an RDS instance or a load
+    balancer, so the export must write each user and its reference to the group (no false finding)."""
+    project = FIXTURES / "sg_users"
+    export = export_plan(run_plan(project, "ci"))
+    assert export.unmapped == []
+    scan = scan_export(export, checkov_bin=checkov_bin)
+    assert scan.ran, scan.unavailable
+    sg5 = {r.address: r.status for r in scan.results if r.check_id == "CKV2_AWS_5"}
+    groups = ["sg_lambda", "sg_service", "sg_cluster", "sg_database", "sg_balancer"]
+    assert sg5 == {f"aws_security_group.{g}": "passed" for g in groups}
+
+
 # --- Strongroom's own stacks ------------------------------------------------------------------------
 
 
