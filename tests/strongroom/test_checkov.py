@@ -243,6 +243,21 @@ def test_report_maps_ckv_ids_to_catalog_controls_and_counts_both() -> None:
     assert report.exit_code == 1
 
 
+def test_report_notes_count_what_checkov_did_not_see() -> None:
+    export = _export_with_bucket()
+    password = "urn:pulumi:ci::p::pulumi:pulumi:Stack$random:index/randomPassword:RandomPassword::pw"
+    export.unmapped = [(password, "random:index/randomPassword:RandomPassword")]
+    export.unknown_omitted = [(BUCKET_URN, "loggings")]
+    scan = checkov.CheckovScan(stack="ci", version="3.3.30", results=[_result("CKV_AWS_21", "passed")])
+    notes = build_report(scan, resources=3, export=export, controls={}).notes
+    assert any(
+        "1 resource(s) of 1 type(s) not exported to Terraform" in n
+        and "random:index/randomPassword:RandomPassword (1: pw)" in n
+        for n in notes
+    ), notes
+    assert any("1 attribute(s) unknown at preview" in n and "ci-data.loggings" in n for n in notes), notes
+
+
 def test_report_merges_with_the_pack_report() -> None:
     scan = checkov.CheckovScan(stack="ci", version="3.3.30", results=[_result("CKV2_AWS_62", "failed")])
     ours = build_report(scan, resources=5, export=_export_with_bucket(), controls={})
