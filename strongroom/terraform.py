@@ -90,7 +90,7 @@ class TerraformExport:
             for urn, type_ in self.unmapped:
                 by_type.setdefault(type_, []).append(_name_of(urn))
             listed = "; ".join(
-                f"{type_} ({len(names)}: {', '.join(names)})" for type_, names in sorted(by_type.items())
+                f"{type_} ({len(names)}: {_some(names, 5)})" for type_, names in sorted(by_type.items())
             )
             lines.append(
                 f"stack {self.stack}: {len(self.unmapped)} resource(s) of {len(by_type)} type(s) not "
@@ -98,7 +98,7 @@ class TerraformExport:
                 f"see them): {listed}"
             )
         if self.unknown_omitted:
-            listed = ", ".join(f"{_name_of(urn)}.{path}" for urn, path in self.unknown_omitted)
+            listed = _some([f"{_name_of(urn)}.{path}" for urn, path in self.unknown_omitted], 20)
             lines.append(
                 f"stack {self.stack}: {len(self.unknown_omitted)} attribute(s) unknown at preview and not "
                 f"exported to Terraform (checkov did not see their values): {listed}"
@@ -134,6 +134,12 @@ def _unique(name: str, used: set[str]) -> str:
 
 def _name_of(urn: str) -> str:
     return urn.rpartition("::")[2]
+
+
+def _some(items: list[str], limit: int) -> str:
+    """``a, b, c`` - at most ``limit`` items, then ``and N more``."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 class _Omit:

@@ -526,6 +526,13 @@ def test_unmapped_types_are_reported_with_their_count_not_dropped_silently() -> 
     assert sorted(export.document["resource"]) == ["aws_appmesh_mesh", "aws_s3_bucket"]
 
 
+def test_long_warnings_name_some_and_count_the_rest() -> None:
+    many = [resource("tls:index/privateKey:PrivateKey", f"k{i}", {}, id_=f"k{i}") for i in range(8)]
+    [warning] = export_plan(plan(*many)).warnings()
+    assert "8 resource(s) of 1 type(s)" in warning
+    assert "(8: k0, k1, k2, k3, k4 and 3 more)" in warning
+
+
 def test_explicit_providers_become_aliases() -> None:
     prov = {
         "urn": "urn:pulumi:ci::proj::pulumi:providers:aws::replica",
