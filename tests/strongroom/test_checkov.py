@@ -369,6 +369,7 @@ def test_repo_stack_has_no_unexplained_checkov_failure(stack: str, checkov_bin: 
     assert [f"{v.message} [{v.resource_urn}]" for v in report.violations] == []
     (summary,) = [n for n in report.notes if n.startswith("checkov ")]
     assert " 0 failed, " in summary and " 0 parsing error(s)" in summary, summary
+    assert [n for n in report.notes if "not exported to Terraform" in n] == []
     assert report.exit_code == 0
 
 

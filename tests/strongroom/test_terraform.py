@@ -140,7 +140,7 @@ def test_every_aws_type_the_programs_and_stacks_register_maps() -> None:
     used = {
         (module, cls)
         for path in sources
-        for module, cls in re.findall(r"\baws\.([a-z0-9]+)\.([A-Z][A-Za-z0-9]+)\(", path.read_text())
+        for module, cls in re.findall(r"\baws\.([a-z0-9]+)_?\.([A-Z][A-Za-z0-9]+)\(", path.read_text())
     }
     tokens_used = {by_class[key] for key in used if key in by_class}
     assert len(tokens_used) >= 50
