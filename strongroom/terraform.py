@@ -6,10 +6,16 @@
     {"provider": {"aws": [{"region": "eu-west-2"}]},
      "resource": {"aws_s3_bucket": {"dev_data": {...}}, ...}}
 
-* types come from :mod:`strongroom.tfmap`; a custom resource whose type has no mapping is listed in
-  :attr:`TerraformExport.unmapped` (and in :meth:`TerraformExport.warnings`), never dropped silently;
-  component resources, providers and the root stack are not cloud resources and are left out;
-* properties are renamed to Terraform's (snake_case, singular repeated blocks), map keys kept;
+* types come from :mod:`strongroom.tfmap` (pulumi-aws's own token table); a custom resource whose type
+  has no mapping (another package, or a token newer than the table) is listed in
+  :attr:`TerraformExport.unmapped` and counted in :meth:`TerraformExport.warnings`, never dropped
+  silently; component resources, providers and the root stack are not cloud resources and are left out;
+* properties are renamed to Terraform's (the metadata's renames, then snake_case and singular repeated
+  blocks), map keys kept; assets and archives become their path (omitted when they have none);
+* a value not known at preview (the engine's UNKNOWN sentinel) is never written: when it flows from an
+  output of one resource the property depends on, it becomes a reference to that output (the output of
+  the same name, or the one the property's name ends with: ``roleArn`` -> ``arn``); otherwise the
+  attribute is omitted and counted in :attr:`TerraformExport.unknown_omitted`;
 * a string input equal to an identity output (``id``, ``arn``, ``name``, ``*_arn``, ``*_id``...) of a
   resource the property depends on (``propertyDependencies``, else ``dependencies``) becomes a reference
   ``${aws_kms_key.dev_data_key.arn}``, so checkov's graph checks join a bucket to its versioning,
@@ -28,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from strongroom.tfmap import MAP_PROPERTIES, snake_case, tf_property_name, tf_type
+from strongroom.check import UNKNOWN
+from strongroom.tfmap import MAP_PROPERTIES, property_renames, singular, snake_case, tf_property_name, tf_type
 
 MAIN_FILE = "main.tf.json"
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -36,6 +43,8 @@ AWS_PROVIDER = "pulumi:providers:aws"
 
 #: How Pulumi marks a secret value in the engine's JSON.
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
+#: Signatures of an asset and an archive (pulumi/runtime/rpc.py), kept in wire form by the engine.
+_ASSET_SIGS = frozenset({"c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"})
 _IDENTITY_ATTRS = frozenset({"id", "arn", "name", "bucket", "key_id"})
 _IDENTITY_SUFFIXES = ("_arn", "_id", "_name")
 _INVALID = re.compile(r"[^A-Za-z0-9_]")
@@ -52,6 +61,9 @@ class TerraformExport:
     addresses: dict[str, str] = field(default_factory=dict)
     #: custom resources whose type has no Terraform mapping: (URN, type)
     unmapped: list[tuple[str, str]] = field(default_factory=list)
+    #: attributes left out because their value is unknown at preview and no reference stands for it:
+    #: (URN, Pulumi property path)
+    unknown_omitted: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def resource_count(self) -> int:
@@ -70,15 +82,28 @@ class TerraformExport:
         return next(addr for addr, u in self.addresses.items() if u == urn)
 
     def warnings(self) -> list[str]:
-        """One line per unmapped type, naming every resource checkov will therefore not see."""
-        by_type: dict[str, list[str]] = {}
-        for urn, type_ in self.unmapped:
-            by_type.setdefault(type_, []).append(urn)
-        return [
-            f"stack {self.stack}: no Terraform mapping for type {type_} (add it to strongroom/tfmap.py: "
-            f"TF_TYPES); not exported, so checkov does not scan: {', '.join(urns)}"
-            for type_, urns in sorted(by_type.items())
-        ]
+        """What checkov does not see: one line counting the resources of unmapped types (each type with
+        its resources' names), one counting the attributes omitted because their value is unknown."""
+        lines: list[str] = []
+        if self.unmapped:
+            by_type: dict[str, list[str]] = {}
+            for urn, type_ in self.unmapped:
+                by_type.setdefault(type_, []).append(_name_of(urn))
+            listed = "; ".join(
+                f"{type_} ({len(names)}: {_some(names, 5)})" for type_, names in sorted(by_type.items())
+            )
+            lines.append(
+                f"stack {self.stack}: {len(self.unmapped)} resource(s) of {len(by_type)} type(s) not "
+                f"exported to Terraform (no Terraform type in pulumi-aws's token table; checkov did not "
+                f"see them): {listed}"
+            )
+        if self.unknown_omitted:
+            listed = _some([f"{_name_of(urn)}.{path}" for urn, path in self.unknown_omitted], 20)
+            lines.append(
+                f"stack {self.stack}: {len(self.unknown_omitted)} attribute(s) unknown at preview and not "
+                f"exported to Terraform (checkov did not see their values): {listed}"
+            )
+        return lines
 
     def to_json(self) -> str:
         return json.dumps(self.document, indent=2, sort_keys=False) + "\n"
@@ -107,6 +132,23 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
+def _name_of(urn: str) -> str:
+    return urn.rpartition("::")[2]
+
+
+def _some(items: list[str], limit: int) -> str:
+    """``a, b, c`` - at most ``limit`` items, then ``and N more``."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+class _Omit:
+    """An attribute value the export leaves out."""
+
+
+_OMIT = _Omit()
+
+
 def _unsecret(value: Any) -> Any:
     if isinstance(value, dict) and _SECRET_SIG in value and "value" in value:
         return value["value"]
@@ -131,6 +173,10 @@ class _Exporter:
         self.providers: dict[str, str | None] = {}  # provider urn -> alias (None = default)
         # value -> [(urn, attr)] in registration order
         self.identities: dict[str, list[tuple[str, str]]] = {}
+        # urn -> attributes whose output is unknown at preview
+        self.unknown_outputs: dict[str, list[str]] = {}
+        self.omitted: list[tuple[str, str]] = []
+        self.current_urn = ""
         self.region = next(
             (
                 str(inv["result"].get("region") or inv["result"].get("name"))
@@ -166,6 +212,7 @@ class _Exporter:
         document: dict[str, Any] = {"provider": {"aws": provider_blocks}}
         document["resource"] = blocks
         result.document = document
+        result.unknown_omitted = self.omitted
         return result
 
     def _providers(self) -> list[dict[str, Any]]:
@@ -177,7 +224,7 @@ class _Exporter:
             inputs = res.get("inputs") or {}
             block: dict[str, Any] = {}
             region = _unsecret(inputs.get("region"))
-            if isinstance(region, str) and region:
+            if isinstance(region, str) and region and region != UNKNOWN:
                 block["region"] = region
             is_default = str(res.get("name", "")).startswith("default")
             alias = None if is_default else _unique(tf_name(str(res.get("name", "aws"))), self.used_names)
@@ -197,7 +244,9 @@ class _Exporter:
         pairs: list[tuple[str, Any]] = [("id", res.get("id"))]
         pairs += [(snake_case(k), _unsecret(v)) for k, v in (res.get("outputs") or {}).items()]
         for attr, value in pairs:
-            if isinstance(value, str) and value and _is_identity_attr(attr):
+            if value == UNKNOWN:
+                self.unknown_outputs.setdefault(urn, []).append(attr)
+            elif isinstance(value, str) and value and _is_identity_attr(attr):
                 entries = self.identities.setdefault(value, [])
                 if (urn, attr) not in entries:
                     entries.append((urn, attr))
@@ -206,6 +255,8 @@ class _Exporter:
         inputs: Mapping[str, Any] = res.get("inputs") or {}
         prop_deps: Mapping[str, list[str]] | None = res.get("propertyDependencies")
         deps: list[str] = list(res.get("dependencies") or [])
+        renames = property_renames(str(res.get("type", "")))
+        self.current_urn = str(res["urn"])
         body: dict[str, Any] = {}
         for key, raw in inputs.items():
             if key.startswith("__"):
@@ -214,7 +265,9 @@ class _Exporter:
             if value is None:
                 continue
             candidates = list(prop_deps[key]) if prop_deps and key in prop_deps else deps
-            body[tf_property_name(key, value)] = self._value(key, value, candidates)
+            exported = self._value(key, value, candidates, key, renames)
+            if exported is not _OMIT:
+                body[tf_property_name(key, value, renames.get(key))] = exported
         provider = res.get("provider")
         if isinstance(provider, str) and provider:
             alias = self.providers.get(provider.rsplit("::", 1)[0])
@@ -222,21 +275,85 @@ class _Exporter:
                 body["provider"] = f"aws.{alias}"
         return body
 
-    def _value(self, key: str, value: Any, candidates: list[str]) -> Any:
+    def _value(
+        self, key: str, value: Any, candidates: list[str], path: str, renames: Mapping[str, str]
+    ) -> Any:
+        """The Terraform value of property ``key`` (at Pulumi path ``path``), or :data:`_OMIT`."""
         value = _unsecret(value)
         if isinstance(value, dict):
+            if value.get(_SECRET_SIG) in _ASSET_SIGS:
+                return value.get("path") or _OMIT
             if key in MAP_PROPERTIES:
-                return {k: self._value(k, v, candidates) for k, v in value.items() if v is not None}
-            return {
-                tf_property_name(k, v): self._value(k, v, candidates)
-                for k, v in value.items()
-                if v is not None and not k.startswith("__")
-            }
+                items = [(k, k, v) for k, v in value.items() if v is not None]
+            else:
+                items = [
+                    (k, tf_property_name(k, v, renames.get(f"{path}.{k}")), v)
+                    for k, v in value.items()
+                    if v is not None and not k.startswith("__")
+                ]
+            out = {name: self._value(k, v, candidates, f"{path}.{k}", renames) for k, name, v in items}
+            return {name: v for name, v in out.items() if v is not _OMIT}
         if isinstance(value, list):
-            return [self._value(key, item, candidates) for item in value if item is not None]
+            items = [item for item in value if item is not None]
+            unknowns = [item for item in items if item == UNKNOWN]
+            in_order = self._unknown_references(key, candidates, len(unknowns))
+            exported: list[Any] = []
+            for item in items:
+                if item == UNKNOWN and in_order:
+                    exported.append(in_order.pop(0))
+                    continue
+                element = self._value(key, item, candidates, path, renames)
+                if element is not _OMIT:
+                    exported.append(element)
+            return exported
         if isinstance(value, str):
+            if UNKNOWN in value:
+                reference = self._unknown_reference(key, candidates) if value == UNKNOWN else None
+                if reference is None:
+                    self.omitted.append((self.current_urn, path))
+                    return _OMIT
+                return reference
             return self._reference(value, candidates) or value
         return value
+
+    def _unknown_attr(self, key: str, urn: str) -> str | None:
+        """The unknown output of ``urn`` an unknown property ``key`` takes: the output of the same name
+        (or its singular), else the one the property's name ends with, else its only unknown output, else
+        its id (or arn): a property naming another resource (``securityGroups``) holds its id."""
+        attrs = self.unknown_outputs.get(urn, [])
+        snake = snake_case(key)
+        for name in (snake, singular(snake)):
+            if name in attrs:
+                return name
+        endings = [a for a in attrs if snake.endswith(f"_{a}") or singular(snake).endswith(f"_{a}")]
+        if endings:
+            return max(endings, key=len)
+        if len(attrs) == 1:
+            return attrs[0]
+        identities = sorted((a for a in attrs if a in ("id", "arn")), key=_attr_rank)
+        return identities[0] if identities else None
+
+    def _exported(self, candidates: list[str]) -> list[str]:
+        return list(dict.fromkeys(u for u in candidates if u in self.address_of))
+
+    def _unknown_reference(self, key: str, candidates: list[str]) -> str | None:
+        """A reference for an unknown value of ``key`` when it depends on exactly one exported resource."""
+        exported = self._exported(candidates)
+        if len(exported) != 1:
+            return None
+        attr = self._unknown_attr(key, exported[0])
+        return None if attr is None else f"${{{self.address_of[exported[0]]}.{attr}}}"
+
+    def _unknown_references(self, key: str, candidates: list[str], count: int) -> list[str]:
+        """References for ``count`` (> 1) unknown elements of a list that depends on exactly ``count``
+        exported resources, one each in dependency order (``securityGroupIds=[a.id, b.id]``)."""
+        exported = self._exported(candidates)
+        if count < 2 or len(exported) != count:
+            return []
+        attrs = [self._unknown_attr(key, urn) for urn in exported]
+        if any(a is None for a in attrs):
+            return []
+        return [f"${{{self.address_of[u]}.{a}}}" for u, a in zip(exported, attrs, strict=True)]
 
     def _reference(self, value: str, candidates: list[str]) -> str | None:
         """``${type.name.attr}`` for a value equal to an identity output of a candidate; for a value that

@@ -108,3 +108,18 @@ def test_installed_policy_config_and_controls(installed: Path, tmp_path: Path) -
     assert json.loads(config.stdout)["sr-gov-001"]["organizationId"] == "o-nb7k2x9q4m"
     listed = run(strongroom, "controls", "-f", "json", cwd=tmp_path)
     assert listed.returncode == 0 and any(c["id"] == "SR-GOV-001" for c in json.loads(listed.stdout))
+
+
+def test_installed_export_terraform_reads_the_shipped_type_table(installed: Path, tmp_path: Path) -> None:
+    """The type table and the renamed fields are package data (policies/data/): every mapped resource reads
+    both, so a file missing from the wheel fails the export."""
+    project = REPO / "tests" / "fixtures" / "sg_users"
+    out = tmp_path / "tf"
+    strongroom = str(installed / "bin" / "strongroom")
+    result = run(
+        strongroom, "export-terraform", "-C", str(project), "--stack", "ci", "--out", str(out), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads((out / "main.tf.json").read_text())
+    assert {"aws_ecs_service", "aws_eks_cluster", "aws_db_instance", "aws_lb"} <= set(document["resource"])
+    assert "not exported to Terraform" not in result.stderr

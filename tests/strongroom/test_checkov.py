@@ -243,6 +243,21 @@ def test_report_maps_ckv_ids_to_catalog_controls_and_counts_both() -> None:
     assert report.exit_code == 1
 
 
+def test_report_notes_count_what_checkov_did_not_see() -> None:
+    export = _export_with_bucket()
+    password = "urn:pulumi:ci::p::pulumi:pulumi:Stack$random:index/randomPassword:RandomPassword::pw"
+    export.unmapped = [(password, "random:index/randomPassword:RandomPassword")]
+    export.unknown_omitted = [(BUCKET_URN, "loggings")]
+    scan = checkov.CheckovScan(stack="ci", version="3.3.30", results=[_result("CKV_AWS_21", "passed")])
+    notes = build_report(scan, resources=3, export=export, controls={}).notes
+    assert any(
+        "1 resource(s) of 1 type(s) not exported to Terraform" in n
+        and "random:index/randomPassword:RandomPassword (1: pw)" in n
+        for n in notes
+    ), notes
+    assert any("1 attribute(s) unknown at preview" in n and "ci-data.loggings" in n for n in notes), notes
+
+
 def test_report_merges_with_the_pack_report() -> None:
     scan = checkov.CheckovScan(stack="ci", version="3.3.30", results=[_result("CKV2_AWS_62", "failed")])
     ours = build_report(scan, resources=5, export=_export_with_bucket(), controls={})
@@ -327,6 +342,22 @@ def test_insecure_fixture_fails_checkov_on_each_insecure_resource(checkov_bin: P
     assert all(v.source == "checkov" and v.resource_urn.startswith("urn:pulumi:") for v in report.violations)
 
 
+def test_a_security_group_used_only_by_a_non_network_interface_resource_is_attached(
+    checkov_bin: Path,
+) -> None:
+    """CKV2_AWS_5 looks for a resource referencing the group: each group of the fixture is used only by a
+    Lambda's vpcConfig, an ECS service's networkConfiguration, an EKS cluster, an RDS instance or a load
+    balancer, so the export must write each user and its reference to the group (no false finding)."""
+    project = FIXTURES / "sg_users"
+    export = export_plan(run_plan(project, "ci"))
+    assert export.unmapped == []
+    scan = scan_export(export, checkov_bin=checkov_bin)
+    assert scan.ran, scan.unavailable
+    sg5 = {r.address: r.status for r in scan.results if r.check_id == "CKV2_AWS_5"}
+    groups = ["sg_lambda", "sg_service", "sg_cluster", "sg_database", "sg_balancer"]
+    assert sg5 == {f"aws_security_group.{g}": "passed" for g in groups}
+
+
 # --- Strongroom's own stacks ------------------------------------------------------------------------
 
 
@@ -338,6 +369,7 @@ def test_repo_stack_has_no_unexplained_checkov_failure(stack: str, checkov_bin: 
     assert [f"{v.message} [{v.resource_urn}]" for v in report.violations] == []
     (summary,) = [n for n in report.notes if n.startswith("checkov ")]
     assert " 0 failed, " in summary and " 0 parsing error(s)" in summary, summary
+    assert [n for n in report.notes if "not exported to Terraform" in n] == []
     assert report.exit_code == 0
 
 

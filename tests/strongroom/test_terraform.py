@@ -1,4 +1,5 @@
-"""Terraform JSON export: type mapping, property renaming, rebuilt references, names, unmapped types."""
+"""Terraform JSON export: type mapping from pulumi-aws's data, property renaming, rebuilt references,
+unknown values, names, unmapped types."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pulumi_aws
 import pytest
 from typer.testing import CliRunner
 
+from policies import tokens
+from strongroom.check import UNKNOWN
 from strongroom.cli import app
 from strongroom.engine import run_plan
 from strongroom.terraform import (
@@ -20,14 +23,7 @@ from strongroom.terraform import (
     tf_name,
     unresolved_references,
 )
-from strongroom.tfmap import (
-    IRREGULAR_TF_TYPES,
-    TF_TYPES,
-    derive_tf_type,
-    singular,
-    snake_case,
-    tf_property_name,
-)
+from strongroom.tfmap import property_renames, singular, snake_case, tf_property_name, tf_type
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -91,26 +87,11 @@ KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/0f0e0d0c-1111-2222-3333-444455
 # --- the type table -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", sorted(TF_TYPES))
-def test_every_mapped_token_is_a_pulumi_aws_resource(token: str) -> None:
-    assert token in REGISTERED, f"{token} is not a resource type of the installed pulumi-aws"
-
-
-@pytest.mark.parametrize("token", sorted(TF_TYPES))
-def test_every_mapping_follows_the_naming_rule_or_says_why_not(token: str) -> None:
-    derived = derive_tf_type(token)
-    if token in IRREGULAR_TF_TYPES:
-        assert derived != TF_TYPES[token], f"{token} is listed as irregular but follows the rule"
-    else:
-        assert derived == TF_TYPES[token], f"{token}: rule gives {derived}, table says {TF_TYPES[token]}"
-
-
-@pytest.mark.parametrize(("token", "tf"), sorted(TF_TYPES.items()))
-def test_each_mapping_is_used_by_the_export(token: str, tf: str) -> None:
-    export = export_plan(plan(resource(token, "thing", {"description": "x"}, id_="thing-1")))
-    assert export.document["resource"] == {tf: {"thing": {"description": "x"}}}
-    assert export.addresses == {f"{tf}.thing": urn(token, "thing")}
-    assert export.unmapped == []
+def test_the_type_table_is_pulumi_aws_v7_whole() -> None:
+    table = tokens.tf_types()
+    assert len(table) == 1690
+    assert len(set(table.values())) == 1678
+    assert all(t.startswith("aws_") for t in table.values())
 
 
 @pytest.mark.parametrize(
@@ -118,20 +99,52 @@ def test_each_mapping_is_used_by_the_export(token: str, tf: str) -> None:
     [
         ("aws:ec2/vpc:Vpc", "aws_vpc"),
         ("aws:cloudwatch/logGroup:LogGroup", "aws_cloudwatch_log_group"),
-        ("aws:iam/role:Role", "aws_iam_role"),
-        ("aws:sagemaker/domain:Domain", "aws_sagemaker_domain"),
         ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws_vpc_security_group_ingress_rule"),
         (SSE, "aws_s3_bucket_server_side_encryption_configuration"),
         ("aws:cloudtrail/trail:Trail", "aws_cloudtrail"),
+        ("aws:s3/bucketV2:BucketV2", "aws_s3_bucket"),
+        ("aws:cfg/recorder:Recorder", "aws_config_configuration_recorder"),
         ("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "aws_s3_bucket_replication_configuration"),
+        ("aws:s3/bucketObjectv2:BucketObjectv2", "aws_s3_object"),
+        ("aws:ecs/service:Service", "aws_ecs_service"),
+        ("aws:rds/instance:Instance", "aws_db_instance"),
+        ("aws:lb/loadBalancer:LoadBalancer", "aws_lb"),
+        ("aws:alb/loadBalancer:LoadBalancer", "aws_alb"),
+        ("aws:eks/cluster:Cluster", "aws_eks_cluster"),
+        ("aws:rds/instanceDesiredState:InstanceDesiredState", "aws_rds_instance_state"),
     ],
 )
 def test_known_terraform_names(token: str, tf: str) -> None:
-    assert TF_TYPES[token] == tf
+    assert tf_type(token) == tf
 
 
-def test_irregular_entries_are_all_in_the_table() -> None:
-    assert set(IRREGULAR_TF_TYPES) <= set(TF_TYPES)
+def test_deprecated_aliases_export_as_their_canonical_type() -> None:
+    assert tokens.aliases(), "no aliases in the data"
+    for alias, canonical in tokens.aliases().items():
+        assert tf_type(alias) == tf_type(canonical) is not None, alias
+
+
+def test_other_packages_and_unknown_tokens_have_no_type() -> None:
+    assert tf_type("random:index/randomPassword:RandomPassword") is None
+    assert tf_type("aws:nosuch/thing:Thing") is None
+
+
+def test_every_aws_type_the_programs_and_stacks_register_maps() -> None:
+    """Every pulumi_aws class the fixtures, components and repo program instantiate (read from their
+    source: ``aws.<module>.<Class>(``) is a token of the installed package that the table maps."""
+    by_class: dict[tuple[str, str], str] = {}
+    for token in REGISTERED:
+        module, _, cls = token[len("aws:") :].partition(":")
+        by_class[(module.split("/")[0], cls)] = token
+    sources = [*REPO.glob("components/**/*.py"), REPO / "__main__.py", *FIXTURES.glob("*/**/*.py")]
+    used = {
+        (module, cls)
+        for path in sources
+        for module, cls in re.findall(r"\baws\.([a-z0-9]+)_?\.([A-Z][A-Za-z0-9]+)\(", path.read_text())
+    }
+    tokens_used = {by_class[key] for key in used if key in by_class}
+    assert len(tokens_used) >= 50
+    assert sorted(t for t in tokens_used if tf_type(t) is None) == []
 
 
 # --- property names ------------------------------------------------------------------------------
@@ -227,6 +240,60 @@ def test_secrets_are_unwrapped_and_nulls_and_internal_keys_dropped() -> None:
     )
     body = export_plan(plan(param)).document["resource"]["aws_ssm_parameter"]["p"]
     assert body == {"value": "s3cr3t", "type": "SecureString"}
+
+
+def test_renames_of_the_metadata_win_over_the_mechanical_rules() -> None:
+    alarm = resource("aws:cloudwatch/metricAlarm:MetricAlarm", "a", {"name": "root-use", "period": 300})
+    fn = resource("aws:lambda/function:Function", "fn", {"name": "handler", "role": "arn:aws:iam::1:role/r"})
+    stage = resource("aws:apigateway/stage:Stage", "st", {"restApi": "api-1", "deployment": "dep-1"})
+    doc = export_plan(plan(alarm, fn, stage)).document["resource"]
+    assert doc["aws_cloudwatch_metric_alarm"]["a"] == {"alarm_name": "root-use", "period": 300}
+    assert doc["aws_lambda_function"]["fn"] == {"function_name": "handler", "role": "arn:aws:iam::1:role/r"}
+    assert doc["aws_api_gateway_stage"]["st"] == {"rest_api_id": "api-1", "deployment_id": "dep-1"}
+
+
+def test_nested_renames_follow_their_dotted_path() -> None:
+    renames = property_renames("aws:s3/bucketV2:BucketV2")
+    assert renames["loggings"] == "logging"
+    assert renames["replicationConfigurations.rules"] == "rules"  # implied by a longer path
+    assert renames["replicationConfigurations.rules.destinations"] == "destination"
+    assert property_renames("aws:s3/bucket:Bucket") == {}  # BucketV2's renames are its own
+    bucket = resource(
+        "aws:s3/bucketV2:BucketV2",
+        "legacy",
+        {
+            "replicationConfigurations": [
+                {
+                    "role": "arn:aws:iam::1:role/r",
+                    "rules": [{"status": "Enabled", "destinations": [{"a": 1}]}],
+                }
+            ],
+            "loggings": [{"targetBucket": "logs"}],
+        },
+    )
+    body = export_plan(plan(bucket)).document["resource"]["aws_s3_bucket"]["legacy"]
+    assert body == {
+        "replication_configuration": [
+            {"role": "arn:aws:iam::1:role/r", "rules": [{"status": "Enabled", "destination": [{"a": 1}]}]}
+        ],
+        "logging": [{"target_bucket": "logs"}],
+    }
+
+
+def test_every_renamed_type_is_a_terraform_type_of_the_table() -> None:
+    keys = set(tokens.renamed_fields())
+    assert len(keys) >= 25
+    assert keys - set(tokens.tf_types().values()) == {"aws_s3_bucket_v2_compat"}
+
+
+def test_archives_export_as_their_path() -> None:
+    archive = {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "path": "./app"}
+    remote = {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7", "assets": {}}
+    fn = resource("aws:lambda/function:Function", "fn", {"code": archive, "runtime": "python3.12"})
+    layer = resource("aws:lambda/layerVersion:LayerVersion", "layer", {"code": remote, "layerName": "l"})
+    doc = export_plan(plan(fn, layer)).document["resource"]
+    assert doc["aws_lambda_function"]["fn"] == {"filename": "./app", "runtime": "python3.12"}
+    assert doc["aws_lambda_layer_version"]["layer"] == {"layer_name": "l"}
 
 
 # --- references ----------------------------------------------------------------------------------
@@ -328,6 +395,87 @@ def test_list_elements_are_references() -> None:
     assert body["security_groups"] == ["${aws_security_group.sg.id}", "sg-literal"]
 
 
+# --- values unknown at preview ----------------------------------------------------------------------
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+FUNCTION = "aws:lambda/function:Function"
+
+
+def test_unknown_values_become_references_or_are_omitted_and_counted() -> None:
+    """A hand-built Plan with the engine's UNKNOWN sentinel: the export never writes it."""
+    from strongroom.engine.plan import Plan
+
+    sg_a = resource(SG, "sg-a", {}, outputs={"arn": UNKNOWN, "vpcId": UNKNOWN}, id_=UNKNOWN)
+    sg_b = resource(SG, "sg-b", {}, outputs={"arn": UNKNOWN}, id_=UNKNOWN)
+    role = resource("aws:iam/role:Role", "role", {}, outputs={"arn": UNKNOWN}, id_="role-1")
+    key = resource(KEY, "key", {}, outputs={"arn": UNKNOWN, "keyId": UNKNOWN}, id_=UNKNOWN)
+    fn = resource(
+        FUNCTION,
+        "fn",
+        {
+            "role": UNKNOWN,
+            "kmsKeyArn": UNKNOWN,
+            "vpcConfig": {"securityGroupIds": [UNKNOWN, UNKNOWN], "subnetIds": [UNKNOWN, "subnet-1"]},
+            "description": UNKNOWN,
+            "handler": f"prefix-{UNKNOWN}",
+            "tags": {"Owner": UNKNOWN, "Team": "ml"},
+        },
+        deps={
+            "role": [role["urn"]],
+            "kmsKeyArn": [key["urn"]],
+            "vpcConfig": [sg_a["urn"], sg_b["urn"]],
+            "description": [],
+            "handler": [],
+            "tags": [],
+        },
+    )
+    data = plan(sg_a, sg_b, role, key, fn)
+    export = export_plan(Plan.from_dict(data))
+    assert UNKNOWN not in export.to_json()
+    body = export.document["resource"]["aws_lambda_function"]["fn"]
+    assert body == {
+        "role": "${aws_iam_role.role.arn}",
+        "kms_key_arn": "${aws_kms_key.key.arn}",
+        "vpc_config": {
+            "security_group_ids": ["${aws_security_group.sg_a.id}", "${aws_security_group.sg_b.id}"],
+            "subnet_ids": ["subnet-1"],
+        },
+        "tags": {"Team": "ml"},
+    }
+    assert sorted(export.unknown_omitted) == sorted(
+        [
+            (fn["urn"], "vpcConfig.subnetIds"),
+            (fn["urn"], "description"),
+            (fn["urn"], "handler"),
+            (fn["urn"], "tags.Owner"),
+        ]
+    )
+    [warning] = export.warnings()
+    assert "4 attribute(s) unknown at preview and not exported to Terraform" in warning
+    assert "fn.tags.Owner" in warning
+
+
+def test_an_unknown_id_of_a_dependency_is_referenced_by_a_property_naming_the_resource() -> None:
+    sg = resource(SG, "sg", {}, outputs={"arn": UNKNOWN, "ownerId": UNKNOWN}, id_=UNKNOWN)
+    service = resource(
+        "aws:ecs/service:Service",
+        "svc",
+        {"networkConfiguration": {"securityGroups": [UNKNOWN], "subnets": ["subnet-1"]}},
+        deps={"networkConfiguration": [sg["urn"]]},
+    )
+    export = export_plan(plan(sg, service))
+    body = export.document["resource"]["aws_ecs_service"]["svc"]
+    assert body["network_configuration"]["security_groups"] == ["${aws_security_group.sg.id}"]
+    assert export.unknown_omitted == [] and export.warnings() == []
+
+
+def test_unknown_outputs_are_not_identities_for_literal_values() -> None:
+    sg = resource(SG, "sg", {}, outputs={"arn": UNKNOWN}, id_=UNKNOWN)
+    other = resource(SG, "other", {"description": "x"}, id_="sg-2", deps={"description": [sg["urn"]]})
+    export = export_plan(plan(sg, other))
+    assert export.document["resource"]["aws_security_group"]["other"] == {"description": "x"}
+
+
 # --- names, unmapped types, providers -------------------------------------------------------------
 
 
@@ -359,14 +507,30 @@ def test_urn_for_accepts_checkov_addresses_with_and_without_type() -> None:
     assert export.urn_for("provider.aws") is None
 
 
-def test_unmapped_types_are_reported_not_dropped_silently() -> None:
-    odd = resource("aws:appmesh/mesh:Mesh", "mesh", {"name": "m"}, id_="m")
+def test_unmapped_types_are_reported_with_their_count_not_dropped_silently() -> None:
+    password = resource("random:index/randomPassword:RandomPassword", "pw", {"length": 20}, id_="p")
+    password2 = resource("random:index/randomPassword:RandomPassword", "pw2", {"length": 20}, id_="p2")
+    newer = resource("aws:nosuch/thing:Thing", "thing", {}, id_="t")
+    mesh = resource("aws:appmesh/mesh:Mesh", "mesh", {"name": "m"}, id_="m")
     component = resource("strongroom:index:SecureBucket", "comp", {}, custom=False)
-    export = export_plan(plan(odd, component, resource(BUCKET, "b", id_="b")))
-    assert export.unmapped == [(odd["urn"], "aws:appmesh/mesh:Mesh")]
+    export = export_plan(plan(password, password2, newer, mesh, component, resource(BUCKET, "b", id_="b")))
+    assert export.unmapped == [
+        (password["urn"], "random:index/randomPassword:RandomPassword"),
+        (password2["urn"], "random:index/randomPassword:RandomPassword"),
+        (newer["urn"], "aws:nosuch/thing:Thing"),
+    ]
     [warning] = export.warnings()
-    assert "aws:appmesh/mesh:Mesh" in warning and odd["urn"] in warning and "TF_TYPES" in warning
-    assert list(export.document["resource"]) == ["aws_s3_bucket"]
+    assert "3 resource(s) of 2 type(s) not exported to Terraform" in warning
+    assert "random:index/randomPassword:RandomPassword (2: pw, pw2)" in warning
+    assert "aws:nosuch/thing:Thing (1: thing)" in warning
+    assert sorted(export.document["resource"]) == ["aws_appmesh_mesh", "aws_s3_bucket"]
+
+
+def test_long_warnings_name_some_and_count_the_rest() -> None:
+    many = [resource("tls:index/privateKey:PrivateKey", f"k{i}", {}, id_=f"k{i}") for i in range(8)]
+    [warning] = export_plan(plan(*many)).warnings()
+    assert "8 resource(s) of 1 type(s)" in warning
+    assert "(8: k0, k1, k2, k3, k4 and 3 more)" in warning
 
 
 def test_explicit_providers_become_aliases() -> None:
@@ -479,12 +643,15 @@ def test_cli_export_terraform_warns_about_unmapped_types(tmp_path: Path) -> None
     (project / "Pulumi.yaml").write_text("name: proj\nruntime:\n  name: python\n")
     (project / "Pulumi.ci.yaml").write_text("config:\n  aws:region: eu-west-2\n")
     (project / "__main__.py").write_text(
-        'import pulumi_aws as aws\naws.appmesh.Mesh("mesh")\naws.s3.Bucket("b")\n'
+        "import pulumi\nimport pulumi_aws as aws\n"
+        'pulumi.CustomResource("random:index/randomId:RandomId", "rid", {"byteLength": 8})\n'
+        'aws.appmesh.Mesh("mesh")\naws.s3.Bucket("b")\n'
     )
     result = CliRunner().invoke(
         app,
         ["export-terraform", "--project-dir", str(project), "--stack", "ci", "--out", str(tmp_path / "o")],
     )
     assert result.exit_code == 0, result.output
-    assert "no Terraform mapping for type aws:appmesh/mesh:Mesh" in result.output
-    assert "1 resources of stack ci" in result.output
+    assert "1 resource(s) of 1 type(s) not exported to Terraform" in result.output
+    assert "random:index/randomId:RandomId (1: rid)" in result.output
+    assert "2 resources of stack ci" in result.output
