@@ -7,6 +7,8 @@ paragraph on stderr, without a traceback, and exits with their code (2 usage, 1 
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -46,8 +48,27 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from strongroom import package_version
+
+        typer.echo(f"strongroom {package_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the installed version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     """Strongroom: run Pulumi Python programs offline, check them against the control catalog."""
 
 
@@ -140,9 +161,29 @@ def render_plan(result: Any, console: Console) -> None:
 
 
 def _stdout_console() -> Console:
-    """A console that never crops long type tokens: full width on a terminal, unlimited when piped."""
+    """A console that never crops long type tokens: ``COLUMNS`` wide when it is set (tables fit it), else
+    full width on a terminal, unlimited when piped."""
+    columns = _columns()
+    if columns is not None:
+        return Console(soft_wrap=True, width=columns)
     console = Console(soft_wrap=True)
     return console if console.is_terminal else Console(soft_wrap=True, width=400)
+
+
+def _columns() -> int | None:
+    """The ``COLUMNS`` environment variable, when it is a positive number."""
+    value = os.environ.get("COLUMNS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _report_width(to_terminal: bool) -> int:
+    """The text report's width: ``COLUMNS`` when set, else the terminal's, else 160 (piped or a file)."""
+    columns = _columns()
+    if columns is not None:
+        return columns
+    if to_terminal:
+        return shutil.get_terminal_size((160, 24)).columns
+    return 160
 
 
 def _escape(text: str) -> str:
@@ -259,9 +300,12 @@ def check(
 
 def _write_report(report: Any, fmt: str, output: Path | None) -> NoReturn:
     """Render ``report`` to stdout or ``output`` and exit with its code."""
-    from strongroom.report import render, summary_line
+    from strongroom.report import render, render_text, summary_line
 
-    text = render(report, fmt)
+    if fmt == "text":
+        text = render_text(report, width=_report_width(output is None and sys.stdout.isatty()))
+    else:
+        text = render(report, fmt)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -326,7 +370,10 @@ def controls(
         typer.Option("--framework", help="Only controls mapped to this framework (repeatable)."),
     ] = None,
     area: Annotated[
-        list[str] | None, typer.Option("--area", help="Only this area: GOV, NET, ENC, STO, IAM, AUD, WS.")
+        list[str] | None,
+        typer.Option(
+            "--area", help="Only this area of the control IDs (SR-<AREA>-nnn), e.g. IAM (repeatable)."
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:

@@ -162,7 +162,9 @@ def _unevaluated_summary(report: Report) -> str:
 
 
 def render_text(report: Report, *, width: int = 160) -> str:
-    """A table per severity (most severe first) and a summary line; plain text, no colour codes."""
+    """A table per severity (most severe first) and a summary line; plain text, no colour codes, no line
+    longer than ``width``: long resource names and messages wrap (folded where they have no space), never
+    cropped."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False, soft_wrap=False)
     by_severity: dict[str, list[Violation]] = {}
@@ -172,8 +174,8 @@ def render_text(report: Report, *, width: int = 160) -> str:
         table = Table(title=f"{severity.upper()} ({len(group)})", title_justify="left", expand=False)
         table.add_column("control", no_wrap=True)
         table.add_column("enforcement", no_wrap=True)
-        table.add_column("resource")
-        table.add_column("message")
+        table.add_column("resource", overflow="fold")
+        table.add_column("message", overflow="fold")
         for v in group:
             table.add_row(v.control, v.enforcement, f"{v.resource_type}::{v.resource_name}", v.message)
         console.print(table)
@@ -239,9 +241,14 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def render_sarif(report: Report, *, tool_version: str = "0.1.0") -> str:
+def render_sarif(report: Report, *, tool_version: str | None = None) -> str:
     """SARIF 2.1.0 for GitHub code scanning: every result has a physical location (``report.artifact``,
-    relative to the repository root) and the resource URN as a logical location."""
+    relative to the repository root) and the resource URN as a logical location. The driver's version is
+    the installed distribution's unless ``tool_version`` is given."""
+    if tool_version is None:
+        from strongroom import package_version
+
+        tool_version = package_version()
     controls = report.all_controls()
     index = {control: i for i, control in enumerate(controls)}
     results = []

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,40 @@ def test_installed_export_terraform_reads_the_shipped_type_table(installed: Path
     document = json.loads((out / "main.tf.json").read_text())
     assert {"aws_ecs_service", "aws_eks_cluster", "aws_db_instance", "aws_lb"} <= set(document["resource"])
     assert "not exported to Terraform" not in result.stderr
+
+
+def test_installed_version_and_usage_errors(installed: Path, tmp_path: Path) -> None:
+    strongroom = str(installed / "bin" / "strongroom")
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    for flag in ("--version", "-V"):
+        version = run(strongroom, flag, cwd=tmp_path)
+        assert (version.returncode, version.stdout) == (0, f"strongroom {declared}\n"), version.stderr
+    refused = run(strongroom, "controls", "--area", "NOPE", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("strongroom: error: --area 'NOPE' is not accepted; accepted: GOV, NET,")
+    assert "Traceback" not in refused.stderr
+
+
+def test_installed_check_writes_sarif_for_a_fixture_project(installed: Path, tmp_path: Path) -> None:
+    project = REPO / "tests" / "fixtures" / "tiny_project"
+    result = run(
+        str(installed / "bin" / "strongroom"),
+        "check",
+        "-C",
+        str(project),
+        "-s",
+        "test",
+        "-f",
+        "sarif",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr  # the tiny program breaks mandatory controls
+    [sarif_run] = json.loads(result.stdout)["runs"]
+    driver = sarif_run["tool"]["driver"]
+    assert (
+        driver["name"] == "strongroom"
+        and driver["version"] == tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    )
+    assert len(driver["rules"]) >= 100 and sarif_run["results"]
+    urns = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in sarif_run["results"]}
+    assert all(urn.startswith("urn:pulumi:test::tiny-analytics::") for urn in urns), urns

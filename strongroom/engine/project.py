@@ -205,7 +205,9 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         listing = ", ".join(existing) if existing else "none"
         raise UsageError(
             f"Stack {stack!r} has no config file {project.display(path)} in project {project.name}. "
-            f"Stacks with a config file: {listing}."
+            f"Stacks with a config file: {listing}. To create stack {stack!r}, run `pulumi stack init "
+            f"{stack}` and `pulumi config set aws:region eu-west-2` in {project.directory}, or create "
+            f"{path} with a `config:` map, e.g. `config: {{aws:region: eu-west-2}}`."
         )
     data = _load_yaml(path, "the stack config")
     if data is None:

@@ -34,4 +34,4 @@ def test_text_table_names_every_control() -> None:
 def test_bad_severity_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["controls", "--severity", "urgent"])
     assert result.exit_code == 2
-    assert "unknown severity 'urgent'; accepted: critical, high, medium, low" in result.output
+    assert "--severity 'urgent' is not accepted; accepted: critical, high, medium, low." in result.output
