@@ -137,3 +137,29 @@ def _allow(tmp_path: Path) -> Path:
     why = "a test fixture: the API only gives the topic an unknown value"
     path.write_text(json.dumps({"sr-gov-001": {"allowedTypes": {"aws:appsync/graphQLApi:GraphQLApi": why}}}))
     return path
+
+
+def test_api_gateway_outputs_are_faked_so_a_permission_scoped_to_the_api_is_judged(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: api\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    (project / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "api = aws.apigateway.RestApi('api')\n"
+        "http = aws.apigatewayv2.Api('http', protocol_type='HTTP')\n"
+        "stage = aws.apigateway.Stage('stage', rest_api=api.id, deployment='d', stage_name='v1')\n"
+        "aws.lambda_.Permission('invoke', action='lambda:InvokeFunction', function='fn',\n"
+        "    principal='apigateway.amazonaws.com',\n"
+        "    source_arn=api.execution_arn.apply(lambda a: a + '/*/*'))\n"
+    )
+    plan = run_plan(project, "dev")
+    api_id = plan.named("api").id
+    assert api_id and len(api_id) == 10 and api_id.isalnum() and api_id.islower()
+    assert (
+        plan.named("invoke").inputs["sourceArn"] == f"arn:aws:execute-api:eu-west-2:123456789012:{api_id}/*/*"
+    )
+    assert (
+        plan.named("stage").outputs["invokeUrl"] == f"https://{api_id}.execute-api.eu-west-2.amazonaws.com/v1"
+    )
+    assert plan.named("http").outputs["apiEndpoint"].startswith("https://")
