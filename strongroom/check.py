@@ -864,6 +864,12 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
             found.append(violation("SR-GOV-004", r.urn, r.type, r.name, reason))
     root = next((r for r in plan.resources if r.type == STACK_TYPE), None)
     root_urn, root_name = (root.urn, root.name) if root else ("", plan.stack)
+    for where in plan.preview_checks:
+        message = (
+            f"the program asks whether it runs as a preview (pulumi.runtime.is_dry_run() at {where}): what "
+            "`pulumi up` deploys can differ from what this check saw"
+        )
+        found.append(violation("SR-GOV-002", root_urn, STACK_TYPE, root_name, message))
     for invoke in plan.invokes:
         if not invoke.answered:
             message = (

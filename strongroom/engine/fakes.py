@@ -712,6 +712,46 @@ def _lambda(c: ResourceContext) -> tuple[str, dict[str, Any]]:
     }
 
 
+# --- API Gateway: ids are 10 lowercase letters and digits; execute-api ARNs and invoke URLs from them ---
+
+
+@_fake("aws:apigateway/restApi:RestApi")
+def _rest_api(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    rid = c.rand.chars(_ALNUM_LOWER, 10, "restapi")
+    return rid, {
+        "arn": f"arn:{c.partition}:apigateway:{c.region}::/restapis/{rid}",
+        "executionArn": c.arn("execute-api", rid),
+        "rootResourceId": c.rand.chars(_ALNUM_LOWER, 10, "root"),
+        "createdDate": "2026-01-01T00:00:00Z",
+    }
+
+
+@_fake("aws:apigatewayv2/api:Api")
+def _http_api(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    rid = c.rand.chars(_ALNUM_LOWER, 10, "apiv2")
+    scheme = "wss" if c.inputs.get("protocolType") == "WEBSOCKET" else "https"
+    return rid, {
+        "arn": f"arn:{c.partition}:apigateway:{c.region}::/apis/{rid}",
+        "executionArn": c.arn("execute-api", rid),
+        "apiEndpoint": f"{scheme}://{rid}.execute-api.{c.region}.{dns_suffix_of(c.partition)}",
+    }
+
+
+@_fake("aws:apigateway/stage:Stage")
+def _rest_stage(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    api, stage = str(c.inputs.get("restApi") or ""), str(c.inputs.get("stageName") or c.name)
+    return f"ags-{api}-{stage}", {
+        "arn": f"arn:{c.partition}:apigateway:{c.region}::/restapis/{api}/stages/{stage}",
+        "executionArn": c.arn("execute-api", f"{api}/{stage}"),
+        "invokeUrl": f"https://{api}.execute-api.{c.region}.{dns_suffix_of(c.partition)}/{stage}",
+    }
+
+
+@_fake("aws:apigateway/deployment:Deployment")
+def _rest_deployment(c: ResourceContext) -> tuple[str, dict[str, Any]]:
+    return c.rand.chars(_ALNUM_LOWER, 6, "deployment"), {"createdDate": "2026-01-01T00:00:00Z"}
+
+
 @_fake("aws:accessanalyzer/analyzer:Analyzer")
 def _analyzer(c: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = str(c.inputs.get("analyzerName") or c.name)

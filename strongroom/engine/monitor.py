@@ -117,6 +117,7 @@ class Recorder:
         self._sequence: dict[str, int] = {}
         self._invokes: list[PlanInvoke] = []
         self.warnings: list[str] = []
+        self.preview_checks: list[str] = []
         self.last_registered: PlanResource | None = None
         if region is None:
             self.warnings.append(
@@ -134,6 +135,12 @@ class Recorder:
     def add_invoke(self, invoke: PlanInvoke) -> None:
         with self._lock:
             self._invokes.append(invoke)
+
+    def preview_checked(self, where: str) -> None:
+        """The program asked ``is_dry_run()`` at ``where`` (``file:line``)."""
+        with self._lock:
+            if where not in self.preview_checks:
+                self.preview_checks.append(where)
 
     def warn(self, message: str) -> None:
         with self._lock:
@@ -229,6 +236,7 @@ class Recorder:
             resources=self.resources,
             invokes=self.invokes,
             warnings=list(self.warnings),
+            preview_checks=list(self.preview_checks),
         )
 
 

@@ -146,6 +146,9 @@ class Plan:
     resources: list[PlanResource] = field(default_factory=list)
     invokes: list[PlanInvoke] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    preview_checks: list[str] = field(default_factory=list)
+    """Where the program asked whether it runs as a preview (``pulumi.runtime.is_dry_run()``), as
+    ``file:line``: what ``pulumi up`` deploys may then differ from what was checked."""
 
     def __iter__(self) -> Iterator[PlanResource]:
         return iter(self.resources)
@@ -187,6 +190,7 @@ class Plan:
             "resources": [r.to_dict() for r in self.resources],
             "invokes": [i.to_dict() for i in self.invokes],
             "warnings": list(self.warnings),
+            "previewChecks": list(self.preview_checks),
         }
 
     @classmethod
@@ -197,6 +201,7 @@ class Plan:
             resources=[PlanResource.from_dict(r) for r in data.get("resources") or []],
             invokes=[PlanInvoke.from_dict(i) for i in data.get("invokes") or []],
             warnings=list(data.get("warnings") or []),
+            preview_checks=list(data.get("previewChecks") or []),
         )
 
     def to_json(self, *, indent: int | None = 2) -> str:

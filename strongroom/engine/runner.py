@@ -63,7 +63,7 @@ def run_plan(
     for warning in config.warnings:
         recorder.warn(warning)
     try:
-        with _program_environment(project):
+        with _program_environment(project), _watch_preview_checks(project, recorder):
             run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)
     except (KeyboardInterrupt, UsageError, ProgramFailed):
         raise
@@ -125,6 +125,34 @@ def _program_environment(project: Project) -> Iterator[None]:
             if _is_program_module(module, program_dir):
                 del sys.modules[name]
         sys.modules.update(saved_modules)
+
+
+@contextmanager
+def _watch_preview_checks(project: Project, recorder: Recorder) -> Iterator[None]:
+    """Record every place the program's own code calls ``pulumi.runtime.is_dry_run()``: a program that
+    branches on it can deploy with ``pulumi up`` something other than what the preview showed, and the
+    offline check only ever sees the preview. The SDK's own calls (through the names it imported) are
+    not counted."""
+    original = pulumi.runtime.is_dry_run
+    program_dir = project.program_dir
+
+    def is_dry_run() -> bool:
+        caller = sys._getframe(1)
+        filename = Path(caller.f_code.co_filename)
+        if _inside(filename, program_dir) and not any(
+            part in ("site-packages", "dist-packages") for part in filename.parts
+        ):
+            recorder.preview_checked(f"{project.display(filename)}:{caller.f_lineno}")
+        return original()
+
+    modules = [pulumi.runtime, pulumi.runtime.settings]
+    for module in modules:
+        module.is_dry_run = is_dry_run  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module in modules:
+            module.is_dry_run = original  # type: ignore[attr-defined]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -101,6 +101,7 @@ EXPECTED: dict[str, set[tuple[str, str]]] = {
     "unanswered-lookup": {("SR-GOV-004", "evasions-unanswered-lookup-weak")},
     "stack-transform": {("SR-WS-003", "evasion-notebook")},
     "unknown-at-preview": {("SR-WS-003", "evasion-notebook")},
+    "preview-branch": {("SR-GOV-002", "evasions-preview-branch-weak")},
 }
 
 
@@ -154,6 +155,7 @@ CATEGORIES = {
         "unanswered-lookup",
         "stack-transform",
         "unknown-at-preview",
+        "preview-branch",
     ],
 }
 

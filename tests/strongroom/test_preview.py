@@ -137,3 +137,66 @@ def _allow(tmp_path: Path) -> Path:
     why = "a test fixture: the API only gives the topic an unknown value"
     path.write_text(json.dumps({"sr-gov-001": {"allowedTypes": {"aws:appsync/graphQLApi:GraphQLApi": why}}}))
     return path
+
+
+def test_api_gateway_outputs_are_faked_so_a_permission_scoped_to_the_api_is_judged(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: api\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    (project / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "api = aws.apigateway.RestApi('api')\n"
+        "http = aws.apigatewayv2.Api('http', protocol_type='HTTP')\n"
+        "stage = aws.apigateway.Stage('stage', rest_api=api.id, deployment='d', stage_name='v1')\n"
+        "aws.lambda_.Permission('invoke', action='lambda:InvokeFunction', function='fn',\n"
+        "    principal='apigateway.amazonaws.com',\n"
+        "    source_arn=api.execution_arn.apply(lambda a: a + '/*/*'))\n"
+    )
+    plan = run_plan(project, "dev")
+    api_id = plan.named("api").id
+    assert api_id and len(api_id) == 10 and api_id.isalnum() and api_id.islower()
+    assert (
+        plan.named("invoke").inputs["sourceArn"] == f"arn:aws:execute-api:eu-west-2:123456789012:{api_id}/*/*"
+    )
+    assert (
+        plan.named("stage").outputs["invokeUrl"] == f"https://{api_id}.execute-api.eu-west-2.amazonaws.com/v1"
+    )
+    assert plan.named("http").outputs["apiEndpoint"].startswith("https://")
+
+
+def test_a_program_that_asks_whether_it_is_a_preview_is_reported(tmp_path: Path) -> None:
+    """What `pulumi up` deploys behind `if not is_dry_run()` is never planned offline: SR-GOV-002 names
+    each place the program asks, under any import spelling; the SDK's own calls do not count."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: branch\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text(
+        'config:\n  aws:region: eu-west-2\n  strongroom:perimeter:\n    trustedAccounts: ["123456789012"]\n'
+    )
+    (project / "helpers.py").write_text(
+        "from pulumi.runtime import is_dry_run as preview\n\n\n"
+        "def deploying() -> bool:\n    return not preview()\n"
+    )
+    (project / "__main__.py").write_text(
+        "import pulumi, pulumi_aws as aws\n"
+        "import helpers\n"
+        "if helpers.deploying():\n"
+        "    aws.ec2.InternetGateway('igw', vpc_id='vpc-0123456789abcdef0')\n"
+        "if pulumi.runtime.settings.is_dry_run():\n"
+        "    pass\n"
+    )
+    plan = run_plan(project, "dev")
+    assert plan.preview_checks == ["helpers.py:5", "__main__.py:5"]
+    assert not plan.of_type("aws:ec2/internetGateway:InternetGateway"), "the preview never builds it"
+    exit_code, report, _ = check_dir(project)
+    branches = [v for v in report["violations"] if v["control"] == "SR-GOV-002"]
+    assert exit_code == 1 and len(branches) == 2
+    assert "is_dry_run() at helpers.py:5" in branches[0]["message"] + branches[1]["message"]
+    quiet = run_plan(FIXTURES / "lambda_archive", "dev")
+    assert quiet.preview_checks == [], "the SDK's own is_dry_run calls are not the program's"
+
+
+def check_dir(project: Path) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["check", "-C", str(project), "-s", "dev", "-f", "json"])
+    return result.exit_code, json.loads(result.stdout), result.stderr
