@@ -8,7 +8,9 @@ auto-names as Pulumi makes them (``<name>-<7 hex>``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import re
 import string
 import uuid
@@ -811,7 +813,26 @@ def _resolver_query_log_association(c: ResourceContext) -> tuple[str, dict[str, 
 
 def _generic(c: ResourceContext) -> tuple[str, dict[str, Any]]:
     name = c.autoname()
-    return name, {"arn": c.arn(c.service, f"{_kebab(c.kind)}/{name}")}
+    outputs = {"arn": c.arn(c.service, f"{_kebab(c.kind)}/{name}")}
+    if has_output(c.type, "name"):
+        outputs["name"] = name  # the physical name pulumi-aws auto-names, as the provider returns it
+    return name, outputs
+
+
+@functools.cache
+def has_output(type_token: str, attribute: str) -> bool:
+    """Whether the installed pulumi_aws class of ``type_token`` has the output ``attribute``."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or parts[0] != "aws":
+        return False
+    module_name = parts[1].split("/", 1)[0]
+    try:
+        module = importlib.import_module(
+            "pulumi_aws" if module_name == "index" else f"pulumi_aws.{module_name}"
+        )
+    except ImportError:
+        return False
+    return hasattr(getattr(module, parts[2], None), attribute)
 
 
 def fake_resource(

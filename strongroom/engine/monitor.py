@@ -14,8 +14,6 @@ Use it through :func:`install` (what ``run_plan`` and the test fixture do)::
 from __future__ import annotations
 
 import asyncio
-import functools
-import importlib
 import json
 import math
 import threading
@@ -31,7 +29,7 @@ from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.settings import ROOT
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
+from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource, has_output
 from strongroom.engine.invokes import InvokeError, answer_invoke, called_in_plain_form
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
@@ -269,22 +267,10 @@ class AwsMocks(Mocks):
         return (result or {}), None
 
 
-@functools.cache
 def is_taggable(type_token: str) -> bool:
     """Whether a pulumi-aws resource type has ``tagsAll`` (the provider's default tags apply to it), read
     from the installed SDK class: ``aws:s3/bucket:Bucket`` -> ``pulumi_aws.s3.Bucket.tags_all``."""
-    parts = type_token.split(":")
-    if len(parts) != 3 or parts[0] != "aws":
-        return False
-    module_name = parts[1].split("/", 1)[0]
-    try:
-        module = importlib.import_module(
-            "pulumi_aws" if module_name == "index" else f"pulumi_aws.{module_name}"
-        )
-    except ImportError:
-        return False
-    cls = getattr(module, parts[2], None)
-    return cls is not None and hasattr(cls, "tags_all")
+    return has_output(type_token, "tags_all")
 
 
 def _hooks(request: Any) -> list[str]:

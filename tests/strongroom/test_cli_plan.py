@@ -110,14 +110,14 @@ def test_program_config_error_exits_2_with_the_program_message(tmp_path: Path) -
     )
 
 
-def test_program_failure_exits_1_naming_the_resource(tmp_path: Path) -> None:
+def test_program_failure_exits_3_naming_the_resource(tmp_path: Path) -> None:
     program = """
         import pulumi_aws as aws
         aws.s3.Bucket("logs")
         raise RuntimeError("lost the plot")
     """
     result = invoke("-C", str(_project(tmp_path / "p", program)))
-    assert result.exit_code == 1
+    assert result.exit_code == 3, "a failed program: nothing could be evaluated"
     assert "RuntimeError: lost the plot" in result.stderr
     assert "__main__.py:4" in result.stderr
     assert "Last resource registered: aws:s3/bucket:Bucket 'logs'" in result.stderr
