@@ -20,6 +20,17 @@ SIG = "4dabf18193072939515e22adb298388d"
 runner = CliRunner()
 
 
+def write_program(tmp_path: Path, name: str, program: str, *, perimeter: bool = False) -> Path:
+    """A one-file project with a dev stack in eu-west-2 (and the deploy account as the perimeter)."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    trusted = '  strongroom:perimeter:\n    trustedAccounts: ["123456789012"]\n' if perimeter else ""
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n" + trusted)
+    (project / "__main__.py").write_text(program)
+    return project
+
+
 def check(project: str, *args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
     result = runner.invoke(app, ["check", "-C", str(FIXTURES / project), "-s", "dev", "-f", "json", *args])
     return result.exit_code, json.loads(result.stdout), result.stderr
@@ -39,15 +50,13 @@ def test_the_program_runs_as_a_preview_and_computed_outputs_are_unknown() -> Non
 
 
 def test_a_value_computed_from_an_unknown_input_is_unknown_not_a_made_up_string(tmp_path: Path) -> None:
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: derived\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
-    (project / "__main__.py").write_text(
+    project = write_program(
+        tmp_path,
+        "derived",
         "import pulumi, pulumi_aws as aws\n"
         "api = aws.appsync.GraphQLApi('api', authentication_type='AWS_IAM', name='api')\n"
         "topic = aws.sns.Topic('t', name=api.uris['GRAPHQL'])\n"
-        "pulumi.export('arn', topic.arn)\n"
+        "pulumi.export('arn', topic.arn)\n",
     )
     plan = run_plan(project, "dev")
     assert plan.named("t").inputs["name"] == UNKNOWN
@@ -94,16 +103,13 @@ def test_the_text_summary_line_says_why_it_was_not_evaluated() -> None:
 
 
 def test_strict_makes_an_unknown_value_exit_3(tmp_path: Path) -> None:
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: strict\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text(
-        'config:\n  aws:region: eu-west-2\n  strongroom:perimeter:\n    trustedAccounts: ["123456789012"]\n'
-    )
-    (project / "__main__.py").write_text(
+    project = write_program(
+        tmp_path,
+        "strict",
         "import pulumi_aws as aws\n"
         "api = aws.appsync.GraphQLApi('api', authentication_type='AWS_IAM', name='api')\n"
-        "aws.sns.Topic('t', kms_master_key_id=api.uris['GRAPHQL'])\n"
+        "aws.sns.Topic('t', kms_master_key_id=api.uris['GRAPHQL'])\n",
+        perimeter=True,
     )
     lenient = runner.invoke(
         app,
@@ -140,18 +146,16 @@ def _allow(tmp_path: Path) -> Path:
 
 
 def test_api_gateway_outputs_are_faked_so_a_permission_scoped_to_the_api_is_judged(tmp_path: Path) -> None:
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: api\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
-    (project / "__main__.py").write_text(
+    project = write_program(
+        tmp_path,
+        "api",
         "import pulumi_aws as aws\n"
         "api = aws.apigateway.RestApi('api')\n"
         "http = aws.apigatewayv2.Api('http', protocol_type='HTTP')\n"
         "stage = aws.apigateway.Stage('stage', rest_api=api.id, deployment='d', stage_name='v1')\n"
         "aws.lambda_.Permission('invoke', action='lambda:InvokeFunction', function='fn',\n"
         "    principal='apigateway.amazonaws.com',\n"
-        "    source_arn=api.execution_arn.apply(lambda a: a + '/*/*'))\n"
+        "    source_arn=api.execution_arn.apply(lambda a: a + '/*/*'))\n",
     )
     plan = run_plan(project, "dev")
     api_id = plan.named("api").id
@@ -168,23 +172,20 @@ def test_api_gateway_outputs_are_faked_so_a_permission_scoped_to_the_api_is_judg
 def test_a_program_that_asks_whether_it_is_a_preview_is_reported(tmp_path: Path) -> None:
     """What `pulumi up` deploys behind `if not is_dry_run()` is never planned offline: SR-GOV-002 names
     each place the program asks, under any import spelling; the SDK's own calls do not count."""
-    project = tmp_path / "p"
-    project.mkdir()
-    (project / "Pulumi.yaml").write_text("name: branch\nruntime: python\n")
-    (project / "Pulumi.dev.yaml").write_text(
-        'config:\n  aws:region: eu-west-2\n  strongroom:perimeter:\n    trustedAccounts: ["123456789012"]\n'
-    )
-    (project / "helpers.py").write_text(
-        "from pulumi.runtime import is_dry_run as preview\n\n\n"
-        "def deploying() -> bool:\n    return not preview()\n"
-    )
-    (project / "__main__.py").write_text(
+    project = write_program(
+        tmp_path,
+        "branch",
         "import pulumi, pulumi_aws as aws\n"
         "import helpers\n"
         "if helpers.deploying():\n"
         "    aws.ec2.InternetGateway('igw', vpc_id='vpc-0123456789abcdef0')\n"
         "if pulumi.runtime.settings.is_dry_run():\n"
-        "    pass\n"
+        "    pass\n",
+        perimeter=True,
+    )
+    (project / "helpers.py").write_text(
+        "from pulumi.runtime import is_dry_run as preview\n\n\n"
+        "def deploying() -> bool:\n    return not preview()\n"
     )
     plan = run_plan(project, "dev")
     assert plan.preview_checks == ["helpers.py:5", "__main__.py:5"]
