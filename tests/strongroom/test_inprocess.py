@@ -147,7 +147,8 @@ def test_both_paths_answer_the_same_on_a_sample_of_mutations() -> None:
         sys.path.remove(str(HERE))
     config = load_stack_config(load_project(REPO), "dev").values
     plan = run_plan(REPO, "dev", account=ACCOUNT)
-    sample = mutations.MUTATIONS[::12]
+    # Every twelfth mutation, and those whose values are unknown at preview (left to SR-GOV-004).
+    sample = [m for i, m in enumerate(mutations.MUTATIONS) if i % 12 == 0 or "unknown" in m.name]
     mutated = [p for p in (mutations._mutated(plan, m) for m in sample) if isinstance(p, Plan)]
     assert len(mutated) >= 15
     results = _same_diagnostics([plan, *mutated], config=config, account=ACCOUNT)
@@ -165,7 +166,7 @@ def test_both_paths_answer_the_same_on_a_sample_of_evasions(tmp_path: Path) -> N
     fill = evasions.STACK_FILE.format
     (project / "Pulumi.base.yaml").write_text(fill(case="", variant="", account=ACCOUNT))
     plans = []
-    for case in sorted(evasions.EXPECTED)[::5]:
+    for case in sorted({*sorted(evasions.EXPECTED)[::5], "unknown-at-preview"}):
         for variant in ("weak", "twin"):
             (project / f"Pulumi.{case}-{variant}.yaml").write_text(
                 fill(case=case, variant=variant, account=ACCOUNT)
