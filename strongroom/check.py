@@ -1058,9 +1058,10 @@ def check_plans(
     account: str | None = None,
     via_analyzer: bool = False,
 ) -> tuple[AnalyzerInfo, list[list[Diagnostic]]]:
-    """Run one pack process over several plans (for example mutations of one plan): one list of
-    diagnostics per plan, in order. ``config`` and ``account`` give the perimeter as in :func:`check_plan`;
-    Strongroom's own pack is evaluated in process unless ``via_analyzer``."""
+    """Run one pack over several plans (for example mutations of one plan): one list of diagnostics per
+    plan, in order, all judged as the first plan's stack. ``config`` and ``account`` give the perimeter as
+    in :func:`check_plan`; Strongroom's own pack is evaluated in process unless ``via_analyzer``, any
+    other pack runs as one process over gRPC."""
     if not plans:
         raise ValueError("check_plans needs at least one plan")
     first = plans[0]
