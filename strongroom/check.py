@@ -481,7 +481,7 @@ class PolicyPackProcess:
         try:
             return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
         except grpc.RpcError as error:
-            self._fail(f"failed in {method}: {error.code().name}: {error.details()}")
+            self._rpc_failed(method, self.rpc_timeout, error)
 
     # -- the Analyzer protocol ---------------------------------------------------------------------------
 
@@ -560,16 +560,18 @@ class PolicyPackProcess:
         try:
             return self._stub.AnalyzeStack(request, timeout=deadline)
         except grpc.RpcError as error:
-            self._rpc_failed(f"AnalyzeStack of {count} resources", deadline, error)
+            allowance = f"{self.rpc_timeout:g} s + {self.per_resource_timeout:g} s per resource"
+            self._rpc_failed(f"AnalyzeStack of {count} resources", deadline, error, allowance)
 
-    def _rpc_failed(self, stage: str, deadline: float, error: grpc.RpcError) -> NoReturn:
+    def _rpc_failed(
+        self, stage: str, deadline: float, error: grpc.RpcError, allowance: str = "per call"
+    ) -> NoReturn:
         if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
             self._fail(
-                f"did not answer {stage} within its deadline of {deadline:.0f} s ({self.rpc_timeout:g} s + "
-                f"{self.per_resource_timeout:g} s per resource): the machine is overloaded or the pack is "
-                "stuck. Re-run on a less loaded machine, allow more time with "
-                "STRONGROOM_RPC_TIMEOUT_FACTOR=<factor> (e.g. 4), or, for Strongroom's own pack, leave out "
-                "--via-analyzer to evaluate it in process, without deadlines"
+                f"did not answer {stage} within its deadline of {deadline:.0f} s ({allowance}): the "
+                "machine is overloaded or the pack is stuck. Re-run on a less loaded machine, allow more "
+                "time with STRONGROOM_RPC_TIMEOUT_FACTOR=<factor> (e.g. 4), or, for Strongroom's own pack, "
+                "leave out --via-analyzer to evaluate it in process, without deadlines"
             )
         self._fail(f"failed in {stage}: {error.code().name}: {error.details()}")
 
