@@ -39,6 +39,7 @@ lint-ruff: venv
 bench: venv checkov-venv
 	$(VENV)/bin/python bench/bench_check.py
 	$(VENV)/bin/python bench/bench_checkov.py
+	$(VENV)/bin/python bench/bench_inprocess.py
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

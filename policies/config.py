@@ -92,10 +92,19 @@ def _derived_from(raw: str) -> Mapping[str, Any]:
     return from_stack_config(parsed if isinstance(parsed, dict) else {})
 
 
-def context(policy_config: Mapping[str, Any] | None = None, stack: str | None = None) -> Context:
+def context(
+    policy_config: Mapping[str, Any] | None = None,
+    stack: str | None = None,
+    *,
+    stack_config: Mapping[str, Any] | None = None,
+) -> Context:
     """The Context of a policy evaluation: each key from the policy config when it is there, else from the
-    stack config the CLI passed in `PULUMI_CONFIG`."""
-    merged = dict(_derived_from(os.environ.get("PULUMI_CONFIG", "")))
+    stack config: `stack_config` when given (in-process evaluation), else the one the CLI passed in
+    `PULUMI_CONFIG`."""
+    if stack_config is not None:
+        merged = from_stack_config(stack_config)
+    else:
+        merged = dict(_derived_from(os.environ.get("PULUMI_CONFIG", "")))
     merged.update({k: v for k, v in (policy_config or {}).items() if v not in (None, [], {})})
     allowed = merged.get("allowedTypes") or {}
     return Context(

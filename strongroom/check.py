@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -51,6 +51,9 @@ from strongroom.engine import DEFAULT_ACCOUNT, load_project, load_stack_config, 
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanResource
 from strongroom.errors import StrongroomError, UsageError
 from strongroom.report import Report, Rule, Violation, severity_of
+
+if TYPE_CHECKING:
+    from strongroom.inprocess import InProcessPack
 
 #: Signature key and secret signature of Pulumi's property encoding (sdk/go/common/resource/properties.go).
 SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -238,10 +241,63 @@ def validate_pack_dir(pack_dir: Path) -> Path:
     return pack_dir
 
 
+def configured_info(info: AnalyzerInfo, policy_config: Mapping[str, Mapping[str, Any]]) -> AnalyzerInfo:
+    """``info`` with the enforcement levels ``policy_config`` sets (a policy without ``enforcementLevel``
+    keeps its own). UsageError for a policy the pack does not have or a level that does not exist."""
+    levels = {p.name: p.enforcement for p in info.policies}
+    for name, cfg in policy_config.items():
+        if name not in levels:
+            raise UsageError(
+                f"policy config names {name!r}, which pack {info.name} does not have; "
+                f"its policies: {', '.join(sorted(levels))}"
+            )
+        level = str(cfg.get("enforcementLevel", levels[name]))
+        if level not in _ENFORCEMENT_VALUES:
+            raise UsageError(
+                f"policy config {name}.enforcementLevel is {level!r}; accepted: "
+                f"{', '.join(_ENFORCEMENT_VALUES)}"
+            )
+    return AnalyzerInfo(
+        name=info.name,
+        version=info.version,
+        policies=tuple(
+            PolicyInfo(**{**p.__dict__, "enforcement": str(policy_config[p.name].get("enforcementLevel"))})
+            if p.name in policy_config and "enforcementLevel" in policy_config[p.name]
+            else p
+            for p in info.policies
+        ),
+        initial_config=info.initial_config,
+    )
+
+
+RPC_TIMEOUT_FACTOR_ENV = "STRONGROOM_RPC_TIMEOUT_FACTOR"
+
+
+def rpc_timeout_factor() -> float:
+    """``STRONGROOM_RPC_TIMEOUT_FACTOR``: what the Analyzer deadlines are multiplied by (1 when unset).
+    UsageError naming the variable for anything but a number greater than 0."""
+    raw = os.environ.get(RPC_TIMEOUT_FACTOR_ENV, "").strip()
+    if not raw:
+        return 1.0
+    try:
+        factor = float(raw)
+    except ValueError:
+        factor = -1.0
+    if not factor > 0 or factor == float("inf"):
+        raise UsageError(
+            f"{RPC_TIMEOUT_FACTOR_ENV}={raw!r}: accepted: a number greater than 0 (e.g. 4 gives the "
+            "policy pack four times the default time per call)"
+        )
+    return factor
+
+
 class PolicyPackProcess:
     """A running policy pack and an Analyzer client for it. Use as a context manager.
 
-    ``start_timeout`` bounds the wait for the pack to print its port, ``rpc_timeout`` each call.
+    ``start_timeout`` bounds the wait for the pack to print its port. Deadlines scale with the plan:
+    ``rpc_timeout`` bounds each call about one resource or none (``Analyze``, ``Configure``...), and
+    ``AnalyzeStack`` gets ``rpc_timeout`` plus ``per_resource_timeout`` for every resource it carries.
+    ``STRONGROOM_RPC_TIMEOUT_FACTOR`` (a number > 0) multiplies both, for a machine slower than that.
     """
 
     def __init__(
@@ -256,6 +312,7 @@ class PolicyPackProcess:
         python: str = sys.executable,
         start_timeout: float = 60.0,
         rpc_timeout: float = 120.0,
+        per_resource_timeout: float = 0.1,
     ) -> None:
         self.pack_dir = validate_pack_dir(pack_dir)
         self.project = project
@@ -265,7 +322,9 @@ class PolicyPackProcess:
         self.dry_run = dry_run
         self.python = python
         self.start_timeout = start_timeout
-        self.rpc_timeout = rpc_timeout
+        factor = rpc_timeout_factor()
+        self.rpc_timeout = rpc_timeout * factor
+        self.per_resource_timeout = per_resource_timeout * factor
         self.engine = _Engine()
         self._engine_address = ""
         self.info: AnalyzerInfo | None = None
@@ -422,7 +481,7 @@ class PolicyPackProcess:
         try:
             return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
         except grpc.RpcError as error:
-            self._fail(f"failed in {method}: {error.code().name}: {error.details()}")
+            self._rpc_failed(method, self.rpc_timeout, error)
 
     # -- the Analyzer protocol ---------------------------------------------------------------------------
 
@@ -446,37 +505,15 @@ class PolicyPackProcess:
         """Send policy config, ``{policy: {"enforcementLevel": "mandatory", <property>: value}}``, as the
         CLI does from ``--policy-pack-config``. A policy without ``enforcementLevel`` keeps its own."""
         assert self.info is not None
+        configured = configured_info(self.info, policy_config)
         levels = {p.name: p.enforcement for p in self.info.policies}
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, cfg in policy_config.items():
-            if name not in levels:
-                raise UsageError(
-                    f"policy config names {name!r}, which pack {self.info.name} does not have; "
-                    f"its policies: {', '.join(sorted(levels))}"
-                )
-            level = str(cfg.get("enforcementLevel", levels[name]))
-            if level not in _ENFORCEMENT_VALUES:
-                raise UsageError(
-                    f"policy config {name}.enforcementLevel is {level!r}; accepted: "
-                    f"{', '.join(_ENFORCEMENT_VALUES)}"
-                )
             entry = request.policyConfig[name]
-            entry.enforcementLevel = _ENFORCEMENT_VALUES[level]
+            entry.enforcementLevel = _ENFORCEMENT_VALUES[str(cfg.get("enforcementLevel", levels[name]))]
             entry.properties.update({k: v for k, v in cfg.items() if k != "enforcementLevel"})
         self._call("Configure", request)
-        self.info = AnalyzerInfo(
-            name=self.info.name,
-            version=self.info.version,
-            policies=tuple(
-                PolicyInfo(
-                    **{**p.__dict__, "enforcement": str(policy_config[p.name].get("enforcementLevel"))}
-                )
-                if p.name in policy_config and "enforcementLevel" in policy_config[p.name]
-                else p
-                for p in self.info.policies
-            ),
-            initial_config=self.info.initial_config,
-        )
+        self.info = configured
 
     def analyze_plan(self, plan: Plan) -> list[Diagnostic]:
         """``Analyze`` for every resource, then ``AnalyzeStack`` once: the CLI's order."""
@@ -496,7 +533,7 @@ class PolicyPackProcess:
         request = analyzer_pb2.AnalyzeStackRequest(
             resources=[analyzer_resource(r, _provider_of(r, by_urn)) for r in plan.resources]
         )
-        for d in self._call("AnalyzeStack", request).diagnostics:
+        for d in self._analyze_stack(request).diagnostics:
             urn = d.urn if d.urn in by_urn else root
             diagnostics.append(_diagnostic(d, urn))
         return diagnostics
@@ -509,8 +546,34 @@ class PolicyPackProcess:
         try:
             response = call.result()
         except grpc.RpcError as error:
-            self._fail(f"failed in Analyze of {urn}: {error.code().name}: {error.details()}")
+            self._rpc_failed(f"Analyze of {urn}", self.rpc_timeout, error)
         return [_diagnostic(d, urn) for d in response.diagnostics]
+
+    def stack_deadline(self, resources: int) -> float:
+        """Seconds ``AnalyzeStack`` of ``resources`` resources may take."""
+        return self.rpc_timeout + self.per_resource_timeout * resources
+
+    def _analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> Any:
+        assert self._stub is not None, "the pack is not started"
+        count = len(request.resources)
+        deadline = self.stack_deadline(count)
+        try:
+            return self._stub.AnalyzeStack(request, timeout=deadline)
+        except grpc.RpcError as error:
+            allowance = f"{self.rpc_timeout:g} s + {self.per_resource_timeout:g} s per resource"
+            self._rpc_failed(f"AnalyzeStack of {count} resources", deadline, error, allowance)
+
+    def _rpc_failed(
+        self, stage: str, deadline: float, error: grpc.RpcError, allowance: str = "per call"
+    ) -> NoReturn:
+        if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+            self._fail(
+                f"did not answer {stage} within its deadline of {deadline:.0f} s ({allowance}): the "
+                "machine is overloaded or the pack is stuck. Re-run on a less loaded machine, allow more "
+                "time with STRONGROOM_RPC_TIMEOUT_FACTOR=<factor> (e.g. 4), or, for Strongroom's own pack, "
+                "leave out --via-analyzer to evaluate it in process, without deadlines"
+            )
+        self._fail(f"failed in {stage}: {error.code().name}: {error.details()}")
 
 
 def _provider_of(resource: PlanResource, by_urn: Mapping[str, PlanResource]) -> PlanResource | None:
@@ -896,6 +959,24 @@ def faked_lookup_notes(plan: Plan) -> list[str]:
     return list(dict.fromkeys(notes))  # the same call made twice is one note
 
 
+def open_pack(
+    pack_dir: Path | None,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    via_analyzer: bool = False,
+) -> PolicyPackProcess | InProcessPack:
+    """The pack to check with: Strongroom's own (``pack_dir`` None or the path of its ``policies/``)
+    evaluated in process (:mod:`strongroom.inprocess`, the same diagnostics without the Analyzer
+    protocol's cost), any other pack, or any pack with ``via_analyzer``, as a process over gRPC."""
+    from strongroom.inprocess import InProcessPack, is_own_pack
+
+    if not via_analyzer and is_own_pack(pack_dir):
+        return InProcessPack(project=project, stack=stack, config=config)
+    return PolicyPackProcess(pack_dir or default_pack_dir(), project=project, stack=stack, config=config)
+
+
 def check_plan(
     plan: Plan,
     pack_dir: Path | None = None,
@@ -904,12 +985,14 @@ def check_plan(
     config: Mapping[str, str] | None = None,
     account: str | None = None,
     artifact: str = "Pulumi.yaml",
+    via_analyzer: bool = False,
 ) -> Report:
     """Run the pack over a Plan and report. ``config`` is the stack config (``ns:key`` -> string), handed
     to the pack as the CLI does (``PULUMI_CONFIG`` and ``ConfigureStack``); the perimeter derived from it
-    (and ``account``) is sent as policy config to every policy that takes it, under ``policy_config``."""
-    with PolicyPackProcess(
-        pack_dir or default_pack_dir(), project=plan.project, stack=plan.stack, config=config
+    (and ``account``) is sent as policy config to every policy that takes it, under ``policy_config``.
+    Strongroom's own pack is evaluated in process unless ``via_analyzer`` (:func:`open_pack`)."""
+    with open_pack(
+        pack_dir, project=plan.project, stack=plan.stack, config=config, via_analyzer=via_analyzer
     ) as pack:
         assert pack.info is not None
         effective = perimeter_policy_config(pack.info, config or {}, account, policy_config)
@@ -932,6 +1015,7 @@ def plan_and_check(
     pack_dir: Path | None = None,
     account: str = DEFAULT_ACCOUNT,
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+    via_analyzer: bool = False,
 ) -> tuple[Report, Plan]:
     """``strongroom check``: the offline plan of ``stack``, then the pack over it; the report and the plan
     (which ``--checkov`` exports and scans, so the program runs once).
@@ -951,6 +1035,7 @@ def plan_and_check(
         account=account,
         policy_config=policy_config,
         artifact=repo_relative(stack_file),
+        via_analyzer=via_analyzer,
     )
     report.notes[:0] = plan.warnings
     return report, plan
@@ -973,14 +1058,17 @@ def check_plans(
     *,
     config: Mapping[str, str] | None = None,
     account: str | None = None,
+    via_analyzer: bool = False,
 ) -> tuple[AnalyzerInfo, list[list[Diagnostic]]]:
-    """Run one pack process over several plans (for example mutations of one plan): one list of
-    diagnostics per plan, in order. ``config`` and ``account`` give the perimeter as in :func:`check_plan`."""
+    """Run one pack over several plans (for example mutations of one plan): one list of diagnostics per
+    plan, in order, all judged as the first plan's stack. ``config`` and ``account`` give the perimeter as
+    in :func:`check_plan`; Strongroom's own pack is evaluated in process unless ``via_analyzer``, any
+    other pack runs as one process over gRPC."""
     if not plans:
         raise ValueError("check_plans needs at least one plan")
     first = plans[0]
-    with PolicyPackProcess(
-        pack_dir or default_pack_dir(), project=first.project, stack=first.stack, config=config
+    with open_pack(
+        pack_dir, project=first.project, stack=first.stack, config=config, via_analyzer=via_analyzer
     ) as pack:
         assert pack.info is not None
         effective = perimeter_policy_config(pack.info, config or {}, account)

@@ -258,8 +258,17 @@ def check(
             help="Exit 3 (not evaluated) when a control needed a value unknown at preview (SR-GOV-004).",
         ),
     ] = False,
+    via_analyzer: Annotated[
+        bool,
+        typer.Option(
+            "--via-analyzer",
+            help="Run Strongroom's own pack as a process over the Analyzer gRPC protocol, as the Pulumi "
+            "CLI does, instead of in process (same findings, slower). Other packs always run that way.",
+        ),
+    ] = False,
 ) -> None:
-    """Plan offline, run the policy pack over the Analyzer protocol as the Pulumi CLI does, and report.
+    """Plan offline, run the policy pack over the plan (Strongroom's own in process; any other pack, or
+    with --via-analyzer, over the Analyzer protocol as the Pulumi CLI does), and report.
 
     Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage or config error, 3 when
     the check could not be evaluated (the program failed, a component of another language was not
@@ -280,7 +289,12 @@ def check(
     user_config = load_policy_config(policy_config) if policy_config is not None else None
     try:
         report, plan = plan_and_check(
-            project_dir, stack, pack_dir=policy_pack, account=account, policy_config=user_config
+            project_dir,
+            stack,
+            pack_dir=policy_pack,
+            account=account,
+            policy_config=user_config,
+            via_analyzer=via_analyzer,
         )
     except ProgramFailed as failed:
         report_error(failed)

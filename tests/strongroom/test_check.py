@@ -1,7 +1,8 @@
 """The pack driver, over real gRPC against a real pack process.
 
 Most tests use ``tests/fixtures/mini_pack`` (independent of Strongroom's catalog); the last group runs
-Strongroom's own pack over the repo's stacks and the insecure fixture when those exist.
+Strongroom's own pack (in process, see ``test_inprocess.py``) over the repo's stacks and the insecure
+fixture when those exist.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Each case of tests/fixtures/evasions/cases.py adds one weakness to a compliant environment built from
 Strongroom's components (`weak`), or does the same thing the compliant way (`twin`). Every weak program
 must be caught by exactly the controls and resources below; every twin must pass with no violation at
-all. All programs are planned by the offline engine and judged by one policy-pack process over the
-Analyzer protocol, with the perimeter of the fixture's stack config, as `strongroom check` does.
+all. All programs are planned by the offline engine and judged by Strongroom's pack in process, with the
+perimeter of the fixture's stack config, as `strongroom check` does (`test_inprocess.py` compares a sample
+with the pack over the Analyzer protocol).
 
 Cases no longer written here because the program cannot be planned offline: a dynamic provider (the SDK's
 mocks cannot construct `pulumi.dynamic.Resource`); SR-GOV-001 judges its type in the control tests.

@@ -6,8 +6,9 @@ it breaks. Several are the evasions of issue #8: deprecated alias types, split a
 and NotAction spellings, always-true conditions, principals and destinations in other accounts, AWS
 managed keys, unreviewed types, ignore_changes, a provider in another account, values unknown at preview.
 
-All mutated plans run through one pack process over the Analyzer protocol (``Analyze`` per resource and
-``AnalyzeStack`` per plan), judged with the dev stack's config, so the perimeter is the dev stack's
+All mutated plans are judged by Strongroom's pack in process (``check_plans``: the semantics of ``Analyze``
+per resource and ``AnalyzeStack`` per plan; ``test_inprocess.py`` compares a sample with the pack over the
+Analyzer protocol), with the dev stack's config, so the perimeter is the dev stack's
 (accounts 123456789012 and 111111111111, organization o-nb7k2x9q4m). A mutation is caught when the
 controls newly reported, relative to the unmutated plan, are exactly its control plus the ones it names
 in ``also`` (kept empty wherever one weakness can break one control). The unmutated plan may carry

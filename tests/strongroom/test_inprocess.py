@@ -1,0 +1,365 @@
+"""Strongroom's pack evaluated in process against the same pack over the Analyzer gRPC protocol.
+
+The conformance tests run both paths (``via_analyzer=True`` starts the pack as the Pulumi CLI does) on
+every stack of the repo, of the examples and of the test fixtures, on a sample of the mutation plans
+(``test_mutations.py``), on a sample of the evasion programs (``test_evasions.py``) and on a plan
+judged with a policy config and as a prod stack, and require the same diagnostics, one for one, and the
+same report. The other tests check the pieces without a pack process.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+
+from policies.catalog import CATALOG, get
+from policies.model import Control
+from policies.props import UNKNOWN as PLAIN_UNKNOWN
+from policies.props import Resource
+from strongroom.check import (
+    UNKNOWN,
+    Diagnostic,
+    PolicyPackError,
+    PolicyPackProcess,
+    check_plan,
+    check_plans,
+    default_pack_dir,
+    open_pack,
+    secret,
+    to_struct,
+)
+from strongroom.engine import Plan, load_project, load_stack_config, run_plan
+from strongroom.engine.plan import PlanResource
+from strongroom.errors import ProgramFailed, UsageError
+from strongroom.inprocess import InProcessPack, is_own_pack, pack_info, plain_properties
+from strongroom.report import Report
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+MINI_PACK = FIXTURES / "mini_pack"
+ACCOUNT = "123456789012"
+
+#: Every Pulumi project whose stacks `strongroom check` runs on in the repo and its tests.
+PROJECTS = [
+    REPO,
+    *sorted(p for p in (REPO / "examples").iterdir() if (p / "Pulumi.yaml").is_file()),
+    *sorted(p.parent for p in FIXTURES.glob("*/Pulumi.yaml") if p.parent.name != "evasions"),
+    *sorted(p.parent for p in FIXTURES.glob("preview/*/Pulumi.yaml")),
+]
+STACKS = [(project, stack) for project in PROJECTS for stack in load_project(project).stacks()]
+
+
+def _violations(report: Report) -> list[tuple[str, str, str, str]]:
+    return [(v.control, v.resource_urn, v.message, v.enforcement) for v in report.violations]
+
+
+def _both(plan: Plan, **kwargs: Any) -> tuple[Report, Report]:
+    return check_plan(plan, via_analyzer=True, **kwargs), check_plan(plan, **kwargs)
+
+
+def _same_reports(over_grpc: Report, in_process: Report) -> None:
+    assert _violations(in_process) == _violations(over_grpc)
+    assert asdict(in_process) == asdict(over_grpc)
+
+
+# -- conformance: both paths, the same violations -------------------------------------------------------
+
+
+def test_every_project_of_the_repo_and_its_fixtures_is_compared() -> None:
+    names = {(p.relative_to(REPO).as_posix() if p != REPO else ".", s) for p, s in STACKS}
+    assert {(".", "dev"), (".", "staging"), (".", "prod")} <= names
+    assert {("tests/fixtures/insecure_project", "ci"), ("tests/fixtures/tiny_project", "demo")} <= names
+    assert any(n.startswith("examples/") for n, _ in names)
+    assert any(n.startswith("tests/fixtures/preview/") for n, _ in names)
+
+
+@pytest.mark.parametrize(
+    ("project", "stack"),
+    STACKS,
+    ids=[f"{p.relative_to(REPO).as_posix() if p != REPO else 'repo'}:{s}" for p, s in STACKS],
+)
+def test_both_paths_report_the_same_on_every_stack(project: Path, stack: str) -> None:
+    config = load_stack_config(load_project(project), stack).values
+    try:
+        plan = run_plan(project, stack, account=ACCOUNT)
+    except ProgramFailed:
+        pytest.skip("the program fails offline by design: nothing to judge")
+    over_grpc, in_process = _both(plan, config=config, account=ACCOUNT)
+    _same_reports(over_grpc, in_process)
+
+
+@pytest.fixture(scope="module")
+def insecure() -> tuple[Plan, dict[str, str]]:
+    project = FIXTURES / "insecure_project"
+    config = load_stack_config(load_project(project), "ci").values
+    return run_plan(project, "ci", account=ACCOUNT), config
+
+
+def test_both_paths_report_the_same_with_a_policy_config(insecure: tuple[Plan, dict[str, str]]) -> None:
+    plan, config = insecure
+    policy_config = {
+        "sr-gov-001": {"allowedTypes": {"aws:ec2/eip:Eip": "the NAT needs one, reviewed by networking"}},
+        "sr-net-001": {"enforcementLevel": "advisory"},
+        "sr-net-002": {"enforcementLevel": "disabled"},
+        "sr-sto-001": {"enforcementLevel": "remediate"},
+        "sr-iam-004": {"trustedAccounts": ["210987654321"], "regions": ["eu-west-1"]},
+    }
+    over_grpc, in_process = _both(plan, config=config, account=ACCOUNT, policy_config=policy_config)
+    _same_reports(over_grpc, in_process)
+    found = {v.control: v.enforcement for v in in_process.violations}
+    assert found["SR-NET-001"] == "advisory"
+    assert "SR-NET-002" not in found
+    assert found["SR-STO-001"] == "mandatory"
+
+
+def test_both_paths_report_the_same_on_a_prod_stack(insecure: tuple[Plan, dict[str, str]]) -> None:
+    plan, config = insecure
+    prod = replace(plan, stack="prod")
+    over_grpc, in_process = _both(prod, config=config, account=ACCOUNT)
+    _same_reports(over_grpc, in_process)
+    stricter = [c for c in CATALOG if c.prod_enforcement and c.prod_enforcement != c.enforcement]
+    levels = {r.id: r.enforcement for r in in_process.rules.values()}
+    assert stricter and all(levels[c.id] == c.prod_enforcement for c in stricter)
+
+
+def _same_diagnostics(plans: list[Plan], **kwargs: Any) -> list[list[Diagnostic]]:
+    info_grpc, over_grpc = check_plans(plans, via_analyzer=True, **kwargs)
+    info, in_process = check_plans(plans, **kwargs)
+    assert info == info_grpc
+    for i, (a, b) in enumerate(zip(over_grpc, in_process, strict=True)):
+        assert b == a, f"plan {i} ({plans[i].stack}): the diagnostics differ"
+    return in_process
+
+
+def test_both_paths_answer_the_same_on_a_sample_of_mutations() -> None:
+    sys.path.insert(0, str(HERE))
+    try:
+        import test_mutations as mutations
+    finally:
+        sys.path.remove(str(HERE))
+    config = load_stack_config(load_project(REPO), "dev").values
+    plan = run_plan(REPO, "dev", account=ACCOUNT)
+    # Every twelfth mutation, and those whose values are unknown at preview (left to SR-GOV-004).
+    sample = [m for i, m in enumerate(mutations.MUTATIONS) if i % 12 == 0 or "unknown" in m.name]
+    mutated = [p for p in (mutations._mutated(plan, m) for m in sample) if isinstance(p, Plan)]
+    assert len(mutated) >= 15
+    results = _same_diagnostics([plan, *mutated], config=config, account=ACCOUNT)
+    assert sum(len(r) for r in results) >= len(mutated), "most mutations are caught"
+
+
+def test_both_paths_answer_the_same_on_a_sample_of_evasions(tmp_path: Path) -> None:
+    sys.path.insert(0, str(HERE))
+    try:
+        import test_evasions as evasions
+    finally:
+        sys.path.remove(str(HERE))
+    project = tmp_path / "project"
+    shutil.copytree(evasions.FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    fill = evasions.STACK_FILE.format
+    (project / "Pulumi.base.yaml").write_text(fill(case="", variant="", account=ACCOUNT))
+    plans = []
+    for case in sorted({*sorted(evasions.EXPECTED)[::5], "unknown-at-preview"}):
+        for variant in ("weak", "twin"):
+            (project / f"Pulumi.{case}-{variant}.yaml").write_text(
+                fill(case=case, variant=variant, account=ACCOUNT)
+            )
+            plans.append(run_plan(project, f"{case}-{variant}", account=ACCOUNT))
+    config = load_stack_config(load_project(project), "base").values
+    results = _same_diagnostics(plans, config=config, account=ACCOUNT)
+    assert any(results), "a weak program is caught"
+
+
+# -- the pieces ---------------------------------------------------------------------------------------
+
+
+def _as_the_pack_reads(properties: dict[str, Any]) -> dict[str, Any]:
+    """The reference: what pulumi_policy and policies.pack make of properties sent over the wire."""
+    from pulumi_policy.deserialize import deserialize_properties
+
+    from policies.pack import raw
+    from policies.props import normalize
+
+    wire = json_format.MessageToDict(to_struct(properties))
+    return normalize(raw(deserialize_properties(wire)))  # type: ignore[no-any-return]
+
+
+def test_properties_are_converted_as_the_wire_and_the_pack_convert_them() -> None:
+    asset = "c44067f5952c0a294b673a41bacd8c17"
+    archive = "0def7320c3a5731c473e5ecbe6d01bc7"
+    sig = "4dabf18193072939515e22adb298388d"
+    properties = {
+        "count": 3,
+        "ratio": 2.5,
+        "flag": True,
+        "nothing": None,
+        "password": secret("hunter2"),
+        "nested": {"tags": {"owner": "x"}, "items": [1, "a", secret({"deep": 2})]},
+        "pending": UNKNOWN,
+        "code": {sig: archive, "assets": {"index.py": {sig: asset, "text": "print(1)"}}},
+        "zip": {sig: archive, "path": "./build.zip"},
+        "file": {sig: asset, "path": "./handler.py"},
+        "remote": {sig: asset, "uri": "https://example.com/x"},
+    }
+    converted = plain_properties(properties)
+    assert converted == _as_the_pack_reads(properties)
+    assert converted["count"] == 3.0 and isinstance(converted["count"], float)
+    assert converted["password"] == "hunter2"
+    assert converted["pending"] is PLAIN_UNKNOWN
+    assert converted["code"] == {"assets": {"index.py": {"text": "print(1)"}}}
+    with pytest.raises(TypeError, match=r"property tags\.when has a value of type object"):
+        plain_properties({"tags": {"when": object()}})
+
+
+def test_the_pack_info_is_what_the_pack_answers() -> None:
+    with PolicyPackProcess(default_pack_dir(), project="strongroom", stack="prod") as process:
+        assert process.info == pack_info("prod")
+
+
+def test_own_pack_runs_in_process_and_any_other_over_grpc() -> None:
+    assert is_own_pack(None)
+    assert is_own_pack(default_pack_dir())
+    assert is_own_pack(REPO / "policies" / ".." / "policies")
+    assert not is_own_pack(MINI_PACK)
+    kwargs: dict[str, Any] = {"project": "p", "stack": "dev"}
+    assert isinstance(open_pack(None, **kwargs), InProcessPack)
+    assert isinstance(open_pack(REPO / "policies", **kwargs), InProcessPack)
+    assert isinstance(open_pack(MINI_PACK, **kwargs), PolicyPackProcess)
+    assert isinstance(open_pack(None, via_analyzer=True, **kwargs), PolicyPackProcess)
+    with pytest.raises(UsageError, match=r"no PulumiPolicy\.yaml there"):
+        open_pack(REPO / "tests", **kwargs)
+
+
+def test_checks_of_the_own_pack_start_no_process(
+    insecure: tuple[Plan, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a pack process was started")
+
+    monkeypatch.setattr(PolicyPackProcess, "start", refuse)
+    plan, config = insecure
+    report = check_plan(plan, config=config, account=ACCOUNT)
+    assert report.exit_code == 1
+    _, results = check_plans([plan], default_pack_dir(), config=config, account=ACCOUNT)
+    assert results[0]
+    with pytest.raises(AssertionError, match="a pack process was started"):
+        check_plan(plan, config=config, account=ACCOUNT, via_analyzer=True)
+
+
+def test_policy_config_is_refused_as_the_pack_process_refuses_it() -> None:
+    pack = InProcessPack(project="p", stack="dev")
+    with pytest.raises(UsageError, match="'sr-nope-001', which pack strongroom does not have"):
+        pack.configure({"sr-nope-001": {"enforcementLevel": "mandatory"}})
+    with pytest.raises(UsageError, match=r"sr-net-001\.enforcementLevel is 'strict'; accepted: advisory"):
+        pack.configure({"sr-net-001": {"enforcementLevel": "strict"}})
+
+
+def _raises(_subject: Resource, _index: object) -> list[str]:
+    raise ZeroDivisionError("division by zero in a predicate")
+
+
+def test_a_control_that_raises_fails_the_check_naming_control_and_resource() -> None:
+    broken = replace(get("SR-NET-001"), predicate=_raises)
+    igw = PlanResource(
+        urn="urn:pulumi:dev::p::aws:ec2/internetGateway:InternetGateway::igw",
+        type="aws:ec2/internetGateway:InternetGateway",
+        name="igw",
+        custom=True,
+    )
+    pack = InProcessPack(project="p", stack="dev", controls=[broken])
+    with pytest.raises(PolicyPackError) as error:
+        pack.analyze_plan(Plan(project="p", stack="dev", resources=[igw]))
+    text = str(error.value)
+    assert "policy sr-net-001" in text and f"Analyze of {igw.urn}" in text
+    assert "ZeroDivisionError: division by zero in a predicate" in text
+    stack_control: Control = replace(get("SR-STO-001"), predicate=_raises, resource_types=("*",))
+    with pytest.raises(PolicyPackError, match=r"sr-sto-001 .* failed in AnalyzeStack of 1 resources"):
+        InProcessPack(project="p", stack="dev", controls=[stack_control]).analyze_plan(
+            Plan(project="p", stack="dev", resources=[igw])
+        )
+
+
+# -- deadlines over gRPC -----------------------------------------------------------------------------------
+
+SLOW_PACK = """\
+import time
+from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
+
+def slow(args, report):
+    time.sleep(8)
+
+PolicyPack(
+    name="slow-pack",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[StackValidationPolicy(name="slow", description="Sleeps.", validate=slow)],
+)
+"""
+
+
+def test_deadlines_scale_with_the_plan_and_name_the_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process = PolicyPackProcess(MINI_PACK, project="p", stack="dev", rpc_timeout=30, per_resource_timeout=0.1)
+    assert process.stack_deadline(12_000) == pytest.approx(30 + 1200)
+    monkeypatch.setenv("STRONGROOM_RPC_TIMEOUT_FACTOR", "4")
+    scaled = PolicyPackProcess(MINI_PACK, project="p", stack="dev", rpc_timeout=30, per_resource_timeout=0.1)
+    assert scaled.stack_deadline(12_000) == pytest.approx(4 * (30 + 1200))
+    monkeypatch.setenv("STRONGROOM_RPC_TIMEOUT_FACTOR", "fast")
+    with pytest.raises(UsageError, match="STRONGROOM_RPC_TIMEOUT_FACTOR='fast': accepted: a number"):
+        PolicyPackProcess(MINI_PACK, project="p", stack="dev")
+    monkeypatch.delenv("STRONGROOM_RPC_TIMEOUT_FACTOR")
+
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(SLOW_PACK)
+    resources = [
+        PlanResource(urn=f"urn:pulumi:dev::p::test:index:Thing::t{i}", type="test:index:Thing", name=f"t{i}")
+        for i in range(3)
+    ]
+    plan = Plan(project="p", stack="dev", resources=resources)
+    with (
+        PolicyPackProcess(
+            tmp_path, project="p", stack="dev", rpc_timeout=3, per_resource_timeout=0.01
+        ) as slow,
+        pytest.raises(PolicyPackError) as error,
+    ):
+        slow.analyze_plan(plan)
+    text = str(error.value)
+    assert "did not answer AnalyzeStack of 3 resources within its deadline of 3 s (3 s + 0.01 s per" in text
+    assert "STRONGROOM_RPC_TIMEOUT_FACTOR" in text and "--via-analyzer" in text
+
+
+def test_the_cli_forces_the_analyzer_path_with_via_analyzer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from strongroom import check
+    from strongroom.cli import app
+
+    opened: list[str] = []
+    real_open = check.open_pack
+
+    def recording_open(*args: Any, **kwargs: Any) -> Any:
+        pack = real_open(*args, **kwargs)
+        opened.append(type(pack).__name__)
+        return pack
+
+    monkeypatch.setattr(check, "open_pack", recording_open)
+    project = str(FIXTURES / "insecure_project")
+    outputs = []
+    for extra in ([], ["--via-analyzer"]):
+        out = tmp_path / f"report{len(extra)}.json"
+        args = ["check", "--project-dir", project, "--stack", "ci", "--format", "json", "-o", str(out)]
+        result = CliRunner().invoke(app, [*args, *extra])
+        assert result.exit_code == 1, result.output
+        outputs.append(json.loads(out.read_text()))
+    assert opened == ["InProcessPack", "PolicyPackProcess"]
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["violations"]
