@@ -20,6 +20,7 @@ failed program included), else 0.
 from __future__ import annotations
 
 import ast
+import asyncio
 import importlib
 import importlib.util
 import json
@@ -231,7 +232,13 @@ def _local_module(module: str, program_dir: Path) -> list[Path] | None:
 
 
 def _child(stack: str, job: StackJob, connection: Connection) -> None:
-    """A forked child: check one stack and send ``("ok", StackResult)`` or ``("error", exception)``."""
+    """A forked child: check one stack and send ``("ok", StackResult)`` or ``("error", exception)``.
+
+    When this process planned before (a library caller, a test session), the inherited asyncio event loop
+    is unusable here: its default executor's threads did not survive the fork (work submitted to it never
+    runs) and its selector is the parent's. The child gets a loop of its own; the old one is left alone
+    (closing it would wait for those threads)."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
     try:
         outcome: tuple[str, Any] = ("ok", check_stack(stack, job))
     except StrongroomError as exc:

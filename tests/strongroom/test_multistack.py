@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import strongroom.multistack as multistack
 from strongroom.cli import app
+from strongroom.engine import run_plan
 from strongroom.engine.project import load_project
 from strongroom.errors import UsageError
 from strongroom.multistack import StackJob, StackResult, check_all_stacks, external_imports, render_all
@@ -55,7 +56,8 @@ def run(*args: str) -> Result:
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[StackResult]]:
     """Three stacks: one clean, one with a mandatory violation, one whose program fails."""
     root = write_project(tmp_path_factory.mktemp("fleet"), {"clean": "empty", "bad": "ssm", "broken": "fail"})
-    _, results = check_all_stacks(root, account=ACCOUNT, use_cache=False)
+    run_plan(root, "clean")  # this process planned before it forks: the children must still work
+    _, results = check_all_stacks(root, account=ACCOUNT, use_cache=False, jobs=3)
     return root, results
 
 
