@@ -252,6 +252,8 @@ def _child(stack: str, job: StackJob, connection: Connection) -> None:
 
 
 def _unwrap(stack: str, outcome: tuple[str, Any]) -> StackResult:
+    """The child's result; its StrongroomError raised naming the stack; a crash (an unexpected exception,
+    a child that died) is that stack's not-evaluated report, with the details on stderr."""
     kind, value = outcome
     if kind == "ok":
         assert isinstance(value, StackResult)
@@ -259,7 +261,16 @@ def _unwrap(stack: str, outcome: tuple[str, Any]) -> StackResult:
     if kind == "error":
         error = type(value)(f"stack {stack}: {value}")
         raise error from None
-    raise RuntimeError(f"the check of stack {stack} crashed:\n{value}")
+    detail = str(value).strip()
+    last = detail.splitlines()[-1] if detail else "no detail"
+    report = Report(
+        stack=stack,
+        resources=0,
+        controls=0,
+        violations=[],
+        unevaluated=[f"the check of stack {stack} crashed, so no control was evaluated: {last}"],
+    )
+    return StackResult(stack=stack, report=report, messages=[f"stack {stack}: the check crashed: {detail}"])
 
 
 def run_stacks(stacks: Sequence[str], job: StackJob, *, jobs: int | None = None) -> list[StackResult]:

@@ -195,3 +195,17 @@ def test_the_shared_start_up_finds_the_aws_modules_the_program_uses() -> None:
     modules = external_imports(load_project(REPO))
     assert {"pulumi_aws.s3", "pulumi_aws.iam", "pulumi_aws.kms", "pulumi_aws.ec2"} <= set(modules)
     assert not any(m.split(".")[0] == "components" for m in modules)  # the program's own modules
+
+
+def test_a_child_that_dies_is_that_stacks_not_evaluated_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_check(stack: str, job: StackJob) -> StackResult:
+        if stack == "b":
+            os._exit(9)  # killed, out of memory, ...
+        return StackResult(stack=stack, report=Report(stack=stack, resources=0, controls=0, violations=[]))
+
+    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
+    a, b = multistack.run_stacks(["a", "b"], job, jobs=2)
+    assert a.report.exit_code == 0
+    assert b.report.exit_code == 3
+    assert "ended with exit code 9" in b.report.unevaluated[0] and "stack b" in b.messages[0]
