@@ -60,6 +60,7 @@ def time_check(project_dir: Path, stack: str, *, label: str = "", repeat: int = 
         stack,
         "--format",
         "json",
+        "--no-cache",  # cold runs: the plan cache would answer every repeat after the first
     ]
     best: float | None = None
     for _ in range(max(repeat, 1)):

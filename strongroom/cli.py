@@ -217,6 +217,7 @@ def export_terraform(
 
 @app.command()
 def check(
+    ctx: typer.Context,
     stack: StackOption = "dev",
     project_dir: ProjectDirOption = Path("."),
     policy_pack: Annotated[
@@ -266,6 +267,20 @@ def check(
             "CLI does, instead of in process (same findings, slower). Other packs always run that way.",
         ),
     ] = False,
+    all_stacks: Annotated[
+        bool,
+        typer.Option(
+            "--all-stacks",
+            help="Check every stack of the project (its Pulumi.<stack>.yaml files) in parallel, one report.",
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Plan afresh: neither read nor write the plan cache ($XDG_CACHE_HOME/strongroom).",
+        ),
+    ] = False,
 ) -> None:
     """Plan offline, run the policy pack over the plan (Strongroom's own in process; any other pack, or
     with --via-analyzer, over the Analyzer protocol as the Pulumi CLI does), and report.
@@ -275,7 +290,7 @@ def check(
     expanded, --checkov was asked for and checkov did not run, or with --strict a control needed a
     value unknown at preview).
     """
-    from strongroom.check import apply_strict, failed_program_report, load_policy_config, plan_and_check
+    from strongroom.check import apply_strict, failed_program_report, load_policy_config
     from strongroom.engine import validate_account, validate_stack_name
     from strongroom.errors import ProgramFailed
     from strongroom.report import RENDERERS
@@ -287,18 +302,27 @@ def check(
     validate_stack_name(stack)
     validate_account(account)
     user_config = load_policy_config(policy_config) if policy_config is not None else None
+    if all_stacks:
+        _check_all_stacks(ctx, project_dir, policy_pack, fmt, output, account, user_config, no_cache)
+    from strongroom.plancache import PlanCache, plan_and_check_cached
+
+    cache = None if no_cache else PlanCache()
     try:
-        report, plan = plan_and_check(
+        report, plan = plan_and_check_cached(
             project_dir,
             stack,
             pack_dir=policy_pack,
             account=account,
             policy_config=user_config,
+            cache=cache,
             via_analyzer=via_analyzer,
         )
     except ProgramFailed as failed:
         report_error(failed)
         _write_report(failed_program_report(stack, failed), fmt, output)
+    finally:
+        for warning in cache.warnings if cache is not None else []:
+            typer.echo(f"warning: {warning}", err=True)
     if with_checkov or checkov_bin is not None:
         from strongroom.checkov import check_plan as checkov_check_plan
         from strongroom.report import merge
@@ -310,6 +334,52 @@ def check(
     if strict:
         apply_strict(report)
     _write_report(report, fmt, output)
+
+
+def _check_all_stacks(
+    ctx: typer.Context,
+    project_dir: Path,
+    policy_pack: Path | None,
+    fmt: str,
+    output: Path | None,
+    account: str,
+    user_config: Any,
+    no_cache: bool,
+) -> NoReturn:
+    """``check --all-stacks``: every stack in parallel, one combined report, exit with the combined code."""
+    from strongroom.multistack import check_all_stacks, combined_exit_code, overall_line, render_all
+
+    source = ctx.get_parameter_source("stack")
+    if source is not None and source.name != "DEFAULT":
+        raise UsageError(
+            "--stack and --all-stacks are mutually exclusive: give --stack NAME for one stack, or "
+            "--all-stacks for every Pulumi.<stack>.yaml of the project."
+        )
+    params = ctx.params
+    project, results = check_all_stacks(
+        project_dir,
+        pack_dir=policy_pack,
+        account=account,
+        policy_config=user_config,
+        with_checkov=bool(params.get("with_checkov")),
+        checkov_bin=params.get("checkov_bin"),
+        strict=bool(params.get("strict")),
+        use_cache=not no_cache,
+        via_analyzer=bool(params.get("via_analyzer")),
+    )
+    for result in results:
+        for message in result.messages:
+            prefix = "" if message.startswith("warning: ") else "strongroom: error: "
+            typer.echo(prefix + message, err=True)
+    reports = [result.report for result in results]
+    width = _report_width(output is None and sys.stdout.isatty())
+    text = render_all(project.name, reports, fmt, width=width)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(overall_line(project.name, reports), err=True)
+    raise typer.Exit(combined_exit_code(reports))
 
 
 def _write_report(report: Any, fmt: str, output: Path | None) -> NoReturn:

@@ -67,3 +67,10 @@ def make_pulumi_mocks() -> Iterator[MakeMocks]:
 def pulumi_mocks(make_pulumi_mocks: MakeMocks) -> Recorder:
     """A fresh recording monitor for project ``strongroom``, stack ``test``, region eu-west-2."""
     return make_pulumi_mocks()
+
+
+@pytest.fixture(autouse=True)
+def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own, empty plan cache (``strongroom check`` caches plans under
+    ``$XDG_CACHE_HOME``): no test reads a plan another test, or a user's run, stored."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
