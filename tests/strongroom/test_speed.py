@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import json
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 import pulumi.runtime.resource as sdk_resource
 import pytest
+import yaml
 
 from strongroom import cli, process
 from strongroom.engine import run_plan
@@ -190,3 +192,27 @@ def test_the_console_script_writes_its_whole_output_to_a_pipe_before_it_exits() 
     assert result.returncode == 0, result.stderr
     controls = json.loads(result.stdout)
     assert len(controls) > 100
+
+
+# --- the benchmark's program checks like prod -----------------------------------------------------------
+
+
+def test_the_bench_stack_carries_the_production_settings() -> None:
+    bench = yaml.safe_load((REPO / "bench" / "multi_env" / "Pulumi.bench.yaml").read_text())["config"]
+    prod = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
+    assert bench.pop("strongroom-bench:copies") == 1
+    assert bench == prod
+
+
+def test_the_bench_names_production_stacks_with_the_copies_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("bench_check", REPO / "bench" / "bench_check.py")
+    assert spec is not None and spec.loader is not None
+    bench_check = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_check", bench_check)  # its dataclasses look their module up
+    spec.loader.exec_module(bench_check)
+    stacks = bench_check.copies_project(tmp_path, [1, 10])
+    assert stacks == {1: "prod-copies1", 10: "prod-copies10"}
+    config = yaml.safe_load((tmp_path / "multi_env" / "Pulumi.prod-copies10.yaml").read_text())["config"]
+    assert config["strongroom-bench:copies"] == 10
