@@ -187,7 +187,7 @@ def time_checkov(project_dir: Path, stack: str, workdir: Path, *, repeat: int = 
 
 
 def copies_project(workdir: Path, copies: Sequence[int]) -> dict[int, str]:
-    """Copy ``bench/multi_env`` into ``workdir`` with a stack ``prod-copies<N>`` per N (a production
+    """Copy ``bench/multi_env`` into ``workdir`` with a stack ``prod-c<N>`` per N (a production
     stack name, so the production rules apply); return N -> stack."""
     project = workdir / "multi_env"
     shutil.copytree(MULTI_ENV, project, ignore=shutil.ignore_patterns("__pycache__"))
@@ -196,7 +196,7 @@ def copies_project(workdir: Path, copies: Sequence[int]) -> dict[int, str]:
         raise SystemExit("bench_check: bench/multi_env/Pulumi.bench.yaml lacks 'strongroom-bench:copies: 1'")
     stacks = {}
     for n in copies:
-        stack = f"prod-copies{n}"
+        stack = f"prod-c{n}"
         text = template.replace("strongroom-bench:copies: 1\n", f"strongroom-bench:copies: {n}\n")
         (project / f"Pulumi.{stack}.yaml").write_text(text)
         stacks[n] = stack

@@ -19,8 +19,9 @@ import pulumi.runtime.resource as sdk_resource
 import pytest
 import yaml
 
+from components.settings import _STACK, is_prod_stack
 from strongroom import cli, process
-from strongroom.engine import run_plan
+from strongroom.engine import run_plan, validate_stack_name
 from strongroom.engine import runner as engine_runner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -212,7 +213,11 @@ def test_the_bench_names_production_stacks_with_the_copies_asked(
     bench_check = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "bench_check", bench_check)  # its dataclasses look their module up
     spec.loader.exec_module(bench_check)
-    stacks = bench_check.copies_project(tmp_path, [1, 10])
-    assert stacks == {1: "prod-copies1", 10: "prod-copies10"}
-    config = yaml.safe_load((tmp_path / "multi_env" / "Pulumi.prod-copies10.yaml").read_text())["config"]
+    stacks = bench_check.copies_project(tmp_path, [1, 10, 50])
+    assert stacks == {1: "prod-c1", 10: "prod-c10", 50: "prod-c50"}
+    for stack in stacks.values():
+        validate_stack_name(stack)
+        assert is_prod_stack(stack)
+        assert _STACK.match(stack), f"{stack}: the environment's settings refuse it as a name"
+    config = yaml.safe_load((tmp_path / "multi_env" / "Pulumi.prod-c10.yaml").read_text())["config"]
     assert config["strongroom-bench:copies"] == 10
