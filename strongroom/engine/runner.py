@@ -143,6 +143,9 @@ def _no_stack_traces() -> Iterator[None]:
     never reads them. During the run each registration gets an empty trace; the SDK's function is put
     back afterwards."""
     original = sdk_resource._get_stack_trace
+    if original is _empty_stack_trace:  # a run inside a run: the outer one puts the SDK's back
+        yield
+        return
     sdk_resource._get_stack_trace = _empty_stack_trace
     try:
         yield

@@ -63,6 +63,15 @@ def test_the_plan_is_identical_with_and_without_stack_traces(
     assert without == with_traces
 
 
+def test_nested_runs_leave_the_sdk_function_in_place() -> None:
+    original = sdk_resource._get_stack_trace
+    with engine_runner._no_stack_traces():
+        with engine_runner._no_stack_traces():
+            assert sdk_resource._get_stack_trace is not original
+        assert sdk_resource._get_stack_trace is not original, "the inner run restored too early"
+    assert sdk_resource._get_stack_trace is original
+
+
 GC_PROGRAM = """
     import gc
 
