@@ -219,21 +219,26 @@ def run(copies: Sequence[int], repeat: int, *, with_checkov: bool = True) -> dic
             results["checkov"] = asdict(checkov)
             results["ratio_to_checkov"] = round(prod.seconds / checkov.seconds, 3)
         stacks = copies_project(Path(tmp), copies)
-        timings = [
-            time_check(Path(tmp) / "multi_env", stack, label=f"{n} copies", repeat=repeat, flags=flags)
-            for n, stack in stacks.items()
-        ]
-    base = timings[0]
-    results["growth"] = [
-        {
-            "copies": n,
-            **asdict(t),
-            "ms_per_resource": round(t.ms_per_resource, 2),
-            "time_ratio": round(t.seconds / base.seconds, 2),
-            "resource_ratio": round(t.resources / base.resources, 2),
-        }
-        for n, t in zip(stacks, timings, strict=True)
-    ]
+        growth: list[dict[str, object]] = []
+        base: CheckTiming | None = None
+        for n, stack in stacks.items():
+            try:
+                project = Path(tmp) / "multi_env"
+                t = time_check(project, stack, label=f"{n} copies", repeat=repeat, flags=flags)
+            except RuntimeError as exc:  # reported in its row; the other sizes are still measured
+                growth.append({"copies": n, "error": " ".join(str(exc).split())})
+                continue
+            base = base or t
+            growth.append(
+                {
+                    "copies": n,
+                    **asdict(t),
+                    "ms_per_resource": round(t.ms_per_resource, 2),
+                    "time_ratio": round(t.seconds / base.seconds, 2),
+                    "resource_ratio": round(t.resources / base.resources, 2),
+                }
+            )
+    results["growth"] = growth
     return results
 
 
@@ -270,13 +275,16 @@ def render(results: dict[str, object]) -> str:
     growth = results["growth"]
     assert isinstance(growth, list)
     for row in growth:
+        if "error" in row:
+            lines.append(f"  {row['copies']:>6} failed: {str(row['error'])[:300]}")
+            continue
         lines.append(
             f"  {row['copies']:>6} {row['seconds']:>8.2f} {row['resources']:>9} "
             f"{row['ms_per_resource']:>7.2f} "
             f"{row['time_ratio']:>7.2f} {row['resource_ratio']:>7.2f} {row['max_rss_mib']:>8.0f} "
             f"{row['violations']:>5}"
         )
-    by_copies = {row["copies"]: row for row in growth}
+    by_copies = {row["copies"]: row for row in growth if "error" not in row}
     if 1 in by_copies and 50 in by_copies:
         growth_50 = by_copies[50]["seconds"] / by_copies[1]["seconds"]
         fifty = by_copies[50]["seconds"]
@@ -303,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return 1 if any("error" in row for row in results["growth"]) else 0  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -214,14 +214,17 @@ def test_the_bench_stack_carries_the_production_settings() -> None:
     assert bench == prod
 
 
-def test_the_bench_names_production_stacks_with_the_copies_asked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def bench_check(monkeypatch: pytest.MonkeyPatch) -> Any:
     spec = importlib.util.spec_from_file_location("bench_check", REPO / "bench" / "bench_check.py")
     assert spec is not None and spec.loader is not None
-    bench_check = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench_check", bench_check)  # its dataclasses look their module up
-    spec.loader.exec_module(bench_check)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_check", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bench_names_production_stacks_with_the_copies_asked(bench_check: Any, tmp_path: Path) -> None:
     stacks = bench_check.copies_project(tmp_path, [1, 10, 50])
     assert stacks == {1: "prod-c1", 10: "prod-c10", 50: "prod-c50"}
     for stack in stacks.values():
@@ -230,3 +233,21 @@ def test_the_bench_names_production_stacks_with_the_copies_asked(
         assert _STACK.match(stack), f"{stack}: the environment's settings refuse it as a name"
     config = yaml.safe_load((tmp_path / "multi_env" / "Pulumi.prod-c10.yaml").read_text())["config"]
     assert config["strongroom-bench:copies"] == 10
+
+
+def test_a_size_that_fails_is_reported_in_its_row_and_the_others_still_count(bench_check: Any) -> None:
+    row = {"resources": 346, "violations": 0, "max_rss_mib": 200.0, "resource_ratio": 1.0}
+    results = {
+        "python": "3.11",
+        "cpus": 2,
+        "repeat": 1,
+        "flags": [],
+        "prod": {**row, "seconds": 2.0},
+        "growth": [
+            {**row, "copies": 1, "seconds": 2.0, "ms_per_resource": 5.8, "time_ratio": 1.0},
+            {"copies": 50, "error": "strongroom check exited 2: DEADLINE_EXCEEDED"},
+        ],
+    }
+    text = bench_check.render(results)
+    assert "50 failed: strongroom check exited 2: DEADLINE_EXCEEDED" in text
+    assert "t(50)/t(1)" not in text
