@@ -8,8 +8,9 @@ Every figure is the wall clock of a fresh process (the console script, cold: no 
    ``strongroom check --checkov`` uses). Goal: at most 0.4x checkov's time.
 2. ``strongroom check`` of ``bench/multi_env`` (N copies of the production environment in one program) at
    1, 10 and 50 copies: seconds, resources, milliseconds per resource, growth against one copy, and the
-   child's peak memory (its maximum resident set, from ``os.wait4``). Goals: t(50)/t(1) at most 15 and
-   50 environments in under 15 s on a quiet 2-core machine; flat per-resource cost means linear growth.
+   child's peak memory (the maximum resident set of it and the processes it waited for, ``os.wait4``).
+   Goals: t(50)/t(1) at most 15 and 50 environments in under 15 s on a quiet 2-core machine; flat
+   per-resource cost means linear growth.
 
     .venv/bin/python bench/bench_check.py [--copies 1 10 50] [--repeat 3] [--json FILE]
 
@@ -50,8 +51,9 @@ class ProcessRun:
 
 
 def run_process(command: Sequence[str], *, cwd: Path = REPO, env: dict[str, str] | None = None) -> ProcessRun:
-    """Run ``command`` to the end; its own peak RSS comes from ``os.wait4`` (the child alone, unlike
-    ``RUSAGE_CHILDREN``, which keeps the largest child so far)."""
+    """Run ``command`` to the end. Its peak RSS comes from ``os.wait4``: the largest of that child and the
+    processes it waited for (a policy pack server), not their sum, and unlike this process's
+    ``RUSAGE_CHILDREN`` (the largest child so far) it is this command's alone."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=out, stderr=err)
