@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: plan test lint lint-ruff bench venv checkov-venv clean
+.PHONY: plan test lint lint-ruff bench bench-checkov venv checkov-venv clean
 
 ## plan: offline plan and compliance check of the dev stack (pack + checkov), no CLI or credentials
 plan: venv checkov-venv
@@ -35,11 +35,17 @@ lint-ruff: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## bench: benchmarks (bench/), each reported as ratios to a peer measured in the same run
+## bench: cold `strongroom check --stack prod` against checkov on its export, and 1/10/50 environments
+## (time, growth, per-resource cost, peak memory); median of BENCH_REPEAT runs, ratios measured in one run
+BENCH_REPEAT ?= 3
 bench: venv checkov-venv
-	$(VENV)/bin/python bench/bench_check.py
-	$(VENV)/bin/python bench/bench_checkov.py
+	$(VENV)/bin/python bench/bench_check.py --repeat $(BENCH_REPEAT)
 	$(VENV)/bin/python bench/bench_inprocess.py
+	$(VENV)/bin/python bench/bench_all_stacks.py
+
+## bench-checkov: the policy pack alone against checkov, and export + checkov as environments grow
+bench-checkov: venv checkov-venv
+	$(VENV)/bin/python bench/bench_checkov.py --repeat $(BENCH_REPEAT)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

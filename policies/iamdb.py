@@ -2,7 +2,9 @@
 Authorization Reference): every action, its access level and the resource types it accepts. Pure.
 
 The file is read from the installed package directory without importing `parliament` (whose `__init__`
-imports `pkg_resources` and takes a second), once, on first use. Patterns (`s3:Get*`, `iam:*Role*`,
+imports `pkg_resources` and takes a second), once, on first use; the actions of a service are built
+when a question about that service is first asked (a stack's policies name a few dozen of the 400
+services, and building all 18,000 actions was a tenth of a check). Patterns (`s3:Get*`, `iam:*Role*`,
 `*`) are expanded to the real actions they match, case-insensitively, the way IAM matches them.
 """
 
@@ -11,10 +13,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 WILDCARD = re.compile(r"[*?]")
 
@@ -43,16 +46,26 @@ def database_path() -> Path:
 
 
 @cache
-def actions() -> Mapping[str, Action]:
-    """Every action of the database, keyed by its lower-case name. A service prefix the file lists twice
-    (old and new API versions) is merged; an action listed twice keeps the union of its resource types."""
+def _services_raw() -> Mapping[str, tuple[Mapping[str, Any], ...]]:
+    """The database file's service entries grouped by lower-case prefix, in file order (a prefix the file
+    lists twice, for old and new API versions, has two entries). Parsing the file is the only work done
+    for every service; the actions of a service are built when a question about it is asked."""
     with database_path().open(encoding="utf-8") as handle:
         services = json.load(handle)
-    found: dict[str, Action] = {}
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
     for service in services:
-        prefix = service["prefix"]
+        grouped.setdefault(str(service["prefix"]).lower(), []).append(service)
+    return {prefix: tuple(entries) for prefix, entries in grouped.items()}
+
+
+@cache
+def _service_actions(prefix: str) -> Mapping[str, Action]:
+    """The actions of one service prefix, keyed by lower-case name; an action listed twice keeps the
+    union of its resource types and condition keys."""
+    found: dict[str, Action] = {}
+    for service in _services_raw().get(prefix, ()):
         for privilege in service["privileges"]:
-            name = f"{prefix}:{privilege['privilege']}"
+            name = f"{service['prefix']}:{privilege['privilege']}"
             types = frozenset(
                 str(r["resource_type"]).rstrip("*") for r in privilege["resource_types"] if r["resource_type"]
             )
@@ -65,12 +78,32 @@ def actions() -> Mapping[str, Action]:
     return found
 
 
-@cache
-def _by_service() -> Mapping[str, tuple[Action, ...]]:
-    grouped: dict[str, list[Action]] = {}
-    for action in actions().values():
-        grouped.setdefault(action.service, []).append(action)
-    return {service: tuple(found) for service, found in grouped.items()}
+class _Actions(Mapping[str, Action]):
+    """Every action of the database by lower-case name, built one service at a time on first use (the
+    whole database is 18,000 actions; a stack's policies name a few dozen services)."""
+
+    def __getitem__(self, name: str) -> Action:
+        return _service_actions(name.partition(":")[0])[name]
+
+    def __iter__(self) -> Iterator[str]:
+        for prefix in _services_raw():
+            yield from _service_actions(prefix)
+
+    def __len__(self) -> int:
+        return sum(len(_service_actions(prefix)) for prefix in _services_raw())
+
+
+_ACTIONS = _Actions()
+
+
+def actions() -> Mapping[str, Action]:
+    """Every action of the database, keyed by its lower-case name. A service prefix the file lists twice
+    (old and new API versions) is merged; an action listed twice keeps the union of its resource types."""
+    return _ACTIONS
+
+
+def _of_service(prefix: str) -> tuple[Action, ...]:
+    return tuple(_service_actions(prefix).values()) if prefix in _services_raw() else ()
 
 
 def _regex(pattern: str) -> re.Pattern[str]:
@@ -88,7 +121,7 @@ def expand(pattern: str) -> frozenset[str]:
         return frozenset({action.name}) if action else frozenset()
     service, sep, _ = lowered.partition(":")
     if sep and not WILDCARD.search(service):
-        candidates: Iterable[Action] = _by_service().get(service, ())
+        candidates: Iterable[Action] = _of_service(service)
     else:
         candidates = actions().values()
     regex = _regex(lowered)
@@ -115,12 +148,12 @@ def not_action(patterns: Iterable[str]) -> frozenset[str]:
 
 def services() -> frozenset[str]:
     """Every service prefix of the database (lower case)."""
-    return frozenset(_by_service())
+    return frozenset(_services_raw())
 
 
 def service_actions(service: str) -> frozenset[str]:
     """Every action of a service prefix (`s3`), empty for an unknown one."""
-    return frozenset(a.name for a in _by_service().get(service.lower(), ()))
+    return frozenset(a.name for a in _of_service(service.lower()))
 
 
 def known(action: str) -> bool:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
-
 DISTRIBUTION = "strongroom"
 
 
 def package_version() -> str:
-    """The installed distribution's version (pyproject.toml's ``version`` is its one source)."""
+    """The installed distribution's version (pyproject.toml's ``version`` is its one source).
+
+    ``importlib.metadata`` is imported here, not with the package: every command imports ``strongroom``,
+    and only --version and the SARIF/JUnit reports ask."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _distribution_version
+
     try:
         return _distribution_version(DISTRIBUTION)
     except PackageNotFoundError:

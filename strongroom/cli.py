@@ -473,9 +473,43 @@ def controls(
         print_table(chosen, _stdout_console())
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``strongroom = strongroom.cli:main``)."""
-    app(args=argv, prog_name="strongroom")
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Console-script entry point (``strongroom = strongroom.cli:main``).
+
+    Once the command has finished and its output is flushed, the process ends with ``os._exit``: tearing
+    down the interpreter (finalising the hundred thousand objects of pulumi_aws's modules and a plan) is
+    a good part of a second that no one waits for. No atexit work is skipped that matters: the commands
+    close their files and temporary directories themselves. Tests call ``app`` through CliRunner, which
+    never comes here."""
+    from strongroom.process import declare_one_shot
+
+    declare_one_shot()
+    try:
+        app(args=argv, prog_name="strongroom")
+        code = 0
+    except SystemExit as exit_:
+        code = _exit_code(exit_.code)
+    _flush_and_exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """The process exit code ``sys.exit(code)`` gives: None is 0, a number is itself, anything else is
+    printed to stderr and is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _flush_and_exit(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (``strongroom check | head``) or a closed stream
+            code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":

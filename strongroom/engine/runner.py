@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import linecache
 import os
 import re
@@ -14,7 +15,10 @@ from types import FrameType, ModuleType, TracebackType
 
 import pulumi
 import pulumi.runtime
+import pulumi.runtime.resource as sdk_resource
+from pulumi.runtime.proto import source_pb2
 
+from strongroom import process
 from strongroom.engine.fakes import DEFAULT_ACCOUNT
 from strongroom.engine.monitor import Recorder, install, run
 from strongroom.engine.plan import Plan
@@ -63,7 +67,12 @@ def run_plan(
     for warning in config.warnings:
         recorder.warn(warning)
     try:
-        with _program_environment(project), _watch_preview_checks(project, recorder):
+        with (
+            _program_environment(project),
+            _watch_preview_checks(project, recorder),
+            _no_stack_traces(),
+            _collector_paused(),
+        ):
             run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)
     except (KeyboardInterrupt, UsageError, ProgramFailed):
         raise
@@ -125,6 +134,51 @@ def _program_environment(project: Project) -> Iterator[None]:
             if _is_program_module(module, program_dir):
                 del sys.modules[name]
         sys.modules.update(saved_modules)
+
+
+@contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """The SDK captures the call stack of every resource it registers (``traceback.extract_stack`` and a
+    file URI per frame, 9-11% of a program run) for the engine's source positions; the recording monitor
+    never reads them. During the run each registration gets an empty trace; the SDK's function is put
+    back afterwards."""
+    original = sdk_resource._get_stack_trace
+    if original is _empty_stack_trace:  # a run inside a run: the outer one puts the SDK's back
+        yield
+        return
+    sdk_resource._get_stack_trace = _empty_stack_trace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = original
+
+
+def _empty_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic collector off while the program runs, on again afterwards.
+
+    A program run builds hundreds of thousands of long-lived objects (pulumi_aws's modules, resources,
+    outputs, futures) and little cyclic garbage; with the collector on, its passes over them were a good
+    part of the run (21 full collections at 50 environments). A caller that had turned the collector off
+    keeps it off. In a one-shot process (:mod:`strongroom.process`, the console script) everything alive
+    before the run and after it is frozen (``gc.freeze``), so the collections that run afterwards, while
+    the plan is checked, walk only the objects made since; the cycles the run left behind stay allocated
+    until the process ends, a few percent of its memory (bench/bench_check.py reports the peak)."""
+    was_enabled = gc.isenabled()
+    if process.is_one_shot():
+        gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if process.is_one_shot():
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -67,3 +68,36 @@ def test_loads_without_importing_parliament_and_quickly() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert float(out.stdout) < 2.0
+
+
+def test_a_question_about_one_service_builds_only_that_service() -> None:
+    code = (
+        "from policies import iamdb; iamdb.expand('kms:*'); iamdb.known('s3:GetObject'); "
+        "iamdb.star_only('s3:ListAllMyBuckets'); iamdb.services(); "
+        "print(iamdb._service_actions.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert int(out.stdout) == 2
+
+
+def test_built_service_by_service_the_database_is_the_whole_file() -> None:
+    with iamdb.database_path().open(encoding="utf-8") as handle:
+        services = json.load(handle)
+    whole: dict[str, tuple[str, str, frozenset[str], frozenset[str]]] = {}
+    for service in services:
+        for privilege in service["privileges"]:
+            name = f"{service['prefix']}:{privilege['privilege']}"
+            types = {
+                str(r["resource_type"]).rstrip("*") for r in privilege["resource_types"] if r["resource_type"]
+            }
+            keys = {k for r in privilege["resource_types"] for k in r["condition_keys"]}
+            if name.lower() in whole:
+                types |= whole[name.lower()][2]
+                keys |= whole[name.lower()][3]
+            whole[name.lower()] = (name, privilege["access_level"], frozenset(types), frozenset(keys))
+    built = {
+        key: (a.name, a.access_level, a.resource_types, a.condition_keys)
+        for key, a in iamdb.actions().items()
+    }
+    assert built == whole
+    assert iamdb.services() == {str(s["prefix"]).lower() for s in services}

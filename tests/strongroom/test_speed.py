@@ -1,0 +1,253 @@
+"""What makes a run fast without changing what it finds: no per-resource stack traces and the cyclic
+collector paused during the program run (both put back afterwards), and the console script's fast exit.
+Speed itself is measured by bench/bench_check.py, never asserted here."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi.runtime.resource as sdk_resource
+import pytest
+import yaml
+
+from components.settings import _STACK, is_prod_stack
+from strongroom import cli, process
+from strongroom.engine import run_plan, validate_stack_name
+from strongroom.engine import runner as engine_runner
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = REPO / "tests" / "fixtures" / "tiny_project"
+
+
+@pytest.fixture
+def counted_stack_traces(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The SDK's ``_get_stack_trace`` wrapped to count its calls (restored by monkeypatch afterwards)."""
+    calls: list[int] = []
+    original = sdk_resource._get_stack_trace
+
+    def counting() -> Any:
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(sdk_resource, "_get_stack_trace", counting)
+    yield calls
+
+
+def test_no_stack_trace_is_captured_during_a_run_and_the_sdk_function_is_put_back(
+    counted_stack_traces: list[int],
+) -> None:
+    wrapped = sdk_resource._get_stack_trace
+    plan = run_plan(TINY, "test")
+    assert len(plan.custom_resources) > 1
+    assert len(counted_stack_traces) <= 1, "only the root stack, registered before the program runs"
+    assert sdk_resource._get_stack_trace is wrapped
+
+
+def test_the_plan_is_identical_with_and_without_stack_traces(
+    counted_stack_traces: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without = run_plan(REPO, "prod").to_dict()
+    assert len(counted_stack_traces) <= 1
+    monkeypatch.setattr(engine_runner, "_no_stack_traces", contextlib.nullcontext)
+    with_traces = run_plan(REPO, "prod").to_dict()
+    assert len(counted_stack_traces) >= len(with_traces["resources"])
+    assert without == with_traces
+
+
+def test_nested_runs_leave_the_sdk_function_in_place() -> None:
+    original = sdk_resource._get_stack_trace
+    with engine_runner._no_stack_traces():
+        with engine_runner._no_stack_traces():
+            assert sdk_resource._get_stack_trace is not original
+        assert sdk_resource._get_stack_trace is not original, "the inner run restored too early"
+    assert sdk_resource._get_stack_trace is original
+
+
+GC_PROGRAM = """
+    import gc
+
+    import pulumi
+    import pulumi_aws as aws
+
+    aws.s3.Bucket("data")
+    pulumi.export("collector_enabled", gc.isenabled())
+"""
+
+
+def _gc_project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: gc-probe\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(GC_PROGRAM))
+    return tmp_path
+
+
+def _exported(plan: Any, key: str) -> Any:
+    stack = next(r for r in plan.resources if r.type == "pulumi:pulumi:Stack")
+    return stack.outputs[key]
+
+
+def test_the_collector_is_off_during_the_program_and_on_again_afterwards(tmp_path: Path) -> None:
+    assert gc.isenabled()
+    plan = run_plan(_gc_project(tmp_path), "dev")
+    assert _exported(plan, "collector_enabled") is False
+    assert gc.isenabled()
+
+
+def test_a_library_caller_freezes_nothing(tmp_path: Path) -> None:
+    frozen = gc.get_freeze_count()
+    run_plan(_gc_project(tmp_path), "dev")
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_one_shot_process_freezes_the_imports_and_the_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "_one_shot", True)
+    frozen = gc.get_freeze_count()
+    try:
+        plan = run_plan(_gc_project(tmp_path), "dev")
+        assert gc.get_freeze_count() > frozen
+        collectable = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
+        assert gc.is_tracked(plan.resources[-1]) and id(plan.resources[-1]) not in collectable
+        assert _exported(plan, "collector_enabled") is False
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_a_caller_that_turned_the_collector_off_keeps_it_off(tmp_path: Path) -> None:
+    gc.disable()
+    try:
+        run_plan(_gc_project(tmp_path), "dev")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_on_again_after_a_program_that_fails(tmp_path: Path) -> None:
+    project = _gc_project(tmp_path)
+    (project / "__main__.py").write_text("raise RuntimeError('boom')\n")
+    with pytest.raises(Exception, match="boom"):
+        run_plan(project, "dev")
+    assert gc.isenabled()
+
+
+# --- the console script's fast exit -------------------------------------------------------------------
+
+
+class _Exited(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _fake_exit(code: int) -> None:
+    raise _Exited(code)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["controls", "--format", "json"], 0),
+        (["controls", "--format", "bogus"], 2),
+        (["--version"], 0),
+    ],
+)
+def test_main_flushes_and_ends_the_process_with_the_command_exit_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], code: int
+) -> None:
+    flushed: list[str] = []
+    monkeypatch.setattr(cli.os, "_exit", _fake_exit)
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        original_flush: Callable[[], None] = stream.flush
+
+        def flush(name: str = name, original_flush: Callable[[], None] = original_flush) -> None:
+            flushed.append(name)
+            original_flush()
+
+        monkeypatch.setattr(stream, "flush", flush)
+    with pytest.raises(_Exited) as exited:
+        cli.main(argv)
+    assert exited.value.code == code
+    assert {"stdout", "stderr"} <= set(flushed)
+    out = capsys.readouterr()
+    if code == 0:
+        assert out.out
+    else:
+        assert "strongroom: error:" in out.err
+
+
+@pytest.mark.parametrize(("code", "expected"), [(None, 0), (0, 0), (3, 3), ("message", 1)])
+def test_exit_codes_follow_sys_exit(code: object, expected: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli._exit_code(code) == expected
+
+
+def test_the_console_script_writes_its_whole_output_to_a_pipe_before_it_exits() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "strongroom.cli", "controls", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    controls = json.loads(result.stdout)
+    assert len(controls) > 100
+
+
+# --- the benchmark's program checks like prod -----------------------------------------------------------
+
+
+def test_the_bench_stack_carries_the_production_settings() -> None:
+    bench = yaml.safe_load((REPO / "bench" / "multi_env" / "Pulumi.bench.yaml").read_text())["config"]
+    prod = yaml.safe_load((REPO / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
+    assert bench.pop("strongroom-bench:copies") == 1
+    assert bench == prod
+
+
+@pytest.fixture
+def bench_check(monkeypatch: pytest.MonkeyPatch) -> Any:
+    spec = importlib.util.spec_from_file_location("bench_check", REPO / "bench" / "bench_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_check", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bench_names_production_stacks_with_the_copies_asked(bench_check: Any, tmp_path: Path) -> None:
+    stacks = bench_check.copies_project(tmp_path, [1, 10, 50])
+    assert stacks == {1: "prod-c1", 10: "prod-c10", 50: "prod-c50"}
+    for stack in stacks.values():
+        validate_stack_name(stack)
+        assert is_prod_stack(stack)
+        assert _STACK.match(stack), f"{stack}: the environment's settings refuse it as a name"
+    config = yaml.safe_load((tmp_path / "multi_env" / "Pulumi.prod-c10.yaml").read_text())["config"]
+    assert config["strongroom-bench:copies"] == 10
+
+
+def test_a_size_that_fails_is_reported_in_its_row_and_the_others_still_count(bench_check: Any) -> None:
+    row = {"resources": 346, "violations": 0, "max_rss_mib": 200.0, "resource_ratio": 1.0}
+    results = {
+        "python": "3.11",
+        "cpus": 2,
+        "repeat": 1,
+        "flags": [],
+        "prod": {**row, "seconds": 2.0},
+        "growth": [
+            {**row, "copies": 1, "seconds": 2.0, "ms_per_resource": 5.8, "time_ratio": 1.0},
+            {"copies": 50, "error": "strongroom check exited 2: DEADLINE_EXCEEDED"},
+        ],
+    }
+    text = bench_check.render(results)
+    assert "50 failed: strongroom check exited 2: DEADLINE_EXCEEDED" in text
+    assert "t(50)/t(1)" not in text
