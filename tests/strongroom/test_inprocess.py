@@ -356,7 +356,8 @@ def test_the_cli_forces_the_analyzer_path_with_via_analyzer(
     outputs = []
     for extra in ([], ["--via-analyzer"]):
         out = tmp_path / f"report{len(extra)}.json"
-        args = ["check", "--project-dir", project, "--stack", "ci", "--format", "json", "-o", str(out)]
+        args = ["check", "--project-dir", project, "--stack", "ci", "--format", "json", "--no-cache"]
+        args += ["-o", str(out)]  # --no-cache: the second run would read the first one's plan (a note)
         result = CliRunner().invoke(app, [*args, *extra])
         assert result.exit_code == 1, result.output
         outputs.append(json.loads(out.read_text()))
