@@ -9,6 +9,7 @@ any element matches. Anything else raises `UnsupportedPattern`: the caller must 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -26,9 +27,18 @@ def parse(pattern: str | Mapping[str, Any]) -> Mapping[str, Any]:
     """The pattern as a mapping; raises `UnsupportedPattern` for text that is not a JSON object."""
     if isinstance(pattern, Mapping):
         return pattern
+    if not isinstance(pattern, str):
+        raise UnsupportedPattern(f"not JSON: a {type(pattern).__name__}")
+    return _parse_text(pattern)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(pattern: str) -> Mapping[str, Any]:
+    """The parsed pattern text, once per distinct text (a stack's alert rules are matched against every
+    sample event; the matcher never mutates the result)."""
     try:
         value = json.loads(pattern)
-    except (TypeError, json.JSONDecodeError) as err:
+    except json.JSONDecodeError as err:
         raise UnsupportedPattern(f"not JSON: {err}") from err
     if not isinstance(value, dict):
         raise UnsupportedPattern("the pattern is not a JSON object")

@@ -106,8 +106,21 @@ def evaluate_resource(control: Control, subject: Resource, index: Index) -> list
 
 
 def evaluate(control: Control, resources: Iterable[Resource] | Index) -> list[Finding]:
-    """Judge every resource of a stack (each resource the control applies to)."""
-    index = resources if isinstance(resources, Index) else Index(resources)
+    """Judge every resource of a stack (each resource the control applies to). Over an Index the result
+    is kept with the index, so SR-GOV-004, which reads every other control's findings, does not judge the
+    stack a second time."""
+    if not isinstance(resources, Index):
+        return _evaluate(control, Index(resources))
+    index = resources
+    judged: tuple[Control, list[Finding]] = index.memo(
+        f"model.evaluate:{control.id}:{id(control)}", lambda: (control, _evaluate(control, index))
+    )
+    if judged[0] is not control:  # another control object under the same id and address: judge afresh
+        return _evaluate(control, index)
+    return list(judged[1])
+
+
+def _evaluate(control: Control, index: Index) -> list[Finding]:
     findings: list[Finding] = []
     for subject in index.of_type(*control.resource_types):
         findings.extend(evaluate_resource(control, subject, index))

@@ -305,19 +305,36 @@ class Index:
         wanted = (types,) if isinstance(types, str) else tuple(types)
         values = {v for v in (subject.get(p) for p in subject_values) if isinstance(v, str) and v}
         values.discard(UNKNOWN)
-        matched: list[Resource] = []
-        undecided: list[Resource] = []
-        for candidate in self.of_type(*wanted):
-            value = candidate.get(prop)
-            if value is UNKNOWN:
-                deps = candidate.property_dependencies.get(prop)
-                if deps:
-                    if subject.urn in deps:
-                        matched.append(candidate)
-                else:
-                    undecided.append(candidate)
-            elif isinstance(value, str) and value in values:
-                matched.append(candidate)
+        by_value, by_dependency, undecided = self._references(wanted, prop)
+        found = [c for v in values for c in by_value.get(v, ())] + list(by_dependency.get(subject.urn, ()))
+        matched = [candidate for _, candidate in sorted(found, key=lambda item: item[0])]
         if not matched and undecided:
             raise UnknownValue(undecided[0].label, prop)
         return matched
+
+    def _references(
+        self, wanted: tuple[str, ...], prop: str
+    ) -> tuple[dict[str, list[tuple[int, Resource]]], dict[str, list[tuple[int, Resource]]], list[Resource]]:
+        """The candidates of `wanted` by the known value of `prop`, by the URNs their unknown `prop`
+        depends on, and those whose `prop` is unknown without dependency data; built once per index, so
+        `referencing` costs a lookup instead of a scan (stack controls ask it for every subject)."""
+
+        def build() -> Any:
+            by_value: dict[str, list[tuple[int, Resource]]] = {}
+            by_dependency: dict[str, list[tuple[int, Resource]]] = {}
+            undecided: list[Resource] = []
+            for order, candidate in enumerate(self.of_type(*wanted)):
+                value = candidate.get(prop)
+                if value is UNKNOWN:
+                    deps = candidate.property_dependencies.get(prop)
+                    if deps:
+                        for urn in dict.fromkeys(deps):
+                            by_dependency.setdefault(urn, []).append((order, candidate))
+                    else:
+                        undecided.append(candidate)
+                elif isinstance(value, str):
+                    by_value.setdefault(value, []).append((order, candidate))
+            return by_value, by_dependency, undecided
+
+        result: Any = self.memo(f"references:{wanted!r}:{prop}", build)
+        return result  # type: ignore[no-any-return]

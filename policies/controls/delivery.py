@@ -184,9 +184,12 @@ def _unmatched(samples: list[Sample], rules: list[Resource]) -> list[str]:
     by a rule whose pattern is unknown or beyond the matcher."""
     missing: list[str] = []
     undecided: list[Resource] = []
+    last_hit: list[Resource] = []
     for label, event in samples:
         hit = False
-        for rule in rules:
+        # The rule that matched the previous sample first: samples come grouped by the resource they
+        # watch, and one rule usually matches a group, so many rules cost a scan per group, not per sample.
+        for rule in [*last_hit, *(r for r in rules if not last_hit or r is not last_hit[0])]:
             pattern = rule.get("eventPattern")
             if pattern is UNKNOWN:
                 undecided.append(rule)
@@ -196,19 +199,26 @@ def _unmatched(samples: list[Sample], rules: list[Resource]) -> list[str]:
             try:
                 if eventpattern.matches(pattern, event):
                     hit = True
+                    last_hit = [rule]
                     break
             except eventpattern.UnsupportedPattern:
                 undecided.append(rule)
         if not hit:
             missing.append(label)
     if missing and undecided:
-        raise UnknownValue(undecided[0].label, "eventPattern")
+        # The first undecided rule in the rules' order (as a scan in that order meets it first).
+        first = next(r for r in rules if any(r is u for u in undecided))
+        raise UnknownValue(first.label, "eventPattern")
     return missing
 
 
 def _coverage(what: str, samples: list[Sample]) -> Any:
     def predicate(subject: Resource, index: Index) -> Iterator[str]:
-        missing = _unmatched(samples, _delivering_rules(index))
+        # The same for every trail of the stack: matched once per index (UnknownValue is re-raised
+        # for each trail, as before, since a raising computation is not memoised).
+        missing: list[str] = index.memo(
+            f"delivery:unmatched:{what}", lambda: _unmatched(samples, _delivering_rules(index))
+        )
         if missing:
             yield (
                 f"no enabled rule delivering to a KMS-encrypted SNS topic alerts on {what}: "
@@ -223,6 +233,17 @@ def _alert_path(subject: Resource, index: Index) -> Iterator[str]:
     if not rules:
         yield f"no enabled rule delivers to a KMS-encrypted SNS topic (trail {subject.label} feeds none)"
         return
+    missing: list[str] = index.memo("delivery:alert-path", lambda: _alert_path_unmatched(index, rules))
+    if missing:
+        yield (
+            "no enabled rule delivering to a KMS-encrypted SNS topic alerts on silencing the alert path: "
+            f"{', '.join(missing)} (trail {subject.label} records them)"
+        )
+
+
+def _alert_path_unmatched(index: Index, rules: list[Resource]) -> list[str]:
+    """The silencing events of the alert path (its topics, subscriptions and rules) no rule matches: the
+    same for every trail of the stack, so computed once per index."""
     samples: list[Sample] = []
     for topic in index.of_type(TOPIC):
         if not index.referencing(topic, EVENT_TARGET, "arn", ("arn", "id")):
@@ -243,12 +264,7 @@ def _alert_path(subject: Resource, index: Index) -> Iterator[str]:
             for label, event in _samples("events", ("DeleteRule", "DisableRule", "PutRule"), name=name)
             + _samples("events", ("RemoveTargets", "PutTargets"), rule=name, ids=["1"])
         ]
-    missing = _unmatched(samples, rules)
-    if missing:
-        yield (
-            "no enabled rule delivering to a KMS-encrypted SNS topic alerts on silencing the alert path: "
-            f"{', '.join(missing)} (trail {subject.label} records them)"
-        )
+    return _unmatched(samples, rules)
 
 
 def _region_of(resource: Resource) -> str | None:
@@ -259,16 +275,23 @@ def _region_of(resource: Resource) -> str | None:
 
 def _home_regions(index: Index) -> set[str]:
     """The regions of the encrypted topics the delivering rules target (the home region of the alerts)."""
+    homes: set[str] = index.memo("delivery:home-regions", lambda: _compute_home_regions(index))
+    return homes
+
+
+def _compute_home_regions(index: Index) -> set[str]:
     homes: set[str] = set()
-    rules = {r.urn for r in _delivering_rules(index)}
+    delivering = [r for r in _delivering_rules(index)]
+    # The targets of the delivering rules, by identity (a target of a rule that does not deliver does not
+    # make its topic a home).
+    delivering_targets = [
+        target
+        for rule in delivering
+        for target in index.referencing(rule, EVENT_TARGET, "rule", ("name", "id"))
+    ]
     for topic in index.of_type(TOPIC):
         targets = index.referencing(topic, EVENT_TARGET, "arn", ("arn", "id"))
-        if not any(
-            rule.urn in rules
-            for target in targets
-            for rule in index.of_type(EVENT_RULE)
-            if target in index.referencing(rule, EVENT_TARGET, "rule", ("name", "id"))
-        ):
+        if not any(target in delivering_targets for target in targets):
             continue
         arn = topic.known("arn")
         parts = arn.split(":") if isinstance(arn, str) else []
@@ -317,7 +340,12 @@ def _other_regions(subject: Resource, index: Index) -> Iterator[str]:
         return  # no alert reaches a topic at all: SR-AUD-040 reports it
     for region in sorted(regions - homes):
         samples = IAM_SAMPLES[:2] if region == GLOBAL_EVENTS_REGION else REPLICA_SAMPLES
-        missing = _unmatched(list(samples), _forwarding_rules(index, region, homes))
+        missing: list[str] = index.memo(
+            f"delivery:forwarding:{region}",
+            lambda region=region, samples=samples: _unmatched(  # type: ignore[misc]
+                list(samples), _forwarding_rules(index, region, homes)
+            ),
+        )
         if missing:
             yield (
                 f"no enabled rule in {region} forwards to the event bus of {', '.join(sorted(homes))} "

@@ -8,6 +8,7 @@ managed policies by any attachment, closed trust policies, roles only (no users 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
@@ -1027,11 +1028,20 @@ def _names_role(resource: Resource, prop: str, role: Resource) -> bool:
 
 
 def _attached_policies(role: Resource, index: Index) -> list[Resource]:
-    found: list[Resource] = []
-    for attachment in index.of_type(ROLE_POLICY_ATTACHMENT):
-        if _names_role(attachment, "role", role):
-            found += [p for p in index.of_type(POLICY) if _refers(attachment, "policyArn", p, unknown=False)]
-    return found
+    """The managed policies of the stack attached to `role` (once per role and index: the stack controls
+    ask it of every role for every other role)."""
+
+    def compute() -> list[Resource]:
+        found: list[Resource] = []
+        for attachment in index.of_type(ROLE_POLICY_ATTACHMENT):
+            if _names_role(attachment, "role", role):
+                found += [
+                    p for p in index.of_type(POLICY) if _refers(attachment, "policyArn", p, unknown=False)
+                ]
+        return found
+
+    attached: list[Resource] = index.memo(f"identity:attached:{role.urn}", compute)
+    return list(attached)
 
 
 def _role_statements(role: Resource, index: Index) -> list[tuple[str, Mapping[str, Any]]]:
@@ -1052,8 +1062,19 @@ def _role_statements(role: Resource, index: Index) -> list[tuple[str, Mapping[st
             if carrier in boundaries and carrier not in carriers:
                 # A boundary grants nothing; its Deny statements apply to every request of the role.
                 found = [s for s in found if s.get("Effect") == "Deny"]
-            out += [(f"{where} of {carrier.label}", s) for s in found]
+            out += [(f"{where} of {carrier.label}", _Statement(s)) for s in found]
     return out
+
+
+class _Statement(dict):  # type: ignore[type-arg]
+    """A statement of a role's policies that keeps the lower-cased actions it stands for once computed
+    (`_effective` asks it for every action, resource and protected policy of the stack)."""
+
+    __slots__ = ("lowered",)
+
+    def __init__(self, statement: Mapping[str, Any]) -> None:
+        super().__init__(statement)
+        self.lowered: frozenset[str] | None = None
 
 
 def _statement_actions(carrier: str, statement: Mapping[str, Any]) -> frozenset[str]:
@@ -1063,7 +1084,23 @@ def _statement_actions(carrier: str, statement: Mapping[str, Any]) -> frozenset[
         if item is UNKNOWN:
             raise UnknownValue(carrier, f"{key} of a policy statement")
         patterns.append(str(item))
-    return iamdb.not_action(patterns) if key == "NotAction" else iamdb.expand_all(patterns)
+    return _expanded(key, tuple(patterns))
+
+
+@functools.lru_cache(maxsize=8192)
+def _expanded(key: str, patterns: tuple[str, ...]) -> frozenset[str]:
+    """The actions an Action or NotAction list stands for (the same lists recur across a stack's roles)."""
+    return iamdb.not_action(list(patterns)) if key == "NotAction" else iamdb.expand_all(list(patterns))
+
+
+def _lowered_actions(where: str, statement: Mapping[str, Any]) -> frozenset[str]:
+    """The statement's actions, lower-cased; remembered on a `_Statement` (an unknown list still raises
+    UnknownValue every time it is asked)."""
+    if isinstance(statement, _Statement):
+        if statement.lowered is None:
+            statement.lowered = frozenset(a.lower() for a in _statement_actions(where, statement))
+        return statement.lowered
+    return frozenset(a.lower() for a in _statement_actions(where, statement))
 
 
 def _covers(carrier: str, statement: Mapping[str, Any], arn: str) -> bool:
@@ -1082,7 +1119,7 @@ def _effective(found: list[tuple[str, Mapping[str, Any]]], action: str, arn: str
     Deny of the same documents stops it."""
     allowed = denied = False
     for where, statement in found:
-        if action.lower() not in {a.lower() for a in _statement_actions(where, statement)}:
+        if action.lower() not in _lowered_actions(where, statement):
             continue
         if not _covers(where, statement, arn):
             continue
@@ -1184,7 +1221,7 @@ def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], index: Index, r
     deny = "none"
     wide: dict[str, list[str]] = {}
     for where, statement in found:
-        if "iam:createrole" not in {a.lower() for a in _statement_actions(where, statement)}:
+        if "iam:createrole" not in _lowered_actions(where, statement):
             continue
         condition = statement.get("Condition") or {}
         pinned = [
@@ -1219,12 +1256,25 @@ def _forces_boundary(found: list[tuple[str, Mapping[str, Any]]], index: Index, r
 
 def _protected_policies(role: Resource, index: Index) -> list[tuple[Resource, str]]:
     """(policy, why) of the stack's boundaries, its deny-only guardrails and the role's own policies."""
-    out: dict[str, tuple[Resource, str]] = {}
-    for policy in index.of_type(POLICY):
-        if any(_refers(r, "permissionsBoundary", policy, unknown=False) for r in index.of_type(ROLE)):
-            out[policy.urn] = (policy, "a permission boundary")
+    boundaries, guardrails = index.memo("identity:boundaries-and-guardrails", lambda: _stack_policies(index))
+    out: dict[str, tuple[Resource, str]] = dict(boundaries)
     for policy in _attached_policies(role, index):
         out.setdefault(policy.urn, (policy, "one of its own policies"))
+    for urn, entry in guardrails.items():
+        out.setdefault(urn, entry)
+    return list(out.values())
+
+
+def _stack_policies(
+    index: Index,
+) -> tuple[dict[str, tuple[Resource, str]], dict[str, tuple[Resource, str]]]:
+    """The stack's permission boundaries and its deny-only guardrails (attached to any role), by URN in
+    the stack's order: the same for every role, so built once per index."""
+    boundaries: dict[str, tuple[Resource, str]] = {}
+    for policy in index.of_type(POLICY):
+        if any(_refers(r, "permissionsBoundary", policy, unknown=False) for r in index.of_type(ROLE)):
+            boundaries[policy.urn] = (policy, "a permission boundary")
+    guardrails: dict[str, tuple[Resource, str]] = {}
     for other in index.of_type(ROLE):
         for policy in _attached_policies(other, index):
             try:
@@ -1233,15 +1283,15 @@ def _protected_policies(role: Resource, index: Index) -> list[tuple[Resource, st
                 continue
             found = statements(document)
             if found and all(s.get("Effect") == "Deny" for s in found):
-                out.setdefault(policy.urn, (policy, "a guardrail"))
-    return list(out.values())
+                guardrails.setdefault(policy.urn, (policy, "a guardrail"))
+    return boundaries, guardrails
 
 
 def _may_change_iam(found: list[tuple[str, Mapping[str, Any]]]) -> bool:
     wanted = {a.lower() for a in (*_SELF_ACTIONS, *_POLICY_EDITS, "iam:CreateRole")}
     return any(
         statement.get("Effect") == "Allow"
-        and wanted & {a.lower() for a in _statement_actions(where, statement)}
+        and wanted & _lowered_actions(where, statement)
         for where, statement in found
     )
 

@@ -190,13 +190,19 @@ def _watch_preview_checks(project: Project, recorder: Recorder) -> Iterator[None
     original = pulumi.runtime.is_dry_run
     program_dir = project.program_dir
 
+    program_files: dict[str, bool] = {}  # the SDK asks tens of thousands of times: one path check per file
+
     def is_dry_run() -> bool:
         caller = sys._getframe(1)
-        filename = Path(caller.f_code.co_filename)
-        if _inside(filename, program_dir) and not any(
-            part in ("site-packages", "dist-packages") for part in filename.parts
-        ):
-            recorder.preview_checked(f"{project.display(filename)}:{caller.f_lineno}")
+        name = caller.f_code.co_filename
+        inside = program_files.get(name)
+        if inside is None:
+            path = Path(name)
+            inside = program_files[name] = _inside(path, program_dir) and not any(
+                part in ("site-packages", "dist-packages") for part in path.parts
+            )
+        if inside:
+            recorder.preview_checked(f"{project.display(Path(name))}:{caller.f_lineno}")
         return original()
 
     modules = [pulumi.runtime, pulumi.runtime.settings]
