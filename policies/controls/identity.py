@@ -1290,8 +1290,7 @@ def _stack_policies(
 def _may_change_iam(found: list[tuple[str, Mapping[str, Any]]]) -> bool:
     wanted = {a.lower() for a in (*_SELF_ACTIONS, *_POLICY_EDITS, "iam:CreateRole")}
     return any(
-        statement.get("Effect") == "Allow"
-        and wanted & _lowered_actions(where, statement)
+        statement.get("Effect") == "Allow" and wanted & _lowered_actions(where, statement)
         for where, statement in found
     )
 
