@@ -1016,9 +1016,11 @@ def plan_and_check(
     account: str = DEFAULT_ACCOUNT,
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
     via_analyzer: bool = False,
+    planned: Plan | None = None,
 ) -> tuple[Report, Plan]:
     """``strongroom check``: the offline plan of ``stack``, then the pack over it; the report and the plan
-    (which ``--checkov`` exports and scans, so the program runs once).
+    (which ``--checkov`` exports and scans, so the program runs once). ``planned`` is a plan of the stack
+    made earlier (the plan cache's): it is checked instead of running the program.
 
     The pack directory is checked before the program runs, so a wrong ``--policy-pack`` fails fast.
     SARIF results point at the stack's config file, relative to the repository root.
@@ -1026,7 +1028,7 @@ def plan_and_check(
     pack_dir = validate_pack_dir(pack_dir or default_pack_dir())
     project = load_project(Path(project_dir))
     config = load_stack_config(project, stack)
-    plan = run_plan(project.directory, stack, account=account)
+    plan = planned if planned is not None else run_plan(project.directory, stack, account=account)
     stack_file = project.stack_file(stack)
     report = check_plan(
         plan,

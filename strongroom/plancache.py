@@ -303,10 +303,9 @@ def plan_and_check_cached(
     """:func:`strongroom.check.plan_and_check` with the plan cache: without ``cache`` it is exactly that
     function; with it, an unchanged stack's plan is read from the cache and checked (the report notes the
     entry), and a fresh plan is stored. ``sources`` is the project's shared digest when already known."""
-    from strongroom.check import check_plan, plan_and_check, repo_relative, validate_pack_dir
-    from strongroom.engine.project import load_stack_config
+    from strongroom.check import plan_and_check
 
-    if cache is None:
+    def checked(planned: Plan | None = None) -> tuple[Any, Plan]:
         return plan_and_check(
             project_dir,
             stack,
@@ -314,38 +313,20 @@ def plan_and_check_cached(
             account=account,
             policy_config=policy_config,
             via_analyzer=via_analyzer,
+            planned=planned,
         )
+
+    if cache is None:
+        return checked()
     project = load_project(Path(project_dir))
-    config = load_stack_config(project, stack)
     digest = sources if sources is not None else SourceDigest.of(project)
     key = digest.key(stack, account)
     cached = cache.get(key, stack)
     if cached is None:
-        report, plan = plan_and_check(
-            project_dir,
-            stack,
-            pack_dir=pack_dir,
-            account=account,
-            policy_config=policy_config,
-            via_analyzer=via_analyzer,
-        )
+        report, plan = checked()
         cache.put(key, plan)
         return report, plan
     plan, hit = cached
-    report = check_plan(
-        plan,
-        validate_pack_dir(pack_dir or _default_pack_dir()),
-        config=config.values,
-        account=account,
-        policy_config=policy_config,
-        artifact=repo_relative(project.stack_file(stack)),
-        via_analyzer=via_analyzer,
-    )
-    report.notes[:0] = [*plan.warnings, hit.note()]
+    report, _ = checked(plan)
+    report.notes.insert(len(plan.warnings), hit.note())
     return report, plan
-
-
-def _default_pack_dir() -> Path:
-    from strongroom.check import default_pack_dir
-
-    return default_pack_dir()
