@@ -1,0 +1,88 @@
+"""Readers: the deployed environment -> the resource model the pack's predicates read.
+
+Each module of :data:`AREAS` has ``TYPES`` (the canonical Pulumi type tokens it yields) and
+``read(aws, scope)``, which finds the environment's resources of its area and yields one
+:class:`policies.props.Resource` per resource, shaped exactly as the offline plan's stack view shows that
+type (camelCase props as pulumi-aws names them, ``id`` and ``arn`` as the provider sets them), so the
+catalog's predicates judge a live bucket as they judge a planned one. A resource's URN is its ARN (or, for
+types without one, ``<type>::<id>``), and its name is its physical name or ID.
+
+Discovery starts from the tag ``strongroom:environment=<stack>`` (and the stack's IAM path), then follows
+what is attached to those anchors whether or not it is tagged: an internet gateway attached to the
+environment's VPC, a route added to one of its route tables, a policy attached to one of its roles.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from components.tags import ENVIRONMENT_TAG
+from policies.props import Resource
+from strongroom.live.aws import Aws
+
+#: The reader modules, one per area of the environment.
+AREAS: tuple[str, ...] = ("network", "storage", "keys", "identity", "trail", "workspace")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which environment to read: the stack (tag value), the account and partition, the audit's region
+    and every region the stack deploys to (the backup replica's too), and the stack's IAM path."""
+
+    stack: str
+    account: str
+    partition: str
+    region: str
+    regions: tuple[str, ...] = ()
+    iam_path: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tag(self) -> tuple[str, str]:
+        return ENVIRONMENT_TAG, self.stack
+
+    def tagged(self, tags: Iterable[dict[str, Any]] | dict[str, Any] | None) -> bool:
+        """Whether an AWS tag list (``[{Key, Value}]``, any key case) or tag map carries the environment."""
+        if not tags:
+            return False
+        if isinstance(tags, dict):
+            return tags.get(ENVIRONMENT_TAG) == self.stack
+        for tag in tags:
+            key = tag.get("Key", tag.get("key", tag.get("TagKey")))
+            value = tag.get("Value", tag.get("value", tag.get("TagValue")))
+            if key == ENVIRONMENT_TAG and value == self.stack:
+                return True
+        return False
+
+    def arn(self, service: str, resource: str, *, region: str | None = "", account: str | None = "") -> str:
+        """An ARN in the scope's partition; ``region``/``account`` default to the scope's, None for empty."""
+        reg = self.region if region == "" else (region or "")
+        acct = self.account if account == "" else (account or "")
+        return f"arn:{self.partition}:{service}:{reg}:{acct}:{resource}"
+
+
+def live_resource(type_: str, urn: str, name: str, props: dict[str, Any]) -> Resource:
+    """A live resource: canonical ``type_``, its ARN (or ID) as URN, and the plan-shaped ``props``."""
+    return Resource(type=type_, urn=urn, name=name, props=props)
+
+
+Reader = Callable[[Aws, Scope], Iterable[Resource]]
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"strongroom.live.readers.{area}") for area in AREAS]
+
+
+def read_types() -> frozenset[str]:
+    """Every type some reader yields: what the audit can see, and so judge or compare with the plan."""
+    return frozenset(t for module in modules() for t in module.TYPES)
+
+
+def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, Iterable[Resource]]]:
+    """(area, resources) per area, in :data:`AREAS` order; each area is read by its module."""
+    for area, module in zip(AREAS, modules(), strict=True):
+        yield area, module.read(aws, scope)
