@@ -15,6 +15,7 @@ from policies.controls import (
     encryption,
     governance,
     identity,
+    live,
     network,
     services,
     storage,
@@ -25,6 +26,8 @@ from policies.model import FRAMEWORKS, Control, Finding, evaluate, evaluate_reso
 __all__ = [
     "CATALOG",
     "FRAMEWORKS",
+    "LIVE_CATALOG",
+    "LIVE_ONLY",
     "SEVERITIES",
     "Control",
     "Finding",
@@ -49,7 +52,13 @@ CATALOG: tuple[Control, ...] = (
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 
-_BY_ID = {control.id: control for control in CATALOG}
+LIVE_ONLY: tuple[Control, ...] = live.LIVE_ONLY
+"""Controls only the live audit judges (drift from the plan, deployed state); not in the pack."""
+
+LIVE_CATALOG: tuple[Control, ...] = tuple(c for c in CATALOG if "live" in c.enforced_in) + LIVE_ONLY
+"""What `strongroom audit` judges: the catalog's controls marked `live`, then the live-only ones."""
+
+_BY_ID = {control.id: control for control in (*CATALOG, *LIVE_ONLY)}
 
 
 def get(control_id: str) -> Control:

@@ -251,6 +251,10 @@ class Context:
     organization_id: str | None = None
     allowed_types: Mapping[str, str] = field(default_factory=dict)
     regions: frozenset[str] = frozenset()
+    planned: tuple[Resource, ...] = ()
+    """The live audit only: the offline plan's resources (stack view) the live ones are compared with."""
+    read_types: frozenset[str] = frozenset()
+    """The live audit only: the types it reads, so the only ones it can find missing or undeclared."""
 
     @property
     def prod(self) -> bool:

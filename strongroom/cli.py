@@ -336,6 +336,109 @@ def check(
     _write_report(report, fmt, output)
 
 
+@app.command()
+def audit(
+    ctx: typer.Context,
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Region to audit.", show_default="the stack's aws:region"),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="AWS profile (ideally one that assumes the auditor role).")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint-url", help="AWS endpoint, e.g. a `strongroom sandbox` (http://127.0.0.1:P)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="Report format: text, json, sarif or junit.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE instead of stdout.")
+    ] = None,
+    all_stacks: Annotated[
+        bool,
+        typer.Option(
+            "--all-stacks", help="Audit every stack of the project (its Pulumi.<stack>.yaml files)."
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Parallel AWS reads (1-64).", min=1, max=64)
+    ] = 8,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Plan the stack afresh instead of reading the plan cache.")
+    ] = False,
+) -> None:
+    """Read the deployed environment (read-only, found by the tag strongroom:environment=<stack>) and judge
+    it with the catalog's live controls and against the stack's own plan (missing, undeclared or changed
+    resources).
+
+    Exit 0 when no mandatory control is violated, 1 when one is, 2 on a usage error (no credentials, a
+    region without the environment), 3 when part of the environment could not be read (access denied,
+    throttled).
+    """
+    from strongroom.engine import validate_stack_name
+    from strongroom.live.audit import audit as run_audit
+    from strongroom.live.audit import planned_stack
+    from strongroom.live.aws import Aws
+    from strongroom.multistack import combined_exit_code, overall_line, project_stacks, render_all
+    from strongroom.report import RENDERERS
+
+    if fmt not in RENDERERS:
+        raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
+    if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+        raise UsageError(f"--endpoint-url {endpoint_url!r}: accepted: an http:// or https:// URL")
+    stacks = [validate_stack_name(stack)]
+    if all_stacks:
+        source = ctx.get_parameter_source("stack")
+        if source is not None and source.name != "DEFAULT":
+            raise UsageError("--stack and --all-stacks are mutually exclusive: give one of them.")
+        stacks = project_stacks(project_dir)[1]
+    reports = []
+    for name in stacks:
+        aws = Aws(
+            region=_audit_region(project_dir, name, region),
+            profile=profile,
+            endpoint_url=endpoint_url,
+            concurrency=concurrency,
+        )
+        planned = planned_stack(project_dir, name, aws.caller()["Account"], use_cache=not no_cache)
+        reports.append(run_audit(aws, planned))
+    if not all_stacks:
+        _write_report(reports[0], fmt, output)
+
+    project_name = project_stacks(project_dir)[0].name
+    text = render_all(project_name, reports, fmt, width=_report_width(output is None and sys.stdout.isatty()))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(overall_line(project_name, reports), err=True)
+    raise typer.Exit(combined_exit_code(reports))
+
+
+def _audit_region(project_dir: Path, stack: str, region: str | None) -> str:
+    """The region to audit: ``--region``, else the stack config's ``aws:region``."""
+    from strongroom.engine import load_project, load_stack_config
+
+    if region:
+        return region
+    project = load_project(Path(project_dir))
+    configured = load_stack_config(project, stack).values.get("aws:region")
+    if not configured:
+        raise UsageError(
+            f"{project.stack_file(stack)}: key aws:region is not set; accepted: --region NAME or aws:region "
+            "in the stack config"
+        )
+    return str(configured)
+
+
 def _check_all_stacks(
     ctx: typer.Context,
     project_dir: Path,

@@ -294,6 +294,13 @@ def _analyzed(planned: PlanResource, by_urn: Mapping[str, PlanResource]) -> Reso
     )
 
 
+def stack_view(plan: Plan) -> list[Resource]:
+    """Every resource of ``plan`` as a stack policy sees it in ``AnalyzeStack`` (the live audit compares
+    the deployed environment with this view)."""
+    by_urn = {r.urn: r for r in plan.resources}
+    return [_stack_resource(r, by_urn) for r in plan.resources]
+
+
 def _stack_resource(planned: PlanResource, by_urn: Mapping[str, PlanResource]) -> Resource:
     """The resource a stack policy sees in ``AnalyzeStack``: its outputs, and the parent, dependencies
     and property dependencies that are resources of the plan."""

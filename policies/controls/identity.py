@@ -791,7 +791,7 @@ CONTROLS: tuple[Control, ...] = (
             "(policy_sentry or parliament help find them); never NotAction with Allow."
         ),
         predicate=_wildcard_actions,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_62", "CKV_AWS_63"),
         tags=("identity", "iam"),
     ),
@@ -819,12 +819,13 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_wildcard_resources,
         scope="stack",
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_355",),
         tags=("identity", "iam"),
     ),
     Control(
         id="SR-IAM-003",
+        enforced_in=frozenset({"preview", "live"}),
         title="Privilege-escalation actions only on exact ARNs",
         severity="critical",
         enforcement="mandatory",
@@ -846,6 +847,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-004",
+        enforced_in=frozenset({"preview", "live"}),
         title="Every role has a permission boundary from the stack",
         severity="high",
         enforcement="mandatory",
@@ -876,7 +878,7 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": ("AC-6", "AC-6(5)"), "CIS-AWS-3.0": ("1.16",)},
         remediation="Attach customer managed least-privilege policies instead.",
         predicate=_managed_policies,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_274", "CKV2_AWS_56"),
         tags=("identity", "iam"),
     ),
@@ -900,12 +902,13 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_trust,
         scope="stack",
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_60",),
         tags=("identity", "iam"),
     ),
     Control(
         id="SR-IAM-007",
+        enforced_in=frozenset({"preview", "live"}),
         title="No IAM users, groups or long-lived credentials",
         severity="high",
         enforcement="mandatory",
@@ -922,6 +925,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-050",
+        enforced_in=frozenset({"preview", "live"}),
         title="A role people assume is never a SageMaker execution role",
         severity="high",
         enforcement="mandatory",
@@ -947,6 +951,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-051",
+        enforced_in=frozenset({"preview", "live"}),
         title="Studio and notebook sign-in URLs only for one's own profile, from the VPC endpoint or bank",
         severity="high",
         enforcement="mandatory",
@@ -969,6 +974,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-052",
+        enforced_in=frozenset({"preview", "live"}),
         title="People's roles require a source identity and MFA",
         severity="high",
         enforcement="advisory",
@@ -1346,6 +1352,7 @@ def _key_deletion(subject: Resource, index: Index) -> Iterator[str]:
 OWN_LIMIT_CONTROLS: tuple[Control, ...] = (
     Control(
         id="SR-IAM-040",
+        enforced_in=frozenset({"preview", "live"}),
         title="A role that may change IAM cannot change its own role, the boundaries or the guardrails",
         severity="critical",
         enforcement="mandatory",
@@ -1370,6 +1377,7 @@ OWN_LIMIT_CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-IAM-041",
+        enforced_in=frozenset({"preview", "live"}),
         title="No role may schedule the deletion of a key in prod",
         severity="high",
         enforcement="advisory",

@@ -960,6 +960,7 @@ _PATHS_OUT = {
 CONTROLS: tuple[Control, ...] = (
     Control(
         id="SR-NET-001",
+        enforced_in=frozenset({"preview", "live"}),
         title="No internet gateway",
         severity="critical",
         enforcement="mandatory",
@@ -985,6 +986,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-002",
+        enforced_in=frozenset({"preview", "live"}),
         title="No public NAT gateway",
         severity="critical",
         enforcement="mandatory",
@@ -1000,6 +1002,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-003",
+        enforced_in=frozenset({"preview", "live"}),
         title="No egress-only internet gateway",
         severity="critical",
         enforcement="mandatory",
@@ -1013,6 +1016,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-004",
+        enforced_in=frozenset({"preview", "live"}),
         title="No Elastic IP address or association",
         severity="high",
         enforcement="mandatory",
@@ -1059,12 +1063,13 @@ CONTROLS: tuple[Control, ...] = (
             "false, and place every instance in a private subnet of the stack."
         ),
         predicate=_public_ip,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_88", "CKV_AWS_130"),
         tags=("network", "internet"),
     ),
     Control(
         id="SR-NET-006",
+        enforced_in=frozenset({"preview", "live"}),
         title="No route to a public address range",
         severity="high",
         enforcement="mandatory",
@@ -1103,12 +1108,13 @@ CONTROLS: tuple[Control, ...] = (
             "Allow ingress only from security groups, RFC 1918 ranges or prefix lists of the stack."
         ),
         predicate=_open_ingress,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "CKV_AWS_277"),
         tags=("network",),
     ),
     Control(
         id="SR-NET-008",
+        enforced_in=frozenset({"preview", "live"}),
         title="No security group egress to a public address range",
         severity="high",
         enforcement="mandatory",
@@ -1145,7 +1151,7 @@ CONTROLS: tuple[Control, ...] = (
         },
         remediation="Add an aws.ec2.FlowLog with vpc_id=<vpc>.id and traffic_type='ALL'.",
         predicate=_flow_logs,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV2_AWS_11",),
         tags=("network", "logging"),
     ),
@@ -1164,12 +1170,13 @@ CONTROLS: tuple[Control, ...] = (
             "Adopt the default group with aws.ec2.DefaultSecurityGroup(vpc_id=<vpc>.id) and no rules."
         ),
         predicate=_default_security_group,
-        enforced_in=frozenset({"preview", "checkov"}),
+        enforced_in=frozenset({"preview", "checkov", "live"}),
         checkov_ids=("CKV2_AWS_12",),
         tags=("network",),
     ),
     Control(
         id="SR-NET-011",
+        enforced_in=frozenset({"preview", "live"}),
         title="Gateway endpoint policy is confined to the perimeter and the bank's buckets",
         severity="high",
         enforcement="mandatory",
@@ -1196,6 +1203,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-012",
+        enforced_in=frozenset({"preview", "live"}),
         title="Interface endpoint policy is confined to the perimeter",
         severity="medium",
         enforcement="mandatory",
@@ -1222,6 +1230,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-013",
+        enforced_in=frozenset({"preview", "live"}),
         title="Interface endpoints use private DNS",
         severity="medium",
         enforcement="mandatory",
@@ -1239,6 +1248,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-014",
+        enforced_in=frozenset({"preview", "live"}),
         title="Routes target only the local route and the stack's own VPC endpoints",
         severity="critical",
         enforcement="mandatory",
@@ -1273,6 +1283,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-016",
+        enforced_in=frozenset({"preview", "live"}),
         title="No peering, transit gateway, VPN, carrier or local gateway connection",
         severity="critical",
         enforcement="mandatory",
@@ -1289,6 +1300,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-017",
+        enforced_in=frozenset({"preview", "live"}),
         title="VPC endpoints connect only to AWS services or the stack's own endpoint services",
         severity="high",
         enforcement="mandatory",
@@ -1369,6 +1381,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-NET-019",
+        enforced_in=frozenset({"preview", "live"}),
         title="Flow logs are delivered inside the perimeter",
         severity="high",
         enforcement="mandatory",

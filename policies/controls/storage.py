@@ -587,7 +587,7 @@ CONTROLS: tuple[Control, ...] = (
             "Add aws.s3.BucketVersioning(bucket=<bucket>.id, versioning_configuration={'status': 'Enabled'})."
         ),
         predicate=_versioning,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV_AWS_21",),
         tags=("storage", "s3", "backup"),
     ),
@@ -606,7 +606,7 @@ CONTROLS: tuple[Control, ...] = (
         },
         remediation="Add aws.s3.BucketPublicAccessBlock(bucket=<bucket>.id) with all four flags True.",
         predicate=_public_access_block,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV2_AWS_6",),
         tags=("storage", "s3"),
     ),
@@ -627,12 +627,13 @@ CONTROLS: tuple[Control, ...] = (
             "'BucketOwnerEnforced'})."
         ),
         predicate=_ownership,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV2_AWS_65",),
         tags=("storage", "s3"),
     ),
     Control(
         id="SR-STO-004",
+        enforced_in=frozenset({"preview", "live"}),
         title="Every bucket policy denies requests without TLS",
         severity="high",
         enforcement="mandatory",
@@ -651,6 +652,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-005",
+        enforced_in=frozenset({"preview", "live"}),
         title="Bucket and access point policies grant nothing outside the perimeter",
         severity="critical",
         enforcement="mandatory",
@@ -688,7 +690,7 @@ CONTROLS: tuple[Control, ...] = (
             "Add aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<log bucket>.id, target_prefix=...)."
         ),
         predicate=_access_logging,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV_AWS_18",),
         tags=("storage", "s3", "logging"),
     ),
@@ -715,7 +717,7 @@ CONTROLS: tuple[Control, ...] = (
             "rule.default_retention (mode and days)."
         ),
         predicate=_object_lock,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV_AWS_143",),
         tags=("storage", "s3", "backup"),
     ),
@@ -741,12 +743,13 @@ CONTROLS: tuple[Control, ...] = (
             "bucket."
         ),
         predicate=_replication,
-        enforced_in=_S3_STACK,
+        enforced_in=_S3_STACK | {"live"},
         checkov_ids=("CKV_AWS_144",),
         tags=("storage", "s3", "backup"),
     ),
     Control(
         id="SR-STO-009",
+        enforced_in=frozenset({"preview", "live"}),
         title="Noncurrent versions outlive the object lock",
         severity="medium",
         enforcement="mandatory",
@@ -766,6 +769,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-010",
+        enforced_in=frozenset({"preview", "live"}),
         title="No bucket ACL grants access (private or none)",
         severity="critical",
         enforcement="mandatory",
@@ -781,6 +785,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-011",
+        enforced_in=frozenset({"preview", "live"}),
         title="No bucket is a static website",
         severity="high",
         enforcement="mandatory",
@@ -794,6 +799,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-012",
+        enforced_in=frozenset({"preview", "live"}),
         title="No lifecycle rule expires current versions of data, model or backup buckets",
         severity="high",
         enforcement="mandatory",
@@ -813,6 +819,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-013",
+        enforced_in=frozenset({"preview", "live"}),
         title="Replication goes to buckets of the stack, in the perimeter, under keys of the stack",
         severity="critical",
         enforcement="mandatory",
@@ -860,6 +867,7 @@ CONTROLS: tuple[Control, ...] = (
     ),
     Control(
         id="SR-STO-040",
+        enforced_in=frozenset({"preview", "live"}),
         title="Every data and model bucket replicates each new version into an Object Lock bucket in prod",
         severity="high",
         enforcement="mandatory",

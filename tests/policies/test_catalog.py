@@ -57,7 +57,7 @@ def test_control_is_fully_declared(control) -> None:  # type: ignore[no-untyped-
     assert control.frameworks.get("NIST-800-53-r5"), "every control maps to NIST SP 800-53 r5"
     has_cis_or_fsbp = bool(control.frameworks.get("CIS-AWS-3.0") or control.frameworks.get("AWS-FSBP"))
     assert has_cis_or_fsbp or control.framework_note, "no CIS/FSBP mapping needs a stated reason"
-    assert "preview" in control.enforced_in and control.enforced_in <= {"preview", "checkov"}
+    assert "preview" in control.enforced_in and control.enforced_in <= {"preview", "checkov", "live"}
     assert ("checkov" in control.enforced_in) == bool(control.checkov_ids)
     assert control.applies is not None and (control.applicability or control.applies.__name__ == "_always")
 
