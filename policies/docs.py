@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from policies.catalog import CATALOG, Control
+from policies.catalog import CATALOG, LIVE_ONLY, Control
 
 START = "<!-- section:controls -->"
 END = "<!-- /section:controls -->"
@@ -19,7 +19,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def table(controls: Iterable[Control] = CATALOG) -> str:
+def table(controls: Iterable[Control] = (*CATALOG, *LIVE_ONLY)) -> str:
     """The controls section body: a Markdown table, one row per control."""
     controls = tuple(controls)
     head = [
@@ -30,13 +30,15 @@ def table(controls: Iterable[Control] = CATALOG) -> str:
         "Scope",
         *(c[1] for c in _FRAMEWORK_COLUMNS),
         "checkov",
+        "Live audit",
     ]
     rows = [
         "## Controls",
         "",
         f"Generated from `policies/catalog.py` by `python -m policies.docs` ({len(controls)} controls; "
-        "`strongroom controls` prints the same list). Do not edit by hand: a test fails when this table "
-        "drifts.",
+        "`strongroom controls` prints the same list). Live audit: judged by `strongroom audit` on the "
+        "deployed environment too (only: not at preview, since it compares the deployment with the plan "
+        "or reads deployed state). Do not edit by hand: a test fails when this table drifts.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -51,6 +53,7 @@ def table(controls: Iterable[Control] = CATALOG) -> str:
             c.scope,
             *frameworks,
             ", ".join(c.checkov_ids) or "-",
+            ("only" if "preview" not in c.enforced_in else "yes") if "live" in c.enforced_in else "-",
         ]
         rows.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     return "\n".join(rows)
@@ -80,7 +83,7 @@ def main(argv: list[str]) -> int:
         return 0
     if current != wanted:
         path.write_text(wanted, encoding="utf-8")
-        print(f"{path}: controls section rewritten ({len(CATALOG)} controls)")
+        print(f"{path}: controls section rewritten ({len(CATALOG) + len(LIVE_ONLY)} controls)")
     return 0
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from policies.catalog import CATALOG, FRAMEWORKS, SEVERITIES, Control, select
+from policies.catalog import CATALOG, FRAMEWORKS, LIVE_ONLY, SEVERITIES, Control, select
 from strongroom.errors import UsageError
 
 FORMATS = ("text", "json")
@@ -33,7 +33,13 @@ def selected(
     _refuse_unknown("--framework", frameworks, FRAMEWORKS)
     _refuse_unknown("--area", areas, AREAS, fold=True)
     try:
-        return select(min_severity=min_severity, frameworks=frameworks, areas=areas, tags=tags)
+        return select(
+            min_severity=min_severity,
+            frameworks=frameworks,
+            areas=areas,
+            tags=tags,
+            controls=(*CATALOG, *LIVE_ONLY),
+        )
     except ValueError as exc:
         raise UsageError(f"--severity/--framework: {exc}.") from exc
 

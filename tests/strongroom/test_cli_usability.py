@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policies.catalog import CATALOG
+from policies.catalog import CATALOG, LIVE_ONLY
 from strongroom.cli import app
+
+LISTED = (*CATALOG, *LIVE_ONLY)
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny_project"
@@ -68,7 +70,7 @@ def test_controls_areas_are_the_catalogs_and_match_case_insensitively() -> None:
     assert set(AREAS) == {c.id.split("-")[1] for c in CATALOG}
     result = runner.invoke(app, ["controls", "-f", "json", "--area", "ws"])
     assert result.exit_code == 0, result.output
-    assert [r["id"] for r in json.loads(result.stdout)] == [c.id for c in CATALOG if c.area == "WS"]
+    assert [r["id"] for r in json.loads(result.stdout)] == [c.id for c in LISTED if c.area == "WS"]
 
 
 # --- the text report fits COLUMNS ---------------------------------------------------------------------------
@@ -132,8 +134,8 @@ def test_controls_table_fits_columns_and_keeps_ids_whole(columns: int) -> None:
     assert max(len(line) for line in result.stdout.splitlines()) <= columns
     assert "…" not in result.stdout
     rows = _rows(result.stdout)
-    assert [row[0] for row in rows] == [c.id for c in CATALOG]
-    assert [row[1].replace(" ", "") for row in rows] == [c.title.replace(" ", "") for c in CATALOG]
+    assert [row[0] for row in rows] == [c.id for c in LISTED]
+    assert [row[1].replace(" ", "") for row in rows] == [c.title.replace(" ", "") for c in LISTED]
 
 
 def test_controls_table_piped_without_columns_is_not_cropped() -> None:
