@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policies.model import Control, Finding, evaluate, evaluate_resource
 from policies.props import Index, Resource
@@ -27,6 +27,9 @@ from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, read_all, read_types
 from strongroom.report import Report, Rule, Violation
+
+if TYPE_CHECKING:
+    from strongroom.engine.plan import Plan
 
 SOURCE = "live"
 
@@ -46,12 +49,9 @@ class Planned:
 def planned_stack(project_dir: Path, stack: str, account: str, *, use_cache: bool = True) -> Planned:
     """The offline plan of ``stack`` as ``account`` (through the plan cache unless ``use_cache`` is off),
     as the stack policies see it."""
-    from strongroom.check import repo_relative
-    from strongroom.engine import load_project, load_stack_config, run_plan
-    from strongroom.inprocess import stack_view
+    from strongroom.engine import load_project, run_plan
 
     project = load_project(Path(project_dir))
-    config = load_stack_config(project, stack)
     plan = None
     cache = None
     key = ""
@@ -66,7 +66,18 @@ def planned_stack(project_dir: Path, stack: str, account: str, *, use_cache: boo
         plan = run_plan(project.directory, stack, account=account)
         if cache is not None:
             cache.put(key, plan)
-    values = dict(config.values)
+    return planned_of(plan, project_dir)
+
+
+def planned_of(plan: Plan, project_dir: Path) -> Planned:
+    """What the audit compares with, from a plan of the project in ``project_dir``: the plan's stack view,
+    the stack config and the regions it deploys to (``aws:region`` and the backup replica region)."""
+    from strongroom.check import repo_relative
+    from strongroom.engine import load_project, load_stack_config
+    from strongroom.inprocess import stack_view
+
+    project = load_project(Path(project_dir))
+    values = dict(load_stack_config(project, plan.stack).values)
     region = str(values.get("aws:region") or "")
     backup = values.get("strongroom:backup")
     if isinstance(backup, str):
@@ -75,14 +86,13 @@ def planned_stack(project_dir: Path, stack: str, account: str, *, use_cache: boo
         except ValueError:
             backup = None
     replica = backup.get("replicaRegion") if isinstance(backup, dict) else None
-    regions = tuple(r for r in (region, replica) if isinstance(r, str) and r)
     return Planned(
-        stack=stack,
+        stack=plan.stack,
         resources=tuple(stack_view(plan)),
         config=values,
         region=region,
-        regions=regions,
-        artifact=repo_relative(project.stack_file(stack)),
+        regions=tuple(r for r in (region, replica) if isinstance(r, str) and r),
+        artifact=repo_relative(project.stack_file(plan.stack)),
     )
 
 
