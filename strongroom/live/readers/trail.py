@@ -1,6 +1,6 @@
-"""Live reader for the trail area: the environment's CloudTrail trails.
+"""Live reader for the trail area: the environment's CloudTrail trails and its alert path.
 
-Anchor: in each region of the scope, the trails whose home region it is (``DescribeTrails`` without
+Trails. In each region of the scope, the trails whose home region it is (``DescribeTrails`` without
 shadow trails, granted on ``*``) that are named with the stack's prefix (``sr-<stack>-``, or
 ``scope.extra["name_prefix"]``: the auditor may read status, selectors and tags of exactly those,
 ``ReadTrail`` of ``components.policydocs.iam.auditor_policy``) and carry the environment tag (so that
@@ -8,6 +8,10 @@ stack ``dev`` does not take ``dev-eu``'s trail). Each is yielded as ``aws:cloudt
 plan's props: its configuration from DescribeTrails, ``enableLogging`` from GetTrailStatus ``IsLogging``,
 the event selectors (basic or advanced) from GetEventSelectors and the Insights selectors from
 GetInsightSelectors, all in pulumi-aws's camelCase shape.
+
+Alert path (:func:`read_alert_path`). The stack's EventBridge rules and targets, its SNS topics, their
+policies and subscriptions, so that SR-AUD-030..047 judge a silenced alert as they judge a plan without
+it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,13 @@ from strongroom.live.readers import Scope, live_resource
 from strongroom.live.readers.identity import tag_map
 
 TRAIL = "aws:cloudtrail/trail:Trail"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
-TYPES: tuple[str, ...] = (TRAIL,)
+TYPES: tuple[str, ...] = (TRAIL, EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY, TOPIC_SUBSCRIPTION)
 
 #: DescribeTrails key -> the plan's prop.
 _TRAIL_PROPS = {
@@ -62,6 +71,11 @@ def name_prefix(scope: Scope) -> str:
 
 
 def read(aws: Aws, scope: Scope) -> Iterator[Resource]:
+    yield from read_trails(aws, scope)
+    yield from read_alert_path(aws, scope)
+
+
+def read_trails(aws: Aws, scope: Scope) -> Iterator[Resource]:
     prefix = name_prefix(scope)
     for region in scope.regions or (scope.region,):
         listed = aws.pages(
@@ -139,3 +153,129 @@ def basic(selector: Mapping[str, Any]) -> dict[str, Any]:
     if selector.get("ExcludeManagementEventSources"):
         shaped["excludeManagementEventSources"] = list(selector["ExcludeManagementEventSources"])
     return shaped
+
+
+# -- the alert path: rules, their targets, the topics they deliver to -------------------------------------
+
+
+def read_alert_path(aws: Aws, scope: Scope) -> Iterator[Resource]:
+    """The stack's EventBridge rules on the default bus (named with its prefix: ``ListRules``, whose
+    targets the auditor may list) with their targets, and its SNS topics (carrying its tag:
+    ``tag:GetResources``) with their policy and subscriptions, in every region of the scope: what
+    SR-AUD-030..047 and SR-ENC-006/012 judge. A rule or topic that was deleted is absent, as in a plan
+    without it; a rule of another stack whose name shares the prefix (``sr-dev-eu-``) delivers to that
+    stack's topic, not one of ours, so it counts for no alert of this stack."""
+    prefix = name_prefix(scope)
+    for region in scope.regions or (scope.region,):
+        rules = [
+            r
+            for r in aws.pages("events", "list_rules", "Rules", region=region, NamePrefix=prefix)
+            if r.get("EventBusName", "default") == "default"
+        ]
+        for rule, targets in aws.map(functools.partial(_rule, aws, scope, region), rules):
+            yield rule
+            yield from targets
+        topics = sorted(tagged(aws, scope, region, "sns:topic"))
+        for found in aws.map(functools.partial(_topic, aws, region), topics):
+            yield from found
+
+
+def tagged(aws: Aws, scope: Scope, region: str, resource_type: str) -> set[str]:
+    """The ARNs of the resources of ``resource_type`` (``sns:topic``) in ``region`` that carry the
+    environment tag."""
+    key, value = scope.tag
+    listed = aws.pages(
+        "resourcegroupstaggingapi",
+        "get_resources",
+        "ResourceTagMappingList",
+        region=region,
+        TagFilters=[{"Key": key, "Values": [value]}],
+        ResourceTypeFilters=[resource_type],
+    )
+    return {str(item["ResourceARN"]) for item in listed if scope.tagged(item.get("Tags"))}
+
+
+def _region_prop(scope: Scope, region: str) -> dict[str, str]:
+    """pulumi-aws 7's per-resource ``region``: set only where it is not the provider's (the scope's)."""
+    return {} if region == scope.region else {"region": region}
+
+
+def _rule(aws: Aws, scope: Scope, region: str, listed: Mapping[str, Any]) -> tuple[Resource, list[Resource]]:
+    name = str(listed["Name"])
+    bus = str(listed.get("EventBusName", "default"))
+    props: dict[str, Any] = {
+        "arn": listed["Arn"],
+        "description": listed.get("Description"),
+        "eventBusName": bus,
+        "eventPattern": listed.get("EventPattern"),
+        "id": name,
+        "name": name,
+        "scheduleExpression": listed.get("ScheduleExpression"),
+        "roleArn": listed.get("RoleArn"),
+        "state": listed.get("State"),
+        **_region_prop(scope, region),
+    }
+    rule = live_resource(
+        EVENT_RULE, str(listed["Arn"]), name, {k: v for k, v in props.items() if v is not None}
+    )
+    targets = []
+    for target in aws.pages(
+        "events", "list_targets_by_rule", "Targets", region=region, Rule=name, EventBusName=bus
+    ):
+        ident = f"{bus}-{name}-{target['Id']}"
+        shaped: dict[str, Any] = {
+            "arn": target["Arn"],
+            "eventBusName": bus,
+            "id": ident,
+            "rule": name,
+            "targetId": target["Id"],
+            **_region_prop(scope, region),
+        }
+        if target.get("RoleArn"):
+            shaped["roleArn"] = target["RoleArn"]
+        targets.append(live_resource(EVENT_TARGET, f"{EVENT_TARGET}::{region}::{ident}", ident, shaped))
+    return rule, targets
+
+
+def _topic(aws: Aws, region: str, arn: str) -> list[Resource]:
+    answer = aws.call("sns", "get_topic_attributes", region=region, missing=("NotFound",), TopicArn=arn)
+    if answer is None:
+        return []
+    attributes = answer.get("Attributes", {})
+    name = arn.rsplit(":", 1)[-1]
+    props: dict[str, Any] = {"arn": arn, "id": arn, "name": name, "owner": attributes.get("Owner")}
+    if attributes.get("KmsMasterKeyId"):
+        props["kmsMasterKeyId"] = attributes["KmsMasterKeyId"]
+    found = [live_resource(TOPIC, arn, name, {k: v for k, v in props.items() if v is not None})]
+    if attributes.get("Policy"):
+        policy = {"arn": arn, "id": arn, "owner": attributes.get("Owner"), "policy": attributes["Policy"]}
+        found.append(
+            live_resource(
+                TOPIC_POLICY, f"{TOPIC_POLICY}::{arn}", name, {k: v for k, v in policy.items() if v}
+            )
+        )
+    for sub in aws.pages("sns", "list_subscriptions_by_topic", "Subscriptions", region=region, TopicArn=arn):
+        sub_arn = str(sub.get("SubscriptionArn", ""))
+        # A subscription not confirmed yet has no ARN ("PendingConfirmation"): named by what it delivers to.
+        ident = (
+            sub_arn
+            if sub_arn.startswith("arn:")
+            else f"{arn}:{sub_arn}:{sub.get('Protocol')}:{sub.get('Endpoint')}"
+        )
+        shaped = {
+            "arn": sub_arn if sub_arn.startswith("arn:") else None,
+            "endpoint": sub.get("Endpoint"),
+            "id": ident,
+            "ownerId": sub.get("Owner"),
+            "protocol": sub.get("Protocol"),
+            "topic": sub.get("TopicArn", arn),
+        }
+        found.append(
+            live_resource(
+                TOPIC_SUBSCRIPTION,
+                f"{TOPIC_SUBSCRIPTION}::{ident}",
+                ident,
+                {k: v for k, v in shaped.items() if v is not None},
+            )
+        )
+    return found

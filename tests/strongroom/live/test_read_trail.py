@@ -1,6 +1,8 @@
-"""The trail reader: the dev plan's trail created in moto as AuditTrail creates it, read back in the plan's
-shape, judged by the catalog like the plan; each tamper (logging stopped, single region, validation off)
-is caught by its control, and trails of other stacks are not read."""
+"""The trail reader: the dev plan's trail and alert path (rules, targets, topic, its policy and
+subscription) created in moto as AuditTrail and SecurityAlerts create them, read back in the plan's shape,
+judged by the catalog like the plan; each tamper (logging stopped, single region, validation off, an
+alert rule disabled or untargeted, a web subscription) is caught by its control, and trails of other
+stacks are not read."""
 
 from __future__ import annotations
 
@@ -15,16 +17,54 @@ from moto import mock_aws
 from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, trail
-from strongroom.live.readers.trail import TRAIL
+from strongroom.live.readers.trail import (
+    EVENT_RULE,
+    EVENT_TARGET,
+    TOPIC,
+    TOPIC_POLICY,
+    TOPIC_SUBSCRIPTION,
+    TRAIL,
+)
 
 SCOPE = Scope(
     stack="dev",
     account=ACCOUNT,
     partition="aws",
     region=REGION,
-    regions=(REGION, "eu-west-1"),
+    regions=(REGION, "us-east-1"),
     iam_path="/strongroom/dev/",
 )
+
+
+def _alert_path() -> None:
+    """The dev plan's alert topic, its policy and subscription, and every rule with its targets (the
+    forwarding rules in us-east-1), as pulumi-aws creates them."""
+    (topic,) = planned(TOPIC)
+    sns = boto3.client("sns", region_name=REGION)
+    arn = sns.create_topic(
+        Name=topic.props["name"],
+        Attributes={"KmsMasterKeyId": topic.props["kmsMasterKeyId"]},
+        Tags=[{"Key": k, "Value": v} for k, v in topic.props["tagsAll"].items()],
+    )["TopicArn"]
+    assert arn == topic.props["arn"]
+    (policy,) = planned(TOPIC_POLICY)
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy.props["policy"])
+    for sub in planned(TOPIC_SUBSCRIPTION):
+        sns.subscribe(TopicArn=arn, Protocol=sub.props["protocol"], Endpoint=sub.props["endpoint"])
+    for rule in planned(EVENT_RULE):
+        events = boto3.client("events", region_name=rule.props.get("region") or REGION)
+        events.put_rule(
+            Name=rule.props["name"],
+            EventPattern=rule.props["eventPattern"],
+            State=rule.props["state"],
+            Description=rule.props["description"],
+        )
+    for target in planned(EVENT_TARGET):
+        events = boto3.client("events", region_name=target.props.get("region") or REGION)
+        shaped = {"Id": target.props["targetId"], "Arn": target.props["arn"]}
+        if target.props.get("roleArn"):
+            shaped["RoleArn"] = target.props["roleArn"]
+        events.put_targets(Rule=target.props["rule"], Targets=[shaped])
 
 
 def _planned() -> dict[str, Any]:
@@ -88,6 +128,7 @@ def cloudtrail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         client = boto3.client("cloudtrail", region_name=REGION)
         props = _planned()
         _create(client, boto3.client("s3", region_name=REGION), props, dict(props["tagsAll"]))
+        _alert_path()
         yield client
 
 
@@ -96,13 +137,17 @@ def _read() -> tuple[list[Resource], Aws]:
     return list(trail.read(aws, SCOPE)), aws
 
 
+def _trails(live: list[Resource]) -> list[Resource]:
+    return [r for r in live if r.type == TRAIL]
+
+
 def _judge(live: list[Resource]) -> dict[str, list[str]]:
     return findings(hybrid(live, trail.TYPES), trail.TYPES)
 
 
 def test_reads_the_trail_in_the_plans_shape(cloudtrail: Any) -> None:
     live, _aws = _read()
-    (got,) = live
+    (got,) = _trails(live)
     plan = _planned()
     assert_plan_shape(got, extra={"isOrganizationTrail"})
     for key in ("advancedEventSelectors", "insightSelectors"):
@@ -140,6 +185,11 @@ def test_every_call_is_a_read_the_auditor_is_granted(cloudtrail: Any) -> None:
         "cloudtrail:GetTrailStatus",
         "cloudtrail:GetEventSelectors",
         "cloudtrail:GetInsightSelectors",
+        "events:ListRules",
+        "events:ListTargetsByRule",
+        "tag:GetResources",
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
     }
     assert {c.region for c in aws.calls if c.action == "cloudtrail:DescribeTrails"} == set(SCOPE.regions)
 
@@ -147,7 +197,7 @@ def test_every_call_is_a_read_the_auditor_is_granted(cloudtrail: Any) -> None:
 def test_stopped_logging_is_caught(cloudtrail: Any) -> None:
     cloudtrail.stop_logging(Name=_planned()["name"])
     live, _aws = _read()
-    assert live[0].props["enableLogging"] is False
+    assert _trails(live)[0].props["enableLogging"] is False
     assert list(_judge(live)) == ["SR-AUD-006"]
 
 
@@ -174,7 +224,7 @@ def _recreate(client: Any, **changes: Any) -> None:
 def test_insights_turned_off_are_caught(cloudtrail: Any) -> None:
     _recreate(cloudtrail, insightSelectors=[])
     live, _aws = _read()
-    assert "insightSelectors" not in live[0].props
+    assert "insightSelectors" not in _trails(live)[0].props
     assert list(_judge(live)) == ["SR-AUD-046"]
 
 
@@ -191,7 +241,7 @@ def test_basic_event_selectors_are_read_in_the_plans_shape(cloudtrail: Any) -> N
         ],
     )
     live, _aws = _read()
-    assert live[0].props["eventSelectors"] == [
+    assert _trails(live)[0].props["eventSelectors"] == [
         {
             "readWriteType": "WriteOnly",
             "includeManagementEvents": True,
@@ -207,7 +257,7 @@ def test_trails_of_other_stacks_are_not_read(cloudtrail: Any) -> None:
     other = {**props, "name": "someone-elses-trail", "s3BucketName": "someone-elses-bucket"}
     _create(cloudtrail, boto3.client("s3", region_name=REGION), other, {"strongroom:environment": "dev"})
     live, aws = _read()
-    assert [r.name for r in live] == [_planned()["name"]]
+    assert [r.name for r in _trails(live)] == [_planned()["name"]]
     # Tags are read of the two trails named with the prefix (the auditor may); the rest only of ours.
     calls = [c.operation for c in aws.calls]
     assert (calls.count("ListTags"), calls.count("GetTrailStatus"), calls.count("GetEventSelectors")) == (
@@ -215,3 +265,77 @@ def test_trails_of_other_stacks_are_not_read(cloudtrail: Any) -> None:
         1,
         1,
     )
+
+
+def test_reads_the_alert_path_in_the_plans_shape(cloudtrail: Any) -> None:
+    live, _aws = _read()
+    for type_ in (EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY, TOPIC_SUBSCRIPTION):
+        found = [r for r in live if r.type == type_]
+        assert len(found) == len(planned(type_)), type_
+        for resource in found:
+            assert_plan_shape(resource, extra={"region"})
+    rules = {r.props["name"]: r.props for r in live if r.type == EVENT_RULE}
+    for rule in planned(EVENT_RULE):
+        got = rules[rule.props["name"]]
+        for key in ("arn", "eventPattern", "state", "eventBusName", "id"):
+            assert got[key] == rule.props[key], key
+        assert got.get("region") == rule.props.get("region")
+    targets = {(t.props["rule"], t.props["targetId"]): t.props for t in live if t.type == EVENT_TARGET}
+    for target in planned(EVENT_TARGET):
+        got = targets[(target.props["rule"], target.props["targetId"])]
+        for key in ("arn", "id", "eventBusName"):
+            assert got[key] == target.props[key], key
+        assert (got.get("roleArn"), got.get("region")) == (
+            target.props.get("roleArn"),
+            target.props.get("region"),
+        )
+    (topic,) = [r for r in live if r.type == TOPIC]
+    assert (topic.props["arn"], topic.props["kmsMasterKeyId"]) == (
+        planned(TOPIC)[0].props["arn"],
+        planned(TOPIC)[0].props["kmsMasterKeyId"],
+    )
+
+
+def _alert_rule(fragment: str) -> str:
+    return next(r.props["name"] for r in planned(EVENT_RULE) if fragment in r.props["name"])
+
+
+def test_a_disabled_alert_rule_is_caught(cloudtrail: Any) -> None:
+    boto3.client("events", region_name=REGION).disable_rule(Name=_alert_rule("alerts-alert-topic-"))
+    judged = _judge(_read()[0])
+    assert list(judged) == ["SR-AUD-040"]
+    assert "sns:SetTopicAttributes" in judged["SR-AUD-040"][0]
+
+
+def test_an_alert_rule_without_its_target_is_caught(cloudtrail: Any) -> None:
+    rule = _alert_rule("alerts-alert-rules-")
+    (target,) = [t for t in planned(EVENT_TARGET) if t.props["rule"] == rule]
+    boto3.client("events", region_name=REGION).remove_targets(Rule=rule, Ids=[target.props["targetId"]])
+    judged = _judge(_read()[0])
+    assert list(judged) == ["SR-AUD-040"]
+    assert "events:DisableRule" in judged["SR-AUD-040"][0]
+
+
+def test_a_web_subscription_is_caught(cloudtrail: Any) -> None:
+    sns = boto3.client("sns", region_name=REGION)
+    sns.subscribe(
+        TopicArn=planned(TOPIC)[0].props["arn"], Protocol="https", Endpoint="https://collector.example"
+    )
+    assert list(_judge(_read()[0])) == ["SR-AUD-031"]
+
+
+def test_an_unencrypted_topic_is_caught(cloudtrail: Any) -> None:
+    sns = boto3.client("sns", region_name=REGION)
+    sns.set_topic_attributes(
+        TopicArn=planned(TOPIC)[0].props["arn"], AttributeName="KmsMasterKeyId", AttributeValue=""
+    )
+    judged = _judge(_read()[0])
+    assert "SR-ENC-006" in judged
+
+
+def test_a_disabled_forwarding_rule_in_the_global_region_is_caught(cloudtrail: Any) -> None:
+    rule = _alert_rule("alerts-forward-iam-")
+    boto3.client("events", region_name="us-east-1").disable_rule(Name=rule)
+    judged = _judge(_read()[0])
+    assert list(judged) == ["SR-AUD-047"]
+    assert "us-east-1" in judged["SR-AUD-047"][0]
