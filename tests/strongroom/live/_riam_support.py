@@ -58,11 +58,11 @@ def _form(value: Any) -> str:
     return type(value).__name__
 
 
-def assert_plan_shape(live: Resource, extra: Iterable[str] = ()) -> None:
+def assert_plan_shape(live: Resource, extra: Iterable[str] = (), stack: str = "dev") -> None:
     """The live resource's props use the plan's keys for its type (``extra``: keys pulumi-aws outputs that
     the offline plan does not show), with the same value forms (a JSON document stays a JSON string)."""
-    plans = planned(live.type)
-    assert plans, f"the dev plan has no {live.type}"
+    plans = planned(live.type, stack)
+    assert plans, f"the {stack} plan has no {live.type}"
     keys = {k for p in plans for k in p.props}
     unknown = set(live.props) - keys - set(extra)
     assert not unknown, f"{live.type} {live.name}: props the plan does not have: {sorted(unknown)}"

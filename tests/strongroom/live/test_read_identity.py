@@ -5,6 +5,7 @@ by its control."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -35,9 +36,9 @@ def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in (props.get("tagsAll") or {}).items()]
 
 
-def _materialise(client: Any) -> None:
-    """The dev plan's identity resources, created as pulumi-aws creates them."""
-    for policy in planned(POLICY):
+def _materialise(client: Any, stack: str = "dev") -> None:
+    """The stack plan's identity resources, created as pulumi-aws creates them."""
+    for policy in planned(POLICY, stack):
         p = policy.props
         client.create_policy(
             PolicyName=p["name"],
@@ -46,7 +47,7 @@ def _materialise(client: Any) -> None:
             Description=p["description"],
             Tags=_tags(p),
         )
-    for role in planned(ROLE):
+    for role in planned(ROLE, stack):
         p = role.props
         extra: dict[str, Any] = {}
         if p.get("maxSessionDuration"):
@@ -60,14 +61,16 @@ def _materialise(client: Any) -> None:
             Tags=_tags(p),
             **extra,
         )
-    for inline in planned(ROLE_POLICY):
+    for inline in planned(ROLE_POLICY, stack):
         p = inline.props
         client.put_role_policy(RoleName=p["role"], PolicyName=p["name"], PolicyDocument=p["policy"])
-    for attachment in planned(ATTACHMENT):
+    for attachment in planned(ATTACHMENT, stack):
         client.attach_role_policy(RoleName=attachment.props["role"], PolicyArn=attachment.props["policyArn"])
 
 
-def _mocked(monkeypatch: pytest.MonkeyPatch, *, managed_policies: bool = False) -> Iterator[Any]:
+def _mocked(
+    monkeypatch: pytest.MonkeyPatch, *, managed_policies: bool = False, stack: str = "dev"
+) -> Iterator[Any]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -81,7 +84,7 @@ def _mocked(monkeypatch: pytest.MonkeyPatch, *, managed_policies: bool = False) 
         monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     with mock_aws():
         client = boto3.client("iam", region_name=REGION)
-        _materialise(client)
+        _materialise(client, stack)
         yield client
 
 
@@ -134,6 +137,18 @@ def test_reads_every_planned_identity_resource_in_the_plans_shape(iam: Any) -> N
 def test_the_compliant_environment_has_no_identity_findings(iam: Any) -> None:
     live, _aws = _read()
     assert _judge(live) == {}
+
+
+def test_the_compliant_prod_environment_has_no_identity_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    with contextlib.contextmanager(_mocked)(monkeypatch, stack="prod"):
+        prod = Scope(
+            stack="prod", account=ACCOUNT, partition="aws", region=REGION, iam_path="/strongroom/prod/"
+        )
+        live = list(identity.read(Aws(region=REGION), prod))
+        assert {r.type for r in live} == {ROLE, ROLE_POLICY, ATTACHMENT, POLICY}
+        for resource in live:
+            assert_plan_shape(resource, stack="prod")
+        assert findings(hybrid(live, identity.TYPES, "prod"), identity.TYPES) == {}
 
 
 def test_every_call_is_a_read_the_auditor_is_granted(iam: Any) -> None:

@@ -36,10 +36,10 @@ SCOPE = Scope(
 )
 
 
-def _alert_path() -> None:
+def _alert_path(stack: str = "dev") -> None:
     """The dev plan's alert topic, its policy and subscription, and every rule with its targets (the
     forwarding rules in us-east-1), as pulumi-aws creates them."""
-    (topic,) = planned(TOPIC)
+    (topic,) = planned(TOPIC, stack)
     sns = boto3.client("sns", region_name=REGION)
     arn = sns.create_topic(
         Name=topic.props["name"],
@@ -47,11 +47,11 @@ def _alert_path() -> None:
         Tags=[{"Key": k, "Value": v} for k, v in topic.props["tagsAll"].items()],
     )["TopicArn"]
     assert arn == topic.props["arn"]
-    (policy,) = planned(TOPIC_POLICY)
+    (policy,) = planned(TOPIC_POLICY, stack)
     sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy.props["policy"])
-    for sub in planned(TOPIC_SUBSCRIPTION):
+    for sub in planned(TOPIC_SUBSCRIPTION, stack):
         sns.subscribe(TopicArn=arn, Protocol=sub.props["protocol"], Endpoint=sub.props["endpoint"])
-    for rule in planned(EVENT_RULE):
+    for rule in planned(EVENT_RULE, stack):
         events = boto3.client("events", region_name=rule.props.get("region") or REGION)
         events.put_rule(
             Name=rule.props["name"],
@@ -59,7 +59,7 @@ def _alert_path() -> None:
             State=rule.props["state"],
             Description=rule.props["description"],
         )
-    for target in planned(EVENT_TARGET):
+    for target in planned(EVENT_TARGET, stack):
         events = boto3.client("events", region_name=target.props.get("region") or REGION)
         shaped = {"Id": target.props["targetId"], "Arn": target.props["arn"]}
         if target.props.get("roleArn"):
@@ -67,8 +67,8 @@ def _alert_path() -> None:
         events.put_targets(Rule=target.props["rule"], Targets=[shaped])
 
 
-def _planned() -> dict[str, Any]:
-    (only,) = planned(TRAIL)
+def _planned(stack: str = "dev") -> dict[str, Any]:
+    (only,) = planned(TRAIL, stack)
     return dict(only.props)
 
 
@@ -175,6 +175,25 @@ def test_reads_the_trail_in_the_plans_shape(cloudtrail: Any) -> None:
 
 def test_the_compliant_trail_has_no_findings(cloudtrail: Any) -> None:
     assert _judge(_read()[0]) == {}
+
+
+def test_the_compliant_prod_trail_and_alert_path_have_no_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        props = _planned("prod")
+        s3 = boto3.client("s3", region_name=REGION)
+        _create(boto3.client("cloudtrail", region_name=REGION), s3, props, dict(props["tagsAll"]))
+        _alert_path("prod")
+        regions = ("eu-west-1", REGION, "us-east-1")  # the replica region's forwarding rules too
+        prod = Scope(stack="prod", account=ACCOUNT, partition="aws", region=REGION, regions=regions)
+        live = list(trail.read(Aws(region=REGION), prod))
+    assert sorted(r.urn for r in live if r.type == EVENT_RULE) == sorted(
+        r.props["arn"] for r in planned(EVENT_RULE, "prod")
+    )
+    assert {r.props.get("region") for r in live if r.type == EVENT_RULE} == {None, "eu-west-1", "us-east-1"}
+    assert findings(hybrid(live, trail.TYPES, "prod"), trail.TYPES) == {}
 
 
 def test_every_call_is_a_read_the_auditor_is_granted(cloudtrail: Any) -> None:
