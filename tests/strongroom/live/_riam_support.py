@@ -111,3 +111,19 @@ def findings(index: Index, types: Iterable[str]) -> dict[str, list[str]]:
         if found:
             judged[control.id] = found
     return judged
+
+
+class _Refused:
+    status_code = 400
+
+
+def refuse(client: Any, operation: str, code: str, status: int = 400) -> None:
+    """Make ``client`` answer ``operation`` with the AWS error ``code`` (what moto does not answer)."""
+    service = client.meta.service_model.service_id.hyphenize()
+
+    def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
+        response = _Refused()
+        response.status_code = status
+        return response, {"Error": {"Code": code, "Message": f"{code} (injected by the test)"}}
+
+    client.meta.events.register(f"before-call.{service}.{operation}", answer)

@@ -20,11 +20,12 @@ from _riam_support import (
     findings,
     hybrid,
     planned,
+    refuse,
 )
 from moto import mock_aws
 
 from policies.props import Resource
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, identity
 from strongroom.live.readers.identity import ATTACHMENT, POLICY, ROLE, ROLE_POLICY, USER
 
@@ -243,3 +244,12 @@ def test_policy_documents_are_decoded_to_the_plans_json_string() -> None:
     assert json.loads(identity.document(document)) == document
     assert json.loads(identity.document(json.dumps(document))) == document
     assert identity.document("not a document") == "not a document"
+
+
+def test_a_read_the_auditor_may_not_make_is_reported_not_skipped(iam: Any) -> None:
+    aws = Aws(region=REGION)
+    refuse(aws.client("iam"), "GetPolicyVersion", "AccessDenied", 403)
+    with pytest.raises(LiveError) as raised:
+        list(identity.read(aws, SCOPE))
+    assert raised.value.action == "iam:GetPolicyVersion"
+    assert "access denied" in raised.value.message

@@ -11,7 +11,16 @@ from typing import Any
 
 import boto3
 import pytest
-from _riam_support import ACCOUNT, REGION, assert_nested_keys, assert_plan_shape, findings, hybrid, planned
+from _riam_support import (
+    ACCOUNT,
+    REGION,
+    assert_nested_keys,
+    assert_plan_shape,
+    findings,
+    hybrid,
+    planned,
+    refuse,
+)
 from moto import mock_aws
 
 from policies.props import Resource
@@ -358,3 +367,13 @@ def test_a_disabled_forwarding_rule_in_the_global_region_is_caught(cloudtrail: A
     judged = _judge(_read()[0])
     assert list(judged) == ["SR-AUD-047"]
     assert "us-east-1" in judged["SR-AUD-047"][0]
+
+
+def test_a_trail_without_insights_as_aws_answers_it(cloudtrail: Any) -> None:
+    # AWS answers GetInsightSelectors of a trail without Insights with InsightNotEnabledException (moto
+    # answers with no selectors): no insightSelectors, and SR-AUD-046 says so.
+    aws = Aws(region=REGION)
+    refuse(aws.client("cloudtrail"), "GetInsightSelectors", "InsightNotEnabledException")
+    live = list(trail.read(aws, SCOPE))
+    assert "insightSelectors" not in _trails(live)[0].props
+    assert list(_judge(live)) == ["SR-AUD-046"]
