@@ -234,7 +234,8 @@ def test_a_user_under_the_stack_path_is_caught(iam: Any) -> None:
     users = [r for r in live if r.type == USER]
     assert [u.props["name"] for u in users] == ["sr-dev-shadow"]
     assert users[0].props["arn"] == f"arn:aws:iam::{ACCOUNT}:user{PATH}sr-dev-shadow"
-    assert "SR-IAM-007" in _judge(live)
+    # ListUsers returns no boundary: the user is judged as one without (this one has none indeed).
+    assert set(_judge(live)) == {"SR-IAM-004", "SR-IAM-007"}
 
 
 def test_policy_documents_are_decoded_to_the_plans_json_string() -> None:
