@@ -127,3 +127,16 @@ def refuse(client: Any, operation: str, code: str, status: int = 400) -> None:
         return response, {"Error": {"Code": code, "Message": f"{code} (injected by the test)"}}
 
     client.meta.events.register(f"before-call.{service}.{operation}", answer)
+
+
+def auditor_actions(stack: str = "dev") -> set[str]:
+    """Every action the stack's auditor role is granted (its inline policies in the plan)."""
+    granted: set[str] = set()
+    for inline in planned("aws:iam/rolePolicy:RolePolicy", stack):
+        if "-roles-auditor-" not in str(inline.props["role"]):
+            continue
+        for statement in json.loads(inline.props["policy"])["Statement"]:
+            if statement["Effect"] == "Allow":
+                action = statement["Action"]
+                granted |= set(action if isinstance(action, list) else [action])
+    return granted

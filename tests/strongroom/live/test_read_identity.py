@@ -17,6 +17,7 @@ from _riam_support import (
     ACCOUNT,
     REGION,
     assert_plan_shape,
+    auditor_actions,
     findings,
     hybrid,
     planned,
@@ -166,6 +167,7 @@ def test_every_call_is_a_read_the_auditor_is_granted(iam: Any) -> None:
         "iam:GetPolicyVersion",
         "iam:ListUsers",
     }
+    assert {c.action for c in aws.calls} <= auditor_actions()
 
 
 def test_roles_and_policies_outside_the_stack_path_are_not_read(iam: Any) -> None:

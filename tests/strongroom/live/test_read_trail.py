@@ -16,6 +16,7 @@ from _riam_support import (
     REGION,
     assert_nested_keys,
     assert_plan_shape,
+    auditor_actions,
     findings,
     hybrid,
     planned,
@@ -219,6 +220,7 @@ def test_every_call_is_a_read_the_auditor_is_granted(cloudtrail: Any) -> None:
         "sns:GetTopicAttributes",
         "sns:ListSubscriptionsByTopic",
     }
+    assert {c.action for c in aws.calls} <= auditor_actions()
     assert {c.region for c in aws.calls if c.action == "cloudtrail:DescribeTrails"} == set(SCOPE.regions)
 
 
