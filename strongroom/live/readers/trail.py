@@ -20,6 +20,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policies.config import GLOBAL_EVENTS_REGION
 from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
@@ -166,7 +167,7 @@ def read_alert_path(aws: Aws, scope: Scope) -> Iterator[Resource]:
     without it; a rule of another stack whose name shares the prefix (``sr-dev-eu-``) delivers to that
     stack's topic, not one of ours, so it counts for no alert of this stack."""
     prefix = name_prefix(scope)
-    for region in scope.regions or (scope.region,):
+    for region in alert_regions(scope):
         rules = [
             r
             for r in aws.pages("events", "list_rules", "Rules", region=region, NamePrefix=prefix)
@@ -178,6 +179,13 @@ def read_alert_path(aws: Aws, scope: Scope) -> Iterator[Resource]:
         topics = sorted(tagged(aws, scope, region, "sns:topic"))
         for found in aws.map(functools.partial(_topic, aws, region), topics):
             yield from found
+
+
+def alert_regions(scope: Scope) -> list[str]:
+    """The scope's regions, and us-east-1, where IAM's events arrive and the stack forwards them from
+    (SR-AUD-047 judges that region whatever the stack's)."""
+    regions = list(scope.regions or (scope.region,))
+    return regions if GLOBAL_EVENTS_REGION in regions else [*regions, GLOBAL_EVENTS_REGION]
 
 
 def tagged(aws: Aws, scope: Scope, region: str, resource_type: str) -> set[str]:

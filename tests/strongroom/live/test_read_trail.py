@@ -379,3 +379,10 @@ def test_a_trail_without_insights_as_aws_answers_it(cloudtrail: Any) -> None:
     live = list(trail.read(aws, SCOPE))
     assert "insightSelectors" not in _trails(live)[0].props
     assert list(_judge(live)) == ["SR-AUD-046"]
+
+
+def test_the_forwarding_rules_of_us_east_1_are_read_whatever_the_scopes_regions(cloudtrail: Any) -> None:
+    only_home = Scope(stack="dev", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION,))
+    live = list(trail.read(Aws(region=REGION), only_home))
+    assert {r.props.get("region") for r in live if r.type == EVENT_RULE} == {None, "us-east-1"}
+    assert _judge(live) == {}
