@@ -194,18 +194,23 @@ def audit(
     )
     live: list[Resource] = []
     unevaluated: list[str] = []
-    for area, resources in read_all(aws, scope):
+    unread: set[str] = set()
+    for area, types, resources in read_all(aws, scope):
         try:
-            live.extend(resources)
+            live.extend(list(resources))  # an area is judged whole or not at all
         except LiveError as exc:
             unevaluated.append(f"{area}: {exc.message}")
+            unread.update(types)
     if not live and not unevaluated:
         raise UsageError(
             f"--region {aws.region}: no resource tagged strongroom:environment={planned.stack} in account "
             f"{account} ({caller['Arn']}); accepted: the region and account the stack deploys to "
             f"(its config says aws:region={planned.region or 'unset'})"
         )
-    report = judge(live, planned, account, controls if controls is not None else LIVE_CATALOG)
+    chosen = LIVE_CATALOG if controls is None else controls
+    judged = [c for c in chosen if not unread & set(c.resource_types)]
+    unevaluated.extend(f"{c.id}: not judged, its resources were not read" for c in chosen if c not in judged)
+    report = judge(live, planned, account, judged, read_types() - unread)
     report.unevaluated.extend(unevaluated)
     report.notes.insert(
         0,

@@ -25,7 +25,7 @@ from policies.props import Resource
 from strongroom.live.aws import Aws
 
 #: The reader modules, one per area of the environment.
-AREAS: tuple[str, ...] = ("network", "storage", "keys", "identity", "trail", "workspace")
+AREAS: tuple[str, ...] = ("network", "storage", "keys", "identity", "trail", "alerts", "workspace")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def read_types() -> frozenset[str]:
     return frozenset(t for module in modules() for t in module.TYPES)
 
 
-def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, Iterable[Resource]]]:
-    """(area, resources) per area, in :data:`AREAS` order; each area is read by its module."""
+def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, tuple[str, ...], Iterable[Resource]]]:
+    """(area, its types, its resources) per area, in :data:`AREAS` order; each read by its module."""
     for area, module in zip(AREAS, modules(), strict=True):
-        yield area, module.read(aws, scope)
+        yield area, tuple(module.TYPES), module.read(aws, scope)

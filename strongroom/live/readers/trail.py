@@ -33,7 +33,8 @@ TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
-TYPES: tuple[str, ...] = (TRAIL, EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY, TOPIC_SUBSCRIPTION)
+TYPES: tuple[str, ...] = (TRAIL,)
+"""The trail area's types; the alert path's are :mod:`strongroom.live.readers.alerts`'."""
 
 #: DescribeTrails key -> the plan's prop.
 _TRAIL_PROPS = {
@@ -73,7 +74,6 @@ def name_prefix(scope: Scope) -> str:
 
 def read(aws: Aws, scope: Scope) -> Iterator[Resource]:
     yield from read_trails(aws, scope)
-    yield from read_alert_path(aws, scope)
 
 
 def read_trails(aws: Aws, scope: Scope) -> Iterator[Resource]:

@@ -26,7 +26,7 @@ from moto import mock_aws
 
 from policies.props import Resource
 from strongroom.live.aws import Aws
-from strongroom.live.readers import Scope, trail
+from strongroom.live.readers import Scope, alerts, trail
 from strongroom.live.readers.trail import (
     EVENT_RULE,
     EVENT_TARGET,
@@ -35,6 +35,14 @@ from strongroom.live.readers.trail import (
     TOPIC_SUBSCRIPTION,
     TRAIL,
 )
+
+BOTH_TYPES = (*trail.TYPES, *alerts.TYPES)
+"""The trail area's types and the alert path's (an area of its own)."""
+
+
+def _read_both(aws: Aws, scope: Scope) -> list[Resource]:
+    return [*trail.read(aws, scope), *alerts.read(aws, scope)]
+
 
 SCOPE = Scope(
     stack="dev",
@@ -144,7 +152,7 @@ def cloudtrail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _read() -> tuple[list[Resource], Aws]:
     aws = Aws(region=REGION)
-    return list(trail.read(aws, SCOPE)), aws
+    return list(_read_both(aws, SCOPE)), aws
 
 
 def _trails(live: list[Resource]) -> list[Resource]:
@@ -152,7 +160,7 @@ def _trails(live: list[Resource]) -> list[Resource]:
 
 
 def _judge(live: list[Resource]) -> dict[str, list[str]]:
-    return findings(hybrid(live, trail.TYPES), trail.TYPES)
+    return findings(hybrid(live, BOTH_TYPES), BOTH_TYPES)
 
 
 def test_reads_the_trail_in_the_plans_shape(cloudtrail: Any) -> None:
@@ -198,12 +206,12 @@ def test_the_compliant_prod_trail_and_alert_path_have_no_findings(monkeypatch: p
         _alert_path("prod")
         regions = ("eu-west-1", REGION, "us-east-1")  # the replica region's forwarding rules too
         prod = Scope(stack="prod", account=ACCOUNT, partition="aws", region=REGION, regions=regions)
-        live = list(trail.read(Aws(region=REGION), prod))
+        live = list(_read_both(Aws(region=REGION), prod))
     assert sorted(r.urn for r in live if r.type == EVENT_RULE) == sorted(
         r.props["arn"] for r in planned(EVENT_RULE, "prod")
     )
     assert {r.props.get("region") for r in live if r.type == EVENT_RULE} == {None, "eu-west-1", "us-east-1"}
-    assert findings(hybrid(live, trail.TYPES, "prod"), trail.TYPES) == {}
+    assert findings(hybrid(live, BOTH_TYPES, "prod"), BOTH_TYPES) == {}
 
 
 def test_every_call_is_a_read_the_auditor_is_granted(cloudtrail: Any) -> None:
@@ -376,13 +384,13 @@ def test_a_trail_without_insights_as_aws_answers_it(cloudtrail: Any) -> None:
     # answers with no selectors): no insightSelectors, and SR-AUD-046 says so.
     aws = Aws(region=REGION)
     refuse(aws.client("cloudtrail"), "GetInsightSelectors", "InsightNotEnabledException")
-    live = list(trail.read(aws, SCOPE))
+    live = list(_read_both(aws, SCOPE))
     assert "insightSelectors" not in _trails(live)[0].props
     assert list(_judge(live)) == ["SR-AUD-046"]
 
 
 def test_the_forwarding_rules_of_us_east_1_are_read_whatever_the_scopes_regions(cloudtrail: Any) -> None:
     only_home = Scope(stack="dev", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION,))
-    live = list(trail.read(Aws(region=REGION), only_home))
+    live = list(_read_both(Aws(region=REGION), only_home))
     assert {r.props.get("region") for r in live if r.type == EVENT_RULE} == {None, "us-east-1"}
     assert _judge(live) == {}
