@@ -5,12 +5,13 @@
 
     def test_tampered_bucket_is_found(materialised):
         aws, env, plan = materialised("dev")
-        aws.call("s3", "delete_bucket_policy", Bucket=...)   # tamper
-        ...                                                    # audit, assert
+        aws.client("s3").delete_bucket_policy(Bucket=...)   # tamper (a client call: not in aws.calls)
+        ...                                                   # audit with aws, assert
 
-Call it once per test (each call materialises into the test's one moto). ``moto_env`` is the same
-environment without a plan. Both keep moto's calls lean: one boto3 session and its clients for the whole
-session (clients work across ``mock_aws()`` contexts; their credentials are the fake ``testing`` ones),
+Call it once per test (each call materialises into the test's one moto). The ``aws`` returned has made no
+call yet (the materialiser used another), so ``aws.calls`` are the audit's only. ``moto_env`` is the same
+environment without a plan. Both keep moto's calls lean: the boto3 clients are made once per session and
+shared (clients work across ``mock_aws()`` contexts; their credentials are the fake ``testing`` ones),
 no default AMIs (``MOTO_EC2_LOAD_DEFAULT_AMIS=false``: the environment has no instances), and one RSA key
 reused for every KMS key (moto generates an RSA key for each symmetric key too, only for Sign/Verify).
 """
@@ -45,7 +46,7 @@ def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
                 raise AssertionError(f"materialised({stack!r}): this test's moto already holds {made[0]!r}")
             made.append(stack)
             plan = stack_plan(stack)
-            aws = new_aws()
-            return aws, materialise(plan, aws), plan
+            result = materialise(plan, new_aws())
+            return new_aws(), result, plan  # an Aws whose calls are the test's only, not the materialiser's
 
         yield make

@@ -319,7 +319,15 @@ def test_workspace_alerts_and_account_services(env: Env) -> None:
     domain = created(env, of_type(plan, "aws:sagemaker/domain:Domain")[0])
     got = client(aws, "sagemaker").describe_domain(DomainId=domain.id)
     assert got["AppNetworkAccessType"] == "VpcOnly"
-    assert got["KmsKeyId"] == result.real(of_type(plan, "aws:sagemaker/domain:Domain")[0].inputs["kmsKeyId"])
+    planned_domain = of_type(plan, "aws:sagemaker/domain:Domain")[0].inputs
+    assert got["KmsKeyId"] == result.real(planned_domain["kmsKeyId"])
+    assert got["SubnetIds"] == result.real(planned_domain["subnetIds"])
+    assert got["DomainSettings"]["SecurityGroupIds"] == result.real(
+        planned_domain["domainSettings"]["securityGroupIds"]
+    )
+    assert (
+        got["DefaultUserSettings"]["ExecutionRole"] == planned_domain["defaultUserSettings"]["executionRole"]
+    )
     groups = client(aws, "sagemaker").list_model_package_groups()["ModelPackageGroupSummaryList"]
     assert len(groups) == len(of_type(plan, "aws:sagemaker/modelPackageGroup:ModelPackageGroup"))
     for target in of_type(plan, "aws:cloudwatch/eventTarget:EventTarget"):
@@ -333,7 +341,11 @@ def test_workspace_alerts_and_account_services(env: Env) -> None:
     )
     assert "AccountOwnsTopic" in attributes["Policy"]
     detector = created(env, of_type(plan, "aws:guardduty/detector:Detector")[0])
-    assert client(aws, "guardduty").get_detector(DetectorId=detector.id)["Status"] == "ENABLED"
+    got_detector = client(aws, "guardduty").get_detector(DetectorId=detector.id)
+    assert got_detector["Status"] == "ENABLED"
+    features = {f["Name"]: f["Status"] for f in got_detector.get("Features", [])}
+    for feature in of_type(plan, "aws:guardduty/detectorFeature:DetectorFeature"):
+        assert features[feature.inputs["name"]] == feature.inputs["status"]
     recorder = client(aws, "config").describe_configuration_recorders()["ConfigurationRecorders"][0]
     linked = of_type(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")[0]
     assert recorder["roleARN"] == linked.outputs["arn"] == created(env, linked).arn  # AWS's name, not moto's

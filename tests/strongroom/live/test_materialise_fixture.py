@@ -12,6 +12,7 @@ def test_materialised_fixture_gives_a_fresh_environment(materialised: Materialis
     started = time.perf_counter()
     aws, result, plan = materialised("dev")
     elapsed = time.perf_counter() - started
+    assert aws.calls == []  # the materialiser's writes are not the test's calls
     names = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
     assert names == {r.outputs["bucket"] for r in plan.resources if r.type == "aws:s3/bucket:Bucket"}
     assert len(result.created) == len([r for r in plan.resources if r.custom]) - 1 - len(result.skipped)
