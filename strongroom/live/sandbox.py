@@ -100,8 +100,11 @@ def serve(
         done = materialise(plan, Aws(region=region, endpoint_url=endpoint))
         echo(f"endpoint: {endpoint}")
         skipped = sorted({done.types[urn].split(":")[-1] for urn in done.skipped})
+        regions = sorted(
+            {c.region for c in done.created.values() if c.region}, key=lambda r: (r != region, r)
+        )
         echo(
-            f"stack {stack}: {len(done.created)} resources created in {region}"
+            f"stack {stack}: {len(done.created)} resources created ({', '.join(regions)})"
             + (f", {len(done.skipped)} not (moto lacks {', '.join(skipped)})" if skipped else "")
         )
         echo("point the AWS CLI or boto3 at it:")

@@ -7,6 +7,8 @@ import time
 import pytest
 from live_support import Materialise
 
+from strongroom.live.aws import Aws
+
 
 def test_materialised_fixture_gives_a_fresh_environment(materialised: Materialise) -> None:
     started = time.perf_counter()
@@ -32,3 +34,8 @@ def test_the_tamper_of_the_previous_test_is_gone(materialised: Materialise) -> N
     aws, result, _plan = materialised("dev")
     for bucket in result.of_type("aws:s3/bucket:Bucket").values():
         assert aws.call("s3", "get_bucket_policy", missing=("NoSuchBucketPolicy",), Bucket=bucket.name)
+
+
+def test_moto_env_is_an_empty_account_with_fake_credentials(moto_env: Aws) -> None:
+    assert moto_env.client("s3").list_buckets()["Buckets"] == []
+    assert moto_env.caller()["Account"] == "123456789012"

@@ -93,7 +93,12 @@ def test_sandbox_stops_cleanly_on_sigint(sandbox: tuple[subprocess.Popen[str], s
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
     rest = process.stdout.read()
-    assert "AWS_ENDPOINT_URL=" + endpoint in rest and "testing" in rest
+    assert (
+        "AWS_ENDPOINT_URL=" + endpoint in rest
+        and "AWS_DEFAULT_REGION=eu-west-2" in rest
+        and "testing" in rest
+    )
+    assert "resources created (eu-west-2" in rest and "moto lacks Analyzer" in rest
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", int(endpoint.rsplit(":", 1)[1])), timeout=2).close()
 
