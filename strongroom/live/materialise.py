@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from strongroom.engine.plan import Plan, PlanResource
-from strongroom.live.aws import Aws
+from strongroom.errors import StrongroomError
+from strongroom.live.aws import Aws, LiveError
 
 _MOTO_LACKS = "moto 5.2 does not implement {what}"
 
@@ -85,6 +86,10 @@ _GENERATED = {
 
 #: Fake values shorter than this are never replaced (too likely to occur by chance inside other text).
 _MIN_FAKE = 6
+
+
+class MaterialiseError(StrongroomError):
+    """A planned resource the endpoint refused (or whose planned inputs lack what its create needs)."""
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,14 @@ def materialise(plan: Plan, aws: Aws) -> Materialised:
             region=region,
             tags=tags,
         )
-        created = handler(ctx, res)
+        try:
+            created = handler(ctx, res)
+        except (LiveError, KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
+            cause = f"input {exc} missing" if isinstance(exc, KeyError) else str(exc)
+            raise MaterialiseError(
+                f"could not create {resource.urn} ({resource.type}) in {region}: {cause}; the resources "
+                "before it in dependency order were created"
+            ) from exc
         result.created[resource.urn] = created
         if resource.type in _GENERATED:
             ctx.register(resource.outputs.get("id") or resource.id, created.id)

@@ -15,7 +15,9 @@ from strongroom.live.materialise import (
     SKIPPED_TYPES,
     Created,
     Materialised,
+    MaterialiseError,
     _order,
+    materialise,
     pascal,
     supported_types,
 )
@@ -465,3 +467,25 @@ def test_order_puts_logging_after_the_target_policy_and_replication_after_versio
     order = [r.urn for r in _order(resources)]
     assert order.index("logging") > order.index("policy")
     assert order.index("replication") > max(order.index("versioning-a"), order.index("versioning-b"))
+
+
+def test_a_resource_moto_refuses_is_an_error_naming_it(moto_env: Aws) -> None:
+    provider = PlanResource(
+        urn="urn:pulumi:t::p::pulumi:providers:aws::default",
+        type="pulumi:providers:aws",
+        name="default",
+        inputs={"region": "eu-west-2"},
+        id="p1",
+    )
+    vpc = PlanResource(
+        urn="urn:pulumi:t::p::aws:ec2/vpc:Vpc::bad",
+        type="aws:ec2/vpc:Vpc",
+        name="bad",
+        custom=True,
+        provider=f"{provider.urn}::p1",
+        inputs={"cidrBlock": "not-a-cidr"},
+    )
+    with pytest.raises(
+        MaterialiseError, match=r"could not create urn:pulumi:t::p::aws:ec2/vpc:Vpc::bad .*eu-west-2"
+    ):
+        materialise(Plan(project="p", stack="t", resources=[provider, vpc]), moto_env)
