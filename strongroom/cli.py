@@ -576,6 +576,19 @@ def controls(
         print_table(chosen, _stdout_console())
 
 
+@app.command()
+def sandbox(
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port on 127.0.0.1 (0: any free port).")] = 0,
+) -> None:
+    """Serve the stack's environment in a local moto server (offline plan materialised into it) for
+    trying the live audit: prints the endpoint, serves until Ctrl-C. Needs the 'sandbox' extra (moto)."""
+    from strongroom.live.sandbox import serve
+
+    raise typer.Exit(serve(project_dir, stack, port))
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Console-script entry point (``strongroom = strongroom.cli:main``).
 

@@ -161,3 +161,11 @@ def test_installed_check_writes_sarif_for_a_fixture_project(installed: Path, tmp
     assert len(driver["rules"]) >= 100 and sarif_run["results"]
     urns = {r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] for r in sarif_run["results"]}
     assert all(urn.startswith("urn:pulumi:test::tiny-analytics::") for urn in urns), urns
+
+
+def test_installed_sandbox_without_its_extra_says_how_to_install_it(installed: Path, tmp_path: Path) -> None:
+    """moto is the 'sandbox' extra, not a dependency: without it the command says so (exit 2)."""
+    assert run(str(installed / "bin" / "python"), "-c", "import moto", cwd=tmp_path).returncode != 0
+    refused = run(str(installed / "bin" / "strongroom"), "sandbox", "--stack", "dev", cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    assert "pip install 'strongroom[sandbox]'" in refused.stderr and "Traceback" not in refused.stderr

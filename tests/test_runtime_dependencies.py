@@ -68,18 +68,44 @@ def runtime_imports(node: ast.AST) -> Iterator[tuple[str, int]]:
         yield from runtime_imports(child)
 
 
+def guarded_lines(tree: ast.AST) -> set[int]:
+    """Lines of the imports inside ``try:`` blocks that handle ImportError (an optional extra's import
+    that fails with a message saying how to install it)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        caught = {getattr(h.type, "id", "") for h in node.handlers}
+        if caught & {"ImportError", "ModuleNotFoundError"}:
+            lines |= {
+                n.lineno
+                for stmt in node.body
+                for n in ast.walk(stmt)
+                if isinstance(n, ast.ImportFrom | ast.Import)
+            }
+    return lines
+
+
 def undeclared_imports(
-    roots: list[Path], declared: set[str], first_party: set[str], providers: Mapping[str, list[str]]
+    roots: list[Path],
+    declared: set[str],
+    first_party: set[str],
+    providers: Mapping[str, list[str]],
+    optional: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
-    """``file:line: module`` for every third-party import that no declared dependency provides."""
+    """``file:line: module`` for every third-party import that no declared dependency provides (an
+    ``optional`` extra's distribution counts only for an import guarded by ``except ImportError``)."""
     problems = []
     for root in roots:
         for path in sorted(root.rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            guarded = guarded_lines(tree)
             for module, line in runtime_imports(tree):
                 if module in sys.stdlib_module_names or module in first_party:
                     continue
                 distributions = {normalise(d) for d in providers.get(module, [])}
+                if line in guarded and distributions & optional:
+                    continue
                 if not distributions & declared:
                     found = ", ".join(sorted(distributions)) or "no installed distribution"
                     problems.append(f"{path}:{line}: {module} (from {found})")
@@ -88,8 +114,10 @@ def undeclared_imports(
 
 def test_every_runtime_import_is_a_declared_runtime_dependency() -> None:
     declared = requirement_names(RUNTIME_DEPENDENCIES)
+    extras = PYPROJECT["project"].get("optional-dependencies", {})
+    optional = requirement_names([r for requirements in extras.values() for r in requirements])
     problems = undeclared_imports(
-        [REPO / package for package in SHIPPED], declared, set(SHIPPED), packages_distributions()
+        [REPO / package for package in SHIPPED], declared, set(SHIPPED), packages_distributions(), optional
     )
     assert problems == [], "imported at run time but not a [project] dependency:\n" + "\n".join(problems)
 
@@ -139,3 +167,19 @@ def test_dev_dependencies_are_not_counted_as_runtime_ones() -> None:
     dev = requirement_names(PYPROJECT["dependency-groups"]["dev"])
     assert {"pytest", "jsonschema"} <= dev
     assert not {"pytest", "jsonschema"} & requirement_names(RUNTIME_DEPENDENCIES)
+
+
+def test_an_optional_extra_counts_only_for_an_import_guarded_by_except_import_error(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "def serve():\n"
+        "    try:\n"
+        "        from moto.server import ThreadedMotoServer\n"
+        "    except ImportError:\n"
+        "        raise SystemExit(\"pip install 'pkg[sandbox]'\")\n"
+        "    import moto\n",
+        encoding="utf-8",
+    )
+    problems = undeclared_imports([package], set(), {"pkg"}, {"moto": ["moto"]}, {"moto"})
+    assert [p.split(":", 2)[1:] for p in problems] == [["6", " moto (from moto)"]]

@@ -1,0 +1,139 @@
+"""``strongroom sandbox``: a local moto server holding a stack's environment, for trying the live audit.
+
+The stack's offline plan is materialised (:mod:`strongroom.live.materialise`) into a
+``moto.server.ThreadedMotoServer`` on 127.0.0.1; the command prints the endpoint, then serves until
+SIGINT or SIGTERM. Tamper with it with the AWS CLI or boto3 (``AWS_ENDPOINT_URL``, credentials
+``testing``), then audit it (``--endpoint-url``). Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from strongroom.errors import UsageError
+
+#: What the sandbox's own client (and the hint) use: moto accepts any credentials.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+INSTALL_HINT = "pip install 'strongroom[sandbox]'"
+
+
+def _moto_server() -> Any:
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise UsageError(
+            f"strongroom sandbox needs moto's server, which is not installed; accepted: {INSTALL_HINT} "
+            "(the 'sandbox' extra)"
+        ) from None
+    return ThreadedMotoServer
+
+
+def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port}: not a TCP port; accepted: 1-65535, or 0 for a free port")
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise UsageError(
+                f"--port {port}: 127.0.0.1:{port} is in use or not allowed ({exc.strerror}); accepted: a "
+                "free port, or --port 0 (the default) for any free port"
+            ) from None
+
+
+def primary_region(plan: Any) -> str:
+    """The region of the plan's first AWS provider (the stack's ``aws:region``)."""
+    for resource in plan.resources:
+        if resource.type == "pulumi:providers:aws" and resource.inputs.get("region"):
+            return str(resource.inputs["region"])
+    from strongroom.engine import DEFAULT_REGION
+
+    return str(DEFAULT_REGION)
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def serve(
+    project_dir: Path,
+    stack: str,
+    port: int = 0,
+    *,
+    echo: Callable[[str], None] = _echo,
+    stop: threading.Event | None = None,
+) -> int:
+    """Start moto on 127.0.0.1:``port``, materialise ``stack``'s plan into it, print the endpoint and
+    serve until SIGINT/SIGTERM (or ``stop`` is set). Returns the exit code (0)."""
+    server_class = _moto_server()
+    _check_port(port)
+    from strongroom.engine import run_plan, validate_stack_name
+
+    validate_stack_name(stack)
+    plan = run_plan(project_dir, stack)
+    region = primary_region(plan)
+
+    os.environ.pop("AWS_PROFILE", None)  # the sandbox's own client talks to moto, never to a profile
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances in the environment
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
+    server = server_class(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        host, bound = server.get_host_and_port()
+        endpoint = f"http://{host}:{bound}"
+        from strongroom.live.aws import Aws
+        from strongroom.live.materialise import materialise
+
+        done = materialise(plan, Aws(region=region, endpoint_url=endpoint))
+        echo(f"endpoint: {endpoint}")
+        skipped = sorted({done.types[urn].split(":")[-1] for urn in done.skipped})
+        regions = sorted(
+            {c.region for c in done.created.values() if c.region}, key=lambda r: (r != region, r)
+        )
+        echo(
+            f"stack {stack}: {len(done.created)} resources created ({', '.join(regions)})"
+            + (f", {len(done.skipped)} not (moto lacks {', '.join(skipped)})" if skipped else "")
+        )
+        echo("point the AWS CLI or boto3 at it:")
+        echo(
+            f"  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+            f"AWS_DEFAULT_REGION={region}"
+        )
+        echo("  aws s3api list-buckets")
+        echo(f"  boto3.client('s3', endpoint_url='{endpoint}', region_name='{region}')")
+        echo("Ctrl-C to stop.")
+        _wait(stop)
+    finally:
+        server.stop()
+    return 0
+
+
+def _wait(stop: threading.Event | None) -> None:
+    event = stop or threading.Event()
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        event.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        while not event.wait(0.5):
+            pass
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)

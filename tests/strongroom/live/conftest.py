@@ -1,0 +1,52 @@
+"""Fixtures of the live audit's tests: a stack's offline plan materialised into moto.
+
+``materialised(stack)`` (function scope) builds the stack's plan once per session, starts a fresh
+``mock_aws()`` for the test and creates the plan in it; it returns ``(aws, materialised, plan)``::
+
+    def test_tampered_bucket_is_found(materialised):
+        aws, env, plan = materialised("dev")
+        aws.client("s3").delete_bucket_policy(Bucket=...)   # tamper (a client call: not in aws.calls)
+        ...                                                   # audit with aws, assert
+
+Call it once per test (each call materialises into the test's one moto). The ``aws`` returned has made no
+call yet (the materialiser used another), so ``aws.calls`` are the audit's only. ``moto_env`` is the same
+environment without a plan. Both keep moto's calls lean: the boto3 clients are made once per session and
+shared (clients work across ``mock_aws()`` contexts; their credentials are the fake ``testing`` ones),
+no default AMIs (``MOTO_EC2_LOAD_DEFAULT_AMIS=false``: the environment has no instances), and one RSA key
+reused for every KMS key (moto generates an RSA key for each symmetric key too, only for Sign/Verify).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from live_support import Materialise, moto_context, new_aws, stack_plan
+
+from strongroom.engine.plan import Plan
+from strongroom.live.aws import Aws
+from strongroom.live.materialise import Materialised, materialise
+
+
+@pytest.fixture
+def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """A fresh, empty moto account (fake credentials) and an :class:`Aws` on it."""
+    with moto_context(monkeypatch):
+        yield new_aws()
+
+
+@pytest.fixture
+def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
+    """``materialised(stack) -> (aws, materialised, plan)``: the stack's plan created in a fresh moto."""
+    with moto_context(monkeypatch):
+        made: list[str] = []
+
+        def make(stack: str) -> tuple[Aws, Materialised, Plan]:
+            if made:
+                raise AssertionError(f"materialised({stack!r}): this test's moto already holds {made[0]!r}")
+            made.append(stack)
+            plan = stack_plan(stack)
+            result = materialise(plan, new_aws())
+            return new_aws(), result, plan  # an Aws whose calls are the test's only, not the materialiser's
+
+        yield make
