@@ -88,6 +88,7 @@ IDENTITY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws:cloudtrail/trail:Trail", ("~name",)),
     ("aws:sns/topic:Topic", ("~name",)),
     ("aws:sns/topicPolicy:TopicPolicy", ("arn",)),
+    ("aws:sns/topicSubscription:TopicSubscription", ("topic", "protocol", "endpoint")),
     ("aws:cloudwatch/eventRule:EventRule", ("~name",)),
     ("aws:cloudwatch/eventTarget:EventTarget", ("rule", "arn")),
     ("aws:sagemaker/domain:Domain", ("domainName",)),
@@ -266,6 +267,33 @@ def _normal(value: Any) -> Any:
     return value
 
 
+def _statements(document: Any) -> dict[str, Any]:
+    normal = normal_document(document)
+    listed = normal.get("Statement", []) if isinstance(normal, Mapping) else []
+    listed = listed if isinstance(listed, list) else [listed]
+    return {
+        str(st.get("Sid") or json.dumps(st, sort_keys=True)[:60]): st
+        for st in listed
+        if isinstance(st, Mapping)
+    }
+
+
+def document_difference(expected: Any, actual: Any) -> str:
+    """Which statements (by Sid) were added, removed or changed between two policy documents."""
+    before, after = _statements(expected), _statements(actual)
+    parts = []
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = sorted(k for k in set(before) & set(after) if before[k] != after[k])
+    if added:
+        parts.append("statements added: " + ", ".join(added))
+    if removed:
+        parts.append("statements removed: " + ", ".join(removed))
+    if changed:
+        parts.append("statements changed: " + ", ".join(changed))
+    return "; ".join(parts) or "the document's other keys differ"
+
+
 def changes(planned: Resource, live: Resource, substitution: Mapping[str, str]) -> Iterator[str]:
     """One message per declared setting of ``planned`` that the live resource no longer has."""
     for path in COMPARED.get(planned.type, ()):
@@ -276,8 +304,11 @@ def changes(planned: Resource, live: Resource, substitution: Mapping[str, str]) 
         expected = _substitute(declared, substitution)
         leaf = path.rsplit(".", 1)[-1]
         if leaf in _DOCUMENTS:
-            if actual is None or normal_document(expected) != normal_document(actual):
-                yield f"{path} differs from the document the stack declares"
+            if actual is None:
+                yield f"{path} is gone; the stack declares one"
+            elif normal_document(expected) != normal_document(actual):
+                difference = document_difference(expected, actual)
+                yield f"{path} differs from the document the stack declares: {difference}"
             continue
         if actual is None:
             continue  # not read live: nothing to compare (a removed companion is missing instead)
