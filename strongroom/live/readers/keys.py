@@ -3,8 +3,9 @@
 Discovery, in the audit's region and every region of the stack (the backup replica key's too): every key
 (``kms:ListKeys``) that is not AWS managed (the target of an ``alias/aws/...``) and that either carries the
 tag ``strongroom:environment=<stack>`` (``ListResourceTags``) or is the target of one of the stack's
-aliases (``alias/strongroom-<stack>-<purpose>``, ``components.keys.alias_name``), so a key whose tag was
-removed is still found by its alias. A key whose tags the caller may not read (the auditor role is granted
+aliases (``alias/strongroom-<stack>-<purpose>``, ``components.keys.alias_name``): a key whose tag was
+removed is still found by its alias, and a key one of the stack's aliases was repointed to is judged as
+the environment's (its policy and rotation are what protect the data encrypted under that alias now). A key whose tags the caller may not read (the auditor role is granted
 the stack's keys only) and that no alias of the stack names is not the environment's.
 
 Each key is yielded in the plan's shape of its type: ``aws:kms/key:Key`` (``policy`` JSON string,
@@ -120,6 +121,7 @@ def _key(aws: Aws, scope: Scope, candidate: _Candidate) -> Resource | None:
         props["deletionDate"] = metadata["DeletionDate"].isoformat()
     if metadata.get("Origin") == "EXTERNAL":
         type_ = EXTERNAL_KEY
+        del props["keyId"]  # ExternalKey has its key ID as `id` only
         props |= {"enabled": bool(metadata.get("Enabled")), "keySpec": metadata.get("KeySpec")}
         if metadata.get("ExpirationModel"):
             props["expirationModel"] = metadata["ExpirationModel"]
@@ -127,11 +129,15 @@ def _key(aws: Aws, scope: Scope, candidate: _Candidate) -> Resource | None:
             props["validTo"] = metadata["ValidTo"].isoformat()
     elif multi.get("MultiRegionKeyType") == "REPLICA":
         type_ = REPLICA_KEY
+        del props["multiRegion"]  # a ReplicaKey is multi-Region by definition and has no such prop
         props |= {
             "enabled": bool(metadata.get("Enabled")),
             "keySpec": metadata.get("KeySpec"),
             "primaryKeyArn": (multi.get("PrimaryKey") or {}).get("Arn"),
         }
+        rotation = _rotation(aws, region, key_id)
+        if rotation is not None:
+            props["keyRotationEnabled"] = rotation[0]
     else:
         type_ = KEY
         props |= {
@@ -142,11 +148,21 @@ def _key(aws: Aws, scope: Scope, candidate: _Candidate) -> Resource | None:
             props["customKeyStoreId"] = metadata["CustomKeyStoreId"]
         if (metadata.get("XksKeyConfiguration") or {}).get("Id"):
             props["xksKeyId"] = metadata["XksKeyConfiguration"]["Id"]
-        rotation = aws.call(
-            "kms", "get_key_rotation_status", missing=_NO_ROTATION, region=region, KeyId=key_id
-        )
+        rotation = _rotation(aws, region, key_id)
         if rotation is not None:
-            props["enableKeyRotation"] = bool(rotation.get("KeyRotationEnabled"))
-            if rotation.get("RotationPeriodInDays") is not None:
-                props["rotationPeriodInDays"] = rotation["RotationPeriodInDays"]
-    return live_resource(type_, str(props["arn"] or f"{type_}::{key_id}"), key_id, props)
+            props["enableKeyRotation"] = rotation[0]
+            if rotation[1] is not None:
+                props["rotationPeriodInDays"] = rotation[1]
+    # A multi-Region primary and its replicas share the key ID: the name says which region's copy.
+    name = f"{key_id} ({region})" if metadata.get("MultiRegion") else key_id
+    props = {k: v for k, v in props.items() if v is not None}
+    return live_resource(type_, str(props.get("arn") or f"{type_}::{key_id}"), name, props)
+
+
+def _rotation(aws: Aws, region: str, key_id: str) -> tuple[bool, int | None] | None:
+    """(rotation enabled, period in days or None) of a key; None when AWS does not report it."""
+    status = aws.call("kms", "get_key_rotation_status", missing=_NO_ROTATION, region=region, KeyId=key_id)
+    if status is None:
+        return None
+    period = status.get("RotationPeriodInDays")
+    return bool(status.get("KeyRotationEnabled")), int(period) if isinstance(period, int) else None
