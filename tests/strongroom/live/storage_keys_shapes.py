@@ -77,3 +77,21 @@ def shape_problems(
             continue
         _compare(live.props[key], plan.props[key], key, problems)
     return problems
+
+
+class _Response:
+    status_code = 403
+    headers: dict[str, str] = {}
+
+
+def deny(client: Any, operation: str, target: str, code: str) -> None:
+    """Make ``client`` answer ``operation`` on ``target`` (a bucket name or key ID in the request) with the
+    error ``code``, as AWS answers a caller its policy does not grant (moto grants everything)."""
+    service = client.meta.service_model.service_id.hyphenize()
+
+    def refuse(params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        if target not in f"{params.get('url', '')} {params.get('body', '')!r}":
+            return None
+        return _Response(), {"Error": {"Code": code, "Message": "denied by the test"}, "ResponseMetadata": {}}
+
+    client.meta.events.register(f"before-call.{service}.{operation}", refuse)

@@ -10,14 +10,14 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from storage_keys_shapes import ACCOUNT, planned, shape_problems
+from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
 from components.policydocs.iam import AUDITOR_STAR_ACTIONS
 from components.policydocs.kms import key_policy_json
 from policies.catalog import get as control
 from policies.model import evaluate
 from policies.props import Context, Index, Resource
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, keys
 
 REGION = "eu-west-2"
@@ -71,8 +71,8 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         }
 
 
-def _read() -> tuple[list[Resource], Aws]:
-    aws = Aws(region=REGION)
+def _read(aws: Aws | None = None) -> tuple[list[Resource], Aws]:
+    aws = aws or Aws(region=REGION)
     scope = Scope(
         stack="dev", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION, REPLICA_REGION)
     )
@@ -176,6 +176,21 @@ def test_a_stack_alias_repointed_to_another_key_brings_that_key_in(account: dict
         r for r in resources if r.type == keys.ALIAS and r.props["name"] == "alias/strongroom-dev-data"
     )
     assert alias.props["targetKeyId"] == account["other"]["KeyId"]
+
+
+def test_keys_whose_tags_the_caller_may_not_read_are_passed_over(account: dict[str, Any]) -> None:
+    aws = Aws(region=REGION)
+    deny(aws.client("kms", REGION), "ListResourceTags", account["other"]["KeyId"], "AccessDeniedException")
+    resources, _ = _read(aws)
+    assert set(_by_id(resources)) == {account["data"]["KeyId"], account["replica"]["KeyId"]}
+
+
+def test_a_stack_key_the_caller_may_not_read_fails_the_area(account: dict[str, Any]) -> None:
+    aws = Aws(region=REGION)
+    deny(aws.client("kms", REGION), "GetKeyPolicy", account["data"]["KeyId"], "AccessDeniedException")
+    with pytest.raises(LiveError) as raised:
+        _read(aws)
+    assert raised.value.action == "kms:GetKeyPolicy"
 
 
 # -- tampers ---------------------------------------------------------------------------------------------

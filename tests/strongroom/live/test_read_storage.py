@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from storage_keys_shapes import ACCOUNT, planned, shape_problems
+from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
 from components.policydocs.bucket import bucket_policy_json
 from components.policydocs.iam import AUDITOR_BUCKET_READS, AUDITOR_STAR_ACTIONS
@@ -18,7 +18,7 @@ from components.policydocs.kms import key_policy_json
 from policies.catalog import get as control
 from policies.model import evaluate
 from policies.props import Context, Index, Resource
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, keys, storage
 
 REGION = "eu-west-2"
@@ -57,6 +57,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         kms = boto3.client("kms", region_name=REGION)
         key = kms.create_key(
             Policy=key_policy_json(account_id=ACCOUNT, partition="aws", region=REGION),
+            KeyUsage="ENCRYPT_DECRYPT",  # AWS returns it for every key; moto 5.2 only when it was given
             Tags=[{"TagKey": "strongroom:environment", "TagValue": "dev"}],
         )["KeyMetadata"]
         kms.enable_key_rotation(KeyId=key["KeyId"])
@@ -201,8 +202,8 @@ def _replication(destination: str, key_arn: str) -> dict[str, Any]:
     }
 
 
-def _read() -> tuple[list[Resource], Aws]:
-    aws = Aws(region=REGION)
+def _read(aws: Aws | None = None) -> tuple[list[Resource], Aws]:
+    aws = aws or Aws(region=REGION)
     scope = Scope(
         stack="dev", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION, REPLICA_REGION)
     )
@@ -311,6 +312,22 @@ def test_every_call_is_an_auditor_read(account: dict[str, Any]) -> None:
     granted = {*AUDITOR_BUCKET_READS, *AUDITOR_STAR_ACTIONS}
     assert {c.action for c in aws.calls if c.service == "s3"} - granted == set()
     assert "s3:GetBucketWebsite" in {c.action for c in aws.calls}
+
+
+def test_a_bucket_whose_tags_the_caller_may_not_read_is_not_the_environments(account: dict[str, Any]) -> None:
+    aws = Aws(region=REGION)
+    deny(aws.client("s3", REGION), "GetBucketTagging", LOGS, "AccessDenied")
+    resources, _ = _read(aws)
+    assert LOGS not in {r.name for r in resources if r.type == storage.BUCKET}
+    assert DATA in {r.name for r in resources if r.type == storage.BUCKET}
+
+
+def test_a_configuration_the_caller_may_not_read_fails_the_area(account: dict[str, Any]) -> None:
+    aws = Aws(region=REGION)
+    deny(aws.client("s3", REGION), "GetBucketPolicy", DATA, "AccessDenied")
+    with pytest.raises(LiveError) as raised:
+        _read(aws)
+    assert raised.value.action == "s3:GetBucketPolicy" and "access denied" in raised.value.message
 
 
 # -- tampers: each one makes the control that guards it fire -------------------------------------------
