@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
-from components.policydocs.bucket import bucket_policy_json
+from components.policydocs.bucket import CONFIG_READ_ACTIONS, bucket_policy_json
 from components.policydocs.iam import AUDITOR_BUCKET_READS, AUDITOR_STAR_ACTIONS
 from components.policydocs.kms import key_policy_json
 from policies.catalog import get as control
@@ -312,6 +312,17 @@ def test_every_call_is_an_auditor_read(account: dict[str, Any]) -> None:
     granted = {*AUDITOR_BUCKET_READS, *AUDITOR_STAR_ACTIONS}
     assert {c.action for c in aws.calls if c.service == "s3"} - granted == set()
     assert "s3:GetBucketWebsite" in {c.action for c in aws.calls}
+
+
+def test_every_bucket_read_is_one_the_bucket_policy_lets_the_auditor_make_from_outside_the_vpc(
+    account: dict[str, Any],
+) -> None:
+    # The stack's bucket policies deny every S3 action from outside the VPC endpoints except
+    # CONFIG_READ_ACTIONS to the configuration readers (the auditor): any other read would be access denied.
+    _, aws = _read()
+    assert {c.action for c in aws.calls if c.service == "s3"} - {"s3:ListAllMyBuckets"} <= set(
+        CONFIG_READ_ACTIONS
+    )
 
 
 def test_a_bucket_whose_tags_the_caller_may_not_read_is_not_the_environments(account: dict[str, Any]) -> None:
