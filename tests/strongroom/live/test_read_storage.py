@@ -501,3 +501,42 @@ def test_replication_to_a_bucket_outside_the_stack(account: dict[str, Any]) -> N
     )
     found = _findings("SR-STO-013")
     assert len(found) == 1 and "which is no bucket of this stack" in found[0]
+
+
+def _rtc(replication: dict[str, Any], enabled: bool) -> dict[str, Any]:
+    if enabled:
+        replication["Rules"][0]["Destination"] |= {
+            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+        }
+    return replication
+
+
+@pytest.mark.parametrize("rtc", [True, False])
+def test_prod_backup_replication_is_judged_as_in_the_plan(account: dict[str, Any], rtc: bool) -> None:
+    # SR-STO-040 (prod only) reads the replication rule deep: the destination's Object Lock, Replication
+    # Time Control, delete marker replication and filter. moto 5.2 drops SourceSelectionCriteria (AWS
+    # keeps it), so its "skips SSE-KMS objects" finding is not asserted either way.
+    account["s3"].put_bucket_replication(
+        Bucket=DATA, ReplicationConfiguration=_rtc(_replication(BACKUP, account["key"]["Arn"]), rtc)
+    )
+    resources, _ = _read()
+    prod = Index(resources, Context(stack="prod", trusted_accounts=frozenset({ACCOUNT})))
+    found = [f.message for f in evaluate(control("SR-STO-040"), prod) if "SSE-KMS" not in f.message]
+    if rtc:
+        assert found == []
+    else:
+        assert len(found) == 1 and "has no Replication Time Control" in found[0]
+
+
+def test_prod_replication_into_a_bucket_without_object_lock(account: dict[str, Any]) -> None:
+    account["s3"].put_bucket_replication(
+        Bucket=DATA, ReplicationConfiguration=_rtc(_replication(LOGS, account["key"]["Arn"]), True)
+    )
+    resources, _ = _read()
+    prod = Index(resources, Context(stack="prod", trusted_accounts=frozenset({ACCOUNT})))
+    found = [f.message for f in evaluate(control("SR-STO-040"), prod) if "SSE-KMS" not in f.message]
+    assert (
+        len(found) == 1
+        and f"replicates to bucket '{LOGS}', which does not set objectLockEnabled=true" in found[0]
+    )
