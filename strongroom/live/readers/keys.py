@@ -5,8 +5,9 @@ Discovery, in the audit's region and every region of the stack (the backup repli
 tag ``strongroom:environment=<stack>`` (``ListResourceTags``) or is the target of one of the stack's
 aliases (``alias/strongroom-<stack>-<purpose>``, ``components.keys.alias_name``): a key whose tag was
 removed is still found by its alias, and a key one of the stack's aliases was repointed to is judged as
-the environment's (its policy and rotation are what protect the data encrypted under that alias now). A key whose tags the caller may not read (the auditor role is granted
-the stack's keys only) and that no alias of the stack names is not the environment's.
+the environment's (its policy and rotation are what protect the data encrypted under that alias now). A
+key whose tags the caller may not read (the auditor role is granted the stack's keys only) and that no
+alias of the stack names is not the environment's.
 
 Each key is yielded in the plan's shape of its type: ``aws:kms/key:Key`` (``policy`` JSON string,
 ``enableKeyRotation`` and ``rotationPeriodInDays`` from ``GetKeyRotationStatus``, ``keyUsage``,
