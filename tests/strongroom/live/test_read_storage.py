@@ -231,6 +231,21 @@ def test_reads_the_environments_buckets_and_only_them(account: dict[str, Any]) -
     assert buckets[BACKUP].props["tags"]["strongroom:backup-dataset"] == "data"
 
 
+def test_the_region_listbuckets_gives_saves_the_location_read(account: dict[str, Any]) -> None:
+    # AWS's ListBuckets answers each bucket's BucketRegion; moto 5.2 does not, so the test adds it.
+    aws = Aws(region=REGION)
+
+    def with_regions(parsed: dict[str, Any], **_: Any) -> None:
+        for bucket in parsed.get("Buckets", []):
+            bucket["BucketRegion"] = REPLICA_REGION if bucket["Name"] == REPLICA else REGION
+
+    aws.client("s3", REGION).meta.events.register("after-call.s3.ListBuckets", with_regions)
+    resources, _ = _read(aws)
+    buckets = {r.name: r.props["region"] for r in resources if r.type == storage.BUCKET}
+    assert buckets == {DATA: REGION, LOGS: REGION, BACKUP: REGION, REPLICA: REPLICA_REGION}
+    assert "s3:GetBucketLocation" not in {c.action for c in aws.calls}
+
+
 def test_every_companion_is_read_and_joined_to_its_bucket(account: dict[str, Any]) -> None:
     resources, _ = _read()
     of = {(r.type, r.props.get("bucket")) for r in resources if r.type != storage.BUCKET}
