@@ -5,15 +5,16 @@ Discovery, in the audit's region and every region of the stack (the backup repli
 tag ``strongroom:environment=<stack>`` (``ListResourceTags``) or is the target of one of the stack's
 aliases (``alias/strongroom-<stack>-<purpose>``, ``components.keys.alias_name``): a key whose tag was
 removed is still found by its alias, and a key one of the stack's aliases was repointed to is judged as
-the environment's (its policy and rotation are what protect the data encrypted under that alias now). A
-key whose tags the caller may not read (the auditor role is granted the stack's keys only) and that no
-alias of the stack names is not the environment's.
+the environment's (its policy and rotation are what protect the data encrypted under that alias now). An
+alias-named key tagged for another environment is that one's (``alias/strongroom-prod-eu-data`` has the
+prefix of stack ``prod`` too). A key whose tags the caller may not read (the auditor role is granted the
+stack's keys only) and that no alias of the stack names is not the environment's.
 
 Each key is yielded in the plan's shape of its type: ``aws:kms/key:Key`` (``policy`` JSON string,
 ``enableKeyRotation`` and ``rotationPeriodInDays`` from ``GetKeyRotationStatus``, ``keyUsage``,
 ``customerMasterKeySpec``, ``multiRegion``, ``isEnabled``), ``aws:kms/replicaKey:ReplicaKey`` for a
-multi-Region replica and ``aws:kms/externalKey:ExternalKey`` for imported key material. Aliases of the
-stack, and any alias that names one of its keys, are yielded as ``aws:kms/alias:Alias``.
+multi-Region replica and ``aws:kms/externalKey:ExternalKey`` for imported key material. Every alias that
+names one of those keys is yielded as ``aws:kms/alias:Alias``.
 
 Not read: ``deletionWindowInDays``. AWS keeps the window only while a deletion is scheduled and does not
 return it (DescribeKey gives the ``DeletionDate``), so it is left out and SR-ENC-003 judges it as unset
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.keys import alias_name
+from components.tags import ENVIRONMENT_TAG
 from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
@@ -67,6 +69,12 @@ def _stack_alias(scope: Scope, name: str) -> bool:
     return name.startswith(alias_name(scope.stack, ""))
 
 
+def _environment_tagged(tags: list[dict[str, Any]]) -> bool:
+    """Whether a key carries the environment tag at all (of this stack or, like ``prod-eu`` beside
+    ``prod``, whose aliases share the prefix, of another)."""
+    return any(t.get("TagKey") == ENVIRONMENT_TAG for t in tags)
+
+
 def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
     aliases = aws.pages("kms", "list_aliases", "Aliases", region=region)
     aws_managed = {
@@ -85,7 +93,7 @@ def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
     for alias in aliases:
         name = str(alias.get("AliasName", ""))
         target = alias.get("TargetKeyId")
-        if not (_stack_alias(scope, name) or target in ids):
+        if target not in ids:
             continue
         props: dict[str, Any] = {"name": name, "id": name, "arn": alias.get("AliasArn")}
         if target:
@@ -98,7 +106,7 @@ def _key(aws: Aws, scope: Scope, candidate: _Candidate) -> Resource | None:
     key_id, region = candidate.key_id, candidate.region
     listed = aws.call("kms", "list_resource_tags", missing=_NOT_OURS, region=region, KeyId=key_id)
     tag_list = (listed or {}).get("Tags") or []
-    if not (candidate.named or scope.tagged(tag_list)):
+    if not scope.tagged(tag_list) and not (candidate.named and not _environment_tagged(tag_list)):
         return None
     metadata = (aws.call("kms", "describe_key", region=region, KeyId=key_id) or {}).get("KeyMetadata") or {}
     if metadata.get("KeyManager") == "AWS":

@@ -193,6 +193,15 @@ def test_a_stack_key_the_caller_may_not_read_fails_the_area(account: dict[str, A
     assert raised.value.action == "kms:GetKeyPolicy"
 
 
+def test_a_key_of_a_stack_whose_aliases_share_the_prefix_is_not_read(account: dict[str, Any]) -> None:
+    # alias/strongroom-dev-2-data has the prefix of stack dev's aliases; its key is tagged for dev-2.
+    other = _new_key(account["kms"], REGION, tags=[{"TagKey": "strongroom:environment", "TagValue": "dev-2"}])
+    account["kms"].create_alias(AliasName="alias/strongroom-dev-2-data", TargetKeyId=other["KeyId"])
+    resources, _ = _read()
+    assert other["KeyId"] not in _by_id(resources)
+    assert "alias/strongroom-dev-2-data" not in {r.props["name"] for r in resources if r.type == keys.ALIAS}
+
+
 # -- tampers ---------------------------------------------------------------------------------------------
 
 
