@@ -48,6 +48,12 @@ CONFIG_READ_ACTIONS: tuple[str, ...] = (
     "s3:GetEncryptionConfiguration",
     "s3:GetLifecycleConfiguration",
     "s3:GetReplicationConfiguration",
+    # The live audit's storage reader also finds the bucket (its tags and region) and reads its ACL and
+    # website configuration (strongroom/live/readers/storage.py).
+    "s3:GetBucketTagging",
+    "s3:GetBucketLocation",
+    "s3:GetBucketAcl",
+    "s3:GetBucketWebsite",
 )
 """Bucket-level configuration reads a configuration reader (the auditor) may make from outside the VPC:
 what the live audit checks. Bucket-level only (no object, no listing), read-only."""

@@ -833,6 +833,7 @@ AUDITOR_BUCKET_READS = (
     "s3:GetLifecycleConfiguration",
     "s3:GetBucketLocation",
     "s3:GetBucketAcl",
+    "s3:GetBucketWebsite",
 )
 
 

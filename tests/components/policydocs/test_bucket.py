@@ -178,6 +178,10 @@ def test_config_read_exemption_is_one_narrow_statement_on_the_bucket_arn() -> No
         "s3:GetBucketLogging",
         "s3:GetBucketOwnershipControls",
         "s3:GetLifecycleConfiguration",
+        "s3:GetBucketTagging",
+        "s3:GetBucketLocation",
+        "s3:GetBucketAcl",
+        "s3:GetBucketWebsite",
     }
     assert reads["Condition"] == {
         "StringNotEquals": {"aws:SourceVpce": [VPCE]},
