@@ -89,6 +89,9 @@ def serve(
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances in the environment
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per request
+    from strongroom.live import motofix
+
+    motofix.apply()  # where moto answers unlike AWS (see the module)
     server = server_class(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

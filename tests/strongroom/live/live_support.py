@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from strongroom.engine.plan import Plan
+from strongroom.live import motofix
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised
 
@@ -71,6 +72,7 @@ def moto_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("moto.kms.models.generate_private_key", _symmetric_key_stub())
+    motofix.apply()
     boto3.DEFAULT_SESSION = None
     with mock_aws():
         yield

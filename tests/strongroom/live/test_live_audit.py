@@ -256,8 +256,13 @@ TAMPERS: list[tuple[Callable[[Env], str], str]] = [
 
 @pytest.mark.parametrize(("tamper", "control"), TAMPERS, ids=[t.__name__ for t, _ in TAMPERS])
 def test_each_tamper_is_reported_by_its_control_on_its_resource(
-    materialised: Callable[[str], Env], tamper: Callable[[Env], str], control: str
+    materialised: Callable[[str], Env],
+    tamper: Callable[[Env], str],
+    control: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if tamper is admin_attached:  # moto has AWS managed policies only when asked, before IAM is first used
+        monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     env = materialised("dev")
     target = tamper(env)
     report = run_audit(env)

@@ -1,0 +1,64 @@
+"""Where moto answers differently from AWS in a way the live audit would misread, and the fix applied to
+the moto that `strongroom sandbox` and the tests run (never to AWS, never to what the audit reads).
+
+* ``GetBucketReplication``: moto 5 stores the whole replication configuration it was given but answers
+  each rule with only ID, priority, status and destination (filter and delete-marker replication
+  replaced by defaults, ``SourceSelectionCriteria`` and ``ExistingObjectReplication`` dropped). AWS
+  answers what was put. Without the fix, every replication rule of the stack reads as skipping SSE-KMS
+  objects (SR-STO-040) in the sandbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_RULE_KEYS = (
+    "ID",
+    "Priority",
+    "Status",
+    "Prefix",
+    "Filter",
+    "SourceSelectionCriteria",
+    "ExistingObjectReplication",
+    "DeleteMarkerReplication",
+    "Destination",
+)
+
+
+def _rules(stored: Any) -> list[dict[str, Any]]:
+    rules = stored if isinstance(stored, list) else [stored]
+    out = []
+    for rule in rules:
+        shaped = {k: rule[k] for k in _RULE_KEYS if k in rule}
+        shaped.setdefault("DeleteMarkerReplication", {"Status": "Disabled"})
+        if "Prefix" not in shaped:
+            shaped.setdefault("Filter", {"Prefix": ""})
+        out.append(shaped)
+    return out
+
+
+def apply() -> None:
+    """Patch the imported moto (idempotent)."""
+    from moto.s3 import responses
+
+    if getattr(responses.S3Response.get_bucket_replication, "_strongroom", False):
+        return
+
+    def get_bucket_replication(self: Any) -> Any:
+        self.data["Action"] = "GetBucketReplication"
+        replication = self.backend.get_bucket_replication(self.bucket_name)
+        if not replication:
+            raise responses.ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+        return self.serialized(
+            responses.ActionResult(
+                {
+                    "ReplicationConfiguration": {
+                        "Role": replication["Role"],
+                        "Rules": _rules(replication["Rule"]),
+                    }
+                }
+            )
+        )
+
+    get_bucket_replication._strongroom = True  # type: ignore[attr-defined]
+    responses.S3Response.get_bucket_replication = get_bucket_replication  # type: ignore[method-assign]
