@@ -173,6 +173,23 @@ def judge(
     return report
 
 
+def _present(aws: Aws, stack: str) -> bool:
+    """Whether the region holds anything tagged for the environment (``tag:GetResources``: one call; a
+    caller that may not make it is not stopped here, the readers say what they could not read)."""
+    from components.tags import ENVIRONMENT_TAG
+
+    try:
+        found = aws.pages(
+            "resourcegroupstaggingapi",
+            "get_resources",
+            "ResourceTagMappingList",
+            TagFilters=[{"Key": ENVIRONMENT_TAG, "Values": [stack]}],
+        )
+    except LiveError:
+        return True
+    return any(f":{aws.region}:" in str(r.get("ResourceARN", "")) for r in found)
+
+
 def audit(
     aws: Aws,
     planned: Planned,
@@ -189,9 +206,15 @@ def audit(
         account=account,
         partition=aws.partition,
         region=aws.region,
-        regions=tuple(dict.fromkeys((aws.region, *planned.regions))),
+        regions=planned.regions if aws.region in planned.regions else (aws.region,),
         iam_path=iam_path(planned.stack),
     )
+    if not _present(aws, planned.stack):
+        raise UsageError(
+            f"--region {aws.region}: no resource tagged strongroom:environment={planned.stack} in account "
+            f"{account} ({caller['Arn']}); accepted: the region and account the stack deploys to "
+            f"(its config says aws:region={planned.region or 'unset'})"
+        )
     live: list[Resource] = []
     unevaluated: list[str] = []
     unread: set[str] = set()
@@ -201,12 +224,6 @@ def audit(
         except LiveError as exc:
             unevaluated.append(f"{area}: {exc.message}")
             unread.update(types)
-    if not live and not unevaluated:
-        raise UsageError(
-            f"--region {aws.region}: no resource tagged strongroom:environment={planned.stack} in account "
-            f"{account} ({caller['Arn']}); accepted: the region and account the stack deploys to "
-            f"(its config says aws:region={planned.region or 'unset'})"
-        )
     chosen = LIVE_CATALOG if controls is None else controls
     judged = [c for c in chosen if not unread & set(c.resource_types)]
     unevaluated.extend(f"{c.id}: not judged, its resources were not read" for c in chosen if c not in judged)
