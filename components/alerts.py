@@ -295,15 +295,7 @@ class SecurityAlerts(pulumi.ComponentResource):
 
         self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=tags, opts=child)
 
-        # Forwarding: IAM events from us-east-1; regional events from the replica region (and the
-        # forwarding rules' own changes from us-east-1).
-        forward_from: dict[str, tuple[str, ...]] = {}
-        if args.region != GLOBAL_EVENTS_REGION:
-            forward_from[GLOBAL_EVENTS_REGION] = ("iam",)
-            if args.replica_region != GLOBAL_EVENTS_REGION:
-                forward_from[GLOBAL_EVENTS_REGION] += ("alert-rules",)
-        if args.replica_region is not None:
-            forward_from[args.replica_region] = (*forward_from.get(args.replica_region, ()), *REGIONAL_LABELS)
+        forward_from = _forward_from(args.region, args.replica_region)
 
         forwarder_role: aws.iam.Role | None = None
         home_bus = pulumi.Output.all(partition, account).apply(
@@ -439,6 +431,26 @@ class SecurityAlerts(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{rule_name}-target", region=region, rule=rule.name, arn=home_bus, role_arn=role.arn, opts=child
         )
+
+
+def _forward_from(region: str, replica_region: str | None) -> dict[str, tuple[str, ...]]:
+    """The labels forwarded from each region other than the home `region`: IAM events from us-east-1;
+    regional events from the replica region (and the forwarding rules' own changes from us-east-1)."""
+    forward_from: dict[str, tuple[str, ...]] = {}
+    if region != GLOBAL_EVENTS_REGION:
+        forward_from[GLOBAL_EVENTS_REGION] = ("iam",)
+        if replica_region != GLOBAL_EVENTS_REGION:
+            forward_from[GLOBAL_EVENTS_REGION] += ("alert-rules",)
+    if replica_region is not None:
+        forward_from[replica_region] = (*forward_from.get(replica_region, ()), *REGIONAL_LABELS)
+    return forward_from
+
+
+def forwarding_regions(region: str, replica_region: str | None = None) -> tuple[str, ...]:
+    """The regions other than the home `region` where SecurityAlerts creates its forwarding rules (sorted;
+    empty when there is nothing to forward): the auditor reads the stack's rules there too
+    (`MlRolesArgs.event_regions`)."""
+    return tuple(sorted(_forward_from(region, replica_region)))
 
 
 def _flatten(values: Sequence[Any]) -> list[str]:

@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alerts import SecurityAlerts, SecurityAlertsArgs
+from components.alerts import SecurityAlerts, SecurityAlertsArgs, forwarding_regions
 from components.audit import AuditTrail, AuditTrailArgs
 from components.backup import BackupVault, BackupVaultArgs
 from components.baseline import AccountBaseline, AccountBaselineArgs
@@ -270,6 +270,12 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 alert_topic_arns=topic_arns,
                 key_alias_names=list(self.keys.alias_names.values()),
                 name_prefix=f"{name}-",
+                # The alert path's forwarding rules (us-east-1, the replica region): the auditor reads them.
+                event_regions=(
+                    forwarding_regions(settings.region, settings.backup.replica_region)
+                    if settings.alerts.enabled
+                    else ()
+                ),
                 vpc_id=self.network.vpc_id,
                 studio_domain_ids=domain_ids,
                 # Studio/notebook sign-in URLs only through the SageMaker API endpoint or the bank's ranges.

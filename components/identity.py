@@ -25,6 +25,7 @@ MLROLES_TYPES = (
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 )
 """The resource types MlRoles itself creates (the deployer's types when MlRoles stands alone)."""
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 
@@ -147,6 +148,10 @@ class MlRolesArgs:
     processing jobs, model packages, image repositories, trails, log groups, notebook instances and rules
     are granted by it, never by a bare `*` over their type (every one of the account)."""
 
+    event_regions: Sequence[str] = ()
+    """Regions other than `region` where the stack has EventBridge rules (SecurityAlerts' forwarding rules,
+    `components.alerts.forwarding_regions`): the auditor reads the stack's rules there too."""
+
     vpc_id: pulumi.Input[str] | None = None
     """The stack's own VPC (PrivateNetwork): the deployer changes network resources inside it only."""
 
@@ -209,6 +214,15 @@ class MlRolesArgs:
                 raise ValueError(
                     f"data_bucket_arns: {arn!r} is a pattern; give the exact ARN of each data bucket"
                 )
+        home = self.region if isinstance(self.region, str) else None
+        for other in self.event_regions:
+            if not _REGION_RE.match(other) or other == home:
+                raise ValueError(
+                    f"event_regions: {other!r} is not accepted; give AWS region names (such as us-east-1) "
+                    "other than the home region"
+                )
+        if len(set(self.event_regions)) != len(self.event_regions):
+            raise ValueError(f"event_regions: {list(self.event_regions)} names a region twice")
         if not _PATH_RE.match(self.iam_path):
             raise ValueError(
                 f"iam_path: {self.iam_path!r} must look like '/strongroom/dev/' (starts and ends with /)"
@@ -315,6 +329,7 @@ class MlRoles(pulumi.ComponentResource):
                 name_prefix=name_prefix,
                 vpc_id=vpc or "",
                 models=tuple(args.models),
+                event_regions=tuple(args.event_regions),
             )
 
         scope: pulumi.Output[iam.Scope] = pulumi.Output.all(

@@ -95,6 +95,10 @@ class Scope:
     models: tuple[str, ...] = ()
     """The stack's models (`credit-pd`), each with a SageMaker Model Package Group `<name_prefix><model>`:
     packages are registered there, approved there, and promoted to `<production_prefix><model>/`."""
+    event_regions: tuple[str, ...] = ()
+    """Regions other than `region` where the stack has EventBridge rules (the alert path's forwarding
+    rules: us-east-1, the replica region): the auditor reads the stack's rules there too, and the workload
+    boundary lets it (those two read actions, those rules, those regions only)."""
 
     def __post_init__(self) -> None:
         if self.partition not in _PARTITIONS:
@@ -134,6 +138,14 @@ class Scope:
                 raise ValueError(
                     f"models: {model!r} must be 3-32 lower-case letters, digits or '-' (e.g. credit-pd)"
                 )
+        for other in self.event_regions:
+            if not _REGION_RE.match(other) or other == self.region:
+                raise ValueError(
+                    f"event_regions: {other!r} is not accepted; give AWS region names (such as us-east-1) "
+                    f"other than the home region {self.region}"
+                )
+        if len(set(self.event_regions)) != len(self.event_regions):
+            raise ValueError(f"event_regions: {list(self.event_regions)} names a region twice")
         if self.production_prefix in (self.experiments_prefix, self.candidates_prefix):
             raise ValueError(
                 f"production_prefix: {self.production_prefix!r} must differ from the experiments and "
@@ -158,6 +170,19 @@ class Scope:
     def named(self, service: str, resource_type: str, *, sep: str = "/") -> str:
         """The ARN pattern of every `resource_type` of `service` whose name starts with the stack's prefix."""
         return self.arn(service, f"{resource_type}{sep}{self.name_prefix}*")
+
+    @property
+    def rule_patterns(self) -> tuple[str, ...]:
+        """ARN patterns of the stack's EventBridge rules: by its name prefix, in its region and in each of
+        `event_regions` (exact regions, never `*`)."""
+        home = self.named("events", "rule")
+        return (
+            home,
+            *(
+                f"arn:{self.partition}:events:{r}:{self.account}:rule/{self.name_prefix}*"
+                for r in self.event_regions
+            ),
+        )
 
     @property
     def model_package_groups(self) -> tuple[str, ...]:
@@ -885,6 +910,10 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
 _TOPIC_READS = ("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic")
 
 
+AUDITOR_RULE_READS = ("events:DescribeRule", "events:ListTargetsByRule")
+"""What the auditor may do to one of the stack's EventBridge rules, in every region the stack has rules."""
+
+
 def auditor_policy(
     s: Scope, *, topic_arns: Sequence[str] = (), domain_ids: Sequence[str] = ()
 ) -> PolicyDocument:
@@ -945,11 +974,7 @@ def auditor_policy(
             list(s.log_group_patterns),
         ),
         *topics,
-        allow(
-            "ReadRules",
-            ["events:DescribeRule", "events:ListTargetsByRule"],
-            [s.named("events", "rule")],
-        ),
+        allow("ReadRules", AUDITOR_RULE_READS, s.rule_patterns),
         *vpc,
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
     )
@@ -1121,6 +1146,12 @@ def _ceiling_resources(s: Scope, actions: Iterable[str], bucket_prefix: str | No
     return sorted(out)
 
 
+def _other_region(s: Scope, arn: str) -> bool:
+    """An ARN in a region other than the scope's (KMS keys aside: the ceiling names foreign keys itself)."""
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[2] != "kms" and parts[3] not in ("", s.region)
+
+
 def permission_boundary(
     s: Scope,
     *,
@@ -1133,16 +1164,19 @@ def permission_boundary(
 
     The ``ceiling`` documents' actions are allowed on the environment's buckets and on this account and
     region for every other service (the role policies narrow them further); star-only actions keep ``*``;
-    ``iam:PassRole`` statements are kept whole, condition included. With ``bucket_prefix`` (the stack's
-    bucket name prefix, ``sr-prod-``) S3 is capped to the buckets so named, one resource for all of them
-    (the role policies name each bucket; a boundary is limited to 6,144 characters). Deny statements stop
-    a capped role from removing or changing any boundary, from creating a role without ``own_arn`` as its
-    boundary, and from editing the boundary policies. (SageMaker guardrails are a separate managed policy
-    on every workload role: a boundary is a managed policy limited to 6,144 characters.)
+    ``iam:PassRole`` statements are kept whole, condition included; what a ceiling statement grants on
+    ARNs of another region (``Scope.event_regions``) is kept as those actions on those ARNs. With
+    ``bucket_prefix`` (the stack's bucket name prefix, ``sr-prod-``) S3 is capped to the buckets so
+    named, one resource for all of them (the role policies name each bucket; a boundary is limited to
+    6,144 characters). Deny statements stop a capped role from removing or changing any boundary, from
+    creating a role without ``own_arn`` as its boundary, and from editing the boundary policies.
+    (SageMaker guardrails are a separate managed policy on every workload role: a boundary is a managed
+    policy limited to 6,144 characters.)
     """
     actions: set[str] = set()
     star_actions: set[str] = set()
     kept: list[Statement] = []
+    elsewhere: dict[tuple[tuple[str, ...], tuple[str, ...]], None] = {}
     for doc in ceiling:
         for stmt in doc["Statement"]:
             if stmt["Effect"] != "Allow":
@@ -1154,9 +1188,17 @@ def permission_boundary(
                 star_actions |= acts
             else:
                 actions |= acts
+                foreign = sorted(r for r in _as_list(stmt["Resource"]) if _other_region(s, r))
+                if foreign:
+                    services = {r.split(":")[2] for r in foreign}
+                    key = (tuple(sorted(a for a in acts if a.split(":")[0] in services)), tuple(foreign))
+                    elsewhere[key] = None
     boundaries = sorted({own_arn, *protect_boundary_arns})
     statements: list[Statement] = [
         allow("Ceiling", actions, _ceiling_resources(s, actions, bucket_prefix)),
+        # What a ceiling statement grants in another region (the auditor's reads of the forwarding rules),
+        # exactly: those actions on those ARNs, never the other region's whole service.
+        *(allow(f"CeilingOtherRegion{i}", a, r) for i, (a, r) in enumerate(elsewhere)),
         *kept,
     ]
     if star_actions:

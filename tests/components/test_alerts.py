@@ -14,6 +14,7 @@ from components.alerts import (
     SecurityAlerts,
     SecurityAlertsArgs,
     forwarding_pattern,
+    forwarding_regions,
     tamper_patterns,
 )
 from policies import config, eventpattern
@@ -335,6 +336,26 @@ def test_no_forwarder_in_us_east_1(pulumi_mocks: Recorder) -> None:
     pulumi_mocks.run(lambda: SecurityAlerts("dev-alerts", make_args(region="us-east-1")))
     assert all("region" not in r.inputs for r in pulumi_mocks.of_type(RULE))
     assert pulumi_mocks.of_type("aws:iam/role:Role") == []
+
+
+@pytest.mark.parametrize(
+    ("region", "replica"),
+    [
+        ("eu-west-2", None),
+        ("eu-west-2", "eu-west-1"),
+        ("eu-west-2", "us-east-1"),
+        ("us-east-1", None),
+        ("us-east-1", "us-west-2"),
+    ],
+)
+def test_forwarding_regions_are_where_the_forwarding_rules_are(
+    pulumi_mocks: Recorder, region: str, replica: str | None
+) -> None:
+    """The regions the auditor is granted its rule reads in (MlRolesArgs.event_regions) are exactly those of
+    the rules created outside the home region."""
+    pulumi_mocks.run(lambda: SecurityAlerts("dev-alerts", make_args(region=region, replica_region=replica)))
+    created = {r.inputs["region"] for r in pulumi_mocks.of_type(RULE) if "region" in r.inputs}
+    assert forwarding_regions(region, replica) == tuple(sorted(created))
 
 
 @pytest.mark.parametrize(

@@ -296,11 +296,31 @@ def test_outputs_are_the_roles_arns_and_names(built: Recorder) -> None:
         ({"github_environment": "*"}, "github environment"),
         ({"organization_id": "o-*"}, "organization_id"),
         ({"organization_id": "123456789012"}, "organization_id"),
+        ({"event_regions": ["us-east-*"]}, "event_regions"),
+        ({"event_regions": ["us-east-1", "us-east-1"]}, "names a region twice"),
+        ({"region": "eu-west-2", "event_regions": ["eu-west-2"]}, "other than the home region"),
     ],
 )
 def test_args_refuse_weakening_values(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_args(**overrides)
+
+
+def test_the_auditor_reads_the_stack_rules_in_the_event_regions_within_its_boundary(
+    pulumi_mocks: Recorder,
+) -> None:
+    built = build(pulumi_mocks, event_regions=["us-east-1", "eu-west-1"], name_prefix="sr-dev-")
+    policy = next(p for p in built.of_type(ROLE_POLICY) if p.name == "dev-roles-auditor-policy")
+    (rules,) = [s for s in doc(policy, "policy")["Statement"] if s["Sid"] == "ReadRules"]
+    expected = [
+        f"arn:aws:events:{r}:{ACCOUNT}:rule/sr-dev-*" for r in ("eu-west-1", "eu-west-2", "us-east-1")
+    ]
+    assert rules["Resource"] == expected
+    boundary = next(p for p in built.of_type(POLICY) if p.name == "dev-roles-boundary")
+    (other,) = [s for s in doc(boundary, "policy")["Statement"] if s["Sid"].startswith("CeilingOtherRegion")]
+    assert other["Action"] == ["events:DescribeRule", "events:ListTargetsByRule"]
+    assert other["Resource"] == [expected[0], expected[2]]
+    assert roles(built)["auditor"].inputs["permissionsBoundary"] == boundary.outputs["arn"]
 
 
 def test_studio_execution_role_is_trusted_by_sagemaker_of_this_account_only(built: Recorder) -> None:

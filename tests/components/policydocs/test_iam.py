@@ -51,6 +51,8 @@ SCOPE = iam.Scope(
     name_prefix="dev-",
     vpc_id="vpc-0a1b2c3d4e5f60718",
     models=("credit-pd", "fraud"),
+    # The alert path's forwarding rules (us-east-1, a replica region): the auditor reads them there.
+    event_regions=("eu-west-1", "us-east-1"),
 )
 DOMAIN = "d-92143kt35iy7"
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/dev-roles-deployer-9f8e7d6"
@@ -554,6 +556,38 @@ def test_people_and_jobs_reach_only_the_stack_jobs_domains_packages_and_job_subn
     ]
 
 
+def test_auditor_reads_the_stack_rules_in_each_event_region() -> None:
+    assert _stmt(DOCS["auditor"], "ReadRules") == {
+        "Sid": "ReadRules",
+        "Effect": "Allow",
+        "Action": ["events:DescribeRule", "events:ListTargetsByRule"],
+        "Resource": [f"arn:aws:events:{r}:{ACCOUNT}:rule/dev-*" for r in ("eu-west-1", REGION, "us-east-1")],
+    }
+    alone = iam.auditor_policy(dataclasses.replace(SCOPE, event_regions=()))
+    assert _stmt(alone, "ReadRules")["Resource"] == [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/dev-*"]
+
+
+def test_boundary_lets_only_the_rule_reads_into_the_event_regions() -> None:
+    b = DOCS["workload_boundary"]
+    other = [s for s in b["Statement"] if s["Sid"].startswith("CeilingOtherRegion")]
+    assert other == [
+        {
+            "Sid": "CeilingOtherRegion0",
+            "Effect": "Allow",
+            "Action": ["events:DescribeRule", "events:ListTargetsByRule"],
+            "Resource": [f"arn:aws:events:{r}:{ACCOUNT}:rule/dev-*" for r in ("eu-west-1", "us-east-1")],
+        }
+    ]
+    # The region-wide ceiling stays in the home region.
+    assert f"arn:aws:events:{REGION}:{ACCOUNT}:*" in _stmt(b, "Ceiling")["Resource"]
+    assert not [r for r in _stmt(b, "Ceiling")["Resource"] if ":us-east-1:" in r or ":eu-west-1:" in r]
+    home = dataclasses.replace(SCOPE, event_regions=())
+    alone = iam.permission_boundary(
+        home, ceiling=[iam.auditor_policy(home)], own_arn=iam.boundary_arn(home, "dev-roles-boundary")
+    )
+    assert not [s for s in alone["Statement"] if s["Sid"].startswith("CeilingOtherRegion")]
+
+
 def test_boundary_ceiling_holds_only_what_the_roles_allow() -> None:
     b = DOCS["workload_boundary"]
     role_actions = {
@@ -671,6 +705,10 @@ def test_parliament_catches_a_resource_mismatch_we_would_introduce() -> None:
         ("name_prefix", "", "name_prefix"),
         ("name_prefix", "*", "name_prefix"),
         ("vpc_id", "vpc-*", "vpc_id"),
+        ("event_regions", ("*",), "event_regions"),
+        ("event_regions", ("us-east-*",), "event_regions"),
+        ("event_regions", (REGION,), "other than the home region eu-west-2"),
+        ("event_regions", ("us-east-1", "us-east-1"), "names a region twice"),
     ],
 )
 def test_scope_refuses_bad_values(field: str, value: object, message: str) -> None:
