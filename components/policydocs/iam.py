@@ -877,6 +877,9 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeDhcpOptions",
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribePrefixLists",
+    "ec2:DescribeVpcPeeringConnections",
+    "route53resolver:ListResolverQueryLogConfigAssociations",
+    "route53resolver:ListResolverQueryLogConfigs",
 )
 
 
