@@ -880,6 +880,10 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeVpcPeeringConnections",
     "route53resolver:ListResolverQueryLogConfigAssociations",
     "route53resolver:ListResolverQueryLogConfigs",
+    "route53resolver:ListFirewallRuleGroupAssociations",
+    "route53resolver:ListFirewallRuleGroups",
+    "route53resolver:ListFirewallDomainLists",
+    "route53resolver:ListFirewallConfigs",
 )
 
 
@@ -951,6 +955,14 @@ def auditor_policy(
             [s.named("events", "rule")],
         ),
         *vpc,
+        allow(
+            "ReadDnsFirewall",
+            ["route53resolver:ListFirewallRules", "route53resolver:ListFirewallDomains"],
+            [
+                s.arn("route53resolver", "firewall-rule-group/*"),
+                s.arn("route53resolver", "firewall-domain-list/*"),
+            ],
+        ),
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
     )
 
