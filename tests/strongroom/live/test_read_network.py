@@ -213,6 +213,23 @@ class Env:
             PolicyDocument=endpoint_policy(plan, "sts"),
             TagSpecifications=_tags("sr-dev-network-vpce-sts", "vpc-endpoint"),
         )["VpcEndpoint"]["VpcEndpointId"]
+        # HTTPS to S3 through the gateway endpoint: egress to S3's prefix list.
+        s3_list = next(
+            p["PrefixListId"]
+            for p in ec2.describe_prefix_lists()["PrefixLists"]
+            if p["PrefixListName"] == f"com.amazonaws.{REGION}.s3"
+        )
+        ec2.authorize_security_group_egress(
+            GroupId=self.workspace_sg,
+            IpPermissions=[
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "PrefixListIds": [{"PrefixListId": s3_list}],
+                }
+            ],
+        )
         # Flow log (ALL) to a KMS-encrypted log group, and Resolver query logging to another.
         self.flow_group = "sr-dev-network-flow-logs"
         self.logs.create_log_group(
@@ -446,6 +463,31 @@ def test_security_group_opened_to_the_internet(env: Env, aws_env: Aws) -> None:
     found = fired(read(aws_env), "SR-NET-007")
     assert len(found) == 1 and found[0].resource_type == network.INGRESS_RULE
     assert "0.0.0.0/0" in found[0].message
+
+
+def test_egress_to_s3_prefix_list_is_judged_through_the_gateway_endpoint(env: Env, aws_env: Aws) -> None:
+    resources = read(aws_env)
+    to_s3 = [r for r in of_type(resources, network.EGRESS_RULE) if r.props.get("prefixListId")]
+    assert len(to_s3) == 1
+    gateway = next(r for r in of_type(resources, network.VPC_ENDPOINT) if r.props["id"] == env.s3_endpoint)
+    assert to_s3[0].props["prefixListId"] == gateway.props["prefixListId"]
+    assert fired(resources, "SR-NET-008") == []
+
+
+def test_transit_gateway_attached(env: Env, aws_env: Aws) -> None:
+    gateway = env.ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    attachment = env.ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=gateway, VpcId=env.vpc, SubnetIds=env.subnets[:1]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    found = fired(read(aws_env), "SR-NET-016")
+    assert [f.resource_name for f in found] == [attachment]
+
+
+def test_vpn_gateway_attached(env: Env, aws_env: Aws) -> None:
+    gateway = env.ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    env.ec2.attach_vpn_gateway(VpnGatewayId=gateway, VpcId=env.vpc)
+    found = fired(read(aws_env), "SR-NET-016")
+    assert [f.resource_name for f in found] == [gateway]
 
 
 def test_security_group_egress_to_the_internet(env: Env, aws_env: Aws) -> None:
