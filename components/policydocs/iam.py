@@ -878,8 +878,6 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribePrefixLists",
     "ec2:DescribeVpcPeeringConnections",
-    "ec2:DescribeTransitGatewayVpcAttachments",
-    "ec2:DescribeVpnGateways",
     "route53resolver:ListResolverQueryLogConfigAssociations",
     "route53resolver:ListResolverQueryLogConfigs",
     "route53resolver:ListFirewallRuleGroupAssociations",

@@ -9,6 +9,11 @@ internet gateways, NAT gateways, Elastic IPs on the VPC's network interfaces, se
 connections, flow logs, Route 53 Resolver query logging associated with the VPC, and log groups (tagged,
 or the destination of a flow log or query log config of the VPC).
 
+Transit gateway attachments and virtual private gateways are not listed: the auditor's grants are capped
+by the workload permission boundary, which is at IAM's size limit, and either carries traffic only through
+a route (a ``transitGatewayId`` or ``gatewayId`` target, or ``propagatingVgws``), which SR-NET-014 reports
+on the route table.
+
 Shapes follow pulumi-aws (terraform-provider-aws) outputs: a route table's ``routes`` leave out the
 ``local`` route, propagated routes and the routes VPC gateway endpoints add themselves, as the provider
 does; a network ACL's entries leave out AWS's default deny (rule 32767). Tags: AWS does not tell a
@@ -41,8 +46,6 @@ NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
 DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_PEERING = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
-TGW_VPC_ATTACHMENT = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
-VPN_GATEWAY = "aws:ec2/vpnGateway:VpnGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
@@ -71,8 +74,6 @@ TYPES: tuple[str, ...] = (
     DEFAULT_NETWORK_ACL,
     VPC_ENDPOINT,
     VPC_PEERING,
-    TGW_VPC_ATTACHMENT,
-    VPN_GATEWAY,
     FLOW_LOG,
     LOG_GROUP,
     QUERY_LOG_CONFIG,
@@ -153,7 +154,6 @@ def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
     for endpoint in endpoints:
         yield _endpoint(scope, region, endpoint, prefix_lists)
     yield from _peerings(aws, scope, region, ids)
-    yield from _transit_and_vpn(aws, region, ids)
     flow_logs = ec2("describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": ids}])
     destinations: list[str] = []
     for flow_log in flow_logs:
@@ -633,56 +633,6 @@ def _peerings(aws: Aws, scope: Scope, region: str, vpc_ids: list[str]) -> Iterat
             yield _resource(
                 VPC_PEERING, f"{VPC_PEERING}::{connection_id}", connection_id, props, connection.get("Tags")
             )
-
-
-def _transit_and_vpn(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resource]:
-    """Transit gateway attachments of the VPCs and virtual private gateways attached to them."""
-    for attachment in aws.pages(
-        "ec2",
-        "describe_transit_gateway_vpc_attachments",
-        "TransitGatewayVpcAttachments",
-        region=region,
-        Filters=[{"Name": "vpc-id", "Values": vpc_ids}],
-    ):
-        if str(attachment.get("State", "")).lower() in _GONE:
-            continue
-        attachment_id = attachment["TransitGatewayAttachmentId"]
-        props = {
-            "id": attachment_id,
-            "transitGatewayId": attachment.get("TransitGatewayId", ""),
-            "vpcId": attachment.get("VpcId", ""),
-            "subnetIds": list(attachment.get("SubnetIds", [])),
-            "vpcOwnerId": attachment.get("VpcOwnerId", ""),
-        }
-        yield _resource(
-            TGW_VPC_ATTACHMENT,
-            f"{TGW_VPC_ATTACHMENT}::{attachment_id}",
-            attachment_id,
-            props,
-            attachment.get("Tags"),
-        )
-    result = aws.call(
-        "ec2",
-        "describe_vpn_gateways",
-        region=region,
-        Filters=[{"Name": "attachment.vpc-id", "Values": vpc_ids}],
-    )
-    for gateway in (result or {}).get("VpnGateways", []):
-        attached = [
-            a.get("VpcId")
-            for a in gateway.get("VpcAttachments", [])
-            if a.get("VpcId") in vpc_ids and a.get("State") not in ("detached", "detaching")
-        ]
-        if not attached or str(gateway.get("State", "")).lower() in _GONE:
-            continue
-        gateway_id = gateway["VpnGatewayId"]
-        props = {
-            "id": gateway_id,
-            "vpcId": attached[0],
-            "amazonSideAsn": str(gateway.get("AmazonSideAsn", "")),
-            "availabilityZone": gateway.get("AvailabilityZone", ""),
-        }
-        yield _resource(VPN_GATEWAY, f"{VPN_GATEWAY}::{gateway_id}", gateway_id, props, gateway.get("Tags"))
 
 
 # -- flow logs, DNS query logging, log groups ------------------------------------------------------------
