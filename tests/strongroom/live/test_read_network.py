@@ -731,3 +731,5 @@ def test_dns_firewall_not_read_from_an_emulator_endpoint(env: Env, aws_env: Aws)
     local = Aws(region=REGION, endpoint_url="http://127.0.0.1:1")
     assert list(network._dns_firewall(local, REGION, [env.vpc])) == []
     assert local.calls == []
+    assert network.unread_types(local) == network.FIREWALL_TYPES <= set(network.TYPES)
+    assert network.unread_types(aws_env) == frozenset()
