@@ -124,15 +124,18 @@ def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
     def ec2(operation: str, key: str, **params: Any) -> list[Any]:
         return aws.pages("ec2", operation, key, region=region, **params)
 
-    subnets = ec2("describe_subnets", "Subnets", Filters=in_vpcs)
-    tables = ec2("describe_route_tables", "RouteTables", Filters=in_vpcs)
-    groups = ec2("describe_security_groups", "SecurityGroups", Filters=in_vpcs)
-    acls = ec2("describe_network_acls", "NetworkAcls", Filters=in_vpcs)
-    endpoints = [
-        e
-        for e in ec2("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpcs)
-        if str(e.get("State", "")).lower() not in _GONE
-    ]
+    # The VPCs' contents, listed in parallel (bounded by the audit's concurrency).
+    listings = (
+        ("describe_subnets", "Subnets"),
+        ("describe_route_tables", "RouteTables"),
+        ("describe_security_groups", "SecurityGroups"),
+        ("describe_network_acls", "NetworkAcls"),
+        ("describe_vpc_endpoints", "VpcEndpoints"),
+    )
+    subnets, tables, groups, acls, listed_endpoints = aws.map(
+        lambda listing: ec2(listing[0], listing[1], Filters=in_vpcs), listings
+    )
+    endpoints = [e for e in listed_endpoints if str(e.get("State", "")).lower() not in _GONE]
     attributes = dict(
         zip(ids, aws.map(lambda vpc_id: _dns_attributes(aws, region, vpc_id), ids), strict=True)
     )
