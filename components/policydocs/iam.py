@@ -881,7 +881,6 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "route53resolver:ListResolverQueryLogConfigs",
     "route53resolver:ListFirewallRuleGroupAssociations",
     "route53resolver:ListFirewallRuleGroups",
-    "route53resolver:ListFirewallDomainLists",
     "route53resolver:ListFirewallConfigs",
 )
 
@@ -954,14 +953,6 @@ def auditor_policy(
             [s.named("events", "rule")],
         ),
         *vpc,
-        allow(
-            "ReadDnsFirewall",
-            ["route53resolver:ListFirewallRules", "route53resolver:ListFirewallDomains"],
-            [
-                s.arn("route53resolver", "firewall-rule-group/*"),
-                s.arn("route53resolver", "firewall-domain-list/*"),
-            ],
-        ),
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
     )
 

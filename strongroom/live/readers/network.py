@@ -52,8 +52,6 @@ QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
 QUERY_LOG_ASSOCIATION = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
 FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"
-FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
-FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
 FIREWALL_CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
 
 TYPES: tuple[str, ...] = (
@@ -80,15 +78,11 @@ TYPES: tuple[str, ...] = (
     QUERY_LOG_ASSOCIATION,
     FIREWALL_ASSOCIATION,
     FIREWALL_RULE_GROUP,
-    FIREWALL_RULE,
-    FIREWALL_DOMAIN_LIST,
     FIREWALL_CONFIG,
 )
 
 #: The DNS Firewall types: not read from an emulator endpoint (see :func:`_dns_firewall`).
-FIREWALL_TYPES: frozenset[str] = frozenset(
-    {FIREWALL_ASSOCIATION, FIREWALL_RULE_GROUP, FIREWALL_RULE, FIREWALL_DOMAIN_LIST, FIREWALL_CONFIG}
-)
+FIREWALL_TYPES: frozenset[str] = frozenset({FIREWALL_ASSOCIATION, FIREWALL_RULE_GROUP, FIREWALL_CONFIG})
 
 #: States in which a gateway, endpoint or connection no longer exists (AWS lists them for a while).
 _GONE = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
@@ -777,13 +771,16 @@ def _log_groups(aws: Aws, scope: Scope, region: str, destinations: Iterable[str]
 
 
 def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resource]:
-    """The DNS Firewall rule group associations of the VPCs, the rule groups they name with their rules
-    and the stack's own domain lists those rules use (AWS managed lists are named, not read), and the
-    VPCs' firewall configs.
+    """The DNS Firewall rule group associations of the VPCs, the rule groups they name, and the VPCs'
+    firewall configs: what drift compares with the plan (an association removed, a config set to fail
+    open). The rules and domain lists are not read: ``ListFirewallRules`` and ``ListFirewallDomains`` take
+    the rule group's and list's ARN, have no condition key to confine them, and the auditor is granted
+    no reads on every rule group or domain list of the account (SR-IAM-002); so SR-NET-040, which judges
+    the rules, is a preview control, not a live one.
 
     Not read against an emulator: moto implements no DNS Firewall API (in process it raises
     NotImplementedError, as a server it answers 500 after every retry), so with ``--endpoint-url`` or
-    in moto nothing is yielded here and SR-NET-040 reports the VPC as without a firewall."""
+    in moto nothing is yielded here."""
     if aws.endpoint_url:
         return
     try:
@@ -833,67 +830,6 @@ def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resourc
             }
             yield live_resource(
                 FIREWALL_RULE_GROUP, str(props["arn"]) or group["Id"], str(props["name"]), props
-            )
-    rules = [
-        rule
-        for rules in aws.map(
-            lambda group_id: aws.pages(
-                "route53resolver",
-                "list_firewall_rules",
-                "FirewallRules",
-                region=region,
-                FirewallRuleGroupId=group_id,
-            ),
-            group_ids,
-        )
-        for rule in rules
-    ]
-    for rule in rules:
-        group_id = str(rule.get("FirewallRuleGroupId", ""))
-        list_id = str(rule.get("FirewallDomainListId", ""))
-        rule_id = f"{group_id}:{list_id}"  # pulumi-aws's ID of a firewall rule
-        props = {
-            "id": rule_id,
-            "name": rule.get("Name", ""),
-            "action": rule.get("Action", ""),
-            "priority": rule.get("Priority"),
-            "firewallRuleGroupId": group_id,
-            "firewallDomainListId": list_id,
-            "blockResponse": rule.get("BlockResponse", ""),
-        }
-        yield live_resource(
-            FIREWALL_RULE, f"{FIREWALL_RULE}::{rule_id}", str(props["name"]) or rule_id, props
-        )
-    list_ids = {str(r.get("FirewallDomainListId")) for r in rules}
-    if list_ids:
-        lists = [
-            d
-            for d in aws.pages(
-                "route53resolver", "list_firewall_domain_lists", "FirewallDomainLists", region=region
-            )
-            if d.get("Id") in list_ids and not d.get("ManagedOwnerName")
-        ]
-        domains = aws.map(
-            lambda list_id: aws.pages(
-                "route53resolver",
-                "list_firewall_domains",
-                "Domains",
-                region=region,
-                FirewallDomainListId=list_id,
-            ),
-            [str(d["Id"]) for d in lists],
-        )
-        for domain_list, names in zip(lists, domains, strict=True):
-            props = {
-                "id": domain_list["Id"],
-                "arn": domain_list.get("Arn", ""),
-                "name": domain_list.get("Name", ""),
-                "domains": list(names),
-                "tags": {},
-                "tagsAll": {},
-            }
-            yield live_resource(
-                FIREWALL_DOMAIN_LIST, str(props["arn"]) or domain_list["Id"], str(props["name"]), props
             )
     for config in aws.pages("route53resolver", "list_firewall_configs", "FirewallConfigs", region=region):
         if config.get("ResourceId") not in vpc_ids:

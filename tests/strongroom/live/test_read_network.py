@@ -29,9 +29,9 @@ STACK = "dev"
 TAG = [{"Key": "strongroom:environment", "Value": STACK}]
 CONTEXT = Context(stack=STACK, trusted_accounts=frozenset({ACCOUNT}), regions=frozenset({REGION}))
 
-#: Controls the compliant environment fails in moto only because moto cannot show what they judge.
-#: SR-NET-040: Route 53 Resolver DNS Firewall (moto 5.2 implements none of its APIs; the reader's
-#: firewall part is tested against stubbed AWS answers below).
+#: Controls the compliant environment fails only because the reader does not read what they judge.
+#: SR-NET-040: the DNS Firewall's rules (not an auditor read; SR-NET-040 is not a live control), and in
+#: moto the firewall as a whole (moto 5.2 implements none of its APIs; stubbed AWS answers below).
 NOT_READ = {"SR-NET-040"}
 
 #: Plan keys a live read cannot know: pulumi-only options, not AWS state.
@@ -599,9 +599,9 @@ def test_dns_query_log_group_deleted(env: Env, aws_env: Aws) -> None:
 # -- DNS Firewall: moto implements none of its APIs, so AWS's answers are stubbed (botocore Stubber) -----
 
 
-def stub_resolver(aws: Aws, env: Env, *, fail_open: str = "DISABLED", last_action: str = "BLOCK") -> Stubber:
-    """Stub the Resolver client with moto's own query-logging answers, then a firewall as the stack
-    declares it: allow AWS's domains, then ``last_action`` on every domain ('*'), fail open ``fail_open``."""
+def stub_resolver(aws: Aws, env: Env, *, fail_open: str = "DISABLED") -> Stubber:
+    """Stub the Resolver client with moto's own query-logging answers, then a firewall association, its
+    rule group and the VPC's config failing open or closed (``fail_open``)."""
     client = aws.client("route53resolver")
     associations = env.resolver.list_resolver_query_log_config_associations()
     configs = env.resolver.list_resolver_query_log_configs()
@@ -613,11 +613,7 @@ def stub_resolver(aws: Aws, env: Env, *, fail_open: str = "DISABLED", last_actio
     stubber.add_response(
         "list_resolver_query_log_configs", {"ResolverQueryLogConfigs": configs["ResolverQueryLogConfigs"]}
     )
-    group, allowed, every = (
-        "rslvr-frg-1a2b3c4d5e6f7a8b",
-        "rslvr-fdl-aaaaaaaaaaaaaaaa",
-        "rslvr-fdl-bbbbbbbbbbbbbbbb",
-    )
+    group = "rslvr-frg-1a2b3c4d5e6f7a8b"
     arn = f"arn:aws:route53resolver:{REGION}:{ACCOUNT}"
     stubber.add_response(
         "list_firewall_rule_group_associations",
@@ -641,44 +637,15 @@ def stub_resolver(aws: Aws, env: Env, *, fail_open: str = "DISABLED", last_actio
         "list_firewall_rule_groups",
         {
             "FirewallRuleGroups": [
-                {"Id": group, "Arn": f"{arn}:firewall-rule-group/{group}", "Name": "sr-dev-fw"}
-            ]
-        },
-    )
-    stubber.add_response(
-        "list_firewall_rules",
-        {
-            "FirewallRules": [
                 {
-                    "FirewallRuleGroupId": group,
-                    "FirewallDomainListId": allowed,
-                    "Name": "sr-dev-network-dns-allow-aws",
-                    "Priority": 100,
-                    "Action": "ALLOW",
-                },
-                {
-                    "FirewallRuleGroupId": group,
-                    "FirewallDomainListId": every,
-                    "Name": "sr-dev-network-dns-block-all",
-                    "Priority": 200,
-                    "Action": last_action,
-                    **({"BlockResponse": "NXDOMAIN"} if last_action == "BLOCK" else {}),
-                },
-            ]
-        },
-        {"FirewallRuleGroupId": group},
-    )
-    stubber.add_response(
-        "list_firewall_domain_lists",
-        {
-            "FirewallDomainLists": [
-                {"Id": allowed, "Arn": f"{arn}:firewall-domain-list/{allowed}", "Name": "sr-dev-aws"},
-                {"Id": every, "Arn": f"{arn}:firewall-domain-list/{every}", "Name": "sr-dev-all"},
+                    "Id": group,
+                    "Arn": f"{arn}:firewall-rule-group/{group}",
+                    "Name": "sr-dev-fw",
+                    "OwnerId": ACCOUNT,
+                }
             ]
         },
     )
-    stubber.add_response("list_firewall_domains", {"Domains": ["amazonaws.com.", "*.amazonaws.com."]})
-    stubber.add_response("list_firewall_domains", {"Domains": ["*"]})
     stubber.add_response(
         "list_firewall_configs",
         {
@@ -695,36 +662,30 @@ def test_dns_firewall_read_as_the_plan_models_it(env: Env, aws_env: Aws, dev_pla
     with stub_resolver(aws_env, env) as stubber:
         resources = read(aws_env)
         stubber.assert_no_pending_responses()
-    assert findings(resources) == []
     assert {c.action for c in aws_env.calls} - auditor_actions(dev_plan) == set()
-    # Keys the offline mocks add that neither AWS's answer nor the provider's schema has: an owner on
-    # associations and domain lists, an ARN on rules.
+    # AWS's association has no owner, nor has the provider's schema: the offline mocks add one.
     mock_only = {
         network.FIREWALL_ASSOCIATION: {"ownerId"},
-        network.FIREWALL_DOMAIN_LIST: {"ownerId"},
-        network.FIREWALL_RULE: {"arn"},
         network.FIREWALL_RULE_GROUP: set(),
         network.FIREWALL_CONFIG: set(),
     }
     for type_, extra in mock_only.items():
         live = of_type(resources, type_)
-        assert live, type_
-        for resource in live:
-            assert_plan_shaped(resource, planned(dev_plan, type_), PULUMI_ONLY | extra)
-    domains = {r.props["domains"][0] for r in of_type(resources, network.FIREWALL_DOMAIN_LIST)}
-    assert domains == {"amazonaws.com.", "*"}
+        assert len(live) == 1, type_
+        assert_plan_shaped(live[0], planned(dev_plan, type_), PULUMI_ONLY | extra)
+    index = Index(resources, CONTEXT)
+    vpc = of_type(resources, network.VPC)[0]
+    (association,) = index.referencing(vpc, network.FIREWALL_ASSOCIATION, "vpcId")
+    (group,) = of_type(resources, network.FIREWALL_RULE_GROUP)
+    assert association.props["firewallRuleGroupId"] == group.props["id"]
+    (config,) = index.referencing(vpc, network.FIREWALL_CONFIG, "resourceId")
+    assert config.props["firewallFailOpen"] == "DISABLED"
 
 
 def test_dns_firewall_set_to_fail_open(env: Env, aws_env: Aws) -> None:
     with stub_resolver(aws_env, env, fail_open="ENABLED"):
         found = fired(read(aws_env), "SR-NET-040")
-    assert len(found) == 1 and "firewallFailOpen=ENABLED" in found[0].message
-
-
-def test_dns_firewall_letting_every_domain_through(env: Env, aws_env: Aws) -> None:
-    with stub_resolver(aws_env, env, last_action="ALLOW"):
-        found = fired(read(aws_env), "SR-NET-040")
-    assert found and any("lets every domain through" in f.message for f in found)
+    assert any("firewallFailOpen=ENABLED" in f.message for f in found)
 
 
 def test_dns_firewall_not_read_from_an_emulator_endpoint(env: Env, aws_env: Aws) -> None:
