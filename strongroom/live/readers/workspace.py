@@ -101,13 +101,21 @@ def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
 
 
 def _describe_domain(aws: Aws, region: str, arn: str) -> dict[str, Any] | None:
+    """The domain, or None when it is gone (the tag index may list a deleted one for a while): AWS answers
+    ResourceNotFound, moto ValidationException ("Could not find domain"); the ID is AWS's own, from the
+    ARN, so a validation error can only mean it no longer exists."""
     domain_id = arn.rsplit("/", 1)[1]
     return aws.call(
-        "sagemaker", "describe_domain", region=region, missing=("ResourceNotFound",), DomainId=domain_id
+        "sagemaker",
+        "describe_domain",
+        region=region,
+        missing=("ResourceNotFound", "ValidationException"),
+        DomainId=domain_id,
     )
 
 
 def _describe_notebook(aws: Aws, region: str, arn: str) -> dict[str, Any] | None:
+    """The notebook instance, or None when it is gone (AWS answers ValidationException "RecordNotFound")."""
     name = arn.rsplit("/", 1)[1]
     return aws.call(
         "sagemaker",

@@ -19,7 +19,7 @@ from policies.props import Context, Index, Resource
 from strongroom.check import stack_properties
 from strongroom.engine.plan import Plan
 from strongroom.engine.runner import run_plan
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, network
 
 REPO = Path(__file__).resolve().parents[3]
@@ -400,6 +400,15 @@ def test_every_call_is_a_read_the_auditor_role_grants(env: Env, aws_env: Aws, de
 def test_another_environment_is_not_read(env: Env, aws_env: Aws) -> None:
     other = Scope(stack="prod", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION,))
     assert list(network.read(aws_env, other)) == []
+    assert [c.operation for c in aws_env.calls] == ["DescribeVpcs"]  # a region without the VPC: one call
+
+
+def test_a_refused_read_propagates_naming_its_action(env: Env, aws_env: Aws) -> None:
+    with Stubber(aws_env.client("ec2")) as stubber:
+        stubber.add_client_error("describe_vpcs", "UnauthorizedOperation", "not authorized", 403)
+        with pytest.raises(LiveError) as raised:
+            read(aws_env)
+    assert raised.value.action == "ec2:DescribeVpcs"
 
 
 # -- tampering: one test per change, each reported by its control ----------------------------------------

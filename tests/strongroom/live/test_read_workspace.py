@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from policies import catalog
@@ -17,7 +18,7 @@ from policies.props import Context, Index, Resource
 from strongroom.check import stack_properties
 from strongroom.engine.plan import Plan
 from strongroom.engine.runner import run_plan
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, workspace
 
 REPO = Path(__file__).resolve().parents[3]
@@ -231,6 +232,25 @@ def test_every_call_is_a_read(env: Env, aws_env: Aws) -> None:
         "sagemaker:DescribeNotebookInstance",
         "sagemaker:ListModelPackageGroups",
     }
+
+
+def test_a_domain_deleted_after_it_was_listed_is_not_yielded(env: Env, aws_env: Aws) -> None:
+    tagging = aws_env.client("resourcegroupstaggingapi")
+    listed = tagging.get_resources(ResourceTypeFilters=["sagemaker"])["ResourceTagMappingList"]
+    env.sm.delete_domain(DomainId=env.domain_arn.rsplit("/", 1)[1])
+    with Stubber(tagging) as stubber:  # the tag index still lists it, as AWS's may for a while
+        stubber.add_response("get_resources", {"ResourceTagMappingList": listed})
+        resources = read(aws_env)
+    assert workspace.DOMAIN not in {r.type for r in resources}
+    assert workspace.NOTEBOOK in {r.type for r in resources}
+
+
+def test_a_refused_read_propagates_naming_its_action(env: Env, aws_env: Aws) -> None:
+    with Stubber(aws_env.client("sagemaker")) as stubber:
+        stubber.add_client_error("describe_domain", "AccessDeniedException", "not authorized", 400)
+        with pytest.raises(LiveError) as raised:
+            read(aws_env)
+    assert raised.value.action == "sagemaker:DescribeDomain"
 
 
 # -- tampering -------------------------------------------------------------------------------------------
