@@ -6,7 +6,8 @@ tagged or not, what is in or attached to them: subnets, route tables (the main o
 internet gateways, NAT gateways, Elastic IPs on the VPC's network interfaces, security groups (the
 ``default`` one as ``DefaultSecurityGroup`` with its rules inline, every other one with its rules as
 ``aws:vpc`` ingress/egress rule resources, as the plan models them), network ACLs, VPC endpoints, peering
-connections, flow logs, Route 53 Resolver query logging associated with the VPC, and log groups (tagged,
+connections, flow logs, Route 53 Resolver query logging and DNS Firewall associations (with their rule
+groups and the VPC's firewall config; not the rules, see :func:`_dns_firewall`), and log groups (tagged,
 or the destination of a flow log or query log config of the VPC).
 
 Transit gateway attachments and virtual private gateways are not listed: the auditor's grants are capped
