@@ -488,7 +488,8 @@ def _rule(scope: Scope, region: str, rule: Mapping[str, Any], owner: str) -> Res
     if referenced:
         props["referencedSecurityGroupId"] = referenced
     type_ = EGRESS_RULE if rule.get("IsEgress") else INGRESS_RULE
-    return _resource(type_, props["arn"], rule_id, props, rule.get("Tags"))
+    # Named after its group too (unless tagged with a Name), so a finding says which group was opened.
+    return _resource(type_, props["arn"], f"{props['securityGroupId']}/{rule_id}", props, rule.get("Tags"))
 
 
 def _inline_rules(permission: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -474,6 +474,7 @@ def test_security_group_opened_to_the_internet(env: Env, aws_env: Aws) -> None:
     found = fired(read(aws_env), "SR-NET-007")
     assert len(found) == 1 and found[0].resource_type == network.INGRESS_RULE
     assert "0.0.0.0/0" in found[0].message
+    assert found[0].resource_name.startswith(f"{env.workspace_sg}/sgr-")  # the group it opened, then the rule
 
 
 def test_egress_to_s3_prefix_list_is_judged_through_the_gateway_endpoint(env: Env, aws_env: Aws) -> None:
