@@ -902,8 +902,13 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeAddresses",
     "ec2:DescribeDhcpOptions",
-    "ec2:DescribeAvailabilityZones",
     "ec2:DescribePrefixLists",
+    "ec2:DescribeVpcPeeringConnections",
+    "route53resolver:ListResolverQueryLogConfigAssociations",
+    "route53resolver:ListResolverQueryLogConfigs",
+    "route53resolver:ListFirewallRuleGroupAssociations",
+    "route53resolver:ListFirewallRuleGroups",
+    "route53resolver:ListFirewallConfigs",
 )
 
 
