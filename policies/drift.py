@@ -68,6 +68,18 @@ IDENTITY: tuple[tuple[str, tuple[str, ...]], ...] = (
             "referencedSecurityGroupId",
         ),
     ),
+    ("aws:ec2/routeTableAssociation:RouteTableAssociation", ("routeTableId", "subnetId")),
+    ("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", ("name",)),
+    (
+        "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
+        ("resolverQueryLogConfigId", "resourceId"),
+    ),
+    ("aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup", ("name",)),
+    (
+        "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation",
+        ("vpcId", "firewallRuleGroupId"),
+    ),
+    ("aws:route53/resolverFirewallConfig:ResolverFirewallConfig", ("resourceId",)),
     ("aws:kms/alias:Alias", ("name",)),
     ("aws:kms/key:Key", ("id",)),
     ("aws:iam/policy:Policy", ("~name",)),
@@ -142,7 +154,17 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
 
 _DOCUMENTS = frozenset({"policy", "assumeRolePolicy"})
 #: Props whose paired values teach an identifier substitution (planned fake -> live).
-_IDENTIFIERS = ("id", "arn", "name", "bucket", "targetKeyId", "targetKeyArn", "keyId", "domainName")
+_IDENTIFIERS = (
+    "id",
+    "arn",
+    "name",
+    "bucket",
+    "targetKeyId",
+    "targetKeyArn",
+    "keyId",
+    "domainName",
+    "prefixListId",
+)
 
 
 @dataclass
@@ -182,6 +204,17 @@ def _substitute(value: Any, substitution: Mapping[str, str]) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """Whole-number floats as ints: the plan's numbers arrive as floats (``443.0``), AWS's as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _contains_unknown(value: Any) -> bool:
     if value is UNKNOWN:
         return True
@@ -201,7 +234,7 @@ def _key(resource: Resource, paths: Sequence[str], substitution: Mapping[str, st
             value = _substitute(value, substitution)
         if path.startswith("~"):
             value = stem(value)
-        parts.append(json.dumps(value, sort_keys=True, default=str))
+        parts.append(json.dumps(_plain(value), sort_keys=True, default=str))
     return tuple(parts)
 
 
@@ -300,8 +333,8 @@ def changes(planned: Resource, live: Resource, substitution: Mapping[str, str]) 
         declared = get(planned.props, path)
         if declared is None or _contains_unknown(declared):
             continue
-        actual = get(live.props, path)
-        expected = _substitute(declared, substitution)
+        actual = _plain(get(live.props, path))
+        expected = _plain(_substitute(declared, substitution))
         leaf = path.rsplit(".", 1)[-1]
         if leaf in _DOCUMENTS:
             if actual is None:

@@ -25,7 +25,7 @@ from policies.model import Control, Finding, evaluate, evaluate_resource
 from policies.props import Index, Resource
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
-from strongroom.live.readers import Scope, read_all, read_types
+from strongroom.live.readers import Scope, read_all, read_types, unreadable
 from strongroom.report import Report, Rule, Violation
 
 if TYPE_CHECKING:
@@ -224,10 +224,16 @@ def audit(
         except LiveError as exc:
             unevaluated.append(f"{area}: {exc.message}")
             unread.update(types)
+    cannot = unreadable(aws)
     chosen = LIVE_CATALOG if controls is None else controls
     judged = [c for c in chosen if not unread & set(c.resource_types)]
     unevaluated.extend(f"{c.id}: not judged, its resources were not read" for c in chosen if c not in judged)
-    report = judge(live, planned, account, judged, read_types() - unread)
+    report = judge(live, planned, account, judged, read_types() - unread - cannot)
+    if cannot:
+        report.notes.append(
+            "not read through this endpoint (an emulator without their APIs), so not compared with the "
+            f"plan: {', '.join(sorted(t.rsplit(':', 1)[-1] for t in cannot))}"
+        )
     report.unevaluated.extend(unevaluated)
     report.notes.insert(
         0,

@@ -284,6 +284,7 @@ def materialise(plan: Plan, aws: Aws) -> Materialised:
         if r.type == "aws:s3/bucket:Bucket" and r.inputs.get("objectLockEnabled") is True
     }
     ctx = _Context(aws=aws, plan=plan, result=result, object_lock_buckets=lock_buckets)
+    _resolve_lookups(ctx, plan)
     for resource in _order(plan.resources):
         result.types[resource.urn] = resource.type
         if resource.type in SKIPPED_TYPES:
@@ -325,6 +326,26 @@ def materialise(plan: Plan, aws: Aws) -> Materialised:
 
 
 # ------------------------------------------------------------------------------------------------ EC2
+
+
+def _resolve_lookups(ctx: _Context, plan: Plan) -> None:
+    """The plan's faked lookups of what exists in every account, answered by the endpoint instead: an AWS
+    managed prefix list's ID (the S3 gateway endpoint's, which security group rules name) is the
+    endpoint's, not the offline engine's fake."""
+    for invoke in plan.invokes:
+        if invoke.token != "aws:ec2/getPrefixList:getPrefixList" or not invoke.result.get("name"):
+            continue
+        region = str(invoke.result.get("region") or ctx.aws.region)
+        found = ctx.aws.pages(
+            "ec2",
+            "describe_prefix_lists",
+            "PrefixLists",
+            region=region,
+            Filters=[{"Name": "prefix-list-name", "Values": [str(invoke.result["name"])]}],
+        )
+        if found:
+            ctx.register(invoke.result.get("id"), found[0]["PrefixListId"])
+            ctx.register(invoke.result.get("prefixListId"), found[0]["PrefixListId"])
 
 
 def _ec2(ctx: _Context, res: _Res, op: str, **params: Any) -> dict[str, Any]:
@@ -682,6 +703,16 @@ def _vpc_endpoint(ctx: _Context, res: _Res) -> Created:
         params["IpAddressType"] = i["ipAddressType"]
     endpoint = _ec2(ctx, res, "create_vpc_endpoint", **params)["VpcEndpoint"]
     ident = endpoint["VpcEndpointId"]
+    if kind == "Gateway":  # the service's managed prefix list, which security group rules name
+        found = ctx.aws.pages(
+            "ec2",
+            "describe_prefix_lists",
+            "PrefixLists",
+            region=res.region,
+            Filters=[{"Name": "prefix-list-name", "Values": [str(i["serviceName"])]}],
+        )
+        if found:
+            ctx.register(res.plan.outputs.get("prefixListId"), found[0]["PrefixListId"])
     return Created(ident, _ec2_arn(ctx, res, "vpc-endpoint", ident), ident, res.region)
 
 

@@ -82,6 +82,18 @@ def read_types() -> frozenset[str]:
     return frozenset(t for module in modules() for t in module.TYPES)
 
 
+def unreadable(aws: Aws) -> frozenset[str]:
+    """Types some reader cannot read through ``aws``: a module's optional ``unread_types(aws)`` (the DNS
+    Firewall's against an emulator endpoint, which implements none of its APIs), and what a reader found
+    unsupported while reading (``aws.unsupported``). Asked after reading."""
+    found: set[str] = set(aws.unsupported)
+    for module in modules():
+        unread = getattr(module, "unread_types", None)
+        if unread is not None:
+            found.update(unread(aws))
+    return frozenset(found)
+
+
 def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, tuple[str, ...], Iterable[Resource]]]:
     """(area, its types, its resources) per area, in :data:`AREAS` order; each read by its module."""
     for area, module in zip(AREAS, modules(), strict=True):

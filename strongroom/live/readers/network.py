@@ -784,6 +784,7 @@ def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resourc
     NotImplementedError, as a server it answers 500 after every retry), so with ``--endpoint-url`` or
     in moto nothing is yielded here."""
     if aws.endpoint_url:
+        aws.unsupported.update(FIREWALL_TYPES)
         return
     try:
         associations = [
@@ -799,6 +800,7 @@ def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resourc
             if str(a.get("Status", "")).upper() != "DELETING"
         ]
     except NotImplementedError:
+        aws.unsupported.update(FIREWALL_TYPES)
         return
     for association in associations:
         association_id = str(association["Id"])
