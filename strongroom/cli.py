@@ -401,13 +401,14 @@ def audit(
             raise UsageError("--stack and --all-stacks are mutually exclusive: give one of them.")
         stacks = project_stacks(project_dir)[1]
     reports = []
+    sessions: dict[str, Aws] = {}  # one per region: stacks share the account-wide discovery reads
     for name in stacks:
-        aws = Aws(
-            region=_audit_region(project_dir, name, region),
-            profile=profile,
-            endpoint_url=endpoint_url,
-            concurrency=concurrency,
-        )
+        where = _audit_region(project_dir, name, region)
+        if where not in sessions:
+            sessions[where] = Aws(
+                region=where, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
+            )
+        aws = sessions[where]
         planned = planned_stack(project_dir, name, aws.caller()["Account"], use_cache=not no_cache)
         reports.append(run_audit(aws, planned))
     if not all_stacks:

@@ -201,6 +201,7 @@ def audit(
 
     caller = aws.caller()
     account = caller["Account"]
+    before = len(aws.calls)
     scope = Scope(
         stack=planned.stack,
         account=account,
@@ -238,6 +239,6 @@ def audit(
     report.notes.insert(
         0,
         f"live audit of account {account} as {caller['Arn']}, regions {', '.join(scope.regions)}: "
-        f"{len(live)} resources read with {len(aws.calls)} API calls",
+        f"{len(live)} resources read with {len(aws.calls) - before} API calls",
     )
     return report

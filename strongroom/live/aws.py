@@ -12,7 +12,7 @@ Every AWS call of the audit goes through :meth:`Aws.call` or :meth:`Aws.pages`, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -100,6 +100,7 @@ class Aws:
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _caller: dict[str, str] | None = None
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         try:
@@ -193,6 +194,16 @@ class Aws:
             return
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(listed))) as pool:
             yield from pool.map(fn, listed)
+
+    def memo(self, key: Hashable, compute: Callable[[], R]) -> R:
+        """``compute()`` once per ``key`` for this account session: account-wide discovery (every bucket's
+        tags) that the audit of each stack of ``--all-stacks`` would otherwise read again."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            return self._memo.setdefault(key, value)  # type: ignore[no-any-return]
 
     def caller(self) -> dict[str, str]:
         """``sts:GetCallerIdentity``: Account, Arn, UserId (asked once)."""

@@ -104,7 +104,10 @@ def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
 
 def _key(aws: Aws, scope: Scope, candidate: _Candidate) -> Resource | None:
     key_id, region = candidate.key_id, candidate.region
-    listed = aws.call("kms", "list_resource_tags", missing=_NOT_OURS, region=region, KeyId=key_id)
+    listed = aws.memo(
+        ("kms.tags", region, key_id),
+        lambda: aws.call("kms", "list_resource_tags", missing=_NOT_OURS, region=region, KeyId=key_id),
+    )
     tag_list = (listed or {}).get("Tags") or []
     if not scope.tagged(tag_list) and not (candidate.named and not _environment_tagged(tag_list)):
         return None

@@ -72,16 +72,27 @@ class _Bucket:
 
 
 def read(aws: Aws, scope: Scope) -> Iterator[Resource]:
-    listed = aws.pages("s3", "list_buckets", "Buckets")
-    names = [str(b["Name"]) for b in listed if b.get("Name")]
-    regions = {str(b["Name"]): b.get("BucketRegion") for b in listed if b.get("Name")}
-    found = [b for b in aws.map(lambda n: _anchor(aws, scope, n, regions.get(n)), names) if b is not None]
+    found = [
+        _Bucket(name, region, _tag_map(tag_set))
+        for name, region, tag_set in aws.memo("storage.buckets", lambda: _account_buckets(aws))
+        if tag_set is not None and scope.tagged(tag_set)
+    ]
     for resources in aws.map(lambda b: list(_bucket(aws, scope, b)), found):
         yield from resources
 
 
-def _anchor(aws: Aws, scope: Scope, name: str, listed_region: Any) -> _Bucket | None:
-    """The bucket, when it carries the environment's tag; None otherwise."""
+def _account_buckets(aws: Aws) -> list[tuple[str, str, Any]]:
+    """Every bucket of the account with its region and tag set (None when it has none or they may not be
+    read): read once per session, shared by the audits of every stack."""
+    listed = aws.pages("s3", "list_buckets", "Buckets")
+    names = [str(b["Name"]) for b in listed if b.get("Name")]
+    regions = {str(b["Name"]): b.get("BucketRegion") for b in listed if b.get("Name")}
+    return [b for b in aws.map(lambda n: _anchor(aws, n, regions.get(n)), names) if b is not None]
+
+
+def _anchor(aws: Aws, name: str, listed_region: Any) -> tuple[str, str, Any] | None:
+    """The bucket's region and tag set (None for the tags when it has none); None when its location may
+    not be read (not the environment's)."""
     region = listed_region if isinstance(listed_region, str) and listed_region else None
     if region is None:
         location = aws.call("s3", "get_bucket_location", missing=_NOT_OURS, Bucket=name)
@@ -89,9 +100,7 @@ def _anchor(aws: Aws, scope: Scope, name: str, listed_region: Any) -> _Bucket | 
             return None
         region = _location_region(location.get("LocationConstraint"))
     tagging = aws.call("s3", "get_bucket_tagging", missing=_NOT_OURS, region=region, Bucket=name)
-    if tagging is None or not scope.tagged(tagging.get("TagSet")):
-        return None
-    return _Bucket(name, region, _tag_map(tagging.get("TagSet")))
+    return name, region, (tagging or {}).get("TagSet") if tagging is not None else None
 
 
 def _location_region(constraint: Any) -> str:
