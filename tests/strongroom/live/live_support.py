@@ -79,3 +79,48 @@ def moto_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 Materialise = Callable[[str], tuple[Aws, Materialised, Plan]]
+
+
+def scale_project(directory: Path, count: int) -> list[str]:
+    """A copy of this project with ``count`` stacks ``e01``..``eNN``, each the dev stack's config with its
+    own VPC range and without the account baseline (one per account and region: only ``e01`` has it).
+    Returns the stack names."""
+    import shutil
+
+    import yaml
+
+    shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
+    shutil.copy(ROOT / "__main__.py", directory / "__main__.py")
+    (directory / "stacks").mkdir(exist_ok=True)
+    dev = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    stacks = [f"e{n:02d}" for n in range(1, count + 1)]
+    for n, stack in enumerate(stacks, start=1):
+        config = dict(dev["config"])
+        config["strongroom:network"] = {**config["strongroom:network"], "vpcCidr": f"10.{100 + n}.0.0/16"}
+        config["strongroom:baseline"] = {**config["strongroom:baseline"], "enabled": n == 1}
+        text = yaml.safe_dump({"config": config}, sort_keys=False)
+        (directory / "stacks" / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
+    return stacks
+
+
+def renamed_plan(plan: Plan, stack: str) -> Plan:
+    """``plan`` (of a stack of :func:`scale_project`) as the plan of its sibling ``stack``: every name,
+    tag, path and URN that carries the stack's name carries the sibling's, and the VPC range is the
+    sibling's. Planning twenty copies of one config costs a minute; this costs milliseconds, and
+    ``test_a_renamed_plan_is_the_siblings_plan`` holds it to a real plan of the sibling."""
+    import json as _json
+
+    old = plan.stack
+    n_old, n_new = int(old[1:]), int(stack[1:])
+    import re as _re
+
+    text = _json.dumps(plan.to_dict())
+    for before, after in (
+        (rf"(sr|strongroom)-{old}(?![0-9A-Za-z])", rf"\1-{stack}"),
+        (rf"/strongroom/{old}/", f"/strongroom/{stack}/"),
+        (rf"urn:pulumi:{old}::", f"urn:pulumi:{stack}::"),
+        (rf'"{old}"', f'"{stack}"'),
+        (rf"10\.{100 + n_old}\.", f"10.{100 + n_new}."),
+    ):
+        text = _re.sub(before, after, text)
+    return Plan.from_dict(_json.loads(text))
