@@ -123,4 +123,5 @@ def renamed_plan(plan: Plan, stack: str) -> Plan:
         (rf"10\.{100 + n_old}\.", f"10.{100 + n_new}."),
     ):
         text = _re.sub(before, after, text)
+    text = text.replace(f'\\"{old}\\"', f'\\"{stack}\\"')  # inside JSON-encoded values (default tags)
     return Plan.from_dict(_json.loads(text))

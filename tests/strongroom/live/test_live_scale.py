@@ -33,6 +33,11 @@ def test_a_renamed_plan_is_the_siblings_plan(tmp_path: Path) -> None:
         )
 
     assert names(renamed) == names(real)
+
+    def default_tags(plan: object) -> list[object]:
+        return [r.inputs.get("defaultTags") for r in plan.resources if r.type == "pulumi:providers:aws"]  # type: ignore[attr-defined]
+
+    assert default_tags(renamed) == default_tags(real) and "e03" in str(default_tags(real))
     vpc = next(r for r in renamed.resources if r.type == "aws:ec2/vpc:Vpc")
     assert vpc.inputs["cidrBlock"] == "10.103.0.0/16"
 
