@@ -1,0 +1,55 @@
+"""The engine's cheaper bookkeeping gives the answers of the expensive one."""
+
+from __future__ import annotations
+
+import os
+import types
+from pathlib import Path
+
+from strongroom.engine.runner import _is_program_module, _real_path
+
+
+def test_real_path_matches_realpath_through_linked_directories_and_files(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "pkg").mkdir(parents=True)
+    (real / "pkg" / "mod.py").write_text("")
+    (tmp_path / "outside.py").write_text("")
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (real / "pkg" / "alias.py").symlink_to(tmp_path / "outside.py")
+    cache: dict[str, str] = {}
+    for name in (
+        real / "pkg" / "mod.py",
+        tmp_path / "linked" / "pkg" / "mod.py",
+        tmp_path / "linked" / "pkg" / "alias.py",
+        tmp_path / "linked" / "pkg" / ".." / "pkg" / "mod.py",
+        tmp_path / "missing" / "x.py",
+    ):
+        assert _real_path(str(name), cache) == os.path.realpath(name), name
+    assert cache  # directories are remembered
+
+
+def test_program_modules_are_found_through_a_linked_directory_and_not_through_a_linked_file(
+    tmp_path: Path,
+) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "local.py").write_text("")
+    (tmp_path / "elsewhere.py").write_text("")
+    (program / "alias.py").symlink_to(tmp_path / "elsewhere.py")
+    (tmp_path / "view").symlink_to(program, target_is_directory=True)
+    (program / ".venv" / "lib" / "site-packages").mkdir(parents=True)
+    (program / ".venv" / "lib" / "site-packages" / "dep.py").write_text("")
+
+    def module(path: Path, name: str = "m") -> types.ModuleType:
+        m = types.ModuleType(name)
+        m.__file__ = str(path)
+        return m
+
+    cache: dict[str, str] = {}
+    real_dir = program.resolve()
+    assert _is_program_module(module(tmp_path / "view" / "local.py"), real_dir, cache)
+    assert not _is_program_module(module(program / "alias.py"), real_dir, cache)
+    assert not _is_program_module(
+        module(program / ".venv" / "lib" / "site-packages" / "dep.py"), real_dir, cache
+    )
+    assert not _is_program_module(module(program / "local.py", "strongroom.x"), real_dir, cache)
