@@ -53,3 +53,55 @@ def test_program_modules_are_found_through_a_linked_directory_and_not_through_a_
         module(program / ".venv" / "lib" / "site-packages" / "dep.py"), real_dir, cache
     )
     assert not _is_program_module(module(program / "local.py", "strongroom.x"), real_dir, cache)
+
+
+def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
+    import gc
+
+    from pulumi.output import Unknown
+    from pulumi.runtime import rpc
+
+    from strongroom.engine.runner import contains_unknowns
+
+    sdk = rpc.contains_unknowns
+    loop: list[object] = [1]
+    loop.append(loop)
+    values: list[object] = [
+        None,
+        "x",
+        Unknown(),
+        {"a": [1, {"b": Unknown()}]},
+        {"a": [1, {"b": 2}], "c": "d"},
+        [[], {}, [Unknown()]],
+        loop,
+        {"k": loop, "u": Unknown()},
+    ]
+    assert [contains_unknowns(v) for v in values] == [sdk(v) for v in values]
+
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(50):
+            sdk({"a": [1, 2]})
+        assert gc.collect() > 0, "the SDK's check leaves a cycle per call (what the engine works around)"
+        for _ in range(50):
+            contains_unknowns({"a": [1, 2]})
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_run_uses_the_acyclic_check_and_puts_the_sdks_back() -> None:
+    from pulumi.runtime import rpc
+
+    from strongroom.engine import runner
+
+    sdk = rpc.contains_unknowns
+    with runner._acyclic_unknowns_check():
+        assert rpc.contains_unknowns is runner.contains_unknowns
+        with runner._acyclic_unknowns_check():
+            assert rpc.contains_unknowns is runner.contains_unknowns
+        assert rpc.contains_unknowns is runner.contains_unknowns
+    assert rpc.contains_unknowns is sdk
