@@ -143,8 +143,8 @@ def warm_up(project: Project, *, with_checkov: bool = False) -> list[str]:
         if _try_import(name):
             imported.append(name)
             module = sys.modules.get(name)
-            if module is not None and lazyaws.is_lazy(module):
-                lazyaws.load_all(module)  # every name now, once, rather than in each child
+            if module is not None:
+                lazyaws.load_all(module)  # a lazy pulumi_aws package: every name now, not in each child
     return imported
 
 

@@ -149,22 +149,35 @@ def _attach(module: ModuleType, names: _Names) -> None:
 
 
 class _LazyPackageLoader(importlib.abc.Loader):
-    def __init__(self, names: _Names) -> None:
-        self.names = names
+    """Loads a service package lazily when its ``__init__.py`` has the generated shape, else with the
+    package's own loader. The shape is read when the package is first used, not when ``pulumi_aws``
+    looks up all 240 packages' specs."""
+
+    def __init__(self, original: importlib.abc.Loader, package: str, init: Path) -> None:
+        self.original = original
+        self.package = package
+        self.init = init
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None
 
     def exec_module(self, module: ModuleType) -> None:
+        try:
+            modules = star_modules(self.init.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            modules = None
+        if modules is None:
+            self.original.exec_module(module)
+            return
         # What the generated __init__ binds besides its star imports.
         module._builtins = builtins  # type: ignore[attr-defined]
         module.typing = typing  # type: ignore[attr-defined]
         module._utilities = importlib.import_module(f"{PACKAGE}._utilities")  # type: ignore[attr-defined]
-        _attach(module, self.names)
+        _attach(module, _Names(self.package, self.init.parent, modules))
 
 
 class LazyServiceFinder(importlib.abc.MetaPathFinder):
-    """Finds ``pulumi_aws.<service>`` packages of the generated shape and loads them lazily."""
+    """Finds ``pulumi_aws.<service>`` packages; those of the generated shape are loaded lazily."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -172,16 +185,9 @@ class LazyServiceFinder(importlib.abc.MetaPathFinder):
         if not fullname.startswith(PACKAGE + ".") or fullname.count(".") != 1:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.origin is None or not spec.submodule_search_locations:
+        if spec is None or spec.origin is None or not spec.submodule_search_locations or spec.loader is None:
             return None
-        init = Path(spec.origin)
-        try:
-            modules = star_modules(init.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return None
-        if modules is None:
-            return None
-        spec.loader = _LazyPackageLoader(_Names(fullname, init.parent, modules))
+        spec.loader = _LazyPackageLoader(spec.loader, fullname, Path(spec.origin))
         return spec
 
 
@@ -195,13 +201,16 @@ def install() -> None:
 
 
 def load_all(module: ModuleType) -> None:
-    """Import every name of a lazily loaded service package now (before a fork, so children share it)."""
-    for name in getattr(module, "__all__", ()):
-        getattr(module, name, None)
+    """Import every name of a lazily loaded service package now (before a fork, so children share it);
+    any other module is left as it is."""
+    getattr(module, "_utilities", None)  # pulumi_aws defers loading its packages until an attribute is used
+    if isinstance(module, _LazyPackage):
+        for name in module.__all__:
+            getattr(module, name, None)
 
 
 def is_lazy(module: ModuleType) -> bool:
-    return isinstance(getattr(getattr(module, "__spec__", None), "loader", None), _LazyPackageLoader)
+    return isinstance(module, _LazyPackage)
 
 
 install()

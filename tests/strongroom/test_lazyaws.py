@@ -131,3 +131,21 @@ def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -
     assert "pulumi_aws.ec2.vpc" in modules
     assert "pulumi_aws.ec2.spot_instance_request" not in modules
     assert len(modules) < 40  # of the package's 180
+
+
+_LOAD_ALL = """
+import json, sys
+from strongroom.engine import lazyaws
+import pulumi_aws as aws
+lazyaws.load_all(sys.modules["pulumi_aws.kms"])  # not loaded yet: pulumi_aws defers it
+lazyaws.load_all(aws.config)
+found = [lazyaws.is_lazy(aws.kms), "pulumi_aws.kms.key" in sys.modules, lazyaws.is_lazy(aws.config)]
+print(json.dumps(found))
+"""
+
+
+def test_load_all_imports_every_module_of_a_lazy_package_and_leaves_others() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_ALL], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == [True, True, False]
