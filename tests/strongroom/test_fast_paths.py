@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import types
 from pathlib import Path
+from typing import Any
 
 from strongroom.engine.runner import _is_program_module, _real_path
 
@@ -105,3 +106,31 @@ def test_a_run_uses_the_acyclic_check_and_puts_the_sdks_back() -> None:
             assert rpc.contains_unknowns is runner.contains_unknowns
         assert rpc.contains_unknowns is runner.contains_unknowns
     assert rpc.contains_unknowns is sdk
+
+
+def test_the_analyzer_path_asks_strongroom_s_pack_once_per_distinct_resource(monkeypatch: Any) -> None:
+    from strongroom.check import PolicyPackProcess, default_pack_dir
+    from strongroom.engine import run_plan
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    plan = run_plan(fixtures / "insecure_project", "ci")
+    asked: list[str] = []
+    original = PolicyPackProcess._stub_call
+
+    def counting(self: PolicyPackProcess, method: str, request: Any) -> Any:
+        asked.append(method)
+        return original(self, method, request)
+
+    monkeypatch.setattr(PolicyPackProcess, "_stub_call", counting)
+    with PolicyPackProcess(default_pack_dir(), project=plan.project, stack=plan.stack) as pack:
+        first = pack.analyze_plan(plan)
+        once = len(asked)
+        again = pack.analyze_plan(plan)
+        assert again == first and first, "the same diagnostics, none of them asked again"
+        assert len(asked) == once == len(plan.resources)
+        assert pack.info is not None
+        pack.configure({p.name: {"enforcementLevel": "advisory"} for p in pack.info.policies[:1]})
+        pack.analyze_plan(plan)
+        assert len(asked) == 2 * once, "a new policy config asks every resource again"
+    other = PolicyPackProcess(fixtures / "mini_pack", project=plan.project, stack=plan.stack)
+    assert other._analyzed is None  # another pack is asked every time
