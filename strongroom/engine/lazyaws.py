@@ -75,7 +75,7 @@ class _Names:
         self.directory = directory
         self.modules = list(modules)
         self._index: dict[str, str] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # building may import a module, which may look a name up
 
     def index(self) -> dict[str, str]:
         if self._index is None:
