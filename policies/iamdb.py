@@ -48,14 +48,78 @@ def database_path() -> Path:
 @cache
 def _services_raw() -> Mapping[str, tuple[Mapping[str, Any], ...]]:
     """The database file's service entries grouped by lower-case prefix, in file order (a prefix the file
-    lists twice, for old and new API versions, has two entries). Parsing the file is the only work done
-    for every service; the actions of a service are built when a question about it is asked."""
-    with database_path().open(encoding="utf-8") as handle:
-        services = json.load(handle)
+    lists twice, for old and new API versions, has two entries). The file (10 MB) is not parsed whole:
+    where each service's object starts is found from its layout, and a service's object is parsed when
+    a question about it is first asked (parsing the whole file was a tenth of a prod check); a file laid
+    out otherwise is parsed whole."""
+    text = database_path().read_text(encoding="utf-8")
+    located = _locate_services(text)
+    if located is None:
+        return _grouped(json.loads(text))
+    return _ServicesByPrefix(text, located)
+
+
+def _grouped(services: Iterable[Mapping[str, Any]]) -> dict[str, tuple[Mapping[str, Any], ...]]:
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for service in services:
         grouped.setdefault(str(service["prefix"]).lower(), []).append(service)
     return {prefix: tuple(entries) for prefix, entries in grouped.items()}
+
+
+_OBJECT_START = "\n  {\n"  # a service: an object of the top-level list, as json.dump(indent=2) writes it
+_PREFIX_KEY = '\n    "prefix": "'  # that object's own "prefix" key
+
+
+def _locate_services(text: str) -> dict[str, tuple[int, ...]] | None:
+    """Where each service's object starts (the offset of its ``{``), by lower-case prefix, in file order;
+    None unless every object of the list has exactly one ``prefix`` key of its own."""
+    if not text.startswith("[" + _OBJECT_START):
+        return None
+    located: dict[str, list[int]] = {}
+    previous = 0
+    at = text.find(_PREFIX_KEY)
+    while at >= 0:
+        start = text.rfind(_OBJECT_START, previous, at + 1)  # its last newline may be the key's first
+        name_at = at + len(_PREFIX_KEY)
+        end = text.find('"', name_at)
+        if start < 0 or end < 0:
+            return None  # two prefix keys in one object, or a key that is not the object's own
+        located.setdefault(text[name_at:end].lower(), []).append(start + 3)
+        previous = end
+        at = text.find(_PREFIX_KEY, end)
+    if text.count(_OBJECT_START) != sum(len(offsets) for offsets in located.values()):
+        return None  # an object without a prefix key of its own
+    return {prefix: tuple(offsets) for prefix, offsets in located.items()}
+
+
+class _ServicesByPrefix(Mapping[str, tuple[Mapping[str, Any], ...]]):
+    """The file's services by lower-case prefix, each parsed from its place in the text on first use."""
+
+    def __init__(self, text: str, located: Mapping[str, tuple[int, ...]]) -> None:
+        self._text = text
+        self._located = located
+        self._parsed: dict[str, tuple[Mapping[str, Any], ...]] = {}
+        self._decoder = json.JSONDecoder()
+
+    def __getitem__(self, prefix: str) -> tuple[Mapping[str, Any], ...]:
+        parsed = self._parsed.get(prefix)
+        if parsed is None:
+            entries = tuple(self._decoder.raw_decode(self._text, at)[0] for at in self._located[prefix])
+            if any(str(e.get("prefix", "")).lower() != prefix for e in entries):
+                raise RuntimeError(
+                    f"{database_path()}: the entry located for {prefix!r} is another service's"
+                )
+            parsed = self._parsed[prefix] = entries
+        return parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._located)
+
+    def __len__(self) -> int:
+        return len(self._located)
+
+    def __contains__(self, prefix: object) -> bool:
+        return prefix in self._located
 
 
 @cache

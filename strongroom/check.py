@@ -334,6 +334,11 @@ class PolicyPackProcess:
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._stdout: _Drain | None = None
         self._stderr: _Drain | None = None
+        # Strongroom's own pack judges a resource by its Analyze request alone, so within one pack
+        # process an identical request (an unchanged resource of another plan, as when check_plans
+        # judges mutations of one plan) is answered with the diagnostics the pack gave it before.
+        # Any other pack is asked every time.
+        self._analyzed: dict[bytes, Any] | None = {} if self.pack_dir == default_pack_dir() else None
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -514,6 +519,8 @@ class PolicyPackProcess:
             entry.properties.update({k: v for k, v in cfg.items() if k != "enforcementLevel"})
         self._call("Configure", request)
         self.info = configured
+        if self._analyzed is not None:
+            self._analyzed.clear()  # answers given under the previous config
 
     def analyze_plan(self, plan: Plan) -> list[Diagnostic]:
         """``Analyze`` for every resource, then ``AnalyzeStack`` once: the CLI's order."""
@@ -522,10 +529,15 @@ class PolicyPackProcess:
         # Keep a few Analyze calls in flight (the pack serves them on a pool of 4 threads) and collect
         # them in plan order; unbounded fan-out makes gRPC cancel calls on large plans.
         diagnostics: list[Diagnostic] = []
-        in_flight: deque[tuple[str, Any]] = deque()
+        in_flight: deque[tuple[str, Any, bytes | None]] = deque()
         for resource in plan.resources:
             request = analyze_request(resource, _provider_of(resource, by_urn))
-            in_flight.append((resource.urn, self._stub_call("Analyze", request)))
+            analyzed = self._analyzed
+            key = None if analyzed is None else request.SerializeToString(deterministic=True)
+            if analyzed is not None and key in analyzed:
+                in_flight.append((resource.urn, None, key))
+            else:
+                in_flight.append((resource.urn, self._stub_call("Analyze", request), key))
             if len(in_flight) >= _IN_FLIGHT:
                 diagnostics += self._collect(*in_flight.popleft())
         while in_flight:
@@ -542,11 +554,16 @@ class PolicyPackProcess:
         assert self._stub is not None, "the pack is not started"
         return getattr(self._stub, method).future(request, timeout=self.rpc_timeout)
 
-    def _collect(self, urn: str, call: Any) -> list[Diagnostic]:
-        try:
-            response = call.result()
-        except grpc.RpcError as error:
-            self._rpc_failed(f"Analyze of {urn}", self.rpc_timeout, error)
+    def _collect(self, urn: str, call: Any, key: bytes | None = None) -> list[Diagnostic]:
+        if call is None and key is not None and self._analyzed is not None:
+            response = self._analyzed[key]
+        else:
+            try:
+                response = call.result()
+            except grpc.RpcError as error:
+                self._rpc_failed(f"Analyze of {urn}", self.rpc_timeout, error)
+            if key is not None and self._analyzed is not None:
+                self._analyzed[key] = response
         return [_diagnostic(d, urn) for d in response.diagnostics]
 
     def stack_deadline(self, resources: int) -> float:

@@ -126,7 +126,8 @@ def check_stack(stack: str, job: StackJob) -> StackResult:
 
 def warm_up(project: Project, *, with_checkov: bool = False) -> list[str]:
     """Import, once and before any fork, what every child needs: the engine, the pack, the renderers, and
-    the modules the program imports from outside its directory (``pulumi_aws.s3``, ...). Returns the
+    the modules the program imports from outside its directory (``pulumi_aws.s3``, ...; a pulumi_aws
+    service package that :mod:`strongroom.engine.lazyaws` loads name by name is loaded whole). Returns the
     program's external modules that were imported; one that fails to import is left to the child (where
     the program's own run reports it)."""
     import strongroom.check  # noqa: F401  (the engine, grpc, pulumi)
@@ -135,10 +136,15 @@ def warm_up(project: Project, *, with_checkov: bool = False) -> list[str]:
         _try_import(name)
     if with_checkov:
         _try_import("strongroom.checkov")
+    from strongroom.engine import lazyaws
+
     imported = []
     for name in external_imports(project):
         if _try_import(name):
             imported.append(name)
+            module = sys.modules.get(name)
+            if module is not None:
+                lazyaws.load_all(module)  # a lazy pulumi_aws package: every name now, not in each child
     return imported
 
 

@@ -1,5 +1,8 @@
 """The offline engine: run a Pulumi Python program under a recording mock monitor and return its Plan."""
 
+from strongroom.engine import lazyaws  # noqa: F401  (first: installs its finder before pulumi_aws is imported)
+
+# isort: split
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource
 from strongroom.engine.monitor import AwsMocks, Recorder, RecordingMonitor, install, run
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource

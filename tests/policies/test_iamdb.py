@@ -101,3 +101,27 @@ def test_built_service_by_service_the_database_is_the_whole_file() -> None:
     }
     assert built == whole
     assert iamdb.services() == {str(s["prefix"]).lower() for s in services}
+
+
+def test_services_are_parsed_from_their_place_in_the_file_as_the_whole_file_parses_them() -> None:
+    raw = iamdb._services_raw()
+    assert isinstance(raw, iamdb._ServicesByPrefix), (
+        "the installed file's layout is located, not parsed whole"
+    )
+    with iamdb.database_path().open(encoding="utf-8") as handle:
+        whole = iamdb._grouped(json.load(handle))
+    assert list(raw) == list(whole)
+    assert all(raw[prefix] == whole[prefix] for prefix in whole)
+    assert "s3" in raw and "no-such-service" not in raw
+
+
+def test_a_file_laid_out_otherwise_is_parsed_whole() -> None:
+    services = [{"conditions": [], "prefix": "Svc", "privileges": []}, {"prefix": "svc", "privileges": [1]}]
+    indented = json.dumps(services, indent=2)
+    located = iamdb._locate_services(indented)
+    assert located is not None and list(located) == ["svc"] and len(located["svc"]) == 2
+    assert iamdb._locate_services(json.dumps(services)) is None  # compact: no layout to rely on
+    nameless = json.dumps([*services, {"privileges": []}], indent=2)
+    assert iamdb._locate_services(nameless) is None
+    nested = json.dumps([{"prefix": "a", "x": {"prefix": "b"}}], indent=2)
+    assert iamdb._locate_services(nested) == {"a": (4,)}

@@ -1,0 +1,136 @@
+"""The engine's cheaper bookkeeping gives the answers of the expensive one."""
+
+from __future__ import annotations
+
+import os
+import types
+from pathlib import Path
+from typing import Any
+
+from strongroom.engine.runner import _is_program_module, _real_path
+
+
+def test_real_path_matches_realpath_through_linked_directories_and_files(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "pkg").mkdir(parents=True)
+    (real / "pkg" / "mod.py").write_text("")
+    (tmp_path / "outside.py").write_text("")
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (real / "pkg" / "alias.py").symlink_to(tmp_path / "outside.py")
+    cache: dict[str, str] = {}
+    for name in (
+        real / "pkg" / "mod.py",
+        tmp_path / "linked" / "pkg" / "mod.py",
+        tmp_path / "linked" / "pkg" / "alias.py",
+        tmp_path / "linked" / "pkg" / ".." / "pkg" / "mod.py",
+        tmp_path / "missing" / "x.py",
+    ):
+        assert _real_path(str(name), cache) == os.path.realpath(name), name
+    assert cache  # directories are remembered
+
+
+def test_program_modules_are_found_through_a_linked_directory_and_not_through_a_linked_file(
+    tmp_path: Path,
+) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "local.py").write_text("")
+    (tmp_path / "elsewhere.py").write_text("")
+    (program / "alias.py").symlink_to(tmp_path / "elsewhere.py")
+    (tmp_path / "view").symlink_to(program, target_is_directory=True)
+    (program / ".venv" / "lib" / "site-packages").mkdir(parents=True)
+    (program / ".venv" / "lib" / "site-packages" / "dep.py").write_text("")
+
+    def module(path: Path, name: str = "m") -> types.ModuleType:
+        m = types.ModuleType(name)
+        m.__file__ = str(path)
+        return m
+
+    cache: dict[str, str] = {}
+    real_dir = program.resolve()
+    assert _is_program_module(module(tmp_path / "view" / "local.py"), real_dir, cache)
+    assert not _is_program_module(module(program / "alias.py"), real_dir, cache)
+    assert not _is_program_module(
+        module(program / ".venv" / "lib" / "site-packages" / "dep.py"), real_dir, cache
+    )
+    assert not _is_program_module(module(program / "local.py", "strongroom.x"), real_dir, cache)
+
+
+def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
+    import gc
+
+    from pulumi.output import Unknown
+    from pulumi.runtime import rpc
+
+    from strongroom.engine.runner import contains_unknowns
+
+    sdk = rpc.contains_unknowns
+    loop: list[object] = [1]
+    loop.append(loop)
+    values: list[object] = [
+        None,
+        "x",
+        Unknown(),
+        {"a": [1, {"b": Unknown()}]},
+        {"a": [1, {"b": 2}], "c": "d"},
+        [[], {}, [Unknown()]],
+        loop,
+        {"k": loop, "u": Unknown()},
+    ]
+    assert [contains_unknowns(v) for v in values] == [sdk(v) for v in values]
+
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(50):
+            sdk({"a": [1, 2]})
+        assert gc.collect() > 0, "the SDK's check leaves a cycle per call (what the engine works around)"
+        for _ in range(50):
+            contains_unknowns({"a": [1, 2]})
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_a_run_uses_the_acyclic_check_and_puts_the_sdks_back() -> None:
+    from pulumi.runtime import rpc
+
+    from strongroom.engine import runner
+
+    sdk = rpc.contains_unknowns
+    with runner._acyclic_unknowns_check():
+        assert rpc.contains_unknowns is runner.contains_unknowns
+        with runner._acyclic_unknowns_check():
+            assert rpc.contains_unknowns is runner.contains_unknowns
+        assert rpc.contains_unknowns is runner.contains_unknowns
+    assert rpc.contains_unknowns is sdk
+
+
+def test_the_analyzer_path_asks_strongroom_s_pack_once_per_distinct_resource(monkeypatch: Any) -> None:
+    from strongroom.check import PolicyPackProcess, default_pack_dir
+    from strongroom.engine import run_plan
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    plan = run_plan(fixtures / "insecure_project", "ci")
+    asked: list[str] = []
+    original = PolicyPackProcess._stub_call
+
+    def counting(self: PolicyPackProcess, method: str, request: Any) -> Any:
+        asked.append(method)
+        return original(self, method, request)
+
+    monkeypatch.setattr(PolicyPackProcess, "_stub_call", counting)
+    with PolicyPackProcess(default_pack_dir(), project=plan.project, stack=plan.stack) as pack:
+        first = pack.analyze_plan(plan)
+        once = len(asked)
+        again = pack.analyze_plan(plan)
+        assert again == first and first, "the same diagnostics, none of them asked again"
+        assert len(asked) == once == len(plan.resources)
+        assert pack.info is not None
+        pack.configure({p.name: {"enforcementLevel": "advisory"} for p in pack.info.policies[:1]})
+        pack.analyze_plan(plan)
+        assert len(asked) == 2 * once, "a new policy config asks every resource again"
+    other = PolicyPackProcess(fixtures / "mini_pack", project=plan.project, stack=plan.stack)
+    assert other._analyzed is None  # another pack is asked every time
