@@ -25,7 +25,7 @@ from policies.model import Control, Finding, evaluate, evaluate_resource
 from policies.props import Index, Resource
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
-from strongroom.live.readers import Scope, read_all, read_types
+from strongroom.live.readers import Scope, Unread, read_all, read_types
 from strongroom.report import Report, Rule, Violation
 
 if TYPE_CHECKING:
@@ -195,12 +195,16 @@ def audit(
     live: list[Resource] = []
     unevaluated: list[str] = []
     unread: set[str] = set()
+    unimplemented: list[Unread] = []  # types the endpoint cannot answer for (moto's gaps): as if unread
     for area, types, resources in read_all(aws, scope):
         try:
-            live.extend(list(resources))  # an area is judged whole or not at all
+            items = list(resources)  # an area is judged whole or not at all
         except LiveError as exc:
             unevaluated.append(f"{area}: {exc.message}")
             unread.update(types)
+            continue
+        live.extend(r for r in items if isinstance(r, Resource))
+        unimplemented.extend(u for u in items if isinstance(u, Unread))
     if not live and not unevaluated:
         raise UsageError(
             f"--region {aws.region}: no resource tagged strongroom:environment={planned.stack} in account "
@@ -210,8 +214,10 @@ def audit(
     chosen = LIVE_CATALOG if controls is None else controls
     judged = [c for c in chosen if not unread & set(c.resource_types)]
     unevaluated.extend(f"{c.id}: not judged, its resources were not read" for c in chosen if c not in judged)
-    report = judge(live, planned, account, judged, read_types() - unread)
+    not_read = {t for u in unimplemented for t in u.types}
+    report = judge(live, planned, account, judged, read_types() - unread - not_read)
     report.unevaluated.extend(unevaluated)
+    report.notes.extend(f"not read: {u.reason} ({', '.join(u.types)})" for u in unimplemented)
     report.notes.insert(
         0,
         f"live audit of account {account} as {caller['Arn']}, regions {', '.join(scope.regions)}: "
