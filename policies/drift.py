@@ -150,6 +150,8 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
     ),
     "aws:sagemaker/domain:Domain": ("appNetworkAccessType", "kmsKeyId", "vpcId"),
     "aws:sagemaker/notebookInstance:NotebookInstance": ("directInternetAccess", "rootAccess", "kmsKeyId"),
+    "aws:cfg/deliveryChannel:DeliveryChannel": ("s3BucketName", "s3KeyPrefix", "s3KmsKeyArn", "snsTopicArn"),
+    "aws:guardduty/detector:Detector": ("findingPublishingFrequency",),
 }
 
 _DOCUMENTS = frozenset({"policy", "assumeRolePolicy"})

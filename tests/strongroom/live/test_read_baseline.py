@@ -539,6 +539,15 @@ def _delivery_channel_deleted(env: Env) -> tuple[str, str]:
     return "SR-AUD-054", "strongroom-prod"
 
 
+def _delivery_repointed(env: Env) -> tuple[str, str]:
+    """Config now delivers to another encrypted bucket of the stack (one its readers cannot see)."""
+    config = env[0].client("config")
+    (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
+    (models,) = [r for r in env[2].resources if r.type == "aws:s3/bucket:Bucket" and r.name == "sr-prod-models-bucket"]
+    config.put_delivery_channel(DeliveryChannel={**channel, "s3BucketName": env[1].real(models.outputs)["bucket"]})
+    return "SR-GOV-012", "strongroom-prod"
+
+
 def _detector_id(env: Env) -> str:
     (detector,) = env[1].of_type(DETECTOR).values()
     return str(detector.id)
@@ -563,6 +572,7 @@ def _securityhub_disabled(env: Env) -> tuple[str, str]:
 TAMPERS = [
     _recorder_stopped,
     _delivery_channel_deleted,
+    _delivery_repointed,
     _detector_disabled,
     _detector_deleted,
     _securityhub_disabled,
