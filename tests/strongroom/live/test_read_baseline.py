@@ -543,8 +543,9 @@ def _delivery_repointed(env: Env) -> tuple[str, str]:
     """Config now delivers to another encrypted bucket of the stack (one its readers cannot see)."""
     config = env[0].client("config")
     (channel,) = config.describe_delivery_channels()["DeliveryChannels"]
-    (models,) = [r for r in env[2].resources if r.type == "aws:s3/bucket:Bucket" and r.name == "sr-prod-models-bucket"]
-    config.put_delivery_channel(DeliveryChannel={**channel, "s3BucketName": env[1].real(models.outputs)["bucket"]})
+    (models,) = [r for r in env[2].resources if r.name == "sr-prod-models-bucket"]
+    bucket = env[1].real(models.outputs)["bucket"]
+    config.put_delivery_channel(DeliveryChannel={**channel, "s3BucketName": bucket})
     return "SR-GOV-012", "strongroom-prod"
 
 
