@@ -3,7 +3,8 @@
 1. The offline plan of the same stack, planned as the audited account (so its ARNs name that account):
    what should exist.
 2. The readers (:mod:`strongroom.live.readers`) find the environment by its tag and read it, read-only,
-   into the resource model the pack's predicates read.
+   into the resource model the pack's predicates read. Types whose API the endpoint does not implement
+   (:class:`~strongroom.live.readers.Unread`: moto's gaps) are noted and treated as types no reader reads.
 3. Every control of :data:`policies.catalog.LIVE_CATALOG` judges the live index: the catalog's controls
    marked ``live`` (the same predicates as preview) and the live-only ones (drift from the plan, key
    state). The context is the check's: the stack, its perimeter and regions from the stack config.
