@@ -60,8 +60,18 @@ TYPES: tuple[str, ...] = (
 #: The GuardDuty detector features the stack declares (AccountBaseline: S3 protection).
 DECLARED_FEATURES = ("S3_DATA_EVENTS",)
 
-#: The error code of an API the endpoint does not implement (moto: "404 Not yet implemented").
+#: The error code of an API the endpoint does not implement: moto answers "404 Not yet implemented"; the
+#: moto server behind --endpoint-url (``strongroom sandbox``) a bare 500 for a service it has no backend
+#: for. AWS answers neither: its errors carry a code (``InternalServerException``), so a bare status code
+#: is never taken for AWS's answer, and a bare 500 only from an endpoint other than AWS's.
 NOT_IMPLEMENTED = ("404",)
+NOT_IMPLEMENTED_BY_ENDPOINT = ("404", "500")
+
+
+def _not_implemented(aws: Aws) -> tuple[str, ...]:
+    return NOT_IMPLEMENTED_BY_ENDPOINT if aws.endpoint_url else NOT_IMPLEMENTED
+
+
 #: The stack's Config recorder does not exist.
 NO_RECORDER = ("NoSuchConfigurationRecorderException",)
 #: Security Hub is not enabled in the account and region.
@@ -229,7 +239,7 @@ def _securityhub(aws: Aws, scope: Scope) -> Iterator[Resource | Unread]:
     hub = aws.call("securityhub", "describe_hub", missing=HUB_OFF, region=region)
     if hub is None:
         return  # not enabled: no hub, no standard
-    standards = aws.call("securityhub", "get_enabled_standards", missing=NOT_IMPLEMENTED, region=region)
+    standards = aws.call("securityhub", "get_enabled_standards", missing=_not_implemented(aws), region=region)
     if standards is None:
         yield Unread(
             (HUB, STANDARDS_SUBSCRIPTION),
@@ -262,7 +272,7 @@ def _securityhub(aws: Aws, scope: Scope) -> Iterator[Resource | Unread]:
 
 def _analyzers(aws: Aws, scope: Scope) -> Iterator[Resource | Unread]:
     region = scope.region
-    first = aws.call("accessanalyzer", "list_analyzers", missing=NOT_IMPLEMENTED, region=region)
+    first = aws.call("accessanalyzer", "list_analyzers", missing=_not_implemented(aws), region=region)
     if first is None:
         yield Unread(
             (ANALYZER,),

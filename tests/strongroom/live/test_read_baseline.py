@@ -21,7 +21,7 @@ from policies.model import evaluate
 from policies.props import Context, Index, Resource
 from strongroom.engine.plan import Plan
 from strongroom.live.audit import audit, judge, planned_of
-from strongroom.live.aws import Aws
+from strongroom.live.aws import Aws, LiveError
 from strongroom.live.materialise import Materialised
 from strongroom.live.readers import AREAS, Scope, Unread, baseline, read_types
 from strongroom.live.readers.baseline import (
@@ -590,3 +590,29 @@ def test_a_baseline_switched_off_after_deployment_is_found(
     hits = [v for v in report.violations if v.control == control]
     assert any(target in f"{v.resource_name} {v.resource_urn}" for v in hits), (target, explain(report))
     assert report.exit_code == 1
+
+
+def test_the_sandbox_server_leaves_what_it_lacks_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind --endpoint-url the moto server answers a service it has no backend for (Access Analyzer)
+    with a bare 500: unread there too, the rest read."""
+    from moto.server import ThreadedMotoServer
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        aws = Aws(region=REGION, endpoint_url=f"http://{host}:{port}", max_attempts=1)
+        detector_id = create_baseline(aws)
+        resources, unread = read(aws)
+        # from AWS's own endpoint a bare 500 is no answer, never "not implemented": the area fails
+        as_aws = Aws(
+            region=REGION, max_attempts=1, _clients={("accessanalyzer", REGION): aws.client("accessanalyzer")}
+        )
+        with pytest.raises(LiveError, match="500"):
+            list(baseline._analyzers(as_aws, SCOPE))
+    finally:
+        server.stop()
+    assert [u.types for u in unread] == [(HUB, STANDARDS_SUBSCRIPTION), (ANALYZER,)]
+    assert by_type(resources)[DETECTOR][0].props["id"] == detector_id
