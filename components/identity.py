@@ -14,6 +14,7 @@ from components.policydocs import deployer as deployerdoc
 from components.policydocs import iam
 
 SAGEMAKER = "sagemaker.amazonaws.com"
+DETECTOR = "aws:guardduty/detector:Detector"
 DEPLOYER_POLICY_SLOTS = 5
 """Managed policies holding the deployer's allows (each at most 6,144 characters; a role takes 10). Their
 count is fixed (the planned types are only known once the stack's resources are registered); a plan that
@@ -365,7 +366,13 @@ class MlRoles(pulumi.ComponentResource):
                 iam.studio_execution_policy(s, s.role_path_arn, domain_ids=["*"]),
                 iam.training_policy(s),
                 iam.model_approver_policy(s),
-                iam.auditor_policy(s, topic_arns=[s.arn("sns", "*")], domain_ids=["*"]),
+                iam.auditor_policy(
+                    s,
+                    topic_arns=[s.arn("sns", "*")],
+                    domain_ids=["*"],
+                    detector_arns=[s.arn("guardduty", "detector/*")],
+                    config_recorder_names=["*"],
+                ),
                 iam.service_roles_ceiling(s),
             ]
             protected = [iam.boundary_arn(s, deployer_boundary_name)]
@@ -500,8 +507,22 @@ class MlRoles(pulumi.ComponentResource):
         self.auditor_role = role(
             "auditor",
             human(args.auditor_principal_arns),
-            pulumi.Output.all(scope, pulumi.Output.from_input(args.alert_topic_arns), domains).apply(
-                lambda v: iam.to_json(iam.auditor_policy(v[0], topic_arns=list(v[1]), domain_ids=v[2]))
+            pulumi.Output.all(
+                scope,
+                pulumi.Output.from_input(args.alert_topic_arns),
+                domains,
+                pulumi.Output.from_input(args.deployer_planned_types or {}),
+            ).apply(
+                lambda v: iam.to_json(
+                    iam.auditor_policy(
+                        v[0],
+                        topic_arns=list(v[1]),
+                        domain_ids=v[2],
+                        # the stack's account baseline, as the deployer names it (the detector's ARN is AWS's)
+                        detector_arns=[str(a) for a in dict(v[3].get("arns", {})).get(DETECTOR, [])],
+                        config_recorder_names=[str(n) for n in v[3].get("recorders", [])],
+                    )
+                )
             ),
             boundary=self.boundary,
             guarded=False,

@@ -27,6 +27,10 @@ from policies.props import UNKNOWN, Index, Resource, get
 
 _AUTONAME = re.compile(r"-[0-9a-f]{7}$")
 
+#: The identity of a type of which an account has one per region (a GuardDuty detector, Security Hub): no
+#: path, so the planned one pairs with the live one whatever IDs the plan and AWS gave them.
+SINGLETON: tuple[str, ...] = ()
+
 #: How a resource of each type is recognised, in the order types are paired (a type after those its
 #: identity refers to). Paths into the stack view's props; ``~`` marks a physical name compared without
 #: Pulumi's auto-name suffix.
@@ -106,6 +110,14 @@ IDENTITY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws:sagemaker/domain:Domain", ("domainName",)),
     ("aws:sagemaker/notebookInstance:NotebookInstance", ("~name",)),
     ("aws:sagemaker/modelPackageGroup:ModelPackageGroup", ("modelPackageGroupName",)),
+    ("aws:cfg/recorder:Recorder", ("name",)),
+    ("aws:cfg/recorderStatus:RecorderStatus", ("name",)),
+    ("aws:cfg/deliveryChannel:DeliveryChannel", ("name",)),
+    ("aws:guardduty/detector:Detector", SINGLETON),
+    ("aws:guardduty/detectorFeature:DetectorFeature", ("detectorId", "name")),
+    ("aws:securityhub/account:Account", SINGLETON),
+    ("aws:securityhub/standardsSubscription:StandardsSubscription", ("standardsArn",)),
+    ("aws:accessanalyzer/analyzer:Analyzer", ("analyzerName",)),
 )
 
 #: The settings compared on a pair, per type: what the stack declares and an attacker would change.
@@ -150,6 +162,8 @@ COMPARED: Mapping[str, tuple[str, ...]] = {
     ),
     "aws:sagemaker/domain:Domain": ("appNetworkAccessType", "kmsKeyId", "vpcId"),
     "aws:sagemaker/notebookInstance:NotebookInstance": ("directInternetAccess", "rootAccess", "kmsKeyId"),
+    "aws:cfg/deliveryChannel:DeliveryChannel": ("s3BucketName", "s3KeyPrefix", "s3KmsKeyArn", "snsTopicArn"),
+    "aws:guardduty/detector:Detector": ("findingPublishingFrequency",),
 }
 
 _DOCUMENTS = frozenset({"policy", "assumeRolePolicy"})

@@ -909,7 +909,20 @@ AUDITOR_STAR_ACTIONS: tuple[str, ...] = (
     "route53resolver:ListFirewallRuleGroupAssociations",
     "route53resolver:ListFirewallRuleGroups",
     "route53resolver:ListFirewallConfigs",
+    # the account baseline (strongroom.live.readers.baseline; its other reads: AUDITOR_*_READS below)
+    "config:DescribeDeliveryChannels",
+    "guardduty:ListDetectors",
+    "access-analyzer:ListAnalyzers",
 )
+
+#: The live audit's reads of the account baseline that AWS authorises on the resource, granted on exactly
+#: the stack's Config recorders, its GuardDuty detectors and the region's Security Hub.
+AUDITOR_RECORDER_READS = (
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+)
+AUDITOR_DETECTOR_READS = ("guardduty:GetDetector",)
+AUDITOR_HUB_READS = ("securityhub:DescribeHub", "securityhub:GetEnabledStandards")
 
 
 _TOPIC_READS = ("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic")
@@ -920,15 +933,28 @@ AUDITOR_RULE_READS = ("events:DescribeRule", "events:ListTargetsByRule")
 
 
 def auditor_policy(
-    s: Scope, *, topic_arns: Sequence[str] = (), domain_ids: Sequence[str] = ()
+    s: Scope,
+    *,
+    topic_arns: Sequence[str] = (),
+    domain_ids: Sequence[str] = (),
+    detector_arns: Sequence[str] = (),
+    config_recorder_names: Sequence[str] = (),
 ) -> PolicyDocument:
     """Read-only over the environment's configuration and logs: what the boto3 live audit calls.
 
     ``topic_arns`` are the stack's alert topics, named exactly (none: no topic statement); ``domain_ids``
     its Studio domains. Trails, notebooks, log groups and rules by the stack's name prefix; the VPC by ID
-    (none: no VPC attribute reads)."""
+    (none: no VPC attribute reads). The account baseline: the GuardDuty detectors ``detector_arns`` and the
+    Config recorders ``config_recorder_names`` of the stack (none: no statement), the region's Security
+    Hub."""
     topics = [allow("ReadTopics", _TOPIC_READS, topic_arns)] if topic_arns else []
     vpc = [allow("ReadVpcAttributes", ["ec2:DescribeVpcAttribute"], [s.vpc_arn])] if s.vpc_id else []
+    recorders = [s.arn("config", f"configuration-recorder/{n}/*") for n in config_recorder_names]
+    baseline = [
+        *([allow("ReadConfigRecorders", AUDITOR_RECORDER_READS, recorders)] if recorders else []),
+        *([allow("ReadDetectors", AUDITOR_DETECTOR_READS, detector_arns)] if detector_arns else []),
+        allow("ReadSecurityHub", AUDITOR_HUB_READS, [s.arn("securityhub", "hub/default")]),
+    ]
     return document(
         allow("ReadBucketConfiguration", AUDITOR_BUCKET_READS, s.bucket_arns),
         allow(
@@ -981,6 +1007,7 @@ def auditor_policy(
         *topics,
         allow("ReadRules", AUDITOR_RULE_READS, s.rule_patterns),
         *vpc,
+        *baseline,
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
     )
 

@@ -578,6 +578,7 @@ def _routed(subject: Resource, index: Index) -> Iterator[str]:
 
 
 _BASELINE = ("baseline",)
+_PREVIEW_LIVE = frozenset({"preview", "live"})
 _NIST_MONITOR = ("SI-4", "CA-7", "RA-5")
 
 CONTROLS: tuple[Control, ...] = (
@@ -621,6 +622,7 @@ CONTROLS: tuple[Control, ...] = (
         frameworks={"NIST-800-53-r5": ("AC-6", "AC-3"), "CIS-AWS-3.0": ("1.20",)},
         remediation="Set type='ACCOUNT' (or 'ORGANIZATION' in the management or delegated admin account).",
         predicate=_analyzer,
+        enforced_in=_PREVIEW_LIVE,
         tags=("audit", *_BASELINE),
     ),
     Control(
@@ -640,6 +642,7 @@ CONTROLS: tuple[Control, ...] = (
             "name='S3_DATA_EVENTS', status='ENABLED')."
         ),
         predicate=_guardduty,
+        enforced_in=_PREVIEW_LIVE,
         tags=("audit", *_BASELINE, "s3"),
     ),
     Control(
@@ -659,6 +662,7 @@ CONTROLS: tuple[Control, ...] = (
             "standards/aws-foundational-security-best-practices/v/1.0.0'); leave auto_enable_controls True."
         ),
         predicate=_securityhub,
+        enforced_in=_PREVIEW_LIVE,
         tags=("audit", *_BASELINE),
     ),
     Control(
@@ -685,6 +689,7 @@ CONTROLS: tuple[Control, ...] = (
             "with s3_bucket_name=<bucket of the stack> and s3_kms_key_arn=<key of the stack>."
         ),
         predicate=_recorder,
+        enforced_in=_PREVIEW_LIVE,
         tags=("audit", *_BASELINE, "encryption"),
     ),
     Control(
@@ -707,6 +712,7 @@ CONTROLS: tuple[Control, ...] = (
             "control runs sample findings through the pattern)."
         ),
         predicate=_routed,
+        enforced_in=_PREVIEW_LIVE,
         tags=("audit", *_BASELINE, "alerts"),
     ),
 )

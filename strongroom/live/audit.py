@@ -3,7 +3,8 @@
 1. The offline plan of the same stack, planned as the audited account (so its ARNs name that account):
    what should exist.
 2. The readers (:mod:`strongroom.live.readers`) find the environment by its tag and read it, read-only,
-   into the resource model the pack's predicates read.
+   into the resource model the pack's predicates read. Types whose API the endpoint does not implement
+   (:class:`~strongroom.live.readers.Unread`: moto's gaps) are noted and treated as types no reader reads.
 3. Every control of :data:`policies.catalog.LIVE_CATALOG` judges the live index: the catalog's controls
    marked ``live`` (the same predicates as preview) and the live-only ones (drift from the plan, key
    state). The context is the check's: the stack, its perimeter and regions from the stack config.
@@ -25,7 +26,7 @@ from policies.model import Control, Finding, evaluate, evaluate_resource
 from policies.props import Index, Resource
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
-from strongroom.live.readers import Scope, read_all, read_types, unreadable
+from strongroom.live.readers import ACCOUNT_WIDE, Scope, Unread, read_all, read_types
 from strongroom.report import Report, Rule, Violation
 
 if TYPE_CHECKING:
@@ -219,23 +220,28 @@ def audit(
     live: list[Resource] = []
     unevaluated: list[str] = []
     unread: set[str] = set()
+    unimplemented: list[Unread] = []  # types the endpoint cannot answer for (moto's gaps): as if unread
+    declared = {r.type for r in planned.resources}
+    elsewhere: set[str] = set()
     for area, types, resources in read_all(aws, scope):
+        if area in ACCOUNT_WIDE and not declared & set(types):
+            elsewhere.update(types)  # another stack's (or nobody's): neither judged nor compared here
+            continue
         try:
-            live.extend(list(resources))  # an area is judged whole or not at all
+            items = list(resources)  # an area is judged whole or not at all
         except LiveError as exc:
             unevaluated.append(f"{area}: {exc.message}")
             unread.update(types)
-    cannot = unreadable(aws)
+            continue
+        live.extend(r for r in items if isinstance(r, Resource))
+        unimplemented.extend(u for u in items if isinstance(u, Unread))
     chosen = LIVE_CATALOG if controls is None else controls
     judged = [c for c in chosen if not unread & set(c.resource_types)]
     unevaluated.extend(f"{c.id}: not judged, its resources were not read" for c in chosen if c not in judged)
-    report = judge(live, planned, account, judged, read_types() - unread - cannot)
-    if cannot:
-        report.notes.append(
-            "not read through this endpoint (an emulator without their APIs), so not compared with the "
-            f"plan: {', '.join(sorted(t.rsplit(':', 1)[-1] for t in cannot))}"
-        )
+    not_read = {t for u in unimplemented for t in u.types}
+    report = judge(live, planned, account, judged, read_types() - unread - not_read - elsewhere)
     report.unevaluated.extend(unevaluated)
+    report.notes.extend(f"not read: {u.reason} ({', '.join(u.types)})" for u in unimplemented)
     report.notes.insert(
         0,
         f"live audit of account {account} as {caller['Arn']}, regions {', '.join(scope.regions)}: "

@@ -94,8 +94,6 @@ class Aws:
     max_attempts: int = 8
     concurrency: int = 8
     calls: list[Call] = field(default_factory=list)
-    unsupported: set[str] = field(default_factory=set)
-    """Types a reader found it cannot read here (an emulator without the API): not compared with the plan."""
     _session: Any = None
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -25,7 +25,21 @@ from policies.props import Resource
 from strongroom.live.aws import Aws
 
 #: The reader modules, one per area of the environment.
-AREAS: tuple[str, ...] = ("network", "storage", "keys", "identity", "trail", "alerts", "workspace")
+ACCOUNT_WIDE: frozenset[str] = frozenset({"baseline"})
+"""Areas whose resources are the account's, one per region (Config, GuardDuty, Security Hub): they belong
+to the stack that declares them; a stack without them does not read them, or another stack's would look
+undeclared."""
+
+AREAS: tuple[str, ...] = (
+    "network",
+    "storage",
+    "keys",
+    "identity",
+    "trail",
+    "alerts",
+    "workspace",
+    "baseline",
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,18 @@ def live_resource(type_: str, urn: str, name: str, props: dict[str, Any]) -> Res
     return Resource(type=type_, urn=urn, name=name, props=props)
 
 
-Reader = Callable[[Aws, Scope], Iterable[Resource]]
+@dataclass(frozen=True)
+class Unread:
+    """Yielded by a reader among its resources for ``types`` it could not read because the endpoint does
+    not implement the API (moto's gaps: ``404 Not yet implemented``; AWS itself implements them all). The
+    reader yields nothing of those types, and the audit treats them as types no reader reads: no resource of
+    them is judged, drift does not compare them with the plan, and ``reason`` is noted in the report."""
+
+    types: tuple[str, ...]
+    reason: str
+
+
+Reader = Callable[[Aws, Scope], Iterable[Resource | Unread]]
 
 
 def modules() -> list[ModuleType]:
@@ -82,19 +107,7 @@ def read_types() -> frozenset[str]:
     return frozenset(t for module in modules() for t in module.TYPES)
 
 
-def unreadable(aws: Aws) -> frozenset[str]:
-    """Types some reader cannot read through ``aws``: a module's optional ``unread_types(aws)`` (the DNS
-    Firewall's against an emulator endpoint, which implements none of its APIs), and what a reader found
-    unsupported while reading (``aws.unsupported``). Asked after reading."""
-    found: set[str] = set(aws.unsupported)
-    for module in modules():
-        unread = getattr(module, "unread_types", None)
-        if unread is not None:
-            found.update(unread(aws))
-    return frozenset(found)
-
-
-def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, tuple[str, ...], Iterable[Resource]]]:
+def read_all(aws: Aws, scope: Scope) -> Iterator[tuple[str, tuple[str, ...], Iterable[Resource | Unread]]]:
     """(area, its types, its resources) per area, in :data:`AREAS` order; each read by its module."""
     for area, module in zip(AREAS, modules(), strict=True):
         yield area, tuple(module.TYPES), module.read(aws, scope)

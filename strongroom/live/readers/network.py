@@ -28,7 +28,7 @@ from typing import Any
 
 from policies.props import Resource
 from strongroom.live.aws import Aws
-from strongroom.live.readers import Scope, live_resource
+from strongroom.live.readers import Scope, Unread, live_resource
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -84,6 +84,7 @@ TYPES: tuple[str, ...] = (
 
 #: The DNS Firewall types: not read from an emulator endpoint (see :func:`_dns_firewall`).
 FIREWALL_TYPES: frozenset[str] = frozenset({FIREWALL_ASSOCIATION, FIREWALL_RULE_GROUP, FIREWALL_CONFIG})
+_NO_FIREWALL = "the endpoint implements no Route 53 Resolver DNS Firewall API (moto)"
 
 #: States in which a gateway, endpoint or connection no longer exists (AWS lists them for a while).
 _GONE = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
@@ -92,21 +93,14 @@ _GONE = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
 _PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 
-def unread_types(aws: Aws) -> frozenset[str]:
-    """The types of :data:`TYPES` this reader cannot read through ``aws``: the DNS Firewall's against an
-    emulator endpoint (``--endpoint-url``), which implements none of its APIs. The audit can leave them
-    out of drift and judge SR-NET-040 as not evaluated there."""
-    return FIREWALL_TYPES if aws.endpoint_url else frozenset()
-
-
-def read(aws: Aws, scope: Scope) -> Iterator[Resource]:
+def read(aws: Aws, scope: Scope) -> Iterator[Resource | Unread]:
     """Every network resource of the environment, region by region."""
     regions = dict.fromkeys((scope.region, *scope.regions))
     for region in regions:
         yield from _region(aws, scope, region)
 
 
-def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource]:
+def _region(aws: Aws, scope: Scope, region: str) -> Iterator[Resource | Unread]:
     name, value = scope.tag
     vpcs = aws.pages(
         "ec2", "describe_vpcs", "Vpcs", region=region, Filters=[{"Name": f"tag:{name}", "Values": [value]}]
@@ -772,7 +766,7 @@ def _log_groups(aws: Aws, scope: Scope, region: str, destinations: Iterable[str]
 # -- DNS Firewall ----------------------------------------------------------------------------------------
 
 
-def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resource]:
+def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resource | Unread]:
     """The DNS Firewall rule group associations of the VPCs, the rule groups they name, and the VPCs'
     firewall configs: what drift compares with the plan (an association removed, a config set to fail
     open). The rules and domain lists are not read: ``ListFirewallRules`` and ``ListFirewallDomains`` take
@@ -784,7 +778,7 @@ def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resourc
     NotImplementedError, as a server it answers 500 after every retry), so with ``--endpoint-url`` or
     in moto nothing is yielded here."""
     if aws.endpoint_url:
-        aws.unsupported.update(FIREWALL_TYPES)
+        yield Unread(tuple(sorted(FIREWALL_TYPES)), _NO_FIREWALL)
         return
     try:
         associations = [
@@ -800,7 +794,7 @@ def _dns_firewall(aws: Aws, region: str, vpc_ids: list[str]) -> Iterator[Resourc
             if str(a.get("Status", "")).upper() != "DELETING"
         ]
     except NotImplementedError:
-        aws.unsupported.update(FIREWALL_TYPES)
+        yield Unread(tuple(sorted(FIREWALL_TYPES)), _NO_FIREWALL)
         return
     for association in associations:
         association_id = str(association["Id"])
