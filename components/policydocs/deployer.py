@@ -32,9 +32,11 @@ from components.policydocs.iam import (
     Scope,
     Statement,
     allow,
+    ceiling_reads,
     deny,
     document,
     managed_policy_size,
+    split_reads,
     star,
 )
 from components.tags import ENVIRONMENT_TAG
@@ -914,41 +916,11 @@ def deployer_policies(
     return [*out, denies]
 
 
-_READ_VERBS = ("Get", "List", "Describe")
-
-
-def _split_reads(actions: Iterable[str]) -> tuple[set[str], set[str]]:
-    """(other actions, read patterns `service:Get*` / `List*` / `Describe*` covering the read actions)."""
-    others: set[str] = set()
-    patterns: set[str] = set()
-    for action in actions:
-        service, name = action.split(":", 1)
-        verb = next((v for v in _READ_VERBS if name.startswith(v)), None)
-        if verb is None:
-            others.add(action)
-        else:
-            patterns.add(f"{service}:{verb}*")
-    return others, patterns
-
-
-def _ceiling_reads(
-    sid: str, patterns: Iterable[str], resources: str | list[str], condition: Statement | None = None
-) -> Statement:
-    """A boundary's ceiling statement: exact actions, and the reads as `service:Get*|List*|Describe*` of
-    the services whose reads the deployer needs. A boundary grants nothing (the policies name each read);
-    the patterns keep the boundary within IAM's 6,144 characters. ``iam.lint`` admits such a pattern in
-    ``CeilingReads*`` statements only."""
-    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(set(patterns)), "Resource": resources}
-    if condition:
-        stmt["Condition"] = condition
-    return stmt
-
-
 def deployer_boundary(
     s: Scope, t: DeployerTargets, planned: PlannedTypes, bucket_prefix: str
 ) -> PolicyDocument:
     """The deployer's permission boundary: exactly the deployer's actions (same table, same types; its reads
-    as `service:Get*|List*|Describe*` of the same services, see `_ceiling_reads`) on the
+    as `service:Get*|List*|Describe*` of the same services, see `iam.ceiling_reads`) on the
     stack's buckets (``bucket_prefix``), its IAM path, its keys and aliases, or its account in the regions
     its types live in; PassRole of the same roles to the same services; the star-only actions in those
     regions; and the denies that narrow what it allows (own role, boundary on new roles, key policy
@@ -985,12 +957,12 @@ def deployer_boundary(
                 else:
                     resources.update(_arn(s, r, "*", "*") for r in regions)
     regions = sorted({s.region, *(r for rs in planned.values() for r in rs if r != GLOBAL)})
-    writes, reads = _split_reads(actions)
-    star_writes, star_reads = _split_reads(star_actions)
+    writes, reads = split_reads(actions)
+    star_writes, star_reads = split_reads(star_actions)
     statements: list[Statement] = [allow("Ceiling", writes, sorted(resources))]
     if reads or star_reads:
         # Reads on every resource, any region: a read ceiling for the policies, which name each read.
-        statements.append(_ceiling_reads("CeilingReads", reads | star_reads, "*"))
+        statements.append(ceiling_reads("CeilingReads", reads | star_reads, "*"))
     if passed:
         services = sorted({role.service for role in t.passable_roles})
         statements.append(

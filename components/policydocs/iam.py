@@ -1184,6 +1184,36 @@ def _other_region(s: Scope, arn: str) -> bool:
     return len(parts) == 6 and parts[2] != "kms" and parts[3] not in ("", s.region)
 
 
+READ_VERBS = ("Get", "List", "Describe")
+
+
+def split_reads(actions: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(other actions, read patterns `service:Get*` / `List*` / `Describe*` covering the read actions)."""
+    others: set[str] = set()
+    patterns: set[str] = set()
+    for action in actions:
+        service, name = action.split(":", 1)
+        verb = next((v for v in READ_VERBS if name.startswith(v)), None)
+        if verb is None:
+            others.add(action)
+        else:
+            patterns.add(f"{service}:{verb}*")
+    return others, patterns
+
+
+def ceiling_reads(
+    sid: str, patterns: Iterable[str], resources: str | list[str], condition: Statement | None = None
+) -> Statement:
+    """A boundary's ceiling statement: the reads as `service:Get*|List*|Describe*` of the services whose
+    reads the capped roles need (the deployer's; the workload roles' star-only reads). A boundary grants
+    nothing (the policies name each read); the patterns keep the boundary within IAM's 6,144 characters.
+    ``iam.lint`` admits such a pattern in ``CeilingReads*`` statements only."""
+    stmt: Statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(set(patterns)), "Resource": resources}
+    if condition:
+        stmt["Condition"] = condition
+    return stmt
+
+
 def permission_boundary(
     s: Scope,
     *,
@@ -1233,8 +1263,13 @@ def permission_boundary(
         *(allow(f"CeilingOtherRegion{i}", a, r) for i, (a, r) in enumerate(elsewhere)),
         *kept,
     ]
-    if star_actions:
-        statements.append(star("CeilingStarOnly", star_actions))
+    # The star-only reads as one read verb per service (`ec2:Describe*`): a boundary grants nothing, the
+    # role policies name each read, and the exact list would not fit IAM's 6,144 characters.
+    star_others, star_reads = split_reads(star_actions)
+    if star_reads:
+        statements.append(ceiling_reads("CeilingReadsStarOnly", star_reads, "*"))
+    if star_others:
+        statements.append(star("CeilingStarOnly", star_others))
     statements += [
         deny("DenyBoundaryRemoval", ["iam:DeleteRolePermissionsBoundary"], [s.role_path_arn]),
         deny(

@@ -38,8 +38,11 @@ def _rules(stored: Any) -> list[dict[str, Any]]:
 
 
 def apply() -> None:
-    """Patch the imported moto (idempotent)."""
-    from moto.s3 import responses
+    """Patch the imported moto (idempotent); nothing to do without moto (the ``sandbox`` extra)."""
+    try:
+        from moto.s3 import responses
+    except ImportError:
+        return
 
     if getattr(responses.S3Response.get_bucket_replication, "_strongroom", False):
         return
