@@ -11,6 +11,7 @@ Every AWS call of the audit goes through :meth:`Aws.call` or :meth:`Aws.pages`, 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -101,6 +102,8 @@ class Aws:
     _memo: dict[Hashable, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not self.endpoint_url:  # as boto3 reads it, so the readers know they talk to an emulator
+            self.endpoint_url = os.environ.get("AWS_ENDPOINT_URL") or None
         try:
             self._session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
         except botocore.exceptions.ProfileNotFound as exc:

@@ -118,6 +118,22 @@ def test_the_clean_sandbox_passes_then_a_suspended_versioning_fails(server: tupl
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
+def test_the_endpoint_can_come_from_aws_endpoint_url_as_the_readme_loop_sets_it(
+    server: tuple[str, Materialised],
+) -> None:
+    endpoint, _ = server
+    result = subprocess.run(
+        [str(BIN / "strongroom"), "audit", "--stack", "dev", "--format", "json"],
+        cwd=ROOT,
+        env=_env() | {"AWS_ENDPOINT_URL": endpoint},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert json.loads(result.stdout)["violations"] == []
+
+
 def test_a_region_without_the_environment_exits_2(server: tuple[str, Materialised]) -> None:
     endpoint, _ = server
     result = audit(endpoint, "--region", "ap-southeast-2")
