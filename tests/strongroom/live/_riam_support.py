@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from live_support import value_form
+
 from policies.catalog import CATALOG
 from policies.config import context as policy_context
 from policies.model import evaluate, judges_type
@@ -40,24 +42,6 @@ def context(stack: str = "dev") -> Context:
     return policy_context(None, stack, stack_config=config)
 
 
-def _form(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return "string"
-        return "json" if isinstance(parsed, dict) else "string"
-    if isinstance(value, Mapping):
-        return "map"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
-
-
 def assert_plan_shape(live: Resource, extra: Iterable[str] = (), stack: str = "dev") -> None:
     """The live resource's props use the plan's keys for its type (``extra``: keys pulumi-aws outputs that
     the offline plan does not show), with the same value forms (a JSON document stays a JSON string)."""
@@ -67,9 +51,11 @@ def assert_plan_shape(live: Resource, extra: Iterable[str] = (), stack: str = "d
     unknown = set(live.props) - keys - set(extra)
     assert not unknown, f"{live.type} {live.name}: props the plan does not have: {sorted(unknown)}"
     for key, value in live.props.items():
-        forms = {_form(p.props[key]) for p in plans if p.props.get(key) is not None}
+        forms = {value_form(p.props[key]) for p in plans if p.props.get(key) is not None}
         if forms and value is not None:
-            assert _form(value) in forms, f"{live.type}.{key}: {value!r} is {_form(value)}, plan has {forms}"
+            assert value_form(value) in forms, (
+                f"{live.type}.{key}: {value!r} is {value_form(value)}, plan has {forms}"
+            )
 
 
 def assert_nested_keys(live: Any, plan: Any, where: str) -> None:

@@ -125,3 +125,26 @@ def renamed_plan(plan: Plan, stack: str) -> Plan:
         text = _re.sub(before, after, text)
     text = text.replace(f'\\"{old}\\"', f'\\"{stack}\\"')  # inside JSON-encoded values (default tags)
     return Plan.from_dict(_json.loads(text))
+
+
+def value_form(value: Any) -> str:
+    """The form of a prop's value, to compare a live resource's shape with the plan's: bool, number,
+    string, json (a JSON object in a string: a policy), map, list, or the type's name."""
+    import json as _json
+    from collections.abc import Mapping as _Mapping
+
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        try:
+            parsed = _json.loads(value)
+        except ValueError:
+            return "string"
+        return "json" if isinstance(parsed, dict) else "string"
+    if isinstance(value, _Mapping):
+        return "map"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__

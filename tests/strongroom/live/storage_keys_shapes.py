@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from live_support import value_form
+
 from policies.props import Resource
 from strongroom.engine import run_plan
 from strongroom.inprocess import _stack_resource
@@ -28,25 +30,11 @@ def planned(stack: str = "dev") -> dict[str, list[Resource]]:
     return out
 
 
-def _form(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
-
-
 def _compare(live: Any, plan: Any, path: str, problems: list[str]) -> None:
     if live is None or plan is None:
         return
-    if _form(live) != _form(plan):
-        problems.append(f"{path}: live {_form(live)} {live!r}, plan {_form(plan)} {plan!r}")
+    if value_form(live) != value_form(plan):
+        problems.append(f"{path}: live {value_form(live)} {live!r}, plan {value_form(plan)} {plan!r}")
         return
     if isinstance(live, Mapping):
         for key in live:
@@ -72,7 +60,7 @@ def shape_problems(
     problems += [f"{k}: not read" for k in sorted(missing)]
     for key in set(live.props) & set(plan.props):
         if key in ("tags", "tagsAll"):
-            if _form(live.props[key]) != "object":
+            if value_form(live.props[key]) != "map":
                 problems.append(f"{key}: not a map")
             continue
         _compare(live.props[key], plan.props[key], key, problems)

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
+from live_support import moto_context, value_form
 
 from policies import catalog
 from policies.model import Finding, evaluate, judges_type
@@ -52,20 +52,6 @@ def planned(plan: Plan, type_: str, name_part: str = "") -> dict[str, Any]:
     raise AssertionError(f"no {type_} named like {name_part!r} in the plan")
 
 
-def _form(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def assert_plan_shaped(live: Resource, plan_props: dict[str, Any], ignore: set[str] = PULUMI_ONLY) -> None:
     """Every key the plan gives the type is in the live props, with a value of the same form (a JSON
     string stays a string, a list a list, nested objects objects with the planned keys)."""
@@ -74,7 +60,7 @@ def assert_plan_shaped(live: Resource, plan_props: dict[str, Any], ignore: set[s
     for key, value in plan_props.items():
         if key in ignore or value is None:
             continue
-        assert _form(live.props[key]) == _form(value), (live.type, key, live.props[key], value)
+        assert value_form(live.props[key]) == value_form(value), (live.type, key, live.props[key], value)
         if isinstance(value, dict) and key not in ("tags", "tagsAll"):
             assert set(value) <= set(live.props[key]), (live.type, key, live.props[key], value)
 
@@ -89,15 +75,8 @@ def endpoint_policy(plan: Plan, service: str) -> str:
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with moto_context(monkeypatch):
         yield Aws(region=REGION)
 
 

@@ -22,6 +22,7 @@ from _riam_support import (
     planned,
     refuse,
 )
+from live_support import moto_context
 from moto import mock_aws
 
 from policies.props import Resource
@@ -134,15 +135,8 @@ def _create(client: Any, s3: Any, props: dict[str, Any], tags: dict[str, str]) -
 
 @pytest.fixture
 def cloudtrail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with moto_context(monkeypatch):
         client = boto3.client("cloudtrail", region_name=REGION)
         props = _planned()
         _create(client, boto3.client("s3", region_name=REGION), props, dict(props["tagsAll"]))
