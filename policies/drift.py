@@ -31,6 +31,18 @@ _AUTONAME = re.compile(r"-[0-9a-f]{7}$")
 #: path, so the planned one pairs with the live one whatever IDs the plan and AWS gave them.
 SINGLETON: tuple[str, ...] = ()
 
+_RULE = (
+    "securityGroupId",
+    "ipProtocol",
+    "fromPort",
+    "toPort",
+    "cidrIpv4",
+    "cidrIpv6",
+    "prefixListId",
+    "referencedSecurityGroupId",
+)
+"""A security group rule is what it admits: its group, protocol, ports and peer."""
+
 #: How a resource of each type is recognised, in the order types are paired (a type after those its
 #: identity refers to). Paths into the stack view's props; ``~`` marks a physical name compared without
 #: Pulumi's auto-name suffix.
@@ -46,32 +58,8 @@ IDENTITY: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws:ec2/vpcEndpoint:VpcEndpoint", ("vpcId", "serviceName", "vpcEndpointType")),
     ("aws:cloudwatch/logGroup:LogGroup", ("~name",)),
     ("aws:ec2/flowLog:FlowLog", ("vpcId", "trafficType")),
-    (
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-        (
-            "securityGroupId",
-            "ipProtocol",
-            "fromPort",
-            "toPort",
-            "cidrIpv4",
-            "cidrIpv6",
-            "prefixListId",
-            "referencedSecurityGroupId",
-        ),
-    ),
-    (
-        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-        (
-            "securityGroupId",
-            "ipProtocol",
-            "fromPort",
-            "toPort",
-            "cidrIpv4",
-            "cidrIpv6",
-            "prefixListId",
-            "referencedSecurityGroupId",
-        ),
-    ),
+    ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", _RULE),
+    ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", _RULE),
     ("aws:ec2/routeTableAssociation:RouteTableAssociation", ("routeTableId", "subnetId")),
     ("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", ("name",)),
     (
