@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: plan test lint lint-ruff bench bench-checkov venv checkov-venv clean
+.PHONY: plan test lint lint-ruff bench bench-checkov bench-audit venv checkov-venv clean
 
 ## plan: offline plan and compliance check of the dev stack (pack + checkov), no CLI or credentials
 plan: venv checkov-venv
@@ -49,6 +49,10 @@ bench: venv checkov-venv
 ## bench-checkov: the policy pack alone against checkov, and export + checkov as environments grow
 bench-checkov: venv checkov-venv
 	$(VENV)/bin/python bench/bench_checkov.py --repeat $(BENCH_REPEAT)
+
+## bench-audit: the live audit of an account holding 20 environments in moto_server (reads/s, s/environment)
+bench-audit: venv
+	$(VENV)/bin/python bench/bench_audit.py --envs 20
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

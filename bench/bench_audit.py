@@ -1,5 +1,5 @@
-"""Benchmark the live audit on an account holding N environments (default 20) served by a local moto
-server over HTTP, as `strongroom sandbox` serves one.
+"""Benchmark the live audit on an account holding N environments (default 20) served by `moto_server`
+(its own process, over HTTP).
 
 Each environment is the dev stack's config under its own name and VPC range (the first also has the
 account baseline), planned once and renamed for the others (``tests/strongroom/live/live_support.py``),
@@ -22,6 +22,8 @@ import argparse
 import json
 import logging
 import os
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +59,23 @@ def _audit(
     return time.perf_counter() - started, calls
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"moto_server did not listen on {port}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -69,22 +88,21 @@ def main() -> int:
     )
     os.environ.pop("AWS_PROFILE", None)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    from moto.server import ThreadedMotoServer
-
-    from strongroom.live import motofix
-
-    motofix.apply()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         stacks = scale_project(project, args.envs)
         first = run_plan(project, stacks[0])
         second = run_plan(project, stacks[1]) if len(stacks) > 1 else first
         plans = {stacks[0]: first, **{s: renamed_plan(second, s) for s in stacks[1:]}}
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
+        port = _free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            host, port = server.get_host_and_port()
-            endpoint = f"http://{host}:{port}"
+            _wait_for(port)
+            endpoint = f"http://127.0.0.1:{port}"
             created: dict[str, float] = {}
             for stack, plan in plans.items():
                 started = time.perf_counter()
@@ -96,7 +114,8 @@ def main() -> int:
             each, each_calls = _audit(endpoint, plans, project, stacks, 8, shared=False)
             together, together_calls = _audit(endpoint, plans, project, stacks, 8, shared=True)
         finally:
-            server.stop()
+            server.terminate()
+            server.wait(timeout=30)
     result = {
         "environments": args.envs,
         "single": {
