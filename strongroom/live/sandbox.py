@@ -92,6 +92,8 @@ def serve(
     from strongroom.live import motofix
 
     motofix.apply()  # where moto answers unlike AWS (see the module)
+    event = stop or threading.Event()
+    restore = _stop_on_signals(event)  # before the endpoint is printed: a Ctrl-C right after it stops cleanly
     server = server_class(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
@@ -118,14 +120,16 @@ def serve(
         echo("  aws s3api list-buckets")
         echo(f"  boto3.client('s3', endpoint_url='{endpoint}', region_name='{region}')")
         echo("Ctrl-C to stop.")
-        _wait(stop)
+        while not event.wait(0.5):
+            pass
     finally:
         server.stop()
+        restore()
     return 0
 
 
-def _wait(stop: threading.Event | None) -> None:
-    event = stop or threading.Event()
+def _stop_on_signals(event: threading.Event) -> Callable[[], None]:
+    """SIGINT and SIGTERM set ``event`` (on the main thread); returns what puts the old handlers back."""
     previous: dict[int, Any] = {}
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -134,9 +138,9 @@ def _wait(stop: threading.Event | None) -> None:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, handler)
-    try:
-        while not event.wait(0.5):
-            pass
-    finally:
+
+    def restore() -> None:
         for number, old in previous.items():
             signal.signal(number, old)
+
+    return restore
