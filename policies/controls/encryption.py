@@ -714,7 +714,7 @@ CONTROLS: tuple[Control, ...] = (
             "strongroom:duty=training or deployer."
         ),
         predicate=_signing_key_policy,
-        enforced_in=frozenset({"preview"}),
+        enforced_in=frozenset({"preview", "live"}),
         tags=("encryption", "kms", "integrity"),
     ),
     Control(
