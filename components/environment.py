@@ -185,7 +185,14 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         self.keys = KeyRing(
             f"{name}-keys",
             KeyRingArgs(
-                environment=settings.stack, admin_principal_arns=admins, service_grants=grants, retain=retain
+                environment=settings.stack,
+                admin_principal_arns=admins,
+                service_grants=grants,
+                retain=retain,
+                # The manifest signers: MlRoles' training and CI deployer roles, created later with
+                # generated names (<name>-roles-training-<suffix>), under the stack's IAM path.
+                signer_role_names=(f"{name}-roles-training-*", f"{name}-roles-deployer-*"),
+                signer_role_path=iam_path(settings.stack),
             ),
             opts=child,
         )
@@ -253,6 +260,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 data_key_arn=self.keys.key_arns["data"],
                 model_key_arn=self.keys.key_arns["models"],
                 logs_key_arn=self.keys.key_arns["logs"],
+                signing_key_arn=self.keys.key_arns["signing"],
                 subnet_ids=self.network.subnet_ids,
                 security_group_ids=[self.network.workload_security_group_id],
                 data_scientist_principal_arns=list(identity.data_scientists),

@@ -86,6 +86,10 @@ class MlRolesArgs:
     extra_key_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Other KMS keys of the environment (backup, replica): read by the auditor, allowed by the guardrails."""
 
+    signing_key_arn: pulumi.Input[str] | None = None
+    """The KeyRing's manifest signing key (asymmetric, SIGN_VERIFY): the training role and the deployer
+    may sign with it, every role may verify. None: no signing key."""
+
     iam_path: str = "/strongroom/"
     """IAM path of every role and policy created here, e.g. `/strongroom/dev/`; the auditor, deployer,
     boundaries and alerts are scoped to it."""
@@ -307,7 +311,7 @@ class MlRoles(pulumi.ComponentResource):
         name_prefix = args.name_prefix or f"{name}-"
 
         def make_scope(values: list[Any]) -> iam.Scope:
-            part, acct, reg, data, model, dkey, mkey, lkey, subnets, sgs, buckets, keys, vpc = values
+            part, acct, reg, data, model, dkey, mkey, lkey, subnets, sgs, buckets, keys, vpc, skey = values
             return iam.Scope(
                 partition=part,
                 account=acct,
@@ -325,6 +329,7 @@ class MlRoles(pulumi.ComponentResource):
                 production_prefix=args.production_prefix,
                 extra_bucket_arns=tuple(buckets),
                 extra_key_arns=tuple(keys),
+                signing_key_arn=str(skey or ""),
                 subnet_ids=tuple(subnets),
                 security_group_ids=tuple(sgs),
                 name_prefix=name_prefix,
@@ -347,6 +352,7 @@ class MlRoles(pulumi.ComponentResource):
             pulumi.Output.from_input(args.extra_bucket_arns),
             pulumi.Output.from_input(args.extra_key_arns),
             pulumi.Output.from_input(args.vpc_id or ""),
+            pulumi.Output.from_input(args.signing_key_arn or ""),
         ).apply(make_scope)
         domains = pulumi.Output.from_input(args.studio_domain_ids).apply(lambda ids: [str(i) for i in ids])
 
@@ -453,6 +459,7 @@ class MlRoles(pulumi.ComponentResource):
             boundary=self.boundary,
             guarded=True,
             description="SageMaker training execution role: its data in, its model out, its keys and logs",
+            duty=iam.TRAINING_DUTY,
         )
         # Studio apps and notebooks run as their own role, trusted by SageMaker of this account only; the
         # person (data scientist role) is never an execution role and may only pass this one and training.
@@ -632,7 +639,7 @@ class MlRoles(pulumi.ComponentResource):
                 ),
                 permissions_boundary=self.deployer_boundary.arn,
                 max_session_duration=3600,
-                tags=tags,
+                tags={**(tags or {}), iam.DUTY_TAG: iam.DEPLOYER_DUTY},
                 opts=child,
             )
 

@@ -1,5 +1,9 @@
 """KeyRing: one customer-managed KMS key per purpose, with rotation, a 30-day deletion window, an explicit
-key policy (no wildcard principal) and an alias `alias/strongroom-<environment>-<purpose>`."""
+key policy (no wildcard principal) and an alias `alias/strongroom-<environment>-<purpose>`.
+
+With `signer_role_names`, also the `signing` key: asymmetric (ECC_NIST_P256, SIGN_VERIFY) for manifest
+signatures, without rotation (AWS cannot rotate asymmetric keys), which only the signer roles may use to
+sign and every principal of the account (by IAM policy) to verify."""
 
 from __future__ import annotations
 
@@ -35,6 +39,11 @@ DEFAULT_ACCOUNT_VIA_SERVICES: Mapping[str, tuple[str, ...]] = {
 }
 
 DELETION_WINDOW_DAYS = 30
+
+SIGNING = "signing"
+"""The purpose (and alias suffix) of the manifest signing key."""
+SIGNING_KEY_SPEC = "ECC_NIST_P256"
+SIGNING_KEY_USAGE = "SIGN_VERIFY"
 
 ADMINS_SETTING = "strongroom:identity.adminPrincipals"
 
@@ -87,6 +96,13 @@ class KeyRingArgs:
     via_services: Sequence[str] = ("s3",)
     """Services through which `key_users` may use keys (`kms:ViaService`), from `kms.VIA_SERVICES`."""
 
+    signer_role_names: Sequence[str] = ()
+    """Names of the roles (of the keys' account, under `signer_role_path`) that may sign with the `signing`
+    key; a name may end in `*` (roles created after the key, with generated names). None: no signing key."""
+
+    signer_role_path: str = "/"
+    """IAM path of the signer roles (`/strongroom/dev/`)."""
+
     retain: bool = False
     """Protect the keys and their aliases and keep them on delete (set for prod)."""
 
@@ -102,6 +118,21 @@ class KeyRingArgs:
     def __post_init__(self) -> None:
         check_name("environment", self.environment)
         purposes = check_names("purposes", self.purposes, "key purpose", example="data, models")
+        if SIGNING in purposes:
+            raise ValueError(
+                f"purposes: {SIGNING!r} is the asymmetric signing key's, made from signer_arns; accepted: "
+                "other names"
+            )
+        for role_name in self.signer_role_names:
+            if not isinstance(role_name, str) or not re.match(r"^[\w+=,.@-]{1,64}\*?$", role_name):
+                raise ValueError(
+                    f"signer_role_names: {role_name!r} is not a role name (letters, digits and +=,.@_-; a "
+                    "single trailing '*' is allowed), e.g. sr-dev-roles-training-*"
+                )
+        if not re.match(r"^/([\w+=,.@-]+/)*$", self.signer_role_path):
+            raise ValueError(
+                f"signer_role_path: {self.signer_role_path!r} is not an IAM path such as /strongroom/dev/"
+            )
         for purpose, services in self.service_grants.items():
             if purpose not in purposes:
                 raise ValueError(f"service_grants: purpose {purpose!r} is not one of purposes {purposes!r}")
@@ -235,6 +266,45 @@ class KeyRing(pulumi.ComponentResource):
             self.key_ids[purpose] = key.key_id
             self.alias_names[purpose] = alias_name(args.environment, purpose)
             self.alias_arns[purpose] = alias.arn
+
+        if args.signer_role_names:
+            signers = tuple(args.signer_role_names)
+
+            def build_signing(values: list[Any]) -> str:
+                acct, reg, part = values
+                _check_in_account(args.admin_principal_arns, acct, stack)
+                return kmsdoc.signing_key_policy_json(
+                    account_id=acct,
+                    partition=part,
+                    region=reg,
+                    admin_arns=tuple(args.admin_principal_arns),
+                    signer_arns=[f"arn:{part}:iam::{acct}:role{args.signer_role_path}{n}" for n in signers],
+                )
+
+            # No rotation: AWS KMS cannot rotate asymmetric keys (a new key and alias swap instead).
+            key = aws.kms.Key(
+                f"{name}-{SIGNING}",
+                description=f"Strongroom {args.environment} manifest signing key (sign: signer roles only)",
+                key_usage=SIGNING_KEY_USAGE,
+                customer_master_key_spec=SIGNING_KEY_SPEC,
+                enable_key_rotation=False,
+                deletion_window_in_days=DELETION_WINDOW_DAYS,
+                bypass_policy_lockout_safety_check=False,
+                policy=pulumi.Output.all(account_id, region, partition).apply(build_signing),
+                tags={"strongroom:key-purpose": SIGNING},
+                opts=child_opts,
+            )
+            alias = aws.kms.Alias(
+                f"{name}-{SIGNING}-alias",
+                name=alias_name(args.environment, SIGNING),
+                target_key_id=key.key_id,
+                opts=child_opts,
+            )
+            self.keys[SIGNING] = key
+            self.key_arns[SIGNING] = key.arn
+            self.key_ids[SIGNING] = key.key_id
+            self.alias_names[SIGNING] = alias_name(args.environment, SIGNING)
+            self.alias_arns[SIGNING] = alias.arn
 
         self.register_outputs(
             {

@@ -36,6 +36,7 @@ from components.policydocs.iam import (
     deny,
     document,
     managed_policy_size,
+    sign_manifests,
     split_reads,
     star,
 )
@@ -667,10 +668,10 @@ def _resources(s: Scope, t: DeployerTargets, grant: str, regions: Sequence[str])
     if grant == "ManageBuckets":
         return list(s.bucket_arns)
     if grant == "ManageKeys":
-        return list(t.key_arns or s.key_arns)
+        return [*(t.key_arns or s.key_arns), *s.signing_key_arns]
     if grant == "ManageAliases":
         aliases = [_arn(s, r, "kms", name) for r in regions for name in t.key_alias_names]
-        return [*aliases, *(t.key_arns or s.key_arns)] if aliases else []
+        return [*aliases, *(t.key_arns or s.key_arns), *s.signing_key_arns] if aliases else []
     if grant in ("CreateStackRoles", "ManageStackRoles"):
         return [a for a in t.role_arns if a != t.own_role_arn]
     if grant == "ManageStackPolicies":
@@ -772,6 +773,8 @@ def deployer_statements(s: Scope, t: DeployerTargets, planned: PlannedTypes) -> 
     ]
     if own_reads and t.own_role_arn:
         statements.append(allow("ReadOwnRoleAndPolicies", own_reads, [t.own_role_arn, *t.own_policy_arns]))
+    # CI signs the manifests of what it ships, with exactly the stack's signing key.
+    statements += sign_manifests(s)
     statements += pass_role_statements(t)
     statements += deployer_denies(s, t)
     return statements

@@ -51,6 +51,10 @@ PENDING_APPROVAL = "PendingManualApproval"
 DUTY_TAG = "strongroom:duty"
 """Tag naming what a stack role is for; the policy pack knows the model approver by it."""
 MODEL_APPROVER_DUTY = "model-approver"
+TRAINING_DUTY = "training"
+"""Duty of the SageMaker training execution role: it may sign manifests (the KeyRing's signing key)."""
+DEPLOYER_DUTY = "deployer"
+"""Duty of the CI deployer role: it may sign manifests (the KeyRing's signing key)."""
 SIGN_IN_ACTIONS = ("sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl")
 
 
@@ -82,6 +86,9 @@ class Scope:
     production_prefix: str = "production/"
     extra_bucket_arns: tuple[str, ...] = ()
     extra_key_arns: tuple[str, ...] = ()
+    signing_key_arn: str = ""
+    """The KeyRing's manifest signing key (asymmetric, SIGN_VERIFY), when the stack has one: the training
+    role and the deployer sign with it, every role verifies."""
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
     ecr_repository_arns: tuple[str, ...] = ()
@@ -223,6 +230,10 @@ class Scope:
     @property
     def key_arns(self) -> tuple[str, ...]:
         return (self.data_key_arn, self.model_key_arn, self.logs_key_arn, *self.extra_key_arns)
+
+    @property
+    def signing_key_arns(self) -> tuple[str, ...]:
+        return (self.signing_key_arn,) if self.signing_key_arn else ()
 
     @property
     def ecr_repositories(self) -> tuple[str, ...]:
@@ -460,6 +471,22 @@ def _list_prefixes(sid: str, bucket_arns: Iterable[str], prefixes: Iterable[str]
     )
 
 
+VERIFY_MANIFEST_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Verify")
+SIGN_MANIFEST_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Sign", "kms:Verify")
+
+
+def verify_manifests(s: Scope) -> list[Statement]:
+    """Every role of the stack checks manifest signatures with the signing key (none without one)."""
+    return (
+        [allow("VerifyManifests", VERIFY_MANIFEST_ACTIONS, s.signing_key_arns)] if s.signing_key_arn else []
+    )
+
+
+def sign_manifests(s: Scope) -> list[Statement]:
+    """The signers (training role, CI deployer) sign manifests with exactly the signing key."""
+    return [allow("SignManifests", SIGN_MANIFEST_ACTIONS, s.signing_key_arns)] if s.signing_key_arn else []
+
+
 def _kms_use(sid: str, key_arns: Iterable[str], *, write: bool) -> Statement:
     actions = ["kms:Decrypt", "kms:DescribeKey"]
     if write:
@@ -623,6 +650,7 @@ def data_scientist_policy(
         )
     passed = sorted({training_role_arn, *([execution_role_arn] if execution_role_arn else [])})
     return document(
+        *verify_manifests(s),
         *_work_statements(s),
         allow(
             "PassSageMakerRoles",
@@ -684,6 +712,7 @@ def studio_execution_policy(
         else []
     )
     return document(
+        *verify_manifests(s),
         *_work_statements(s),
         allow(
             "PassTrainingRoleToSageMaker",
@@ -757,6 +786,7 @@ def training_policy(s: Scope) -> PolicyDocument:
     else:
         network = []
     return document(
+        *sign_manifests(s),
         _list_prefixes("ListTrainingData", s.data_bucket_arns, [s.training_data_prefix]),
         allow(
             "ReadTrainingData",
@@ -832,6 +862,7 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
         else []
     )
     return document(
+        *verify_manifests(s),
         _list_prefixes("ListModels", [s.model_bucket_arn], [s.candidates_prefix, s.production_prefix]),
         allow(
             "ReadCandidates",
@@ -956,11 +987,12 @@ def auditor_policy(
         allow("ReadSecurityHub", AUDITOR_HUB_READS, [s.arn("securityhub", "hub/default")]),
     ]
     return document(
+        *verify_manifests(s),
         allow("ReadBucketConfiguration", AUDITOR_BUCKET_READS, s.bucket_arns),
         allow(
             "ReadKeyConfiguration",
             ["kms:GetKeyRotationStatus", "kms:GetKeyPolicy", "kms:DescribeKey", "kms:ListResourceTags"],
-            s.key_arns,
+            [*s.key_arns, *s.signing_key_arns],
         ),
         allow(
             "ReadRoles",

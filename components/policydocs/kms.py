@@ -1,7 +1,8 @@
 """KMS key policies, built from plain strings (no Pulumi import).
 
 Every statement names its principal: the account root (delegation to IAM), optional named administrators
-and users, and AWS service principals. No statement has a wildcard principal. Each service grant is scoped
+and users, and AWS service principals. No Allow statement has a wildcard principal (the signing key's
+explicit Deny of kms:Sign to all but its signers does). Each service grant is scoped
 to this account with a condition (`aws:SourceAccount`, or the encryption context that carries the
 account).
 
@@ -281,3 +282,82 @@ def key_policy(
 def key_policy_json(**kwargs: Any) -> str:
     """`key_policy(**kwargs)` as JSON text (sorted keys, stable across runs)."""
     return json.dumps(key_policy(**kwargs), sort_keys=True)
+
+
+#: What every principal of the account may do with the signing key (by IAM policy): check a signature and
+#: read the public key. Sign is for the signers only.
+VERIFY_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Verify")
+SIGN_ACTIONS = ("kms:Sign",)
+
+
+def signing_key_policy(
+    *,
+    account_id: str,
+    partition: str,
+    region: str,
+    signer_arns: Sequence[str],
+    admin_arns: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The key policy of an asymmetric SIGN_VERIFY key (manifest signatures).
+
+    Administration as `key_policy` (account root and `admin_arns`, in-account). The account's principals
+    may verify and read the public key (`VERIFY_ACTIONS`) and sign, each by their own IAM policy; KMS
+    signs directly (no service owns a signature, so no `kms:ViaService`). An explicit Deny refuses
+    `kms:Sign` to every principal whose `aws:PrincipalArn` is not one of `signer_arns` (exact role ARNs
+    or ARN patterns ending in `*`: the signer roles are created after the key, with generated names).
+    """
+    _check(account_id, partition, region)
+    if not signer_arns:
+        raise ValueError("signer_arns: at least one signer role ARN (or ARN pattern) is required")
+    for arn in signer_arns:
+        if not arn.startswith(f"arn:{partition}:iam::{account_id}:role/") or "*" in arn[:-1]:
+            raise ValueError(
+                f"signer_arns: {arn!r} is not a role ARN of account {account_id} (a single trailing '*' "
+                "is allowed)"
+            )
+    base = key_policy(
+        account_id=account_id,
+        partition=partition,
+        region=region,
+        admin_arns=admin_arns,
+        account_via_services=("s3",),
+    )
+    administration = [
+        s for s in base["Statement"] if s["Sid"] in ("AccountAdministersInAccount", "KeyAdministrators")
+    ]
+    root = {"AWS": root_arn(account_id, partition)}
+    in_account = {"kms:CallerAccount": account_id}
+    signers = sorted(set(signer_arns))
+    statements: list[dict[str, Any]] = [
+        *administration,
+        {
+            "Sid": "AccountVerifies",
+            "Effect": "Allow",
+            "Principal": root,
+            "Action": list(VERIFY_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": dict(in_account)},
+        },
+        {
+            "Sid": "SignersSign",
+            "Effect": "Allow",
+            "Principal": root,
+            "Action": list(SIGN_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": dict(in_account), "ArnLike": {"aws:PrincipalArn": signers}},
+        },
+        {
+            "Sid": "NoOtherSigners",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": list(SIGN_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": signers}},
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def signing_key_policy_json(**kwargs: Any) -> str:
+    """`signing_key_policy(**kwargs)` as JSON text (sorted keys)."""
+    return json.dumps(signing_key_policy(**kwargs), sort_keys=True)

@@ -170,6 +170,8 @@ _ADMIN_ACTIONS = frozenset(
 )
 """Key administration: every KMS action that changes the key, its policy, aliases, tags or grants, other
 than use and CreateGrant (judged on their own)."""
+_SIGN_VERIFY_ACTIONS = frozenset({"kms:Sign", "kms:Verify"})
+SIGN_VERIFY = "SIGN_VERIFY"
 _VIA_SERVICE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")
 _ROOT = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::(\d{12}):root$")
 _DEFAULT_POLICY = (
@@ -228,7 +230,9 @@ def _show_actions(actions: frozenset[str]) -> str:
     return ", ".join(listed[:3]) + (f" and {len(listed) - 3} more" if len(listed) > 3 else "")
 
 
-def _statement_problems(statement: Mapping[str, Any], home: str | None) -> Iterator[str]:
+def _statement_problems(
+    statement: Mapping[str, Any], home: str | None, *, signing: bool = False
+) -> Iterator[str]:
     principals = [(kind, value) for kind, value in principal_entries(statement) if kind in ("AWS", "*")]
     if statement.get("Effect") != "Allow" or not principals:
         return
@@ -239,6 +243,9 @@ def _statement_problems(statement: Mapping[str, Any], home: str | None) -> Itera
     if not actions:
         return
     admin, grant, use = actions & _ADMIN_ACTIONS, actions & _GRANT_ACTIONS, actions & _USE_ACTIONS
+    if signing:
+        # A signature is made and checked by KMS itself: no service owns it (kms:ViaService can't apply).
+        use -= _SIGN_VERIFY_ACTIONS
     callers = _condition(statement, ("stringequals",), "kms:calleraccount")
     if home is None:
         # No root names the key's account: only what needs no account can be judged.
@@ -295,11 +302,92 @@ def _key_policy_statements(subject: Resource, index: Index) -> Iterator[str]:
         yield f"{what} {subject.label} policy {exc}"
         return
     home = _home_account(document, index.context.trusted_accounts)
+    signing = subject.type == KEY and subject.known("keyUsage") == SIGN_VERIFY
     for i, statement in enumerate(statements(document)):
         sid = statement.get("Sid")
         named = f" ({sid})" if sid else ""
-        for problem in _statement_problems(statement, home):
+        for problem in _statement_problems(statement, home, signing=signing):
             yield f"{what} {subject.label} statement {i}{named} {problem}"
+
+
+# -- the manifest signing key (SR-ENC-042) ----------------------------------------------------------------
+
+ROLE = "aws:iam/role:Role"
+DUTY_TAG = "strongroom:duty"
+SIGNER_DUTIES = ("training", "deployer")
+"""Duties (tag `strongroom:duty`) of the roles that may sign manifests: the training role and the CI
+deployer."""
+_ASYMMETRIC = re.compile(r"^(RSA_\d+|ECC_[A-Z0-9_]+|SM2)$")
+_NOT_PRINCIPAL_ARN = ("arnnotlike", "arnnotequals", "stringnotlike", "stringnotequals")
+
+
+def _signing_key(subject: Resource, _index: Index) -> bool:
+    return subject.known("keyUsage") == SIGN_VERIFY
+
+
+def _signer_patterns(document: Mapping[str, Any]) -> list[str] | None:
+    """The aws:PrincipalArn values of an explicit Deny of kms:Sign to every principal but those (Principal
+    '*', no other condition); None when the policy has no such Deny."""
+    for statement in statements(document):
+        if statement.get("Effect") != "Deny" or "NotPrincipal" in statement:
+            continue
+        if ("*", "*") not in principal_entries(statement) and ("AWS", "*") not in principal_entries(
+            statement
+        ):
+            continue
+        if "kms:Sign" not in _kms_actions(statement):
+            continue
+        condition = statement.get("Condition")
+        if not isinstance(condition, Mapping) or len(condition) != 1:
+            continue
+        ((operator, block),) = condition.items()
+        if str(operator).lower() not in _NOT_PRINCIPAL_ARN or not isinstance(block, Mapping):
+            continue
+        if [str(k).lower() for k in block] != ["aws:principalarn"]:
+            continue
+        values = [str(v) for v in as_list(next(iter(block.values())))]
+        if values:
+            return values
+    return None
+
+
+def _matches(pattern: str, arn: str) -> bool:
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), arn) is not None
+
+
+def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
+    spec = subject.known("customerMasterKeySpec") or subject.known("keySpec") or "SYMMETRIC_DEFAULT"
+    if not _ASYMMETRIC.match(str(spec)):
+        yield f"signing key {subject.label} has key spec {spec}, not an asymmetric (RSA, ECC or SM2) key"
+    raw = subject.get("policy")
+    if raw is UNKNOWN:
+        raise UnknownValue(subject.label, "policy")
+    try:
+        document = policy_document(raw) if raw not in (None, "") else None
+    except PolicyDocumentError as exc:
+        yield f"signing key {subject.label} policy {exc}"
+        return
+    patterns = _signer_patterns(document) if document is not None else None
+    if patterns is None:
+        yield (
+            f"signing key {subject.label} has no explicit Deny of kms:Sign to every principal (Principal "
+            "'*') whose aws:PrincipalArn is not a signer role (ArnNotLike), so any IAM policy of the "
+            "account may grant signing"
+        )
+        return
+    roles = [(role, role.known("arn")) for role in index.of_type(ROLE)]
+    for pattern in patterns:
+        matched = [(role, arn) for role, arn in roles if isinstance(arn, str) and _matches(pattern, arn)]
+        if not matched:
+            yield f"signing key {subject.label} lets '{pattern}' sign, which is no role of this stack"
+        for role, _arn in matched:
+            tags = role.known("tags")
+            duty = tags.get(DUTY_TAG) if isinstance(tags, Mapping) else None
+            if duty not in SIGNER_DUTIES:
+                yield (
+                    f"signing key {subject.label} lets role {role.label} sign ('{pattern}'), whose "
+                    f"{DUTY_TAG} is {duty or 'unset'}, not one of {', '.join(SIGNER_DUTIES)}"
+                )
 
 
 # -- encrypted resources ----------------------------------------------------------------------------------
@@ -604,6 +692,30 @@ CONTROLS: tuple[Control, ...] = (
         ),
         predicate=_key_policy_statements,
         tags=("encryption", "kms", "perimeter"),
+    ),
+    Control(
+        id="SR-ENC-042",
+        title="Manifests are signed by an asymmetric key only the training and CI roles may use to sign",
+        severity="high",
+        enforcement="mandatory",
+        resource_types=(KEY,),
+        scope="stack",
+        applies=_signing_key,
+        applicability="KMS keys with keyUsage SIGN_VERIFY (the KeyRing's manifest signing key)",
+        rationale=(
+            "A model's manifest records its checksum and lineage; a signature only proves them if no one "
+            "but the roles that produce artifacts (training, CI) can sign, while everyone can verify."
+        ),
+        frameworks={"NIST-800-53-r5": ("SI-7", "SI-7(6)", "SC-12", "AC-6")},
+        framework_note="No CIS or FSBP control covers signing keys' signers.",
+        remediation=(
+            "Use KeyRing(signer_role_names=...): an ECC_NIST_P256 SIGN_VERIFY key whose policy denies "
+            "kms:Sign to Principal '*' unless aws:PrincipalArn is (ArnNotLike) a role tagged "
+            "strongroom:duty=training or deployer."
+        ),
+        predicate=_signing_key_policy,
+        enforced_in=frozenset({"preview", "live"}),
+        tags=("encryption", "kms", "integrity"),
     ),
     Control(
         id="SR-ENC-012",

@@ -3,6 +3,7 @@ resource uses (and so which default tags it carries), and the prod-only protecti
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -570,3 +571,31 @@ def test_the_deployer_policies_fit_the_managed_policy_limit(prod_plan: Plan) -> 
     for policy in prod_plan.of_type("aws:iam/policy:Policy"):
         document = json.loads(policy.inputs["policy"])
         assert iam.managed_policy_size(document) <= iam.MANAGED_POLICY_MAX_CHARS, policy.urn
+
+
+def test_the_training_role_and_the_deployer_sign_every_role_verifies_with_the_signing_key(
+    prod_plan: Plan,
+) -> None:
+    (key,) = [k for k in prod_plan.of_type("aws:kms/key:Key") if k.name == "sr-prod-keys-signing"]
+    assert (key.inputs["keyUsage"], key.inputs["customerMasterKeySpec"]) == ("SIGN_VERIFY", "ECC_NIST_P256")
+    signing = key.outputs["arn"]
+    signs: dict[str, list[str]] = {}
+    verifies: set[str] = set()
+    for role in ("training", "data-scientist", "studio-execution", "model-approver", "auditor"):
+        document = json.loads(prod_plan.named(f"sr-prod-roles-{role}-policy").inputs["policy"])
+        for statement in document["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            if "kms:Sign" in actions:
+                signs[role] = statement["Resource"]
+            if "kms:Verify" in actions and statement["Resource"] == [signing]:
+                verifies.add(role)
+    by_sid = deployer_statements(prod_plan)
+    assert by_sid["SignManifests"]["Resource"] == [signing]
+    assert signs == {"training": [signing]}
+    assert verifies == {"training", "data-scientist", "studio-execution", "model-approver", "auditor"}
+    # The key policy's signers are exactly the training and deployer roles of the plan.
+    (deny,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Effect"] == "Deny"]
+    patterns = deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    roles = {r.outputs["arn"]: r.name for r in prod_plan.of_type("aws:iam/role:Role")}
+    signers = {name for arn, name in roles.items() if any(fnmatch.fnmatchcase(arn, p) for p in patterns)}
+    assert signers == {"sr-prod-roles-training", "sr-prod-roles-deployer"}

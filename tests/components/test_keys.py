@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, _check_in_account, check_names
+from components.policydocs import kms as kmsdoc
 from strongroom.engine import Recorder
 
 
@@ -121,6 +122,10 @@ def test_key_users_get_service_scoped_use(pulumi_mocks: Recorder) -> None:
             {"admin_principal_arns": ("arn:aws:iam::333333333333:role/a",), "account_id": "123456789012"},
             "admin_principal_arns",
         ),
+        ({"purposes": ("data", "signing")}, "purposes"),
+        ({"signer_role_names": ("sr-dev-*-training",)}, "signer_role_names"),
+        ({"signer_role_names": ("arn:aws:iam::123456789012:role/x",)}, "signer_role_names"),
+        ({"signer_role_names": ("x",), "signer_role_path": "strongroom/dev"}, "signer_role_path"),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
@@ -171,3 +176,88 @@ def test_keys_are_used_only_through_the_services_owning_their_data(ring: Recorde
     assert via["backup"] == ["s3.eu-west-2.amazonaws.com"]
     assert "sagemaker.eu-west-2.amazonaws.com" in via["data"]
     assert "sagemaker.eu-west-2.amazonaws.com" not in via["logs"]
+
+
+SIGNERS = ("sr-dev-roles-training-*", "sr-dev-roles-deployer-*")
+SIGNER_ARNS = [f"arn:aws:iam::123456789012:role/strongroom/dev/{n}" for n in SIGNERS]
+
+
+@pytest.fixture
+def signing_ring(pulumi_mocks: Recorder) -> Recorder:
+    pulumi_mocks.run(
+        lambda: KeyRing(
+            "keys",
+            KeyRingArgs(environment="dev", signer_role_names=SIGNERS, signer_role_path="/strongroom/dev/"),
+        )
+    )
+    return pulumi_mocks
+
+
+def _signing(rec: Recorder) -> Any:
+    (key,) = [k for k in rec.of_type("aws:kms/key:Key") if k.name == "keys-signing"]
+    return key
+
+
+def test_no_signer_roles_no_signing_key(ring: Recorder) -> None:
+    assert "keys-signing" not in {k.name for k in ring.of_type("aws:kms/key:Key")}
+
+
+def test_the_signing_key_is_asymmetric_sign_verify_without_rotation(signing_ring: Recorder) -> None:
+    key = _signing(signing_ring)
+    assert key.inputs["keyUsage"] == "SIGN_VERIFY"
+    assert key.inputs["customerMasterKeySpec"] == "ECC_NIST_P256"
+    assert key.inputs["enableKeyRotation"] is False  # AWS KMS cannot rotate asymmetric keys
+    assert key.inputs["deletionWindowInDays"] == 30
+    assert key.inputs["bypassPolicyLockoutSafetyCheck"] is False
+    aliases = {a.inputs["name"] for a in signing_ring.of_type("aws:kms/alias:Alias")}
+    assert aliases == {f"alias/strongroom-dev-{p}" for p in (*DEFAULT_PURPOSES, "signing")}
+
+
+def test_only_the_signer_roles_may_sign_every_principal_of_the_account_verifies(
+    signing_ring: Recorder,
+) -> None:
+    by_sid = {s["Sid"]: s for s in json.loads(_signing(signing_ring).inputs["policy"])["Statement"]}
+    assert set(by_sid) == {"AccountAdministersInAccount", "AccountVerifies", "SignersSign", "NoOtherSigners"}
+    root = {"AWS": "arn:aws:iam::123456789012:root"}
+    in_account = {"kms:CallerAccount": "123456789012"}
+    assert by_sid["AccountVerifies"]["Principal"] == root
+    assert by_sid["AccountVerifies"]["Action"] == ["kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"]
+    assert by_sid["AccountVerifies"]["Condition"] == {"StringEquals": in_account}
+    assert by_sid["SignersSign"]["Action"] == ["kms:Sign"]
+    assert by_sid["SignersSign"]["Condition"] == {
+        "StringEquals": in_account,
+        "ArnLike": {"aws:PrincipalArn": sorted(SIGNER_ARNS)},
+    }
+    deny = by_sid["NoOtherSigners"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", {"AWS": "*"}, ["kms:Sign"])
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": sorted(SIGNER_ARNS)}}
+    # No encryption use at all: a SIGN_VERIFY key can't encrypt, and no statement pretends it can.
+    actions = {a for s in by_sid.values() for a in s["Action"]}
+    assert not actions & set(kmsdoc.USER_ACTIONS) - {"kms:DescribeKey"}
+    assert "kms:CreateGrant" not in actions
+
+
+def test_the_signing_key_is_parented_to_the_component(signing_ring: Recorder) -> None:
+    (component,) = signing_ring.of_type("strongroom:index:KeyRing")
+    assert _signing(signing_ring).parent == component.urn
+
+
+@pytest.mark.parametrize(
+    ("signers", "message"),
+    [
+        ((), "signer_arns: at least one"),
+        (
+            ("arn:aws:iam::999999999999:role/x",),
+            "signer_arns: 'arn:aws:iam::999999999999:role/x' is not a role",
+        ),
+        (("arn:aws:iam::123456789012:role/*/x",), "signer_arns: 'arn:aws:iam::123456789012:role/\\*/x'"),
+        (("arn:aws:iam::123456789012:user/x",), "signer_arns: 'arn:aws:iam::123456789012:user/x'"),
+    ],
+)
+def test_signing_key_policy_refuses_signers_outside_the_account_or_with_inner_wildcards(
+    signers: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{message}"):
+        kmsdoc.signing_key_policy(
+            account_id="123456789012", partition="aws", region="eu-west-2", signer_arns=signers
+        )

@@ -16,7 +16,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     urn,
 )
 
-from components.policydocs.kms import key_policy_json
+from components.policydocs.kms import key_policy_json, signing_key_policy_json
 from policies.controls.encryption import (
     BUCKET,
     BUCKET_SSE,
@@ -733,6 +733,10 @@ _STRONGROOM_POLICY = key_policy_json(
     services=("logs", "cloudtrail", "s3-logging"),
     account_via_services=("s3", "sagemaker"),
 )
+_SIGNERS = (f"arn:aws:iam::{_A}:role/strongroom/dev/sr-dev-roles-training-*",)
+_SIGNING_POLICY = signing_key_policy_json(
+    account_id=_A, partition="aws", region="eu-west-2", signer_arns=_SIGNERS
+)
 _NO_CALLER = f"allows AWS principals with no kms:CallerAccount = {_A} condition (StringEquals)"
 _NO_FLAG = "allows kms:CreateGrant without the condition Bool kms:GrantIsForAWSResource = true"
 _USE_ALL = (
@@ -752,8 +756,27 @@ SPECS["SR-ENC-040"] = Spec(
         # A key whose policy is a separate KeyPolicy resource of the stack.
         res(KEY, "bare", enableKeyRotation=True),
         res(KEY_POLICY, "bare-policy", deps={"keyId": [res(KEY, "bare")]}, policy=_STRONGROOM_POLICY),
+        # The manifest signing key: KMS signs and verifies itself, no service to name in kms:ViaService.
+        res(
+            KEY,
+            "signing",
+            keyUsage="SIGN_VERIFY",
+            customerMasterKeySpec="ECC_NIST_P256",
+            policy=_SIGNING_POLICY,
+        ),
     ],
     breaks=[
+        Break(
+            "sign-and-verify-unconfined-on-an-encryption-key",
+            [res(KEY, "k", enableKeyRotation=True, policy=_SIGNING_POLICY)],
+            "k",
+            [
+                "KMS key 'k' statement 1 (AccountVerifies) allows use (kms:Verify) without an exact "
+                "kms:ViaService condition naming the services that own the data",
+                "KMS key 'k' statement 2 (SignersSign) allows use (kms:Sign) without an exact "
+                "kms:ViaService condition naming the services that own the data",
+            ],
+        ),
         Break(
             "aws-default-root-kms-star",
             [_kms_key(root)],
@@ -971,3 +994,114 @@ def test_perimeter_not_configured_is_a_finding_not_a_pass() -> None:
     findings = evaluate(get("SR-ENC-002"), Index(stack, Context(stack="dev")))
     assert [f.unknown for f in findings] == [True]
     assert "no perimeter is configured" in findings[0].message
+
+
+# -- SR-ENC-042 ------------------------------------------------------------------------------------------
+
+_ROLE = "aws:iam/role:Role"
+_ROLES = f"arn:aws:iam::{_A}:role/strongroom/dev/"
+_TRAINING_SIGNER = f"{_ROLES}sr-dev-roles-training-*"
+_DEPLOYER_SIGNER = f"{_ROLES}sr-dev-roles-deployer-*"
+
+
+def _role(name: str, duty: str | None) -> Resource:
+    tags = {"strongroom:duty": duty} if duty else {"Name": name}
+    return res(_ROLE, name, arn=f"{_ROLES}{name}-1a2b3c4", tags=tags)
+
+
+_SIGNER_ROLES = [
+    _role("sr-dev-roles-training", "training"),
+    _role("sr-dev-roles-deployer", "deployer"),
+    _role("sr-dev-roles-data-scientist", "data-scientist"),
+    _role("sr-dev-roles-auditor", None),
+]
+
+
+def _signing_key(*signers: str, spec: str = "ECC_NIST_P256", policy: str | None = None) -> Resource:
+    if policy is None:
+        policy = signing_key_policy_json(
+            account_id=_A, partition="aws", region="eu-west-2", signer_arns=signers
+        )
+    return res(KEY, "signing", keyUsage="SIGN_VERIFY", customerMasterKeySpec=spec, policy=policy)
+
+
+_ALLOW_ROOT_SIGN = {**root, "Action": ["kms:Sign", "kms:Verify"], "Condition": _IN_ACCOUNT}
+
+SPECS["SR-ENC-042"] = Spec(
+    baseline=[_signing_key(_TRAINING_SIGNER, _DEPLOYER_SIGNER), *_SIGNER_ROLES],
+    breaks=[
+        Break(
+            "symmetric-spec",
+            [_signing_key(_TRAINING_SIGNER, spec="SYMMETRIC_DEFAULT"), *_SIGNER_ROLES],
+            "signing",
+            ["signing key 'signing' has key spec SYMMETRIC_DEFAULT, not an asymmetric (RSA, ECC or SM2) key"],
+        ),
+        Break(
+            "no-deny-any-iam-policy-may-sign",
+            [_signing_key(policy=doc(_ALLOW_ROOT_SIGN)), *_SIGNER_ROLES],
+            "signing",
+            [
+                "signing key 'signing' has no explicit Deny of kms:Sign to every principal (Principal '*') "
+                "whose aws:PrincipalArn is not a signer role (ArnNotLike), so any IAM policy of the account "
+                "may grant signing"
+            ],
+        ),
+        Break(
+            "deny-with-a-second-condition-confines-nothing-in-general",
+            [
+                _signing_key(
+                    policy=doc(
+                        _ALLOW_ROOT_SIGN,
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "kms:Sign",
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnNotLike": {"aws:PrincipalArn": [_TRAINING_SIGNER]},
+                                "Bool": {"aws:ViaAWSService": "false"},
+                            },
+                        },
+                    )
+                ),
+                *_SIGNER_ROLES,
+            ],
+            "signing",
+            [
+                "signing key 'signing' has no explicit Deny of kms:Sign to every principal (Principal '*') "
+                "whose aws:PrincipalArn is not a signer role (ArnNotLike), so any IAM policy of the account "
+                "may grant signing"
+            ],
+        ),
+        Break(
+            "every-role-of-the-path-signs",
+            [_signing_key(f"{_ROLES}*"), *_SIGNER_ROLES],
+            "signing",
+            [
+                "signing key 'signing' lets role 'sr-dev-roles-data-scientist' sign "
+                f"('{_ROLES}*'), whose strongroom:duty is data-scientist, not one of training, deployer",
+                f"signing key 'signing' lets role 'sr-dev-roles-auditor' sign ('{_ROLES}*'), whose "
+                "strongroom:duty is unset, not one of training, deployer",
+            ],
+        ),
+        Break(
+            "a-signer-outside-the-stack",
+            [_signing_key(_TRAINING_SIGNER, f"arn:aws:iam::{_A}:role/ci-elsewhere"), *_SIGNER_ROLES],
+            "signing",
+            [
+                f"signing key 'signing' lets 'arn:aws:iam::{_A}:role/ci-elsewhere' sign, which is no role of "
+                "this stack"
+            ],
+        ),
+    ],
+    not_applicable=[key, res(KEY, "k2", enableKeyRotation=True, keyUsage="ENCRYPT_DECRYPT"), bucket],
+)
+
+
+def test_sr_enc_042_an_unknown_policy_is_not_a_pass() -> None:
+    from policies.catalog import evaluate, get
+    from policies.props import UNKNOWN, Index
+
+    stack = [_signing_key(policy=UNKNOWN), *_SIGNER_ROLES]
+    findings = evaluate(get("SR-ENC-042"), Index(stack, Context(stack="dev")))
+    assert [f.unknown for f in findings] == [True]

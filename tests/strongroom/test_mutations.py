@@ -652,6 +652,7 @@ BOUNDED = named("roles-training")
 DATA_SCIENTIST = named("roles-data-scientist")
 STUDIO_EXECUTION = named("roles-studio-execution")
 APPROVER = named("roles-model-approver")
+SIGNING = named("keys-signing")
 PRESIGNED = "OpenOwnStudioProfileThroughVpcEndpoint"
 PACKAGES = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/sr-dev-credit-pd/*"
 
@@ -1113,6 +1114,36 @@ ENCRYPTION = [
             "policy",
             in_statement("AccountGrantsForAwsResources", lambda st: st["Condition"].pop("Bool")),
         ),
+    ),
+    Mutation(
+        "signing key: no Deny of kms:Sign to other principals",
+        "SR-ENC-042",
+        edit_policy(
+            KEY,
+            "policy",
+            lambda d: d.update(Statement=[st for st in d["Statement"] if st.get("Sid") != "NoOtherSigners"]),
+            SIGNING,
+        ),
+    ),
+    Mutation(
+        "signing key: every role of the stack's path may sign",
+        "SR-ENC-042",
+        edit_policy(
+            KEY,
+            "policy",
+            in_statement(
+                "NoOtherSigners",
+                lambda st: st["Condition"]["ArnNotLike"].update(
+                    {"aws:PrincipalArn": [f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/*"]}
+                ),
+            ),
+            SIGNING,
+        ),
+    ),
+    Mutation(
+        "signing key: symmetric key spec",
+        "SR-ENC-042",
+        set_input(KEY, "customerMasterKeySpec", "SYMMETRIC_DEFAULT", SIGNING),
     ),
     Mutation(
         "SSE-KMS with alias/aws/s3",

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from components.policydocs import deployer as d
+from components.policydocs.iam import SIGN_MANIFEST_ACTIONS
 from policies import iamdb
 from policies.controls.identity import _pattern_problem
 from policies.tokens import canonical
@@ -158,7 +159,9 @@ def _granted(docs: list[dict[str, Any]]) -> set[str]:
 def test_the_deployer_grants_no_action_of_a_type_outside_the_plan(stack: str) -> None:
     plan = plan_of(stack)
     granted = _granted(identity_documents(plan, stack))
-    expected = d.granted_actions(planned_types(plan)) | {"iam:PassRole"}
+    # Beyond its types, the deployer signs the manifests of what it ships with the stack's signing key.
+    assert "aws:kms/key:Key" in planned_types(plan)
+    expected = d.granted_actions(planned_types(plan)) | {"iam:PassRole", *SIGN_MANIFEST_ACTIONS}
     assert granted == expected, (sorted(granted - expected), sorted(expected - granted))
     # The boundary: the same writes exactly, the same reads by verb (service:Get*|List*|Describe*).
     ceiling = _granted([boundary_document(plan, stack)])

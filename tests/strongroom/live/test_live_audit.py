@@ -186,6 +186,15 @@ def key_deletion_scheduled(env: Env) -> str:
     return key
 
 
+def signers_widened(env: Env) -> str:
+    """The signing key's policy loses its Deny of kms:Sign to all but the training and deployer roles."""
+    key = created(env, "aws:kms/key:Key", "keys-signing").id
+    document = json.loads(planned_inputs(env, "aws:kms/key:Key", "keys-signing")["policy"])
+    document["Statement"] = [st for st in document["Statement"] if st.get("Sid") != "NoOtherSigners"]
+    env[0].call("kms", "put_key_policy", KeyId=key, PolicyName="default", Policy=json.dumps(document))
+    return key  # type: ignore[no-any-return]
+
+
 def _role(env: Env, part: str) -> str:
     return created(env, "aws:iam/role:Role", part).name or created(env, "aws:iam/role:Role", part).id  # type: ignore[no-any-return]
 
@@ -248,6 +257,7 @@ TAMPERS: list[tuple[Callable[[Env], str], str]] = [
     (public_bucket_policy, "SR-STO-005"),
     (key_rotation_disabled, "SR-ENC-001"),
     (key_deletion_scheduled, "SR-ENC-041"),
+    (signers_widened, "SR-ENC-042"),
     (admin_attached, "SR-IAM-005"),
     (inline_wildcard, "SR-IAM-001"),
     (trail_stopped, "SR-AUD-006"),

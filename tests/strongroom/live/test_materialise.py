@@ -182,9 +182,16 @@ def test_keys_rotate_and_carry_their_policy_in_their_region(env: Env) -> None:
     for key in of_type(plan, "aws:kms/key:Key"):
         c = created(env, key)
         kms = client(aws, "kms", c.region)
-        assert kms.get_key_rotation_status(KeyId=c.id)["KeyRotationEnabled"] is True
+        # The symmetric keys rotate; the asymmetric signing key can't (AWS rotates no asymmetric key).
+        rotates = key.inputs.get("keyUsage", "ENCRYPT_DECRYPT") == "ENCRYPT_DECRYPT"
+        assert key.inputs["enableKeyRotation"] is rotates, key.urn
+        assert kms.get_key_rotation_status(KeyId=c.id)["KeyRotationEnabled"] is rotates, key.urn
+        meta = kms.describe_key(KeyId=c.id)["KeyMetadata"]
+        spec = key.inputs.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
+        assert (meta["KeyUsage"], meta["KeySpec"]) == (key.inputs.get("keyUsage", "ENCRYPT_DECRYPT"), spec)
         policy = kms.get_key_policy(KeyId=c.id, PolicyName="default")["Policy"]
         assert json.loads(policy) == json.loads(result.real(key.inputs["policy"]))
+    assert any(k.inputs.get("keyUsage") == "SIGN_VERIFY" for k in of_type(plan, "aws:kms/key:Key"))
     for alias in of_type(plan, "aws:kms/alias:Alias"):
         c = created(env, alias)
         aliases = client(aws, "kms", c.region).list_aliases()["Aliases"]
