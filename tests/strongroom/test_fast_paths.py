@@ -76,6 +76,13 @@ def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
         [[], {}, [Unknown()]],
         loop,
         {"k": loop, "u": Unknown()},
+        0,
+        1.5,
+        True,
+        b"bytes",
+        (Unknown(),),
+        ["a", 1, None, 2.0, False, [Unknown()]],
+        {"a": "x", "b": {"c": [None, {"d": Unknown()}]}},
     ]
     assert [contains_unknowns(v) for v in values] == [sdk(v) for v in values]
 
