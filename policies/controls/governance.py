@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from policies.model import Control, Finding, evaluate
@@ -102,8 +103,11 @@ HARMLESS_IGNORES = frozenset({"tags", "tagsAll"})
 """Properties `ignore_changes` may name without hiding a change a control judges."""
 
 
+@cache
 def covered_types() -> frozenset[str]:
-    """Every type some control of the catalog judges (the gate's own `*` controls aside)."""
+    """Every type some control of the catalog judges (the gate's own `*` controls aside). Computed once:
+    the catalog is a constant tuple, and SR-GOV-001 asks for every resource (at fifty environments the
+    set was rebuilt 17,000 times from some 250 controls)."""
     from policies.catalog import CATALOG
 
     return frozenset(t for c in CATALOG for t in c.resource_types if t != ANY_TYPE)

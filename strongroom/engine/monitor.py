@@ -93,6 +93,36 @@ def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     return result if isinstance(result, dict) else {}
 
 
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is JSON-like data only: dicts with string keys, lists, strings, numbers, booleans
+    and None (what the fakes and the invoke answers are made of)."""
+    if type(value) in _PLAIN_SCALARS:  # exactly: an Enum member (a str or int too) is the SDK's to serialise
+        return True
+    if type(value) is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_is_plain(v) for v in value)
+    return False
+
+
+def serialized(values: dict[str, Any]) -> struct_pb2.Struct:
+    """``rpc.serialize_properties(values, {})`` for the monitor's answers. Plain data (see :func:`_is_plain`)
+    is put into the Struct directly, as the SDK's serializer ends up doing (None at the top level left
+    out, kept as null inside); the SDK's serializer is asynchronous, and run from the monitor's executor
+    thread it started an event loop of its own for every resource (a tenth of a program run). Anything
+    else goes through the SDK's."""
+    if type(values) is not dict or not _is_plain(values):
+        return _sync_await(rpc.serialize_properties(values, {}))
+    struct = struct_pb2.Struct()
+    for key, value in values.items():
+        if value is not None:
+            struct[key] = value
+    return struct
+
+
 class Recorder:
     """What the monitor saw. Thread-safe: the SDK calls the monitor from executor threads."""
 
@@ -362,7 +392,7 @@ class RecordingMonitor(MockMonitor):
         record.outputs = outputs
         self.recorder.add_resource(record)
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, outputs)
-        obj_proto = _sync_await(rpc.serialize_properties(outputs, {}))
+        obj_proto = serialized(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj_proto)
 
     def ReadResource(self, request: Any) -> Any:
@@ -386,7 +416,7 @@ class RecordingMonitor(MockMonitor):
         )
         self.recorder.warn(f"{request.type} {request.name} is read (Resource.get), not created")
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, outputs["id"], outputs)
-        props_proto = _sync_await(rpc.serialize_properties(outputs, {}))
+        props_proto = serialized(outputs)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=props_proto)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
@@ -418,7 +448,7 @@ class RecordingMonitor(MockMonitor):
         )
         if answer.wholly_unknown and not called_in_plain_form(request.tok):
             return resource_pb2.ResourceInvokeResponse(unknown=True)
-        ret_proto = _sync_await(rpc.serialize_properties(answer.wire(), {}))
+        ret_proto = serialized(answer.wire())
         return resource_pb2.ResourceInvokeResponse(failures=None, **{"return": ret_proto})
 
 

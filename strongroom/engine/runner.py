@@ -16,7 +16,8 @@ from types import FrameType, ModuleType, TracebackType
 import pulumi
 import pulumi.runtime
 import pulumi.runtime.resource as sdk_resource
-from pulumi.runtime import known_types, rpc
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
 from pulumi.runtime.proto import source_pb2
 
 from strongroom import process
@@ -200,21 +201,34 @@ def _acyclic_unknowns_check() -> Iterator[None]:
 
 def contains_unknowns(val: object) -> bool:
     """``pulumi.runtime.rpc.contains_unknowns`` without a reference cycle per call: whether ``val`` is,
-    or holds in its dicts and lists, an ``Unknown`` (each container visited once)."""
+    or holds in its dicts and lists, an ``Unknown`` (each container visited once). Most values the SDK
+    asks about are plain strings, numbers or None: those answer at once, without a walk."""
+    cls = type(val)
+    if cls in _SCALARS:
+        return False
     return _holds_unknown(val, set())
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _holds_unknown(val: object, seen: set[int]) -> bool:
-    if known_types.is_unknown(val):
+    if isinstance(val, Unknown):
         return True
-    val_id = id(val)
-    if val_id in seen:
-        return False
-    seen.add(val_id)
     if isinstance(val, dict):
-        return any(_holds_unknown(val[k], seen) for k in val)
-    if isinstance(val, list):
-        return any(_holds_unknown(x, seen) for x in val)
+        if id(val) in seen:
+            return False
+        seen.add(id(val))
+        for item in val.values():
+            if type(item) not in _SCALARS and _holds_unknown(item, seen):
+                return True
+    elif isinstance(val, list):
+        if id(val) in seen:
+            return False
+        seen.add(id(val))
+        for item in val:
+            if type(item) not in _SCALARS and _holds_unknown(item, seen):
+                return True
     return False
 
 

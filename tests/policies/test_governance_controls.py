@@ -363,6 +363,12 @@ def test_the_reviewed_list_names_real_types_each_with_a_reason_and_no_judged_typ
         assert type_ not in judged, f"{type_} is judged by a control: drop it from the reviewed list"
 
 
+def test_the_judged_types_are_the_catalogs_and_built_once() -> None:
+    # SR-GOV-001 asks for every resource; the set is computed once from the constant catalog
+    assert covered_types() is covered_types()
+    assert covered_types() == {t for c in CATALOG for t in c.resource_types if t != "*"}
+
+
 def test_every_type_a_control_names_is_a_canonical_pulumi_aws_token() -> None:
     for control in CATALOG:
         for type_ in control.resource_types:

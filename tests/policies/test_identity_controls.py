@@ -31,6 +31,7 @@ from policies.controls.identity import (
     USER_LOGIN_PROFILE,
     USER_POLICY,
     USER_POLICY_ATTACHMENT,
+    _pattern_problem,
     broad_resource,
     exact_arn,
 )
@@ -1692,3 +1693,12 @@ def test_a_pinned_boundary_that_cannot_be_resolved_cannot_be_judged() -> None:
     assert unknown and "cannot be resolved" in message
     # pinned to a policy that is not in the stack (all ARNs known): a violation, as before
     assert judged(deployer_stack(*pinned_to(DEPLOYER_BOUNDARY))) == [(False, UNBOUNDED)]
+
+
+def test_an_action_patterns_problem_is_worked_out_once_per_pattern() -> None:
+    # the same patterns recur in every environment: the second ask is answered from the cache, the same
+    first = _pattern_problem("iam:Put*")
+    hits = _pattern_problem.cache_info().hits
+    assert _pattern_problem("iam:Put*") is first
+    assert _pattern_problem.cache_info().hits == hits + 1
+    assert first is not None and "5 permissions-management action(s)" in first

@@ -7,6 +7,8 @@ import types
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from strongroom.engine.runner import _is_program_module, _real_path
 
 
@@ -76,6 +78,13 @@ def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
         [[], {}, [Unknown()]],
         loop,
         {"k": loop, "u": Unknown()},
+        0,
+        1.5,
+        True,
+        b"bytes",
+        (Unknown(),),
+        ["a", 1, None, 2.0, False, [Unknown()]],
+        {"a": "x", "b": {"c": [None, {"d": Unknown()}]}},
     ]
     assert [contains_unknowns(v) for v in values] == [sdk(v) for v in values]
 
@@ -134,3 +143,35 @@ def test_the_analyzer_path_asks_strongroom_s_pack_once_per_distinct_resource(mon
         assert len(asked) == 2 * once, "a new policy config asks every resource again"
     other = PolicyPackProcess(fixtures / "mini_pack", project=plan.project, stack=plan.stack)
     assert other._analyzed is None  # another pack is asked every time
+
+
+def test_the_monitors_answers_serialise_as_the_sdks_without_its_event_loop(monkeypatch: Any) -> None:
+    import enum
+
+    from pulumi.runtime import rpc
+    from pulumi.runtime.sync_await import _sync_await
+
+    from strongroom.engine import monitor
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    plain_values: list[dict[str, Any]] = [
+        {},
+        {"id": "i-1", "arn": rpc.UNKNOWN, "count": 3, "ratio": 0.5, "on": True, "gone": None},
+        {"tags": {"a": "b", "none": None}, "rules": [{"port": 443, "cidrs": ["10.0.0.0/8"]}, None, []]},
+        {"secret": {rpc._special_sig_key: rpc._special_secret_sig, "value": "s"}},
+    ]
+    other_values: list[dict[str, Any]] = [{"colour": Colour.RED}, {"pair": ("a", 1)}, {"key": {1: "x"}}]
+    expected = [_sync_await(rpc.serialize_properties(v, {})) for v in plain_values + other_values[:2]]
+    assert [monitor.serialized(v) for v in plain_values + other_values[:2]] == expected
+
+    def refuse(*_: object, **__: object) -> object:
+        raise AssertionError("plain data is serialised without the SDK's asynchronous serializer")
+
+    monkeypatch.setattr(rpc, "serialize_properties", refuse)
+    for value in plain_values:
+        monitor.serialized(value)
+    for value in other_values:  # not plain: the SDK's serializer, whatever it makes of them
+        with pytest.raises(AssertionError, match="without the SDK"):
+            monitor.serialized(value)
