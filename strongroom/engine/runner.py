@@ -219,7 +219,9 @@ def _holds_unknown(val: object, seen: set[int]) -> bool:
         if id(val) in seen:
             return False
         seen.add(id(val))
-        for item in val.values():
+        # dict.values, not val.values(): an input type (a dict subclass) may have a property named
+        # `values` (CloudTrail's data resources do), as the SDK's own walk allows.
+        for item in dict.values(val):
             if type(item) not in _SCALARS and _holds_unknown(item, seen):
                 return True
     elif isinstance(val, list):

@@ -66,6 +66,13 @@ def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
 
     from strongroom.engine.runner import contains_unknowns
 
+    class InputType(dict):  # type: ignore[type-arg]
+        """An input type with a property named like a dict method (CloudTrail's data resources)."""
+
+        @property
+        def values(self) -> list[str]:  # type: ignore[override]
+            return ["arn:aws:s3"]
+
     sdk = rpc.contains_unknowns
     loop: list[object] = [1]
     loop.append(loop)
@@ -85,6 +92,8 @@ def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
         (Unknown(),),
         ["a", 1, None, 2.0, False, [Unknown()]],
         {"a": "x", "b": {"c": [None, {"d": Unknown()}]}},
+        InputType(type="AWS::S3::Object"),
+        [InputType(type="AWS::S3::Object", values=Unknown())],
     ]
     assert [contains_unknowns(v) for v in values] == [sdk(v) for v in values]
 
