@@ -169,3 +169,35 @@ def test_installed_sandbox_without_its_extra_says_how_to_install_it(installed: P
     refused = run(str(installed / "bin" / "strongroom"), "sandbox", "--stack", "dev", cwd=tmp_path)
     assert refused.returncode == 2, refused.stderr
     assert "pip install 'strongroom[sandbox]'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_installed_audit_plans_its_stack_and_says_what_is_missing(installed: Path, tmp_path: Path) -> None:
+    """The live audit from the wheel (boto3 is a runtime dependency, moto is not): without credentials it
+    exits 2 saying how to give them, after importing every reader."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    readers = run(
+        str(installed / "bin" / "python"),
+        "-c",
+        "from strongroom.live.readers import read_types; print(len(read_types()))",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert readers.returncode == 0 and int(readers.stdout) > 40, readers.stderr
+    refused = run(
+        str(installed / "bin" / "strongroom"),
+        "audit",
+        "-C",
+        str(REPO),
+        "--stack",
+        "dev",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "no AWS credentials" in refused.stderr and "Traceback" not in refused.stderr
