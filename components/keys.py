@@ -255,17 +255,7 @@ class KeyRing(pulumi.ComponentResource):
                 tags={"strongroom:key-purpose": purpose},
                 opts=child_opts,
             )
-            alias = aws.kms.Alias(
-                f"{name}-{purpose}-alias",
-                name=alias_name(args.environment, purpose),
-                target_key_id=key.key_id,
-                opts=child_opts,
-            )
-            self.keys[purpose] = key
-            self.key_arns[purpose] = key.arn
-            self.key_ids[purpose] = key.key_id
-            self.alias_names[purpose] = alias_name(args.environment, purpose)
-            self.alias_arns[purpose] = alias.arn
+            self._add(name, args.environment, purpose, key, child_opts)
 
         if args.signer_role_names:
             signers = tuple(args.signer_role_names)
@@ -294,17 +284,7 @@ class KeyRing(pulumi.ComponentResource):
                 tags={"strongroom:key-purpose": SIGNING},
                 opts=child_opts,
             )
-            alias = aws.kms.Alias(
-                f"{name}-{SIGNING}-alias",
-                name=alias_name(args.environment, SIGNING),
-                target_key_id=key.key_id,
-                opts=child_opts,
-            )
-            self.keys[SIGNING] = key
-            self.key_arns[SIGNING] = key.arn
-            self.key_ids[SIGNING] = key.key_id
-            self.alias_names[SIGNING] = alias_name(args.environment, SIGNING)
-            self.alias_arns[SIGNING] = alias.arn
+            self._add(name, args.environment, SIGNING, key, child_opts)
 
         self.register_outputs(
             {
@@ -314,3 +294,19 @@ class KeyRing(pulumi.ComponentResource):
                 "alias_arns": self.alias_arns,
             }
         )
+
+    def _add(
+        self, name: str, environment: str, purpose: str, key: aws.kms.Key, opts: pulumi.ResourceOptions
+    ) -> None:
+        """Name ``key`` by its alias ``alias/strongroom-<environment>-<purpose>`` and record both."""
+        alias = aws.kms.Alias(
+            f"{name}-{purpose}-alias",
+            name=alias_name(environment, purpose),
+            target_key_id=key.key_id,
+            opts=opts,
+        )
+        self.keys[purpose] = key
+        self.key_arns[purpose] = key.arn
+        self.key_ids[purpose] = key.key_id
+        self.alias_names[purpose] = alias_name(environment, purpose)
+        self.alias_arns[purpose] = alias.arn
