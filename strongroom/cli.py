@@ -293,12 +293,8 @@ def check(
     from strongroom.check import apply_strict, failed_program_report, load_policy_config
     from strongroom.engine import validate_account, validate_stack_name
     from strongroom.errors import ProgramFailed
-    from strongroom.report import RENDERERS
 
-    if fmt not in RENDERERS:
-        raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
-    if output is not None and not output.parent.is_dir():
-        raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
+    _check_report_options(fmt, output)
     validate_stack_name(stack)
     validate_account(account)
     user_config = load_policy_config(policy_config) if policy_config is not None else None
@@ -386,12 +382,8 @@ def audit(
     from strongroom.live.audit import planned_stack
     from strongroom.live.aws import Aws
     from strongroom.multistack import combined_exit_code, overall_line, project_stacks, render_all
-    from strongroom.report import RENDERERS
 
-    if fmt not in RENDERERS:
-        raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
-    if output is not None and not output.parent.is_dir():
-        raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
+    _check_report_options(fmt, output)
     if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
         raise UsageError(f"--endpoint-url {endpoint_url!r}: accepted: an http:// or https:// URL")
     stacks = [validate_stack_name(stack)]
@@ -484,6 +476,16 @@ def _check_all_stacks(
         output.write_text(text, encoding="utf-8")
         typer.echo(overall_line(project.name, reports), err=True)
     raise typer.Exit(combined_exit_code(reports))
+
+
+def _check_report_options(fmt: str, output: Path | None) -> None:
+    """``--format`` is a report format and ``--output``'s directory exists (``check`` and ``audit``)."""
+    from strongroom.report import RENDERERS
+
+    if fmt not in RENDERERS:
+        raise UsageError(f"--format {fmt!r} is not a report format; accepted: {', '.join(RENDERERS)}.")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"--output {output}: directory {output.parent} does not exist.")
 
 
 def _write_report(report: Any, fmt: str, output: Path | None) -> NoReturn:
