@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.tree import Tree
 
 from strongroom.errors import StrongroomError, UsageError
+from strongroom.options import ProjectDirOption, StackOption
 
 
 def report_error(exc: StrongroomError) -> None:
@@ -72,15 +73,6 @@ def _root(
     """Strongroom: run Pulumi Python programs offline, check them against the control catalog."""
 
 
-StackOption = Annotated[
-    str, typer.Option("--stack", "-s", help="Stack name: reads <stackConfigDir>/Pulumi.<stack>.yaml.")
-]
-ProjectDirOption = Annotated[
-    Path,
-    typer.Option(
-        "--project-dir", "-C", help="Pulumi project directory (holds Pulumi.yaml).", show_default="cwd"
-    ),
-]
 AccountOption = Annotated[
     str, typer.Option("--account", help="AWS account id (12 digits) used in mock ARNs and caller identity.")
 ]
@@ -590,6 +582,11 @@ def sandbox(
     from strongroom.live.sandbox import serve
 
     raise typer.Exit(serve(project_dir, stack, port))
+
+
+from strongroom.vault.cli import app as _vault_app  # noqa: E402  (after the options it shares)
+
+app.add_typer(_vault_app, name="vault")
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

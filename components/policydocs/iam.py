@@ -482,6 +482,13 @@ def verify_manifests(s: Scope) -> list[Statement]:
     )
 
 
+def vault_discovery() -> Statement:
+    """``strongroom vault`` finds the environment's buckets by their tags (``tag:GetResources``, which has
+    no resource-level permission): the roles that run vault commands may list the account's tagged
+    resources, nothing more."""
+    return star("FindEnvironment", ["tag:GetResources"])
+
+
 def sign_manifests(s: Scope) -> list[Statement]:
     """The signers (training role, CI deployer) sign manifests with exactly the signing key."""
     return [allow("SignManifests", SIGN_MANIFEST_ACTIONS, s.signing_key_arns)] if s.signing_key_arn else []
@@ -651,6 +658,7 @@ def data_scientist_policy(
     passed = sorted({training_role_arn, *([execution_role_arn] if execution_role_arn else [])})
     return document(
         *verify_manifests(s),
+        vault_discovery(),
         *_work_statements(s),
         allow(
             "PassSageMakerRoles",
@@ -713,6 +721,7 @@ def studio_execution_policy(
     )
     return document(
         *verify_manifests(s),
+        vault_discovery(),
         *_work_statements(s),
         allow(
             "PassTrainingRoleToSageMaker",
@@ -787,6 +796,7 @@ def training_policy(s: Scope) -> PolicyDocument:
         network = []
     return document(
         *sign_manifests(s),
+        vault_discovery(),
         _list_prefixes("ListTrainingData", s.data_bucket_arns, [s.training_data_prefix]),
         allow(
             "ReadTrainingData",
@@ -863,6 +873,7 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
     )
     return document(
         *verify_manifests(s),
+        vault_discovery(),
         _list_prefixes("ListModels", [s.model_bucket_arn], [s.candidates_prefix, s.production_prefix]),
         allow(
             "ReadCandidates",

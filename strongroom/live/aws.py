@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -64,14 +64,20 @@ def iam_action(signing_name: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
+#: Request parameters not kept in a :class:`Call`: payloads, not the request's subject.
+_UNRECORDED = frozenset({"Body"})
+
+
 @dataclass(frozen=True)
 class Call:
-    """One AWS API call the audit made: the service, the operation, its IAM action and the region."""
+    """One AWS API call: the service, the operation, its IAM action, the region and its parameters (what
+    it was made on: bucket, key, version, key ID; payloads left out)."""
 
     service: str
     operation: str
     action: str
     region: str
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 class LiveError(Exception):
@@ -100,6 +106,10 @@ class Aws:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _caller: dict[str, str] | None = None
     _memo: dict[Hashable, Any] = field(default_factory=dict)
+    role_hint: str = (
+        "run the audit as the stack's auditor role (output auditor_role_arn), whose policy grants it"
+    )
+    """What to do when a call is denied: which of the stack's roles to run as."""
 
     def __post_init__(self) -> None:
         if not self.endpoint_url:  # as boto3 reads it, so the readers know they talk to an emulator
@@ -127,12 +137,13 @@ class Aws:
                 )
             return self._clients[key]
 
-    def _record(self, client: Any, operation: str) -> str:
+    def _record(self, client: Any, operation: str, params: Mapping[str, Any]) -> str:
         model = client.meta.service_model
         name = model.operation_model(_pascal(client, operation)).name
         action = iam_action(model.signing_name, name)
+        kept = {k: v for k, v in params.items() if k not in _UNRECORDED}
         with self._lock:
-            self.calls.append(Call(model.service_name, name, action, client.meta.region_name))
+            self.calls.append(Call(model.service_name, name, action, client.meta.region_name, kept))
         return action
 
     def call(
@@ -147,7 +158,7 @@ class Aws:
         """``client.<operation>(**params)``, recorded. None when the error code is one of ``missing`` (the
         configuration does not exist: no bucket policy, no public access block, ...)."""
         client = self.client(service, region)
-        action = self._record(client, operation)
+        action = self._record(client, operation, params)
         try:
             result: dict[str, Any] = getattr(client, operation)(**params)
         except botocore.exceptions.ClientError as exc:
@@ -173,12 +184,12 @@ class Aws:
         if not client.can_paginate(operation):
             result = self.call(service, operation, region=region, **params) or {}
             return list(result.get(key, []))
-        action = self._record(client, operation)
+        action = self._record(client, operation, params)
         items: list[Any] = []
         try:
             for number, page in enumerate(client.get_paginator(operation).paginate(**params)):
                 if number:
-                    self._record(client, operation)
+                    self._record(client, operation, params)
                 items.extend(page.get(key, []))
         except botocore.exceptions.ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
@@ -223,8 +234,7 @@ class Aws:
             who = self._caller["Arn"] if self._caller else "the caller"
             return LiveError(
                 action,
-                f"access denied: {who} may not call {action} ({text}); run the audit as the stack's auditor "
-                "role (output auditor_role_arn), whose policy grants it",
+                f"access denied: {who} may not call {action} ({text}); {self.role_hint}",
             )
         if code in THROTTLED:
             return LiveError(

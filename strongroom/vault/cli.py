@@ -1,0 +1,88 @@
+"""``strongroom vault``: the typer group and what every vault command shares (options, the session).
+
+Each command's help starts with the role it runs as. The work is in :mod:`strongroom.vault.models`
+(push, list, verify, promote, rollback), :mod:`strongroom.vault.data` (snapshot) and
+:mod:`strongroom.vault.recovery` (restore, status); this module parses and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from strongroom.errors import UsageError
+
+if TYPE_CHECKING:  # imported by the commands when they run, so `strongroom --help` stays fast
+    from strongroom.live.aws import Aws
+    from strongroom.vault.stack import VaultStack
+
+app = typer.Typer(
+    name="vault",
+    help="Incident response on the environment's buckets: push, verify, promote and roll back models, "
+    "snapshot and restore data, replication status. Never deletes an object version.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="The stack's region.", show_default="the stack's aws:region"),
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (one that assumes the role the command names).")
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", help="AWS endpoint, e.g. a `strongroom sandbox` (http://127.0.0.1:P)."),
+]
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="Model name (strongroom:workspace.models).")]
+
+
+@dataclass(frozen=True)
+class Where:
+    """The options every vault command takes: which stack, which account and region."""
+
+    stack: str
+    project_dir: Path
+    region: str | None
+    profile: str | None
+    endpoint_url: str | None
+
+
+def where(
+    stack: str, project_dir: Path, region: str | None, profile: str | None, endpoint_url: str | None
+) -> Where:
+    if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+        raise UsageError(f"--endpoint-url {endpoint_url!r}: accepted: an http:// or https:// URL")
+    return Where(stack, project_dir, region, profile, endpoint_url)
+
+
+def open_vault(options: Where, role: str) -> tuple[Aws, VaultStack]:
+    """An :class:`Aws` session as ``role`` (named in access-denied errors) and the stack's vault."""
+    from strongroom.engine import validate_stack_name
+    from strongroom.live.aws import Aws
+    from strongroom.vault.stack import locate, stack_settings
+
+    stack = validate_stack_name(options.stack)
+    settings = stack_settings(options.project_dir, stack)
+    aws = Aws(
+        region=options.region or settings.region,
+        profile=options.profile,
+        endpoint_url=options.endpoint_url,
+        role_hint=f"run this command as the stack's {role} role, whose policy grants it",
+    )
+    return aws, locate(aws, stack, settings)
+
+
+# --- models: push, list, verify (strongroom.vault.models) ---
+
+# --- models: promote, rollback (strongroom.vault.models) ---
+
+# --- data: snapshot (strongroom.vault.data) ---
+
+# --- recovery: restore, status (strongroom.vault.recovery) ---
