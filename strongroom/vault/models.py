@@ -286,14 +286,17 @@ def _download(
     stored = StoredChecksum.of(got)
     part_size = None
     if stored is not None and stored.parts:
+        # part 1 of the same S3 version (its size is the part size); IfMatch on the ETag would need only
+        # s3:GetObject, but moto compares it with part 1's ETag and refuses
+        pin = {"VersionId": version_id or str(got.get("VersionId"))}
         head = aws.call(
             "s3",
             "head_object",
             region=bucket.region,
             Bucket=bucket.name,
             Key=key,
-            VersionId=str(got.get("VersionId")),
             PartNumber=1,
+            **pin,
             **_owner(vault),
         )
         part_size = int((head or {}).get("ContentLength") or 0) or None
@@ -700,13 +703,22 @@ class Production:
     current: str | None = None
     earlier: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
+    readable: bool = True
+    """False when the role may not list the production manifest's versions (states are then unknown)."""
 
 
 def production_history(aws: Aws, vault: VaultStack, model: str) -> Production:
     """Every S3 version of the production manifest, read and verified (an unverified one names nothing)."""
     key = f"{vault.production_prefix(model)}{MANIFEST}"
     bucket = vault.models_bucket.name
-    found = aws.pages("s3", "list_object_versions", "Versions", Bucket=bucket, Prefix=key, **_owner(vault))
+    try:
+        found = aws.pages(
+            "s3", "list_object_versions", "Versions", Bucket=bucket, Prefix=key, **_owner(vault)
+        )
+    except LiveError as exc:  # the training role may list candidates but not production's history
+        return Production(
+            readable=False, problems=(f"the production history is not readable: {exc.message}",)
+        )
     current: str | None = None
     earlier: set[str] = set()
     problems: list[str] = []
@@ -776,6 +788,8 @@ def list_versions(aws: Aws, vault: VaultStack, model: str) -> tuple[list[Listed]
         loaded = load_version(aws, vault, model, version)
         if loaded.problems:
             state = f"INVALID: {loaded.problems[0]}"
+        elif not production.readable:
+            state = "unknown (production history not readable)"
         elif version == production.current:
             state = "production"
         elif version in production.earlier:
@@ -803,7 +817,7 @@ def render_list(model: str, listed: list[Listed], production: Production) -> str
             f"  signed by {item.loaded.signer}",
         ]
         lines += [f"  ! {p}" for p in item.loaded.problems[1:]]
-    lines += [f"warning: production manifest: {p}" for p in production.problems]
+    lines += [f"warning: {p}" for p in production.problems]
     return "\n".join(lines) + "\n"
 
 

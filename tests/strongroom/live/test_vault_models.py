@@ -40,7 +40,7 @@ class Session:
     """The dev stack in moto and every AWS call the CLI's commands made (each command's own Aws)."""
 
     def __init__(self, materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch) -> None:
-        self.aws, _, self.plan = materialised("dev")
+        self.aws, self.materialised, self.plan = materialised("dev")
         # moto judges a bucket policy on object requests without their context: every request looks as if
         # it came from outside the VPC endpoint (DenyOutsideVpcEndpoint). The vault runs inside the VPC;
         # the role test judges the bucket policies with that context (policies.iamsim).
@@ -455,15 +455,35 @@ def test_missing_credentials_exit_2(env: Session, tmp_path: Path, monkeypatch: p
         assert "no AWS credentials found" in result.stderr and "Traceback" not in result.output
 
 
-def test_access_denied_exits_3_with_the_action(env: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def _deny(monkeypatch: pytest.MonkeyPatch, operation: str, action: str) -> None:
     from strongroom.live.aws import LiveError
 
-    def denied(*args: Any, **kwargs: Any) -> Any:
-        raise LiveError(
-            "s3:ListBucket", "access denied: x may not call s3:ListBucket (AccessDenied); run as y"
-        )
+    real = Aws.pages
 
-    monkeypatch.setattr(models, "production_history", denied)
+    def pages(self: Aws, service: str, op: str, key: str, **params: Any) -> Any:
+        if op == operation:
+            raise LiveError(action, f"access denied: x may not call {action} (AccessDenied); run as y")
+        return real(self, service, op, key, **params)
+
+    monkeypatch.setattr(Aws, "pages", pages)
+
+
+def test_access_denied_exits_3_with_the_action(
+    env: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deny(monkeypatch, "list_objects_v2", "s3:ListBucket")
     result = env.run("list", "--model", MODEL)
     assert result.exit_code == 3, result.output
     assert "access denied: x may not call s3:ListBucket" in result.stderr
+
+
+def test_a_role_that_may_not_read_production_lists_states_as_unknown(
+    env: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env.push(_artifact(tmp_path))
+    _deny(monkeypatch, "list_object_versions", "s3:ListBucketVersions")
+    result = env.run("list", "--model", MODEL, "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["versions"][0]["state"] == "unknown (production history not readable)"
+    assert "may not call s3:ListBucketVersions" in doc["warnings"][0]
