@@ -624,6 +624,11 @@ def push(
         raise UsageError(
             f"FILE {str(path)!r}: no such file; accepted: the path of the model artifact to push"
         )
+    if path.name == MANIFEST:
+        raise UsageError(
+            f"FILE {str(path)!r}: an artifact may not be named {MANIFEST} (the version's manifest is); "
+            "accepted: any other file name"
+        )
     size = path.stat().st_size
     check_part_size(part_size, size)
     sha = sha256_file(path)

@@ -424,6 +424,10 @@ def test_bad_push_input_exits_2_naming_it(env: Session, tmp_path: Path) -> None:
 
     missing = env.run("push", str(tmp_path / "nope.bin"), "--model", MODEL)
     assert missing.exit_code == 2 and "nope.bin" in missing.stderr and "no such file" in missing.stderr
+    named = env.run("push", str(_artifact(tmp_path, name="manifest.json")), "--model", MODEL)
+    assert named.exit_code == 2 and "may not be named manifest.json" in named.stderr
+    unknown_model = env.run("push", str(_artifact(tmp_path)), "--model", "nope")
+    assert unknown_model.exit_code == 2 and "--model 'nope': not a model of stack dev" in unknown_model.stderr
     cases = {
         "data-payments/curated/train.csv@3HL4kqtJlcpXroDTDmJ": "has no version '3HL4kqtJlcpXroDTDmJ'",
         "data-payments/curated/train.csv": "accepted: BUCKET/KEY@VERSIONID",
