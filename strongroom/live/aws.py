@@ -44,6 +44,16 @@ _S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
     "HeadObject": "s3:GetObject",
     "GetObjectAttributes": "s3:GetObjectAttributes",
+    # object writes and multipart uploads (policies.iamsim.implied adds the version and KMS requests)
+    "CopyObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "DeleteObjects": "s3:DeleteObject",
+    "ListObjects": "s3:ListBucket",
 }
 
 #: Error codes that mean "the caller may not": reported with the action and the caller.
