@@ -454,7 +454,6 @@ _VERSIONED = {
 _WRITES = {"PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy"}
 #: operations that read an object's data (KMS Decrypt when the object is SSE-KMS)
 _READS = {"GetObject", "HeadObject"}
-_KMS_ONE_TO_ONE = {"Sign", "Verify", "GetPublicKey", "DescribeKey", "Decrypt", "Encrypt", "GenerateDataKey"}
 #: context keys of the caller that also hold for the KMS request S3 makes on its behalf
 _PRINCIPAL_KEY = re.compile(r"^aws:(Principal|username|userid)", re.IGNORECASE)
 
@@ -478,7 +477,8 @@ def implied(
     ``params`` as passed to boto3) makes AWS authorise: its own action on its resource with ``context``,
     plus the KMS requests S3 makes on the caller's behalf for an SSE-KMS bucket (``key_arn_of_bucket``:
     bucket name -> the ARN of its default KMS key; buckets absent are taken as not SSE-KMS).
-    KMS ``KeyId`` params must be key ARNs or names in ``key_arns`` (alias or key id -> key ARN)."""
+    A KMS call on one key (Sign, Verify, GetPublicKey, DescribeKey, ...) is ``kms:<Operation>`` on the key:
+    its ``KeyId`` must be a key ARN or a name in ``key_arns`` (alias or key id -> key ARN)."""
     from strongroom.live.aws import iam_action
 
     op = _pascal(operation)
@@ -487,10 +487,8 @@ def implied(
             raise IamSimError(f"sts {op}: policies.iamsim knows only GetCallerIdentity")
         return [Request(principal_arn, "sts:GetCallerIdentity", "*", dict(context))]
     if service == "kms":
-        if op not in _KMS_ONE_TO_ONE:
-            raise IamSimError(
-                f"kms {op}: not mapped by policies.iamsim.implied; mapped: {sorted(_KMS_ONE_TO_ONE)}"
-            )
+        if "KeyId" not in params:
+            raise IamSimError(f"kms {op}: no KeyId param; policies.iamsim.implied maps calls on one key")
         key_id = str(params.get("KeyId", ""))
         arn = key_id if key_id.startswith("arn:") and ":key/" in key_id else (key_arns or {}).get(key_id)
         if arn is None:
@@ -500,6 +498,8 @@ def implied(
         raise IamSimError(f"{service} {op}: policies.iamsim.implied maps only s3, kms and sts calls")
 
     bucket = str(params.get("Bucket", ""))
+    if op == "ListBuckets":
+        return [Request(principal_arn, iam_action("s3", op), "*", dict(context))]
     if not bucket:
         raise IamSimError(f"s3 {op}: no Bucket param")
     key = params.get("Key")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -82,6 +82,8 @@ class Call:
     operation: str
     action: str
     region: str
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """The call's parameters (for :func:`policies.iamsim.implied`: the resources and condition keys)."""
 
 
 class LiveError(Exception):
@@ -137,12 +139,12 @@ class Aws:
                 )
             return self._clients[key]
 
-    def _record(self, client: Any, operation: str) -> str:
+    def _record(self, client: Any, operation: str, params: Mapping[str, Any]) -> str:
         model = client.meta.service_model
         name = model.operation_model(_pascal(client, operation)).name
         action = iam_action(model.signing_name, name)
         with self._lock:
-            self.calls.append(Call(model.service_name, name, action, client.meta.region_name))
+            self.calls.append(Call(model.service_name, name, action, client.meta.region_name, dict(params)))
         return action
 
     def call(
@@ -157,7 +159,7 @@ class Aws:
         """``client.<operation>(**params)``, recorded. None when the error code is one of ``missing`` (the
         configuration does not exist: no bucket policy, no public access block, ...)."""
         client = self.client(service, region)
-        action = self._record(client, operation)
+        action = self._record(client, operation, params)
         try:
             result: dict[str, Any] = getattr(client, operation)(**params)
         except botocore.exceptions.ClientError as exc:
@@ -183,12 +185,12 @@ class Aws:
         if not client.can_paginate(operation):
             result = self.call(service, operation, region=region, **params) or {}
             return list(result.get(key, []))
-        action = self._record(client, operation)
+        action = self._record(client, operation, params)
         items: list[Any] = []
         try:
             for number, page in enumerate(client.get_paginator(operation).paginate(**params)):
                 if number:
-                    self._record(client, operation)
+                    self._record(client, operation, params)
                 items.extend(page.get(key, []))
         except botocore.exceptions.ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))

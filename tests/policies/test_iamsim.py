@@ -36,7 +36,7 @@ def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
-def req(action: str, resource: str = s3_resource(BUCKET, "a/b"), **context: ContextValue) -> Request:
+def req(action: str, resource: str = s3_resource(BUCKET, "a/b"), /, **context: ContextValue) -> Request:
     return Request(ROLE, action, resource, context)
 
 
