@@ -14,14 +14,22 @@ Semantics follow AWS's "Policy evaluation logic" (same-account requests):
   statement granting the account (``arn:aws:iam::<acct>:root`` or the bare account id: "enable IAM
   policies") delegates to IAM, so the identity policies and the boundary must Allow as well.
 
-Conditions: a key absent from the request context makes a positive operator (``StringEquals``, ``ArnLike``,
-``Bool``, ``Numeric*``, ``IpAddress``) not match and a negated one (``StringNotEquals``, ``ArnNotLike``,
-``NotIpAddress``) match: AWS, "Condition operators": "If the key that you specify in a policy condition is
-not present in the request context, the values do not match" -- and for the negated operators the
-condition therefore evaluates true (IAM User Guide, "Conditions with multiple context keys or values" /
-"negated matching condition operators ... return true if the key is absent"). ``...IfExists`` matches when
-the key is absent. ``ForAllValues:`` matches an absent or empty key; ``ForAnyValue:`` does not. An operator
-this module does not implement raises :class:`IamSimError` (never a silent pass).
+Conditions (IAM User Guide, "IAM JSON policy elements: Condition operators",
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
+"Important"): "If the key that you specify in a policy condition is not present in the request context, the
+values do not match and the condition is false. If the policy condition requires that the key is not
+matched, such as StringNotLike or ArnNotLike, and the right key is not present, the condition is true.
+This logic applies to all condition operators except ...IfExists and Null check." So an absent key makes a
+positive operator fail and a negated one (``StringNotEquals``, ``ArnNotLike``, ``NotIpAddress``) match;
+``...IfExists`` matches when the key is absent. Multiple operators and keys are ANDed, a key's values ORed
+(NOR for a negated operator: "Conditions with multiple context keys or values"). ``ForAllValues:`` matches
+an absent or empty key; ``ForAnyValue:`` does not. An operator this module does not implement raises
+:class:`IamSimError` (never a silent pass).
+
+Every request carries the keys AWS sets for a role unless its context sets them: ``aws:PrincipalArn``
+(the role ARN), ``aws:PrincipalAccount``, ``aws:PrincipalIsAWSService`` (false) and, for ``kms:``
+actions, ``kms:CallerAccount``. Policy variables (``${aws:username}``, ``${aws:PrincipalTag/team}``,
+``${key, 'default'}``) resolve from the context; an unresolved one matches nothing.
 """
 
 from __future__ import annotations
@@ -141,6 +149,8 @@ def _as_list(value: Any) -> list[Any]:
 def _arn_like(value: str, pattern: str) -> bool:
     # ArnEquals and ArnLike both compare the six colon-delimited parts, each with wildcards (IAM User Guide,
     # "Amazon Resource Name (ARN) condition operators").
+    if pattern == "*":
+        return True
     parts, patterns = value.split(":", 5), pattern.split(":", 5)
     if len(parts) != 6 or len(patterns) != 6:
         return False
@@ -233,7 +243,9 @@ def _condition(operator: str, key: str, wanted: list[Any], context: Mapping[str,
     if qualifier == "ForAnyValue":
         return any(one(v) for v in values or [])  # absent or empty: false
     if values is None:
-        # absent key: IfExists matches; a negated operator matches; a positive one does not
+        # absent key: IfExists matches; a negated operator matches; a positive one does not (AWS, "Condition
+        # operators", Important: "...the condition is false. If the policy condition requires that the key is
+        # not matched, such as StringNotLike or ArnNotLike, and the right key is not present, ... true")
         return if_exists or negated
     if negated:
         return all(one(v) for v in values)

@@ -207,6 +207,10 @@ def test_arn_bool_numeric_ip_operators() -> None:
     assert cond({"ArnEquals": {"aws:SourceArn": "arn:aws:s3:::bkt"}}, **{"aws:SourceArn": "arn:aws:s3:::bkt"})
     assert not cond({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/strongroom/*"}})
     assert cond({"ArnNotEquals": {"aws:PrincipalArn": OTHER}})
+    assert cond({"ArnLike": {"aws:SourceArn": "*"}}, **{"aws:SourceArn": "arn:aws:s3:::bkt"})
+    assert not cond(
+        {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::c*"}}, **{"aws:SourceArn": "arn:aws:s3:::bkt"}
+    )
     assert cond({"Bool": {"aws:SecureTransport": "true"}}, **{"aws:SecureTransport": True})
     assert not cond({"Bool": {"aws:SecureTransport": "true"}}, **{"aws:SecureTransport": False})
     assert cond({"NumericLessThan": {"s3:TlsVersion": "1.2"}}, **{"s3:TlsVersion": "1.1"})
@@ -448,3 +452,19 @@ def test_no_role_may_delete_an_object_version(dev: PlanPolicies, duty: str, buck
 def test_the_auditor_may_not_read_data(dev: PlanPolicies, bucket: str) -> None:
     get = verdicts(dev, "auditor", "s3", "get_object", {"Bucket": dev.bucket(bucket), "Key": "curated/x"})
     assert not get[0].allowed, get
+
+
+def test_training_lists_only_under_its_prefix(dev: PlanPolicies) -> None:
+    models = dev.bucket("sr-dev-models-bucket")
+    (listing,) = verdicts(
+        dev, "training", "s3", "list_objects_v2", {"Bucket": models, "Prefix": "candidates/m/"}
+    )
+    assert listing.allowed, listing
+    (everything,) = verdicts(dev, "training", "s3", "list_objects_v2", {"Bucket": models})
+    assert not everything.allowed  # no Prefix: s3:prefix absent, StringLike does not match
+
+
+def test_a_policy_variable_default_applies_when_the_key_is_absent() -> None:
+    team = doc(allow("s3:GetObject", "arn:aws:s3:::data-bucket/${aws:PrincipalTag/team, 'a'}/*"))
+    assert judge(req("s3:GetObject"), team).allowed
+    assert not judge(req("s3:GetObject", **{"aws:PrincipalTag/team": "z"}), team).allowed
