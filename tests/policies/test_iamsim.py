@@ -468,3 +468,52 @@ def test_a_policy_variable_default_applies_when_the_key_is_absent() -> None:
     team = doc(allow("s3:GetObject", "arn:aws:s3:::data-bucket/${aws:PrincipalTag/team, 'a'}/*"))
     assert judge(req("s3:GetObject"), team).allowed
     assert not judge(req("s3:GetObject", **{"aws:PrincipalTag/team": "z"}), team).allowed
+
+
+def test_calls_recorded_against_the_materialised_plan_are_judged_with_real_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """How a vault command's test uses it: make the calls through an Aws on the plan materialised in moto
+    (moto does not enforce IAM), then judge ``aws.calls`` for the command's role with moto's real names."""
+    from live_support import moto_context, new_aws
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from strongroom.live.materialise import materialise
+
+    # moto 5.2 judges object requests by the bucket policy itself, wrongly: a Deny statement whose condition
+    # does not hold answers DENIED (moto.iam.access_control.IAMPolicyStatement.is_action_permitted), so
+    # every object call to a strongroom bucket (DenyInsecureTransport, ...) is a 403 in moto and allowed in
+    # AWS. The judging is policies.iamsim's job here: moto's is switched off for this test.
+    monkeypatch.setattr(FakeBucket, "get_permission", lambda *_: PermissionResult.NEUTRAL)
+    plan = stack_plan("dev")
+    with moto_context(monkeypatch):
+        env = materialise(plan, new_aws())
+        aws = new_aws()
+        policies = PlanPolicies(plan, real=env.real)
+        models, key = policies.bucket("sr-dev-models-bucket"), policies.key("keys-models")
+        put: dict[str, Any] = {
+            "Bucket": models,
+            "Key": "candidates/m/a",
+            "Body": b"x",
+            "ChecksumAlgorithm": "SHA256",
+        }
+        aws.call("s3", "put_object", **put, ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+        aws.call("s3", "head_object", Bucket=models, Key="candidates/m/a", ChecksumMode="ENABLED")
+        aws.call("kms", "describe_key", KeyId="alias/strongroom-dev-signing")
+        aws.call("sts", "get_caller_identity")
+        judged = policies.judge_calls("training", aws.calls, context=policies.s3_context())
+        assert [r.action for _, r, _ in judged] == [
+            "s3:PutObject",
+            "kms:GenerateDataKey",
+            "s3:GetObject",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "sts:GetCallerIdentity",
+        ]
+        assert [f"{r.action}: {d.reason}" for _, r, d in judged if not d.allowed] == []
+        aws.call("s3", "put_object", Bucket=models, Key="production/m/a", Body=b"x")
+        (_, denied, decision), _ = policies.judge_calls(
+            "training", aws.calls[-1:], context=policies.s3_context()
+        )
+        assert denied.action == "s3:PutObject" and not decision.allowed

@@ -12,6 +12,8 @@ Import it from a test anywhere under tests/::
     policies = PlanPolicies(plan, real=materialised.real)       # against moto: fake IDs -> moto's real ones
     verdicts = policies.check_call("training", "s3", "put_object", {...}, context=policies.s3_context())
     assert all(d.allowed for _, d in verdicts), verdicts
+    judged = policies.judge_calls("training", aws.calls, context=policies.s3_context())  # calls recorded
+    assert [f"{r.action} {r.resource}: {d.reason}" for _, r, d in judged if not d.allowed] == []
 
 With ``real`` every document and name is passed through it (``Materialised.real`` replaces each fake ID and
 ARN of the plan with the one moto returned), so the requests of calls recorded against moto can be judged.
@@ -20,13 +22,14 @@ ARN of the plan with the one moto returned), so the requests of calls recorded a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from components.policydocs.iam import DUTY_TAG
 from policies.iamsim import ContextValue, Decision, Request, decide, implied
 from strongroom.engine.plan import Plan, PlanResource
+from strongroom.live.aws import Call
 
 #: the duties of the stack's roles; the auditor role carries no duty tag and is named ``...roles-auditor``
 AUDITOR = "auditor"
@@ -184,6 +187,48 @@ class PlanPolicies:
             resource_policy=None,
             resource_kind="other",
         )
+
+    def key_arns(self) -> dict[str, str]:
+        """Each key's id, ARN, alias name and alias ARN -> the key's ARN (for a call's ``KeyId``)."""
+        out: dict[str, str] = {}
+        by_id: dict[str, str] = {}
+        for r in self._of_type("aws:kms/key:Key"):
+            arn = str(self.real(r.outputs["arn"]))
+            key_id = str(self.real(r.outputs.get("keyId") or arn.rsplit("/", 1)[-1]))
+            out[arn] = out[key_id] = by_id[key_id] = arn
+        for r in self._of_type("aws:kms/alias:Alias"):
+            target = str(self.real(r.inputs.get("targetKeyId", "")))
+            found = by_id.get(target) or out.get(target)
+            if found:
+                out[str(r.inputs["name"])] = found
+                if r.outputs.get("arn"):
+                    out[str(self.real(r.outputs["arn"]))] = found
+        return out
+
+    def judge_calls(
+        self, duty: str, calls: Iterable[Call], *, context: Mapping[str, ContextValue]
+    ) -> list[tuple[Call, Request, Decision]]:
+        """Every S3, KMS and STS call recorded by an :class:`strongroom.live.aws.Aws` (``aws.calls``, with
+        their params) judged for the role of ``duty``; other services raise (not judged is not allowed).
+        KMS calls without a KeyId (ListKeys, ListAliases) are judged on resource ``*``."""
+        role = self.role(duty)
+        buckets, keys = self.key_arn_of_bucket(), self.key_arns()
+        out: list[tuple[Call, Request, Decision]] = []
+        for call in calls:
+            if call.service == "kms" and "KeyId" not in call.params:
+                requests = [Request(role.arn, call.action, "*", dict(context))]
+            else:
+                requests = implied(
+                    call.service,
+                    call.operation,
+                    call.params,
+                    principal_arn=role.arn,
+                    context=context,
+                    key_arn_of_bucket=buckets,
+                    key_arns=keys,
+                )
+            out += [(call, r, self.decide(role, r)) for r in requests]
+        return out
 
     def check_call(
         self,

@@ -16,7 +16,7 @@ import pytest
 from live_support import ROOT
 
 from components.policydocs.bucket import CONFIG_READ_ACTIONS
-from policies.iamsim import ContextValue, Decision, Request, implied
+from policies.iamsim import ContextValue, Decision, Request
 from strongroom.engine.plan import Plan
 from strongroom.live.audit import audit, planned_of
 from strongroom.live.aws import Aws
@@ -400,33 +400,9 @@ def _judged_by_iamsim(env: Env) -> list[tuple[Request, Decision]]:
     as moto holds them (``Materialised.real``) and the context of a caller outside the VPC over TLS 1.3."""
     aws, materialised, plan = env
     policies = PlanPolicies(plan, real=materialised.real)
-    role = policies.role(AUDITOR)
-    keys = {
-        materialised.real(r.outputs[name]): materialised.real(r.outputs["arn"])
-        for r in plan.resources
-        if r.type == "aws:kms/key:Key"
-        for name in ("keyId", "arn")
-    }
     context: dict[str, ContextValue] = {"aws:SecureTransport": True, "s3:TlsVersion": "1.3"}
-    judged = []
-    for call in aws.calls:
-        if call.service not in ("s3", "kms"):
-            continue
-        params = dict(call.params)
-        if call.service == "kms" and "KeyId" not in params:  # ListKeys, ListAliases: account-wide
-            requests = [Request(role.arn, call.action, "*", context)]
-        else:
-            requests = implied(
-                call.service,
-                call.operation,
-                params,
-                principal_arn=role.arn,
-                context=context,
-                key_arn_of_bucket=policies.key_arn_of_bucket(),
-                key_arns=keys,
-            )
-        judged += [(r, policies.decide(role, r)) for r in requests]
-    return judged
+    calls = [c for c in aws.calls if c.service in ("s3", "kms")]
+    return [(r, d) for _, r, d in policies.judge_calls(AUDITOR, calls, context=context)]
 
 
 def test_the_audit_reads_buckets_only_through_the_reads_their_policies_exempt(
