@@ -56,6 +56,9 @@ _S3_ACTIONS = {
     "ListObjects": "s3:ListBucket",
 }
 
+#: Parameters not kept in :attr:`Call.params`: payloads (an artifact's bytes) authorise nothing.
+_UNRECORDED = frozenset({"Body", "Message", "Plaintext", "CiphertextBlob", "Signature"})
+
 #: Error codes that mean "the caller may not": reported with the action and the caller.
 ACCESS_DENIED = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess", "AuthFailure"}
@@ -144,7 +147,8 @@ class Aws:
         name = model.operation_model(_pascal(client, operation)).name
         action = iam_action(model.signing_name, name)
         with self._lock:
-            self.calls.append(Call(model.service_name, name, action, client.meta.region_name, dict(params)))
+            kept = {k: v for k, v in params.items() if k not in _UNRECORDED}
+            self.calls.append(Call(model.service_name, name, action, client.meta.region_name, kept))
         return action
 
     def call(

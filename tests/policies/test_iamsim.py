@@ -502,6 +502,7 @@ def test_calls_recorded_against_the_materialised_plan_are_judged_with_real_names
         aws.call("s3", "head_object", Bucket=models, Key="candidates/m/a", ChecksumMode="ENABLED")
         aws.call("kms", "describe_key", KeyId="alias/strongroom-dev-signing")
         aws.call("sts", "get_caller_identity")
+        assert aws.calls[0].params["Key"] == "candidates/m/a" and "Body" not in aws.calls[0].params
         judged = policies.judge_calls("training", aws.calls, context=policies.s3_context())
         assert [r.action for _, r, _ in judged] == [
             "s3:PutObject",
