@@ -514,6 +514,17 @@ def implied(
         return [Request(principal_arn, iam_action("s3", op), "*", dict(context))]
     if not bucket:
         raise IamSimError(f"s3 {op}: no Bucket param")
+    if op == "DeleteObjects":  # authorised per object: s3:DeleteObject, or s3:DeleteObjectVersion
+        objects = (params.get("Delete") or {}).get("Objects") or []
+        return [
+            Request(
+                principal_arn,
+                "s3:DeleteObjectVersion" if o.get("VersionId") else "s3:DeleteObject",
+                s3_resource(bucket, str(o["Key"])),
+                dict(context),
+            )
+            for o in objects
+        ]
     key = params.get("Key")
     action = iam_action("s3", op)
     if params.get("VersionId") and action in _VERSIONED:

@@ -343,6 +343,11 @@ def test_implied_requests_of_s3_calls() -> None:
     assert actions_of("list_object_versions", {"Bucket": BUCKET, "Prefix": "p/"}) == [
         ("s3:ListBucketVersions", s3_resource(BUCKET))
     ]
+    deletes = {"Objects": [{"Key": "k"}, {"Key": "j", "VersionId": "v"}]}
+    assert actions_of("delete_objects", {"Bucket": BUCKET, "Delete": deletes}) == [
+        ("s3:DeleteObject", obj),
+        ("s3:DeleteObjectVersion", s3_resource(BUCKET, "j")),
+    ]
     assert actions_of("sign", {"KeyId": KEY}, "kms") == [("kms:Sign", KEY)]
     assert actions_of("get_caller_identity", {}, "sts") == [("sts:GetCallerIdentity", "*")]
 
