@@ -545,6 +545,8 @@ def implied(
             ctx["s3:x-amz-server-side-encryption-aws-kms-key-id"] = str(params["SSEKMSKeyId"])
     resource = s3_resource(bucket, None if key is None else str(key))
     requests = [Request(principal_arn, action, resource, ctx)]
+    if params.get("BypassGovernanceRetention"):  # deleting or shortening a GOVERNANCE-locked version
+        requests.append(Request(principal_arn, "s3:BypassGovernanceRetention", resource, ctx))
 
     kms_context: dict[str, ContextValue] = {k: v for k, v in context.items() if _PRINCIPAL_KEY.match(k)}
 

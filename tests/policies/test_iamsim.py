@@ -343,6 +343,12 @@ def test_implied_requests_of_s3_calls() -> None:
     assert actions_of("list_object_versions", {"Bucket": BUCKET, "Prefix": "p/"}) == [
         ("s3:ListBucketVersions", s3_resource(BUCKET))
     ]
+    assert actions_of(
+        "delete_object", {"Bucket": BUCKET, "Key": "k", "VersionId": "v", "BypassGovernanceRetention": True}
+    ) == [
+        ("s3:DeleteObjectVersion", obj),
+        ("s3:BypassGovernanceRetention", obj),
+    ]
     deletes = {"Objects": [{"Key": "k"}, {"Key": "j", "VersionId": "v"}]}
     assert actions_of("delete_objects", {"Bucket": BUCKET, "Delete": deletes}) == [
         ("s3:DeleteObject", obj),
