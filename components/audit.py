@@ -62,6 +62,10 @@ class AuditTrailArgs:
     admin_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Principals exempt from the trail bucket's VPC endpoint restriction (the deployer, the auditor)."""
 
+    config_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Roles that may read the trail bucket's (and its replica's) configuration from outside the VPC, as
+    every other bucket of the environment lets them (the auditor: the live audit); never its objects."""
+
     noncurrent_version_expiry_days: int = 365
     """How long noncurrent log file versions are kept."""
 
@@ -261,6 +265,7 @@ class AuditTrail(pulumi.ComponentResource):
                 log_bucket_name=args.access_log_bucket_name,
                 vpc_endpoint_ids=args.vpc_endpoint_ids,
                 admin_principal_arns=exempt,
+                config_reader_principal_arns=args.config_reader_principal_arns,
                 noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                 object_lock_mode=args.object_lock_mode,
                 object_lock_days=args.object_lock_days,
@@ -396,6 +401,7 @@ class AuditTrail(pulumi.ComponentResource):
                 kms_key_arn=replica_key_arn,
                 log_bucket_name=replica_log_bucket_name,
                 admin_principal_arns=exempt,
+                config_reader_principal_arns=args.config_reader_principal_arns,
                 noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                 object_lock_mode=args.object_lock_mode,
                 object_lock_days=args.object_lock_days,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_support import ROOT
+from live_support import ROOT, stack_plan
 
 from components.policydocs.bucket import CONFIG_READ_ACTIONS
 from policies.iamsim import ContextValue, Decision, Request
@@ -358,41 +358,28 @@ def test_every_call_of_the_audit_is_allowed_by_the_auditor_role(materialised: Ca
     judged = _judged_by_iamsim(env)
     assert len(judged) > 20
     assert {r.resource for r, _ in judged if r.action.startswith("kms:")}, "no KMS call judged"
-    denied = sorted(
-        f"{r.action} {r.resource}: {d.reason}"
-        for r, d in judged
-        if not d.allowed and not _known_gap(r, d, plan)
-    )
+    denied = sorted(f"{r.action} {r.resource}: {d.reason}" for r, d in judged if not d.allowed)
     assert denied == [], "\n".join(denied)
 
 
-def _known_gap(request: Request, decision: Decision, plan: Plan) -> bool:
-    """The CloudTrail bucket's policy denies everything outside the VPC endpoint to all but the deployers: it
-    lacks the configuration readers' exemption the other buckets have, so the auditor cannot read its
-    configuration from outside the VPC. A policy gap, reported, not fixed here: see the xfail below."""
-    (audit_bucket,) = [
-        r.outputs["bucket"]
-        for r in plan.resources
-        if r.type == "aws:s3/bucket:Bucket" and "audit-bucket" in r.name
-    ]
-    return (
-        request.resource.endswith(f":::{audit_bucket}")
-        and decision.matched == ["resource:DenyOutsideVpcEndpoint"]
-        and request.action in CONFIG_READ_ACTIONS
-    )
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy gap: the audit bucket's DenyOutsideVpcEndpoint has no configuration-reader exemption",
-)
-def test_the_auditor_may_read_the_audit_buckets_configuration_from_outside_the_vpc(
-    materialised: Callable[[str], Env],
-) -> None:
-    env = materialised("dev")
-    run_audit(env)
-    denied = [r.action for r, d in _judged_by_iamsim(env) if not d.allowed]
-    assert denied == []
+def test_the_auditor_may_read_the_audit_buckets_configuration_from_outside_the_vpc() -> None:
+    """Every bucket of the environment, the trail's and its replica's included, exempts the configuration
+    readers' bucket-level reads from the VPC-endpoint deny (the live audit runs from outside the VPC) and
+    none of their object reads."""
+    for stack in ("dev", "prod"):
+        plan = stack_plan(stack)
+        auditor = next(r for r in plan.resources if r.name.endswith("roles-auditor"))
+        trail_buckets = [
+            r
+            for r in plan.resources
+            if r.type == "aws:s3/bucketPolicy:BucketPolicy" and "audit-bucket" in r.name
+        ]
+        assert len(trail_buckets) == (2 if stack == "prod" else 1), [r.name for r in trail_buckets]
+        for policy in trail_buckets:
+            statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+            reads = next(s for sid, s in statements.items() if sid.startswith("DenyConfigReads"))
+            assert auditor.outputs["arn"] in reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"], policy.name
+            assert "s3:GetObject" not in reads["Action"]
 
 
 def _judged_by_iamsim(env: Env) -> list[tuple[Request, Decision]]:
