@@ -50,7 +50,8 @@ def load(path: Path) -> dict[str, Any]:
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the key `on` as the boolean True.
-    value = workflow.get("on", workflow.get(True))
+    raw: dict[Any, Any] = workflow
+    value = raw.get("on", raw.get(True))
     assert isinstance(value, dict)
     return value
 
