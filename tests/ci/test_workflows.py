@@ -202,3 +202,30 @@ def test_deploy_jobs_differ_only_in_their_stack() -> None:
 
     shapes = {shape(stack, job) for stack, job in jobs.items()}
     assert len(shapes) == 1, shapes
+
+
+def test_the_workflow_strongroom_commands_parse() -> None:
+    """Every `strongroom` command line of the workflows parses with the CLI's own options (a renamed or
+    removed flag fails here, not in a user's CI)."""
+    import shlex
+
+    import typer.main
+
+    from strongroom.cli import app
+
+    cli: Any = typer.main.get_command(app)
+    lines = [
+        line.strip()
+        for path in WORKFLOWS
+        for job in load(path)["jobs"].values()
+        for step in job.get("steps", [])
+        for line in step.get("run", "").splitlines()
+        if line.strip().startswith(".venv/bin/strongroom ")
+    ]
+    assert len(lines) == 2
+    for line in lines:
+        _, name, *args = shlex.split(line)
+        command = cli.get_command(cli.context_class(cli), name)
+        assert command is not None, line
+        params = command.make_context(name, args).params
+        assert params["all_stacks"] and params["with_checkov"], line
