@@ -124,11 +124,12 @@ def test_no_secret_values_in_the_workflows() -> None:
         assert set(re.findall(r"secrets\.([A-Z_]+)", text)) <= {"PULUMI_ACCESS_TOKEN"}, path
 
 
-def test_pull_requests_check_every_stack_offline_and_upload_sarif() -> None:
+def test_pull_requests_and_main_check_every_stack_offline_and_upload_sarif() -> None:
     workflow = load(STRONGROOM)
     assert set(triggers(workflow)) == {"pull_request", "push"}
     check = workflow["jobs"]["check"]
-    assert check["if"] == "github.event_name == 'pull_request'"
+    # Both events: main's upload is code scanning's baseline for the pull requests.
+    assert "if" not in check
     runs = "\n".join(step.get("run", "") for step in check["steps"])
     assert "make venv checkov-venv" in runs
     assert (
@@ -136,8 +137,9 @@ def test_pull_requests_check_every_stack_offline_and_upload_sarif() -> None:
     )
     uses = {step["uses"].split("@")[0]: step for step in check["steps"] if "uses" in step}
     assert uses["github/codeql-action/upload-sarif"]["with"]["sarif_file"] == "strongroom.sarif"
-    comment = uses["actions/github-script"]["with"]["script"]
-    assert "updateComment" in comment and "createComment" in comment
+    comment = uses["actions/github-script"]
+    assert "updateComment" in comment["with"]["script"] and "createComment" in comment["with"]["script"]
+    assert "github.event_name == 'pull_request'" in comment["if"]
     assert "id-token" not in check["permissions"]
 
 
@@ -174,7 +176,8 @@ def test_staging_and_prod_are_gated_and_ordered() -> None:
     names = {
         job["env"]["STACK"]: name for name, job in workflow["jobs"].items() if "STACK" in job.get("env", {})
     }
-    assert "needs" not in jobs["dev"]
+    # Nothing is deployed before the offline check of the same commit passed.
+    assert jobs["dev"]["needs"] == "check"
     assert jobs["staging"]["needs"] == names["dev"]
     assert jobs["prod"]["needs"] == names["staging"]
     for job in jobs.values():
