@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +134,36 @@ def test_pre_commit_config_runs_ruff_and_the_hook() -> None:
     # Every staged file reaches the script, which alone decides what to check.
     assert strongroom["pass_filenames"] is True and "files" not in strongroom
     assert all(h["language"] == "system" for h in hooks.values())
+
+
+def _pre_commit(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"), "PATH": _path()}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("pre-commit")), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _path() -> str:
+    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def test_pre_commit_accepts_the_config(tmp_path: Path) -> None:
+    done = _pre_commit(tmp_path, "validate-config", ".pre-commit-config.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_pre_commit_runs_the_hooks_as_a_user_would(tmp_path: Path) -> None:
+    """`pre-commit run` with a changed stack file: the check hook runs strongroom check on dev and passes;
+    ruff's hooks pass on the hook script (nothing to fix)."""
+    done = _pre_commit(
+        tmp_path, "run", "--files", "stacks/Pulumi.dev.yaml", "scripts/precommit_check.py", "--verbose"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"strongroom check \(changed stacks\)\.+Passed", done.stdout), done.stdout
+    assert "PASSED: stack dev" in done.stdout
+    assert re.search(r"ruff check\.+Passed", done.stdout) and re.search(r"ruff format\.+Passed", done.stdout)
