@@ -111,7 +111,8 @@ def test_least_privilege_permissions() -> None:
     workflow = load(STRONGROOM)
     assert workflow["permissions"] == {}
     check = workflow["jobs"]["check"]
-    assert check["permissions"] == {"contents": "read", "security-events": "write", "pull-requests": "write"}
+    assert check["permissions"] == {"contents": "read", "security-events": "write"}
+    assert workflow["jobs"]["comment"]["permissions"] == {"pull-requests": "write"}
     for stack, job in deploy_jobs(workflow).items():
         assert job["permissions"] == {"contents": "read", "id-token": "write"}, stack
 
@@ -137,10 +138,15 @@ def test_pull_requests_and_main_check_every_stack_offline_and_upload_sarif() -> 
     )
     uses = {step["uses"].split("@")[0]: step for step in check["steps"] if "uses" in step}
     assert uses["github/codeql-action/upload-sarif"]["with"]["sarif_file"] == "strongroom.sarif"
-    comment = uses["actions/github-script"]
-    assert "updateComment" in comment["with"]["script"] and "createComment" in comment["with"]["script"]
-    assert "github.event_name == 'pull_request'" in comment["if"]
     assert "id-token" not in check["permissions"]
+    # The comment is written by a job that runs none of the pull request's code.
+    comment = workflow["jobs"]["comment"]
+    assert comment["needs"] == "check" and "github.event_name == 'pull_request'" in comment["if"]
+    assert not any("run" in step for step in comment["steps"])
+    used = [step["uses"].split("@")[0] for step in comment["steps"]]
+    assert used == ["actions/download-artifact", "actions/github-script"]
+    script = comment["steps"][1]["with"]["script"]
+    assert "updateComment" in script and "createComment" in script
 
 
 def test_deploy_jobs_cover_every_stack() -> None:
