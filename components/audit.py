@@ -212,19 +212,33 @@ class AuditTrail(pulumi.ComponentResource):
     SecureBucket and to a KMS-encrypted CloudWatch log group; optionally an organization trail."""
 
     trail_arn: pulumi.Output[str]
+    """ARN of the CloudTrail trail."""
     trail_name: pulumi.Output[str]
+    """Name of the trail."""
     bucket_name: pulumi.Output[str]
+    """Name of the trail's SecureBucket."""
     bucket_arn: pulumi.Output[str]
+    """ARN of the trail's bucket."""
     log_group_name: pulumi.Output[str]
+    """Name of the KMS-encrypted CloudWatch log group the trail delivers to."""
     log_group_arn: pulumi.Output[str]
+    """ARN of that log group."""
     delivery_role_arn: pulumi.Output[str]
+    """ARN of the role CloudTrail assumes to write to the log group."""
     delivery_role_name: pulumi.Output[str]
+    """Name of the delivery role."""
     replica_bucket_name: pulumi.Output[str] | None
+    """Name of the trail bucket's cross-region replica (None without a replica region)."""
     replica_bucket_arn: pulumi.Output[str] | None
+    """ARN of the replica bucket (None without a replica region)."""
     replication_role_arn: pulumi.Output[str] | None
+    """ARN of the trail bucket's replication role (None without a replica region)."""
     replication_role_name: pulumi.Output[str] | None
+    """Name of the replication role (None without a replica region)."""
 
     def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = AuditTrailArgs(**args)
         super().__init__("strongroom:index:AuditTrail", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = _str_output(args.account_id or aws.get_caller_identity_output(opts=invoke).account_id)
