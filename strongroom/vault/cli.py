@@ -131,8 +131,10 @@ def push_command(
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
 ) -> None:
-    """Role: training. Upload a model artifact as a new candidate version (SHA-256 checksums, the models
-    key), register its model package (PendingManualApproval) and write its signed manifest with lineage."""
+    """Upload a model artifact as a new candidate version (role: training).
+
+    SHA-256 checksums (per part above --part-size), the models key, never over an existing version; registers
+    its model package (PendingManualApproval) and writes its signed manifest with lineage."""
     from strongroom.vault import models
 
     options = where(stack, project_dir, region, profile, endpoint_url)
@@ -183,8 +185,9 @@ def list_command(
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
 ) -> None:
-    """Role: model-approver. The versions of a model, newest first: checksum, lineage, signer and
-    promotion state (production, promoted earlier, candidate, INVALID)."""
+    """The versions of a model, newest first (role: model-approver).
+
+    Checksum, lineage, signer and promotion state (production, promoted earlier, candidate, INVALID)."""
     import json
 
     from strongroom.vault import models
@@ -220,9 +223,11 @@ def verify_command(
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
 ) -> None:
-    """Role: model-approver. Download the artifact, recompute its SHA-256 and compare it with the manifest
-    and S3's checksum, check the manifest's signature and the artifact's S3 version: exit 1 naming each
-    difference, 0 when intact."""
+    """Verify a version's artifact and signed manifest (role: model-approver).
+
+    Downloads the artifact, recomputes its SHA-256 and compares it with the manifest and S3's checksum,
+    checks the manifest's signature and the artifact's S3 version: exit 1 naming each difference, 0 when
+    intact."""
     from strongroom.vault import models
     from strongroom.vault.stack import check_version
 

@@ -396,6 +396,23 @@ def test_transfers_report_their_progress(env: Session, tmp_path: Path) -> None:
         assert quiet is models.no_meter
 
 
+def test_the_progress_bar_is_on_stderr_of_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+    with models.rich_meter(quiet=False) as meter:  # pytest's stderr is no terminal
+        assert meter is models.no_meter
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich: a terminal
+    with models.rich_meter(quiet=False) as meter:
+        assert meter is not models.no_meter
+        meter("upload model.tar.gz", 100)(100)
+    captured = capsys.readouterr()
+    assert "upload model.tar.gz" in captured.err and captured.out == ""
+    with models.rich_meter(quiet=True) as meter:
+        assert meter is models.no_meter
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
