@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from strongroom.errors import UsageError
+from strongroom.options import ProjectDirOption, StackOption
 
 if TYPE_CHECKING:  # imported by the commands when they run, so `strongroom --help` stays fast
     from strongroom.live.aws import Aws
@@ -80,6 +81,173 @@ def open_vault(options: Where, role: str) -> tuple[Aws, VaultStack]:
 
 
 # --- models: push, list, verify (strongroom.vault.models) ---
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+_FORMATS = ("text", "json")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in _FORMATS:
+        raise UsageError(f"--format {fmt!r}: accepted: {', '.join(_FORMATS)}")
+    return fmt
+
+
+@app.command("push")
+def push_command(
+    file: Annotated[Path, typer.Argument(help="The model artifact (e.g. model.tar.gz).", show_default=False)],
+    model: ModelOption,
+    data_version: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data-version",
+            help="A training data object version: BUCKET/KEY@VERSIONID (data bucket by name or "
+            "data-<domain>); repeatable.",
+        ),
+    ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option("--dataset", help="A signed dataset snapshot: DATASET@SNAPSHOT; repeatable."),
+    ] = None,
+    code_revision: Annotated[
+        str | None,
+        typer.Option(
+            "--code-revision", help="Code revision.", show_default="git rev-parse HEAD, else unknown"
+        ),
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", help="Inference image URI recorded in the model package.")
+    ] = None,
+    part_size: Annotated[
+        int,
+        typer.Option(
+            "--part-size", help="Bytes: larger artifacts go up as a multipart upload in parts of this size."
+        ),
+    ] = 64 * 1024 * 1024,
+    quiet: QuietOption = False,
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Upload a model artifact as a new candidate version (role: training).
+
+    SHA-256 checksums (per part above --part-size), the models key, never over an existing version; registers
+    its model package (PendingManualApproval) and writes its signed manifest with lineage."""
+    from strongroom.vault import models
+
+    options = where(stack, project_dir, region, profile, endpoint_url)
+    with models.live_errors():
+        aws, vault = open_vault(options, "training")
+        with models.rich_meter(quiet) as meter:
+            pushed = models.push(
+                aws,
+                vault,
+                file,
+                model,
+                data_versions=data_version or [],
+                datasets=dataset or [],
+                revision=code_revision,
+                image=image,
+                part_size=part_size,
+                meter=meter,
+            )
+    m = pushed.manifest
+    revision = m.code_revision + (
+        " (unknown: no --code-revision and not in a git repository)" if m.code_revision == "unknown" else ""
+    )
+    typer.echo(
+        "\n".join(
+            [
+                f"pushed {m.model} version {m.version}",
+                f"  artifact       s3://{m.artifact.bucket}/{m.artifact.key}",
+                f"  S3 version     {m.artifact.version_id}"
+                + (f" ({pushed.parts} parts)" if pushed.parts > 1 else ""),
+                f"  sha256         {m.artifact.sha256} ({m.artifact.size} bytes)",
+                f"  manifest       s3://{m.artifact.bucket}/{pushed.manifest_key}",
+                f"  manifest S3 version {pushed.manifest_version_id}",
+                f"  model package  {m.model_package_arn} (PendingManualApproval)",
+                f"  code revision  {revision}",
+                f"  lineage        {len(m.lineage.data)} data objects, {len(m.lineage.datasets)} datasets",
+            ]
+        )
+    )
+
+
+@app.command("list")
+def list_command(
+    model: ModelOption,
+    fmt: FormatOption = "text",
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """The versions of a model, newest first (role: model-approver).
+
+    Checksum, lineage, signer and promotion state (production, promoted earlier, candidate, INVALID)."""
+    import json
+
+    from strongroom.vault import models
+
+    _check_format(fmt)
+    options = where(stack, project_dir, region, profile, endpoint_url)
+    with models.live_errors():
+        aws, vault = open_vault(options, "model-approver")
+        listed, production = models.list_versions(aws, vault, model)
+    if fmt == "json":
+        doc = {
+            "model": model,
+            "production": production.current,
+            "versions": [item.to_dict() for item in listed],
+            "warnings": list(production.problems),
+        }
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        typer.echo(models.render_list(model, listed, production), nl=False)
+
+
+@app.command("verify")
+def verify_command(
+    model: ModelOption,
+    version: Annotated[
+        str | None, typer.Option("--version", help="The version to verify.", show_default="the newest")
+    ] = None,
+    fmt: FormatOption = "text",
+    quiet: QuietOption = False,
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Verify a version's artifact and signed manifest (role: model-approver).
+
+    Downloads the artifact, recomputes its SHA-256 and compares it with the manifest and S3's checksum,
+    checks the manifest's signature and the artifact's S3 version: exit 1 naming each difference, 0 when
+    intact."""
+    from strongroom.vault import models
+    from strongroom.vault.stack import check_version
+
+    _check_format(fmt)
+    if version is not None:
+        check_version(version)
+    options = where(stack, project_dir, region, profile, endpoint_url)
+    with models.live_errors():
+        aws, vault = open_vault(options, "model-approver")
+        vault.check_model(model)
+        chosen = models.resolve_version(aws, vault, model, version)
+        with models.rich_meter(quiet) as meter:
+            result = models.verify_version(aws, vault, model, chosen, meter)
+    if fmt == "json":
+        typer.echo(models.verification_json(model, result), nl=False)
+    else:
+        typer.echo(models.render_verification(model, result), nl=False)
+    if not result.intact:
+        raise typer.Exit(1)
+
 
 # --- models: promote, rollback (strongroom.vault.models) ---
 

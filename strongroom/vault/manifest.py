@@ -67,6 +67,8 @@ class ModelManifest(_Strict):
     code_revision: str
     pushed_by: str
     pushed_at: str
+    model_package_arn: str | None = None
+    """The model package ``vault push`` registered (PendingManualApproval) for this artifact."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
