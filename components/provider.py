@@ -25,14 +25,14 @@ from typing import Any
 
 import pulumi
 
-from components.alerts import SecurityAlerts
-from components.audit import AuditTrail
-from components.baseline import AccountBaseline
-from components.identity import MlRoles
-from components.keys import KeyRing
-from components.network import PrivateNetwork
-from components.storage import SecureBucket
-from components.workspace import MlWorkspace
+from strongroom.components.alerts import SecurityAlerts
+from strongroom.components.audit import AuditTrail
+from strongroom.components.baseline import AccountBaseline
+from strongroom.components.identity import MlRoles
+from strongroom.components.keys import KeyRing
+from strongroom.components.network import PrivateNetwork
+from strongroom.components.storage import SecureBucket
+from strongroom.components.workspace import MlWorkspace
 
 PACKAGE = "strongroom"
 """The package name: the first part of every component's type token `strongroom:index:<Class>`."""

@@ -2554,7 +2554,7 @@ def _caught(mutation: Mutation, found: dict[str, set[str]]) -> bool:
 
 
 def test_mutations_cover_every_control_of_the_catalog() -> None:
-    from policies.catalog import CATALOG
+    from strongroom.policies.catalog import CATALOG
 
     assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)
     ids = {c.id for c in CATALOG}

@@ -18,10 +18,10 @@ from live_support import ROOT
 from typer.testing import CliRunner
 
 import strongroom.vault.cli as vault_cli
-from policies.iamsim import Decision, Request
 from strongroom.cli import app
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, Call
+from strongroom.policies.iamsim import Decision, Request
 from strongroom.vault import manifest as mf
 from strongroom.vault import models
 from strongroom.vault.stack import VaultStack, locate, stack_settings
