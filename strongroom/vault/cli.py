@@ -130,4 +130,36 @@ def rollback(
 
 # --- data: snapshot (strongroom.vault.data) ---
 
+
+@app.command()
+def snapshot(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Data domain (strongroom:storage).")],
+    prefix: Annotated[
+        str, typer.Option("--prefix", help="Key prefix under the training data prefix (curated/).")
+    ] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: training. Record the exact version ID, size and SHA-256 of every object current under the
+    training data prefix of a data domain's bucket as a signed dataset manifest, written to
+    datasets/<dataset>/<snapshot>.json of the models bucket: what a model's lineage names."""
+    import json
+
+    from strongroom.vault import data, promotion
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r} is not accepted; accepted: text, json.")
+    with promotion.exit_codes():
+        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "training")
+        taken = data.snapshot(aws, vault, dataset, prefix)
+    if fmt == "json":
+        typer.echo(json.dumps(taken.as_dict(), indent=2, sort_keys=True))
+    else:
+        typer.echo("\n".join(taken.lines()))
+
+
 # --- recovery: restore, status (strongroom.vault.recovery) ---

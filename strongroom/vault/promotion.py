@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from strongroom.errors import StrongroomError, UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
+from strongroom.vault.data import models_key_arn
 from strongroom.vault.stack import MANIFEST, VaultStack, check_version
 
 ARTIFACT = "artifact"
@@ -267,18 +268,6 @@ def current(aws: Aws, vault: VaultStack, model: str) -> Current | None:
     except mf.ManifestError:
         version = "unreadable manifest"
     return Current(version, str(artifact.get("VersionId", "")), manifest_version)
-
-
-def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The models key's ARN (``kms:DescribeKey`` of its alias, once): the bucket policy accepts an
-    SSE-KMS header only when it names the bucket's key by ARN."""
-    alias = vault.key_alias("models")
-
-    def describe() -> str:
-        result = aws.call("kms", "describe_key", KeyId=alias) or {}
-        return str(result.get("KeyMetadata", {}).get("Arn", ""))
-
-    return aws.memo(("vault.key-arn", aws.region, alias), describe)
 
 
 def _copy(
