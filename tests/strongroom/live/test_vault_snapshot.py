@@ -189,3 +189,63 @@ def test_bad_input_is_a_usage_error(
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def _role_statements(role: str) -> list[dict[str, Any]]:
+    """The statements of ``role``'s inline policy in the dev plan."""
+    from live_support import stack_plan
+
+    for res in stack_plan("dev").resources:
+        if res.type == "aws:iam/rolePolicy:RolePolicy" and res.name == f"sr-dev-roles-{role}-policy":
+            doc = res.inputs["policy"]
+            return list((json.loads(doc) if isinstance(doc, str) else doc)["Statement"])
+    raise AssertionError(f"no policy of role {role}")
+
+
+def _granted(statements: list[dict[str, Any]], action: str, resource: str) -> list[dict[str, Any]]:
+    def listed(value: Any) -> list[str]:
+        return [value] if isinstance(value, str) else list(value)
+
+    return [
+        s
+        for s in statements
+        if s["Effect"] == "Allow" and action in listed(s["Action"]) and resource in listed(s["Resource"])
+    ]
+
+
+def test_the_plan_lets_training_write_snapshots_and_the_vault_readers_read_them() -> None:
+    statements = {r: _role_statements(r) for r in ("training", "model-approver", "data-scientist")}
+    models = next(s["Resource"] for s in statements["training"] if s.get("Sid") == "WriteDatasetSnapshots")[
+        0
+    ].removesuffix(f"/{DATASETS_PREFIX}*")
+    snapshots = f"{models}/{DATASETS_PREFIX}*"
+    assert _granted(statements["training"], "s3:PutObject", snapshots)
+    for role, granted in statements.items():
+        assert _granted(granted, "s3:GetObjectVersion", snapshots), role
+        listing = [s for s in _granted(granted, "s3:ListBucket", models)]
+        assert any(f"{DATASETS_PREFIX}*" in s["Condition"]["StringLike"]["s3:prefix"] for s in listing), role
+    for role in ("model-approver", "data-scientist"):
+        assert not _granted(statements[role], "s3:PutObject", snapshots), role
+    # rollback lists the production versions of the stack's models, nothing else
+    (versions,) = _granted(statements["model-approver"], "s3:ListBucketVersions", models)
+    assert versions["Condition"] == {
+        "StringLike": {"s3:prefix": ["production/credit-pd/*", "production/fraud-score/*"]}
+    }
+
+
+def test_the_datasets_prefix_may_not_be_the_production_prefix() -> None:
+    from components.policydocs import iam
+
+    with pytest.raises(ValueError, match="production_prefix: 'production/' must differ"):
+        iam.Scope(
+            partition="aws",
+            account="123456789012",
+            region="eu-west-2",
+            data_bucket_arns=("arn:aws:s3:::dev-data",),
+            model_bucket_arn="arn:aws:s3:::dev-models",
+            data_key_arn="k",
+            model_key_arn="k",
+            logs_key_arn="k",
+            name_prefix="dev-",
+            datasets_prefix="production/",
+        )
