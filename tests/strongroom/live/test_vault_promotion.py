@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from live_support import ROOT, new_aws
 from typer.testing import CliRunner
-from vault_support import inside_the_vpc
 
 import strongroom.vault.cli as vault_cli
 from strongroom.cli import app
@@ -24,11 +25,6 @@ from strongroom.vault.stack import MANIFEST, VaultStack, locate, new_version, st
 MODEL = "credit-pd"
 T0 = datetime(2026, 12, 1, 6, 0, 0, tzinfo=UTC)
 Env = Any
-
-
-@pytest.fixture(autouse=True)
-def _inside_the_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
-    inside_the_vpc(monkeypatch)
 
 
 def _vault(materialised: Callable[[str], Env]) -> tuple[Aws, VaultStack]:
@@ -374,3 +370,62 @@ def test_access_denied_exits_3(materialised: Callable[[str], Env], monkeypatch: 
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", "20261201T060000Z-0123456789ab")
     assert result.exit_code == 3, result.output
     assert "access denied: caller may not call s3:GetObject" in result.output
+
+
+def judged(env: Env, duty: str, sessions: list[Aws]) -> list[tuple[str, str, str, bool]]:
+    """Every call of ``sessions`` as the request(s) AWS authorises, judged by policies.iamsim for the role of
+    ``duty`` with the plan's identity, boundary, bucket and key policies (as moto holds them), made as the
+    vault commands run: inside the VPC, through the S3 gateway endpoint, over TLS 1.3.
+    (action, resource, reason, allowed)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
+    from iam_support import PlanPolicies
+
+    from policies.iamsim import Request
+
+    _, materialised, plan = env
+    policies = PlanPolicies(plan, real=materialised.real)
+    context = policies.s3_context()
+    calls = [c for aws in sessions for c in aws.calls]
+    out = [
+        (r.action, r.resource, d.reason, d.allowed)
+        for _, r, d in policies.judge_calls(
+            duty, [c for c in calls if c.service in ("s3", "kms", "sts")], context=context
+        )
+    ]
+    role = policies.role(duty)
+    for call in calls:
+        if call.service == "resourcegroupstaggingapi":  # tag:GetResources: no resource-level permission
+            request = Request(role.arn, call.action, "*", dict(context))
+        elif call.operation == "DescribeModelPackage":
+            request = Request(role.arn, call.action, str(call.params["ModelPackageName"]), dict(context))
+        else:
+            continue
+        decision = policies.decide(role, request)
+        out.append((request.action, request.resource, decision.reason, decision.allowed))
+    return out
+
+
+def test_every_call_of_promote_and_rollback_is_the_model_approvers(
+    materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = materialised("dev")
+    vault = locate(new_aws(), "dev", stack_settings(ROOT, "dev"))
+    v1, k1 = push(vault, b"model one")
+    v2, k2 = push(vault, b"model two", minutes=1)
+    register(vault, k1)
+    register(vault, k2)
+    sessions: list[Aws] = []
+    for args in (("promote", "--version", v1), ("promote", "--version", v2), ("rollback", "--to", v1)):
+        result, opened = run(monkeypatch, args[0], "--model", MODEL, *args[1:])
+        assert result.exit_code == 0, result.output
+        sessions += opened
+    operations = {c.operation for aws in sessions for c in aws.calls}
+    assert {"CopyObject", "ListObjectVersions", "GetObject", "Verify", "DescribeModelPackage"} <= operations
+
+    verdicts = judged(env, "model-approver", sessions)
+    assert [v for v in verdicts if not v[3]] == []
+    # the same calls as another vault role: training may not write production nor list its versions
+    denied = {(a, r) for a, r, _, allowed in judged(env, "training", sessions) if not allowed}
+    models = f"arn:aws:s3:::{vault.models_bucket.name}"
+    assert ("s3:PutObject", f"{models}/{vault.production_prefix(MODEL)}{promotion.ARTIFACT}") in denied
+    assert ("s3:ListBucketVersions", models) in denied

@@ -6,15 +6,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from live_support import ROOT, new_aws
 from typer.testing import CliRunner
-from vault_support import inside_the_vpc
 
 import strongroom.vault.cli as vault_cli
+from policies.iamsim import Request
 from strongroom.cli import app
 from strongroom.live.aws import Aws
 from strongroom.vault import data
@@ -23,11 +25,6 @@ from strongroom.vault.stack import DATASETS_PREFIX, TRAINING_DATA_PREFIX, VaultS
 
 DATASET = "payments"
 Env = Any
-
-
-@pytest.fixture(autouse=True)
-def _inside_the_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
-    inside_the_vpc(monkeypatch)
 
 
 def _vault(materialised: Callable[[str], Env]) -> VaultStack:
@@ -249,3 +246,42 @@ def test_the_datasets_prefix_may_not_be_the_production_prefix() -> None:
             name_prefix="dev-",
             datasets_prefix="production/",
         )
+
+
+def test_every_call_of_snapshot_is_the_training_roles(
+    materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
+    from iam_support import PlanPolicies
+
+    _, env, plan = materialised("dev")
+    vault = locate(new_aws(), "dev", stack_settings(ROOT, "dev"))
+    put_data(vault, f"{TRAINING_DATA_PREFIX}loans/a.csv", b"checksummed")
+    put_data(vault, f"{TRAINING_DATA_PREFIX}loans/b.csv", b"hashed by the command", checksum=False)
+    result, sessions = run(monkeypatch, "--dataset", DATASET)
+    assert result.exit_code == 0, result.output
+    calls = [c for c in sessions[0].calls if c.service in ("s3", "kms", "sts")]
+    assert {"ListObjectsV2", "HeadObject", "GetObject", "PutObject", "Sign"} <= {c.operation for c in calls}
+
+    policies = PlanPolicies(plan, real=env.real)
+    context = policies.s3_context()  # inside the VPC, through the S3 gateway endpoint, over TLS
+    verdicts = policies.judge_calls("training", calls, context=context)
+    assert [f"{r.action} {r.resource}: {d.reason}" for _, r, d in verdicts if not d.allowed] == []
+    # tag:GetResources (finding the buckets) has no resource-level permission
+    role = policies.role("training")
+    tagging = [c for c in sessions[0].calls if c.service == "resourcegroupstaggingapi"]
+    assert tagging and all(
+        policies.decide(role, Request(role.arn, c.action, "*", dict(context))).allowed for c in tagging
+    )
+    # the model approver may neither read the data nor write a snapshot
+    denied = {
+        (r.action, r.resource)
+        for _, r, d in policies.judge_calls("model-approver", calls, context=context)
+        if not d.allowed
+    }
+    models, payments = vault.models_bucket.name, vault.data_buckets[DATASET].name
+    assert ("s3:GetObject", f"arn:aws:s3:::{payments}/{TRAINING_DATA_PREFIX}loans/a.csv") in denied
+    assert any(
+        a == "s3:PutObject" and r.startswith(f"arn:aws:s3:::{models}/{DATASETS_PREFIX}") for a, r in denied
+    )
+    assert any(a == "kms:Sign" for a, _ in denied)
