@@ -415,12 +415,28 @@ def test_every_call_of_promote_and_rollback_is_the_model_approvers(
     register(vault, k1)
     register(vault, k2)
     sessions: list[Aws] = []
-    for args in (("promote", "--version", v1), ("promote", "--version", v2), ("rollback", "--to", v1)):
+    v3, _ = push(vault, b"model three, never promoted", minutes=2)
+    unknown = "20261201T070000Z-0123456789ab"
+    for args, code in (
+        (("promote", "--version", v1), 0),
+        (("promote", "--version", v2), 0),
+        (("rollback", "--to", v1), 0),
+        (("promote", "--version", unknown), 2),  # lists the candidates
+        (("rollback", "--to", v3), 2),  # looks for the candidate
+    ):
         result, opened = run(monkeypatch, args[0], "--model", MODEL, *args[1:])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
         sessions += opened
     operations = {c.operation for aws in sessions for c in aws.calls}
-    assert {"CopyObject", "ListObjectVersions", "GetObject", "Verify", "DescribeModelPackage"} <= operations
+    assert {
+        "CopyObject",
+        "ListObjectVersions",
+        "ListObjectsV2",
+        "HeadObject",
+        "GetObject",
+        "Verify",
+        "DescribeModelPackage",
+    } <= operations
 
     verdicts = judged(env, "model-approver", sessions)
     assert [v for v in verdicts if not v[3]] == []
