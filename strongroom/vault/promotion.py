@@ -339,8 +339,9 @@ def promote(aws: Aws, vault: VaultStack, model: str, version: str) -> Outcome:
 
 
 def _newest_first(versions: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    mine = [v for v in versions if v.get("Key") == key]
-    return sorted(mine, key=lambda v: (bool(v.get("IsLatest")), v.get("LastModified")), reverse=True)
+    """The versions of ``key``, in ListObjectVersions' order: newest first (LastModified has only second
+    precision, so it cannot order two promotions of one second)."""
+    return [v for v in versions if v.get("Key") == key]
 
 
 def rollback(aws: Aws, vault: VaultStack, model: str, to: str) -> Outcome:
