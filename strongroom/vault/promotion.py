@@ -23,7 +23,7 @@ from strongroom.errors import StrongroomError, UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
 from strongroom.vault.data import models_key_arn
-from strongroom.vault.stack import MANIFEST, VaultStack, check_version
+from strongroom.vault.stack import CANDIDATES_PREFIX, MANIFEST, VaultStack, check_version
 
 ARTIFACT = "artifact"
 """The production artifact's key under ``production/<model>/``."""
@@ -157,8 +157,8 @@ def _candidate_versions(aws: Aws, vault: VaultStack, model: str) -> list[str]:
 
 
 def _load_candidate(aws: Aws, vault: VaultStack, model: str, version: str) -> Candidate:
-    """The candidate ``version`` of ``model``: its manifest, parsed (unknown version: exit 2). The manifest is
-    checked to describe that model and version of this environment, not yet verified."""
+    """The candidate ``version`` of ``model``: its manifest, parsed, not yet verified (unknown version:
+    exit 2)."""
     key = f"{vault.candidate_prefix(model, version)}{MANIFEST}"
     found = _read(aws, vault, key)
     if found is None:
@@ -171,16 +171,7 @@ def _load_candidate(aws: Aws, vault: VaultStack, model: str, version: str) -> Ca
     body, s3_version = found
     where = _url(vault, key)
     envelope = mf.read_envelope(body, where)
-    manifest = mf.model_manifest(envelope, where)
-    problems = _describes(manifest, vault, model, version, where)
-    if not manifest.artifact.key.startswith(vault.candidate_prefix(model, version)):
-        problems.append(
-            f"{where}: its artifact {manifest.artifact.key!r} is not under "
-            f"{vault.candidate_prefix(model, version)}"
-        )
-    if problems:
-        raise Refused(problems)
-    return Candidate(manifest, envelope, s3_version)
+    return Candidate(mf.model_manifest(envelope, where), envelope, s3_version)
 
 
 def _describes(
@@ -199,10 +190,12 @@ def _describes(
 
 
 def verify_candidate(aws: Aws, vault: VaultStack, candidate: Candidate, where: str) -> list[str]:
-    """The problems of a candidate: its signature, and the artifact's current S3 version and bytes against
-    the manifest (empty: it verifies)."""
+    """The problems of a candidate: its signature, an artifact outside its candidate prefix, and the
+    artifact's current S3 version and bytes against the manifest (empty: it verifies)."""
+    manifest, artifact = candidate.manifest, candidate.manifest.artifact
     problems = mf.verify(aws, vault.signing_key, candidate.envelope, where)
-    artifact = candidate.manifest.artifact
+    if not artifact.key.startswith(f"{CANDIDATES_PREFIX}{manifest.model}/{manifest.version}/"):
+        problems.append(f"{where}: its artifact {artifact.key!r} is not under the candidate's prefix")
     found = _hash(aws, vault, artifact.key)
     if found is None:
         return [*problems, f"{_url(vault, artifact.key)}: the artifact does not exist"]
@@ -322,7 +315,9 @@ def promote(aws: Aws, vault: VaultStack, model: str, version: str) -> Outcome:
     check_version(version)
     candidate = _load_candidate(aws, vault, model, version)
     manifest_key = f"{vault.candidate_prefix(model, version)}{MANIFEST}"
-    problems = verify_candidate(aws, vault, candidate, _url(vault, manifest_key))
+    where = _url(vault, manifest_key)
+    problems = _describes(candidate.manifest, vault, model, version, where)
+    problems += verify_candidate(aws, vault, candidate, where)
     artifact = candidate.manifest.artifact
     gate, refused = package_gate(aws, vault, model, _url(vault, artifact.key))
     if problems or refused:

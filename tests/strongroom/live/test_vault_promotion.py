@@ -218,6 +218,28 @@ def test_promote_refuses_a_changed_manifest(
     assert versions(vault) == {}
 
 
+def test_promote_refuses_a_signed_manifest_of_another_version_put_in_its_place(
+    materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, vault = _vault(materialised)
+    v1, k1 = push(vault, b"model one")
+    v2, _ = push(vault, b"model two", minutes=1)
+    register(vault, k1)
+    s3 = new_aws().client("s3")
+    bucket = vault.models_bucket.name
+    replayed = s3.get_object(Bucket=bucket, Key=f"{vault.candidate_prefix(MODEL, v1)}{MANIFEST}")[
+        "Body"
+    ].read()
+    s3.put_object(Bucket=bucket, Key=f"{vault.candidate_prefix(MODEL, v2)}{MANIFEST}", Body=replayed)
+
+    result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", v2)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert f"its version is '{v1}', not '{v2}'" in text
+    assert "changed after signing" not in text  # the signature is valid: it is v1's manifest
+    assert versions(vault) == {}
+
+
 def test_promote_refuses_when_the_approved_package_is_another_artifacts(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
