@@ -251,8 +251,6 @@ def verify_command(
 
 # --- models: promote, rollback (strongroom.vault.models) ---
 
-from strongroom.options import ProjectDirOption, StackOption  # noqa: E402  (the promote/rollback block's)
-
 
 @app.command()
 def promote(
