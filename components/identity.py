@@ -109,6 +109,10 @@ class MlRolesArgs:
     production_prefix: str = "production/"
     """Model bucket prefix only the approver writes."""
 
+    datasets_prefix: str = "datasets/"
+    """Model bucket prefix of the signed dataset snapshots (`vault snapshot`): the training role writes
+    them, the training, model-approver and data-scientist roles read them."""
+
     github_repository: str | None = None
     """`org/repo` whose GitHub Actions may assume the deployer role; None: no deployer role."""
 
@@ -238,13 +242,14 @@ class MlRolesArgs:
             "training_data_prefix": self.training_data_prefix,
             "candidates_prefix": self.candidates_prefix,
             "production_prefix": self.production_prefix,
+            "datasets_prefix": self.datasets_prefix,
         }
         for key, value in prefixes.items():
             if not _PREFIX_RE.match(value):
                 raise ValueError(f"{key}: {value!r} must be an S3 key prefix ending in '/', like 'curated/'")
         if self.production_prefix in (self.experiments_prefix, self.candidates_prefix) or any(
             p.startswith(self.production_prefix) or self.production_prefix.startswith(p)
-            for p in (self.experiments_prefix, self.candidates_prefix)
+            for p in (self.experiments_prefix, self.candidates_prefix, self.datasets_prefix)
         ):
             raise ValueError(
                 f"production_prefix: {self.production_prefix!r} overlaps the experiments or candidates "
@@ -340,6 +345,7 @@ class MlRoles(pulumi.ComponentResource):
                 training_data_prefix=args.training_data_prefix,
                 candidates_prefix=args.candidates_prefix,
                 production_prefix=args.production_prefix,
+                datasets_prefix=args.datasets_prefix,
                 extra_bucket_arns=tuple(buckets),
                 extra_key_arns=tuple(keys),
                 signing_key_arn=str(skey or ""),

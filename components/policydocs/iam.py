@@ -84,6 +84,9 @@ class Scope:
     training_data_prefix: str = "curated/"
     candidates_prefix: str = "candidates/"
     production_prefix: str = "production/"
+    datasets_prefix: str = "datasets/"
+    """Model bucket prefix of the signed dataset snapshots: the training role writes, the vault readers
+    (training, model approver, data scientist) read."""
     extra_bucket_arns: tuple[str, ...] = ()
     extra_key_arns: tuple[str, ...] = ()
     signing_key_arn: str = ""
@@ -130,6 +133,7 @@ class Scope:
             "training_data_prefix",
             "candidates_prefix",
             "production_prefix",
+            "datasets_prefix",
         ):
             value = getattr(self, name)
             if not value.endswith("/") or value.startswith("/") or "*" in value:
@@ -153,7 +157,7 @@ class Scope:
                 )
         if len(set(self.event_regions)) != len(self.event_regions):
             raise ValueError(f"event_regions: {list(self.event_regions)} names a region twice")
-        if self.production_prefix in (self.experiments_prefix, self.candidates_prefix):
+        if self.production_prefix in (self.experiments_prefix, self.candidates_prefix, self.datasets_prefix):
             raise ValueError(
                 f"production_prefix: {self.production_prefix!r} must differ from the experiments and "
                 "candidates prefixes, or data scientists and training jobs could write production models"
@@ -494,6 +498,15 @@ def sign_manifests(s: Scope) -> list[Statement]:
     return [allow("SignManifests", SIGN_MANIFEST_ACTIONS, s.signing_key_arns)] if s.signing_key_arn else []
 
 
+def _read_datasets(s: Scope) -> Statement:
+    """The vault readers read the signed dataset snapshots (which data a model was trained on)."""
+    return allow(
+        "ReadDatasetSnapshots",
+        ["s3:GetObject", "s3:GetObjectVersion"],
+        [_objects(s.model_bucket_arn, s.datasets_prefix)],
+    )
+
+
 def _kms_use(sid: str, key_arns: Iterable[str], *, write: bool) -> Statement:
     actions = ["kms:Decrypt", "kms:DescribeKey"]
     if write:
@@ -583,7 +596,11 @@ def _work_statements(s: Scope) -> list[Statement]:
             ["s3:GetObject", "s3:GetObjectVersion"],
             [_objects(b, s.curated_prefix) for b in s.data_bucket_arns],
         ),
-        _list_prefixes("ListModelWork", [s.model_bucket_arn], [s.experiments_prefix, s.candidates_prefix]),
+        _list_prefixes(
+            "ListModelWork",
+            [s.model_bucket_arn],
+            [s.experiments_prefix, s.candidates_prefix, s.datasets_prefix],
+        ),
         allow(
             "ReadWriteExperiments",
             [
@@ -600,6 +617,7 @@ def _work_statements(s: Scope) -> list[Statement]:
             ["s3:GetObject", "s3:GetObjectVersion"],
             [_objects(s.model_bucket_arn, s.candidates_prefix)],
         ),
+        _read_datasets(s),
         _kms_use("ReadDataKey", [s.data_key_arn], write=False),
         _kms_use("UseModelKey", [s.model_key_arn], write=True),
         allow(
@@ -803,11 +821,16 @@ def training_policy(s: Scope) -> PolicyDocument:
             ["s3:GetObject", "s3:GetObjectVersion"],
             [_objects(b, s.training_data_prefix) for b in s.data_bucket_arns],
         ),
-        _list_prefixes("ListModelOutput", [s.model_bucket_arn], [s.candidates_prefix]),
+        _list_prefixes("ListModelOutput", [s.model_bucket_arn], [s.candidates_prefix, s.datasets_prefix]),
         allow(
             "WriteModelOutput",
             ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
             [_objects(s.model_bucket_arn, s.candidates_prefix)],
+        ),
+        allow(
+            "WriteDatasetSnapshots",
+            ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
+            [_objects(s.model_bucket_arn, s.datasets_prefix)],
         ),
         _kms_use("ReadDataKey", [s.data_key_arn], write=False),
         _kms_use("UseModelKey", [s.model_key_arn], write=True),
@@ -858,6 +881,12 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
                 [_objects(s.model_bucket_arn, f"{s.production_prefix}{m}/") for m in s.models],
             ),
             allow(
+                "ListProductionVersions",
+                ["s3:ListBucketVersions"],
+                [s.model_bucket_arn],
+                {"StringLike": {"s3:prefix": [f"{s.production_prefix}{m}/*" for m in s.models]}},
+            ),
+            allow(
                 "ApproveModelPackage",
                 [
                     "sagemaker:UpdateModelPackage",
@@ -874,12 +903,17 @@ def model_approver_policy(s: Scope) -> PolicyDocument:
     return document(
         *verify_manifests(s),
         vault_discovery(),
-        _list_prefixes("ListModels", [s.model_bucket_arn], [s.candidates_prefix, s.production_prefix]),
+        _list_prefixes(
+            "ListModels",
+            [s.model_bucket_arn],
+            [s.candidates_prefix, s.production_prefix, s.datasets_prefix],
+        ),
         allow(
             "ReadCandidates",
             ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"],
             [_objects(s.model_bucket_arn, s.candidates_prefix)],
         ),
+        _read_datasets(s),
         *promote,
         _kms_use("UseModelKey", [s.model_key_arn], write=True),
         star("ListOnly", ["sagemaker:ListModelPackageGroups", "sts:GetCallerIdentity"]),

@@ -251,6 +251,81 @@ def verify_command(
 
 # --- models: promote, rollback (strongroom.vault.models) ---
 
+
+@app.command()
+def promote(
+    model: ModelOption,
+    version: Annotated[str, typer.Option("--version", help="The candidate version (`vault list`).")],
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: model-approver. Copy a candidate into production/<model>/ (artifact and manifest, new S3
+    versions) if its manifest verifies, its artifact's bytes and S3 version are the manifest's, and a
+    model package of the model's package group is Approved with exactly that artifact. Exit 1 if refused."""
+    from strongroom.vault import promotion
+
+    with promotion.exit_codes():
+        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "model-approver")
+        outcome = promotion.promote(aws, vault, model, version)
+    typer.echo("\n".join(outcome.lines("promoted")))
+
+
+@app.command()
+def rollback(
+    model: ModelOption,
+    to: Annotated[str, typer.Option("--to", help="A version that was in production before.")],
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: model-approver. Make a version that was in production before current again: verify its
+    production S3 versions (signature, artifact SHA-256), copy them over as new versions, re-read and
+    compare. Never deletes anything; prints what was current before and after."""
+    from strongroom.vault import promotion
+
+    with promotion.exit_codes():
+        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "model-approver")
+        outcome = promotion.rollback(aws, vault, model, to)
+    typer.echo("\n".join(outcome.lines("rolled back")))
+
+
 # --- data: snapshot (strongroom.vault.data) ---
+
+
+@app.command()
+def snapshot(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Data domain (strongroom:storage).")],
+    prefix: Annotated[
+        str, typer.Option("--prefix", help="Key prefix under the training data prefix (curated/).")
+    ] = "",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: training. Record the exact version ID, size and SHA-256 of every object current under the
+    training data prefix of a data domain's bucket as a signed dataset manifest, written to
+    datasets/<dataset>/<snapshot>.json of the models bucket: what a model's lineage names."""
+    import json
+
+    from strongroom.vault import data, promotion
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r} is not accepted; accepted: text, json.")
+    with promotion.exit_codes():
+        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "training")
+        taken = data.snapshot(aws, vault, dataset, prefix)
+    if fmt == "json":
+        typer.echo(json.dumps(taken.as_dict(), indent=2, sort_keys=True))
+    else:
+        typer.echo("\n".join(taken.lines()))
+
 
 # --- recovery: restore, status (strongroom.vault.recovery) ---

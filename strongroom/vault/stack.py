@@ -40,6 +40,7 @@ def _prefix(name: str) -> str:
 CANDIDATES_PREFIX = _prefix("candidates_prefix")
 PRODUCTION_PREFIX = _prefix("production_prefix")
 TRAINING_DATA_PREFIX = _prefix("training_data_prefix")
+DATASETS_PREFIX = _prefix("datasets_prefix")
 
 
 def new_version(sha256_hex: str, now: datetime | None = None) -> str:
@@ -122,6 +123,21 @@ class VaultStack:
 
     def production_prefix(self, model: str) -> str:
         return f"{PRODUCTION_PREFIX}{self.check_model(model)}/"
+
+    def data_bucket(self, dataset: str, flag: str = "--dataset") -> Bucket:
+        """The data bucket of domain ``dataset`` (strongroom:storage.dataDomains)."""
+        if dataset not in self.data_buckets:
+            accepted = ", ".join(sorted(self.data_buckets)) or "none (no data bucket found)"
+            raise UsageError(
+                f"{flag} {dataset!r}: not a data domain of stack {self.stack} with a data bucket; "
+                f"accepted: {accepted}"
+            )
+        return self.data_buckets[dataset]
+
+    def dataset_key(self, dataset: str, snapshot: str) -> str:
+        """The models bucket key of a dataset snapshot's signed manifest (``vault snapshot``)."""
+        self.data_bucket(dataset)
+        return f"{DATASETS_PREFIX}{dataset}/{snapshot}.json"
 
     def bucket(self, name: str) -> tuple[str, Bucket]:
         """``--bucket``: a physical name of the environment, or a logical one (``models``,

@@ -364,8 +364,16 @@ def test_approver_only_writes_production_prefix() -> None:
 def test_training_role_reads_its_prefix_writes_its_output_uses_its_keys_and_log_group() -> None:
     t = DOCS["training"]
     assert _allowed(t, "s3:GetObject") == sorted(
-        [*(f"{b}/curated/*" for b in SCOPE.data_bucket_arns), f"{SCOPE.model_bucket_arn}/candidates/*"]
+        [
+            *(f"{b}/curated/*" for b in SCOPE.data_bucket_arns),
+            f"{SCOPE.model_bucket_arn}/candidates/*",
+            f"{SCOPE.model_bucket_arn}/datasets/*",  # vault snapshot reads back the snapshots it signs
+        ]
     )
+    assert _allowed(t, "s3:PutObject") == [
+        f"{SCOPE.model_bucket_arn}/candidates/*",
+        f"{SCOPE.model_bucket_arn}/datasets/*",
+    ]
     assert _allowed(t, "kms:Decrypt") == [DATA_KEY, MODEL_KEY]
     assert _allowed(t, "logs:PutLogEvents") == [
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/TrainingJobs",

@@ -538,20 +538,6 @@ def _judge(session: Session, duty: str, calls: list[Call]) -> list[tuple[Call, R
     return judged
 
 
-#: Grants the promotion and snapshot task adds to components/policydocs/iam.py (the training role reads
-#: ``datasets/`` of the models bucket, ReadDatasetSnapshots/WriteDatasetSnapshots; the model approver lists
-#: the versions of ``production/<model>/``, ListProductionVersions): until they are on this branch, exactly
-#: these requests may be denied. Empty this once they are.
-AWAITED_GRANTS = (
-    ("GetObject s3:GetObject ", "/datasets/payments/s1.json:"),
-    ("ListObjectVersions s3:ListBucketVersions ", "-models-bucket-"),
-)
-
-
-def _not_yet_granted(denied: list[str]) -> list[str]:
-    return [d for d in denied if not any(d.startswith(a) and b in d for a, b in AWAITED_GRANTS)]
-
-
 def _denied(judged: list[tuple[Call, Request, Decision]]) -> list[str]:
     return [f"{c.operation} {r.action} {r.resource}: {d.reason}" for c, r, d in judged if not d.allowed]
 
@@ -583,10 +569,10 @@ def test_every_call_of_each_command_is_allowed_for_its_role(pushed: Session) -> 
     push_calls = pushed.calls(TRAINING)
     operations = {c.operation for c in push_calls}
     assert {"UploadPart", "CompleteMultipartUpload", "HeadObject", "GetObject", "Sign"} <= operations
-    assert _not_yet_granted(_denied(_judge(pushed, TRAINING, push_calls))) == []
+    assert _denied(_judge(pushed, TRAINING, push_calls)) == []
     read_calls = pushed.calls(APPROVER)
     assert {"ListObjectVersions", "GetObject", "HeadObject", "Verify"} <= {c.operation for c in read_calls}
-    assert _not_yet_granted(_denied(_judge(pushed, APPROVER, read_calls))) == []
+    assert _denied(_judge(pushed, APPROVER, read_calls)) == []
 
 
 def test_the_same_calls_are_denied_to_another_role(pushed: Session) -> None:
