@@ -1,0 +1,396 @@
+"""``strongroom vault restore`` and ``status`` on stacks materialised in moto.
+
+Two places where moto differs from AWS, worked around here and nowhere in the product:
+
+* moto evaluates the deny statements of a bucket policy on object requests without a request context (no
+  ``aws:SourceVpce``, no ``aws:PrincipalArn``), so the stack's ``DenyOutsideVpcEndpoint`` denies every
+  object call, as AWS would outside the VPC. The vault runs inside the VPC: :func:`_inside_vpc` makes
+  moto's bucket policy check neutral; the role test evaluates the policies with the endpoint's context.
+* moto does not replicate. :func:`_replicate` does what S3 replication does: the same bytes written into
+  the destination bucket under the source's version ID (S3 replicas keep it), which moto can only do by
+  setting the stored key's version ID in its backend. moto never sets ``ReplicationStatus``: the FAILED
+  test adds the header S3 sends (``x-amz-replication-status``) to one object's HEAD response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import botocore.exceptions
+import pytest
+from live_support import ROOT, new_aws
+from typer.testing import CliRunner
+
+from strongroom.cli import app
+from strongroom.errors import UsageError
+from strongroom.live.aws import Aws
+from strongroom.vault import manifest as mf
+from strongroom.vault import recovery
+from strongroom.vault.stack import Bucket, VaultStack, locate, new_version, stack_settings
+
+Env = Any
+GOOD = b"id,amount\n1,100\n2,250\n"
+BAD = b"id,amount\n1,100\n2,999999\n"
+KEY = "curated/transactions.csv"
+DELETES = ("Delete", "PutBucketLifecycle", "PutLifecycle", "PutBucketVersioning", "BypassGovernance")
+
+
+@pytest.fixture(autouse=True)
+def _inside_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    monkeypatch.setattr(FakeBucket, "get_permission", lambda self, action, resource: PermissionResult.NEUTRAL)
+
+
+def _vault(materialised: Callable[[str], Env], stack: str = "dev") -> tuple[Aws, VaultStack]:
+    aws, _, _ = materialised(stack)
+    return aws, locate(aws, stack, stack_settings(ROOT, stack))
+
+
+def _put(aws: Aws, bucket: Bucket, key: str, body: bytes) -> str:
+    s3 = aws.client("s3", bucket.region)
+    return str(s3.put_object(Bucket=bucket.name, Key=key, Body=body, ChecksumAlgorithm="SHA256")["VersionId"])
+
+
+def _replicate(aws: Aws, destination: Bucket, key: str, version_id: str, body: bytes) -> None:
+    """S3 replication of one version: the bytes, under the source's version ID."""
+    from moto.s3.models import s3_backends
+
+    written = _put(aws, destination, key, body)
+    backend = s3_backends[aws.caller()["Account"]]["aws"]
+    backend.get_object(destination.name, key, version_id=written)._version_id = version_id  # type: ignore[union-attr]
+
+
+def _sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def _snapshot(aws: Aws, vault: VaultStack, domain: str, refs: list[tuple[str, str, bytes]]) -> str:
+    """A signed dataset snapshot of ``domain`` naming (key, version, bytes) of its data bucket."""
+    bucket = vault.data_buckets[domain]
+    snapshot = "20261201T060000Z"
+    manifest = mf.DatasetManifest(
+        environment=vault.stack,
+        dataset=domain,
+        snapshot=snapshot,
+        bucket=bucket.name,
+        prefix="curated/",
+        objects=tuple(
+            mf.ObjectRef(bucket=bucket.name, key=k, version_id=v, sha256=_sha(b), size=len(b))
+            for k, v, b in refs
+        ),
+        taken_by="arn:aws:sts::123456789012:assumed-role/ci/run",
+        taken_at="2026-12-01T06:00:00Z",
+    )
+    key = f"{recovery.DATASETS_PREFIX}{domain}/{snapshot}.json"
+    _put(aws, vault.models_bucket, key, mf.sign(aws, vault.signing_key, manifest))
+    return key
+
+
+def _history(aws: Aws, bucket: Bucket, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    found = aws.client("s3", bucket.region).list_object_versions(Bucket=bucket.name, Prefix=key)
+    return found.get("Versions", []), found.get("DeleteMarkers", [])
+
+
+def _body(aws: Aws, bucket: Bucket, key: str) -> bytes:
+    return bytes(aws.client("s3", bucket.region).get_object(Bucket=bucket.name, Key=key)["Body"].read())
+
+
+def _no_deletes(aws: Aws) -> None:
+    assert aws.calls, "no call recorded"
+    bad = [c.action for c in aws.calls if any(word in c.action for word in DELETES)]
+    assert bad == [], bad
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(app, ["vault", *args, "-C", str(ROOT)])
+
+
+def test_restore_after_delete_copies_the_version_over_the_marker(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data = vault.data_buckets["payments"]
+    good = _put(aws, data, KEY, GOOD)
+    _replicate(aws, vault.backup_buckets["payments"], KEY, good, GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, good, GOOD)])
+    aws.client("s3").delete_object(Bucket=data.name, Key=KEY)  # the incident
+
+    runner = new_aws()
+    result = recovery.restore(
+        runner, locate(runner, "dev", stack_settings(ROOT, "dev")), "data-payments", KEY
+    )
+
+    assert result.before.startswith("a delete marker")
+    assert result.source is not None and (result.source.where, result.source.version_id) == ("bucket", good)
+    assert _body(aws, data, KEY) == GOOD
+    found, markers = _history(aws, data, KEY)
+    assert len(found) == 2 and len(markers) == 1, (found, markers)  # the marker stays in the history
+    assert next(v for v in found if v["IsLatest"])["VersionId"] == result.new_version
+    copy = next(c for c in runner.calls if c.operation == "CopyObject")
+    assert copy.params["CopySource"] == {"Bucket": data.name, "Key": KEY, "VersionId": good}
+    assert copy.params["ChecksumAlgorithm"] == "SHA256" and copy.params["ServerSideEncryption"] == "aws:kms"
+    assert copy.params["SSEKMSKeyId"].startswith("arn:aws:kms:eu-west-2:")  # the key's ARN, not its alias
+    assert all(
+        c.params.get("ExpectedBucketOwner") == vault.account for c in runner.calls if c.service == "s3"
+    )
+    _no_deletes(runner)
+    text = recovery.restore_text(result)
+    assert "before:   a delete marker" in text and f"version {good}" in text and result.new_version in text
+
+
+def test_restore_chooses_the_newest_intact_copy(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data = vault.data_buckets["payments"]
+    older = _put(aws, data, KEY, GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, older, GOOD)])
+    poisoned = _put(aws, data, KEY, BAD)  # the newest version is poisoned
+
+    result = recovery.restore(aws, vault, data.name, KEY)
+
+    assert "bad" in result.before and poisoned in result.before
+    assert result.source is not None and result.source.version_id == older
+    assert any(poisoned in s and "not the manifest's" in s for s in result.skipped), result.skipped
+    assert _body(aws, data, KEY) == GOOD
+    assert len(_history(aws, data, KEY)[0]) == 3
+    _no_deletes(aws)
+
+
+def test_restore_takes_the_backup_when_every_version_in_the_bucket_is_bad(
+    materialised: Callable[[str], Env],
+) -> None:
+    aws, vault = _vault(materialised)
+    data, backup = vault.data_buckets["credit-risk"], vault.backup_buckets["credit-risk"]
+    # The good version reached the backup; in the bucket it has expired and only bad versions are left.
+    _replicate(aws, backup, KEY, "good-version-from-before", GOOD)
+    _snapshot(aws, vault, "credit-risk", [(KEY, "good-version-from-before", GOOD)])
+    _put(aws, data, KEY, BAD)
+    _put(aws, data, KEY, BAD + b"3,1\n")
+
+    dry = recovery.restore(aws, vault, "data-credit-risk", KEY, dry_run=True)
+    assert dry.source is not None and dry.source.where == "backup" and dry.new_version is None
+    assert len(_history(aws, data, KEY)[0]) == 2  # a dry run copies nothing
+    assert "dry run:  nothing copied" in recovery.restore_text(dry)
+
+    result = recovery.restore(aws, vault, "data-credit-risk", KEY)
+    assert result.source is not None and result.source.bucket == backup
+    assert _body(aws, data, KEY) == GOOD
+    _no_deletes(aws)
+
+
+def test_restore_from_the_replica_region(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised, "prod")
+    data, replica = vault.data_buckets["payments"], vault.replica_buckets["payments"]
+    _replicate(aws, replica, KEY, "replicated-version", GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, "replicated-version", GOOD)])
+    _put(aws, data, KEY, BAD)
+
+    result = recovery.restore(aws, vault, "data-payments", KEY)
+
+    assert result.source is not None and result.source.where == "replica"
+    assert result.source.bucket.region == "eu-west-1"
+    assert _body(aws, data, KEY) == GOOD
+    reads = {c.region for c in aws.calls if c.params.get("Bucket") == replica.name}
+    assert reads == {"eu-west-1"}
+    copy = next(c for c in aws.calls if c.operation == "CopyObject")
+    assert copy.region == "eu-west-2" and copy.params["CopySource"]["Bucket"] == replica.name
+    _no_deletes(aws)
+
+
+def test_restore_of_a_model_artifact_checks_the_model_manifest(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    models = vault.models_bucket
+    version = new_version(_sha(GOOD))
+    key = f"{vault.candidate_prefix('credit-pd', version)}model.tar.gz"
+    artifact = _put(aws, models, key, GOOD)
+    manifest = mf.ModelManifest(
+        environment="dev",
+        model="credit-pd",
+        version=version,
+        artifact=mf.ObjectRef(bucket=models.name, key=key, version_id=artifact, sha256=_sha(GOOD), size=4),
+        code_revision="0123abc",
+        pushed_by="arn:aws:sts::123456789012:assumed-role/training/job",
+        pushed_at="2026-12-01T06:00:00Z",
+    )
+    _put(
+        aws,
+        models,
+        f"{vault.candidate_prefix('credit-pd', version)}manifest.json",
+        mf.sign(aws, vault.signing_key, manifest),
+    )
+    _put(aws, models, key, BAD)
+
+    result = recovery.restore(aws, vault, "models", key)
+
+    assert result.expected[0].sha256 == _sha(GOOD) and "model credit-pd" in result.expected[0].manifest
+    assert result.source is not None and result.source.version_id == artifact
+    assert _body(aws, models, key) == GOOD
+    again = recovery.restore(aws, vault, "models", key)
+    assert again.already_intact and again.source is None  # nothing copied twice
+    assert len(_history(aws, models, key)[0]) == 3
+
+
+def test_a_tampered_snapshot_manifest_is_not_trusted(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data = vault.data_buckets["payments"]
+    _put(aws, data, KEY, GOOD)
+    bad = _put(aws, data, KEY, BAD)
+    key = _snapshot(aws, vault, "payments", [(KEY, bad, BAD)])
+    envelope = json.loads(_body(aws, vault.models_bucket, key))
+    envelope["manifest"]["objects"][0]["sha256"] = _sha(GOOD)  # the attacker's "fix"
+    _put(aws, vault.models_bucket, key, json.dumps(envelope).encode())
+
+    with pytest.raises(UsageError, match=r"no verified signed manifest.*changed after signing"):
+        recovery.restore(aws, vault, "data-payments", KEY)
+
+
+def test_version_of_a_bad_copy_is_refused(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data = vault.data_buckets["payments"]
+    good = _put(aws, data, KEY, GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, good, GOOD)])
+    poisoned = _put(aws, data, KEY, BAD)
+    aws.client("s3").delete_object(Bucket=data.name, Key=KEY)
+
+    result = _cli("restore", "--bucket", "data-payments", "--key", KEY, "--version", poisoned)
+
+    assert result.exit_code == 1, result.output
+    assert f"--version {poisoned}" in result.output and "is not intact" in result.output
+    assert "Traceback" not in result.output
+    found, markers = _history(aws, data, KEY)
+    assert len(found) == 2 and markers[0]["IsLatest"]  # nothing copied
+
+    ok = _cli("restore", "--bucket", "data-payments", "--key", KEY, "--version", good)
+    assert ok.exit_code == 0, ok.output
+    assert "restored: new current version" in ok.output and _body(aws, data, KEY) == GOOD
+
+
+def test_without_a_manifest_restore_needs_an_explicit_version(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data = vault.data_buckets["payments"]
+    first = _put(aws, data, "curated/unlisted.csv", GOOD)
+    aws.client("s3").delete_object(Bucket=data.name, Key="curated/unlisted.csv")
+
+    refused = _cli("restore", "--bucket", "data-payments", "--key", "curated/unlisted.csv")
+    assert refused.exit_code == 2, refused.output
+    assert "no verified signed manifest records its SHA-256" in refused.output and first in refused.output
+
+    ok = _cli("restore", "--bucket", "data-payments", "--key", "curated/unlisted.csv", "--version", first)
+    assert ok.exit_code == 0, ok.output
+    assert "no signed manifest names this key" in ok.output
+    assert _body(aws, data, "curated/unlisted.csv") == GOOD
+
+
+def test_object_lock_blocks_an_attempted_deletion(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    backup = vault.backup_buckets["payments"]
+    lock = aws.client("s3").get_object_lock_configuration(Bucket=backup.name)["ObjectLockConfiguration"]
+    assert lock["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"  # the dev stack's default retention
+    version = _put(aws, backup, KEY, GOOD)
+
+    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):  # a raw client: the attack
+        aws.client("s3").delete_object(Bucket=backup.name, Key=KEY, VersionId=version)
+
+    assert [v["VersionId"] for v in _history(aws, backup, KEY)[0]] == [version]
+
+
+@pytest.fixture
+def failed_header(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
+    """Keys whose HEAD answers ``x-amz-replication-status: FAILED`` (moto never sets it)."""
+    from moto.s3.models import FakeKey
+
+    failed: set[str] = set()
+    real = FakeKey.response_dict.fget  # type: ignore[attr-defined]
+
+    def response_dict(self: Any) -> dict[str, Any]:
+        out = dict(real(self))
+        if self.name in failed:
+            out["x-amz-replication-status"] = "FAILED"
+        return out
+
+    monkeypatch.setattr(FakeKey, "response_dict", property(response_dict))
+    yield failed
+
+
+def test_status_reports_a_missing_replica_and_a_failed_object(
+    materialised: Callable[[str], Env], failed_header: set[str]
+) -> None:
+    aws, vault = _vault(materialised)
+    data, backup = vault.data_buckets["payments"], vault.backup_buckets["payments"]
+    kept = _put(aws, data, KEY, GOOD)
+    _replicate(aws, backup, KEY, kept, GOOD)
+    missing = _put(aws, data, "curated/late.csv", GOOD)
+    _replicate(aws, vault.backup_buckets["models"], "x", "x", GOOD)  # not the models bucket's: ignored
+
+    now = recovery.status(aws, vault)
+    payments = next(s for s in now.sources if s.dataset == "payments")
+    (into_backup,) = payments.destinations
+    assert (into_backup.rule_id, into_backup.where, into_backup.rtc_minutes) == ("into-backup", "backup", 15)
+    assert into_backup.object_lock == {"enabled": True, "mode": "GOVERNANCE", "days": 30, "years": None}
+    assert [(m["key"], m["version_id"]) for m in into_backup.missing] == [("curated/late.csv", missing)]
+    assert now.problems == []  # younger than the 15 minute window: not yet a problem
+
+    later = recovery.status(aws, vault, now=datetime.now(UTC) + timedelta(minutes=20))
+    assert any(f"curated/late.csv version {missing}: not in backup" in p for p in later.problems)
+
+    failed_header.add(KEY)
+    result = _cli("status", "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    payments_json = next(s for s in report["sources"] if s["dataset"] == "payments")
+    assert {"key": KEY, "version_id": kept} in payments_json["failed"]
+    assert any("replication FAILED" in p for p in report["problems"])
+    text = _cli("status")
+    assert text.exit_code == 1 and f"FAILED {KEY} version {kept}" in text.output
+    _no_deletes(aws)
+
+
+def test_status_is_clean_when_everything_replicated(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    data, backup = vault.data_buckets["payments"], vault.backup_buckets["payments"]
+    _replicate(aws, backup, KEY, _put(aws, data, KEY, GOOD), GOOD)
+    result = _cli("status")
+    assert result.exit_code == 0, result.output
+    assert "replication OK" in result.output and "Object Lock GOVERNANCE 30" in result.output
+
+
+def test_status_names_a_bucket_without_replication(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    aws.client("s3").delete_bucket_replication(Bucket=vault.data_buckets["payments"].name)  # tampering
+    result = recovery.status(aws, vault)
+    assert any("no replication configuration" in p for p in result.problems), result.problems
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["restore", "--bucket", "nope", "--key", KEY], "--bucket 'nope': not a bucket of stack dev"),
+        (["restore", "--bucket", "backup-payments", "--key", KEY], "written by replication only"),
+        (["restore", "--bucket", "data-payments", "--key", "curated/never.csv"], "no version of it in"),
+        (["status", "--format", "xml"], "--format 'xml': accepted: text, json"),
+        (["status", "--max-objects", "-1"], "--max-objects -1: accepted"),
+    ],
+)
+def test_bad_input_exits_2(materialised: Callable[[str], Env], args: list[str], message: str) -> None:
+    _vault(materialised)
+    result = _cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_missing_credentials_exit_2(
+    materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _vault(materialised)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for command in (["restore", "--bucket", "data-payments", "--key", KEY], ["status"]):
+        result = _cli(*command)
+        assert result.exit_code == 2, result.output
+        assert "no AWS credentials found" in result.output
