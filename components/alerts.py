@@ -269,13 +269,17 @@ class SecurityAlerts(pulumi.ComponentResource):
     from us-east-1 and the regional events of the replica region forwarded to the home region's bus."""
 
     topic_arn: pulumi.Output[str]
+    """ARN of the KMS-encrypted SNS topic every alert is published to."""
     rule_arns: pulumi.Output[list[str]]
+    """ARNs of the EventBridge rules, one per tamper pattern and region."""
     forwarder_role_arn: pulumi.Output[str] | None
     """The role forwarding events from us-east-1 and the replica region (None when there is neither)."""
 
     def __init__(
         self, name: str, args: SecurityAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = SecurityAlertsArgs(**args)
         super().__init__("strongroom:index:SecurityAlerts", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = pulumi.Output.from_input(

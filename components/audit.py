@@ -62,6 +62,10 @@ class AuditTrailArgs:
     admin_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Principals exempt from the trail bucket's VPC endpoint restriction (the deployer, the auditor)."""
 
+    config_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Roles that may read the trail bucket's (and its replica's) configuration from outside the VPC, as
+    every other bucket of the environment lets them (the auditor: the live audit); never its objects."""
+
     noncurrent_version_expiry_days: int = 365
     """How long noncurrent log file versions are kept."""
 
@@ -208,19 +212,33 @@ class AuditTrail(pulumi.ComponentResource):
     SecureBucket and to a KMS-encrypted CloudWatch log group; optionally an organization trail."""
 
     trail_arn: pulumi.Output[str]
+    """ARN of the CloudTrail trail."""
     trail_name: pulumi.Output[str]
+    """Name of the trail."""
     bucket_name: pulumi.Output[str]
+    """Name of the trail's SecureBucket."""
     bucket_arn: pulumi.Output[str]
+    """ARN of the trail's bucket."""
     log_group_name: pulumi.Output[str]
+    """Name of the KMS-encrypted CloudWatch log group the trail delivers to."""
     log_group_arn: pulumi.Output[str]
+    """ARN of that log group."""
     delivery_role_arn: pulumi.Output[str]
+    """ARN of the role CloudTrail assumes to write to the log group."""
     delivery_role_name: pulumi.Output[str]
+    """Name of the delivery role."""
     replica_bucket_name: pulumi.Output[str] | None
+    """Name of the trail bucket's cross-region replica (None without a replica region)."""
     replica_bucket_arn: pulumi.Output[str] | None
+    """ARN of the replica bucket (None without a replica region)."""
     replication_role_arn: pulumi.Output[str] | None
+    """ARN of the trail bucket's replication role (None without a replica region)."""
     replication_role_name: pulumi.Output[str] | None
+    """Name of the replication role (None without a replica region)."""
 
     def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = AuditTrailArgs(**args)
         super().__init__("strongroom:index:AuditTrail", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = _str_output(args.account_id or aws.get_caller_identity_output(opts=invoke).account_id)
@@ -261,6 +279,7 @@ class AuditTrail(pulumi.ComponentResource):
                 log_bucket_name=args.access_log_bucket_name,
                 vpc_endpoint_ids=args.vpc_endpoint_ids,
                 admin_principal_arns=exempt,
+                config_reader_principal_arns=args.config_reader_principal_arns,
                 noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                 object_lock_mode=args.object_lock_mode,
                 object_lock_days=args.object_lock_days,
@@ -396,6 +415,7 @@ class AuditTrail(pulumi.ComponentResource):
                 kms_key_arn=replica_key_arn,
                 log_bucket_name=replica_log_bucket_name,
                 admin_principal_arns=exempt,
+                config_reader_principal_arns=args.config_reader_principal_arns,
                 noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                 object_lock_mode=args.object_lock_mode,
                 object_lock_days=args.object_lock_days,

@@ -111,17 +111,27 @@ class AccountBaseline(pulumi.ComponentResource):
     finding source routed to the alert topic (see the module docstring)."""
 
     analyzer_arn: pulumi.Output[str]
+    """ARN of the IAM Access Analyzer analyzer."""
     detector_id: pulumi.Output[str]
+    """ID of the GuardDuty detector."""
     securityhub_account_id: pulumi.Output[str]
+    """ID of the Security Hub account resource (the account ID)."""
     fsbp_subscription_arn: pulumi.Output[str]
+    """ARN of the Security Hub AWS Foundational Security Best Practices subscription."""
     config_recorder_name: pulumi.Output[str]
+    """Name of the AWS Config configuration recorder."""
     config_bucket_name: pulumi.Output[str]
+    """Name of the SecureBucket AWS Config delivers to."""
     config_bucket_arn: pulumi.Output[str]
+    """ARN of the Config bucket."""
     rule_arns: pulumi.Output[list[str]]
+    """ARNs of the EventBridge rules routing findings to the alert topic."""
 
     def __init__(
         self, name: str, args: AccountBaselineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = AccountBaselineArgs(**args)
         super().__init__("strongroom:index:AccountBaseline", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = _str_output(args.account_id or aws.get_caller_identity_output(opts=invoke).account_id)

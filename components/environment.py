@@ -373,6 +373,7 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                     log_retention_days=settings.storage.log_retention_days,
                     vpc_endpoint_ids=endpoints,
                     admin_principal_arns=bucket_admins,
+                    config_reader_principal_arns=config_readers,
                     # Trail log files are locked like the backups, and kept while locked.
                     noncurrent_version_expiry_days=settings.backup.object_lock_days,
                     object_lock_mode=settings.backup.object_lock_mode,

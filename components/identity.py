@@ -298,23 +298,36 @@ class MlRoles(pulumi.ComponentResource):
     """
 
     data_scientist_role_arn: pulumi.Output[str]
+    """ARN of the data scientists' role (assumed by people, with MFA and source identity)."""
     data_scientist_role_name: pulumi.Output[str]
+    """Name of the data scientists' role."""
     studio_execution_role_arn: pulumi.Output[str]
     """The Studio and notebook execution role (trusted by SageMaker only): the role the deployer passes to
     SageMaker for the domain and notebook instance, beside the training role."""
     training_role_arn: pulumi.Output[str]
+    """ARN of the SageMaker training job execution role."""
     training_role_name: pulumi.Output[str]
+    """Name of the training role."""
     approver_role_arn: pulumi.Output[str]
+    """ARN of the model approvers' role (approves model packages, promotes to production)."""
     auditor_role_arn: pulumi.Output[str]
+    """ARN of the auditors' read-only role."""
     recovery_role_arn: pulumi.Output[str] | None
-    """The recovery role (`strongroom vault restore`, `status`); None without recovery principals."""
+    """ARN of the recovery role (`strongroom vault restore`, `status`); None without recovery principals."""
     deployer_role_arn: pulumi.Output[str] | None
+    """ARN of the CI deployer role trusted through GitHub OIDC (None without a deployer)."""
     boundary_policy_arn: pulumi.Output[str]
+    """ARN of the permission boundary of the workload roles."""
     guardrail_policy_arn: pulumi.Output[str]
+    """ARN of the SageMaker guardrail policy attached to the people- and job-facing roles."""
     role_names: pulumi.Output[list[str]]
+    """Names of every role of the component."""
     role_arns: pulumi.Output[list[str]]
+    """ARNs of every role of the component, in the order of `role_names`."""
 
     def __init__(self, name: str, args: MlRolesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = MlRolesArgs(**args)
         super().__init__("strongroom:index:MlRoles", name, None, opts)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account = pulumi.Output.from_input(

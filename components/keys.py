@@ -204,12 +204,19 @@ class KeyRing(pulumi.ComponentResource):
     """
 
     keys: dict[str, aws.kms.Key]
+    """The `aws.kms.Key` resources, keyed by purpose."""
     key_arns: dict[str, pulumi.Output[str]]
+    """Key ARNs, keyed by purpose."""
     key_ids: dict[str, pulumi.Output[str]]
+    """Key IDs, keyed by purpose."""
     alias_names: dict[str, str]
+    """Alias names (`alias/...`), keyed by purpose."""
     alias_arns: dict[str, pulumi.Output[str]]
+    """Alias ARNs, keyed by purpose."""
 
     def __init__(self, name: str, args: KeyRingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = KeyRingArgs(**args)
         super().__init__("strongroom:index:KeyRing", name, None, opts)
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
         account_id = args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id

@@ -248,28 +248,49 @@ class PrivateNetwork(pulumi.ComponentResource):
     """A VPC with private subnets only, VPC endpoints to AWS, locked-down defaults and flow logs."""
 
     vpc_id: pulumi.Output[str]
+    """ID of the VPC."""
     vpc_cidr: str
+    """The VPC's IPv4 CIDR block, as given in the args."""
     subnet_ids: pulumi.Output[list[str]]
+    """IDs of the private subnets, one per availability zone."""
     subnet_cidrs: list[str]
+    """CIDR blocks of the private subnets, in the order of `subnet_ids`."""
     availability_zones: pulumi.Output[list[str]]
+    """Availability zone of each private subnet, in the order of `subnet_ids`."""
     route_table_ids: pulumi.Output[list[str]]
+    """IDs of the private route tables (no route to the internet)."""
     network_acl_id: pulumi.Output[str]
+    """ID of the network ACL on the private subnets."""
     endpoint_security_group_id: pulumi.Output[str]
+    """ID of the security group of the interface VPC endpoints."""
     workload_security_group_id: pulumi.Output[str]
+    """ID of the security group for workloads in the private subnets."""
     s3_endpoint_id: pulumi.Output[str]
+    """ID of the S3 gateway endpoint; bucket policies admit requests through it."""
     s3_prefix_list_id: pulumi.Output[str]
+    """ID of the S3 prefix list (security group rules reach S3 through it)."""
     interface_endpoint_ids: dict[str, pulumi.Output[str]]
+    """IDs of the interface VPC endpoints, keyed by service name (e.g. `sts`)."""
     flow_log_id: pulumi.Output[str]
+    """ID of the VPC flow log."""
     flow_log_group_arn: pulumi.Output[str]
+    """ARN of the KMS-encrypted CloudWatch log group receiving the flow logs."""
     flow_log_group_name: pulumi.Output[str]
+    """Name of the flow-log group."""
     flow_log_role_arn: pulumi.Output[str]
+    """ARN of the role VPC Flow Logs assumes to write to the log group."""
     dns_firewall_rule_group_id: pulumi.Output[str]
+    """ID of the Route 53 Resolver DNS Firewall rule group associated with the VPC."""
     dns_query_log_group_arn: pulumi.Output[str]
+    """ARN of the log group receiving the Resolver DNS query logs."""
     dns_query_log_config_id: pulumi.Output[str]
+    """ID of the Resolver query logging configuration of the VPC."""
 
     def __init__(
         self, name: str, args: PrivateNetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = PrivateNetworkArgs(**args)
         super().__init__("strongroom:index:PrivateNetwork", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)

@@ -188,14 +188,23 @@ class SecureBucket(pulumi.ComponentResource):
     """
 
     bucket: aws.s3.Bucket
+    """The `aws.s3.Bucket` resource."""
     versioning: aws.s3.BucketVersioning
+    """The bucket's versioning resource (replication must be ordered after it)."""
     policy: aws.s3.BucketPolicy
+    """The bucket policy resource."""
     bucket_name: pulumi.Output[str]
+    """Name of the bucket."""
     bucket_arn: pulumi.Output[str]
+    """ARN of the bucket."""
     bucket_id: pulumi.Output[str]
+    """ID of the bucket (equal to its name)."""
     kms_key_arn: pulumi.Output[str]
+    """ARN of the KMS key that encrypts the bucket's objects."""
 
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = SecureBucketArgs(**args)
         super().__init__("strongroom:index:SecureBucket", name, None, opts)
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
         account_id = args.account_id or aws.get_caller_identity_output(opts=invoke_opts).account_id

@@ -91,13 +91,21 @@ class MlWorkspace(pulumi.ComponentResource):
     the VPC endpoints and S3; optionally a notebook instance without internet or root access."""
 
     security_group_id: pulumi.Output[str]
+    """ID of the workspace security group."""
     domain_id: pulumi.Output[str] | None
+    """ID of the SageMaker Studio domain (None without Studio)."""
     domain_arn: pulumi.Output[str] | None
+    """ARN of the Studio domain (None without Studio)."""
     domain_url: pulumi.Output[str] | None
+    """URL of the Studio domain (None without Studio)."""
     notebook_instance_arn: pulumi.Output[str] | None
+    """ARN of the notebook instance (None without a notebook)."""
     notebook_instance_name: pulumi.Output[str] | None
+    """Name of the notebook instance (None without a notebook)."""
 
     def __init__(self, name: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, dict):  # the inputs of a program in another language (components/provider.py)
+            args = MlWorkspaceArgs(**args)
         super().__init__("strongroom:index:MlWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags) or None

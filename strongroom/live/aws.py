@@ -44,7 +44,20 @@ _S3_ACTIONS = {
     "ListObjectsV2": "s3:ListBucket",
     "HeadObject": "s3:GetObject",
     "GetObjectAttributes": "s3:GetObjectAttributes",
+    # object writes and multipart uploads (policies.iamsim.implied adds the version and KMS requests)
+    "CopyObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "DeleteObjects": "s3:DeleteObject",
+    "ListObjects": "s3:ListBucket",
 }
+
+#: Parameters not kept in :attr:`Call.params`: payloads (an artifact's bytes) authorise nothing.
+_UNRECORDED = frozenset({"Body", "Message", "Plaintext", "CiphertextBlob", "Signature"})
 
 #: Error codes that mean "the caller may not": reported with the action and the caller.
 ACCESS_DENIED = frozenset(
@@ -64,9 +77,6 @@ def iam_action(signing_name: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
-#: Request parameters not kept in a :class:`Call`: payloads, not the request's subject.
-_UNRECORDED = frozenset({"Body"})
-
 
 @dataclass(frozen=True)
 class Call:
@@ -78,6 +88,7 @@ class Call:
     action: str
     region: str
     params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """The call's parameters (for :func:`policies.iamsim.implied`: the resources and condition keys)."""
 
 
 class LiveError(Exception):

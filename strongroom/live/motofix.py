@@ -6,6 +6,12 @@ the moto that `strongroom sandbox` and the tests run (never to AWS, never to wha
   replaced by defaults, ``SourceSelectionCriteria`` and ``ExistingObjectReplication`` dropped). AWS
   answers what was put. Without the fix, every replication rule of the stack reads as skipping SSE-KMS
   objects (SR-STO-040) in the sandbox.
+* Bucket policies on object calls: moto 5 judges a bucket policy's statements without their conditions,
+  so each conditional Deny of the stack's buckets (outside the VPC endpoint, without TLS, another KMS key)
+  denies every object call, and no ``strongroom vault`` command could run in the sandbox. The fix makes
+  moto's bucket-policy answer neutral: the sandbox stands where the vault commands run (inside the VPC,
+  over TLS), and the tests judge every call against the bucket and key policies with their conditions
+  (:mod:`policies.iamsim`), which moto cannot.
 """
 
 from __future__ import annotations
@@ -46,6 +52,14 @@ def apply() -> None:
 
     if getattr(responses.S3Response.get_bucket_replication, "_strongroom", False):
         return
+
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        return PermissionResult.NEUTRAL
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
     def get_bucket_replication(self: Any) -> Any:
         self.data["Action"] = "GetBucketReplication"

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from live_support import ROOT
+from live_support import ROOT, stack_plan
 
 from components.policydocs.bucket import CONFIG_READ_ACTIONS
+from policies.iamsim import ContextValue, Decision, Request
 from strongroom.engine.plan import Plan
 from strongroom.live.audit import audit, planned_of
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised
 from strongroom.report import Report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
+from iam_support import AUDITOR, PlanPolicies
 
 Env = tuple[Aws, Materialised, Plan]
 
@@ -347,6 +353,43 @@ def test_every_call_of_the_audit_is_allowed_by_the_auditor_role(materialised: Ca
         or any(_matches(a, s) and "Condition" not in s for s in denies)
     )
     assert refused == [], f"the auditor role is not granted {refused}"
+    # and each S3 and KMS call, on its real resource, through policies.iamsim: the role's identity policies,
+    # its boundary, the bucket's policy and the key's policy (resources and conditions, not only names)
+    judged = _judged_by_iamsim(env)
+    assert len(judged) > 20
+    assert {r.resource for r, _ in judged if r.action.startswith("kms:")}, "no KMS call judged"
+    denied = sorted(f"{r.action} {r.resource}: {d.reason}" for r, d in judged if not d.allowed)
+    assert denied == [], "\n".join(denied)
+
+
+def test_the_auditor_may_read_the_audit_buckets_configuration_from_outside_the_vpc() -> None:
+    """Every bucket of the environment, the trail's and its replica's included, exempts the configuration
+    readers' bucket-level reads from the VPC-endpoint deny (the live audit runs from outside the VPC) and
+    none of their object reads."""
+    for stack in ("dev", "prod"):
+        plan = stack_plan(stack)
+        auditor = next(r for r in plan.resources if r.name.endswith("roles-auditor"))
+        trail_buckets = [
+            r
+            for r in plan.resources
+            if r.type == "aws:s3/bucketPolicy:BucketPolicy" and "audit-bucket" in r.name
+        ]
+        assert len(trail_buckets) == (2 if stack == "prod" else 1), [r.name for r in trail_buckets]
+        for policy in trail_buckets:
+            statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+            reads = next(s for sid, s in statements.items() if sid.startswith("DenyConfigReads"))
+            assert auditor.outputs["arn"] in reads["Condition"]["ArnNotLike"]["aws:PrincipalArn"], policy.name
+            assert "s3:GetObject" not in reads["Action"]
+
+
+def _judged_by_iamsim(env: Env) -> list[tuple[Request, Decision]]:
+    """Every S3 and KMS request of the audit's calls judged for the auditor role, with the plan's policies
+    as moto holds them (``Materialised.real``) and the context of a caller outside the VPC over TLS 1.3."""
+    aws, materialised, plan = env
+    policies = PlanPolicies(plan, real=materialised.real)
+    context: dict[str, ContextValue] = {"aws:SecureTransport": True, "s3:TlsVersion": "1.3"}
+    calls = [c for c in aws.calls if c.service in ("s3", "kms")]
+    return [(r, d) for _, r, d in policies.judge_calls(AUDITOR, calls, context=context)]
 
 
 def test_the_audit_reads_buckets_only_through_the_reads_their_policies_exempt(
