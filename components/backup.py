@@ -6,8 +6,9 @@ configured mode and days; noncurrent versions kept at least as long as the lock)
 key `<name>-replica-key` (+ alias) in the replica region, a replica log bucket `<name>-replica-logs` and a
 replica `SecureBucket` `<name>-<dataset>-replica` per dataset there (versioned, SSE-KMS with the replica key,
 public access blocked, Object Lock with the same retention, reachable only by exempt principals and the
-replication role, and read (never written) by `replica_reader_principal_arns`: the recovery role), the replication role `<name>-replication-role` (under `iam_path`, trusted by
-s3.amazonaws.com for this account only) with its policy `<name>-replication-policy` (exact bucket ARNs
+replication role, and read (never written) by `replica_reader_principal_arns`: the recovery role), the
+replication role `<name>-replication-role` (under `iam_path`, trusted by s3.amazonaws.com for this account
+only) with its policy `<name>-replication-policy` (exact bucket ARNs
 and the two keys), and one `<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete
 markers, SSE-KMS objects re-encrypted with the replica key). Configuration readers (the auditor) may read
 every vault bucket's configuration from outside the VPC.
