@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
@@ -394,3 +396,95 @@ def test_missing_credentials_exit_2(
         result = _cli(*command)
         assert result.exit_code == 2, result.output
         assert "no AWS credentials found" in result.output
+
+
+def _judged(env: Env, duty: str, calls: list[Any]) -> list[tuple[str, str, bool, str]]:
+    """Every request of ``calls`` judged by policies.iamsim for the role of ``duty`` with the plan's policies
+    as moto holds them, from inside the VPC (the S3 endpoint) over TLS 1.3: (action, resource, allowed,
+    reason). tag:GetResources and cloudwatch:GetMetricData have no resource: judged on ``*``."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
+    from iam_support import PlanPolicies
+
+    from policies.iamsim import Request
+
+    _, materialised, plan = env
+    policies = PlanPolicies(plan, real=materialised.real)
+    context = policies.s3_context()
+    judged = policies.judge_calls(
+        duty, [c for c in calls if c.service in ("s3", "kms", "sts")], context=context
+    )
+    out = [(r.action, r.resource, d.allowed, str(d.reason)) for _, r, d in judged]
+    role = policies.role(duty)
+    for call in calls:
+        if call.service not in ("s3", "kms", "sts"):
+            decision = policies.decide(role, Request(role.arn, call.action, "*", dict(context)))
+            out.append((call.action, "*", decision.allowed, str(decision.reason)))
+    return out
+
+
+def test_every_call_of_restore_and_status_is_allowed_for_the_recovery_role_and_not_the_auditor(
+    materialised: Callable[[str], Env], failed_header: set[str]
+) -> None:
+    env = materialised("prod")
+    aws = env[0]
+    vault = locate(aws, "prod", stack_settings(ROOT, "prod"))
+    data, replica = vault.data_buckets["payments"], vault.replica_buckets["payments"]
+    _replicate(aws, replica, KEY, "replicated-version", GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, "replicated-version", GOOD)])
+    _put(aws, data, KEY, BAD)
+    _replicate(aws, vault.backup_buckets["payments"], "curated/other.csv", "backed-up-version", GOOD)
+    failed_header.add(KEY)
+
+    runner = new_aws()
+    found = locate(runner, "prod", stack_settings(ROOT, "prod"))
+    from_replica = recovery.restore(runner, found, "data-payments", KEY)
+    assert from_replica.source is not None and from_replica.source.where == "replica"
+    from_backup = recovery.restore(
+        runner, found, "data-payments", "curated/other.csv", version="backed-up-version"
+    )
+    assert from_backup.source is not None and from_backup.source.where == "backup"
+    report = recovery.status(runner, found)
+    assert next(s for s in report.sources if s.dataset == "payments").failed  # the FAILED header was read
+    _no_deletes(runner)
+    calls = list(runner.calls)
+    regions = {c.region for c in calls if c.params.get("Bucket") == replica.name}
+    assert regions == {"eu-west-1"}, regions
+
+    judged = _judged(env, "recovery", calls)
+    assert len(judged) >= len(calls)
+    denied = [f"{a} {r}: {why}" for a, r, ok, why in judged if not ok]
+    assert denied == [], "\n".join(denied)
+    actions = {a for a, _, _, _ in judged}
+    assert {
+        "s3:PutObject",
+        "s3:GetObjectVersion",
+        "s3:ListBucketVersions",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "cloudwatch:GetMetricData",
+        "s3:GetBucketObjectLockConfiguration",
+    } <= actions
+
+    auditor = {(a, r) for a, r, ok, _ in _judged(env, "auditor", calls) if not ok}
+    assert ("s3:PutObject", f"arn:aws:s3:::{data.name}/{KEY}") in auditor
+    assert ("s3:ListBucketVersions", f"arn:aws:s3:::{data.name}") in auditor
+
+
+def test_a_denied_call_exits_3_naming_the_action(
+    materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strongroom.live.aws import LiveError
+
+    _vault(materialised)
+
+    def denied(*args: Any, **kwargs: Any) -> Any:
+        raise LiveError(
+            "s3:ListBucketVersions", "access denied: x may not call s3:ListBucketVersions (AccessDenied)"
+        )
+
+    monkeypatch.setattr(recovery, "status", denied)
+    monkeypatch.setattr(recovery, "restore", denied)
+    for command in (["status"], ["restore", "--bucket", "data-payments", "--key", KEY]):
+        result = _cli(*command)
+        assert result.exit_code == 3, result.output
+        assert "may not call s3:ListBucketVersions" in result.output and "Traceback" not in result.output
