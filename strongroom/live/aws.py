@@ -77,7 +77,6 @@ def iam_action(signing_name: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
-
 @dataclass(frozen=True)
 class Call:
     """One AWS API call: the service, the operation, its IAM action, the region and its parameters (what
