@@ -1,15 +1,14 @@
 """``strongroom vault restore`` and ``status`` on stacks materialised in moto.
 
-Two places where moto differs from AWS, worked around here and nowhere in the product:
+Where moto differs from AWS, worked around here and nowhere in the product:
 
-* moto evaluates the deny statements of a bucket policy on object requests without a request context (no
-  ``aws:SourceVpce``, no ``aws:PrincipalArn``), so the stack's ``DenyOutsideVpcEndpoint`` denies every
-  object call, as AWS would outside the VPC. The vault runs inside the VPC: :func:`_inside_vpc` makes
-  moto's bucket policy check neutral; the role test evaluates the policies with the endpoint's context.
+* moto judges a bucket policy's deny statements without their conditions; ``strongroom.live.motofix`` (applied
+  by the fixtures) makes its answer neutral, and the role test judges every request with the policies'
+  conditions from inside the VPC (:mod:`policies.iamsim`).
 * moto does not replicate. :func:`_replicate` does what S3 replication does: the same bytes written into
   the destination bucket under the source's version ID (S3 replicas keep it), which moto can only do by
   setting the stored key's version ID in its backend. moto never sets ``ReplicationStatus``: the FAILED
-  test adds the header S3 sends (``x-amz-replication-status``) to one object's HEAD response.
+  tests add the header S3 sends (``x-amz-replication-status``) to one object's HEAD response.
 """
 
 from __future__ import annotations
@@ -39,14 +38,6 @@ GOOD = b"id,amount\n1,100\n2,250\n"
 BAD = b"id,amount\n1,100\n2,999999\n"
 KEY = "curated/transactions.csv"
 DELETES = ("Delete", "PutBucketLifecycle", "PutLifecycle", "PutBucketVersioning", "BypassGovernance")
-
-
-@pytest.fixture(autouse=True)
-def _inside_vpc(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.iam.access_control import PermissionResult
-    from moto.s3.models import FakeBucket
-
-    monkeypatch.setattr(FakeBucket, "get_permission", lambda self, action, resource: PermissionResult.NEUTRAL)
 
 
 def _vault(materialised: Callable[[str], Env], stack: str = "dev") -> tuple[Aws, VaultStack]:
