@@ -12,8 +12,8 @@ bucket itself, in the dataset's Object Lock backup bucket and in its replica in 
 replication keeps the version ID; delete markers are not replicated). A copy is *intact* when its SHA-256
 is the one a verified, signed manifest records for that key: a model manifest (the candidate's
 ``candidates/<model>/<version>/manifest.json``, every version of ``production/<model>/manifest.json``) or
-the newest dataset snapshot manifest (``datasets/<domain>/*.json`` in the models bucket) that names the
-key. Without a manifest naming the key, restore refuses unless ``--version`` names the copy.
+the newest dataset snapshot manifest (``datasets/<domain>/*.json`` in the models bucket, or its backup)
+that names the key. Without a manifest naming the key, restore refuses unless ``--version`` names the copy.
 
 **status** reports, for each data and models bucket, its replication rules and their destinations, each
 destination's Object Lock, the source versions a destination does not hold yet (by version ID) and their
@@ -249,29 +249,25 @@ def model_expectations(aws: Aws, vault: VaultStack, key: str, skipped: list[str]
 def dataset_expectations(
     aws: Aws, vault: VaultStack, domain: str, bucket: Bucket, key: str, skipped: list[str]
 ) -> list[Expected]:
-    """The SHA-256 the newest verified dataset snapshot manifest naming ``key`` records."""
+    """The SHA-256 the newest verified dataset snapshot manifest naming ``key`` records. Every stored
+    version under ``datasets/<domain>/`` counts, a deleted snapshot's too, in the models bucket and in its
+    Object Lock backup (where a snapshot deleted and expired in the models bucket is kept)."""
     prefix = f"{DATASETS_PREFIX}{domain}/"
-    listed = aws.pages(
-        "s3",
-        "list_objects_v2",
-        "Contents",
-        region=vault.models_bucket.region,
-        Bucket=vault.models_bucket.name,
-        Prefix=prefix,
-        ExpectedBucketOwner=vault.account,
-    )
-    manifests = sorted(
-        (o for o in listed if str(o.get("Key", "")).endswith(".json")),
-        key=lambda o: (_when(o.get("LastModified")), str(o.get("Key"))),
-        reverse=True,
-    )[:MANIFEST_SCAN]
-    for item in manifests:
-        mkey = str(item["Key"])
-        head = _s3(aws, vault, vault.models_bucket, "head_object", Bucket=vault.models_bucket.name, Key=mkey)
-        version_id = str(head.get("VersionId", "null"))
-        where = f"s3://{vault.models_bucket.name}/{mkey}?versionId={version_id}"
+    places = [vault.models_bucket]
+    if MODELS in vault.backup_buckets:
+        places.append(vault.backup_buckets[MODELS])
+    stored: dict[str, tuple[datetime, Bucket, str, str]] = {}
+    for place in places:
+        found, _ = versions(aws, vault, place, prefix)
+        for v in found:
+            mkey, version_id = str(v.get("Key", "")), str(v.get("VersionId", "null"))
+            if mkey.endswith(".json") and version_id not in stored:
+                stored[version_id] = (_when(v.get("LastModified")), place, mkey, version_id)
+    newest = sorted(stored.values(), key=lambda m: (m[0], m[2]), reverse=True)[:MANIFEST_SCAN]
+    for _, place, mkey, version_id in newest:
+        where = f"s3://{place.name}/{mkey}?versionId={version_id}"
         try:
-            envelope = _read_manifest(aws, vault, vault.models_bucket, mkey, version_id)
+            envelope = _read_manifest(aws, vault, place, mkey, version_id)
             manifest = mf.dataset_manifest(envelope, where)
         except mf.ManifestError as exc:
             skipped.extend(f"manifest not used: {p}" for p in exc.problems)

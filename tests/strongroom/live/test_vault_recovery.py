@@ -27,7 +27,6 @@ from live_support import ROOT, new_aws
 from typer.testing import CliRunner
 
 from strongroom.cli import app
-from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
 from strongroom.vault import recovery
@@ -236,8 +235,53 @@ def test_a_tampered_snapshot_manifest_is_not_trusted(materialised: Callable[[str
     envelope["manifest"]["objects"][0]["sha256"] = _sha(GOOD)  # the attacker's "fix"
     _put(aws, vault.models_bucket, key, json.dumps(envelope).encode())
 
-    with pytest.raises(UsageError, match=r"no verified signed manifest.*changed after signing"):
-        recovery.restore(aws, vault, "data-payments", KEY)
+    result = recovery.restore(aws, vault, "data-payments", KEY)
+
+    # The tampered version is named and not used; the signed original (its noncurrent version) is.
+    assert any("changed after signing" in note for note in result.skipped), result.skipped
+    assert [e.sha256 for e in result.expected] == [_sha(BAD)]
+    assert result.already_intact and result.source is None  # nothing copied on the forger's word
+    assert len(_history(aws, vault.data_buckets["payments"], KEY)[0]) == 2
+
+
+def test_a_deleted_snapshot_manifest_still_vouches_from_its_history_and_backup(
+    materialised: Callable[[str], Env],
+) -> None:
+    aws, vault = _vault(materialised)
+    data, models = vault.data_buckets["payments"], vault.models_bucket
+    good = _put(aws, data, KEY, GOOD)
+    key = _snapshot(aws, vault, "payments", [(KEY, good, GOOD)])
+    body = _body(aws, models, key)
+    _put(aws, data, KEY, BAD)
+    aws.client("s3").delete_object(Bucket=models.name, Key=key)  # the attacker hides the snapshot
+
+    result = recovery.restore(aws, vault, "data-payments", KEY)  # its noncurrent version still counts
+    assert result.source is not None and result.source.version_id == good
+    assert f"s3://{models.name}/{key}?versionId=" in result.expected[0].manifest
+
+    # expired in the models bucket: the Object Lock backup of the models bucket still holds it
+    other = _put(aws, data, "curated/other.csv", GOOD)
+    _put(aws, data, "curated/other.csv", BAD)
+    snapshot = mf.DatasetManifest.model_validate(
+        {
+            **json.loads(body)["manifest"],
+            "snapshot": "20261201T070000Z",
+            "objects": [
+                {"bucket": data.name, "key": "curated/other.csv", "version_id": other, "sha256": _sha(GOOD)}
+            ],
+        }
+    )
+    backup = vault.backup_buckets["models"]
+    _replicate(
+        aws,
+        backup,
+        "datasets/payments/20261201T070000Z.json",
+        "v-backup",
+        mf.sign(aws, vault.signing_key, snapshot),
+    )
+    restored = recovery.restore(aws, vault, "data-payments", "curated/other.csv")
+    assert restored.source is not None and restored.source.version_id == other
+    assert restored.expected[0].manifest.startswith(f"s3://{backup.name}/datasets/payments/")
 
 
 def test_version_of_a_bad_copy_is_refused(materialised: Callable[[str], Env]) -> None:
