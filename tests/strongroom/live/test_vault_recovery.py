@@ -192,14 +192,15 @@ def test_restore_from_the_replica_region(materialised: Callable[[str], Env]) -> 
     _no_deletes(aws)
 
 
-def test_restore_of_a_model_artifact_checks_the_model_manifest(materialised: Callable[[str], Env]) -> None:
-    aws, vault = _vault(materialised)
+def _pushed_model(aws: Aws, vault: VaultStack) -> tuple[str, str]:
+    """A candidate artifact of credit-pd and its signed manifest, as `vault push` stores them:
+    (artifact key, artifact version ID)."""
     models = vault.models_bucket
     version = new_version(_sha(GOOD))
     key = f"{vault.candidate_prefix('credit-pd', version)}model.tar.gz"
     artifact = _put(aws, models, key, GOOD)
     manifest = mf.ModelManifest(
-        environment="dev",
+        environment=vault.stack,
         model="credit-pd",
         version=version,
         artifact=mf.ObjectRef(bucket=models.name, key=key, version_id=artifact, sha256=_sha(GOOD), size=4),
@@ -213,6 +214,13 @@ def test_restore_of_a_model_artifact_checks_the_model_manifest(materialised: Cal
         f"{vault.candidate_prefix('credit-pd', version)}manifest.json",
         mf.sign(aws, vault.signing_key, manifest),
     )
+    return key, artifact
+
+
+def test_restore_of_a_model_artifact_checks_the_model_manifest(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised)
+    models = vault.models_bucket
+    key, artifact = _pushed_model(aws, vault)
     _put(aws, models, key, BAD)
 
     result = recovery.restore(aws, vault, "models", key)
@@ -478,6 +486,10 @@ def test_every_call_of_restore_and_status_is_allowed_for_the_recovery_role_and_n
         runner, found, "data-payments", "curated/other.csv", version="backed-up-version"
     )
     assert from_backup.source is not None and from_backup.source.where == "backup"
+    model_key, model_version = _pushed_model(aws, vault)
+    _put(aws, vault.models_bucket, model_key, BAD)
+    from_models = recovery.restore(runner, found, "models", model_key)
+    assert from_models.source is not None and from_models.source.version_id == model_version
     report = recovery.status(runner, found)
     assert next(s for s in report.sources if s.dataset == "payments").failed  # the FAILED header was read
     _no_deletes(runner)
