@@ -330,7 +330,6 @@ def snapshot(
 
 # --- recovery: restore, status (strongroom.vault.recovery) ---
 
-from strongroom.options import ProjectDirOption, StackOption  # noqa: E402
 
 RECOVERY_ROLE = "recovery"
 
