@@ -6,8 +6,9 @@ configured mode and days; noncurrent versions kept at least as long as the lock)
 key `<name>-replica-key` (+ alias) in the replica region, a replica log bucket `<name>-replica-logs` and a
 replica `SecureBucket` `<name>-<dataset>-replica` per dataset there (versioned, SSE-KMS with the replica key,
 public access blocked, Object Lock with the same retention, reachable only by exempt principals and the
-replication role), the replication role `<name>-replication-role` (under `iam_path`, trusted by
-s3.amazonaws.com for this account only) with its policy `<name>-replication-policy` (exact bucket ARNs
+replication role, and read (never written) by `replica_reader_principal_arns`: the recovery role), the
+replication role `<name>-replication-role` (under `iam_path`, trusted by s3.amazonaws.com for this account
+only) with its policy `<name>-replication-policy` (exact bucket ARNs
 and the two keys), and one `<name>-<dataset>-replication` (BucketReplicationConfig: every object, delete
 markers, SSE-KMS objects re-encrypted with the replica key). Configuration readers (the auditor) may read
 every vault bucket's configuration from outside the VPC.
@@ -68,6 +69,11 @@ class BackupVaultArgs:
     config_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
     """Exact role ARNs (the auditor) that may read every vault bucket's configuration from outside the VPC
     (replicas and the replica log bucket included); see SecureBucketArgs."""
+
+    replica_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact role ARNs (the recovery role) that may list and read the replicas' objects and versions, and
+    their configuration, from outside a VPC endpoint (the replica region has none); never write or
+    delete. The backup buckets themselves are read through the VPC endpoint."""
 
     datasets: Sequence[str] = ("models", "data")
     """One backup bucket per dataset; unique names of lower case letters, digits and dashes."""
@@ -416,6 +422,11 @@ class BackupVault(pulumi.ComponentResource):
             ),
             opts=replica_opts,
         )
+        # The recovery role also reads the replicas' Object Lock configuration (vault status).
+        readers = pulumi.Output.all(
+            pulumi.Output.from_input(args.config_reader_principal_arns),
+            pulumi.Output.from_input(args.replica_reader_principal_arns),
+        ).apply(lambda v: sorted({*v[0], *v[1]}))
         sources = {
             dataset: replication.ReplicatedBucket(
                 name=f"{name}-{dataset}",
@@ -424,7 +435,8 @@ class BackupVault(pulumi.ComponentResource):
                     kms_key_arn=replica_key.arn,
                     log_bucket_name=replica_logs.bucket_name,
                     admin_principal_arns=exempt,
-                    config_reader_principal_arns=args.config_reader_principal_arns,
+                    config_reader_principal_arns=readers,
+                    object_reader_principal_arns=args.replica_reader_principal_arns,
                     noncurrent_version_expiry_days=args.noncurrent_version_expiry_days,
                     object_lock_mode=args.object_lock_mode,
                     object_lock_days=args.object_lock_days,

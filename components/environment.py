@@ -150,6 +150,9 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         boundary_arn, resolve_boundary_arn = _deferred()
         later_buckets, resolve_later_buckets = _deferred_list()
         later_keys, resolve_later_keys = _deferred_list()
+        # The recovery role reads the backup buckets, their replicas and keys, created after the roles.
+        backup_arns, resolve_backup_arns = _deferred_list()
+        replica_arns, resolve_replica_arns = _deferred_list()
         # The deployer manages exactly the roles the stack creates and the auditor reads exactly its topics.
         service_role_arns, resolve_service_role_arns = _deferred_list()
         # (service principal, role ARN) pairs the deployer may pass, each to its service only.
@@ -266,6 +269,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 data_scientist_principal_arns=list(identity.data_scientists),
                 model_approver_principal_arns=list(identity.model_approvers),
                 auditor_principal_arns=list(identity.auditors),
+                recovery_principal_arns=list(identity.recovery_operators),
+                backup_bucket_arns=backup_arns,
+                replica_bucket_arns=replica_arns,
+                backup_key_arns=later_keys,
                 require_mfa=identity.require_mfa,
                 organization_id=settings.perimeter.organization_id,
                 # The settings refuse a principal that is both data scientist and approver in prod.
@@ -314,6 +321,10 @@ class SecureMlEnvironment(pulumi.ComponentResource):
                 vpc_endpoint_ids=endpoints,
                 admin_principal_arns=bucket_admins,
                 config_reader_principal_arns=config_readers,
+                # The recovery role reads the replicas from outside their region's (absent) VPC endpoint.
+                replica_reader_principal_arns=(
+                    [self.roles.recovery_role_arn] if self.roles.recovery_role_arn is not None else []
+                ),
                 datasets=("models", *settings.storage.data_domains),
                 object_lock_mode=settings.backup.object_lock_mode,
                 object_lock_days=settings.backup.object_lock_days,
@@ -338,6 +349,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
         if self.backup.source_replication_role_arn is None:
             raise ValueError("BackupVault: no source replication role although sources were given")
         resolve_filler_arn(self.backup.source_replication_role_arn)
+        resolve_backup_arns(pulumi.Output.all(*self.backup.bucket_arns.values()).apply(list))
+        resolve_replica_arns(pulumi.Output.all(*self.backup.replica_bucket_arns.values()).apply(list))
         self.audit = None
         if settings.audit.trail:
             # The trail records every bucket of the environment; it adds its own bucket (all but CloudTrail's
@@ -536,6 +549,8 @@ class SecureMlEnvironment(pulumi.ComponentResource):
             "model-approver": self.roles.approver_role_arn,
             "auditor": self.roles.auditor_role_arn,
         }
+        if self.roles.recovery_role_arn is not None:
+            self.role_arns["recovery"] = self.roles.recovery_role_arn
         if self.roles.deployer_role_arn is not None:
             self.role_arns["deployer"] = self.roles.deployer_role_arn
         self.trail_arn = self.audit.trail_arn if self.audit else None

@@ -67,6 +67,19 @@ class MlRolesArgs:
     auditor_principal_arns: Sequence[str]
     """IAM role/user ARNs allowed to assume the auditor role."""
 
+    recovery_principal_arns: Sequence[str] = ()
+    """IAM role/user ARNs allowed to assume the recovery role (`strongroom vault restore` and `status`);
+    none: no recovery role."""
+
+    backup_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The Object Lock backup buckets: the recovery role reads their versions and Object Lock."""
+
+    replica_bucket_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The backups' replicas in the replica region: the recovery role reads their versions and Object Lock."""
+
+    backup_key_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """The backup key and the replica region's key: the recovery role decrypts with them."""
+
     require_mfa: bool = True
     """Human roles need `aws:MultiFactorAuthPresent=true` (must stay on in prod)."""
 
@@ -206,6 +219,8 @@ class MlRolesArgs:
             "auditor_principal_arns",
         ):
             iam.validate_principals(list(getattr(self, key)), key=key)
+        if self.recovery_principal_arns:
+            iam.validate_principals(list(self.recovery_principal_arns), key="recovery_principal_arns")
         if self.organization_id is not None:
             iam.validate_organization_id(self.organization_id)
         both = sorted(set(self.data_scientist_principal_arns) & set(self.model_approver_principal_arns))
@@ -281,7 +296,7 @@ class MlRolesArgs:
 
 
 class MlRoles(pulumi.ComponentResource):
-    """Data scientist, training job, model approver, auditor and (optionally) deployer roles.
+    """Data scientist, training job, model approver, auditor and (optionally) recovery and deployer roles.
 
     Every role lives under `iam_path`, carries a permission boundary, and gets inline policies built by
     `components.policydocs.iam`; the people- and job-facing roles also get the SageMaker guardrail policy.
@@ -302,6 +317,8 @@ class MlRoles(pulumi.ComponentResource):
     """ARN of the model approvers' role (approves model packages, promotes to production)."""
     auditor_role_arn: pulumi.Output[str]
     """ARN of the auditors' read-only role."""
+    recovery_role_arn: pulumi.Output[str] | None
+    """ARN of the recovery role (`strongroom vault restore`, `status`); None without recovery principals."""
     deployer_role_arn: pulumi.Output[str] | None
     """ARN of the CI deployer role trusted through GitHub OIDC (None without a deployer)."""
     boundary_policy_arn: pulumi.Output[str]
@@ -399,6 +416,9 @@ class MlRoles(pulumi.ComponentResource):
                     config_recorder_names=["*"],
                 ),
                 iam.service_roles_ceiling(s),
+                iam.recovery_policy(
+                    s, backup_bucket_arns=s.extra_bucket_arns, backup_key_arns=s.extra_key_arns
+                ),
             ]
             protected = [iam.boundary_arn(s, deployer_boundary_name)]
             return iam.to_json(
@@ -561,6 +581,37 @@ class MlRoles(pulumi.ComponentResource):
             self.approver_role,
             self.auditor_role,
         ]
+        # Restores data and models from their backups: reads every copy, writes new versions, deletes nothing.
+        self.recovery_role: aws.iam.Role | None = None
+        if args.recovery_principal_arns:
+            self.recovery_role = role(
+                "recovery",
+                human(args.recovery_principal_arns),
+                pulumi.Output.all(
+                    scope,
+                    pulumi.Output.from_input(args.backup_bucket_arns),
+                    pulumi.Output.from_input(args.replica_bucket_arns),
+                    pulumi.Output.from_input(args.backup_key_arns),
+                ).apply(
+                    lambda v: iam.to_json(
+                        iam.recovery_policy(
+                            v[0],
+                            backup_bucket_arns=[str(a) for a in v[1]],
+                            replica_bucket_arns=[str(a) for a in v[2]],
+                            backup_key_arns=[str(a) for a in v[3]],
+                        )
+                    )
+                ),
+                boundary=self.boundary,
+                guarded=False,
+                description="Recovery: restores data and models from their backups as new versions (vault "
+                "restore, status); deletes nothing",
+                duty=iam.RECOVERY_DUTY,
+            )
+            roles.append(self.recovery_role)
+        humans = [self.data_scientist_role.arn, self.approver_role.arn, self.auditor_role.arn]
+        if self.recovery_role is not None:
+            humans.append(self.recovery_role.arn)
 
         self.deployer_role: aws.iam.Role | None = None
         self.deployer_role_arn = None
@@ -622,9 +673,7 @@ class MlRoles(pulumi.ComponentResource):
                 pulumi.Output.all(*[r.arn for r in roles]).apply(list),
                 pulumi.Output.from_input(args.service_role_arns),
                 # People assume these: never handed to a service.
-                pulumi.Output.all(
-                    self.data_scientist_role.arn, self.approver_role.arn, self.auditor_role.arn
-                ).apply(list),
+                pulumi.Output.all(*humans).apply(list),
                 passable,
                 pulumi.Output.all(self.boundary.arn, self.guardrails.arn).apply(list),
                 pulumi.Output.from_input(args.alert_topic_arns),
@@ -712,6 +761,7 @@ class MlRoles(pulumi.ComponentResource):
         self.training_role_name = self.training_role.name
         self.approver_role_arn = self.approver_role.arn
         self.auditor_role_arn = self.auditor_role.arn
+        self.recovery_role_arn = self.recovery_role.arn if self.recovery_role is not None else None
         self.boundary_policy_arn = self.boundary.arn
         self.guardrail_policy_arn = self.guardrails.arn
         self.role_names = pulumi.Output.all(*[r.name for r in roles]).apply(list)
@@ -723,6 +773,7 @@ class MlRoles(pulumi.ComponentResource):
                 "studio_execution_role_arn": self.studio_execution_role_arn,
                 "approver_role_arn": self.approver_role_arn,
                 "auditor_role_arn": self.auditor_role_arn,
+                "recovery_role_arn": self.recovery_role_arn,
                 "deployer_role_arn": self.deployer_role_arn,
                 "boundary_policy_arn": self.boundary_policy_arn,
                 "guardrail_policy_arn": self.guardrail_policy_arn,

@@ -445,6 +445,16 @@ class IdentitySettings(_Section):
         "outside the VPC: the auditor may read the buckets' configuration, never their objects).",
         accepted=f"1 or more {PRINCIPAL_ACCEPTED}",
     )
+    recovery_operators: tuple[str, ...] = _field(
+        [],
+        doc="Principals allowed to assume the recovery role (`strongroom vault restore` and `status`): reads "
+        "every version of the data, models, backup and replica buckets and writes restored copies as new "
+        "versions into the data and models buckets (the production models prefix included), never deletes; "
+        "none: no recovery role.",
+        accepted=PRINCIPAL_ACCEPTED,
+        prod="none of strongroom:identity.dataScientists (who produces data and models must not also "
+        "overwrite them from the backups)",
+    )
     admin_principals: tuple[str, ...] = _field(
         [],
         doc="Principals exempt from the buckets' VPC-endpoint-only condition and administering the keys: "
@@ -469,7 +479,7 @@ class IdentitySettings(_Section):
             raise ValueError("the list is empty")
         return _check_principals(value)
 
-    @field_validator("admin_principals")
+    @field_validator("admin_principals", "recovery_operators")
     @classmethod
     def _admins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _check_principals(value)
@@ -478,6 +488,11 @@ class IdentitySettings(_Section):
     def self_approvers(self) -> tuple[str, ...]:
         """Principals that may assume both the data scientist and the model approver role."""
         return tuple(sorted(set(self.data_scientists) & set(self.model_approvers)))
+
+    @property
+    def self_restorers(self) -> tuple[str, ...]:
+        """Principals that may assume both the data scientist and the recovery role."""
+        return tuple(sorted(set(self.data_scientists) & set(self.recovery_operators)))
 
 
 class WorkspaceSettings(_Section):
@@ -906,6 +921,14 @@ def _cross_field_problems(s: EnvironmentSettings) -> Iterator[Problem]:
             list(s.identity.self_approvers),
             f"also in strongroom:identity.dataScientists: who trains a model must not approve it; "
             f"separation of duties is {prod}",
+            "principals that are not in strongroom:identity.dataScientists",
+        )
+    if s.identity.self_restorers:
+        yield Problem(
+            "strongroom:identity.recoveryOperators",
+            list(s.identity.self_restorers),
+            f"also in strongroom:identity.dataScientists: who produces data and models must not also "
+            f"overwrite them from the backups; separation of duties is {prod}",
             "principals that are not in strongroom:identity.dataScientists",
         )
     if s.alerts.enabled and not s.alerts.emails:

@@ -73,6 +73,11 @@ class SecureBucketArgs:
     policy, public access block, Object Lock, replication, logging, ownership, lifecycle) from outside the
     VPC; objects stay behind the VPC endpoint for them. See `components.policydocs.bucket`."""
 
+    object_reader_principal_arns: pulumi.Input[Sequence[pulumi.Input[str]]] = ()
+    """Exact role ARNs (the recovery role, on a replica in a region without the environment's VPC) that may
+    list and read objects and their versions from outside the VPC endpoint; never write or delete. See
+    `components.policydocs.bucket`."""
+
     bucket_name: str | None = None
     """Explicit bucket name; by default Pulumi auto-names the bucket after the `<name>-bucket` child."""
 
@@ -140,6 +145,12 @@ class SecureBucketArgs:
                 if isinstance(arn, str) and (":role/" not in arn or "*" in arn):
                     raise ValueError(
                         f"config_reader_principal_arns: {arn!r} is not an exact IAM role ARN (no wildcard)"
+                    )
+        if isinstance(self.object_reader_principal_arns, (list, tuple)):
+            for arn in self.object_reader_principal_arns:
+                if isinstance(arn, str) and (":role/" not in arn or "*" in arn):
+                    raise ValueError(
+                        f"object_reader_principal_arns: {arn!r} is not an exact IAM role ARN (no wildcard)"
                     )
         if self.log_prefix is not None and (not self.log_prefix.endswith("/") or self.log_prefix == "/"):
             raise ValueError(f"log_prefix: {self.log_prefix!r} must be a non-empty key prefix ending in '/'")
@@ -311,7 +322,7 @@ class SecureBucket(pulumi.ComponentResource):
             )
 
         def build_policy(values: list[Any]) -> str:
-            arn, acct, part, key_arn, vpces, exempt, readers, extra = values
+            arn, acct, part, key_arn, vpces, exempt, readers, object_readers, extra = values
             return bucketdoc.bucket_policy_json(
                 bucket_arn=arn,
                 account_id=acct,
@@ -320,6 +331,7 @@ class SecureBucket(pulumi.ComponentResource):
                 vpc_endpoint_ids=list(vpces),
                 exempt_principal_arns=list(exempt),
                 config_reader_principal_arns=list(readers),
+                object_reader_principal_arns=list(object_readers),
                 allow_log_delivery=args.is_log_bucket,
                 extra_statements=list(extra),
             )
@@ -336,6 +348,7 @@ class SecureBucket(pulumi.ComponentResource):
                 pulumi.Output.from_input(args.vpc_endpoint_ids),
                 pulumi.Output.from_input(args.admin_principal_arns),
                 pulumi.Output.from_input(args.config_reader_principal_arns),
+                pulumi.Output.from_input(args.object_reader_principal_arns),
                 pulumi.Output.from_input(args.extra_policy_statements),
             ).apply(build_policy),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=companions)),

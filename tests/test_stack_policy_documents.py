@@ -87,6 +87,10 @@ ACCEPTED_DETAILS: dict[tuple[str, str], str] = {
     ("UNKNOWN_CONDITION_FOR_ACTION", "s3:TlsVersion"): (
         "S3 evaluates s3:TlsVersion on every request; parliament lists it for a subset of S3 actions only"
     ),
+    ("RESOURCE_MISMATCH", "s3:GetObjectAttributes"): (
+        "AWS's service authorization reference gives s3:GetObjectAttributes the resource type object (what "
+        "the recovery role and the boundary name); parliament's database requires an access point as well"
+    ),
 }
 
 

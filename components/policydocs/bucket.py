@@ -23,6 +23,12 @@ bucket-level configuration reads of :data:`CONFIG_READ_ACTIONS` (`NotAction`), a
 `DenyConfigReadsOutsideVpcEndpoint` (or `DenyConfigReadsExceptExemptPrincipals`) denies those reads, on the
 bucket ARN only, to everyone but the exempt principals and the configuration readers. Object reads are
 never exempted: a configuration reader outside the VPC still cannot list or get an object.
+
+Object readers (the recovery role, on the backups' replicas in the replica region, where the environment
+has no VPC endpoint) get the same kind of exemption for reads of objects and their versions only
+(:data:`OBJECT_READ_ACTIONS`): the network statement covers every action but those (and the
+configuration reads), and `DenyObjectReadsOutsideVpcEndpoint` (or `DenyObjectReadsExceptExemptPrincipals`)
+denies them to everyone but the exempt principals and the object readers. Never a write or a delete.
 """
 
 from __future__ import annotations
@@ -58,6 +64,19 @@ CONFIG_READ_ACTIONS: tuple[str, ...] = (
 """Bucket-level configuration reads a configuration reader (the auditor) may make from outside the VPC:
 what the live audit checks. Bucket-level only (no object, no listing), read-only."""
 
+OBJECT_READ_ACTIONS: tuple[str, ...] = (
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectAttributes",
+    "s3:GetObjectVersionAttributes",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersionTagging",
+)
+"""Reads of objects and their versions an object reader (the recovery role) may make from outside the VPC:
+what `strongroom vault restore` reads of a replica. Read-only: no write, no delete."""
+
 BUILT_IN_SIDS = frozenset(
     {
         "DenyInsecureTransport",
@@ -68,6 +87,8 @@ BUILT_IN_SIDS = frozenset(
         "DenyExceptExemptPrincipals",
         "DenyConfigReadsOutsideVpcEndpoint",
         "DenyConfigReadsExceptExemptPrincipals",
+        "DenyObjectReadsOutsideVpcEndpoint",
+        "DenyObjectReadsExceptExemptPrincipals",
         "AllowS3ServerAccessLogDelivery",
     }
 )
@@ -92,6 +113,7 @@ def bucket_policy(
     vpc_endpoint_ids: Sequence[str] = (),
     exempt_principal_arns: Sequence[str] = (),
     config_reader_principal_arns: Sequence[str] = (),
+    object_reader_principal_arns: Sequence[str] = (),
     allow_log_delivery: bool = False,
     extra_statements: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
@@ -109,12 +131,15 @@ def bucket_policy(
     for arn in exempt_principal_arns:
         if not arn.startswith(f"arn:{partition}:"):
             raise ValueError(f"exempt_principal_arns: {arn!r} is not an ARN in partition {partition}")
-    for arn in config_reader_principal_arns:
-        if not re.match(rf"^arn:{re.escape(partition)}:iam::\d{{12}}:role/[\w+=,.@/-]+$", arn):
-            raise ValueError(
-                f"config_reader_principal_arns: {arn!r} is not an exact IAM role ARN in partition "
-                f"{partition} (no wildcard)"
-            )
+    for field, arns in (
+        ("config_reader_principal_arns", config_reader_principal_arns),
+        ("object_reader_principal_arns", object_reader_principal_arns),
+    ):
+        for arn in arns:
+            if not re.match(rf"^arn:{re.escape(partition)}:iam::\d{{12}}:role/[\w+=,.@/-]+$", arn):
+                raise ValueError(
+                    f"{field}: {arn!r} is not an exact IAM role ARN in partition {partition} (no wildcard)"
+                )
     resources = [bucket_arn, f"{bucket_arn}/*"]
     statements: list[dict[str, Any]] = [
         {
@@ -176,9 +201,14 @@ def bucket_policy(
     }
     statements.append(network_deny)
     readers = sorted(set(config_reader_principal_arns) - set(exempt))
-    if readers:
+    object_readers = sorted(set(object_reader_principal_arns) - set(exempt))
+    if readers or object_readers:
         del network_deny["Action"]
-        network_deny["NotAction"] = list(CONFIG_READ_ACTIONS)
+        network_deny["NotAction"] = [
+            *(CONFIG_READ_ACTIONS if readers else ()),
+            *(OBJECT_READ_ACTIONS if object_readers else ()),
+        ]
+    if readers:
         statements.append(
             {
                 "Sid": "DenyConfigReadsOutsideVpcEndpoint"
@@ -191,6 +221,22 @@ def bucket_policy(
                 "Condition": {
                     **network_condition,
                     "ArnNotLike": {"aws:PrincipalArn": sorted({*exempt, *readers})},
+                },
+            }
+        )
+    if object_readers:
+        statements.append(
+            {
+                "Sid": "DenyObjectReadsOutsideVpcEndpoint"
+                if vpc_endpoint_ids
+                else "DenyObjectReadsExceptExemptPrincipals",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": list(OBJECT_READ_ACTIONS),
+                "Resource": resources,
+                "Condition": {
+                    **network_condition,
+                    "ArnNotLike": {"aws:PrincipalArn": sorted({*exempt, *object_readers})},
                 },
             }
         )

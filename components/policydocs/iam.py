@@ -55,6 +55,9 @@ TRAINING_DUTY = "training"
 """Duty of the SageMaker training execution role: it may sign manifests (the KeyRing's signing key)."""
 DEPLOYER_DUTY = "deployer"
 """Duty of the CI deployer role: it may sign manifests (the KeyRing's signing key)."""
+RECOVERY_DUTY = "recovery"
+"""Duty of the recovery role (`strongroom vault restore` and `status`): reads every copy, writes new
+versions into the data and models buckets, deletes nothing."""
 SIGN_IN_ACTIONS = ("sagemaker:CreatePresignedDomainUrl", "sagemaker:CreatePresignedNotebookInstanceUrl")
 
 
@@ -1086,6 +1089,56 @@ def auditor_policy(
         *vpc,
         *baseline,
         star("ListAndDescribeOnly", AUDITOR_STAR_ACTIONS),
+    )
+
+
+RECOVERY_OBJECT_READS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectAttributes",
+    "s3:GetObjectVersionAttributes",
+    "s3:GetObjectTagging",
+    "s3:GetObjectVersionTagging",
+)
+"""What the recovery role may read of an object version (the tagging reads: CopyObject copies the tags)."""
+RECOVERY_LIST = ("s3:ListBucket", "s3:ListBucketVersions")
+
+
+def recovery_policy(
+    s: Scope,
+    *,
+    backup_bucket_arns: Sequence[str] = (),
+    replica_bucket_arns: Sequence[str] = (),
+    backup_key_arns: Sequence[str] = (),
+) -> PolicyDocument:
+    """``strongroom vault restore`` and ``status``: read every version of the data, models, Object Lock
+    backup and replica buckets, write a restored copy as a new version into the data and models buckets
+    (``s3:PutObject``, with ``s3:PutObjectTagging`` for the tags CopyObject copies), read the replication
+    and Object Lock configuration and the replication metrics. No delete of any kind: a delete marker is
+    covered by a newer version, never removed.
+
+    ``backup_key_arns``: the backup key and the replica region's key, which only decrypt here; the data and
+    models keys also encrypt the restored copies."""
+    written = [*s.data_bucket_arns, s.model_bucket_arn]
+    copies = [*backup_bucket_arns, *replica_bucket_arns]
+    every = [*written, *copies]
+    config = [allow("ReadReplication", ["s3:GetReplicationConfiguration"], written)]
+    if copies:
+        config.append(allow("ReadObjectLock", ["s3:GetBucketObjectLockConfiguration"], copies))
+    return document(
+        *verify_manifests(s),
+        vault_discovery(),
+        allow("ListVersions", RECOVERY_LIST, every),
+        allow("ReadVersions", RECOVERY_OBJECT_READS, [f"{b}/*" for b in every]),
+        allow("RestoreAsNewVersion", ["s3:PutObject", "s3:PutObjectTagging"], [f"{b}/*" for b in written]),
+        *config,
+        allow(
+            "UseKeys",
+            ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+            [s.data_key_arn, s.model_key_arn],
+        ),
+        *([allow("DecryptCopies", ["kms:Decrypt"], backup_key_arns)] if backup_key_arns else []),
+        star("ReadOnlyStar", ["sts:GetCallerIdentity", "cloudwatch:GetMetricData"]),
     )
 
 

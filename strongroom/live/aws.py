@@ -28,7 +28,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: IAM service prefixes that differ from the botocore signing name.
-_IAM_PREFIX = {"tagging": "tag"}
+_IAM_PREFIX = {"tagging": "tag", "monitoring": "cloudwatch"}
 
 #: S3 operations whose IAM action is not ``s3:<Operation>`` (AWS's "Actions, resources and condition
 #: keys for Amazon S3"; the subset test checks each name against the IAM action database).

@@ -44,22 +44,25 @@ def _rules(stored: Any) -> list[dict[str, Any]]:
 
 
 def apply() -> None:
-    """Patch the imported moto (idempotent); nothing to do without moto (the ``sandbox`` extra)."""
+    """Patch the imported moto (idempotent, each patch on its own: a test that monkeypatches one of these
+    methods puts moto's back when it ends); nothing to do without moto (the ``sandbox`` extra)."""
     try:
+        from moto.iam.access_control import PermissionResult
         from moto.s3 import responses
+        from moto.s3.models import FakeBucket
     except ImportError:
         return
 
+    if not getattr(FakeBucket.get_permission, "_strongroom", False):
+
+        def get_permission(self: Any, action: str, resource: str) -> Any:
+            return PermissionResult.NEUTRAL
+
+        get_permission._strongroom = True  # type: ignore[attr-defined]
+        FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
     if getattr(responses.S3Response.get_bucket_replication, "_strongroom", False):
         return
-
-    from moto.iam.access_control import PermissionResult
-    from moto.s3.models import FakeBucket
-
-    def get_permission(self: Any, action: str, resource: str) -> Any:
-        return PermissionResult.NEUTRAL
-
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
     def get_bucket_replication(self: Any) -> Any:
         self.data["Action"] = "GetBucketReplication"

@@ -329,3 +329,100 @@ def snapshot(
 
 
 # --- recovery: restore, status (strongroom.vault.recovery) ---
+
+
+RECOVERY_ROLE = "recovery"
+
+
+def _live_failed(exc: Exception) -> typer.Exit:
+    """A call the role could not make (access denied, throttled): exit 3 with the action named."""
+    typer.echo(f"strongroom: error: {getattr(exc, 'message', exc)}", err=True)
+    return typer.Exit(3)
+
+
+@app.command()
+def restore(
+    bucket: Annotated[
+        str,
+        typer.Option(
+            "--bucket", "-b", help="The bucket to restore into: models, data-<domain>, or a physical name."
+        ),
+    ],
+    key: Annotated[str, typer.Option("--key", "-k", help="The object key to bring back.")],
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="Exact version ID to bring back (from the bucket, its backup or replica); refused when a "
+            "signed manifest names the key with another SHA-256.",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the choice, copy nothing.")] = False,
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: recovery. Make an intact copy of --key current again in --bucket, never deleting anything.
+
+    Candidates, newest first: the key's versions in the bucket, in the dataset's Object Lock backup bucket
+    and in its replica in the replica region. Intact: its SHA-256 is the one a verified signed manifest
+    records (the model's manifest, or the newest dataset snapshot naming the key). A delete marker is not
+    removed (that is a DeleteObject of a version): the chosen version is copied over it as a new current
+    version (SSE-KMS with the bucket's key, SHA-256 checksum), then the new version's checksum is checked.
+    Exit 0 restored (or already intact), 1 no intact copy or a bad --version refused, 2 bad input (also: no
+    manifest names the key and no --version), 3 a call was denied."""
+    from strongroom.live.aws import LiveError
+    from strongroom.vault.recovery import restore as run
+    from strongroom.vault.recovery import restore_text
+
+    options = where(stack, project_dir, region, profile, endpoint_url)
+    try:
+        aws, vault = open_vault(options, RECOVERY_ROLE)
+        result = run(aws, vault, bucket, key, version, dry_run)
+    except LiveError as exc:
+        raise _live_failed(exc) from None
+    typer.echo(restore_text(result), nl=False)
+
+
+@app.command()
+def status(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    max_objects: Annotated[
+        int,
+        typer.Option("--max-objects", help="Newest versions per bucket whose ReplicationStatus is read."),
+    ] = 1000,
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Role: recovery. Replication of every data and models bucket into its backup (and replica) bucket.
+
+    Per bucket: the replication rules and their destinations, each destination's Object Lock (mode, days),
+    the source versions a destination does not hold yet (by version ID, S3 replicas keep it) and their age,
+    versions whose ReplicationStatus is FAILED (the newest --max-objects), and the CloudWatch
+    ReplicationLatency / OperationsFailedReplication of the last hour when published. Exit 1 when a version
+    failed, one is missing longer than Replication Time Control's 15 minutes, or a bucket has no
+    replication; 0 otherwise; 2 bad input; 3 a call was denied."""
+    import json
+
+    from strongroom.live.aws import LiveError
+    from strongroom.vault.recovery import status as run
+    from strongroom.vault.recovery import status_text
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format {fmt!r}: accepted: text, json")
+    options = where(stack, project_dir, region, profile, endpoint_url)
+    try:
+        aws, vault = open_vault(options, RECOVERY_ROLE)
+        result = run(aws, vault, max_objects)
+    except LiveError as exc:
+        raise _live_failed(exc) from None
+    if fmt == "json":
+        typer.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
+    else:
+        typer.echo(status_text(result), nl=False)
+    raise typer.Exit(1 if result.problems else 0)

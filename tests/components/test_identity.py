@@ -482,3 +482,65 @@ def test_the_recorder_records_types_regions_aliases_and_the_arns_aws_assigns(pul
     assert snapshot["arns"] == {
         "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup": [group.outputs["arn"]]
     }
+
+
+RECOVERY = f"{SSO}/AWSReservedSSO_OnCallRecovery_3d4e"
+BACKUPS = ["arn:aws:s3:::dev-backup-payments-bucket-1a2b3c4"]
+REPLICAS = ["arn:aws:s3:::dev-backup-payments-replica-bucket-5e6f"]
+
+
+def test_no_recovery_role_without_recovery_principals(built: Recorder) -> None:
+    assert "recovery" not in roles(built)
+
+
+def test_the_recovery_role_reads_every_copy_writes_new_versions_and_deletes_nothing(
+    pulumi_mocks: Recorder,
+) -> None:
+    build(
+        pulumi_mocks,
+        recovery_principal_arns=[RECOVERY],
+        backup_bucket_arns=BACKUPS,
+        replica_bucket_arns=REPLICAS,
+        backup_key_arns=[key(4), key(5)],
+        signing_key_arn=key(6),
+    )
+    found = roles(pulumi_mocks)
+    role = found["recovery"]
+    assert role.inputs["tags"][iam.DUTY_TAG] == iam.RECOVERY_DUTY
+    assert role.inputs["permissionsBoundary"].endswith(":policy/strongroom/dev/dev-roles-boundary")
+    (trust,) = doc(role, "assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {"AWS": [RECOVERY]}
+    policy = next(p for p in pulumi_mocks.of_type(ROLE_POLICY) if p.name == "dev-roles-recovery-policy")
+    statements = {s["Sid"]: s for s in doc(policy, "policy")["Statement"]}
+    actions = {a for s in statements.values() for a in iam._as_list(s["Action"])}
+    assert not [a for a in actions if "Delete" in a or "Bypass" in a or "Lifecycle" in a], actions
+    written = [*DATA_BUCKETS, "arn:aws:s3:::dev-models-bucket-1a2b3c4"]
+    assert statements["RestoreAsNewVersion"]["Resource"] == sorted(f"{b}/*" for b in written)
+    assert statements["ReadVersions"]["Resource"] == sorted(f"{b}/*" for b in [*written, *BACKUPS, *REPLICAS])
+    assert "s3:ListBucketVersions" in statements["ListVersions"]["Action"]
+    assert statements["UseKeys"]["Resource"] == sorted([key(1), key(2)])  # encrypts the restored copies
+    assert statements["DecryptCopies"] == {
+        "Sid": "DecryptCopies",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": sorted([key(4), key(5)]),
+    }
+    assert statements["VerifyManifests"]["Resource"] == [key(6)]
+    assert statements["ReadObjectLock"]["Resource"] == sorted([*BACKUPS, *REPLICAS])
+    # The boundary lets it (its actions are in the workload ceiling).
+    boundary = next(p for p in pulumi_mocks.of_type(POLICY) if p.name == "dev-roles-boundary")
+    ceiling = {
+        a
+        for s in doc(boundary, "policy")["Statement"]
+        if s["Effect"] == "Allow"
+        for a in iam._as_list(s["Action"])
+    }
+    assert {"s3:ListBucketVersions", "s3:GetObjectVersionAttributes", "s3:PutObject"} <= ceiling
+    assert "cloudwatch:Get*" in ceiling
+    # The deployer never hands it to a service: it is a person's role.
+    assert found["recovery"].inputs["path"] == "/strongroom/dev/"
+
+
+def test_recovery_principals_are_validated() -> None:
+    with pytest.raises(ValueError, match=r"^recovery_principal_arns: "):
+        make_args(recovery_principal_arns=["arn:aws:iam::123456789012:root"])

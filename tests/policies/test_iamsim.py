@@ -495,16 +495,11 @@ def test_calls_recorded_against_the_materialised_plan_are_judged_with_real_names
     """How a vault command's test uses it: make the calls through an Aws on the plan materialised in moto
     (moto does not enforce IAM), then judge ``aws.calls`` for the command's role with moto's real names."""
     from live_support import moto_context, new_aws
-    from moto.iam.access_control import PermissionResult
-    from moto.s3.models import FakeBucket
 
     from strongroom.live.materialise import materialise
 
-    # moto 5.2 judges object requests by the bucket policy itself, wrongly: a Deny statement whose condition
-    # does not hold answers DENIED (moto.iam.access_control.IAMPolicyStatement.is_action_permitted), so
-    # every object call to a strongroom bucket (DenyInsecureTransport, ...) is a 403 in moto and allowed in
-    # AWS. The judging is policies.iamsim's job here: moto's is switched off for this test.
-    monkeypatch.setattr(FakeBucket, "get_permission", lambda *_: PermissionResult.NEUTRAL)
+    # moto judges object requests by the bucket policy without its conditions: moto_context applies
+    # strongroom.live.motofix, which makes that answer neutral; the judging is policies.iamsim's job here.
     plan = stack_plan("dev")
     with moto_context(monkeypatch):
         env = materialise(plan, new_aws())

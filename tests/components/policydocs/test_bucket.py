@@ -9,6 +9,7 @@ import pytest
 
 from strongroom.components.policydocs.bucket import (
     CONFIG_READ_ACTIONS,
+    OBJECT_READ_ACTIONS,
     backup_replication_role_policy,
     bucket_policy,
     replication_role_policy,
@@ -196,6 +197,40 @@ def test_config_readers_of_a_bucket_without_endpoint_are_exempt_from_the_princip
     assert "StringNotEquals" not in reads["Condition"]
     assert not denied(policy, AUDITOR, "s3:GetBucketVersioning", ARN, vpce=None)
     assert denied(policy, AUDITOR, "s3:GetObject", f"{ARN}/x", vpce=None)
+
+
+RECOVERY = f"arn:aws:iam::{ACCOUNT}:role/strongroom/prod/prod-roles-recovery-1a2b3c4"
+
+
+def test_object_readers_of_a_replica_may_read_versions_and_never_write_or_delete() -> None:
+    replica = {**BASE, "vpc_endpoint_ids": []}
+    policy = bucket_policy(
+        **replica, config_reader_principal_arns=[AUDITOR], object_reader_principal_arns=[RECOVERY]
+    )
+    for action in OBJECT_READ_ACTIONS:
+        resource = ARN if action.startswith("s3:List") else f"{ARN}/curated/x.csv"
+        assert not denied(policy, RECOVERY, action, resource, vpce=None), action
+        assert denied(policy, OUTSIDER, action, resource, vpce=None), action
+        assert denied(policy, AUDITOR, action, resource, vpce=None), action  # a config reader only
+    for action, resource in (
+        ("s3:PutObject", f"{ARN}/x"),
+        ("s3:DeleteObject", f"{ARN}/x"),
+        ("s3:DeleteObjectVersion", f"{ARN}/x"),
+        ("s3:BypassGovernanceRetention", f"{ARN}/x"),
+        ("s3:PutBucketPolicy", ARN),
+        ("s3:GetBucketPolicy", ARN),
+    ):
+        assert denied(policy, RECOVERY, action, resource, vpce=None), action
+    reads = statement(policy, "DenyObjectReadsExceptExemptPrincipals")
+    assert reads["Action"] == list(OBJECT_READ_ACTIONS) and reads["Resource"] == [ARN, f"{ARN}/*"]
+    assert not any("Put" in a or "Delete" in a for a in OBJECT_READ_ACTIONS)
+    network = statement(policy, "DenyExceptExemptPrincipals")
+    assert network["NotAction"] == [*CONFIG_READ_ACTIONS, *OBJECT_READ_ACTIONS]
+
+
+def test_object_readers_must_be_exact_role_arns() -> None:
+    with pytest.raises(ValueError, match=r"^object_reader_principal_arns: .*no wildcard"):
+        bucket_policy(**BASE, object_reader_principal_arns=[f"arn:aws:iam::{ACCOUNT}:role/*"])
 
 
 def test_without_config_readers_the_network_deny_covers_every_action() -> None:

@@ -42,6 +42,7 @@ def test_every_s3_action_of_the_operation_map_exists_in_the_iam_database() -> No
     for operation, action in _S3_ACTIONS.items():
         assert iamdb.known(action), f"{operation} -> {action} is not an IAM action"
     assert iam_action("tagging", "GetResources") == "tag:GetResources"
+    assert iam_action("monitoring", "GetMetricData") == "cloudwatch:GetMetricData"  # signing name monitoring
     assert iam_action("s3", "GetBucketVersioning") == "s3:GetBucketVersioning"
 
 

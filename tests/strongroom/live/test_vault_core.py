@@ -154,3 +154,18 @@ def test_object_calls_reach_the_stacks_buckets_in_moto(materialised: Callable[[s
     assert body is not None and body["Body"].read() == b"x"
     policy = aws.call("s3", "get_bucket_policy", Bucket=bucket)
     assert policy is not None and '"Effect": "Deny"' in policy["Policy"].replace('":"', '": "')
+
+
+def test_motofix_patches_again_what_a_test_put_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each moto fix is applied on its own: a test that monkeypatched FakeBucket.get_permission before the
+    fixes were first applied puts moto's answer back when it ends, and the next apply() must fix it again
+    even though the other fix (GetBucketReplication) is still in place."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    from strongroom.live import motofix
+
+    motofix.apply()
+    monkeypatch.setattr(FakeBucket, "get_permission", lambda *_: PermissionResult.DENIED)  # moto's, put back
+    motofix.apply()
+    assert FakeBucket.get_permission(None, "s3:GetObject", "arn:aws:s3:::b/k") == PermissionResult.NEUTRAL
