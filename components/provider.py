@@ -34,6 +34,9 @@ from strongroom.components.network import PrivateNetwork
 from strongroom.components.storage import SecureBucket
 from strongroom.components.workspace import MlWorkspace
 
+COMPONENTS = __name__.rpartition(".")[0]
+"""The Python package of the components (``strongroom.components``): the classes the schema reaches."""
+
 PACKAGE = "strongroom"
 """The package name: the first part of every component's type token `strongroom:index:<Class>`."""
 
@@ -110,7 +113,7 @@ def _resolve(target: Any, seen: set[int]) -> None:
 def _reach(annotation: Any, seen: set[int]) -> None:
     for arg in typing.get_args(annotation):
         _reach(arg, seen)
-    if inspect.isclass(annotation) and annotation.__module__.split(".")[0] == "components":
+    if inspect.isclass(annotation) and annotation.__module__.startswith(f"{COMPONENTS}."):
         _resolve(annotation, seen)
 
 

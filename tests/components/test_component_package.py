@@ -41,7 +41,7 @@ def _args_type(component: type[pulumi.ComponentResource]) -> type:
 def _public_outputs(component: type[pulumi.ComponentResource]) -> set[str]:
     names: set[str] = set()
     for cls in component.__mro__:
-        if cls.__module__.startswith("components."):
+        if cls.__module__.startswith(f"{provider.COMPONENTS}."):
             names |= {n for n in inspect.get_annotations(cls) if not n.startswith("_")}
     return names
 
