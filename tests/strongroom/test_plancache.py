@@ -151,6 +151,7 @@ def test_the_installation_digest_covers_the_components_and_the_pack(monkeypatch:
     import strongroom.plancache as plancache
 
     digested: list[Path] = []
+
     def record(root: Path, skip: frozenset[Path] = frozenset()) -> str:
         digested.append(root)
         return "x"
