@@ -430,7 +430,10 @@ def test_bad_input_exits_2_without_traceback(env: Session, args: list[str], mess
 
 
 def test_bad_push_input_exits_2_naming_it(env: Session, tmp_path: Path) -> None:
-    env.push(_artifact(tmp_path))
+    # the refused pushes below carry other bytes: the same bytes in the same second are the same version,
+    # which push refuses as existing before it reads the other flags
+    (tmp_path / "pushed").mkdir()
+    env.push(_artifact(tmp_path / "pushed", content=b"first"))
     version = env.only_version()
     unknown = version[:-1] + ("0" if version[-1] != "0" else "1")
     result = env.run("verify", "--model", MODEL, "--version", unknown)
