@@ -29,7 +29,7 @@ test: venv checkov-venv
 
 ## lint: ruff and mypy
 lint: lint-ruff
-	$(VENV)/bin/mypy strongroom policies components
+	$(VENV)/bin/mypy strongroom
 
 lint-ruff: venv
 	$(VENV)/bin/ruff check .
@@ -41,7 +41,7 @@ BENCH_REPEAT ?= 3
 ## (the project's own modules are compiled first: with PYTHONDONTWRITEBYTECODE set, every timed run would
 ## otherwise compile them again, which a user's second run does not; site-packages are compiled at install)
 bench: venv checkov-venv
-	$(VENV)/bin/python -m compileall -q strongroom policies components
+	$(VENV)/bin/python -m compileall -q strongroom components policies
 	$(VENV)/bin/python bench/bench_check.py --repeat $(BENCH_REPEAT)
 	$(VENV)/bin/python bench/bench_inprocess.py
 	$(VENV)/bin/python bench/bench_all_stacks.py

@@ -16,8 +16,8 @@ import pulumi_aws as aws
 import yaml
 from pulumi.runtime import config as runtime_config
 
-from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
-from components.settings import EnvironmentSettings, check_deploy_account, load_settings
+from strongroom.components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
+from strongroom.components.settings import EnvironmentSettings, check_deploy_account, load_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 

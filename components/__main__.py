@@ -10,6 +10,6 @@ if __name__ == "__main__":
     here = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     sys.path.insert(0, str(here.parent))
-    from components.provider import main
+    from strongroom.components.provider import main
 
     main()

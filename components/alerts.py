@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import iam
+from strongroom.components.policydocs import iam
 
 CLOUDTRAIL_DETAIL = "AWS API Call via CloudTrail"
 GLOBAL_EVENTS_REGION = "us-east-1"

@@ -17,10 +17,10 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from components import replication
-from components.policydocs import iam
-from components.policydocs.kms import REGION_RE
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components import replication
+from strongroom.components.policydocs import iam
+from strongroom.components.policydocs.kms import REGION_RE
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 
 _TRAIL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 _ORGANIZATION_RE = re.compile(r"^o-[a-z0-9]{10,32}$")

@@ -37,11 +37,11 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from components import replication
-from components.keys import alias_name, check_name, check_names
-from components.policydocs import bucket as bucketdoc
-from components.policydocs import kms as kmsdoc
-from components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
+from strongroom.components import replication
+from strongroom.components.keys import alias_name, check_name, check_names
+from strongroom.components.policydocs import bucket as bucketdoc
+from strongroom.components.policydocs import kms as kmsdoc
+from strongroom.components.storage import LOCK_MODES, SecureBucket, SecureBucketArgs
 
 REGION_RE = kmsdoc.REGION_RE
 IAM_PATH_RE = re.compile(r"^/([A-Za-z0-9+=,.@_-]+/)*$")

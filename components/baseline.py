@@ -31,9 +31,9 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from components.keys import check_name
-from components.policydocs import baseline as doc
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.keys import check_name
+from strongroom.components.policydocs import baseline as doc
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 
 ANALYZER_TYPES = ("ACCOUNT", "ORGANIZATION")
 CONFIG_KEY_PREFIX = "config"

@@ -25,16 +25,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alerts import SecurityAlerts, SecurityAlertsArgs, forwarding_regions
-from components.audit import AuditTrail, AuditTrailArgs
-from components.backup import BackupVault, BackupVaultArgs
-from components.baseline import AccountBaseline, AccountBaselineArgs
-from components.identity import MlRoles, MlRolesArgs, PlannedTypesRecorder
-from components.keys import DEFAULT_SERVICE_GRANTS, KeyRing, KeyRingArgs
-from components.network import PrivateNetwork, PrivateNetworkArgs
-from components.settings import EnvironmentSettings
-from components.storage import SecureBucket, SecureBucketArgs
-from components.workspace import MlWorkspace, MlWorkspaceArgs, model_package_groups
+from strongroom.components.alerts import SecurityAlerts, SecurityAlertsArgs, forwarding_regions
+from strongroom.components.audit import AuditTrail, AuditTrailArgs
+from strongroom.components.backup import BackupVault, BackupVaultArgs
+from strongroom.components.baseline import AccountBaseline, AccountBaselineArgs
+from strongroom.components.identity import MlRoles, MlRolesArgs, PlannedTypesRecorder
+from strongroom.components.keys import DEFAULT_SERVICE_GRANTS, KeyRing, KeyRingArgs
+from strongroom.components.network import PrivateNetwork, PrivateNetworkArgs
+from strongroom.components.settings import EnvironmentSettings
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.workspace import MlWorkspace, MlWorkspaceArgs, model_package_groups
 
 MAX_LOG_OBJECT_DAYS = 3650
 """S3 lifecycle expiration cap used for the access-log bucket (CloudWatch's 3653 is above it)."""

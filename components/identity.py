@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import deployer as deployerdoc
-from components.policydocs import iam
+from strongroom.components.policydocs import deployer as deployerdoc
+from strongroom.components.policydocs import iam
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 DETECTOR = "aws:guardduty/detector:Detector"

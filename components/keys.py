@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import kms as kmsdoc
+from strongroom.components.policydocs import kms as kmsdoc
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 

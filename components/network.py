@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.cidr import (
+from strongroom.components.cidr import (
     MAX_AZ_COUNT,
     MIN_AZ_COUNT,
     NaclRule,
@@ -29,7 +29,7 @@ from components.cidr import (
     plan_subnets,
     private_nacl_rules,
 )
-from components.policydocs.endpoint import (
+from strongroom.components.policydocs.endpoint import (
     BLOCK_ALL_DOMAINS,
     DEFAULT_INTERFACE_ENDPOINTS,
     INTERFACE_ENDPOINTS,
@@ -40,7 +40,7 @@ from components.policydocs.endpoint import (
     s3_gateway_endpoint_policy,
     s3_gateway_service_name,
 )
-from components.policydocs.flowlogs import flow_log_assume_role_policy, flow_log_delivery_policy
+from strongroom.components.policydocs.flowlogs import flow_log_assume_role_policy, flow_log_delivery_policy
 
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

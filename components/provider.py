@@ -25,14 +25,17 @@ from typing import Any
 
 import pulumi
 
-from components.alerts import SecurityAlerts
-from components.audit import AuditTrail
-from components.baseline import AccountBaseline
-from components.identity import MlRoles
-from components.keys import KeyRing
-from components.network import PrivateNetwork
-from components.storage import SecureBucket
-from components.workspace import MlWorkspace
+from strongroom.components.alerts import SecurityAlerts
+from strongroom.components.audit import AuditTrail
+from strongroom.components.baseline import AccountBaseline
+from strongroom.components.identity import MlRoles
+from strongroom.components.keys import KeyRing
+from strongroom.components.network import PrivateNetwork
+from strongroom.components.storage import SecureBucket
+from strongroom.components.workspace import MlWorkspace
+
+COMPONENTS = __name__.rpartition(".")[0]
+"""The Python package of the components (``strongroom.components``): the classes the schema reaches."""
 
 PACKAGE = "strongroom"
 """The package name: the first part of every component's type token `strongroom:index:<Class>`."""
@@ -110,7 +113,7 @@ def _resolve(target: Any, seen: set[int]) -> None:
 def _reach(annotation: Any, seen: set[int]) -> None:
     for arg in typing.get_args(annotation):
         _reach(arg, seen)
-    if inspect.isclass(annotation) and annotation.__module__.split(".")[0] == "components":
+    if inspect.isclass(annotation) and annotation.__module__.startswith(f"{COMPONENTS}."):
         _resolve(annotation, seen)
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import bucket as bucketdoc
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.policydocs import bucket as bucketdoc
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 
 
 @dataclass(frozen=True)

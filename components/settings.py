@@ -31,9 +31,12 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components.cidr import default_subnet_prefix
-from components.policydocs.endpoint import DEFAULT_INTERFACE_ENDPOINTS, OPTIONAL_INTERFACE_ENDPOINTS
-from components.tags import (
+from strongroom.components.cidr import default_subnet_prefix
+from strongroom.components.policydocs.endpoint import (
+    DEFAULT_INTERFACE_ENDPOINTS,
+    OPTIONAL_INTERFACE_ENDPOINTS,
+)
+from strongroom.components.tags import (
     DATA_CLASSIFICATIONS,
     MANDATORY_TAG_KEYS,
     MAX_STACK_TAGS,

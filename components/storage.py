@@ -33,7 +33,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policydocs import bucket as bucketdoc
+from strongroom.components.policydocs import bucket as bucketdoc
 
 BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 KMS_KEY_ARN_RE = bucketdoc.KMS_KEY_ARN_RE

@@ -4,7 +4,7 @@ This is the only place that builds the pack: everything else imports `policies.p
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.pack import PACK_NAME, build_policies
+from strongroom.policies.pack import PACK_NAME, build_policies
 
 PolicyPack(
     name=PACK_NAME,

@@ -1,14 +1,14 @@
 """The control catalog: every control Strongroom claims, declared once, queryable for selection.
 
 `CATALOG` is ordered by area then number. The CrossGuard pack (`policies.pack`), the checkov mapping, the
-docs table (`policies.docs`) and `strongroom controls` all read it.
+docs table (`strongroom.policies.docs`) and `strongroom controls` all read it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.controls import (
+from strongroom.policies.controls import (
     audit,
     baseline,
     delivery,
@@ -21,7 +21,7 @@ from policies.controls import (
     storage,
     workspace,
 )
-from policies.model import FRAMEWORKS, Control, Finding, evaluate, evaluate_resource
+from strongroom.policies.model import FRAMEWORKS, Control, Finding, evaluate, evaluate_resource
 
 __all__ = [
     "CATALOG",

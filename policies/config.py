@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from policies.model import Control
-from policies.props import Context
+from strongroom.policies.model import Control
+from strongroom.policies.props import Context
 
 GLOBAL_EVENTS_REGION = "us-east-1"
 """IAM, STS sign-in and other global services emit their CloudTrail events in us-east-1 only, so the

@@ -1,5 +1,6 @@
-"""Generate the README's control table from the catalog: `python -m policies.docs [README.md]` rewrites
-the text between `<!-- section:controls -->` and `<!-- /section:controls -->`; `--check` exits 1 on drift."""
+"""Generate the README's control table from the catalog: `python -m strongroom.policies.docs [README.md]`
+rewrites the text between `<!-- section:controls -->` and `<!-- /section:controls -->`; `--check` exits 1 on
+drift."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from policies.catalog import CATALOG, LIVE_ONLY, Control
+from strongroom.policies.catalog import CATALOG, LIVE_ONLY, Control
 
 START = "<!-- section:controls -->"
 END = "<!-- /section:controls -->"
@@ -35,8 +36,9 @@ def table(controls: Iterable[Control] = (*CATALOG, *LIVE_ONLY)) -> str:
     rows = [
         "## Controls",
         "",
-        f"Generated from `policies/catalog.py` by `python -m policies.docs` ({len(controls)} controls; "
-        "`strongroom controls` prints the same list). Live audit: judged by `strongroom audit` on the "
+        f"Generated from `policies/catalog.py` by `python -m strongroom.policies.docs` "
+        f"({len(controls)} controls; `strongroom controls` prints the same list). Live audit: judged by "
+        "`strongroom audit` on the "
         "deployed environment too (only: not at preview, since it compares the deployment with the plan "
         "or reads deployed state). Do not edit by hand: a test fails when this table drifts.",
         "",
@@ -77,7 +79,8 @@ def main(argv: list[str]) -> int:
     if check:
         if current != wanted:
             print(
-                f"{path}: the controls section is out of date; run `python -m policies.docs`", file=sys.stderr
+                f"{path}: the controls section is out of date; run `python -m strongroom.policies.docs`",
+                file=sys.stderr,
             )
             return 1
         return 0

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.props import UNKNOWN, Index, Resource, get
+from strongroom.policies.props import UNKNOWN, Index, Resource, get
 
 _AUTONAME = re.compile(r"-[0-9a-f]{7}$")
 

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from policies.perimeter import CannotJudge
-from policies.props import ANY_TYPE, Index, Resource, UnknownValue, is_prod_stack
+from strongroom.policies.perimeter import CannotJudge
+from strongroom.policies.props import ANY_TYPE, Index, Resource, UnknownValue, is_prod_stack
 
 Severity = Literal["critical", "high", "medium", "low"]
 Enforcement = Literal["mandatory", "advisory"]

@@ -34,11 +34,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
-from policies.config import config_schema, context
-from policies.model import judges_type
-from policies.props import Index, Resource, normalize
-from policies.tokens import canonical
+from strongroom.policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
+from strongroom.policies.config import config_schema, context
+from strongroom.policies.model import judges_type
+from strongroom.policies.props import Index, Resource, normalize
+from strongroom.policies.tokens import canonical
 
 PACK_NAME = "strongroom"
 NIST_URL = "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final"

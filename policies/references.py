@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from policies.perimeter import account_of, exposure, inside, plan_network
-from policies.props import (
+from strongroom.policies.perimeter import account_of, exposure, inside, plan_network
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,

@@ -700,7 +700,7 @@ def _catalog_rules() -> dict[str, Rule]:
     """Rules for every control of Strongroom's catalog; empty when the catalog cannot be imported (a
     foreign pack is then described by its own ``GetAnalyzerInfo``)."""
     try:
-        from policies import catalog
+        from strongroom.policies import catalog
     except ImportError:
         return {}
     rules = {}
@@ -807,7 +807,7 @@ def build_report(
 
 def default_pack_dir() -> Path:
     """Strongroom's own pack: the ``policies`` package directory next to the installed ``strongroom``."""
-    import policies
+    from strongroom import policies
 
     return Path(policies.__file__).resolve().parent
 
@@ -864,7 +864,7 @@ def perimeter_policy_config(
     """The policy config ``strongroom check`` sends: for every policy whose schema takes the perimeter,
     the keys derived from the stack config (``policies.config.from_stack_config``) with the account the
     stack is planned as added to the trusted accounts, then the user's own policy config over it."""
-    from policies.config import from_stack_config
+    from strongroom.policies.config import from_stack_config
 
     derived = from_stack_config(stack_config)
     if account is not None:
@@ -889,7 +889,7 @@ def perimeter_note(policy_config: Mapping[str, Mapping[str, Any]]) -> str:
 def allowed_type_notes(plan: Plan, policy_config: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """One note per type allowed through the policy config: the type, its justification and how many
     resources of the plan it let through."""
-    from policies.tokens import canonical
+    from strongroom.policies.tokens import canonical
 
     allowed = (policy_config.get("sr-gov-001") or {}).get("allowedTypes") or {}
     notes = []
@@ -910,7 +910,7 @@ def engine_findings(plan: Plan, report: Report) -> list[Violation]:
     engine cannot build (SR-GOV-004, and the report is not evaluated: exit 3 unless a mandatory
     violation decides) and lookups the engine had no offline answer for (their results are unknown;
     SR-GOV-004, mandatory in prod)."""
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     def violation(control_id: str, urn: str, type_: str, name: str, message: str) -> Violation:
         control = get(control_id)

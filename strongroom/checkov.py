@@ -378,7 +378,7 @@ def _control_map() -> dict[tuple[str, str], Rule]:
     it in ``checkov_ids`` only on that control's own resource types (CKV_AWS_187 is SR-ENC-007 on a Studio
     domain and SR-ENC-008 on a notebook instance)."""
     try:
-        from policies import catalog
+        from strongroom.policies import catalog
     except ImportError:
         return {}
     mapping: dict[tuple[str, str], Rule] = {}
@@ -407,7 +407,7 @@ def _pulumi_type_and_name(result: CheckResult, by_urn: Mapping[str, tuple[str, s
 
 def _mapped(result: CheckResult, by_urn: Mapping[str, tuple[str, str]], controls: ControlMap) -> Rule | None:
     """The catalog control of ``result``'s check on its resource's type, if the catalog maps it."""
-    from policies.tokens import canonical
+    from strongroom.policies.tokens import canonical
 
     type_, _ = _pulumi_type_and_name(result, by_urn)
     return controls.get((result.check_id, canonical(type_)))

@@ -515,9 +515,9 @@ def policy_config_cmd(
     perimeter and regions of the stack's config for every Strongroom policy that takes them."""
     import json
 
-    from policies.pack import build_policies
     from strongroom.check import AnalyzerInfo, PolicyInfo, load_policy_config, perimeter_policy_config
     from strongroom.engine import load_project, load_stack_config, validate_account, validate_stack_name
+    from strongroom.policies.pack import build_policies
 
     validate_stack_name(stack)
     if account is not None:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from policies.catalog import CATALOG, FRAMEWORKS, LIVE_ONLY, SEVERITIES, Control, select
 from strongroom.errors import UsageError
+from strongroom.policies.catalog import CATALOG, FRAMEWORKS, LIVE_ONLY, SEVERITIES, Control, select
 
 FORMATS = ("text", "json")
 

@@ -32,12 +32,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
-from policies.config import PERIMETER_SCHEMA, context
-from policies.model import judges_type
-from policies.pack import PACK_NAME, control_url, describe
-from policies.props import Context, Index, Resource, normalize
-from policies.tokens import canonical
 from strongroom.check import (
     SIG_KEY,
     AnalyzerInfo,
@@ -51,6 +45,12 @@ from strongroom.check import (
     validate_pack_dir,
 )
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanResource
+from strongroom.policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
+from strongroom.policies.config import PERIMETER_SCHEMA, context
+from strongroom.policies.model import judges_type
+from strongroom.policies.pack import PACK_NAME, control_url, describe
+from strongroom.policies.props import Context, Index, Resource, normalize
+from strongroom.policies.tokens import canonical
 
 #: The version ``pulumi_policy`` reports for every Python pack (the CLI takes the real one from
 #: PulumiPolicy.yaml).
@@ -126,7 +126,7 @@ def pack_info(stack: str | None, controls: Sequence[Control] = CATALOG) -> Analy
     for control in controls:
         properties = dict(schema["properties"])
         if control.policy_name == _ALLOWED_TYPES_POLICY:
-            from policies.config import ALLOWED_TYPES_SCHEMA
+            from strongroom.policies.config import ALLOWED_TYPES_SCHEMA
 
             properties["allowedTypes"] = ALLOWED_TYPES_SCHEMA
         policies.append(

@@ -132,7 +132,7 @@ def warm_up(project: Project, *, with_checkov: bool = False) -> list[str]:
     the program's own run reports it)."""
     import strongroom.check  # noqa: F401  (the engine, grpc, pulumi)
 
-    for name in ("policies.pack", "policies.catalog", "junitparser"):
+    for name in ("strongroom.policies.pack", "strongroom.policies.catalog", "junitparser"):
         _try_import(name)
     if with_checkov:
         _try_import("strongroom.checkov")

@@ -66,7 +66,9 @@ EXCLUDED_DIRS = frozenset(
     }
 )
 LOCK_NAMES = ("uv.lock", "poetry.lock", "Pipfile.lock")
-TOOL_PACKAGES = ("strongroom", "components", "policies")
+TOOL_PACKAGES = ("strongroom", "strongroom.components", "strongroom.policies")
+"""Strongroom's packages whose files key the cache: the components and the pack are links to the top-level
+folders in a source checkout, which the walk of ``strongroom`` does not follow, so each is digested itself."""
 KEY_PREFIX = 12
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from policies import tokens
+from strongroom.policies import tokens
 
 #: Attributes whose value is a map: their keys are data and are never renamed.
 MAP_PROPERTIES = frozenset(

@@ -201,3 +201,50 @@ def test_installed_audit_plans_its_stack_and_says_what_is_missing(installed: Pat
     )
     assert refused.returncode == 2, refused.stderr
     assert "no AWS credentials" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_installed_wheel_has_one_top_level_package(installed: Path) -> None:
+    """Components and the pack live under ``strongroom.``: nothing the wheel installs collides with another
+    project's ``components`` or ``policies``."""
+    site = next((installed / "lib").glob("python3.*/site-packages"))
+    record = next(site.glob("strongroom-*.dist-info")) / "RECORD"
+    tops = {line.split(",")[0].split("/")[0] for line in record.read_text().splitlines()}
+    installed_tops = {t for t in tops if not t.endswith(".dist-info") and t != ".."}  # ..: bin/ scripts
+    assert installed_tops == {"strongroom", "strongroom-legacy-imports.pth"}
+    code = (
+        "import strongroom.components.environment as e, strongroom.policies.catalog as c; "
+        "print(e.__file__); print(len(c.CATALOG))"
+    )
+    result = run(str(installed / "bin" / "python"), "-c", code, cwd=installed)
+    assert result.returncode == 0, result.stderr
+    assert "site-packages/strongroom/components/environment.py" in result.stdout
+
+
+def test_installed_old_import_paths_warn_and_give_the_same_modules(installed: Path, tmp_path: Path) -> None:
+    code = (
+        "import warnings; warnings.simplefilter('error', DeprecationWarning)\n"
+        "try:\n    import components.environment\nexcept DeprecationWarning as w:\n    print('warned:', w)\n"
+        "warnings.simplefilter('ignore')\n"
+        "import components.environment, strongroom.components.environment as new, policies.catalog\n"
+        "from components.keys import KeyRing\n"
+        "print(components.environment is new, KeyRing.__module__, policies.catalog.__name__)\n"
+    )
+    result = run(str(installed / "bin" / "python"), "-c", code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warned: `import components` is deprecated since Strongroom 0.2" in result.stdout
+    assert "import strongroom.components" in result.stdout
+    assert "True strongroom.components.keys strongroom.policies.catalog" in result.stdout
+
+
+def test_installed_another_projects_components_package_wins(installed: Path, tmp_path: Path) -> None:
+    (tmp_path / "components").mkdir()
+    (tmp_path / "components" / "__init__.py").write_text("MINE = True\n")
+    (tmp_path / "components" / "widgets.py").write_text("WIDGET = 1\n")
+    code = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "import components, components.widgets, strongroom.components.keys\n"
+        "print(components.MINE, components.widgets.WIDGET, components.__file__)\n"
+    )
+    result = run(str(installed / "bin" / "python"), "-c", code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True 1 ") and str(tmp_path) in result.stdout

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import settings
-from policies import props
+from strongroom.components import settings
+from strongroom.policies import props
 
 NAMES = [
     "prod",

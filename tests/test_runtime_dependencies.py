@@ -11,6 +11,7 @@ be listed in pyproject.toml's `[project] dependencies`, not only in a dependency
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
 import tomllib
@@ -22,6 +23,20 @@ REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 RUNTIME_DEPENDENCIES: list[str] = PYPROJECT["project"]["dependencies"]
 SHIPPED = tuple(PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+
+
+def python_files(root: Path) -> list[Path]:
+    """Every ``.py`` file the wheel ships from ``root``: the links inside the package
+    (``strongroom/components``, ``strongroom/policies``, to the top-level folders) followed, as the wheel
+    build follows them."""
+    return sorted(
+        Path(dirpath) / name
+        for dirpath, _, names in os.walk(root, followlinks=True)
+        for name in names
+        if name.endswith(".py")
+    )
+
+
 _DYNAMIC_IMPORTERS = {"import_module", "find_spec", "__import__"}
 
 
@@ -97,7 +112,7 @@ def undeclared_imports(
     ``optional`` extra's distribution counts only for an import guarded by ``except ImportError``)."""
     problems = []
     for root in roots:
-        for path in sorted(root.rglob("*.py")):
+        for path in python_files(root):
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
             guarded = guarded_lines(tree)
             for module, line in runtime_imports(tree):
@@ -127,7 +142,7 @@ def test_the_walk_sees_the_imports_that_matter() -> None:
     seen = {
         module
         for package in SHIPPED
-        for path in (REPO / package).rglob("*.py")
+        for path in python_files(REPO / package)
         for module, _ in runtime_imports(ast.parse(path.read_text(encoding="utf-8")))
     }
     # junitparser is imported at module level of report.py, parliament only through find_spec.

@@ -21,7 +21,7 @@ from typing import Any
 import parliament
 import pytest
 
-from components.policydocs import iam
+from strongroom.components.policydocs import iam
 from strongroom.engine import Plan, PlanResource, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
-from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
-from components.settings import load_settings
+from strongroom.components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
+from strongroom.components.settings import load_settings
 
 HERE = Path(__file__).resolve().parent
 stack = pulumi.get_stack()

@@ -38,7 +38,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from components.policydocs.kms import ACCOUNT_RE, PARTITIONS, REGION_RE, root_arn
+from strongroom.components.policydocs.kms import ACCOUNT_RE, PARTITIONS, REGION_RE, root_arn
 
 VPCE_RE = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 BUCKET_ARN_RE = re.compile(r"^arn:aws(-cn|-us-gov)?:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from components.policydocs.iam import (
+from strongroom.components.policydocs.iam import (
     AUDITOR_BUCKET_READS,
     MANAGED_POLICY_MAX_CHARS,
     PolicyDocument,
@@ -40,7 +40,7 @@ from components.policydocs.iam import (
     split_reads,
     star,
 )
-from components.tags import ENVIRONMENT_TAG
+from strongroom.components.tags import ENVIRONMENT_TAG
 
 GLOBAL = "global"
 """Region of a global service's resources (IAM): no ``aws:RequestedRegion`` condition on them."""

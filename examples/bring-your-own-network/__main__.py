@@ -25,11 +25,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.backup import BackupVault, BackupVaultArgs
-from components.identity import MlRoles, MlRolesArgs
-from components.keys import KeyRing, KeyRingArgs
-from components.storage import SecureBucket, SecureBucketArgs
-from components.workspace import model_package_groups
+from strongroom.components.backup import BackupVault, BackupVaultArgs
+from strongroom.components.identity import MlRoles, MlRolesArgs
+from strongroom.components.keys import KeyRing, KeyRingArgs
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.workspace import model_package_groups
 
 MODELS = ("fraud-score",)
 """The team's models: each has a model package group the model approver approves in."""

@@ -23,9 +23,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.keys import KeyRing, KeyRingArgs
-from components.network import PrivateNetwork, PrivateNetworkArgs
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.keys import KeyRing, KeyRingArgs
+from strongroom.components.network import PrivateNetwork, PrivateNetworkArgs
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 
 DATA_BUCKETS = ("raw", "curated")
 """The domain's two data buckets: landed data and the curated copy consumers read."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.model import Control
-from policies.perimeter import account_of, inside
-from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
-from policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import account_of, inside
+from strongroom.policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
+from strongroom.policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"

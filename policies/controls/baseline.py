@@ -14,11 +14,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from policies import eventpattern
-from policies.model import Control
-from policies.perimeter import CannotJudge
-from policies.props import ANY_TYPE, UNKNOWN, Index, Resource, UnknownValue, as_list, is_false, is_true
-from policies.references import aws_managed_key, bucket_of_plan, key_findings
+from strongroom.policies import eventpattern
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import CannotJudge
+from strongroom.policies.props import (
+    ANY_TYPE,
+    UNKNOWN,
+    Index,
+    Resource,
+    UnknownValue,
+    as_list,
+    is_false,
+    is_true,
+)
+from strongroom.policies.references import aws_managed_key, bucket_of_plan, key_findings
 
 STACK = "pulumi:pulumi:Stack"
 ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies import eventpattern
-from policies.config import GLOBAL_EVENTS_REGION
-from policies.controls.audit import TRAIL
-from policies.model import Control
-from policies.perimeter import CannotJudge, account_of, inside
-from policies.props import UNKNOWN, Index, Resource, UnknownValue, is_false
-from policies.references import aws_managed_key
+from strongroom.policies import eventpattern
+from strongroom.policies.config import GLOBAL_EVENTS_REGION
+from strongroom.policies.controls.audit import TRAIL
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import CannotJudge, account_of, inside
+from strongroom.policies.props import UNKNOWN, Index, Resource, UnknownValue, is_false
+from strongroom.policies.references import aws_managed_key
 
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"

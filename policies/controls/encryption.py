@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies import iamdb
-from policies.model import Control, Predicate
-from policies.perimeter import CannotJudge, account_of, inside, principal_entries
-from policies.props import (
+from strongroom.policies import iamdb
+from strongroom.policies.model import Control, Predicate
+from strongroom.policies.perimeter import CannotJudge, account_of, inside, principal_entries
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
@@ -28,7 +28,7 @@ from policies.props import (
     policy_document,
     statements,
 )
-from policies.references import (
+from strongroom.policies.references import (
     KEY,
     REPLICA_KEY,
     dependencies,

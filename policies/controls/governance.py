@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from policies.model import Control, Finding, evaluate
-from policies.perimeter import account_of, inside
-from policies.props import ANY_TYPE, UNKNOWN, Index, Resource, as_list
-from policies.tokens import canonical, is_provider
+from strongroom.policies.model import Control, Finding, evaluate
+from strongroom.policies.perimeter import account_of, inside
+from strongroom.policies.props import ANY_TYPE, UNKNOWN, Index, Resource, as_list
+from strongroom.policies.tokens import canonical, is_provider
 
 STACK = "pulumi:pulumi:Stack"
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -108,7 +108,7 @@ def covered_types() -> frozenset[str]:
     """Every type some control of the catalog judges (the gate's own `*` controls aside). Computed once:
     the catalog is a constant tuple, and SR-GOV-001 asks for every resource (at fifty environments the
     set was rebuilt 17,000 times from some 250 controls)."""
-    from policies.catalog import CATALOG
+    from strongroom.policies.catalog import CATALOG
 
     return frozenset(t for c in CATALOG for t in c.resource_types if t != ANY_TYPE)
 
@@ -127,7 +127,7 @@ def _is_component(subject: Resource) -> bool:
 def _allow_hint(type_: str) -> str:
     return (
         "have it reviewed (a control in policies/controls/, or an entry with its reason in "
-        "policies.controls.governance.REVIEWED_TYPES), or allow it for this stack with a justification "
+        "REVIEWED_TYPES of policies/controls/governance.py), or allow it for this stack with a justification "
         f'in the pack\'s policy config: {{"sr-gov-001": {{"allowedTypes": {{"{type_}": "<why>"}}}}}}'
     )
 
@@ -225,7 +225,7 @@ def _provider(subject: Resource, index: Index) -> Iterator[str]:
 
 def _unevaluated(index: Index) -> dict[str, list[Finding]]:
     """Every 'could not evaluate' finding of the catalog's other controls, by resource URN."""
-    from policies.catalog import CATALOG
+    from strongroom.policies.catalog import CATALOG
 
     by_urn: dict[str, list[Finding]] = {}
     for control in CATALOG:

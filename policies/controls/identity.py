@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies import iamdb
-from policies.model import Control
-from policies.perimeter import (
+from strongroom.policies import iamdb
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import (
     ACCOUNT_ID,
     CannotJudge,
     account_of,
@@ -25,7 +25,7 @@ from policies.perimeter import (
     limited_to_perimeter,
     principal_entries,
 )
-from policies.props import (
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,

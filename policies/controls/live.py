@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.drift import Drift, changes, pair
-from policies.model import Control
-from policies.props import ANY_TYPE, Index, Resource
+from strongroom.policies.drift import Drift, changes, pair
+from strongroom.policies.model import Control
+from strongroom.policies.props import ANY_TYPE, Index, Resource
 
 _LIVE = frozenset({"live"})
 _NOTE = "Drift from the declared configuration is judged against the stack's own plan."

@@ -16,10 +16,17 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from policies import iamdb
-from policies.model import Control, Predicate
-from policies.perimeter import CannotJudge, account_of, exposure, inside, outside_accounts, plan_network
-from policies.props import (
+from strongroom.policies import iamdb
+from strongroom.policies.model import Control, Predicate
+from strongroom.policies.perimeter import (
+    CannotJudge,
+    account_of,
+    exposure,
+    inside,
+    outside_accounts,
+    plan_network,
+)
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
@@ -31,7 +38,7 @@ from policies.props import (
     policy_document,
     statements,
 )
-from policies.references import BUCKET, bucket_name, bucket_of_plan
+from strongroom.policies.references import BUCKET, bucket_name, bucket_of_plan
 
 VPC = "aws:ec2/vpc:Vpc"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.model import Control
-from policies.perimeter import ACCOUNT_ID, CannotJudge, account_of, inside
-from policies.props import (
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import ACCOUNT_ID, CannotJudge, account_of, inside
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
@@ -26,7 +26,13 @@ from policies.props import (
     is_true,
     policy_document,
 )
-from policies.references import bucket_of_plan, dependencies, depends_on, key_findings, policy_exposure
+from strongroom.policies.references import (
+    bucket_of_plan,
+    dependencies,
+    depends_on,
+    key_findings,
+    policy_exposure,
+)
 
 SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
 LOG_DESTINATION = "aws:cloudwatch/logDestination:LogDestination"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from policies.controls.audit import TRAIL
-from policies.controls.baseline import DELIVERY_CHANNEL as CONFIG_DELIVERY_CHANNEL
-from policies.model import Control
-from policies.perimeter import CannotJudge, inside
-from policies.props import (
+from strongroom.policies.controls.audit import TRAIL
+from strongroom.policies.controls.baseline import DELIVERY_CHANNEL as CONFIG_DELIVERY_CHANNEL
+from strongroom.policies.model import Control
+from strongroom.policies.perimeter import CannotJudge, inside
+from strongroom.policies.props import (
     UNKNOWN,
     Index,
     PolicyDocumentError,
@@ -30,7 +30,14 @@ from policies.props import (
     statements,
     tags,
 )
-from policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem, policy_exposure
+from strongroom.policies.references import (
+    BUCKET,
+    bucket_name,
+    bucket_of_plan,
+    depends_on,
+    key_problem,
+    policy_exposure,
+)
 
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.controls.identity import (
+from strongroom.policies.controls.identity import (
     POLICY_TYPES,
     ROLE,
     ROLE_POLICY,
@@ -18,10 +18,10 @@ from policies.controls.identity import (
     _refers,
     _trust_statements,
 )
-from policies.model import Control, Predicate
-from policies.perimeter import principal_entries
-from policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
-from policies.references import depends_on, key_findings, location_findings, policy_exposure
+from strongroom.policies.model import Control, Predicate
+from strongroom.policies.perimeter import principal_entries
+from strongroom.policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_true
+from strongroom.policies.references import depends_on, key_findings, location_findings, policy_exposure
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 USER_PROFILE = "aws:sagemaker/userProfile:UserProfile"

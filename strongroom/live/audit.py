@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policies.model import Control, Finding, evaluate, evaluate_resource
-from policies.props import Index, Resource
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import ACCOUNT_WIDE, Scope, Unread, read_all, read_types
+from strongroom.policies.model import Control, Finding, evaluate, evaluate_resource
+from strongroom.policies.props import Index, Resource
 from strongroom.report import Report, Rule, Violation
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def judge(
 ) -> Report:
     """The live resources judged by ``controls``, against the plan, in one report (pure: no AWS).
     ``types``: the types the audit reads (default: every reader's), the only ones drift is judged on."""
-    from policies.config import context
+    from strongroom.policies.config import context
 
     base = context(None, planned.stack, stack_config=planned.config)
     types = read_types() if types is None else types
@@ -177,7 +177,7 @@ def judge(
 def _present(aws: Aws, stack: str) -> bool:
     """Whether the region holds anything tagged for the environment (``tag:GetResources``: one call; a
     caller that may not make it is not stopped here, the readers say what they could not read)."""
-    from components.tags import ENVIRONMENT_TAG
+    from strongroom.components.tags import ENVIRONMENT_TAG
 
     try:
         found = aws.pages(
@@ -197,8 +197,8 @@ def audit(
     controls: Sequence[Control] | None = None,
 ) -> Report:
     """Read the environment of ``planned.stack`` in the account of ``aws`` and judge it."""
-    from components.environment import iam_path
-    from policies.catalog import LIVE_CATALOG
+    from strongroom.components.environment import iam_path
+    from strongroom.policies.catalog import LIVE_CATALOG
 
     caller = aws.caller()
     account = caller["Account"]

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from components.identity import MlRolesArgs
-from components.keys import alias_name
-from components.settings import ConfigError, EnvironmentSettings, load_settings
-from components.tags import ENVIRONMENT_TAG
+from strongroom.components.identity import MlRolesArgs
+from strongroom.components.keys import alias_name
+from strongroom.components.settings import ConfigError, EnvironmentSettings, load_settings
+from strongroom.components.tags import ENVIRONMENT_TAG
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 

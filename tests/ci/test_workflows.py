@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.policydocs import iam
+from strongroom.components.policydocs import iam
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))

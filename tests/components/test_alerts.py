@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.alerts import (
+from strongroom.components.alerts import (
     GLOBAL_EVENTS_REGION,
     LABELS,
     REGIONAL_LABELS,
@@ -17,8 +17,8 @@ from components.alerts import (
     forwarding_regions,
     tamper_patterns,
 )
-from policies import config, eventpattern
 from strongroom.engine import PlanResource, Recorder
+from strongroom.policies import config, eventpattern
 
 ACCOUNT = "123456789012"
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b03"
@@ -374,7 +374,7 @@ def test_args_refuse_bad_values(overrides: dict[str, Any], message: str) -> None
 
 
 def test_a_watched_rule_prefix_must_cover_the_components_own_rules(pulumi_mocks: Recorder) -> None:
-    from components.alerts import SecurityAlerts, SecurityAlertsArgs
+    from strongroom.components.alerts import SecurityAlerts, SecurityAlertsArgs
 
     args = SecurityAlertsArgs(
         kms_key_arn="arn:aws:kms:eu-west-2:123456789012:key/k",

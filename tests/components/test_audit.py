@@ -8,8 +8,8 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from components.audit import AuditTrail, AuditTrailArgs, data_event_selectors
-from components.policydocs import iam
+from strongroom.components.audit import AuditTrail, AuditTrailArgs, data_event_selectors
+from strongroom.components.policydocs import iam
 from strongroom.engine import PlanResource, Recorder
 
 ACCOUNT = "123456789012"
@@ -184,8 +184,8 @@ def test_organization_trail_admits_the_organizations_log_path(pulumi_mocks: Reco
 
 
 def test_the_delivery_exclusion_and_insight_types_are_the_packs() -> None:
-    from components import audit
-    from policies.controls import audit as controls
+    from strongroom.components import audit
+    from strongroom.policies.controls import audit as controls
 
     assert audit.TRAIL_DELIVERY_EVENTS == controls.TRAIL_DELIVERY_EVENTS
     assert audit.INSIGHT_TYPES == controls.INSIGHT_TYPES

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from components.backup import BackupVault, BackupVaultArgs
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.backup import BackupVault, BackupVaultArgs
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 from strongroom.engine import Recorder
 
 AUDITOR = "arn:aws:iam::123456789012:role/strongroom/prod/prod-roles-auditor-1a2b3c4"

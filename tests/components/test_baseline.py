@@ -10,9 +10,9 @@ import botocore.session
 import pytest
 from test_environment import build, settings_for
 
-from components.baseline import AccountBaseline, AccountBaselineArgs
-from components.policydocs import baseline as doc
-from components.settings import ConfigError
+from strongroom.components.baseline import AccountBaseline, AccountBaselineArgs
+from strongroom.components.policydocs import baseline as doc
+from strongroom.components.settings import ConfigError
 from strongroom.engine import Plan, PlanResource, Recorder
 
 ACCOUNT = "123456789012"
@@ -346,6 +346,6 @@ def test_organization_analyzer_with_the_organization_is_accepted() -> None:
 
 
 def test_the_recorder_lists_every_config_type_sr_aud_054_asks_of_a_stack() -> None:
-    from policies.controls.baseline import CONFIG_TYPES
+    from strongroom.policies.controls.baseline import CONFIG_TYPES
 
     assert set(CONFIG_TYPES.values()) <= set(doc.ENVIRONMENT_CONFIG_TYPES)

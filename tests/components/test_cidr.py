@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.cidr import (
+from strongroom.components.cidr import (
     MAX_AZ_COUNT,
     MAX_NACL_RULES,
     default_subnet_prefix,

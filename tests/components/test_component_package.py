@@ -20,9 +20,9 @@ from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 
-from components import provider
-from components.backup import BackupVault
-from components.environment import SecureMlEnvironment
+from strongroom.components import provider
+from strongroom.components.backup import BackupVault
+from strongroom.components.environment import SecureMlEnvironment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def _args_type(component: type[pulumi.ComponentResource]) -> type:
 def _public_outputs(component: type[pulumi.ComponentResource]) -> set[str]:
     names: set[str] = set()
     for cls in component.__mro__:
-        if cls.__module__.startswith("components."):
+        if cls.__module__.startswith(f"{provider.COMPONENTS}."):
             names |= {n for n in inspect.get_annotations(cls) if not n.startswith("_")}
     return names
 
@@ -50,10 +50,10 @@ def test_every_public_component_is_hosted_or_its_exclusion_explained() -> None:
     public = {
         cls.__name__
         for path in sorted((ROOT / "components").glob("*.py"))
-        for cls in vars(__import__(f"components.{path.stem}", fromlist=["_"])).values()
+        for cls in vars(__import__(f"strongroom.components.{path.stem}", fromlist=["_"])).values()
         if inspect.isclass(cls)
         and issubclass(cls, pulumi.ComponentResource)
-        and cls.__module__ == f"components.{path.stem}"
+        and cls.__module__ == f"strongroom.components.{path.stem}"
     }
     hosted = {c.__name__ for c in provider.HOSTED}
     assert hosted | set(provider.NOT_HOSTED) == public

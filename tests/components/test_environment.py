@@ -14,9 +14,9 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
-from components.policydocs import iam
-from components.settings import EnvironmentSettings, load_settings
+from strongroom.components.environment import SecureMlEnvironment, SecureMlEnvironmentArgs
+from strongroom.components.policydocs import iam
+from strongroom.components.settings import EnvironmentSettings, load_settings
 from strongroom.engine import Plan, PlanResource, install
 
 ROOT = Path(__file__).resolve().parents[2]

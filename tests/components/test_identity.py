@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.identity import MlRoles, MlRolesArgs
-from components.policydocs import iam
+from strongroom.components.identity import MlRoles, MlRolesArgs
+from strongroom.components.policydocs import iam
 from strongroom.engine import PlanResource, Recorder
 
 ACCOUNT = "123456789012"
@@ -456,7 +456,7 @@ def test_the_recorder_records_types_regions_aliases_and_the_arns_aws_assigns(pul
     import pulumi
     import pulumi_aws as aws
 
-    from components.identity import PlannedTypesRecorder
+    from strongroom.components.identity import PlannedTypesRecorder
 
     recorder = PlannedTypesRecorder("eu-west-2")
     snapshot: dict[str, Any] = {}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, _check_in_account, check_names
-from components.policydocs import kms as kmsdoc
+from strongroom.components.keys import DEFAULT_PURPOSES, KeyRing, KeyRingArgs, _check_in_account, check_names
+from strongroom.components.policydocs import kms as kmsdoc
 from strongroom.engine import Recorder
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.cidr import plan_subnets
-from components.network import PrivateNetwork, PrivateNetworkArgs
-from components.policydocs.endpoint import DEFAULT_INTERFACE_ENDPOINTS
+from strongroom.components.cidr import plan_subnets
+from strongroom.components.network import PrivateNetwork, PrivateNetworkArgs
+from strongroom.components.policydocs.endpoint import DEFAULT_INTERFACE_ENDPOINTS
 from strongroom.engine import Plan, PlanResource, install, run
 
 REGION = "eu-west-2"
@@ -469,7 +469,7 @@ def test_every_dns_query_is_logged_to_a_kms_encrypted_group(default_plan: Plan) 
 
 
 def test_allowed_dns_domains_per_region() -> None:
-    from components.policydocs.endpoint import allowed_dns_domains
+    from strongroom.components.policydocs.endpoint import allowed_dns_domains
 
     assert "*.ec2.internal" in allowed_dns_domains("us-east-1")
     assert "*.cn-north-1.amazonaws.com.cn" in allowed_dns_domains("cn-north-1")

@@ -7,8 +7,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components import replication
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components import replication
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 from strongroom.engine import Recorder
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

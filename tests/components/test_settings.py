@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.settings import (
+from strongroom.components.settings import (
     BASE_INTERFACE_ENDPOINTS,
     ConfigError,
     EnvironmentSettings,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.storage import SecureBucket, SecureBucketArgs
+from strongroom.components.storage import SecureBucket, SecureBucketArgs
 from strongroom.engine import PlanResource, Recorder
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"

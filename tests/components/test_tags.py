@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.tags import (
+from strongroom.components.tags import (
     ENVIRONMENT_TAG,
     MAX_STACK_TAGS,
     TagError,

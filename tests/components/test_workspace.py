@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.workspace import MlWorkspace, MlWorkspaceArgs
+from strongroom.components.workspace import MlWorkspace, MlWorkspaceArgs
 from strongroom.engine import PlanResource, Recorder
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1c7e7b1e-5f4a-4c55-9c1e-2f7d1d0a1b01"

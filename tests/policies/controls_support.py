@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.catalog import Control, evaluate, get
-from policies.model import applicable
-from policies.props import Context, Index, Resource, normalize
+from strongroom.policies.catalog import Control, evaluate, get
+from strongroom.policies.model import applicable
+from strongroom.policies.props import Context, Index, Resource, normalize
 
 
 def res(

@@ -17,9 +17,9 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.catalog import evaluate, get
-from policies.controls.audit import EVENT_DATA_STORE, TRAIL
-from policies.props import UNKNOWN, Context, Index, Resource
+from strongroom.policies.catalog import evaluate, get
+from strongroom.policies.controls.audit import EVENT_DATA_STORE, TRAIL
+from strongroom.policies.props import UNKNOWN, Context, Index, Resource
 
 KEY = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 GOOD = {

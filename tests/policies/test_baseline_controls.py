@@ -18,9 +18,9 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     urn,
 )
 
-from components.policydocs.baseline import finding_patterns
-from policies.catalog import get
-from policies.controls.baseline import (
+from strongroom.components.policydocs.baseline import finding_patterns
+from strongroom.policies.catalog import get
+from strongroom.policies.controls.baseline import (
     ANALYZER,
     DELIVERY_CHANNEL,
     DETECTOR,
@@ -34,7 +34,7 @@ from policies.controls.baseline import (
     STANDARDS_SUBSCRIPTION,
     TOPIC,
 )
-from policies.props import UNKNOWN, Context, Resource, normalize
+from strongroom.policies.props import UNKNOWN, Context, Resource, normalize
 
 
 def mk(type_: str, resource_name: str, **props: Any) -> Resource:
@@ -725,16 +725,16 @@ def test_a_dev_stack_without_the_baseline_is_not_judged_by_sr_aud_050() -> None:
 
 
 def test_an_unknown_feature_status_is_reported_as_could_not_evaluate() -> None:
-    from policies.model import evaluate
-    from policies.props import Index
+    from strongroom.policies.model import evaluate
+    from strongroom.policies.props import Index
 
     findings = evaluate(get("SR-AUD-052"), Index([detector, changed(feature, status=UNKNOWN)]))
     assert [f.unknown for f in findings] == [True]
 
 
 def test_an_unknown_rule_pattern_is_reported_as_could_not_evaluate() -> None:
-    from policies.model import evaluate
-    from policies.props import Index
+    from strongroom.policies.model import evaluate
+    from strongroom.policies.props import Index
 
     resources = stack(*route("guardduty", eventPattern=UNKNOWN))
     findings = [f for f in evaluate(get("SR-AUD-055"), Index(resources)) if f.resource_name == "detector"]
@@ -772,8 +772,8 @@ def test_the_pack_does_not_require_the_baseline_of_a_dev_stack() -> None:
 
 
 def test_unknown_recorded_types_are_reported_as_could_not_evaluate() -> None:
-    from policies.model import evaluate
-    from policies.props import Index
+    from strongroom.policies.model import evaluate
+    from strongroom.policies.props import Index
 
     group = {"allSupported": False, "resourceTypes": UNKNOWN}
     findings = evaluate(
@@ -895,8 +895,8 @@ def test_a_rule_that_routes_the_sample_findings_passes(resources: list[Resource]
 
 
 def test_a_pattern_beyond_the_matcher_is_reported_as_could_not_evaluate() -> None:
-    from policies.model import evaluate
-    from policies.props import Index
+    from strongroom.policies.model import evaluate
+    from strongroom.policies.props import Index
 
     odd = gd_pattern(severity=[{"numeric-range": [7, 10]}])
     findings = evaluate(get("SR-AUD-055"), Index(stack(*route("guardduty", eventPattern=odd))))
@@ -922,8 +922,8 @@ def test_the_mutation_filter_severity_over_100_is_reported() -> None:
 
 def test_the_samples_match_the_component_patterns_and_only_their_own() -> None:
     """Each sample finding reaches its own rule of components.policydocs.baseline and no other."""
-    from policies import eventpattern
-    from policies.controls.baseline import FINDING_SAMPLES
+    from strongroom.policies import eventpattern
+    from strongroom.policies.controls.baseline import FINDING_SAMPLES
 
     for type_, samples in FINDING_SAMPLES.items():
         own = {v: k for k, v in SOURCES.items()}[type_]

@@ -18,9 +18,9 @@ import test_services_controls
 import test_storage_controls
 import test_workspace_controls
 
-from policies import docs
-from policies.catalog import CATALOG, FRAMEWORKS, SEVERITIES, get, select
-from policies.pack import build_policies
+from strongroom.policies import docs
+from strongroom.policies.catalog import CATALOG, FRAMEWORKS, SEVERITIES, get, select
+from strongroom.policies.pack import build_policies
 
 SPECS = {
     **test_governance_controls.SPECS,
@@ -90,9 +90,11 @@ def test_every_checkov_id_exists_in_the_installed_checkov() -> None:
 
 def test_predicates_import_neither_pulumi_nor_pulumi_policy() -> None:
     for area in ("network", "encryption", "storage", "identity", "audit", "workspace"):
-        source = Path(importlib.import_module(f"policies.controls.{area}").__file__ or "").read_text()
+        source = Path(
+            importlib.import_module(f"strongroom.policies.controls.{area}").__file__ or ""
+        ).read_text()
         assert not re.search(r"^\s*(import|from)\s+pulumi", source, re.MULTILINE), area
-    for module in ("policies.props", "policies.model", "policies.catalog"):
+    for module in ("strongroom.policies.props", "strongroom.policies.model", "strongroom.policies.catalog"):
         source = Path(importlib.import_module(module).__file__ or "").read_text()
         assert not re.search(r"^\s*(import|from)\s+pulumi", source, re.MULTILINE), module
 
@@ -119,7 +121,9 @@ def test_select_filters_by_severity_framework_tag_and_area() -> None:
 
 def test_readme_control_table_matches_the_catalog() -> None:
     readme = docs.README.read_text(encoding="utf-8")
-    assert docs.render(readme) == readme, "README controls section drifted: run `python -m policies.docs`"
+    assert docs.render(readme) == readme, (
+        "README controls section drifted: run `python -m strongroom.policies.docs`"
+    )
     for control in CATALOG:
         assert f"| {control.id} |" in readme
 

@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from policies.catalog import CATALOG, LIVE_ONLY
 from strongroom.cli import app
+from strongroom.policies.catalog import CATALOG, LIVE_ONLY
 
 LISTED = (*CATALOG, *LIVE_ONLY)
 

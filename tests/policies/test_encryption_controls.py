@@ -16,8 +16,8 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     urn,
 )
 
-from components.policydocs.kms import key_policy_json, signing_key_policy_json
-from policies.controls.encryption import (
+from strongroom.components.policydocs.kms import key_policy_json, signing_key_policy_json
+from strongroom.policies.controls.encryption import (
     BUCKET,
     BUCKET_SSE,
     CUSTOM_KEY_STORE,
@@ -34,8 +34,8 @@ from policies.controls.encryption import (
     TOPIC_POLICY,
     TRAINING_JOB,
 )
-from policies.props import Context, Resource
-from policies.references import ALIAS
+from strongroom.policies.props import Context, Resource
+from strongroom.policies.references import ALIAS
 
 KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -945,8 +945,8 @@ SPECS["SR-ENC-040"] = Spec(
 
 
 def test_sr_enc_040_a_policy_naming_no_root_is_judged_as_far_as_it_can_be() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import Index
 
     wide = {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}
     findings = evaluate(get("SR-ENC-040"), Index([_kms_key(wide)], Context(stack="dev")))
@@ -962,8 +962,8 @@ def test_sr_enc_040_a_policy_naming_no_root_is_judged_as_far_as_it_can_be() -> N
 
 
 def test_sr_enc_040_several_roots_are_told_apart_by_the_perimeter() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import Index
 
     foreign = {**root, "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "kms:Decrypt"}
     stack = [_kms_key(_ROOT_READS, foreign)]
@@ -978,8 +978,8 @@ def test_sr_enc_040_several_roots_are_told_apart_by_the_perimeter() -> None:
 
 
 def test_sr_enc_040_an_unknown_policy_is_not_a_pass() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import UNKNOWN, Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import UNKNOWN, Index
 
     stack = [res(KEY, "k", enableKeyRotation=True, policy=UNKNOWN)]
     findings = evaluate(get("SR-ENC-040"), Index(stack, Context(stack="dev")))
@@ -987,8 +987,8 @@ def test_sr_enc_040_an_unknown_policy_is_not_a_pass() -> None:
 
 
 def test_perimeter_not_configured_is_a_finding_not_a_pass() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import Index
 
     stack = [res(KEY, "k", enableKeyRotation=True, policy=doc(root))]
     findings = evaluate(get("SR-ENC-002"), Index(stack, Context(stack="dev")))
@@ -1099,8 +1099,8 @@ SPECS["SR-ENC-042"] = Spec(
 
 
 def test_sr_enc_042_an_unknown_policy_is_not_a_pass() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import UNKNOWN, Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import UNKNOWN, Index
 
     stack = [_signing_key(policy=UNKNOWN), *_SIGNER_ROLES]
     findings = evaluate(get("SR-ENC-042"), Index(stack, Context(stack="dev")))

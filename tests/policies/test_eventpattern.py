@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from policies.eventpattern import UnsupportedPattern, matches
+from strongroom.policies.eventpattern import UnsupportedPattern, matches
 
 EVENT: dict[str, Any] = {
     "source": "aws.ec2",

@@ -21,11 +21,11 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.catalog import CATALOG, get
-from policies.controls.delivery import BUCKET_NOTIFICATION, EVENT_TARGET, TOPIC_SUBSCRIPTION
-from policies.controls.governance import AWS_PROVIDER, REVIEWED_TYPES, STACK, covered_types
-from policies.props import UNKNOWN, Context, Resource
-from policies.tokens import aliases, aws_tokens, canonical
+from strongroom.policies.catalog import CATALOG, get
+from strongroom.policies.controls.delivery import BUCKET_NOTIFICATION, EVENT_TARGET, TOPIC_SUBSCRIPTION
+from strongroom.policies.controls.governance import AWS_PROVIDER, REVIEWED_TYPES, STACK, covered_types
+from strongroom.policies.props import UNKNOWN, Context, Resource
+from strongroom.policies.tokens import aliases, aws_tokens, canonical
 
 AWS = "pulumi:providers:aws"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -46,8 +46,8 @@ stack = deployed(STACK, "strongroom-dev", provider=None)
 provider = deployed(AWS_PROVIDER, "aws-primary", provider=None, region="eu-west-2")
 ALLOW_HINT = (
     "have it reviewed (a control in policies/controls/, or an entry with its reason in "
-    "policies.controls.governance.REVIEWED_TYPES), or allow it for this stack with a justification in the "
-    'pack\'s policy config: {{"sr-gov-001": {{"allowedTypes": {{"{type_}": "<why>"}}}}}}'
+    "REVIEWED_TYPES of policies/controls/governance.py), or allow it for this stack with a justification "
+    'in the pack\'s policy config: {{"sr-gov-001": {{"allowedTypes": {{"{type_}": "<why>"}}}}}}'
 )
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from policies import iamdb
+from strongroom.policies import iamdb
 
 
 def test_expand_matches_real_actions_case_insensitively() -> None:

@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from policies.iamsim import ContextValue, Decision, IamSimError, Request, decide, implied, s3_resource
+from strongroom.policies.iamsim import (
+    ContextValue,
+    Decision,
+    IamSimError,
+    Request,
+    decide,
+    implied,
+    s3_resource,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "strongroom"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "strongroom" / "live"))

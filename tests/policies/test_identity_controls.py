@@ -15,8 +15,8 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies import iamdb
-from policies.controls.identity import (
+from strongroom.policies import iamdb
+from strongroom.policies.controls.identity import (
     ACCESS_KEY,
     GROUP,
     GROUP_POLICY,
@@ -35,7 +35,7 @@ from policies.controls.identity import (
     broad_resource,
     exact_arn,
 )
-from policies.props import UNKNOWN, Context, Resource
+from strongroom.policies.props import UNKNOWN, Context, Resource
 
 ACCOUNT = "123456789012"
 OTHER = "333333333333"
@@ -1241,8 +1241,8 @@ def test_broad_and_exact_resources() -> None:
 
 
 def test_trust_of_an_account_without_a_perimeter_cannot_be_judged() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import Index
 
     stack = [trusting(assume({"AWS": f"arn:aws:iam::{OTHER}:role/ci"}))]
     (finding,) = evaluate(get("SR-IAM-006"), Index(stack, Context(stack="dev")))
@@ -1250,8 +1250,8 @@ def test_trust_of_an_account_without_a_perimeter_cannot_be_judged() -> None:
 
 
 def test_unknown_policy_is_a_finding_not_a_pass() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import UNKNOWN, Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import UNKNOWN, Index
 
     stack = [res(POLICY, "p", policy=UNKNOWN)]
     for cid in ("SR-IAM-001", "SR-IAM-002", "SR-IAM-003"):
@@ -1575,15 +1575,15 @@ SPECS.update(
 
 
 def test_key_deletion_is_mandatory_in_prod_only() -> None:
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     assert get("SR-IAM-041").enforcement_for("prod") == "mandatory"
     assert get("SR-IAM-041").enforcement_for("dev") == "advisory"
 
 
 def test_own_limits_of_a_role_with_an_unknown_arn_cannot_be_judged() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import UNKNOWN, Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import UNKNOWN, Index
 
     stack = deployer_stack(deploy_allow)
     at = next(i for i, r in enumerate(stack) if r.name == "dev-roles-deployer")
@@ -1608,7 +1608,7 @@ def test_own_limits_of_a_role_with_an_unknown_arn_cannot_be_judged() -> None:
 def test_a_deny_of_the_boundary_counts_and_its_allows_grant_nothing() -> None:
     from controls_support import messages_for
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     stack = deployer_stack(deploy_allow, deny_self, deny_edits)
     denying = res(POLICY, "dev-roles-boundary", arn=STACK_BOUNDARY, policy=doc(read, deny_unbounded))
@@ -1622,7 +1622,7 @@ def test_a_deny_of_the_boundary_counts_and_its_allows_grant_nothing() -> None:
 def test_a_boundary_is_judged_by_what_it_allows_not_by_which_policy_it_is() -> None:
     from controls_support import messages_for
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     # pinned to the workload boundary while the deployer's wider one is in the stack: compliant
     stack = [*deployer_stack(*pinned_to(STACK_BOUNDARY, allow=True)), deployer_boundary]
@@ -1672,8 +1672,8 @@ def test_a_boundary_is_judged_by_what_it_allows_not_by_which_policy_it_is() -> N
 
 
 def test_a_pinned_boundary_that_cannot_be_resolved_cannot_be_judged() -> None:
-    from policies.catalog import evaluate, get
-    from policies.props import Index
+    from strongroom.policies.catalog import evaluate, get
+    from strongroom.policies.props import Index
 
     def judged(stack: list[Resource]) -> list[tuple[bool, str]]:
         findings = evaluate(get("SR-IAM-040"), Index(stack, Context(stack="dev")))

@@ -16,13 +16,13 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from components.policydocs.endpoint import (
+from strongroom.components.policydocs.endpoint import (
     aws_owned_s3_read_arns,
     interface_endpoint_policy,
     s3_gateway_endpoint_policy,
 )
-from policies.catalog import get
-from policies.controls.network import (
+from strongroom.policies.catalog import get
+from strongroom.policies.controls.network import (
     ALB,
     AWS_SERVICE_OBJECTS,
     CARRIER_GATEWAY,
@@ -75,7 +75,7 @@ from policies.controls.network import (
     VPN_GATEWAY_ATTACHMENT,
     is_private_range,
 )
-from policies.props import UNKNOWN_SENTINELS, Context, Resource
+from strongroom.policies.props import UNKNOWN_SENTINELS, Context, Resource
 
 UNKNOWN = next(iter(sorted(UNKNOWN_SENTINELS)))
 """An engine sentinel: a value unknown during preview (`res` normalizes it)."""

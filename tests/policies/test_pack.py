@@ -21,9 +21,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from policies.catalog import CATALOG
-from policies.pack import build_policies, control_url, raw
-from policies.props import UNKNOWN, normalize
+from strongroom.policies.catalog import CATALOG
+from strongroom.policies.pack import build_policies, control_url, raw
+from strongroom.policies.props import UNKNOWN, normalize
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -194,7 +194,7 @@ def test_pulumi_policy_yaml_runs_the_pack_in_the_project_environment() -> None:
 def test_props_sentinels_are_the_sdk_sentinels() -> None:
     from pulumi_policy import proxy
 
-    from policies.props import UNKNOWN_SENTINELS
+    from strongroom.policies.props import UNKNOWN_SENTINELS
 
     assert {
         v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and k.endswith("_VALUE")

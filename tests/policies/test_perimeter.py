@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from controls_support import res
 
-from policies.perimeter import (
+from strongroom.policies.perimeter import (
     VPC,
     VPC_ENDPOINT,
     CannotJudge,
@@ -20,7 +20,7 @@ from policies.perimeter import (
     plan_network,
     service_confined,
 )
-from policies.props import UNKNOWN_SENTINELS, Context, Index
+from strongroom.policies.props import UNKNOWN_SENTINELS, Context, Index
 
 IN = "123456789012"
 OUT = "999999999999"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from controls_support import TRUSTED_ACCOUNTS, doc, res
 
-from policies.perimeter import CannotJudge
-from policies.props import UNKNOWN, Context, Index, Resource, UnknownValue
-from policies.references import (
+from strongroom.policies.perimeter import CannotJudge
+from strongroom.policies.props import UNKNOWN, Context, Index, Resource, UnknownValue
+from strongroom.policies.references import (
     ALIAS,
     BUCKET,
     KEY,

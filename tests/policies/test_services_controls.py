@@ -16,7 +16,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.services import (
+from strongroom.policies.controls.services import (
     CODEARTIFACT_DOMAIN,
     CODEARTIFACT_DOMAIN_POLICY,
     CODEARTIFACT_REPOSITORY,
@@ -43,8 +43,8 @@ from policies.controls.services import (
     PERMISSION,
     SUBSCRIPTION_FILTER,
 )
-from policies.props import UNKNOWN, Context, Resource
-from policies.references import BUCKET, KEY
+from strongroom.policies.props import UNKNOWN, Context, Resource
+from strongroom.policies.references import BUCKET, KEY
 
 IN = "123456789012"
 OUT = "999999999999"

@@ -15,9 +15,9 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.encryption import KEY
-from policies.controls.network import VPC_ENDPOINT
-from policies.controls.storage import (
+from strongroom.policies.controls.encryption import KEY
+from strongroom.policies.controls.network import VPC_ENDPOINT
+from strongroom.policies.controls.storage import (
     ACCESS_POINT,
     ACCESS_POINT_POLICY,
     BUCKET,
@@ -35,7 +35,7 @@ from policies.controls.storage import (
     VERSIONING,
     WEBSITE,
 )
-from policies.props import UNKNOWN, Resource, normalize
+from strongroom.policies.props import UNKNOWN, Resource, normalize
 
 bucket = res(BUCKET, "data", bucket="data-1234")
 logs = res(BUCKET, "logs", bucket="logs-1234")
@@ -854,7 +854,7 @@ SPECS: dict[str, Spec] = {
 def test_backup_vault_buckets_are_backups_by_their_dataset_tag() -> None:
     from controls_support import all_messages
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     vault = res(BUCKET, "vault", bucket="vault-1", tags={"strongroom:backup-dataset": "models"})
     assert all_messages(get("SR-STO-007"), [vault]) == [
@@ -866,7 +866,7 @@ def test_backup_vault_buckets_are_backups_by_their_dataset_tag() -> None:
 def test_replication_is_not_required_outside_production() -> None:
     from controls_support import all_messages
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     assert all_messages(get("SR-STO-008"), [backup], "dev") == []
     assert all_messages(get("SR-STO-008"), [backup], "prod-eu") != []
@@ -1141,7 +1141,7 @@ SPECS["SR-STO-040"] = Spec(
 def test_fill_the_backup_only_in_prod() -> None:
     from controls_support import all_messages
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     assert all_messages(get("SR-STO-040"), [bucket, vault], "dev") == []
     assert all_messages(get("SR-STO-040"), [bucket, vault], "prod-eu") == [
@@ -1152,7 +1152,7 @@ def test_fill_the_backup_only_in_prod() -> None:
 def test_one_good_rule_fills_the_backup_beside_a_rule_elsewhere() -> None:
     from controls_support import all_messages
 
-    from policies.catalog import get
+    from strongroom.policies.catalog import get
 
     stack = [bucket, vault, ingest(to("arn:aws:s3:::attacker-locked"), GOOD_RULE)]
     assert all_messages(get("SR-STO-040"), stack, "prod") == []

@@ -16,7 +16,7 @@ from controls_support import (  # the test_* names run here over SPECS, parametr
     test_each_break_reports_the_exact_message,  # noqa: F401
 )
 
-from policies.controls.workspace import (
+from strongroom.policies.controls.workspace import (
     CODE_REPOSITORY,
     DOMAIN,
     ENDPOINT,
@@ -30,8 +30,8 @@ from policies.controls.workspace import (
     TRAINING_JOB,
     USER_PROFILE,
 )
-from policies.props import UNKNOWN
-from policies.references import BUCKET, KEY
+from strongroom.policies.props import UNKNOWN
+from strongroom.policies.references import BUCKET, KEY
 
 domain = res(DOMAIN, "studio", appNetworkAccessType="VpcOnly", subnetIds=["subnet-1"], vpcId="vpc-1")
 notebook = res(

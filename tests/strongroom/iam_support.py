@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.policydocs.iam import DUTY_TAG
-from policies.iamsim import ContextValue, Decision, Request, decide, implied
+from strongroom.components.policydocs.iam import DUTY_TAG
 from strongroom.engine.plan import Plan, PlanResource
 from strongroom.live.aws import Call
+from strongroom.policies.iamsim import ContextValue, Decision, Request, decide, implied
 
 #: the duties of the stack's roles; the auditor role carries no duty tag and is named ``...roles-auditor``
 AUDITOR = "auditor"

@@ -19,7 +19,6 @@ from click.testing import Result
 from junitparser import JUnitXml
 from typer.testing import CliRunner
 
-from policies.catalog import CATALOG
 from strongroom.check import (
     UNKNOWN,
     PolicyPackError,
@@ -37,6 +36,7 @@ from strongroom.cli import app
 from strongroom.engine import run_plan
 from strongroom.engine.plan import Plan, PlanResource
 from strongroom.errors import UsageError
+from strongroom.policies.catalog import CATALOG
 
 REPO = Path(__file__).resolve().parents[2]
 MINI_PACK = REPO / "tests" / "fixtures" / "mini_pack"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from policies.catalog import CATALOG, LIVE_ONLY
 from strongroom.cli import app
+from strongroom.policies.catalog import CATALOG, LIVE_ONLY
 
 LISTED = (*CATALOG, *LIVE_ONLY)
 

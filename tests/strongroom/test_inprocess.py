@@ -19,10 +19,6 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from policies.catalog import CATALOG, get
-from policies.model import Control
-from policies.props import UNKNOWN as PLAIN_UNKNOWN
-from policies.props import Resource
 from strongroom.check import (
     UNKNOWN,
     Diagnostic,
@@ -39,6 +35,10 @@ from strongroom.engine import Plan, load_project, load_stack_config, run_plan
 from strongroom.engine.plan import PlanResource
 from strongroom.errors import ProgramFailed, UsageError
 from strongroom.inprocess import InProcessPack, is_own_pack, pack_info, plain_properties
+from strongroom.policies.catalog import CATALOG, get
+from strongroom.policies.model import Control
+from strongroom.policies.props import UNKNOWN as PLAIN_UNKNOWN
+from strongroom.policies.props import Resource
 from strongroom.report import Report
 
 HERE = Path(__file__).resolve().parent
@@ -184,8 +184,8 @@ def _as_the_pack_reads(properties: dict[str, Any]) -> dict[str, Any]:
     """The reference: what pulumi_policy and policies.pack make of properties sent over the wire."""
     from pulumi_policy.deserialize import deserialize_properties
 
-    from policies.pack import raw
-    from policies.props import normalize
+    from strongroom.policies.pack import raw
+    from strongroom.policies.props import normalize
 
     wire = json_format.MessageToDict(to_struct(properties))
     return normalize(raw(deserialize_properties(wire)))  # type: ignore[no-any-return]

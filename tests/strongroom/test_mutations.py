@@ -82,6 +82,19 @@ def named(fragment: str) -> Where:
     return lambda r: fragment in r.name
 
 
+def holding(sid: str) -> Where:
+    """The policy holding the statement ``sid`` (the deployer's statements move between its policies as
+    they grow: a slot name would go stale)."""
+
+    def where(resource: PlanResource) -> bool:
+        document = resource.inputs.get("policy")
+        if not isinstance(document, str):
+            return False
+        return any(s.get("Sid") == sid for s in json.loads(document).get("Statement", []))
+
+    return where
+
+
 def first(plan: Plan, type_: str, where: Where = _any) -> PlanResource:
     for resource in plan.resources:
         if resource.type == type_ and where(resource):
@@ -276,13 +289,13 @@ def deployer_creates_roles_bounded_by(boundary: Where) -> Callable[[Plan], None]
             return lambda statement: statement["Condition"][operator].update({"iam:PermissionsBoundary": arn})
 
         edit_policy(
-            POLICY, "policy", in_statement("CreateStackRoles", pin("ArnEquals")), named("deployer-0")
+            POLICY, "policy", in_statement("CreateStackRoles", pin("ArnEquals")), holding("CreateStackRoles")
         )(plan)
         edit_policy(
             POLICY,
             "policy",
             in_statement("DenyRoleWithoutWorkloadBoundary", pin("ArnNotEquals")),
-            named("deployer-5"),
+            holding("DenyRoleWithoutWorkloadBoundary"),
         )(plan)
 
     return apply
@@ -1718,10 +1731,13 @@ IDENTITY = [
         "SR-IAM-040",
         together(
             edit_policy(
-                POLICY, "policy", in_statement("CreateStackRoles", unconditioned), named("deployer-0")
+                POLICY, "policy", in_statement("CreateStackRoles", unconditioned), holding("CreateStackRoles")
             ),
             edit_policy(
-                POLICY, "policy", without_sid("DenyRoleWithoutWorkloadBoundary"), named("deployer-5")
+                POLICY,
+                "policy",
+                without_sid("DenyRoleWithoutWorkloadBoundary"),
+                holding("DenyRoleWithoutWorkloadBoundary"),
             ),
         ),
     ),
@@ -1733,9 +1749,14 @@ IDENTITY = [
                 POLICY,
                 "policy",
                 in_statement("ManageStackPolicies", with_actions("iam:CreatePolicyVersion")),
-                named("deployer-2"),
+                holding("ManageStackPolicies"),
             ),
-            edit_policy(POLICY, "policy", without_sid("DenyGuardrailAndBoundaryEdits"), named("deployer-5")),
+            edit_policy(
+                POLICY,
+                "policy",
+                without_sid("DenyGuardrailAndBoundaryEdits"),
+                holding("DenyGuardrailAndBoundaryEdits"),
+            ),
         ),
     ),
     Mutation(
@@ -1751,13 +1772,13 @@ IDENTITY = [
                 POLICY,
                 "policy",
                 in_statement("ManageKeys", with_actions("kms:ScheduleKeyDeletion")),
-                named("deployer-1"),
+                holding("ManageKeys"),
             ),
             edit_policy(
                 POLICY,
                 "policy",
                 in_statement("DenyKeyDestruction", without_actions("kms:ScheduleKeyDeletion")),
-                named("deployer-5"),
+                holding("DenyKeyDestruction"),
             ),
         ),
     ),
@@ -2554,7 +2575,7 @@ def _caught(mutation: Mutation, found: dict[str, set[str]]) -> bool:
 
 
 def test_mutations_cover_every_control_of_the_catalog() -> None:
-    from policies.catalog import CATALOG
+    from strongroom.policies.catalog import CATALOG
 
     assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)
     ids = {c.id for c in CATALOG}

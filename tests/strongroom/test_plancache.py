@@ -143,3 +143,20 @@ def test_an_unwritable_cache_only_warns(tmp_path: Path) -> None:
     cache.put("0" * 64, Plan(project="p", stack="dev"))
     assert len(cache.warnings) == 1 and "cannot be written" in cache.warnings[0]
     assert cache.get("0" * 64, "dev") is None
+
+
+def test_the_installation_digest_covers_the_components_and_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The components and the pack are links inside the strongroom package (not followed by its walk):
+    each is digested in its own right, so an edit to a component or a control invalidates cached plans."""
+    import strongroom.plancache as plancache
+
+    digested: list[Path] = []
+
+    def record(root: Path, skip: frozenset[Path] = frozenset()) -> str:
+        digested.append(root)
+        return "x"
+
+    monkeypatch.setattr(plancache, "_tree_digest", record)
+    plancache.installation_digest.__wrapped__()
+    repo = Path(__file__).resolve().parents[2]
+    assert {repo / "components", repo / "policies"} <= set(digested), digested

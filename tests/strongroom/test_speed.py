@@ -19,8 +19,8 @@ import pulumi.runtime.resource as sdk_resource
 import pytest
 import yaml
 
-from components.settings import _STACK, is_prod_stack
 from strongroom import cli, process
+from strongroom.components.settings import _STACK, is_prod_stack
 from strongroom.engine import run_plan, validate_stack_name
 from strongroom.engine import runner as engine_runner
 

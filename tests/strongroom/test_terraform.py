@@ -12,10 +12,10 @@ import pulumi_aws
 import pytest
 from typer.testing import CliRunner
 
-from policies import tokens
 from strongroom.check import UNKNOWN
 from strongroom.cli import app
 from strongroom.engine import run_plan
+from strongroom.policies import tokens
 from strongroom.terraform import (
     MAIN_FILE,
     export_plan,

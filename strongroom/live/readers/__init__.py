@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from components.tags import ENVIRONMENT_TAG
-from policies.props import Resource
+from strongroom.components.tags import ENVIRONMENT_TAG
 from strongroom.live.aws import Aws
+from strongroom.policies.props import Resource
 
 #: The reader modules, one per area of the environment.
 ACCOUNT_WIDE: frozenset[str] = frozenset({"baseline"})

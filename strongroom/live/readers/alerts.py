@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope
 from strongroom.live.readers.trail import (
@@ -17,6 +16,7 @@ from strongroom.live.readers.trail import (
     TOPIC_SUBSCRIPTION,
     read_alert_path,
 )
+from strongroom.policies.props import Resource
 
 TYPES: tuple[str, ...] = (EVENT_RULE, EVENT_TARGET, TOPIC, TOPIC_POLICY, TOPIC_SUBSCRIPTION)
 

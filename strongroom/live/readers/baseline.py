@@ -33,9 +33,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, Unread, live_resource
+from strongroom.policies.props import Resource
 
 RECORDER = "aws:cfg/recorder:Recorder"
 RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"

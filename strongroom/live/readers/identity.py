@@ -22,9 +22,9 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
+from strongroom.policies.props import Resource
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

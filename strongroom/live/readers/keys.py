@@ -32,11 +32,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components.keys import alias_name
-from components.tags import ENVIRONMENT_TAG
-from policies.props import Resource
+from strongroom.components.keys import alias_name
+from strongroom.components.tags import ENVIRONMENT_TAG
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
+from strongroom.policies.props import Resource
 
 KEY = "aws:kms/key:Key"
 REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"

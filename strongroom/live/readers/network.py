@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, Unread, live_resource
+from strongroom.policies.props import Resource
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

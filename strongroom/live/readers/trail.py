@@ -20,11 +20,11 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.config import GLOBAL_EVENTS_REGION
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
 from strongroom.live.readers.identity import tag_map
+from strongroom.policies.config import GLOBAL_EVENTS_REGION
+from strongroom.policies.props import Resource
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"

@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource
+from strongroom.policies.props import Resource
 
 DOMAIN = "aws:sagemaker/domain:Domain"
 NOTEBOOK = "aws:sagemaker/notebookInstance:NotebookInstance"

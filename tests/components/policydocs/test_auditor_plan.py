@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from test_deployer_plan import decision, plan_of
 
-from components.alerts import forwarding_regions
+from strongroom.components.alerts import forwarding_regions
 from strongroom.engine import Plan, PlanResource
 
 ACCOUNT = "123456789012"

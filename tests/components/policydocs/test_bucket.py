@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.policydocs.bucket import (
+from strongroom.components.policydocs.bucket import (
     CONFIG_READ_ACTIONS,
     OBJECT_READ_ACTIONS,
     backup_replication_role_policy,

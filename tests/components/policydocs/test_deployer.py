@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from components.policydocs import deployer as d
-from components.policydocs import iam
-from policies import iamdb
-from policies.tokens import aws_tokens, canonical
+from strongroom.components.policydocs import deployer as d
+from strongroom.components.policydocs import iam
+from strongroom.policies import iamdb
+from strongroom.policies.tokens import aws_tokens, canonical
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"
@@ -282,7 +282,7 @@ def test_lint_admits_read_verbs_in_a_boundary_read_ceiling_only() -> None:
 
 
 def test_resources_aws_names_on_creation_are_granted_by_their_exact_arns() -> None:
-    from policies.controls.identity import broad_resource
+    from strongroom.policies.controls.identity import broad_resource
 
     group = f"arn:aws:route53resolver:{REGION}:{ACCOUNT}:firewall-rule-group/rslvr-frg-0123456789abcdef"
     detector = f"arn:aws:guardduty:{REGION}:{ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0"

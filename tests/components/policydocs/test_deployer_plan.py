@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from components.policydocs import deployer as d
-from components.policydocs.iam import SIGN_MANIFEST_ACTIONS
-from policies import iamdb
-from policies.controls.identity import _pattern_problem
-from policies.tokens import canonical
+from strongroom.components.policydocs import deployer as d
+from strongroom.components.policydocs.iam import SIGN_MANIFEST_ACTIONS
 from strongroom.engine import Plan, PlanResource, run_plan
+from strongroom.policies import iamdb
+from strongroom.policies.controls.identity import _pattern_problem
+from strongroom.policies.tokens import canonical
 
 ROOT = Path(__file__).resolve().parents[3]
 Context = dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.policydocs.endpoint import (
+from strongroom.components.policydocs.endpoint import (
     DEFAULT_INTERFACE_ENDPOINTS,
     ECR_PULL_ACTIONS,
     INTERFACE_ENDPOINTS,
@@ -19,7 +19,7 @@ from components.policydocs.endpoint import (
     s3_gateway_endpoint_policy,
     s3_gateway_service_name,
 )
-from policies import iamdb
+from strongroom.policies import iamdb
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-2"

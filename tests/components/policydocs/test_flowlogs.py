@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.policydocs.flowlogs import flow_log_assume_role_policy, flow_log_delivery_policy
+from strongroom.components.policydocs.flowlogs import flow_log_assume_role_policy, flow_log_delivery_policy
 
 ACCOUNT = "123456789012"
 GROUP = f"arn:aws:logs:eu-west-2:{ACCOUNT}:log-group:dev-net-flow-logs-1a2b3c4"

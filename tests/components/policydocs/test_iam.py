@@ -12,8 +12,8 @@ from typing import Any
 import parliament
 import pytest
 
-from components.policydocs import deployer, iam
-from policies import iamdb
+from strongroom.components.policydocs import deployer, iam
+from strongroom.policies import iamdb
 
 parliament.override_config(os.path.join(parliament.__path__[0], "community_auditors", "config_override.yaml"))
 

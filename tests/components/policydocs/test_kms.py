@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 
-from components.policydocs.kms import ADMIN_ACTIONS, SERVICE_GRANTS, USER_ACTIONS, key_policy, key_policy_json
-from policies import iamdb
+from strongroom.components.policydocs.kms import (
+    ADMIN_ACTIONS,
+    SERVICE_GRANTS,
+    USER_ACTIONS,
+    key_policy,
+    key_policy_json,
+)
+from strongroom.policies import iamdb
 
 ACCOUNT = "123456789012"
 BASE: dict[str, Any] = {"account_id": ACCOUNT, "partition": "aws", "region": "eu-west-2"}

@@ -12,12 +12,12 @@ from typing import Any
 
 from live_support import value_form
 
-from policies.catalog import CATALOG
-from policies.config import context as policy_context
-from policies.model import evaluate, judges_type
-from policies.props import Context, Index, Resource
 from strongroom.engine import load_project, load_stack_config, run_plan
 from strongroom.inprocess import _stack_resource
+from strongroom.policies.catalog import CATALOG
+from strongroom.policies.config import context as policy_context
+from strongroom.policies.model import evaluate, judges_type
+from strongroom.policies.props import Context, Index, Resource
 
 ROOT = Path(__file__).resolve().parents[3]
 ACCOUNT = "123456789012"

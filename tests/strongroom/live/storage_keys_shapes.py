@@ -10,9 +10,9 @@ from typing import Any
 
 from live_support import value_form
 
-from policies.props import Resource
 from strongroom.engine import run_plan
 from strongroom.inprocess import _stack_resource
+from strongroom.policies.props import Resource
 
 REPO = Path(__file__).resolve().parents[3]
 ACCOUNT = "123456789012"

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from live_support import ROOT, stack_plan
 
-from components.policydocs.bucket import CONFIG_READ_ACTIONS
-from policies.iamsim import ContextValue, Decision, Request
+from strongroom.components.policydocs.bucket import CONFIG_READ_ACTIONS
 from strongroom.engine.plan import Plan
 from strongroom.live.audit import audit, planned_of
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised
+from strongroom.policies.iamsim import ContextValue, Decision, Request
 from strongroom.report import Report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support

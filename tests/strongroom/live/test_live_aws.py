@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from botocore.stub import Stubber
 
-from policies import iamdb
 from strongroom.errors import UsageError
 from strongroom.live.aws import _S3_ACTIONS, Aws, LiveError, iam_action
+from strongroom.policies import iamdb
 
 REPO = Path(__file__).resolve().parents[3]
 

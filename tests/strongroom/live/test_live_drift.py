@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from policies.catalog import LIVE_CATALOG, LIVE_ONLY, get
-from policies.drift import normal_document, pair, stem
-from policies.props import UNKNOWN, Index, Resource
 from strongroom.live.audit import Planned, judge
+from strongroom.policies.catalog import LIVE_CATALOG, LIVE_ONLY, get
+from strongroom.policies.drift import normal_document, pair, stem
+from strongroom.policies.props import UNKNOWN, Index, Resource
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"

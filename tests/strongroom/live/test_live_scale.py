@@ -11,12 +11,12 @@ import pytest
 from live_support import moto_context, new_aws, renamed_plan, scale_project
 from typer.testing import CliRunner
 
-from policies.drift import stem
 from strongroom.cli import app
 from strongroom.engine import load_project, run_plan
 from strongroom.live.audit import audit, planned_of
 from strongroom.live.materialise import materialise
 from strongroom.plancache import PlanCache, SourceDigest
+from strongroom.policies.drift import stem
 
 ACCOUNT = "123456789012"
 

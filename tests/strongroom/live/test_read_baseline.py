@@ -14,11 +14,7 @@ import pytest
 from live_support import REGION, ROOT, stack_plan
 from storage_keys_shapes import ACCOUNT, planned, shape_problems
 
-from components.policydocs import iam
-from policies import catalog
-from policies.drift import pair
-from policies.model import evaluate
-from policies.props import Context, Index, Resource
+from strongroom.components.policydocs import iam
 from strongroom.engine.plan import Plan
 from strongroom.live.audit import audit, judge, planned_of
 from strongroom.live.aws import Aws, LiveError
@@ -34,6 +30,10 @@ from strongroom.live.readers.baseline import (
     RECORDER_STATUS,
     STANDARDS_SUBSCRIPTION,
 )
+from strongroom.policies import catalog
+from strongroom.policies.drift import pair
+from strongroom.policies.model import evaluate
+from strongroom.policies.props import Context, Index, Resource
 from strongroom.report import Report
 
 Env = tuple[Aws, Materialised, Plan]
@@ -513,7 +513,7 @@ def test_without_the_delivery_channel_the_config_bucket_is_taken_for_a_data_buck
 
 
 def _read_all(aws: Aws, planned: Any) -> Any:
-    from components.environment import iam_path
+    from strongroom.components.environment import iam_path
     from strongroom.live.readers import read_all
 
     scope = Scope(

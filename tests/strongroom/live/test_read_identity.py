@@ -25,10 +25,10 @@ from _riam_support import (
 )
 from moto import mock_aws
 
-from policies.props import Resource
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, identity
 from strongroom.live.readers.identity import ATTACHMENT, POLICY, ROLE, ROLE_POLICY, USER
+from strongroom.policies.props import Resource
 
 PATH = "/strongroom/dev/"
 SCOPE = Scope(stack="dev", account=ACCOUNT, partition="aws", region=REGION, regions=(REGION,), iam_path=PATH)

@@ -12,13 +12,13 @@ import pytest
 from moto import mock_aws
 from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
-from components.policydocs.iam import AUDITOR_STAR_ACTIONS
-from components.policydocs.kms import key_policy_json
-from policies.catalog import get as control
-from policies.model import evaluate
-from policies.props import Context, Index, Resource
+from strongroom.components.policydocs.iam import AUDITOR_STAR_ACTIONS
+from strongroom.components.policydocs.kms import key_policy_json
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, keys
+from strongroom.policies.catalog import get as control
+from strongroom.policies.model import evaluate
+from strongroom.policies.props import Context, Index, Resource
 
 REGION = "eu-west-2"
 REPLICA_REGION = "eu-west-1"

@@ -13,14 +13,14 @@ import pytest
 from botocore.stub import Stubber
 from live_support import moto_context, value_form
 
-from policies import catalog
-from policies.model import Finding, evaluate, judges_type
-from policies.props import Context, Index, Resource
 from strongroom.check import stack_properties
 from strongroom.engine.plan import Plan
 from strongroom.engine.runner import run_plan
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, Unread, network
+from strongroom.policies import catalog
+from strongroom.policies.model import Finding, evaluate, judges_type
+from strongroom.policies.props import Context, Index, Resource
 
 REPO = Path(__file__).resolve().parents[3]
 REGION = "eu-west-2"

@@ -25,7 +25,6 @@ from _riam_support import (
 from live_support import moto_context
 from moto import mock_aws
 
-from policies.props import Resource
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, alerts, trail
 from strongroom.live.readers.trail import (
@@ -36,6 +35,7 @@ from strongroom.live.readers.trail import (
     TOPIC_SUBSCRIPTION,
     TRAIL,
 )
+from strongroom.policies.props import Resource
 
 BOTH_TYPES = (*trail.TYPES, *alerts.TYPES)
 """The trail area's types and the alert path's (an area of its own)."""

@@ -18,10 +18,10 @@ from live_support import ROOT
 from typer.testing import CliRunner
 
 import strongroom.vault.cli as vault_cli
-from policies.iamsim import Decision, Request
 from strongroom.cli import app
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, Call
+from strongroom.policies.iamsim import Decision, Request
 from strongroom.vault import manifest as mf
 from strongroom.vault import models
 from strongroom.vault.stack import VaultStack, locate, stack_settings
@@ -430,7 +430,10 @@ def test_bad_input_exits_2_without_traceback(env: Session, args: list[str], mess
 
 
 def test_bad_push_input_exits_2_naming_it(env: Session, tmp_path: Path) -> None:
-    env.push(_artifact(tmp_path))
+    # the refused pushes below carry other bytes: the same bytes in the same second are the same version,
+    # which push refuses as existing before it reads the other flags
+    (tmp_path / "pushed").mkdir()
+    env.push(_artifact(tmp_path / "pushed", content=b"first"))
     version = env.only_version()
     unknown = version[:-1] + ("0" if version[-1] != "0" else "1")
     result = env.run("verify", "--model", MODEL, "--version", unknown)

@@ -448,7 +448,7 @@ def _judged(env: Env, duty: str, calls: list[Any]) -> list[tuple[str, str, bool,
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
     from iam_support import PlanPolicies
 
-    from policies.iamsim import Request
+    from strongroom.policies.iamsim import Request
 
     _, materialised, plan = env
     policies = PlanPolicies(plan, real=materialised.real)

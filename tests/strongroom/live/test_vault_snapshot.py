@@ -16,9 +16,9 @@ from live_support import ROOT, new_aws
 from typer.testing import CliRunner
 
 import strongroom.vault.cli as vault_cli
-from policies.iamsim import Request
 from strongroom.cli import app
 from strongroom.live.aws import Aws
+from strongroom.policies.iamsim import Request
 from strongroom.vault import data
 from strongroom.vault import manifest as mf
 from strongroom.vault.stack import DATASETS_PREFIX, TRAINING_DATA_PREFIX, VaultStack, locate, stack_settings
@@ -231,7 +231,7 @@ def test_the_plan_lets_training_write_snapshots_and_the_vault_readers_read_them(
 
 
 def test_the_datasets_prefix_may_not_be_the_production_prefix() -> None:
-    from components.policydocs import iam
+    from strongroom.components.policydocs import iam
 
     with pytest.raises(ValueError, match="production_prefix: 'production/' must differ"):
         iam.Scope(
