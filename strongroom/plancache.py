@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from strongroom.engine.plan import Plan
-from strongroom.engine.project import Project, load_project
+from strongroom.engine.project import Project, load_project, load_stack_config
+from strongroom.engine.stackrefs import stack_reference_targets
 
 FORMAT = 1
 """The entry format; part of the key, so a new format never reads an old entry."""
@@ -200,8 +201,9 @@ class SourceDigest:
         parts.append(f"installation {installation_digest()}")
         return cls(project=project, digest=hashlib.sha256("\n".join(parts).encode()).hexdigest())
 
-    def key(self, stack: str, account: str) -> str:
-        """The cache key of one stack planned as ``account``."""
+    def key(self, stack: str, account: str, _seen: frozenset[str] = frozenset()) -> str:
+        """The cache key of one stack planned as ``account``, including the keys of the stacks its
+        ``strongroom:stackReferences`` maps to local projects (their exports are part of the plan)."""
         stack_file = self.project.stack_file(stack)
         parts = [
             self.digest,
@@ -209,6 +211,14 @@ class SourceDigest:
             f"config {_file_digest(stack_file) if stack_file.is_file() else 'absent'}",
             f"account {account}",
         ]
+        here = f"{self.project.directory}/{stack}"
+        if stack_file.is_file() and here not in _seen:
+            config = load_stack_config(self.project, stack)
+            for target in stack_reference_targets(self.project, stack, config):
+                sources = SourceDigest.of(target.project)
+                parts.append(
+                    f"reference {target.reference} {sources.key(target.stack, account, _seen | {here})}"
+                )
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -33,6 +33,9 @@ from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke
 from strongroom.engine.invokes import InvokeError, answer_invoke, called_in_plain_form
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+STACK_REFERENCES_KEY = "strongroom:stackReferences"
+
 _SIG = rpc._special_sig_key
 _SECRET = rpc._special_secret_sig
 _RESOURCE = rpc._special_resource_sig
@@ -134,8 +137,11 @@ class Recorder:
         region: str | None = None,
         account: str = DEFAULT_ACCOUNT,
         default_tags: dict[str, str] | None = None,
+        stack_references: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.project = project
+        self.stack_references = dict(stack_references or {})
+        """Stack reference -> the referenced stack's outputs (see :mod:`.stackrefs`)."""
         self.stack = stack
         self.region = region or DEFAULT_REGION
         self.account = account
@@ -395,9 +401,40 @@ class RecordingMonitor(MockMonitor):
         obj_proto = serialized(outputs)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=obj_proto)
 
+    def _stack_reference(self, request: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A StackReference's outputs: the referenced stack's exports when its project is mapped in
+        ``strongroom:stackReferences``, else unknown (with a warning naming the reference and the key)."""
+        reference = str(inputs.get("name") or request.id)
+        if reference in self.recorder.stack_references:
+            exports = self.recorder.stack_references[reference]
+            return {"name": reference, "outputs": exports, "secretOutputNames": [], "id": reference}
+        self.recorder.warn(
+            f"StackReference {request.name} reads stack {reference!r}, which is not mapped to a local "
+            "project: its outputs are unknown offline, and what depends on them is not evaluated. Fix: map "
+            f"it in the stack file, `{STACK_REFERENCES_KEY}: {{{reference}: <the project's directory>}}`."
+        )
+        return {"name": reference, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN, "id": reference}
+
     def ReadResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         inputs = struct_to_plain(request.properties)
+        if request.type == STACK_REFERENCE_TYPE:
+            outputs = self._stack_reference(request, inputs)
+            self.recorder.add_resource(
+                PlanResource(
+                    urn=urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    custom=True,
+                    id=outputs["id"],
+                    inputs=inputs,
+                    outputs=outputs,
+                    dependencies=sorted(set(request.dependencies)),
+                )
+            )
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, outputs["id"], outputs)
+            return resource_pb2.ReadResourceResponse(urn=urn, properties=serialized(outputs))
         fake_id, outputs = self._outputs_for(request, urn, inputs)
         outputs["id"] = request.id or fake_id
         self.recorder.add_resource(
@@ -461,12 +498,18 @@ def install(
     default_tags: dict[str, str] | None = None,
     config: dict[str, str] | None = None,
     secret_keys: list[str] | None = None,
+    stack_references: dict[str, dict[str, Any]] | None = None,
 ) -> Recorder:
     """Point the Pulumi runtime at a fresh recording monitor (a new root stack, the given config) and
     return its recorder. The program runs as a preview (``pulumi.runtime.is_dry_run()`` is true): an
     output no fake provides is unknown, and callbacks on unknown values are skipped, as the SDK does."""
     recorder = Recorder(
-        project=project, stack=stack, region=region, account=account, default_tags=default_tags
+        project=project,
+        stack=stack,
+        region=region,
+        account=account,
+        default_tags=default_tags,
+        stack_references=stack_references,
     )
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
     ROOT.set(None)

@@ -25,6 +25,7 @@ from strongroom.engine.fakes import DEFAULT_ACCOUNT
 from strongroom.engine.monitor import Recorder, install, run
 from strongroom.engine.plan import Plan
 from strongroom.engine.project import Project, StackConfig, load_project, load_stack_config
+from strongroom.engine.stackrefs import resolve_stack_references
 from strongroom.errors import ProgramFailed, UsageError, is_user_error
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -44,7 +45,12 @@ DEFAULT_TIMEOUT = 600.0
 
 
 def run_plan(
-    project_dir: Path, stack: str, *, account: str = DEFAULT_ACCOUNT, timeout: float = DEFAULT_TIMEOUT
+    project_dir: Path,
+    stack: str,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    timeout: float = DEFAULT_TIMEOUT,
+    _referencing: tuple[str, ...] = (),
 ) -> Plan:
     """Run the Pulumi Python project in ``project_dir`` for ``stack`` under the recording mock monitor.
 
@@ -53,10 +59,17 @@ def run_plan(
     error the program itself reports (an exception marked ``strongroom_user_error``), and
     :class:`ProgramFailed` when the program raises anything else, or when its outputs do not all resolve
     within ``timeout`` seconds (under mocks they resolve at once, so the program waits for ever).
+
+    A ``pulumi.StackReference`` the stack's ``strongroom:stackReferences`` config maps to a local project
+    is answered with that project's offline plan's exports (planned first); any other is unknown (see
+    :mod:`strongroom.engine.stackrefs`).
     """
     validate_account(account)
     project = load_project(Path(project_dir))
     config = load_stack_config(project, stack)
+    references = resolve_stack_references(
+        project, stack, config, account=account, timeout=timeout, referencing=_referencing
+    )
     recorder = install(
         project=project.name,
         stack=stack,
@@ -65,6 +78,7 @@ def run_plan(
         default_tags=_default_tags(config),
         config=config.values,
         secret_keys=config.secret_keys,
+        stack_references=references,
     )
     for warning in config.warnings:
         recorder.warn(warning)

@@ -75,7 +75,22 @@ BRING_YOUR_OWN_NETWORK = Example(
         "aws:ec2/vpcEndpoint:VpcEndpoint",
     ),
 )
-ALL = (DATA_ONLY, BRING_YOUR_OWN_NETWORK)
+TRAINING_PIPELINE = Example(
+    folder="training-pipeline",
+    stack="dev",
+    project="training-pipeline",
+    components={"strongroom:index:KeyRing": 1, "strongroom:index:SecureBucket": 2},
+    absent=(
+        "strongroom:index:PrivateNetwork",
+        "strongroom:index:MlRoles",
+        "strongroom:index:MlWorkspace",
+        "strongroom:index:BackupVault",
+        "strongroom:index:SecureMlEnvironment",
+        "aws:ec2/vpc:Vpc",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+    ),
+)
+ALL = (DATA_ONLY, BRING_YOUR_OWN_NETWORK, TRAINING_PIPELINE)
 
 
 def _id(example: Example) -> str:
