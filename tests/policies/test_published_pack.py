@@ -39,8 +39,10 @@ import pytest
 import yaml
 
 import strongroom.check
-from strongroom.check import PolicyPackProcess, check_plan
+from strongroom.check import PolicyPackError, PolicyPackProcess, check_plan
 from strongroom.engine import DEFAULT_ACCOUNT, Plan, load_project, load_stack_config, run_plan
+from strongroom.policies.catalog import get
+from strongroom.policies.pack import lowered_enforcement, refusal
 from strongroom.report import Report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -360,3 +362,46 @@ def test_the_published_pack_reports_a_bucket_without_its_customer_managed_key(
     bucket = encryption.name.removesuffix("-encryption") + "-bucket"  # the SecureBucket's bucket
     assert violation.resource_urn.endswith(f"$aws:s3/bucket:Bucket::{bucket}"), violation.resource_urn
     assert over_grpc.exit_code == 1
+
+
+# -- enforcement levels a policy config cannot lower --------------------------------------------------------
+
+
+def test_a_mandatory_control_is_mandatory_for_its_stack_only() -> None:
+    """SR-GOV-004 is advisory in dev and mandatory in prod: a config may disable it in dev, not in prod."""
+    gov004 = get("SR-GOV-004")
+    assert (gov004.enforcement_for("dev"), gov004.enforcement_for("prod")) == ("advisory", "mandatory")
+    levels = {"sr-gov-004": "disabled", "sr-net-001": "remediate", "sr-sto-001": "mandatory"}
+    assert lowered_enforcement(levels, "dev") == []
+    assert lowered_enforcement(levels, "prod") == [
+        "sr-gov-004.enforcementLevel = 'disabled': SR-GOV-004 is mandatory in stack prod"
+    ]
+    assert "A mandatory control changes only in the catalog" in refusal(lowered_enforcement(levels, "prod"))
+
+
+def test_the_published_pack_refuses_all_advisory_and_keeps_its_levels(
+    installed_pack: Path, prod: tuple[Plan, dict[str, str]]
+) -> None:
+    """``{"all": "advisory"}`` in ``--policy-pack-config`` (or ``pulumi policy enable --config``) reaches
+    the pack as every policy advisory: its Configure refuses, and the pack judges with its own levels."""
+    plan, config = prod
+    mutated = copy.deepcopy(plan)
+    encryption = next(r for r in mutated.resources if r.type == SSE)
+    sse_s3 = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": True}]
+    encryption.inputs["rules"] = encryption.outputs["rules"] = sse_s3
+    python = str(installed_pack / "venv" / "bin" / "python")
+    with PolicyPackProcess(
+        installed_pack, python=python, project="strongroom", stack="prod", config=config
+    ) as pack:
+        assert pack.info is not None
+        every_policy_advisory = {p.name: {"enforcementLevel": "advisory"} for p in pack.info.policies}
+        with pytest.raises(
+            PolicyPackError, match="failed in Configure: INVALID_ARGUMENT: Strongroom refuses"
+        ):
+            pack.configure(every_policy_advisory)
+        pack.info = pack.get_analyzer_info()  # the client's view, reset to what the pack answers
+        advisory = next(p.name for p in pack.info.policies if p.enforcement == "advisory")
+        pack.configure({advisory: {"enforcementLevel": "mandatory"}})  # raising is accepted
+        diagnostics = pack.analyze_plan(mutated)
+    levels = {(d.policy_name, d.enforcement) for d in diagnostics if not d.could_not_run}
+    assert ("sr-enc-004", "mandatory") in levels
