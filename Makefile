@@ -16,7 +16,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: plan test lint lint-ruff bench bench-checkov bench-audit venv checkov-venv clean
+.PHONY: plan test lint lint-ruff bench bench-checkov bench-audit venv checkov-venv clean policy-venv \
+	policy-requirements
 
 ## plan: offline plan and compliance check of the dev stack (pack + checkov), no CLI or credentials
 plan: venv checkov-venv
@@ -69,5 +70,16 @@ $(CHECKOV_VENV)/.synced: $(UV) requirements/checkov.lock.txt
 	$(UV) pip install --python $(CHECKOV_VENV)/bin/python --require-hashes -r requirements/checkov.lock.txt
 	touch $@
 
+## policy-venv: policies/venv, the virtualenv `pulumi preview --policy-pack policies` runs the pack in
+## (PulumiPolicy.yaml: pip toolchain, virtualenv venv): the locked runtime dependencies and this repository
+## installed editable. The CLI installs nothing for a local pack and uses an existing venv as it is.
+policy-venv: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=policies/venv $(UV) sync --frozen --no-dev
+
+## policy-requirements: policies/requirements.txt (what the published pack installs) from pyproject.toml
+## and uv.lock; a test fails when it is out of date
+policy-requirements: $(UV)
+	$(VENV)/bin/python scripts/policy_requirements.py
+
 clean:
-	rm -rf $(TOOLS) $(VENV) $(CHECKOV_VENV)
+	rm -rf $(TOOLS) $(VENV) $(CHECKOV_VENV) policies/venv

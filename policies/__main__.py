@@ -4,8 +4,9 @@ This is the only place that builds the pack: everything else imports `policies.p
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from strongroom.policies.pack import PACK_NAME, build_policies
+from strongroom.policies.pack import PACK_NAME, build_policies, guard_configure
 
+guard_configure()  # a policy config may not lower a mandatory control (pack.py)
 PolicyPack(
     name=PACK_NAME,
     enforcement_level=EnforcementLevel.MANDATORY,

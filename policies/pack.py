@@ -14,6 +14,11 @@ passed silently.
 Resource types are resolved to their canonical token first (`policies.types`), so a deprecated alias
 meets the controls of its canonical type. The perimeter, the stack's regions and the types a team
 allowed come from the policy config or, without one, from the stack config (`policies.config`).
+
+A policy config may raise a control's enforcement level, never lower a mandatory one: pulumi_policy takes
+the `enforcementLevel` of each policy's config as is (`--policy-pack-config`, `pulumi policy enable
+--config`, an ESC environment's `policyConfig`), so the pack's `Configure` refuses a config that makes a
+control advisory or disabled where the catalog makes it mandatory for the stack (`guard_configure`).
 """
 
 from __future__ import annotations
@@ -157,6 +162,70 @@ def build_policy(control: Control) -> Policy:
     if control.scope == "stack":
         return StackValidationPolicy(validate=stack_validator(control), **common)
     return ResourceValidationPolicy(validate=resource_validator(control), **common)
+
+
+KEEPS_MANDATORY = frozenset({"mandatory", "remediate"})
+"""Levels that keep a mandatory control mandatory: pulumi_policy reports a violation of a policy configured
+`remediate` that has no remediation (none of Strongroom's has one) as mandatory."""
+
+
+def lowered_enforcement(
+    levels: Mapping[str, str], stack: str | None, controls: Iterable[Control] = CATALOG
+) -> list[str]:
+    """One line per control that is mandatory for ``stack`` and that ``levels`` (policy name -> the level a
+    policy config sets) would make advisory or disabled."""
+    by_policy = {c.policy_name: c for c in controls}
+    lowered = []
+    for name, level in sorted(levels.items()):
+        control = by_policy.get(name)
+        if control is None or control.enforcement_for(stack) != "mandatory" or level in KEEPS_MANDATORY:
+            continue
+        where = f"in stack {stack}" if stack else "here"
+        lowered.append(f"{name}.enforcementLevel = {level!r}: {control.id} is mandatory {where}")
+    return lowered
+
+
+def refusal(lowered: Sequence[str]) -> str:
+    """The message of a refused policy config (the CLI prints it and stops the preview or update)."""
+    return (
+        "Strongroom refuses a policy config that lowers a mandatory control: "
+        + "; ".join(lowered)
+        + ". Accepted for a mandatory control: mandatory (or remediate); an advisory control may be raised "
+        "or disabled. A mandatory control changes only in the catalog (policies/controls), reviewed, "
+        "released and published as a new pack version."
+    )
+
+
+def guard_configure() -> None:
+    """Make the Analyzer that ``PolicyPack(...)`` serves refuse (INVALID_ARGUMENT) a ``Configure`` whose
+    levels lower a mandatory control. pulumi_policy builds its servicer inside ``PolicyPack``; the class it
+    builds is replaced by a subclass that checks first (pulumi-policy is pinned to 1.21.x, whose servicer
+    this relies on; tests/policies/test_published_pack.py drives the refusal over gRPC)."""
+    import grpc
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import policy as sdk
+
+    base: Any = sdk._PolicyAnalyzerServicer
+    if getattr(base, "strongroom_guard", False):
+        return
+    names = {
+        analyzer_pb2.ADVISORY: "advisory",
+        analyzer_pb2.MANDATORY: "mandatory",
+        analyzer_pb2.DISABLED: "disabled",
+        analyzer_pb2.REMEDIATE: "remediate",
+    }
+
+    class GuardedServicer(base):  # type: ignore[misc, valid-type]
+        strongroom_guard = True
+
+        def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
+            levels = {k: names.get(v.enforcementLevel, "advisory") for k, v in request.policyConfig.items()}
+            lowered = lowered_enforcement(levels, _stack())
+            if lowered:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal(lowered))
+            return super().Configure(request, context)
+
+    sdk._PolicyAnalyzerServicer = GuardedServicer  # type: ignore[misc]
 
 
 def build_policies(controls: Iterable[Control] = CATALOG) -> list[Policy]:

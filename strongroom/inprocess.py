@@ -45,10 +45,11 @@ from strongroom.check import (
     validate_pack_dir,
 )
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanResource
+from strongroom.errors import UsageError
 from strongroom.policies.catalog import CATALOG, Control, Finding, evaluate, evaluate_resource
 from strongroom.policies.config import PERIMETER_SCHEMA, context
 from strongroom.policies.model import judges_type
-from strongroom.policies.pack import PACK_NAME, control_url, describe
+from strongroom.policies.pack import PACK_NAME, control_url, describe, lowered_enforcement, refusal
 from strongroom.policies.props import Context, Index, Resource, normalize
 from strongroom.policies.tokens import canonical
 
@@ -183,10 +184,13 @@ class InProcessPack:
         it replaces what an earlier call set, as ``Configure`` does."""
         assert self.info is not None
         levels = {p.name: p.enforcement for p in self.info.policies}
-        self.info = configured_info(self.info, policy_config)
-        self._levels = {
-            name: str(cfg.get("enforcementLevel", levels[name])) for name, cfg in policy_config.items()
-        }
+        configured = configured_info(self.info, policy_config)
+        wanted = {name: str(cfg.get("enforcementLevel", levels[name])) for name, cfg in policy_config.items()}
+        lowered = lowered_enforcement(wanted, self.stack, self.controls)
+        if lowered:  # the pack's Configure refuses it (policies/pack.py, guard_configure)
+            raise UsageError(refusal(lowered))
+        self.info = configured
+        self._levels = wanted
         self._policy_config = {
             name: _wire({k: v for k, v in cfg.items() if k != "enforcementLevel"}, name)
             for name, cfg in policy_config.items()

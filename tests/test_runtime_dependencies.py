@@ -28,13 +28,12 @@ SHIPPED = tuple(PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["package
 def python_files(root: Path) -> list[Path]:
     """Every ``.py`` file the wheel ships from ``root``: the links inside the package
     (``strongroom/components``, ``strongroom/policies``, to the top-level folders) followed, as the wheel
-    build follows them."""
-    return sorted(
-        Path(dirpath) / name
-        for dirpath, _, names in os.walk(root, followlinks=True)
-        for name in names
-        if name.endswith(".py")
-    )
+    build follows them; a virtualenv (``policies/venv`` of ``make policy-venv``, git-ignored) is not."""
+    found: list[Path] = []
+    for dirpath, dirnames, names in os.walk(root, followlinks=True):
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d / "pyvenv.cfg").is_file()]
+        found += [Path(dirpath) / name for name in names if name.endswith(".py")]
+    return sorted(found)
 
 
 _DYNAMIC_IMPORTERS = {"import_module", "find_spec", "__import__"}

@@ -147,7 +147,8 @@ def test_the_analyzer_path_asks_strongroom_s_pack_once_per_distinct_resource(mon
         assert again == first and first, "the same diagnostics, none of them asked again"
         assert len(asked) == once == len(plan.resources)
         assert pack.info is not None
-        pack.configure({p.name: {"enforcementLevel": "advisory"} for p in pack.info.policies[:1]})
+        advisory = next(p for p in pack.info.policies if p.enforcement == "advisory")
+        pack.configure({advisory.name: {"enforcementLevel": "disabled"}})
         pack.analyze_plan(plan)
         assert len(asked) == 2 * once, "a new policy config asks every resource again"
     other = PolicyPackProcess(fixtures / "mini_pack", project=plan.project, stack=plan.stack)

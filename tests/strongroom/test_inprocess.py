@@ -107,17 +107,41 @@ def test_both_paths_report_the_same_with_a_policy_config(insecure: tuple[Plan, d
     plan, config = insecure
     policy_config = {
         "sr-gov-001": {"allowedTypes": {"aws:ec2/eip:Eip": "the NAT needs one, reviewed by networking"}},
-        "sr-net-001": {"enforcementLevel": "advisory"},
-        "sr-net-002": {"enforcementLevel": "disabled"},
+        "sr-net-001": {"enforcementLevel": "mandatory"},
+        "sr-iam-052": {"enforcementLevel": "disabled"},  # advisory: may be disabled
         "sr-sto-001": {"enforcementLevel": "remediate"},
         "sr-iam-004": {"trustedAccounts": ["210987654321"], "regions": ["eu-west-1"]},
     }
+    raised = next(c for c in CATALOG if c.enforcement_for("ci") == "advisory" and c.id != "SR-IAM-052")
+    policy_config[raised.policy_name] = {"enforcementLevel": "mandatory"}
     over_grpc, in_process = _both(plan, config=config, account=ACCOUNT, policy_config=policy_config)
     _same_reports(over_grpc, in_process)
     found = {v.control: v.enforcement for v in in_process.violations}
-    assert found["SR-NET-001"] == "advisory"
-    assert "SR-NET-002" not in found
+    assert found["SR-NET-001"] == "mandatory"
+    assert "SR-IAM-052" not in found
     assert found["SR-STO-001"] == "mandatory"
+    assert in_process.rules[raised.id].enforcement == "mandatory"
+
+
+@pytest.mark.parametrize("level", ["advisory", "disabled"])
+def test_both_paths_refuse_a_policy_config_that_lowers_a_mandatory_control(
+    insecure: tuple[Plan, dict[str, str]], level: str
+) -> None:
+    """The pack's Configure answers INVALID_ARGUMENT (the CLI stops the preview or update with it); in
+    process the same refusal is a usage error. Both exit 2."""
+    plan, config = insecure
+    policy_config = {
+        "sr-net-001": {"enforcementLevel": level},
+        "sr-iam-052": {"enforcementLevel": "disabled"},
+    }
+    expected = f"sr-net-001.enforcementLevel = '{level}': SR-NET-001 is mandatory in stack ci"
+    with pytest.raises(UsageError, match="refuses a policy config that lowers a mandatory control") as usage:
+        check_plan(plan, config=config, account=ACCOUNT, policy_config=policy_config)
+    with pytest.raises(PolicyPackError, match="failed in Configure: INVALID_ARGUMENT") as over_grpc:
+        check_plan(plan, config=config, account=ACCOUNT, policy_config=policy_config, via_analyzer=True)
+    assert expected in str(usage.value) and expected in str(over_grpc.value)
+    assert "sr-iam-052" not in str(usage.value)  # an advisory control may be disabled
+    assert usage.value.exit_code == over_grpc.value.exit_code == 2
 
 
 def test_both_paths_report_the_same_on_a_prod_stack(insecure: tuple[Plan, dict[str, str]]) -> None:
