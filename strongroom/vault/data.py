@@ -23,9 +23,8 @@ from typing import Any
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, new_version
-
-_CHUNK = 8 * 1024 * 1024
+from strongroom.vault.models import models_key_arn
+from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, new_version, sha256_body
 
 
 @dataclass(frozen=True)
@@ -104,10 +103,7 @@ def _object(aws: Aws, account: str, bucket: Bucket, key: str) -> mf.ObjectRef | 
             "s3", "get_object", Bucket=bucket.name, ExpectedBucketOwner=account, Key=key, VersionId=version_id
         )
         assert got is not None
-        digest = hashlib.sha256()
-        for block in got["Body"].iter_chunks(_CHUNK):
-            digest.update(block)
-        sha256 = digest.hexdigest()
+        sha256 = sha256_body(got["Body"])
     return mf.ObjectRef(
         bucket=bucket.name,
         key=key,
@@ -121,18 +117,6 @@ def objects_digest(objects: list[mf.ObjectRef]) -> str:
     """SHA-256 (hex) of the sorted object list: the content part of the snapshot's name."""
     listed = sorted([o.key, o.version_id, o.sha256, o.size] for o in objects)
     return hashlib.sha256(json.dumps(listed, separators=(",", ":")).encode("utf-8")).hexdigest()
-
-
-def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The models key's ARN (``kms:DescribeKey`` of its alias, once): the bucket policy accepts an
-    SSE-KMS header only when it names the bucket's key by ARN."""
-    alias = vault.key_alias("models")
-
-    def describe() -> str:
-        result = aws.call("kms", "describe_key", KeyId=alias) or {}
-        return str(result.get("KeyMetadata", {}).get("Arn", ""))
-
-    return aws.memo(("vault.key-arn", aws.region, alias), describe)
 
 
 def snapshot(

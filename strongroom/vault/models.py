@@ -44,9 +44,16 @@ _MISSING_OBJECT = ("404", "NoSuchKey", "NoSuchVersion", "400", "InvalidArgument"
 
 
 class Refused(StrongroomError):
-    """Input that exists but does not verify (a dataset snapshot whose signature fails): exit 1."""
+    """Input that exists but does not verify, or a gate that refused: exit 1, each reason named.
+
+    ``problems`` as a list: the message is ``refused: <problem>; <problem>``; as a string: that message."""
 
     exit_code = EXIT_FINDINGS
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        listed = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(problems if isinstance(problems, str) else "refused: " + "; ".join(listed))
+        self.problems = listed
 
 
 class CouldNotRead(StrongroomError):
@@ -57,11 +64,15 @@ class CouldNotRead(StrongroomError):
 
 @contextmanager
 def live_errors() -> Iterator[None]:
-    """A :class:`LiveError` (access denied, throttled, failed) becomes :class:`CouldNotRead` (exit 3)."""
+    """What every vault command's work may raise, as exit codes: a :class:`LiveError` (access denied,
+    throttled, failed) becomes :class:`CouldNotRead` (exit 3), a
+    :class:`~strongroom.vault.manifest.ManifestError` :class:`Refused` (exit 1)."""
     try:
         yield
     except LiveError as exc:
         raise CouldNotRead(exc.message) from None
+    except mf.ManifestError as exc:
+        raise Refused(exc.problems) from None
 
 
 class Meter(Protocol):
@@ -175,7 +186,9 @@ def resolve_version(aws: Aws, vault: VaultStack, model: str, version: str | None
         shown = ", ".join(versions[:10]) + (
             f" (and {len(versions) - 10} older)" if len(versions) > 10 else ""
         )
-        raise UsageError(f"--version {version!r}: not a version of model {model}; accepted: {shown}")
+        raise UsageError(
+            f"--version {version!r}: not a version of model {model}; accepted, newest first: {shown}"
+        )
     return version
 
 
@@ -196,10 +209,12 @@ class Loaded:
         return self.envelope.signature.key_id if self.envelope else None
 
 
-def _expected_fields(
+def expected_fields(
     vault: VaultStack, model: str, version: str, m: mf.ModelManifest, where: str
 ) -> list[str]:
-    """A validly signed manifest of another model, version or environment copied here is refused."""
+    """A validly signed manifest of another model, version or environment copied here is refused: what
+    it describes must be ``version`` of ``model`` in this environment, its artifact under the version's
+    candidate prefix of the models bucket."""
     problems = []
     wanted = {
         "environment": (m.environment, vault.stack),
@@ -235,7 +250,7 @@ def load_version(aws: Aws, vault: VaultStack, model: str, version: str) -> Loade
         manifest = mf.model_manifest(envelope, where)
     except mf.ManifestError as exc:
         return Loaded(model, version, key, s3_version, envelope, None, tuple(exc.problems))
-    problems += _expected_fields(vault, model, version, manifest, where)
+    problems += expected_fields(vault, model, version, manifest, where)
     return Loaded(model, version, key, s3_version, envelope, manifest, tuple(problems))
 
 
@@ -484,13 +499,18 @@ def code_revision(explicit: str | None, cwd: Path) -> str:
 
 
 def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The ARN of the models key: the bucket policy's DenyWrongKmsKey compares the header with the ARN."""
+    """The ARN of the models key (``kms:DescribeKey`` of its alias, once per session): the bucket policy's
+    DenyWrongKmsKey accepts an SSE-KMS header only when it names the bucket's key by ARN."""
     alias = vault.key_alias("models")
-    result = aws.call("kms", "describe_key", KeyId=alias) or {}
-    arn = str(result.get("KeyMetadata", {}).get("Arn", ""))
-    if not arn:
-        raise UsageError(f"the models key {alias} of stack {vault.stack} was not found in {aws.region}")
-    return arn
+
+    def describe() -> str:
+        result = aws.call("kms", "describe_key", KeyId=alias) or {}
+        arn = str(result.get("KeyMetadata", {}).get("Arn", ""))
+        if not arn:
+            raise UsageError(f"the models key {alias} of stack {vault.stack} was not found in {aws.region}")
+        return arn
+
+    return aws.memo(("vault.key-arn", aws.region, alias), describe)
 
 
 @dataclass(frozen=True)

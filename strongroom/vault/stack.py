@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from strongroom.components.identity import MlRolesArgs
 from strongroom.components.keys import alias_name
@@ -63,6 +64,14 @@ def sha256_file(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     with path.open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_body(body: Any, chunk: int = 8 * 1024 * 1024) -> str:
+    """SHA-256 (hex) of a GetObject response's ``Body`` (a botocore stream), read in chunks."""
+    digest = hashlib.sha256()
+    for block in body.iter_chunks(chunk):
+        digest.update(block)
     return digest.hexdigest()
 
 
