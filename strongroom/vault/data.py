@@ -23,8 +23,7 @@ from typing import Any
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.models import models_key_arn
-from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, new_version, sha256_body
+from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, key_arn, new_version, sha256_body
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,7 @@ def snapshot(
         Body=body,
         ContentType="application/json",
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=models_key_arn(aws, vault),
+        SSEKMSKeyId=key_arn(aws, vault, "models"),
         ChecksumAlgorithm="SHA256",
     )
     return Snapshot(manifest, key, str((put or {}).get("VersionId", "")), vault.models_bucket.name)

@@ -28,6 +28,7 @@ from strongroom.errors import EXIT_FINDINGS, EXIT_UNEVALUATED, StrongroomError, 
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
 from strongroom.vault.stack import MANIFEST, VERSION_PATTERN, Bucket, VaultStack, new_version, sha256_file
+from strongroom.vault.stack import key_arn as vault_key_arn
 
 MiB = 1024 * 1024
 DEFAULT_PART_SIZE = 64 * MiB
@@ -498,21 +499,6 @@ def code_revision(explicit: str | None, cwd: Path) -> str:
     return revision if out.returncode == 0 and revision else "unknown"
 
 
-def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The ARN of the models key (``kms:DescribeKey`` of its alias, once per session): the bucket policy's
-    DenyWrongKmsKey accepts an SSE-KMS header only when it names the bucket's key by ARN."""
-    alias = vault.key_alias("models")
-
-    def describe() -> str:
-        result = aws.call("kms", "describe_key", KeyId=alias) or {}
-        arn = str(result.get("KeyMetadata", {}).get("Arn", ""))
-        if not arn:
-            raise UsageError(f"the models key {alias} of stack {vault.stack} was not found in {aws.region}")
-        return arn
-
-    return aws.memo(("vault.key-arn", aws.region, alias), describe)
-
-
 @dataclass(frozen=True)
 class Uploaded:
     key: str
@@ -667,7 +653,7 @@ def push(
     rev = code_revision(revision, cwd or Path.cwd())
     source = "--code-revision" if revision else ("unknown" if rev == "unknown" else "git rev-parse HEAD")
     pushed_by = aws.caller()["Arn"]
-    key_arn = models_key_arn(aws, vault)
+    key_arn = vault_key_arn(aws, vault, "models")
     artifact = upload_file(aws, vault, path, f"{prefix}{path.name}", key_arn, part_size, meter)
     url = f"s3://{vault.models_bucket.name}/{artifact.key}"
     container: dict[str, Any] = {"ModelDataUrl": url}

@@ -19,8 +19,8 @@ from typing import Any
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.models import Refused, expected_fields, models_key_arn, resolve_version, verify_version
-from strongroom.vault.stack import MANIFEST, VaultStack, check_version, sha256_body
+from strongroom.vault.models import Refused, expected_fields, resolve_version, verify_version
+from strongroom.vault.stack import MANIFEST, VaultStack, check_version, key_arn, sha256_body
 
 ARTIFACT = "artifact"
 """The production artifact's key under ``production/<model>/``."""
@@ -164,7 +164,7 @@ def _copy(
         CopySource={"Bucket": vault.models_bucket.name, "Key": source, "VersionId": source_version},
         ExpectedSourceBucketOwner=vault.account,
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=models_key_arn(aws, vault),
+        SSEKMSKeyId=key_arn(aws, vault, "models"),
         ChecksumAlgorithm="SHA256",
         MetadataDirective="REPLACE",
         Metadata={VERSION_METADATA: version, SHA256_METADATA: sha},

@@ -22,17 +22,25 @@ age, source versions whose ``ReplicationStatus`` is FAILED, and the CloudWatch r
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from strongroom.errors import StrongroomError, UsageError
+from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import CANDIDATES_PREFIX, MANIFEST, MODELS, PRODUCTION_PREFIX, Bucket, VaultStack
+from strongroom.vault.data import full_object_sha256
+from strongroom.vault.models import Refused
+from strongroom.vault.stack import (
+    CANDIDATES_PREFIX,
+    MANIFEST,
+    MODELS,
+    PRODUCTION_PREFIX,
+    Bucket,
+    VaultStack,
+    key_arn,
+    sha256_body,
+)
 
 ROLE = "recovery"
 DATASETS_PREFIX = "datasets/"
@@ -44,12 +52,6 @@ MAX_COPY_BYTES = 5 * 1024**3
 MANIFEST_SCAN = 200
 """At most this many dataset snapshot manifests are read, newest first, to find one naming the key."""
 SHA256_HEX = 64
-
-
-class Refused(StrongroomError):
-    """restore would not copy (no intact copy, a bad ``--version``) or a copy did not verify: exit 1."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -141,14 +143,6 @@ def copies_of(aws: Aws, vault: VaultStack, where: str, bucket: Bucket, key: str)
     ]
 
 
-def _b64_to_hex(value: str) -> str | None:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return raw.hex() if len(raw) == 32 else None
-
-
 def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id: str) -> str:
     """The SHA-256 (hex) of one version: S3's full-object checksum when it stored one
     (``GetObjectAttributes``), else computed from the bytes (``GetObject`` of that version, streamed)."""
@@ -162,20 +156,12 @@ def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id:
         VersionId=version_id,
         ObjectAttributes=["Checksum", "ObjectSize"],
     )
-    checksum = attributes.get("Checksum", {})
-    stored = str(checksum.get("ChecksumSHA256", ""))
-    if stored and checksum.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
-        hexed = _b64_to_hex(stored)
-        if hexed:
-            return hexed
-    body = _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
-    digest = hashlib.sha256()
-    try:
-        for chunk in body.iter_chunks(8 * 1024 * 1024):
-            digest.update(chunk)
-    finally:
-        body.close()
-    return digest.hexdigest()
+    hexed = full_object_sha256(attributes.get("Checksum", {}))
+    if hexed:
+        return hexed
+    return sha256_body(
+        _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
+    )
 
 
 def _read_manifest(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id: str) -> mf.Envelope:
@@ -414,18 +400,6 @@ def restore(
         return result
     _copy_forward(aws, vault, dataset, result)
     return result
-
-
-def key_arn(aws: Aws, vault: VaultStack, purpose: str) -> str:
-    """The ARN of the environment's ``purpose`` key (the bucket policy refuses another key's ARN, and an
-    alias in the SSE header)."""
-    alias = vault.key_alias(purpose)
-
-    def describe() -> str:
-        found = aws.call("kms", "describe_key", KeyId=alias) or {}
-        return str(found.get("KeyMetadata", {}).get("Arn", ""))
-
-    return aws.memo(("vault.key", aws.region, alias), describe)
 
 
 def _copy_forward(aws: Aws, vault: VaultStack, dataset: str, result: Restore) -> None:

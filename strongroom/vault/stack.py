@@ -59,6 +59,18 @@ def check_version(version: str, flag: str = "--version") -> str:
     return version
 
 
+def key_arn(aws: Aws, vault: VaultStack, purpose: str) -> str:
+    """The ARN of the environment's ``purpose`` key (``models``, ``data``): the bucket policy's
+    DenyWrongKmsKey accepts an SSE-KMS header only when it names the bucket's key by ARN (not an alias)."""
+    from strongroom.vault.manifest import key_arn as arn_of
+
+    alias = vault.key_alias(purpose)
+    arn = arn_of(aws, alias)
+    if not arn:
+        raise UsageError(f"the {purpose} key {alias} of stack {vault.stack} was not found in {aws.region}")
+    return arn
+
+
 def sha256_file(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -68,10 +80,13 @@ def sha256_file(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
 
 
 def sha256_body(body: Any, chunk: int = 8 * 1024 * 1024) -> str:
-    """SHA-256 (hex) of a GetObject response's ``Body`` (a botocore stream), read in chunks."""
+    """SHA-256 (hex) of a GetObject response's ``Body`` (a botocore stream), read in chunks, then closed."""
     digest = hashlib.sha256()
-    for block in body.iter_chunks(chunk):
-        digest.update(block)
+    try:
+        for block in body.iter_chunks(chunk):
+            digest.update(block)
+    finally:
+        body.close()
     return digest.hexdigest()
 
 
