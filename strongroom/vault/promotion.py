@@ -68,9 +68,7 @@ class Outcome:
 
 def _s3(aws: Aws, vault: VaultStack, operation: str, **params: Any) -> dict[str, Any] | None:
     """An S3 call on the models bucket, refused by S3 if another account owns it."""
-    return aws.call(
-        "s3", operation, Bucket=vault.models_bucket.name, ExpectedBucketOwner=vault.account, **params
-    )
+    return aws.call("s3", operation, **vault.on(vault.models_bucket), **params)
 
 
 def _url(vault: VaultStack, key: str) -> str:
@@ -236,12 +234,7 @@ def rollback(aws: Aws, vault: VaultStack, model: str, to: str) -> Outcome:
     check_version(to, "--to")
     prefix = vault.production_prefix(model)
     versions = aws.pages(
-        "s3",
-        "list_object_versions",
-        "Versions",
-        Bucket=vault.models_bucket.name,
-        ExpectedBucketOwner=vault.account,
-        Prefix=prefix,
+        "s3", "list_object_versions", "Versions", Prefix=prefix, **vault.on(vault.models_bucket)
     )
     manifest_key, artifact_key = f"{prefix}{MANIFEST}", f"{prefix}{ARTIFACT}"
     seen: list[str] = []

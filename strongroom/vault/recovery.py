@@ -100,7 +100,7 @@ class Restore:
 
 
 def _s3(aws: Aws, vault: VaultStack, bucket: Bucket, operation: str, **params: Any) -> dict[str, Any]:
-    return aws.call("s3", operation, region=bucket.region, ExpectedBucketOwner=vault.account, **params) or {}
+    return aws.call("s3", operation, **vault.on(bucket), **params) or {}
 
 
 def versions(
@@ -114,7 +114,7 @@ def versions(
         more = {"KeyMarker": page["NextKeyMarker"]} if page.get("NextKeyMarker") else {}
         if page.get("NextVersionIdMarker"):
             more["VersionIdMarker"] = page["NextVersionIdMarker"]
-        page = _s3(aws, vault, bucket, "list_object_versions", Bucket=bucket.name, Prefix=prefix, **more)
+        page = _s3(aws, vault, bucket, "list_object_versions", Prefix=prefix, **more)
         found.extend(page.get("Versions", []))
         markers.extend(page.get("DeleteMarkers", []))
         if not page.get("IsTruncated"):
@@ -151,7 +151,6 @@ def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id:
         vault,
         bucket,
         "get_object_attributes",
-        Bucket=bucket.name,
         Key=key,
         VersionId=version_id,
         ObjectAttributes=["Checksum", "ObjectSize"],
@@ -159,14 +158,12 @@ def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id:
     hexed = full_object_sha256(attributes.get("Checksum", {}))
     if hexed:
         return hexed
-    return sha256_body(
-        _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
-    )
+    return sha256_body(_s3(aws, vault, bucket, "get_object", Key=key, VersionId=version_id)["Body"])
 
 
 def _read_manifest(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id: str) -> mf.Envelope:
     where = f"s3://{bucket.name}/{key}?versionId={version_id}"
-    body = _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
+    body = _s3(aws, vault, bucket, "get_object", Key=key, VersionId=version_id)["Body"]
     try:
         return mf.read_envelope(body.read(), where)
     finally:
@@ -410,7 +407,6 @@ def _copy_forward(aws: Aws, vault: VaultStack, dataset: str, result: Restore) ->
         vault,
         result.bucket,
         "copy_object",
-        Bucket=result.bucket.name,
         Key=result.key,
         CopySource={"Bucket": source.bucket.name, "Key": result.key, "VersionId": source.version_id},
         ExpectedSourceBucketOwner=vault.account,
@@ -540,10 +536,8 @@ def _lock(aws: Aws, vault: VaultStack, bucket: Bucket) -> dict[str, Any] | None:
     found = aws.call(
         "s3",
         "get_object_lock_configuration",
-        region=bucket.region,
         missing=("ObjectLockConfigurationNotFoundError",),
-        Bucket=bucket.name,
-        ExpectedBucketOwner=vault.account,
+        **vault.on(bucket),
     )
     if not found:
         return None
@@ -613,10 +607,8 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
         config = aws.call(
             "s3",
             "get_bucket_replication",
-            region=bucket.region,
             missing=("ReplicationConfigurationNotFoundError",),
-            Bucket=bucket.name,
-            ExpectedBucketOwner=vault.account,
+            **vault.on(bucket),
         )
         source = Source(dataset, bucket, replication=config is not None)
         out.append(source)
@@ -678,9 +670,7 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
                 notes.append(f"CloudWatch metrics of {bucket.name} -> {name}: not read ({exc.message})")
         newest = sorted(found, key=lambda v: _when(v.get("LastModified")), reverse=True)[:max_objects]
         for v in newest:
-            head = _s3(
-                aws, vault, bucket, "head_object", Bucket=bucket.name, Key=v["Key"], VersionId=v["VersionId"]
-            )
+            head = _s3(aws, vault, bucket, "head_object", Key=v["Key"], VersionId=v["VersionId"])
             source.checked += 1
             if head.get("ReplicationStatus") == "FAILED":
                 source.failed.append({"key": v["Key"], "version_id": v["VersionId"]})

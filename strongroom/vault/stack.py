@@ -120,6 +120,11 @@ class VaultStack:
     replica_buckets: Mapping[str, Bucket] = field(default_factory=dict)
     """Dataset -> its replica bucket in the replica region (empty without a replica region)."""
 
+    def on(self, bucket: Bucket) -> dict[str, Any]:
+        """The keyword arguments of an :class:`Aws` call or pages on ``bucket``: its region, its name and
+        ``ExpectedBucketOwner`` (S3 refuses the call when another account owns a bucket of that name)."""
+        return {"region": bucket.region, "Bucket": bucket.name, "ExpectedBucketOwner": self.account}
+
     def key_alias(self, purpose: str) -> str:
         """The alias of the environment's key for ``purpose`` (models, data, backup, signing)."""
         return alias_name(self.stack, purpose)
