@@ -7,9 +7,13 @@ Each command's help starts with the role it runs as. The work is in :mod:`strong
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -56,11 +60,42 @@ class Where:
 
 
 def where(
-    stack: str, project_dir: Path, region: str | None, profile: str | None, endpoint_url: str | None
+    stack: StackOption = "dev",
+    project_dir: ProjectDirOption = Path("."),
+    region: RegionOption = None,
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
 ) -> Where:
+    """The options every vault command takes, checked; :func:`with_where` adds them to each command."""
     if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
         raise UsageError(f"--endpoint-url {endpoint_url!r}: accepted: an http:// or https:// URL")
     return Where(stack, project_dir, region, profile, endpoint_url)
+
+
+def with_where(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with the options of :func:`where` after its own (as typer sees its signature), passed
+    to it checked as one keyword argument ``options``; every exception it raises goes through
+    :func:`live_errors`."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "options"]
+    common = list(inspect.signature(where, eval_str=True).parameters.values())
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        chosen = {p.name: kwargs.pop(p.name) for p in common}
+        with live_errors():
+            command(**kwargs, options=where(**chosen))
+
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in [*own, *common]]
+    run.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return run
+
+
+def live_errors() -> AbstractContextManager[None]:
+    """:func:`strongroom.vault.models.live_errors`: access denied is exit 3, a bad manifest exit 1."""
+    from strongroom.vault.models import live_errors as errors
+
+    return errors()
 
 
 def open_vault(options: Where, role: str) -> tuple[Aws, VaultStack]:
@@ -94,6 +129,7 @@ def _check_format(fmt: str) -> str:
 
 
 @app.command("push")
+@with_where
 def push_command(
     file: Annotated[Path, typer.Argument(help="The model artifact (e.g. model.tar.gz).", show_default=False)],
     model: ModelOption,
@@ -125,34 +161,29 @@ def push_command(
         ),
     ] = 64 * 1024 * 1024,
     quiet: QuietOption = False,
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
-    """Upload a model artifact as a new candidate version (role: training).
+    """Role: training. Upload a model artifact as a new candidate version.
 
     SHA-256 checksums (per part above --part-size), the models key, never over an existing version; registers
     its model package (PendingManualApproval) and writes its signed manifest with lineage."""
     from strongroom.vault import models
 
-    options = where(stack, project_dir, region, profile, endpoint_url)
-    with models.live_errors():
-        aws, vault = open_vault(options, "training")
-        with models.rich_meter(quiet) as meter:
-            pushed = models.push(
-                aws,
-                vault,
-                file,
-                model,
-                data_versions=data_version or [],
-                datasets=dataset or [],
-                revision=code_revision,
-                image=image,
-                part_size=part_size,
-                meter=meter,
-            )
+    aws, vault = open_vault(options, "training")
+    with models.rich_meter(quiet) as meter:
+        pushed = models.push(
+            aws,
+            vault,
+            file,
+            model,
+            data_versions=data_version or [],
+            datasets=dataset or [],
+            revision=code_revision,
+            image=image,
+            part_size=part_size,
+            meter=meter,
+        )
     m = pushed.manifest
     revision = m.code_revision + (
         " (unknown: no --code-revision and not in a git repository)" if m.code_revision == "unknown" else ""
@@ -176,16 +207,14 @@ def push_command(
 
 
 @app.command("list")
+@with_where
 def list_command(
     model: ModelOption,
     fmt: FormatOption = "text",
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
-    """The versions of a model, newest first (role: model-approver).
+    """Role: model-approver. The versions of a model, newest first.
 
     Checksum, lineage, signer and promotion state (production, promoted earlier, candidate, INVALID)."""
     import json
@@ -193,10 +222,8 @@ def list_command(
     from strongroom.vault import models
 
     _check_format(fmt)
-    options = where(stack, project_dir, region, profile, endpoint_url)
-    with models.live_errors():
-        aws, vault = open_vault(options, "model-approver")
-        listed, production = models.list_versions(aws, vault, model)
+    aws, vault = open_vault(options, "model-approver")
+    listed, production = models.list_versions(aws, vault, model)
     if fmt == "json":
         doc = {
             "model": model,
@@ -210,6 +237,7 @@ def list_command(
 
 
 @app.command("verify")
+@with_where
 def verify_command(
     model: ModelOption,
     version: Annotated[
@@ -217,13 +245,10 @@ def verify_command(
     ] = None,
     fmt: FormatOption = "text",
     quiet: QuietOption = False,
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
-    """Verify a version's artifact and signed manifest (role: model-approver).
+    """Role: model-approver. Verify a version's artifact and signed manifest.
 
     Downloads the artifact, recomputes its SHA-256 and compares it with the manifest and S3's checksum,
     checks the manifest's signature and the artifact's S3 version: exit 1 naming each difference, 0 when
@@ -234,13 +259,11 @@ def verify_command(
     _check_format(fmt)
     if version is not None:
         check_version(version)
-    options = where(stack, project_dir, region, profile, endpoint_url)
-    with models.live_errors():
-        aws, vault = open_vault(options, "model-approver")
-        vault.check_model(model)
-        chosen = models.resolve_version(aws, vault, model, version)
-        with models.rich_meter(quiet) as meter:
-            result = models.verify_version(aws, vault, model, chosen, meter)
+    aws, vault = open_vault(options, "model-approver")
+    vault.check_model(model)
+    chosen = models.resolve_version(aws, vault, model, version)
+    with models.rich_meter(quiet) as meter:
+        result = models.verify_version(aws, vault, model, chosen, meter)
     if fmt == "json":
         typer.echo(models.verification_json(model, result), nl=False)
     else:
@@ -253,44 +276,38 @@ def verify_command(
 
 
 @app.command()
+@with_where
 def promote(
     model: ModelOption,
     version: Annotated[str, typer.Option("--version", help="The candidate version (`vault list`).")],
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
     """Role: model-approver. Copy a candidate into production/<model>/ (artifact and manifest, new S3
     versions) if its manifest verifies, its artifact's bytes and S3 version are the manifest's, and a
     model package of the model's package group is Approved with exactly that artifact. Exit 1 if refused."""
     from strongroom.vault import promotion
 
-    with promotion.exit_codes():
-        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "model-approver")
-        outcome = promotion.promote(aws, vault, model, version)
+    aws, vault = open_vault(options, "model-approver")
+    outcome = promotion.promote(aws, vault, model, version)
     typer.echo("\n".join(outcome.lines("promoted")))
 
 
 @app.command()
+@with_where
 def rollback(
     model: ModelOption,
     to: Annotated[str, typer.Option("--to", help="A version that was in production before.")],
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
     """Role: model-approver. Make a version that was in production before current again: verify its
     production S3 versions (signature, artifact SHA-256), copy them over as new versions, re-read and
     compare. Never deletes anything; prints what was current before and after."""
     from strongroom.vault import promotion
 
-    with promotion.exit_codes():
-        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "model-approver")
-        outcome = promotion.rollback(aws, vault, model, to)
+    aws, vault = open_vault(options, "model-approver")
+    outcome = promotion.rollback(aws, vault, model, to)
     typer.echo("\n".join(outcome.lines("rolled back")))
 
 
@@ -298,30 +315,26 @@ def rollback(
 
 
 @app.command()
+@with_where
 def snapshot(
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Data domain (strongroom:storage).")],
     prefix: Annotated[
         str, typer.Option("--prefix", help="Key prefix under the training data prefix (curated/).")
     ] = "",
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    fmt: FormatOption = "text",
+    *,
+    options: Where,
 ) -> None:
     """Role: training. Record the exact version ID, size and SHA-256 of every object current under the
     training data prefix of a data domain's bucket as a signed dataset manifest, written to
     datasets/<dataset>/<snapshot>.json of the models bucket: what a model's lineage names."""
     import json
 
-    from strongroom.vault import data, promotion
+    from strongroom.vault import data
 
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format {fmt!r} is not accepted; accepted: text, json.")
-    with promotion.exit_codes():
-        aws, vault = open_vault(where(stack, project_dir, region, profile, endpoint_url), "training")
-        taken = data.snapshot(aws, vault, dataset, prefix)
+    _check_format(fmt)
+    aws, vault = open_vault(options, "training")
+    taken = data.snapshot(aws, vault, dataset, prefix)
     if fmt == "json":
         typer.echo(json.dumps(taken.as_dict(), indent=2, sort_keys=True))
     else:
@@ -334,13 +347,8 @@ def snapshot(
 RECOVERY_ROLE = "recovery"
 
 
-def _live_failed(exc: Exception) -> typer.Exit:
-    """A call the role could not make (access denied, throttled): exit 3 with the action named."""
-    typer.echo(f"strongroom: error: {getattr(exc, 'message', exc)}", err=True)
-    return typer.Exit(3)
-
-
 @app.command()
+@with_where
 def restore(
     bucket: Annotated[
         str,
@@ -358,11 +366,8 @@ def restore(
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the choice, copy nothing.")] = False,
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
     """Role: recovery. Make an intact copy of --key current again in --bucket, never deleting anything.
 
@@ -373,31 +378,24 @@ def restore(
     version (SSE-KMS with the bucket's key, SHA-256 checksum), then the new version's checksum is checked.
     Exit 0 restored (or already intact), 1 no intact copy or a bad --version refused, 2 bad input (also: no
     manifest names the key and no --version), 3 a call was denied."""
-    from strongroom.live.aws import LiveError
     from strongroom.vault.recovery import restore as run
     from strongroom.vault.recovery import restore_text
 
-    options = where(stack, project_dir, region, profile, endpoint_url)
-    try:
-        aws, vault = open_vault(options, RECOVERY_ROLE)
-        result = run(aws, vault, bucket, key, version, dry_run)
-    except LiveError as exc:
-        raise _live_failed(exc) from None
+    aws, vault = open_vault(options, RECOVERY_ROLE)
+    result = run(aws, vault, bucket, key, version, dry_run)
     typer.echo(restore_text(result), nl=False)
 
 
 @app.command()
+@with_where
 def status(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: FormatOption = "text",
     max_objects: Annotated[
         int,
         typer.Option("--max-objects", help="Newest versions per bucket whose ReplicationStatus is read."),
     ] = 1000,
-    stack: StackOption = "dev",
-    project_dir: ProjectDirOption = Path("."),
-    region: RegionOption = None,
-    profile: ProfileOption = None,
-    endpoint_url: EndpointOption = None,
+    *,
+    options: Where,
 ) -> None:
     """Role: recovery. Replication of every data and models bucket into its backup (and replica) bucket.
 
@@ -409,18 +407,12 @@ def status(
     replication; 0 otherwise; 2 bad input; 3 a call was denied."""
     import json
 
-    from strongroom.live.aws import LiveError
     from strongroom.vault.recovery import status as run
     from strongroom.vault.recovery import status_text
 
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format {fmt!r}: accepted: text, json")
-    options = where(stack, project_dir, region, profile, endpoint_url)
-    try:
-        aws, vault = open_vault(options, RECOVERY_ROLE)
-        result = run(aws, vault, max_objects)
-    except LiveError as exc:
-        raise _live_failed(exc) from None
+    _check_format(fmt)
+    aws, vault = open_vault(options, RECOVERY_ROLE)
+    result = run(aws, vault, max_objects)
     if fmt == "json":
         typer.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
     else:

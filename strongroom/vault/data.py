@@ -23,9 +23,7 @@ from typing import Any
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, new_version
-
-_CHUNK = 8 * 1024 * 1024
+from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, key_arn, new_version, sha256_body
 
 
 @dataclass(frozen=True)
@@ -84,30 +82,19 @@ def full_object_sha256(head: dict[str, Any]) -> str | None:
     return digest.hex() if len(digest) == 32 else None
 
 
-def _object(aws: Aws, account: str, bucket: Bucket, key: str) -> mf.ObjectRef | None:
+def _object(aws: Aws, vault: VaultStack, bucket: Bucket, key: str) -> mf.ObjectRef | None:
     """The current version of ``key``: version ID, size, SHA-256. None when it vanished since the list."""
     head = aws.call(
-        "s3",
-        "head_object",
-        missing=("NoSuchKey", "404"),
-        Bucket=bucket.name,
-        ExpectedBucketOwner=account,
-        Key=key,
-        ChecksumMode="ENABLED",
+        "s3", "head_object", missing=("NoSuchKey", "404"), Key=key, ChecksumMode="ENABLED", **vault.on(bucket)
     )
     if head is None:
         return None
     version_id = str(head.get("VersionId") or "null")
     sha256 = full_object_sha256(head)
     if sha256 is None:  # no full-object checksum stored: read exactly that version and hash it
-        got = aws.call(
-            "s3", "get_object", Bucket=bucket.name, ExpectedBucketOwner=account, Key=key, VersionId=version_id
-        )
+        got = aws.call("s3", "get_object", Key=key, VersionId=version_id, **vault.on(bucket))
         assert got is not None
-        digest = hashlib.sha256()
-        for block in got["Body"].iter_chunks(_CHUNK):
-            digest.update(block)
-        sha256 = digest.hexdigest()
+        sha256 = sha256_body(got["Body"])
     return mf.ObjectRef(
         bucket=bucket.name,
         key=key,
@@ -123,18 +110,6 @@ def objects_digest(objects: list[mf.ObjectRef]) -> str:
     return hashlib.sha256(json.dumps(listed, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
-def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The models key's ARN (``kms:DescribeKey`` of its alias, once): the bucket policy accepts an
-    SSE-KMS header only when it names the bucket's key by ARN."""
-    alias = vault.key_alias("models")
-
-    def describe() -> str:
-        result = aws.call("kms", "describe_key", KeyId=alias) or {}
-        return str(result.get("KeyMetadata", {}).get("Arn", ""))
-
-    return aws.memo(("vault.key-arn", aws.region, alias), describe)
-
-
 def snapshot(
     aws: Aws, vault: VaultStack, dataset: str, prefix: str = "", now: datetime | None = None
 ) -> Snapshot:
@@ -142,21 +117,10 @@ def snapshot(
     bucket as a signed dataset manifest in the models bucket."""
     bucket = vault.data_bucket(dataset)
     full = f"{TRAINING_DATA_PREFIX}{check_prefix(prefix)}"
-    listed = aws.pages(
-        "s3",
-        "list_objects_v2",
-        "Contents",
-        Bucket=bucket.name,
-        ExpectedBucketOwner=vault.account,
-        Prefix=full,
-    )
+    listed = aws.pages("s3", "list_objects_v2", "Contents", Prefix=full, **vault.on(bucket))
     keys = sorted({str(item["Key"]) for item in listed})
     objects = sorted(
-        (
-            ref
-            for ref in aws.map(lambda key: _object(aws, vault.account, bucket, key), keys)
-            if ref is not None
-        ),
+        (ref for ref in aws.map(lambda key: _object(aws, vault, bucket, key), keys) if ref is not None),
         key=lambda ref: ref.key,
     )
     if not objects:
@@ -181,13 +145,12 @@ def snapshot(
     put = aws.call(
         "s3",
         "put_object",
-        Bucket=vault.models_bucket.name,
-        ExpectedBucketOwner=vault.account,
         Key=key,
         Body=body,
         ContentType="application/json",
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=models_key_arn(aws, vault),
+        SSEKMSKeyId=key_arn(aws, vault, "models"),
         ChecksumAlgorithm="SHA256",
+        **vault.on(vault.models_bucket),
     )
     return Snapshot(manifest, key, str((put or {}).get("VersionId", "")), vault.models_bucket.name)

@@ -148,14 +148,15 @@ def read_envelope(body: bytes, where: str) -> Envelope:
         raise ManifestError([problem]) from None
 
 
-def signing_key_arn(aws: Aws, key_alias: str) -> str:
-    """The ARN of the key behind ``key_alias`` (``kms:DescribeKey``, asked once per session)."""
+def key_arn(aws: Aws, key_alias: str) -> str:
+    """The ARN of the key behind ``key_alias`` (``kms:DescribeKey``, asked once per session); empty when
+    there is none."""
 
     def describe() -> str:
         result = aws.call("kms", "describe_key", KeyId=key_alias) or {}
         return str(result.get("KeyMetadata", {}).get("Arn", ""))
 
-    return aws.memo(("vault.signing-key", aws.region, key_alias), describe)
+    return aws.memo(("vault.key-arn", aws.region, key_alias), describe)
 
 
 def verify(aws: Aws, key_alias: str, envelope: Envelope, where: str) -> list[str]:
@@ -167,7 +168,7 @@ def verify(aws: Aws, key_alias: str, envelope: Envelope, where: str) -> list[str
             f"{where}: the manifest was changed after signing (its SHA-256 is {digest.hex()}, the signed "
             f"digest {envelope.signature.digest})"
         )
-    expected = signing_key_arn(aws, key_alias)
+    expected = key_arn(aws, key_alias)
     if envelope.signature.key_id != expected:
         problems.append(
             f"{where}: signed by key {envelope.signature.key_id}, not the environment's signing key "

@@ -28,6 +28,7 @@ from strongroom.errors import EXIT_FINDINGS, EXIT_UNEVALUATED, StrongroomError, 
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
 from strongroom.vault.stack import MANIFEST, VERSION_PATTERN, Bucket, VaultStack, new_version, sha256_file
+from strongroom.vault.stack import key_arn as vault_key_arn
 
 MiB = 1024 * 1024
 DEFAULT_PART_SIZE = 64 * MiB
@@ -44,9 +45,16 @@ _MISSING_OBJECT = ("404", "NoSuchKey", "NoSuchVersion", "400", "InvalidArgument"
 
 
 class Refused(StrongroomError):
-    """Input that exists but does not verify (a dataset snapshot whose signature fails): exit 1."""
+    """Input that exists but does not verify, or a gate that refused: exit 1, each reason named.
+
+    ``problems`` as a list: the message is ``refused: <problem>; <problem>``; as a string: that message."""
 
     exit_code = EXIT_FINDINGS
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        listed = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(problems if isinstance(problems, str) else "refused: " + "; ".join(listed))
+        self.problems = listed
 
 
 class CouldNotRead(StrongroomError):
@@ -57,11 +65,15 @@ class CouldNotRead(StrongroomError):
 
 @contextmanager
 def live_errors() -> Iterator[None]:
-    """A :class:`LiveError` (access denied, throttled, failed) becomes :class:`CouldNotRead` (exit 3)."""
+    """What every vault command's work may raise, as exit codes: a :class:`LiveError` (access denied,
+    throttled, failed) becomes :class:`CouldNotRead` (exit 3), a
+    :class:`~strongroom.vault.manifest.ManifestError` :class:`Refused` (exit 1)."""
     try:
         yield
     except LiveError as exc:
         raise CouldNotRead(exc.message) from None
+    except mf.ManifestError as exc:
+        raise Refused(exc.problems) from None
 
 
 class Meter(Protocol):
@@ -140,10 +152,6 @@ class StoredChecksum:
 # --- versions -------------------------------------------------------------------------------------
 
 
-def _owner(vault: VaultStack) -> dict[str, str]:
-    return {"ExpectedBucketOwner": vault.account}
-
-
 def find_versions(aws: Aws, vault: VaultStack, model: str) -> list[str]:
     """The pushed versions of ``model`` (prefixes under ``candidates/<model>/``), newest first."""
     prefix = vault.candidate_prefix(model)
@@ -151,10 +159,9 @@ def find_versions(aws: Aws, vault: VaultStack, model: str) -> list[str]:
         "s3",
         "list_objects_v2",
         "CommonPrefixes",
-        Bucket=vault.models_bucket.name,
         Prefix=prefix,
         Delimiter="/",
-        **_owner(vault),
+        **vault.on(vault.models_bucket),
     )
     names = {str(p.get("Prefix", ""))[len(prefix) :].rstrip("/") for p in found}
     return sorted((n for n in names if VERSION_PATTERN.match(n)), reverse=True)
@@ -175,7 +182,9 @@ def resolve_version(aws: Aws, vault: VaultStack, model: str, version: str | None
         shown = ", ".join(versions[:10]) + (
             f" (and {len(versions) - 10} older)" if len(versions) > 10 else ""
         )
-        raise UsageError(f"--version {version!r}: not a version of model {model}; accepted: {shown}")
+        raise UsageError(
+            f"--version {version!r}: not a version of model {model}; accepted, newest first: {shown}"
+        )
     return version
 
 
@@ -196,10 +205,12 @@ class Loaded:
         return self.envelope.signature.key_id if self.envelope else None
 
 
-def _expected_fields(
+def expected_fields(
     vault: VaultStack, model: str, version: str, m: mf.ModelManifest, where: str
 ) -> list[str]:
-    """A validly signed manifest of another model, version or environment copied here is refused."""
+    """A validly signed manifest of another model, version or environment copied here is refused: what
+    it describes must be ``version`` of ``model`` in this environment, its artifact under the version's
+    candidate prefix of the models bucket."""
     problems = []
     wanted = {
         "environment": (m.environment, vault.stack),
@@ -221,9 +232,7 @@ def load_version(aws: Aws, vault: VaultStack, model: str, version: str) -> Loade
     """The current manifest of ``version``, its signature verified (``problems`` empty when it verifies)."""
     key = f"{vault.candidate_prefix(model, version)}{MANIFEST}"
     where = f"s3://{vault.models_bucket.name}/{key}"
-    got = aws.call(
-        "s3", "get_object", missing=("NoSuchKey",), Bucket=vault.models_bucket.name, Key=key, **_owner(vault)
-    )
+    got = aws.call("s3", "get_object", missing=("NoSuchKey",), Key=key, **vault.on(vault.models_bucket))
     if got is None:
         return Loaded(model, version, key, None, None, None, (f"{where}: no manifest (an incomplete push)",))
     body = got["Body"].read()
@@ -235,7 +244,7 @@ def load_version(aws: Aws, vault: VaultStack, model: str, version: str) -> Loade
         manifest = mf.model_manifest(envelope, where)
     except mf.ManifestError as exc:
         return Loaded(model, version, key, s3_version, envelope, None, tuple(exc.problems))
-    problems += _expected_fields(vault, model, version, manifest, where)
+    problems += expected_fields(vault, model, version, manifest, where)
     return Loaded(model, version, key, s3_version, envelope, manifest, tuple(problems))
 
 
@@ -273,12 +282,10 @@ def _download(
         "s3",
         "get_object",
         missing=_MISSING_OBJECT,
-        region=bucket.region,
-        Bucket=bucket.name,
         Key=key,
         ChecksumMode="ENABLED",
         **extra,
-        **_owner(vault),
+        **vault.on(bucket),
     )
     if got is None:
         what = f"s3://{bucket.name}/{key}" + (f"@{version_id}" if version_id else "")
@@ -292,12 +299,10 @@ def _download(
         head = aws.call(
             "s3",
             "head_object",
-            region=bucket.region,
-            Bucket=bucket.name,
             Key=key,
             PartNumber=1,
             **pin,
-            **_owner(vault),
+            **vault.on(bucket),
         )
         part_size = int((head or {}).get("ContentLength") or 0) or None
     whole = hashlib.sha256()
@@ -408,12 +413,10 @@ def data_ref(aws: Aws, vault: VaultStack, text: str, meter: Meter = no_meter) ->
         "s3",
         "head_object",
         missing=_MISSING_OBJECT,
-        region=bucket.region,
-        Bucket=bucket.name,
         Key=key,
         VersionId=version_id,
         ChecksumMode="ENABLED",
-        **_owner(vault),
+        **vault.on(bucket),
     )
     if head is None:
         raise UsageError(
@@ -440,7 +443,7 @@ def dataset_ref(aws: Aws, vault: VaultStack, text: str) -> mf.DatasetRef:
     bucket = vault.models_bucket
     key = f"{DATASETS_PREFIX}{dataset}/{snapshot}.json"
     where = f"s3://{bucket.name}/{key}"
-    got = aws.call("s3", "get_object", missing=("NoSuchKey",), Bucket=bucket.name, Key=key, **_owner(vault))
+    got = aws.call("s3", "get_object", missing=("NoSuchKey",), Key=key, **vault.on(bucket))
     if got is None:
         raise UsageError(
             f"--dataset {text!r}: no snapshot manifest {where}; take it with `strongroom vault snapshot`"
@@ -483,16 +486,6 @@ def code_revision(explicit: str | None, cwd: Path) -> str:
     return revision if out.returncode == 0 and revision else "unknown"
 
 
-def models_key_arn(aws: Aws, vault: VaultStack) -> str:
-    """The ARN of the models key: the bucket policy's DenyWrongKmsKey compares the header with the ARN."""
-    alias = vault.key_alias("models")
-    result = aws.call("kms", "describe_key", KeyId=alias) or {}
-    arn = str(result.get("KeyMetadata", {}).get("Arn", ""))
-    if not arn:
-        raise UsageError(f"the models key {alias} of stack {vault.stack} was not found in {aws.region}")
-    return arn
-
-
 @dataclass(frozen=True)
 class Uploaded:
     key: str
@@ -501,8 +494,8 @@ class Uploaded:
     """1 for a single PutObject."""
 
 
-def _sse(vault: VaultStack, key_arn: str) -> dict[str, str]:
-    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn, **_owner(vault)}
+def _sse(key_arn: str) -> dict[str, str]:
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": key_arn}
 
 
 def put_bytes(aws: Aws, vault: VaultStack, key: str, body: bytes, key_arn: str, **extra: Any) -> Uploaded:
@@ -510,14 +503,14 @@ def put_bytes(aws: Aws, vault: VaultStack, key: str, body: bytes, key_arn: str, 
     result = aws.call(
         "s3",
         "put_object",
-        Bucket=vault.models_bucket.name,
         Key=key,
         Body=body,
         ChecksumAlgorithm="SHA256",
         ChecksumSHA256=b64_sha256(body),
         IfNoneMatch="*",
-        **_sse(vault, key_arn),
+        **_sse(key_arn),
         **extra,
+        **vault.on(vault.models_bucket),
     )
     return Uploaded(key, str((result or {}).get("VersionId") or ""), 1)
 
@@ -529,7 +522,7 @@ def upload_file(
     per part, aborted (no version is deleted) if any step fails."""
     size = path.stat().st_size
     advance = meter(f"upload {path.name}", size)
-    bucket = vault.models_bucket.name
+    bucket = vault.models_bucket
     if size <= part_size:
         uploaded = put_bytes(aws, vault, key, path.read_bytes(), key_arn)
         advance(size)
@@ -537,10 +530,10 @@ def upload_file(
     created = aws.call(
         "s3",
         "create_multipart_upload",
-        Bucket=bucket,
         Key=key,
         ChecksumAlgorithm="SHA256",
-        **_sse(vault, key_arn),
+        **_sse(key_arn),
+        **vault.on(bucket),
     )
     upload_id = str((created or {})["UploadId"])
     parts: list[dict[str, Any]] = []
@@ -551,14 +544,13 @@ def upload_file(
                 done = aws.call(
                     "s3",
                     "upload_part",
-                    Bucket=bucket,
                     Key=key,
                     UploadId=upload_id,
                     PartNumber=len(parts) + 1,
                     Body=chunk,
                     ChecksumAlgorithm="SHA256",
                     ChecksumSHA256=checksum,
-                    **_owner(vault),
+                    **vault.on(bucket),
                 )
                 parts.append(
                     {"PartNumber": len(parts) + 1, "ETag": (done or {})["ETag"], "ChecksumSHA256": checksum}
@@ -567,15 +559,14 @@ def upload_file(
         result = aws.call(
             "s3",
             "complete_multipart_upload",
-            Bucket=bucket,
             Key=key,
             UploadId=upload_id,
             MultipartUpload={"Parts": parts},
             IfNoneMatch="*",
-            **_owner(vault),
+            **vault.on(bucket),
         )
     except BaseException:
-        aws.call("s3", "abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id, **_owner(vault))
+        aws.call("s3", "abort_multipart_upload", Key=key, UploadId=upload_id, **vault.on(bucket))
         raise
     return Uploaded(key, str((result or {}).get("VersionId") or ""), len(parts))
 
@@ -647,7 +638,7 @@ def push(
     rev = code_revision(revision, cwd or Path.cwd())
     source = "--code-revision" if revision else ("unknown" if rev == "unknown" else "git rev-parse HEAD")
     pushed_by = aws.caller()["Arn"]
-    key_arn = models_key_arn(aws, vault)
+    key_arn = vault_key_arn(aws, vault, "models")
     artifact = upload_file(aws, vault, path, f"{prefix}{path.name}", key_arn, part_size, meter)
     url = f"s3://{vault.models_bucket.name}/{artifact.key}"
     container: dict[str, Any] = {"ModelDataUrl": url}
@@ -692,9 +683,7 @@ def push(
 
 def find_versions_at(aws: Aws, vault: VaultStack, prefix: str) -> bool:
     """Whether any object exists under ``prefix`` of the models bucket."""
-    found = aws.call(
-        "s3", "list_objects_v2", Bucket=vault.models_bucket.name, Prefix=prefix, MaxKeys=1, **_owner(vault)
-    )
+    found = aws.call("s3", "list_objects_v2", Prefix=prefix, MaxKeys=1, **vault.on(vault.models_bucket))
     return bool((found or {}).get("KeyCount") or (found or {}).get("Contents"))
 
 
@@ -715,11 +704,9 @@ class Production:
 def production_history(aws: Aws, vault: VaultStack, model: str) -> Production:
     """Every S3 version of the production manifest, read and verified (an unverified one names nothing)."""
     key = f"{vault.production_prefix(model)}{MANIFEST}"
-    bucket = vault.models_bucket.name
+    bucket = vault.models_bucket
     try:
-        found = aws.pages(
-            "s3", "list_object_versions", "Versions", Bucket=bucket, Prefix=key, **_owner(vault)
-        )
+        found = aws.pages("s3", "list_object_versions", "Versions", Prefix=key, **vault.on(bucket))
     except LiveError as exc:  # the training role may list candidates but not production's history
         return Production(
             readable=False, problems=(f"the production history is not readable: {exc.message}",)
@@ -731,10 +718,8 @@ def production_history(aws: Aws, vault: VaultStack, model: str) -> Production:
         if item.get("Key") != key:
             continue
         version_id = str(item.get("VersionId"))
-        where = f"s3://{bucket}/{key}@{version_id}"
-        got = (
-            aws.call("s3", "get_object", Bucket=bucket, Key=key, VersionId=version_id, **_owner(vault)) or {}
-        )
+        where = f"s3://{bucket.name}/{key}@{version_id}"
+        got = aws.call("s3", "get_object", Key=key, VersionId=version_id, **vault.on(bucket)) or {}
         try:
             envelope = mf.read_envelope(got["Body"].read(), where)
             bad = mf.verify(aws, vault.signing_key, envelope, where)

@@ -13,60 +13,20 @@ that artifact as its ``ModelDataUrl``.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from strongroom.errors import StrongroomError, UsageError
-from strongroom.live.aws import Aws, LiveError
+from strongroom.errors import UsageError
+from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.data import models_key_arn
-from strongroom.vault.stack import CANDIDATES_PREFIX, MANIFEST, VaultStack, check_version
+from strongroom.vault.models import Refused, expected_fields, resolve_version, verify_version
+from strongroom.vault.stack import MANIFEST, VaultStack, check_version, key_arn, sha256_body
 
 ARTIFACT = "artifact"
 """The production artifact's key under ``production/<model>/``."""
 VERSION_METADATA = "strongroom-version"
 SHA256_METADATA = "strongroom-sha256"
 APPROVED = "Approved"
-_CHUNK = 8 * 1024 * 1024
-
-
-class Refused(StrongroomError):
-    """A gate refused (verification failed, package not approved): exit 1, each reason named."""
-
-    exit_code = 1
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("refused: " + "; ".join(problems))
-        self.problems = problems
-
-
-class CouldNotRead(StrongroomError):
-    """An AWS call failed (access denied, throttled): exit 3 with its message."""
-
-    exit_code = 3
-
-
-@contextmanager
-def exit_codes() -> Iterator[None]:
-    """A :class:`LiveError` becomes exit 3, a :class:`~strongroom.vault.manifest.ManifestError` exit 1."""
-    try:
-        yield
-    except LiveError as exc:
-        raise CouldNotRead(exc.message) from None
-    except mf.ManifestError as exc:
-        raise Refused(exc.problems) from None
-
-
-class Candidate(NamedTuple):
-    """A pushed version as read from ``candidates/<model>/<version>/manifest.json``."""
-
-    manifest: mf.ModelManifest
-    envelope: mf.Envelope
-    s3_version: str
-    """The S3 version ID of the manifest object that was read (the one promote copies)."""
 
 
 @dataclass(frozen=True)
@@ -108,21 +68,24 @@ class Outcome:
 
 def _s3(aws: Aws, vault: VaultStack, operation: str, **params: Any) -> dict[str, Any] | None:
     """An S3 call on the models bucket, refused by S3 if another account owns it."""
-    return aws.call(
-        "s3", operation, Bucket=vault.models_bucket.name, ExpectedBucketOwner=vault.account, **params
-    )
+    return aws.call("s3", operation, **vault.on(vault.models_bucket), **params)
 
 
 def _url(vault: VaultStack, key: str) -> str:
     return f"s3://{vault.models_bucket.name}/{key}"
 
 
-def _read(aws: Aws, vault: VaultStack, key: str, version_id: str | None = None) -> tuple[bytes, str] | None:
-    """The bytes and S3 version ID of a (small) object of the models bucket; None when it does not exist."""
+def _get(aws: Aws, vault: VaultStack, key: str, version_id: str | None = None) -> dict[str, Any] | None:
+    """GetObject of (a version of) an object of the models bucket; None when it does not exist."""
     params: dict[str, Any] = {"Key": key}
     if version_id:
         params["VersionId"] = version_id
-    result = _s3(aws, vault, "get_object", missing=("NoSuchKey", "NoSuchVersion", "404"), **params)
+    return _s3(aws, vault, "get_object", missing=("NoSuchKey", "NoSuchVersion", "404"), **params)
+
+
+def _read(aws: Aws, vault: VaultStack, key: str, version_id: str | None = None) -> tuple[bytes, str] | None:
+    """The bytes and S3 version ID of a (small) object of the models bucket; None when it does not exist."""
+    result = _get(aws, vault, key, version_id)
     if result is None:
         return None
     return result["Body"].read(), str(result.get("VersionId", ""))
@@ -130,87 +93,10 @@ def _read(aws: Aws, vault: VaultStack, key: str, version_id: str | None = None) 
 
 def _hash(aws: Aws, vault: VaultStack, key: str, version_id: str | None = None) -> tuple[str, str] | None:
     """SHA-256 (hex) of an object's bytes, streamed, and the S3 version read; None when it is missing."""
-    params: dict[str, Any] = {"Key": key}
-    if version_id:
-        params["VersionId"] = version_id
-    result = _s3(aws, vault, "get_object", missing=("NoSuchKey", "NoSuchVersion", "404"), **params)
+    result = _get(aws, vault, key, version_id)
     if result is None:
         return None
-    digest = hashlib.sha256()
-    for block in result["Body"].iter_chunks(_CHUNK):
-        digest.update(block)
-    return digest.hexdigest(), str(result.get("VersionId", ""))
-
-
-def _candidate_versions(aws: Aws, vault: VaultStack, model: str) -> list[str]:
-    prefixes = aws.pages(
-        "s3",
-        "list_objects_v2",
-        "CommonPrefixes",
-        Bucket=vault.models_bucket.name,
-        ExpectedBucketOwner=vault.account,
-        Prefix=vault.candidate_prefix(model),
-        Delimiter="/",
-    )
-    names = [str(p.get("Prefix", "")).rstrip("/").rsplit("/", 1)[-1] for p in prefixes]
-    return sorted(names, reverse=True)
-
-
-def _load_candidate(aws: Aws, vault: VaultStack, model: str, version: str) -> Candidate:
-    """The candidate ``version`` of ``model``: its manifest, parsed, not yet verified (unknown version:
-    exit 2)."""
-    key = f"{vault.candidate_prefix(model, version)}{MANIFEST}"
-    found = _read(aws, vault, key)
-    if found is None:
-        versions = _candidate_versions(aws, vault, model)
-        accepted = ", ".join(versions[:10]) or "none (nothing was pushed)"
-        raise UsageError(
-            f"--version {version!r}: model {model} has no such version ({_url(vault, key)} does not exist); "
-            f"accepted, newest first: {accepted}"
-        )
-    body, s3_version = found
-    where = _url(vault, key)
-    envelope = mf.read_envelope(body, where)
-    return Candidate(mf.model_manifest(envelope, where), envelope, s3_version)
-
-
-def _describes(
-    manifest: mf.ModelManifest, vault: VaultStack, model: str, version: str, where: str
-) -> list[str]:
-    problems = []
-    for what, got, want in (
-        ("environment", manifest.environment, vault.stack),
-        ("model", manifest.model, model),
-        ("version", manifest.version, version),
-        ("artifact bucket", manifest.artifact.bucket, vault.models_bucket.name),
-    ):
-        if got != want:
-            problems.append(f"{where}: its {what} is {got!r}, not {want!r}")
-    return problems
-
-
-def verify_candidate(aws: Aws, vault: VaultStack, candidate: Candidate, where: str) -> list[str]:
-    """The problems of a candidate: its signature, an artifact outside its candidate prefix, and the
-    artifact's current S3 version and bytes against the manifest (empty: it verifies)."""
-    manifest, artifact = candidate.manifest, candidate.manifest.artifact
-    problems = mf.verify(aws, vault.signing_key, candidate.envelope, where)
-    if not artifact.key.startswith(f"{CANDIDATES_PREFIX}{manifest.model}/{manifest.version}/"):
-        problems.append(f"{where}: its artifact {artifact.key!r} is not under the candidate's prefix")
-    found = _hash(aws, vault, artifact.key)
-    if found is None:
-        return [*problems, f"{_url(vault, artifact.key)}: the artifact does not exist"]
-    sha256, s3_version = found
-    if s3_version != artifact.version_id:
-        problems.append(
-            f"{_url(vault, artifact.key)}: the current S3 version is {s3_version}, the manifest's "
-            f"{artifact.version_id} (the artifact was overwritten after it was pushed)"
-        )
-    if sha256 != artifact.sha256:
-        problems.append(
-            f"{_url(vault, artifact.key)}: the artifact's SHA-256 is {sha256}, the manifest's "
-            f"{artifact.sha256}"
-        )
-    return problems
+    return sha256_body(result["Body"]), str(result.get("VersionId", ""))
 
 
 def _package_urls(description: dict[str, Any]) -> list[str]:
@@ -276,7 +162,7 @@ def _copy(
         CopySource={"Bucket": vault.models_bucket.name, "Key": source, "VersionId": source_version},
         ExpectedSourceBucketOwner=vault.account,
         ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=models_key_arn(aws, vault),
+        SSEKMSKeyId=key_arn(aws, vault, "models"),
         ChecksumAlgorithm="SHA256",
         MetadataDirective="REPLACE",
         Metadata={VERSION_METADATA: version, SHA256_METADATA: sha},
@@ -310,25 +196,27 @@ def _install(
 
 
 def promote(aws: Aws, vault: VaultStack, model: str, version: str) -> Outcome:
-    """Copy candidate ``version`` of ``model`` into production if it passes the gate (else refused)."""
+    """Copy candidate ``version`` of ``model`` into production if it passes the gate (else refused): its
+    manifest and artifact verify (:func:`~strongroom.vault.models.verify_version`) and a model package of
+    exactly that artifact is approved."""
     vault.check_model(model)
     check_version(version)
-    candidate = _load_candidate(aws, vault, model, version)
-    manifest_key = f"{vault.candidate_prefix(model, version)}{MANIFEST}"
-    where = _url(vault, manifest_key)
-    problems = _describes(candidate.manifest, vault, model, version, where)
-    problems += verify_candidate(aws, vault, candidate, where)
-    artifact = candidate.manifest.artifact
+    resolve_version(aws, vault, model, version)
+    verified = verify_version(aws, vault, model, version)
+    loaded, manifest = verified.loaded, verified.loaded.manifest
+    if manifest is None:
+        raise Refused(list(verified.problems))
+    artifact = manifest.artifact
     gate, refused = package_gate(aws, vault, model, _url(vault, artifact.key))
-    if problems or refused:
-        raise Refused([*problems, *refused])
+    if verified.problems or refused:
+        raise Refused([*verified.problems, *refused])
     before = current(aws, vault, model)
     after = _install(
         aws,
         vault,
-        candidate.manifest,
+        manifest,
         (artifact.key, artifact.version_id),
-        (manifest_key, candidate.s3_version),
+        (loaded.key, str(loaded.s3_version_id or "")),
     )
     return Outcome(model, version, _url(vault, vault.production_prefix(model)), before, after, gate)
 
@@ -346,12 +234,7 @@ def rollback(aws: Aws, vault: VaultStack, model: str, to: str) -> Outcome:
     check_version(to, "--to")
     prefix = vault.production_prefix(model)
     versions = aws.pages(
-        "s3",
-        "list_object_versions",
-        "Versions",
-        Bucket=vault.models_bucket.name,
-        ExpectedBucketOwner=vault.account,
-        Prefix=prefix,
+        "s3", "list_object_versions", "Versions", Prefix=prefix, **vault.on(vault.models_bucket)
     )
     manifest_key, artifact_key = f"{prefix}{MANIFEST}", f"{prefix}{ARTIFACT}"
     seen: list[str] = []
@@ -376,7 +259,7 @@ def rollback(aws: Aws, vault: VaultStack, model: str, to: str) -> Outcome:
     where = f"{_url(vault, manifest_key)} (S3 version {manifest_s3_version})"
     problems = mf.verify(aws, vault.signing_key, envelope, where)
     manifest = mf.model_manifest(envelope, where)
-    problems += _describes(manifest, vault, model, to, where)
+    problems += expected_fields(vault, model, to, manifest, where)
     if problems:
         raise Refused(problems)
     artifact_s3_version, checked = _intact_artifact(aws, vault, artifact_key, manifest, versions)

@@ -22,17 +22,25 @@ age, source versions whose ``ReplicationStatus`` is FAILED, and the CloudWatch r
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from strongroom.errors import StrongroomError, UsageError
+from strongroom.errors import UsageError
 from strongroom.live.aws import Aws, LiveError
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import CANDIDATES_PREFIX, MANIFEST, MODELS, PRODUCTION_PREFIX, Bucket, VaultStack
+from strongroom.vault.data import full_object_sha256
+from strongroom.vault.models import Refused
+from strongroom.vault.stack import (
+    CANDIDATES_PREFIX,
+    MANIFEST,
+    MODELS,
+    PRODUCTION_PREFIX,
+    Bucket,
+    VaultStack,
+    key_arn,
+    sha256_body,
+)
 
 ROLE = "recovery"
 DATASETS_PREFIX = "datasets/"
@@ -44,12 +52,6 @@ MAX_COPY_BYTES = 5 * 1024**3
 MANIFEST_SCAN = 200
 """At most this many dataset snapshot manifests are read, newest first, to find one naming the key."""
 SHA256_HEX = 64
-
-
-class Refused(StrongroomError):
-    """restore would not copy (no intact copy, a bad ``--version``) or a copy did not verify: exit 1."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Restore:
 
 
 def _s3(aws: Aws, vault: VaultStack, bucket: Bucket, operation: str, **params: Any) -> dict[str, Any]:
-    return aws.call("s3", operation, region=bucket.region, ExpectedBucketOwner=vault.account, **params) or {}
+    return aws.call("s3", operation, **vault.on(bucket), **params) or {}
 
 
 def versions(
@@ -112,7 +114,7 @@ def versions(
         more = {"KeyMarker": page["NextKeyMarker"]} if page.get("NextKeyMarker") else {}
         if page.get("NextVersionIdMarker"):
             more["VersionIdMarker"] = page["NextVersionIdMarker"]
-        page = _s3(aws, vault, bucket, "list_object_versions", Bucket=bucket.name, Prefix=prefix, **more)
+        page = _s3(aws, vault, bucket, "list_object_versions", Prefix=prefix, **more)
         found.extend(page.get("Versions", []))
         markers.extend(page.get("DeleteMarkers", []))
         if not page.get("IsTruncated"):
@@ -141,14 +143,6 @@ def copies_of(aws: Aws, vault: VaultStack, where: str, bucket: Bucket, key: str)
     ]
 
 
-def _b64_to_hex(value: str) -> str | None:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return raw.hex() if len(raw) == 32 else None
-
-
 def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id: str) -> str:
     """The SHA-256 (hex) of one version: S3's full-object checksum when it stored one
     (``GetObjectAttributes``), else computed from the bytes (``GetObject`` of that version, streamed)."""
@@ -157,30 +151,19 @@ def sha256_of(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id:
         vault,
         bucket,
         "get_object_attributes",
-        Bucket=bucket.name,
         Key=key,
         VersionId=version_id,
         ObjectAttributes=["Checksum", "ObjectSize"],
     )
-    checksum = attributes.get("Checksum", {})
-    stored = str(checksum.get("ChecksumSHA256", ""))
-    if stored and checksum.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
-        hexed = _b64_to_hex(stored)
-        if hexed:
-            return hexed
-    body = _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
-    digest = hashlib.sha256()
-    try:
-        for chunk in body.iter_chunks(8 * 1024 * 1024):
-            digest.update(chunk)
-    finally:
-        body.close()
-    return digest.hexdigest()
+    hexed = full_object_sha256(attributes.get("Checksum", {}))
+    if hexed:
+        return hexed
+    return sha256_body(_s3(aws, vault, bucket, "get_object", Key=key, VersionId=version_id)["Body"])
 
 
 def _read_manifest(aws: Aws, vault: VaultStack, bucket: Bucket, key: str, version_id: str) -> mf.Envelope:
     where = f"s3://{bucket.name}/{key}?versionId={version_id}"
-    body = _s3(aws, vault, bucket, "get_object", Bucket=bucket.name, Key=key, VersionId=version_id)["Body"]
+    body = _s3(aws, vault, bucket, "get_object", Key=key, VersionId=version_id)["Body"]
     try:
         return mf.read_envelope(body.read(), where)
     finally:
@@ -416,18 +399,6 @@ def restore(
     return result
 
 
-def key_arn(aws: Aws, vault: VaultStack, purpose: str) -> str:
-    """The ARN of the environment's ``purpose`` key (the bucket policy refuses another key's ARN, and an
-    alias in the SSE header)."""
-    alias = vault.key_alias(purpose)
-
-    def describe() -> str:
-        found = aws.call("kms", "describe_key", KeyId=alias) or {}
-        return str(found.get("KeyMetadata", {}).get("Arn", ""))
-
-    return aws.memo(("vault.key", aws.region, alias), describe)
-
-
 def _copy_forward(aws: Aws, vault: VaultStack, dataset: str, result: Restore) -> None:
     source = result.source
     assert source is not None
@@ -436,7 +407,6 @@ def _copy_forward(aws: Aws, vault: VaultStack, dataset: str, result: Restore) ->
         vault,
         result.bucket,
         "copy_object",
-        Bucket=result.bucket.name,
         Key=result.key,
         CopySource={"Bucket": source.bucket.name, "Key": result.key, "VersionId": source.version_id},
         ExpectedSourceBucketOwner=vault.account,
@@ -566,10 +536,8 @@ def _lock(aws: Aws, vault: VaultStack, bucket: Bucket) -> dict[str, Any] | None:
     found = aws.call(
         "s3",
         "get_object_lock_configuration",
-        region=bucket.region,
         missing=("ObjectLockConfigurationNotFoundError",),
-        Bucket=bucket.name,
-        ExpectedBucketOwner=vault.account,
+        **vault.on(bucket),
     )
     if not found:
         return None
@@ -639,10 +607,8 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
         config = aws.call(
             "s3",
             "get_bucket_replication",
-            region=bucket.region,
             missing=("ReplicationConfigurationNotFoundError",),
-            Bucket=bucket.name,
-            ExpectedBucketOwner=vault.account,
+            **vault.on(bucket),
         )
         source = Source(dataset, bucket, replication=config is not None)
         out.append(source)
@@ -704,9 +670,7 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
                 notes.append(f"CloudWatch metrics of {bucket.name} -> {name}: not read ({exc.message})")
         newest = sorted(found, key=lambda v: _when(v.get("LastModified")), reverse=True)[:max_objects]
         for v in newest:
-            head = _s3(
-                aws, vault, bucket, "head_object", Bucket=bucket.name, Key=v["Key"], VersionId=v["VersionId"]
-            )
+            head = _s3(aws, vault, bucket, "head_object", Key=v["Key"], VersionId=v["VersionId"])
             source.checked += 1
             if head.get("ReplicationStatus") == "FAILED":
                 source.failed.append({"key": v["Key"], "version_id": v["VersionId"]})

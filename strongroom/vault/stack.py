@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from strongroom.components.identity import MlRolesArgs
 from strongroom.components.keys import alias_name
@@ -58,11 +59,34 @@ def check_version(version: str, flag: str = "--version") -> str:
     return version
 
 
+def key_arn(aws: Aws, vault: VaultStack, purpose: str) -> str:
+    """The ARN of the environment's ``purpose`` key (``models``, ``data``): the bucket policy's
+    DenyWrongKmsKey accepts an SSE-KMS header only when it names the bucket's key by ARN (not an alias)."""
+    from strongroom.vault.manifest import key_arn as arn_of
+
+    alias = vault.key_alias(purpose)
+    arn = arn_of(aws, alias)
+    if not arn:
+        raise UsageError(f"the {purpose} key {alias} of stack {vault.stack} was not found in {aws.region}")
+    return arn
+
+
 def sha256_file(path: Path, chunk: int = 8 * 1024 * 1024) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_body(body: Any, chunk: int = 8 * 1024 * 1024) -> str:
+    """SHA-256 (hex) of a GetObject response's ``Body`` (a botocore stream), read in chunks, then closed."""
+    digest = hashlib.sha256()
+    try:
+        for block in body.iter_chunks(chunk):
+            digest.update(block)
+    finally:
+        body.close()
     return digest.hexdigest()
 
 
@@ -95,6 +119,11 @@ class VaultStack:
     """Dataset (``models`` or a data domain) -> its Object Lock backup bucket."""
     replica_buckets: Mapping[str, Bucket] = field(default_factory=dict)
     """Dataset -> its replica bucket in the replica region (empty without a replica region)."""
+
+    def on(self, bucket: Bucket) -> dict[str, Any]:
+        """The keyword arguments of an :class:`Aws` call or pages on ``bucket``: its region, its name and
+        ``ExpectedBucketOwner`` (S3 refuses the call when another account owns a bucket of that name)."""
+        return {"region": bucket.region, "Bucket": bucket.name, "ExpectedBucketOwner": self.account}
 
     def key_alias(self, purpose: str) -> str:
         """The alias of the environment's key for ``purpose`` (models, data, backup, signing)."""

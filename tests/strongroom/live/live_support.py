@@ -4,7 +4,11 @@ See conftest.py for the fixtures and why these keep materialisation fast."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,3 +152,51 @@ def value_form(value: Any) -> str:
     if isinstance(value, list):
         return "list"
     return type(value).__name__
+
+
+STRONGROOM = Path(sys.executable).with_name("strongroom")
+
+
+def sandbox_env() -> dict[str, str]:
+    """The environment of ``strongroom sandbox``: no AWS_* variable, a profile that does not exist."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_PROFILE"] = "no-such-profile-the-sandbox-must-not-read"
+    return env
+
+
+def start_sandbox(*args: str) -> subprocess.Popen[str]:
+    """``strongroom sandbox <args>`` started as a user starts it (from the repository, no AWS_* variables;
+    a profile that does not exist, which the sandbox must not read)."""
+    return subprocess.Popen(
+        [str(STRONGROOM), "sandbox", *args],
+        cwd=ROOT,
+        env=sandbox_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def sandbox_endpoint(process: subprocess.Popen[str], timeout: float = 240) -> str:
+    """The endpoint a started sandbox prints once the stack is materialised (killed if it prints none)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("endpoint: "):
+            return line.split(" ", 1)[1].strip()
+        if not line and process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError(f"no endpoint line; stderr: {process.stderr.read() if process.stderr else ''}")
+
+
+def endpoint_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of ``service`` on a local endpoint (a sandbox), with the fake credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )

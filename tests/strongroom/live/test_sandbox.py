@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from live_support import ROOT
+from live_support import ROOT, endpoint_client, sandbox_endpoint, sandbox_env, start_sandbox
 from typer.testing import CliRunner
 
 from strongroom.cli import app
@@ -21,68 +18,28 @@ from strongroom.cli import app
 STRONGROOM = Path(sys.executable).with_name("strongroom")
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["AWS_PROFILE"] = "no-such-profile-the-sandbox-must-not-read"
-    return env
-
-
-def _start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(STRONGROOM), "sandbox", *args],
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _endpoint(process: subprocess.Popen[str], timeout: float = 240) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.startswith("endpoint: "):
-            return line.split(" ", 1)[1].strip()
-        if not line and process.poll() is not None:
-            break
-    process.kill()
-    raise AssertionError(f"no endpoint line; stderr: {process.stderr.read() if process.stderr else ''}")
-
-
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = _start("--stack", "dev", "--port", "0")
+    process = start_sandbox("--stack", "dev", "--port", "0")
     try:
-        yield process, _endpoint(process)
+        yield process, sandbox_endpoint(process)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
 
 
-def _client(service: str, endpoint: str) -> object:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="eu-west-2",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def test_sandbox_serves_the_stacks_buckets_with_their_tags(
     sandbox: tuple[subprocess.Popen[str], str],
 ) -> None:
     _, endpoint = sandbox
-    s3 = _client("s3", endpoint)
+    s3 = endpoint_client("s3", endpoint)
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
     assert len(names) == 9 and all(n.startswith("sr-dev-") for n in names)
     for name in names:
         tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}  # type: ignore[attr-defined]
         assert tags["strongroom:environment"] == "dev"
-    ec2 = _client("ec2", endpoint)
+    ec2 = endpoint_client("ec2", endpoint)
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:strongroom:environment", "Values": ["dev"]}])  # type: ignore[attr-defined]
     assert len(vpcs["Vpcs"]) == 1
 
@@ -111,7 +68,7 @@ def test_port_in_use_is_a_usage_error() -> None:
         result = subprocess.run(
             [str(STRONGROOM), "sandbox", "--stack", "dev", "--port", str(port)],
             cwd=ROOT,
-            env=_env(),
+            env=sandbox_env(),
             capture_output=True,
             text=True,
             timeout=120,

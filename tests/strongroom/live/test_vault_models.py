@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from live_support import ROOT
 from typer.testing import CliRunner
+from vault_support import deleting, signed_snapshot
 
 import strongroom.vault.cli as vault_cli
 from strongroom.cli import app
@@ -31,14 +32,6 @@ from iam_support import PlanPolicies
 
 Env = Any
 MODEL = "credit-pd"
-DELETES = {
-    "DeleteObject",
-    "DeleteObjects",
-    "DeleteBucket",
-    "PutBucketLifecycleConfiguration",
-    "PutBucketLifecycle",
-    "DeleteModelPackage",
-}
 
 
 class Session:
@@ -92,8 +85,7 @@ class Session:
 def env(materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
     session = Session(materialised, monkeypatch)
     yield session
-    deleting = [c for c in session.calls() + session.aws.calls if c.operation in DELETES]
-    assert deleting == [], deleting
+    assert deleting(session.calls() + session.aws.calls) == []
 
 
 def _artifact(tmp_path: Path, content: bytes = b"weights" * 100, name: str = "model.tar.gz") -> Path:
@@ -295,20 +287,10 @@ def test_lineage_records_exact_versions_that_later_changes_do_not_move(env: Sess
 def _snapshot(env: Session, dataset: str = "payments", snapshot: str = "s1") -> bytes:
     data = env.vault.data_buckets["payments"].name
     v1 = _put_data(env, "curated/train.csv", b"a,b\n1,2\n", sha256=True)
-    manifest = mf.DatasetManifest(
-        schema=mf.DATASET_SCHEMA,
-        environment="dev",
-        dataset=dataset,
-        snapshot=snapshot,
-        bucket=data,
-        prefix="curated/",
-        objects=(
-            mf.ObjectRef(bucket=data, key="curated/train.csv", version_id=v1, sha256="ab" * 32, size=8),
-        ),
-        taken_by="arn:aws:sts::123456789012:assumed-role/ci/x",
-        taken_at="2026-12-01T06:00:00Z",
-    )
-    return mf.sign(env.aws, env.vault.signing_key, manifest)
+    ref = mf.ObjectRef(bucket=data, key="curated/train.csv", version_id=v1, sha256="ab" * 32, size=8)
+    return signed_snapshot(
+        env.aws, env.vault, dataset, snapshot, [ref], taken_by="arn:aws:sts::123456789012:assumed-role/ci/x"
+    )[1]
 
 
 def test_a_dataset_snapshot_is_verified_and_recorded_by_version(env: Session, tmp_path: Path) -> None:

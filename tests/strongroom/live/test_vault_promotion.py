@@ -7,95 +7,24 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from live_support import ROOT, new_aws
-from typer.testing import CliRunner
+from vault_support import MODEL, assert_nothing_deleted, push_candidate, register, run_vault
 
-import strongroom.vault.cli as vault_cli
-from strongroom.cli import app
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
 from strongroom.vault import promotion
-from strongroom.vault.stack import MANIFEST, VaultStack, locate, new_version, stack_settings
+from strongroom.vault.stack import MANIFEST, VaultStack, locate, stack_settings
 
-MODEL = "credit-pd"
-T0 = datetime(2026, 12, 1, 6, 0, 0, tzinfo=UTC)
 Env = Any
 
 
 def _vault(materialised: Callable[[str], Env]) -> tuple[Aws, VaultStack]:
     aws, _, _ = materialised("dev")
     return aws, locate(new_aws(), "dev", stack_settings(ROOT, "dev"))
-
-
-def push(vault: VaultStack, body: bytes, minutes: int = 0, model: str = MODEL) -> tuple[str, str]:
-    """A pushed candidate as `vault push` leaves it: the artifact (SSE-KMS, SHA-256 checksum) and its signed
-    manifest. Made with an Aws of its own, so the commands' calls are the only ones in the test's Aws.
-    Returns (version, artifact key)."""
-    setup = new_aws()
-    s3 = setup.client("s3")
-    key_arn = setup.client("kms").describe_key(KeyId=vault.key_alias("models"))["KeyMetadata"]["Arn"]
-    sha = hashlib.sha256(body).hexdigest()
-    version = new_version(sha, T0 + timedelta(minutes=minutes))
-    prefix = vault.candidate_prefix(model, version)
-    bucket = vault.models_bucket.name
-    put = s3.put_object(
-        Bucket=bucket,
-        Key=f"{prefix}model.tar.gz",
-        Body=body,
-        ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=key_arn,
-        ChecksumAlgorithm="SHA256",
-    )
-    manifest = mf.ModelManifest(
-        environment=vault.stack,
-        model=model,
-        version=version,
-        artifact=mf.ObjectRef(
-            bucket=bucket,
-            key=f"{prefix}model.tar.gz",
-            version_id=put["VersionId"],
-            sha256=sha,
-            size=len(body),
-        ),
-        code_revision="0123abc",
-        pushed_by="arn:aws:sts::123456789012:assumed-role/training/job",
-        pushed_at=f"{T0:%Y-%m-%dT%H:%M:%SZ}",
-    )
-    s3.put_object(
-        Bucket=bucket,
-        Key=f"{prefix}{MANIFEST}",
-        Body=mf.sign(setup, vault.signing_key, manifest),
-        ServerSideEncryption="aws:kms",
-        SSEKMSKeyId=key_arn,
-    )
-    return version, f"{prefix}model.tar.gz"
-
-
-def register(vault: VaultStack, artifact_key: str, approve: bool = True, model: str = MODEL) -> str:
-    """A model package of ``model``'s group whose ModelDataUrl is the artifact; approved if asked."""
-    sm = new_aws().client("sagemaker")
-    arn = sm.create_model_package(
-        ModelPackageGroupName=vault.package_group(model),
-        ModelApprovalStatus="PendingManualApproval",
-        InferenceSpecification={
-            "Containers": [
-                {
-                    "Image": "123456789012.dkr.ecr.eu-west-2.amazonaws.com/sr-dev-serve:1",
-                    "ModelDataUrl": f"s3://{vault.models_bucket.name}/{artifact_key}",
-                }
-            ],
-            "SupportedContentTypes": ["text/csv"],
-            "SupportedResponseMIMETypes": ["text/csv"],
-        },
-    )["ModelPackageArn"]
-    if approve:
-        sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
-    return str(arn)
 
 
 def production(vault: VaultStack, name: str = promotion.ARTIFACT) -> tuple[bytes, dict[str, Any]]:
@@ -121,32 +50,15 @@ def versions(vault: VaultStack) -> dict[str, list[str]]:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, list[Aws]]:
-    """``strongroom vault <args>`` through the CLI; the sessions it opened (their recorded calls)."""
-    opened: list[Aws] = []
-    real = vault_cli.open_vault
-
-    def spy(options: Any, role: str) -> tuple[Aws, VaultStack]:
-        assert role == "model-approver"
-        aws, vault = real(options, role)
-        opened.append(aws)
-        return aws, vault
-
-    monkeypatch.setattr(vault_cli, "open_vault", spy)
-    result = CliRunner().invoke(app, ["vault", *args, "--stack", "dev", "-C", str(ROOT)])
-    return result, opened
-
-
-def assert_nothing_deleted(sessions: list[Aws]) -> None:
-    actions = {c.action for aws in sessions for c in aws.calls}
-    assert actions, "no call recorded"
-    assert not [a for a in actions if "Delete" in a or "Lifecycle" in a or "Retention" in a], actions
+    """``strongroom vault <args>`` as the model approver; the sessions it opened."""
+    return run_vault(monkeypatch, *args, role="model-approver")
 
 
 def test_promote_refuses_a_package_not_approved_then_promotes_it_once_approved(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    version, key = push(vault, b"model one")
+    version, key = push_candidate(vault, b"model one")
     arn = register(vault, key, approve=False)
 
     result, sessions = run(monkeypatch, "promote", "--model", MODEL, "--version", version)
@@ -189,14 +101,14 @@ def test_promote_refuses_an_artifact_changed_after_it_was_pushed(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    version, key = push(vault, b"model one")
+    version, key = push_candidate(vault, b"model one")
     register(vault, key)
     new_aws().client("s3").put_object(Bucket=vault.models_bucket.name, Key=key, Body=b"poisoned")
 
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", version)
     assert result.exit_code == 1, result.output
-    assert "the artifact was overwritten after it was pushed" in result.output
-    assert f"the artifact's SHA-256 is {hashlib.sha256(b'poisoned').hexdigest()}" in result.output
+    assert "artifact S3 version" in result.output and "replaced after it was pushed" in result.output
+    assert f"artifact sha256 {hashlib.sha256(b'poisoned').hexdigest()} != manifest" in result.output
     assert versions(vault) == {}
 
 
@@ -204,7 +116,7 @@ def test_promote_refuses_a_changed_manifest(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    version, key = push(vault, b"model one")
+    version, key = push_candidate(vault, b"model one")
     register(vault, key)
     s3 = new_aws().client("s3")
     manifest_key = f"{vault.candidate_prefix(MODEL, version)}{MANIFEST}"
@@ -222,8 +134,8 @@ def test_promote_refuses_a_signed_manifest_of_another_version_put_in_its_place(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    v1, k1 = push(vault, b"model one")
-    v2, _ = push(vault, b"model two", minutes=1)
+    v1, k1 = push_candidate(vault, b"model one")
+    v2, _ = push_candidate(vault, b"model two", minutes=1)
     register(vault, k1)
     s3 = new_aws().client("s3")
     bucket = vault.models_bucket.name
@@ -235,7 +147,7 @@ def test_promote_refuses_a_signed_manifest_of_another_version_put_in_its_place(
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", v2)
     assert result.exit_code == 1, result.output
     text = " ".join(result.output.split())
-    assert f"its version is '{v1}', not '{v2}'" in text
+    assert f"version '{v1}' != expected '{v2}'" in text
     assert "changed after signing" not in text  # the signature is valid: it is v1's manifest
     assert versions(vault) == {}
 
@@ -244,8 +156,8 @@ def test_promote_refuses_when_the_approved_package_is_another_artifacts(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    version, _ = push(vault, b"model one")
-    _, other_key = push(vault, b"model two", minutes=1)
+    version, _ = push_candidate(vault, b"model one")
+    _, other_key = push_candidate(vault, b"model two", minutes=1)
     other = register(vault, other_key)
 
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", version)
@@ -260,8 +172,8 @@ def test_rollback_restores_a_byte_identical_artifact_and_keeps_every_version(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    v1, k1 = push(vault, b"model one")
-    v2, k2 = push(vault, b"model two (poisoned)", minutes=1)
+    v1, k1 = push_candidate(vault, b"model one")
+    v2, k2 = push_candidate(vault, b"model two (poisoned)", minutes=1)
     register(vault, k1)
     register(vault, k2)
     assert run(monkeypatch, "promote", "--model", MODEL, "--version", v1)[0].exit_code == 0
@@ -295,7 +207,7 @@ def test_rollback_refuses_a_production_version_whose_bytes_changed(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    v1, k1 = push(vault, b"model one")
+    v1, k1 = push_candidate(vault, b"model one")
     register(vault, k1)
     assert run(monkeypatch, "promote", "--model", MODEL, "--version", v1)[0].exit_code == 0
     # someone writes other bytes carrying v1's metadata: its hash is not v1's
@@ -313,7 +225,7 @@ def test_rollback_refuses_a_production_version_whose_bytes_changed(
     assert len(versions(vault)[promotion.ARTIFACT]) == len(original) + 1
 
     # v2's manifest reaches production by hand, its artifact never: no intact artifact to roll back to
-    v2, _ = push(vault, b"model two", minutes=1)
+    v2, _ = push_candidate(vault, b"model two", minutes=1)
     signed = s3.get_object(
         Bucket=vault.models_bucket.name, Key=f"{vault.candidate_prefix(MODEL, v2)}{MANIFEST}"
     )
@@ -332,8 +244,8 @@ def test_rollback_to_a_version_never_promoted_is_a_usage_error(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    v1, k1 = push(vault, b"model one")
-    v2, _ = push(vault, b"model two", minutes=1)
+    v1, k1 = push_candidate(vault, b"model one")
+    v2, _ = push_candidate(vault, b"model two", minutes=1)
     register(vault, k1)
     result, _ = run(monkeypatch, "rollback", "--model", MODEL, "--to", v2)
     assert result.exit_code == 2, result.output
@@ -373,8 +285,8 @@ def test_an_unknown_version_names_the_versions_pushed(
     materialised: Callable[[str], Env], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, vault = _vault(materialised)
-    v1, _ = push(vault, b"model one")
-    v2, _ = push(vault, b"model two", minutes=1)
+    v1, _ = push_candidate(vault, b"model one")
+    v2, _ = push_candidate(vault, b"model two", minutes=1)
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", "20261201T070000Z-0123456789ab")
     assert result.exit_code == 2, result.output
     assert f"accepted, newest first: {v2}, {v1}" in " ".join(result.output.split())
@@ -388,7 +300,7 @@ def test_access_denied_exits_3(materialised: Callable[[str], Env], monkeypatch: 
     def denied(*_: Any, **__: Any) -> Any:
         raise LiveError("s3:GetObject", "access denied: caller may not call s3:GetObject")
 
-    monkeypatch.setattr(promotion, "_load_candidate", denied)
+    monkeypatch.setattr(promotion, "resolve_version", denied)
     result, _ = run(monkeypatch, "promote", "--model", MODEL, "--version", "20261201T060000Z-0123456789ab")
     assert result.exit_code == 3, result.output
     assert "access denied: caller may not call s3:GetObject" in result.output
@@ -432,12 +344,12 @@ def test_every_call_of_promote_and_rollback_is_the_model_approvers(
 ) -> None:
     env = materialised("dev")
     vault = locate(new_aws(), "dev", stack_settings(ROOT, "dev"))
-    v1, k1 = push(vault, b"model one")
-    v2, k2 = push(vault, b"model two", minutes=1)
+    v1, k1 = push_candidate(vault, b"model one")
+    v2, k2 = push_candidate(vault, b"model two", minutes=1)
     register(vault, k1)
     register(vault, k2)
     sessions: list[Aws] = []
-    v3, _ = push(vault, b"model three, never promoted", minutes=2)
+    v3, _ = push_candidate(vault, b"model three, never promoted", minutes=2)
     unknown = "20261201T070000Z-0123456789ab"
     for args, code in (
         (("promote", "--version", v1), 0),

@@ -25,6 +25,7 @@ import botocore.exceptions
 import pytest
 from live_support import ROOT, new_aws
 from typer.testing import CliRunner
+from vault_support import deleting, signed_snapshot
 
 from strongroom.cli import app
 from strongroom.live.aws import Aws
@@ -36,7 +37,6 @@ Env = Any
 GOOD = b"id,amount\n1,100\n2,250\n"
 BAD = b"id,amount\n1,100\n2,999999\n"
 KEY = "curated/transactions.csv"
-DELETES = ("Delete", "PutBucketLifecycle", "PutLifecycle", "PutBucketVersioning", "BypassGovernance")
 
 
 def _vault(materialised: Callable[[str], Env], stack: str = "dev") -> tuple[Aws, VaultStack]:
@@ -65,22 +65,11 @@ def _sha(body: bytes) -> str:
 def _snapshot(aws: Aws, vault: VaultStack, domain: str, refs: list[tuple[str, str, bytes]]) -> str:
     """A signed dataset snapshot of ``domain`` naming (key, version, bytes) of its data bucket."""
     bucket = vault.data_buckets[domain]
-    snapshot = "20261201T060000Z"
-    manifest = mf.DatasetManifest(
-        environment=vault.stack,
-        dataset=domain,
-        snapshot=snapshot,
-        bucket=bucket.name,
-        prefix="curated/",
-        objects=tuple(
-            mf.ObjectRef(bucket=bucket.name, key=k, version_id=v, sha256=_sha(b), size=len(b))
-            for k, v, b in refs
-        ),
-        taken_by="arn:aws:sts::123456789012:assumed-role/ci/run",
-        taken_at="2026-12-01T06:00:00Z",
-    )
-    key = f"{recovery.DATASETS_PREFIX}{domain}/{snapshot}.json"
-    _put(aws, vault.models_bucket, key, mf.sign(aws, vault.signing_key, manifest))
+    objects = [
+        mf.ObjectRef(bucket=bucket.name, key=k, version_id=v, sha256=_sha(b), size=len(b)) for k, v, b in refs
+    ]
+    key, body = signed_snapshot(aws, vault, domain, "20261201T060000Z", objects)
+    _put(aws, vault.models_bucket, key, body)
     return key
 
 
@@ -95,8 +84,7 @@ def _body(aws: Aws, bucket: Bucket, key: str) -> bytes:
 
 def _no_deletes(aws: Aws) -> None:
     assert aws.calls, "no call recorded"
-    bad = [c.action for c in aws.calls if any(word in c.action for word in DELETES)]
-    assert bad == [], bad
+    assert deleting(aws.calls) == []
 
 
 def _cli(*args: str) -> Any:

@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 from live_support import ROOT, new_aws
-from typer.testing import CliRunner
+from vault_support import kms_key_arn, run_vault
 
-import strongroom.vault.cli as vault_cli
-from strongroom.cli import app
 from strongroom.live.aws import Aws
 from strongroom.policies.iamsim import Request
 from strongroom.vault import data
@@ -35,7 +33,7 @@ def _vault(materialised: Callable[[str], Env]) -> VaultStack:
 def put_data(vault: VaultStack, key: str, body: bytes, checksum: bool = True) -> str:
     """An object of the payments data bucket (SSE-KMS with the data key); its S3 version ID."""
     setup = new_aws()
-    key_arn = setup.client("kms").describe_key(KeyId=vault.key_alias("data"))["KeyMetadata"]["Arn"]
+    key_arn = kms_key_arn(setup, vault, "data")
     extra = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
     put = setup.client("s3").put_object(
         Bucket=vault.data_buckets[DATASET].name,
@@ -49,18 +47,7 @@ def put_data(vault: VaultStack, key: str, body: bytes, checksum: bool = True) ->
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, list[Aws]]:
-    opened: list[Aws] = []
-    real = vault_cli.open_vault
-
-    def spy(options: Any, role: str) -> tuple[Aws, VaultStack]:
-        assert role == "training"
-        aws, vault = real(options, role)
-        opened.append(aws)
-        return aws, vault
-
-    monkeypatch.setattr(vault_cli, "open_vault", spy)
-    result = CliRunner().invoke(app, ["vault", "snapshot", *args, "--stack", "dev", "-C", str(ROOT)])
-    return result, opened
+    return run_vault(monkeypatch, "snapshot", *args, role="training")
 
 
 def stored(vault: VaultStack, key: str, version_id: str | None = None) -> bytes:
@@ -174,7 +161,7 @@ def test_full_object_sha256_refuses_composite_checksums() -> None:
         (["--dataset", "nope"], "--dataset 'nope': not a data domain of stack dev"),
         (["--dataset", DATASET, "--prefix", "empty/"], "no object under s3://"),
         (["--dataset", DATASET, "--prefix", "../raw/"], "--prefix '../raw/': accepted"),
-        (["--dataset", DATASET, "--format", "xml"], "--format 'xml' is not accepted"),
+        (["--dataset", DATASET, "--format", "xml"], "--format 'xml': accepted: text, json"),
     ],
 )
 def test_bad_input_is_a_usage_error(
