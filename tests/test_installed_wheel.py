@@ -7,36 +7,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from wheel_support import build_wheel, clean_env, run, uv
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group("wheel")
 
 
-def uv() -> str:
-    found = REPO / ".tools" / "bin" / "uv"
-    if found.is_file():
-        return str(found)
-    on_path = shutil.which("uv")
-    assert on_path, "uv is needed to build the wheel (make venv installs it into .tools/bin)"
-    return on_path
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=900, env=env)
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
-    built = run(uv(), "build", "--wheel", "--out-dir", str(work / "dist"), str(REPO), cwd=work)
-    assert built.returncode == 0, built.stderr
-    [wheel] = (work / "dist").glob("strongroom-*.whl")
+    wheel = build_wheel(work)
     constraints = work / "constraints.txt"
     exported = run(
         uv(),
@@ -51,7 +35,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert exported.returncode == 0, exported.stderr
     venv = work / "venv"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_PROJECT", "VIRTUAL_ENV"))}
+    env = clean_env()
     created = run(uv(), "venv", "-q", "--python", "python3.11", str(venv), cwd=work, env=env)
     assert created.returncode == 0, created.stderr
     install = run(

@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 import yaml
+from wheel_support import build_wheel, clean_env, run, uv
 
 import strongroom.check
 from strongroom.check import PolicyPackError, PolicyPackProcess, check_plan
@@ -258,30 +259,13 @@ def test_requirements_are_generated_from_pyproject_and_the_lock() -> None:
 # -- the installed pack, driven over the Analyzer protocol --------------------------------------------------
 
 
-def uv() -> str:
-    found = REPO / ".tools" / "bin" / "uv"
-    if found.is_file():
-        return str(found)
-    on_path = shutil.which("uv")
-    assert on_path, "uv is needed to build the wheel (make venv installs it into .tools/bin)"
-    return on_path
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=900, env=env)
-
-
 @pytest.fixture(scope="module")
 def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published pack installed as the CLI installs it, in a directory with nothing else in it."""
     work = tmp_path_factory.mktemp("published")
-    built = run(uv(), "build", "--wheel", "--out-dir", str(work / "dist"), str(REPO), cwd=work)
-    assert built.returncode == 0, built.stderr
-    [wheel] = (work / "dist").glob("strongroom-*.whl")
+    wheel = build_wheel(work)
     pack = install_from_tarball(publish_tarball(POLICIES), work / "home" / ".pulumi" / "policies" / "org")
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("UV_PROJECT", "VIRTUAL_ENV", "PYTHONPATH"))
-    }
+    env = clean_env("PYTHONPATH")
     created = run(uv(), "venv", "-q", "--python", "python3.11", str(pack / "venv"), cwd=pack, env=env)
     assert created.returncode == 0, created.stderr
     # requirements.txt as pip reads it, with the wheel of this checkout standing in for the index's
