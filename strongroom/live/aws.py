@@ -178,12 +178,8 @@ class Aws:
             raise self._translate(action, code, exc) from None
         except botocore.exceptions.NoCredentialsError:
             raise no_credentials(self.profile) from None
-        except botocore.exceptions.EndpointConnectionError as exc:
-            raise UsageError(
-                f"cannot reach AWS at {exc.kwargs.get('endpoint_url', self.endpoint_url)!r} for {action}; "
-                "accepted: --endpoint-url of a running endpoint (for example `strongroom sandbox`), or no "
-                "--endpoint-url to reach AWS itself"
-            ) from None
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as exc:
+            raise _unreachable(exc, action, self.endpoint_url, client.meta.region_name) from None
         return result
 
     def pages(
@@ -206,6 +202,8 @@ class Aws:
             raise self._translate(action, code, exc) from None
         except botocore.exceptions.NoCredentialsError:
             raise no_credentials(self.profile) from None
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError) as exc:
+            raise _unreachable(exc, action, self.endpoint_url, client.meta.region_name) from None
         return items
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -253,6 +251,21 @@ class Aws:
                 f"({code}); run the audit again later or with a lower --concurrency",
             )
         return LiveError(action, f"{action} failed: {code}: {text}")
+
+
+class Unreachable(UsageError):
+    """The endpoint of a region could not be reached (no route, no DNS, a timeout): from inside a VPC
+    without internet, a region whose S3 the VPC has no endpoint for. A usage error (exit 2) unless the
+    caller can go on without that region (the vault's replica reads)."""
+
+
+def _unreachable(exc: Exception, action: str, endpoint_url: str | None, region: str) -> Unreachable:
+    where = getattr(exc, "kwargs", {}).get("endpoint_url", endpoint_url)
+    return Unreachable(
+        f"cannot reach AWS at {where!r} for {action} (region {region}); accepted: --endpoint-url of a "
+        "running endpoint (for example `strongroom sandbox`), or no --endpoint-url to reach AWS itself, from "
+        "a host with a route to that region's endpoint"
+    )
 
 
 def no_credentials(profile: str | None) -> UsageError:

@@ -404,7 +404,8 @@ def status(
     versions whose ReplicationStatus is FAILED (the newest --max-objects), and the CloudWatch
     ReplicationLatency / OperationsFailedReplication of the last hour when published. Exit 1 when a version
     failed, one is missing longer than Replication Time Control's 15 minutes, or a bucket has no
-    replication; 0 otherwise; 2 bad input; 3 a call was denied."""
+    replication; 0 otherwise; 2 bad input; 3 a call was denied or a destination could not be reached from
+    here (the replica region, from inside the VPC: run status from a host that reaches it)."""
     import json
 
     from strongroom.vault.recovery import status as run
@@ -417,4 +418,4 @@ def status(
         typer.echo(json.dumps(result.as_json(), indent=2, sort_keys=True))
     else:
         typer.echo(status_text(result), nl=False)
-    raise typer.Exit(1 if result.problems else 0)
+    raise typer.Exit(result.exit_code)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from strongroom.errors import UsageError
-from strongroom.live.aws import Aws, LiveError
+from strongroom.live.aws import Aws, LiveError, Unreachable
 from strongroom.vault import manifest as mf
 from strongroom.vault.data import full_object_sha256
 from strongroom.vault.models import Refused
@@ -306,7 +306,17 @@ def restore(
     own = [v for v in found if v.get("Key") == key]
     own_markers = [m for m in markers if m.get("Key") == key]
     candidates: list[Copy] = []
+    unreachable: list[str] = []
     for where, place in sources:
+        if where == "replica":
+            try:
+                candidates += copies_of(aws, vault, where, place, key)
+            except Unreachable as exc:  # from inside the VPC: no route to S3 in the replica region
+                unreachable.append(
+                    f"replica s3://{place.name} ({place.region}) not considered: {exc}; the bucket itself "
+                    "and its backup were"
+                )
+            continue
         candidates += (
             [
                 Copy(
@@ -330,7 +340,7 @@ def restore(
             f"--key {key!r}: no version of it in {places}; accepted: a key that exists or existed in "
             f"--bucket {bucket_name} (a typo? `aws s3api list-object-versions --prefix` lists them)"
         )
-    skipped: list[str] = []
+    skipped: list[str] = list(unreachable)
     expected = (
         model_expectations(aws, vault, key, skipped)
         if dataset == MODELS and bucket == vault.models_bucket
@@ -490,6 +500,13 @@ class Status:
     sources: list[Source]
     problems: list[str]
     notes: list[str]
+    unread: list[str] = field(default_factory=list)
+    """Destinations that could not be read from where status runs (a replica region out of reach)."""
+
+    @property
+    def exit_code(self) -> int:
+        """1 a replication problem, else 3 a destination not read, else 0."""
+        return 1 if self.problems else 3 if self.unread else 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -520,6 +537,7 @@ class Status:
             ],
             "problems": self.problems,
             "notes": self.notes,
+            "unread": self.unread,
         }
 
 
@@ -600,6 +618,7 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
     window = timedelta(minutes=RTC_MINUTES)
     problems: list[str] = []
     notes: list[str] = []
+    unread: list[str] = []
     sources = [(MODELS, vault.models_bucket), *sorted(vault.data_buckets.items())]
     out: list[Source] = []
     locks: dict[str, dict[str, Any] | None] = {}
@@ -644,12 +663,16 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
                 problems.append(
                     f"{bucket.name} rule {destination.rule_id}: {destination.status}, not Enabled"
                 )
-            if name not in locks:
-                locks[name] = _lock(aws, vault, target)
+            try:
+                if name not in locks:
+                    locks[name] = _lock(aws, vault, target)
+                held, _ = versions(aws, vault, target, "")
+            except Unreachable as exc:  # from inside the VPC: no route to S3 in the replica region
+                unread.append(f"{name} ({where}, {target.region}): not read from here: {exc}")
+                continue
             destination.object_lock = locks[name]
             if not destination.object_lock or not destination.object_lock.get("enabled"):
                 problems.append(f"{name} ({where}): Object Lock is not enabled")
-            held, _ = versions(aws, vault, target, "")
             present = {(str(v.get("Key")), str(v.get("VersionId"))) for v in held}
             for v in found:
                 pair = (str(v.get("Key")), str(v.get("VersionId")))
@@ -680,7 +703,7 @@ def status(aws: Aws, vault: VaultStack, max_objects: int = 1000, now: datetime |
                 f"{bucket.name}: ReplicationStatus checked on the newest {max_objects} of {len(found)} "
                 "versions (--max-objects)"
             )
-    return Status(out, problems, notes)
+    return Status(out, problems, notes, unread)
 
 
 def status_text(result: Status) -> str:
@@ -705,6 +728,8 @@ def status_text(result: Status) -> str:
             lines.append(f"    FAILED {f['key']} version {f['version_id']}")
     for note in result.notes:
         lines.append(f"note: {note}")
+    for unread in result.unread:
+        lines.append(f"not read: {unread}")
     lines.append(
         f"{len(result.problems)} problem(s)" + "".join(f"\n  - {p}" for p in result.problems)
         if result.problems

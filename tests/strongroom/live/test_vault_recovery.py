@@ -523,3 +523,44 @@ def test_a_denied_call_exits_3_naming_the_action(
         result = _cli(*command)
         assert result.exit_code == 3, result.output
         assert "may not call s3:ListBucketVersions" in result.output and "Traceback" not in result.output
+
+
+def _replica_region_out_of_reach(aws: Aws) -> None:
+    """From inside the VPC: no route to S3 in the replica region (a closed port stands for it)."""
+    import boto3
+    import botocore.config
+
+    config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1)
+    aws._clients = dict(aws._clients)  # this test's own: the session's clients are shared between tests
+    aws._clients[("s3", "eu-west-1")] = boto3.session.Session().client(
+        "s3", region_name="eu-west-1", endpoint_url="http://127.0.0.1:9", config=config
+    )
+
+
+def test_restore_goes_on_without_a_replica_region_it_cannot_reach(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised, "prod")
+    data, backup = vault.data_buckets["payments"], vault.backup_buckets["payments"]
+    good = _put(aws, data, KEY, GOOD)
+    _replicate(aws, backup, KEY, good, GOOD)
+    _snapshot(aws, vault, "payments", [(KEY, good, GOOD)])
+    _put(aws, data, KEY, BAD)
+    _replica_region_out_of_reach(aws)
+
+    result = recovery.restore(aws, vault, "data-payments", KEY)
+
+    assert result.source is not None and result.source.where in ("bucket", "backup")
+    assert _body(aws, data, KEY) == GOOD
+    assert any("not considered" in s and "eu-west-1" in s and "cannot reach" in s for s in result.skipped)
+    assert "not considered" in recovery.restore_text(result)
+    _no_deletes(aws)
+
+
+def test_status_says_what_it_could_not_reach_and_exits_3(materialised: Callable[[str], Env]) -> None:
+    aws, vault = _vault(materialised, "prod")
+    _replica_region_out_of_reach(aws)
+    result = recovery.status(aws, vault)
+    assert result.problems == [], result.problems
+    assert {u.split(" ")[0] for u in result.unread} == {b.name for b in vault.replica_buckets.values()}
+    assert all("eu-west-1" in u and "cannot reach" in u for u in result.unread)
+    assert result.exit_code == 3
+    assert "not read: " in recovery.status_text(result) and result.as_json()["unread"] == result.unread
