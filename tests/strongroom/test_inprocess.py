@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from google.protobuf import json_format
 
 from strongroom.check import (
@@ -47,10 +48,17 @@ FIXTURES = REPO / "tests" / "fixtures"
 MINI_PACK = FIXTURES / "mini_pack"
 ACCOUNT = "123456789012"
 
+
+def _python_project(directory: Path) -> bool:
+    """A Pulumi project of the Python runtime (the examples include a Pulumi YAML program)."""
+    runtime = yaml.safe_load((directory / "Pulumi.yaml").read_text(encoding="utf-8")).get("runtime")
+    return (runtime.get("name") if isinstance(runtime, dict) else runtime) == "python"
+
+
 #: Every Pulumi project whose stacks `strongroom check` runs on in the repo and its tests.
 PROJECTS = [
     REPO,
-    *sorted(p for p in (REPO / "examples").iterdir() if (p / "Pulumi.yaml").is_file()),
+    *sorted(p for p in (REPO / "examples").iterdir() if (p / "Pulumi.yaml").is_file() and _python_project(p)),
     *sorted(p.parent for p in FIXTURES.glob("*/Pulumi.yaml") if p.parent.name != "evasions"),
     *sorted(p.parent for p in FIXTURES.glob("preview/*/Pulumi.yaml")),
 ]
