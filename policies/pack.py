@@ -185,11 +185,21 @@ def lowered_enforcement(
     return lowered
 
 
-def refusal(lowered: Sequence[str]) -> str:
-    """The message of a refused policy config (the CLI prints it and stops the preview or update)."""
+REFUSAL_NAMED = 10
+"""How many lowered controls a refusal over gRPC names: the message travels in the status's metadata, and
+past gRPC's 8 KiB soft limit the client gets RESOURCE_EXHAUSTED instead of the refusal (one config making
+every control advisory lowers about 120)."""
+
+
+def refusal(lowered: Sequence[str], limit: int | None = None) -> str:
+    """The message of a refused policy config (the CLI prints it and stops the preview or update); with
+    ``limit``, the first ``limit`` lowered controls and how many more."""
+    named = list(lowered if limit is None else lowered[:limit])
+    if len(named) < len(lowered):
+        named.append(f"and {len(lowered) - len(named)} more")
     return (
         "Strongroom refuses a policy config that lowers a mandatory control: "
-        + "; ".join(lowered)
+        + "; ".join(named)
         + ". Accepted for a mandatory control: mandatory (or remediate); an advisory control may be raised "
         "or disabled. A mandatory control changes only in the catalog (policies/controls), reviewed, "
         "released and published as a new pack version."
@@ -222,7 +232,7 @@ def guard_configure() -> None:
             levels = {k: names.get(v.enforcementLevel, "advisory") for k, v in request.policyConfig.items()}
             lowered = lowered_enforcement(levels, _stack())
             if lowered:
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal(lowered))
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, refusal(lowered, REFUSAL_NAMED))
             return super().Configure(request, context)
 
     sdk._PolicyAnalyzerServicer = GuardedServicer  # type: ignore[misc]

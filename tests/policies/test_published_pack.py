@@ -43,7 +43,7 @@ import strongroom.check
 from strongroom.check import PolicyPackError, PolicyPackProcess, check_plan
 from strongroom.engine import DEFAULT_ACCOUNT, Plan, load_project, load_stack_config, run_plan
 from strongroom.policies.catalog import get
-from strongroom.policies.pack import lowered_enforcement, refusal
+from strongroom.policies.pack import REFUSAL_NAMED, lowered_enforcement, refusal
 from strongroom.report import Report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -361,6 +361,20 @@ def test_a_mandatory_control_is_mandatory_for_its_stack_only() -> None:
         "sr-gov-004.enforcementLevel = 'disabled': SR-GOV-004 is mandatory in stack prod"
     ]
     assert "A mandatory control changes only in the catalog" in refusal(lowered_enforcement(levels, "prod"))
+
+
+def test_a_refusal_over_grpc_fits_the_status_metadata() -> None:
+    """The refusal travels in the gRPC status's metadata: past the 8 KiB soft limit the CLI would get
+    RESOURCE_EXHAUSTED (at random, the limit is soft) instead of the refusal."""
+    from strongroom.policies.catalog import CATALOG
+
+    every_control_advisory = {c.policy_name: "advisory" for c in CATALOG}
+    lowered = lowered_enforcement(every_control_advisory, "prod")
+    assert len(lowered) > REFUSAL_NAMED
+    message = refusal(lowered, REFUSAL_NAMED)
+    assert len(message.encode()) < 4096
+    assert lowered[0] in message and f"and {len(lowered) - REFUSAL_NAMED} more" in message
+    assert len(refusal(lowered).encode()) > 8192  # what went over gRPC before
 
 
 def test_the_published_pack_refuses_all_advisory_and_keeps_its_levels(
