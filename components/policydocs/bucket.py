@@ -64,9 +64,7 @@ CONFIG_READ_ACTIONS: tuple[str, ...] = (
 """Bucket-level configuration reads a configuration reader (the auditor) may make from outside the VPC:
 what the live audit checks. Bucket-level only (no object, no listing), read-only."""
 
-OBJECT_READ_ACTIONS: tuple[str, ...] = (
-    "s3:ListBucket",
-    "s3:ListBucketVersions",
+OBJECT_VERSION_READS: tuple[str, ...] = (
     "s3:GetObject",
     "s3:GetObjectVersion",
     "s3:GetObjectAttributes",
@@ -74,6 +72,9 @@ OBJECT_READ_ACTIONS: tuple[str, ...] = (
     "s3:GetObjectTagging",
     "s3:GetObjectVersionTagging",
 )
+"""What may be read of one object version: its bytes, attributes and tags (CopyObject copies the tags)."""
+
+OBJECT_READ_ACTIONS: tuple[str, ...] = ("s3:ListBucket", "s3:ListBucketVersions", *OBJECT_VERSION_READS)
 """Reads of objects and their versions an object reader (the recovery role) may make from outside the VPC:
 what `strongroom vault restore` reads of a replica. Read-only: no write, no delete."""
 

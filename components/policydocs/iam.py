@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from strongroom.components.policydocs.bucket import OBJECT_VERSION_READS
+
 Statement = dict[str, Any]
 PolicyDocument = dict[str, Any]
 
@@ -1092,14 +1094,7 @@ def auditor_policy(
     )
 
 
-RECOVERY_OBJECT_READS = (
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "s3:GetObjectAttributes",
-    "s3:GetObjectVersionAttributes",
-    "s3:GetObjectTagging",
-    "s3:GetObjectVersionTagging",
-)
+RECOVERY_OBJECT_READS = OBJECT_VERSION_READS
 """What the recovery role may read of an object version (the tagging reads: CopyObject copies the tags)."""
 RECOVERY_LIST = ("s3:ListBucket", "s3:ListBucketVersions")
 

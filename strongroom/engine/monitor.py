@@ -418,25 +418,13 @@ class RecordingMonitor(MockMonitor):
     def ReadResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         inputs = struct_to_plain(request.properties)
+        provider = None
         if request.type == STACK_REFERENCE_TYPE:
             outputs = self._stack_reference(request, inputs)
-            self.recorder.add_resource(
-                PlanResource(
-                    urn=urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent or None,
-                    custom=True,
-                    id=outputs["id"],
-                    inputs=inputs,
-                    outputs=outputs,
-                    dependencies=sorted(set(request.dependencies)),
-                )
-            )
-            self.resources[urn] = MockMonitor.ResourceRegistration(urn, outputs["id"], outputs)
-            return resource_pb2.ReadResourceResponse(urn=urn, properties=serialized(outputs))
-        fake_id, outputs = self._outputs_for(request, urn, inputs)
-        outputs["id"] = request.id or fake_id
+        else:
+            fake_id, outputs = self._outputs_for(request, urn, inputs)
+            outputs["id"] = request.id or fake_id
+            provider = request.provider or None
         self.recorder.add_resource(
             PlanResource(
                 urn=urn,
@@ -444,17 +432,17 @@ class RecordingMonitor(MockMonitor):
                 name=request.name,
                 parent=request.parent or None,
                 custom=True,
-                provider=request.provider or None,
-                id=request.id or fake_id,
+                provider=provider,
+                id=outputs["id"],
                 inputs=inputs,
                 outputs=outputs,
                 dependencies=sorted(set(request.dependencies)),
             )
         )
-        self.recorder.warn(f"{request.type} {request.name} is read (Resource.get), not created")
+        if request.type != STACK_REFERENCE_TYPE:
+            self.recorder.warn(f"{request.type} {request.name} is read (Resource.get), not created")
         self.resources[urn] = MockMonitor.ResourceRegistration(urn, outputs["id"], outputs)
-        props_proto = serialized(outputs)
-        return resource_pb2.ReadResourceResponse(urn=urn, properties=props_proto)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=serialized(outputs))
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         self.recorder.set_outputs(request.urn, struct_to_plain(request.outputs))
