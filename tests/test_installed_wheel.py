@@ -232,3 +232,21 @@ def test_installed_another_projects_components_package_wins(installed: Path, tmp
     result = run(str(installed / "bin" / "python"), "-c", code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("True 1 ") and str(tmp_path) in result.stdout
+
+
+def test_installed_vault_commands_load_and_say_what_is_missing(installed: Path, tmp_path: Path) -> None:
+    """Every vault command from the wheel: its help names its role, and without credentials it exits 2
+    saying how to give them (no traceback)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    strongroom = str(installed / "bin" / "strongroom")
+    listing = run(strongroom, "vault", "--help", cwd=tmp_path, env=env)
+    assert listing.returncode == 0, listing.stderr
+    for command in ("push", "list", "verify", "promote", "rollback", "snapshot", "restore", "status"):
+        assert command in listing.stdout
+    refused = run(strongroom, "vault", "status", "-C", str(REPO), "--stack", "dev", cwd=tmp_path, env=env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "no AWS credentials" in refused.stderr and "Traceback" not in refused.stderr
