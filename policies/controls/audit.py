@@ -4,6 +4,7 @@ to CloudWatch Logs in the perimeter; CloudTrail Lake event data stores likewise.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -134,9 +135,12 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
     prefixes = [v for values in selected for v in values]
     known = [str(v) for v in prefixes if v is not UNKNOWN]
     destination = {b.urn for b in _destination(subject, index)}
+    accounted = index.memo("audit.recorded-buckets", lambda: _recorded_buckets(index))
     for bucket in index.of_type(BUCKET):
         if bucket.urn in destination or any(p == "*" for p in known):
             continue
+        if bucket.urn in accounted:
+            continue  # another trail of the stack, logging in every region, records it (or delivers to it)
         names = _bucket_names(bucket)
         if not names:
             raise UnknownValue(bucket.label, "bucket")
@@ -148,6 +152,35 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
             f"trail {subject.label} records no S3 data events of bucket {bucket.label} "
             f"({sorted(names)[0]}), a bucket of this stack"
         )
+
+
+def _recorded_buckets(index: Index) -> frozenset[str]:
+    """The URNs of the stack's buckets some trail accounts for: a trail that logs (enableLogging not
+    false) in every region (isMultiRegionTrail true) and records the bucket's S3 data events, reads
+    and writes, with known prefixes, or delivers to it (its own bucket, which SR-AUD-045 judges on that
+    trail). Two environments in one stack each record their own buckets; neither trail is then asked to
+    record the other's. A trail that is switched off, single-region, or not known to be neither, accounts
+    for nothing, so the buckets only it would record stay findings of every trail."""
+    recorded: set[str] = set()
+    buckets = list(index.of_type(BUCKET))
+    for trail in index.of_type(TRAIL):
+        if trail.get("enableLogging", True) is not True or trail.get("isMultiRegionTrail") is not True:
+            continue
+        basic, advanced = trail.get("eventSelectors"), trail.get("advancedEventSelectors")
+        if basic is UNKNOWN or advanced is UNKNOWN:
+            continue
+        try:
+            selected = [v for v in (_basic_s3_values(s) for s in as_list(basic)) if v is not None]
+            selected += [v for v in (_advanced_s3_values(s) for s in as_list(advanced)) if v is not None]
+        except UnknownValue:
+            continue
+        known = [str(v) for values in selected for v in values if v is not UNKNOWN]
+        with contextlib.suppress(UnknownValue):
+            recorded.update(b.urn for b in _destination(trail, index))
+        for bucket in buckets:
+            if any(_covers(p, n) for p in known for n in _bucket_names(bucket)):
+                recorded.add(bucket.urn)
+    return frozenset(recorded)
 
 
 def _own_bucket(subject: Resource, index: Index) -> Iterator[str]:

@@ -935,6 +935,72 @@ SPECS.update(
 )
 
 
+# --- SR-AUD-004 with several trails: each bucket recorded by a working trail of the stack -----------------
+
+second_data = res(BUCKET, "data-2", bucket="data-5678")
+second_dest = res(BUCKET, "trail-bucket-2", bucket="trail-5678")
+
+
+def second_trail(**changes: object) -> Resource:
+    """A second environment's trail: it delivers to trail-5678 and records only data-5678."""
+    selector = {
+        "readWriteType": "All",
+        "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::data-5678/"]}],
+    }
+    props = GOOD | {"s3BucketName": "trail-5678", "eventSelectors": [selector]} | changes
+    return res(TRAIL, "trail-2", **{k: v for k, v in props.items() if v is not None})
+
+
+def _unrecorded(resources: list[Resource]) -> list[str]:
+    return sorted(f.message for f in evaluate(get("SR-AUD-004"), Index(resources, PROD)))
+
+
+def test_two_environments_in_one_stack_each_record_their_own_buckets() -> None:
+    assert _unrecorded([trail, other, data, second_trail(), second_dest, second_data]) == []
+
+
+@pytest.mark.parametrize(
+    "weakness",
+    [
+        {"enableLogging": False},
+        {"isMultiRegionTrail": False},
+        {"isMultiRegionTrail": UNKNOWN},
+        {"eventSelectors": UNKNOWN},
+        {"eventSelectors": [{"readWriteType": "ReadOnly", "dataResources": [{"type": "AWS::S3::Object"}]}]},
+    ],
+    ids=["logging-off", "single-region", "region-unknown", "selectors-unknown", "read-only"],
+)
+def test_buckets_only_a_weak_trail_accounts_for_are_findings_of_the_other(
+    weakness: dict[str, object],
+) -> None:
+    found = _unrecorded([trail, other, data, second_trail(**weakness), second_dest, second_data])
+    data_2 = "trail 'trail' records no S3 data events of bucket 'data-2' (data-5678), a bucket of this stack"
+    own_2 = (
+        "trail 'trail' records no S3 data events of bucket 'trail-bucket-2' (trail-5678), a bucket of this "
+        "stack"
+    )
+    # a trail that logs in every region still accounts for its own bucket (SR-AUD-045 judges it there)
+    expected = (
+        [data_2]
+        if "eventSelectors" in weakness and weakness["eventSelectors"] is not UNKNOWN
+        else [
+            data_2,
+            own_2,
+        ]
+    )
+    assert [m for m in found if m.startswith("trail 'trail' ")] == expected, found
+
+
+def test_another_trail_s_destination_is_accounted_for_by_that_trail() -> None:
+    found = _unrecorded([trail, other, data, second_trail(), second_dest, second_data])
+    assert not any("trail-bucket-2" in m for m in found), found
+    alone = _unrecorded([trail, other, data, second_dest])
+    assert alone == [
+        "trail 'trail' records no S3 data events of bucket 'trail-bucket-2' (trail-5678), a bucket of this "
+        "stack"
+    ], alone
+
+
 def test_own_bucket_of_unknown_name_is_cannot_judge() -> None:
     unknown = trail_with(s3BucketName=UNKNOWN)
     findings = evaluate(get("SR-AUD-045"), Index([unknown, other], PROD))
