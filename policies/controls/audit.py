@@ -4,6 +4,7 @@ to CloudWatch Logs in the perimeter; CloudTrail Lake event data stores likewise.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -118,9 +119,13 @@ def _covers(prefix: str, name: str) -> bool:
     """Whether the ARN prefix `prefix` selects every object of the bucket `name`."""
     if prefix == "*":
         return True
+    return f"arn:{_partition(prefix)}:s3:::{name}/".startswith(prefix)
+
+
+def _partition(prefix: str) -> str:
+    """The partition of the ARN prefix `prefix`; aws for a prefix that names none."""
     parts = prefix.split(":")
-    partition = parts[1] if len(parts) > 1 and parts[0] == "arn" else "aws"
-    return f"arn:{partition}:s3:::{name}/".startswith(prefix)
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" else "aws"
 
 
 def _data_events(subject: Resource, index: Index) -> Iterator[str]:
@@ -162,7 +167,8 @@ def _recorded_buckets(index: Index) -> frozenset[str]:
     record the other's. A trail that is switched off, single-region, or not known to be neither, accounts
     for nothing, so the buckets only it would record stay findings of every trail."""
     recorded: set[str] = set()
-    buckets = list(index.of_type(BUCKET))
+    names = [(name, bucket.urn) for bucket in index.of_type(BUCKET) for name in _bucket_names(bucket)]
+    by_partition: dict[str, tuple[list[str], list[str]]] = {}
     for trail in index.of_type(TRAIL):
         if trail.get("enableLogging", True) is not True or trail.get("isMultiRegionTrail") is not True:
             continue
@@ -177,9 +183,21 @@ def _recorded_buckets(index: Index) -> frozenset[str]:
         known = [str(v) for values in selected for v in values if v is not UNKNOWN]
         with contextlib.suppress(UnknownValue):
             recorded.update(b.urn for b in _destination(trail, index))
-        for bucket in buckets:
-            if any(_covers(p, n) for p in known for n in _bucket_names(bucket)):
-                recorded.add(bucket.urn)
+        for prefix in known:
+            if prefix == "*":
+                recorded.update(urn for _, urn in names)
+                continue
+            # as `_covers` reads a prefix: the object ARNs of every bucket in the prefix's partition,
+            # sorted, so that the buckets it covers are one range of them
+            partition = _partition(prefix)
+            if partition not in by_partition:
+                pairs = sorted((f"arn:{partition}:s3:::{name}/", urn) for name, urn in names)
+                by_partition[partition] = ([arn for arn, _ in pairs], [urn for _, urn in pairs])
+            arns, urns = by_partition[partition]
+            start = bisect.bisect_left(arns, prefix)
+            while start < len(arns) and arns[start].startswith(prefix):
+                recorded.add(urns[start])
+                start += 1
     return frozenset(recorded)
 
 

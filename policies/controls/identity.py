@@ -326,15 +326,48 @@ def _is_boundary_only(subject: Resource, index: Index) -> bool:
     attaches as permissions: its Allow statements are a ceiling, they grant nothing."""
     if subject.type != POLICY:
         return False
-    bounded = [
-        r for r in index.of_type(ROLE, USER) if _refers(r, "permissionsBoundary", subject, unknown=False)
-    ]
-    if not bounded:
-        return False
+    bounding, attaching = index.memo("identity:policy-uses", lambda: _policy_uses(index))
+    return bounding.names(subject) and not attaching.names(subject)
+
+
+@dataclass
+class _References:
+    """What some properties of the stack name, read once (as `_refers` reads each): the URNs of their
+    property dependencies, the ARN strings of those without, and whether one of those is unknown."""
+
+    urns: set[str]
+    arns: set[str]
+    unknown: bool = False
+
+    def add(self, resource: Resource, prop: str, *, unknown: bool) -> None:
+        deps = resource.property_dependencies.get(prop)
+        if deps:
+            self.urns.update(deps)
+            return
+        for value in as_list(resource.get(prop)):
+            if value is UNKNOWN:
+                self.unknown = self.unknown or unknown
+            elif isinstance(value, str):
+                self.arns.add(value)
+
+    def names(self, policy: Resource) -> bool:
+        arn = policy.get("arn")
+        return self.unknown or policy.urn in self.urns or (isinstance(arn, str) and arn in self.arns)
+
+
+def _policy_uses(index: Index) -> tuple[_References, _References]:
+    """(what the roles and users use as boundaries, what attaches as permissions), each read once per index:
+    asked of every Policy, a scan of every role and attachment each time grew with the square of the
+    stack."""
+    bounding, attaching = _References(set(), set()), _References(set(), set())
+    for resource in index.of_type(ROLE, USER):
+        bounding.add(resource, "permissionsBoundary", unknown=False)
     for attachment in index.of_type(*ATTACHMENT_TYPES):
-        if _refers(attachment, "policyArn", subject) or _refers(attachment, "policyArns", subject):
-            return False
-    return not any(_refers(r, "managedPolicyArns", subject) for r in index.of_type(ROLE))
+        attaching.add(attachment, "policyArn", unknown=True)
+        attaching.add(attachment, "policyArns", unknown=True)
+    for role in index.of_type(ROLE):
+        attaching.add(role, "managedPolicyArns", unknown=True)
+    return bounding, attaching
 
 
 def _refers(resource: Resource, prop: str, policy: Resource, *, unknown: bool = True) -> bool:
@@ -1123,6 +1156,19 @@ def _covers(carrier: str, statement: Mapping[str, Any], arn: str) -> bool:
     return not hit if key == "NotResource" else hit
 
 
+def _for_action(
+    found: list[tuple[str, Mapping[str, Any]]], action: str
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The statements of `found` that name `action` (Allow or Deny): what `_effective` reads for it, found
+    once before asking it of every resource of the stack."""
+    lowered = action.lower()
+    return [(where, statement) for where, statement in found if lowered in _lowered_actions(where, statement)]
+
+
+def _allows_somewhere(found: list[tuple[str, Mapping[str, Any]]]) -> bool:
+    return any(statement.get("Effect") == "Allow" for _, statement in found)
+
+
 def _effective(found: list[tuple[str, Mapping[str, Any]]], action: str, arn: str) -> bool:
     """An Allow (any condition: the stricter reading) grants `action` on `arn`, and no unconditional
     Deny of the same documents stops it."""
@@ -1314,14 +1360,19 @@ def _own_limits(subject: Resource, index: Index) -> Iterator[str]:
     itself = [a for a in _SELF_ACTIONS if _effective(found, a, own)]
     if itself:
         yield f"role {subject.label} may {', '.join(itself)} on its own role {own}; deny them there"
+    by_edit = {a: _for_action(found, a) for a in _POLICY_EDITS}
+    by_edit = {a: statements for a, statements in by_edit.items() if _allows_somewhere(statements)}
     for policy, why in _protected_policies(subject, index):
         arn = policy.get("arn")
         if arn is UNKNOWN or arn is None:
             raise UnknownValue(policy.label, "arn")
-        edits = [a for a in _POLICY_EDITS if _effective(found, a, str(arn))]
+        edits = [a for a in _POLICY_EDITS if a in by_edit and _effective(by_edit[a], a, str(arn))]
         if edits:
             yield f"role {subject.label} may {', '.join(edits)} on {policy.label}, {why}; deny them there"
-    creates = any(_effective(found, "iam:CreateRole", r.get("arn") or "*") for r in index.of_type(ROLE))
+    creating = _for_action(found, "iam:CreateRole")
+    creates = _allows_somewhere(creating) and any(
+        _effective(creating, "iam:CreateRole", r.get("arn") or "*") for r in index.of_type(ROLE)
+    )
     if not creates:
         return
     pinned = _forces_boundary(found, index, subject)
@@ -1346,7 +1397,10 @@ def _key_deletion(subject: Resource, index: Index) -> Iterator[str]:
     found = _role_statements(subject, index)
     keys = [str(k.get("arn")) for k in index.of_type("aws:kms/key:Key") if isinstance(k.get("arn"), str)]
     for action in ("kms:ScheduleKeyDeletion",):
-        reached = [k for k in [*keys, "*"] if _effective(found, action, k)]
+        naming = _for_action(found, action)
+        if not _allows_somewhere(naming):
+            continue
+        reached = [k for k in [*keys, "*"] if _effective(naming, action, k)]
         if reached:
             where = ", ".join(reached)
             yield f"role {subject.label} may {action} on {where}; deny it (an administrator's act)"

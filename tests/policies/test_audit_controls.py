@@ -1181,3 +1181,34 @@ def test_regions_unknown_is_cannot_judge() -> None:
 def test_a_home_only_stack_needs_no_forwarder() -> None:
     home_only = Context(stack="prod", trusted_accounts=frozenset({"123456789012"}), regions=frozenset({HOME}))
     assert evaluate(get("SR-AUD-047"), Index(ALERT_BASELINE, home_only)) == []
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "arn:aws:s3:::data-5678/",
+        "arn:aws:s3:::data-",
+        "arn:aws:s3:::",
+        "arn:aws:s3",
+        "arn:",
+        "arn",
+        "arn:aws-cn:s3:::data-5678/",
+        "arn:other:s3:::",
+        "arn:aws:s3:::data-5678/sub/",
+        "arn:aws:s3:::trail-",
+        "*",
+    ],
+)
+def test_the_buckets_a_trail_accounts_for_are_those_its_prefixes_cover(prefix: str) -> None:
+    """The sorted-range lookup of `_recorded_buckets` against `_covers` over every bucket name."""
+    from strongroom.policies.controls.audit import _bucket_names, _covers, _recorded_buckets
+
+    recording = second_trail(
+        s3BucketName="elsewhere",
+        eventSelectors=[
+            {"readWriteType": "All", "dataResources": [{"type": "AWS::S3::Object", "values": [prefix]}]}
+        ],
+    )
+    buckets = [other, data, second_dest, second_data, logs]
+    expected = {b.urn for b in buckets if any(_covers(prefix, n) for n in _bucket_names(b))}
+    assert _recorded_buckets(Index([recording, *buckets], PROD)) == expected
