@@ -1056,17 +1056,67 @@ _POLICY_EDITS = (
 _BOUNDARY_KEY = "iam:permissionsboundary"
 
 
-def _names_role(resource: Resource, prop: str, role: Resource) -> bool:
+class _RoleNaming:
+    """Which resources of some types name which role in their `role` property, read once per index: the
+    stack controls ask it of every role, and a scan of every resource per role grew with the square of
+    the stack. `of(role)`: those whose `role` property depends on the role, else equals its name, ID or
+    ARN, in the stack's order; while one's `role` is unknown, none can be judged (UnknownValue)."""
+
+    def __init__(self, index: Index, type_: str) -> None:
+        self.by_dependency: dict[str, list[tuple[int, Resource]]] = {}
+        self.by_value: dict[Any, list[tuple[int, Resource]]] = {}
+        self.unknown: Resource | None = None
+        for position, resource in enumerate(index.of_type(type_)):
+            deps = resource.property_dependencies.get("role")
+            if deps:
+                for urn in dict.fromkeys(deps):
+                    self.by_dependency.setdefault(urn, []).append((position, resource))
+                continue
+            value = resource.get("role")
+            if value is UNKNOWN:
+                self.unknown = self.unknown or resource
+            elif isinstance(value, str):
+                self.by_value.setdefault(value, []).append((position, resource))
+
+    def of(self, role: Resource) -> list[Resource]:
+        if self.unknown is not None:
+            raise UnknownValue(self.unknown.label, "role")
+        found = dict(self.by_dependency.get(role.urn, ()))
+        for value in {role.get("name"), role.get("id"), role.get("arn")} - {None, UNKNOWN}:
+            found.update(self.by_value.get(value, ()))
+        return [found[position] for position in sorted(found)]
+
+
+def _naming_role(index: Index, type_: str, role: Resource) -> list[Resource]:
+    naming: _RoleNaming = index.memo(f"identity:naming-role:{type_}", lambda: _RoleNaming(index, type_))
+    return naming.of(role)
+
+
+def _policies_named(index: Index, resource: Resource, prop: str) -> list[Resource]:
+    """`[p for p in index.of_type(POLICY) if _refers(resource, prop, p, unknown=False)]`, from one map of
+    the stack's policies by URN and by ARN."""
+
+    def compute() -> tuple[dict[str, int], dict[str, list[int]], list[Resource]]:
+        policies = list(index.of_type(POLICY))
+        by_arn: dict[str, list[int]] = {}
+        for position, policy in enumerate(policies):
+            arn = policy.get("arn")
+            if isinstance(arn, str):
+                by_arn.setdefault(arn, []).append(position)
+        return {p.urn: i for i, p in enumerate(policies)}, by_arn, policies
+
+    by_urn, by_arn, policies = index.memo("identity:policies-by-reference", compute)
     deps = resource.property_dependencies.get(prop)
     if deps:
-        return role.urn in deps
-    value = resource.get(prop)
-    if value is UNKNOWN:
-        raise UnknownValue(resource.label, prop)
-    return value is not None and value in {role.get("name"), role.get("id"), role.get("arn")} - {
-        None,
-        UNKNOWN,
-    }
+        positions = {by_urn[urn] for urn in deps if urn in by_urn}
+    else:
+        positions = {
+            i
+            for value in as_list(resource.get(prop))
+            if isinstance(value, str)
+            for i in by_arn.get(value, ())
+        }
+    return [policies[i] for i in sorted(positions)]
 
 
 def _attached_policies(role: Resource, index: Index) -> list[Resource]:
@@ -1075,11 +1125,8 @@ def _attached_policies(role: Resource, index: Index) -> list[Resource]:
 
     def compute() -> list[Resource]:
         found: list[Resource] = []
-        for attachment in index.of_type(ROLE_POLICY_ATTACHMENT):
-            if _names_role(attachment, "role", role):
-                found += [
-                    p for p in index.of_type(POLICY) if _refers(attachment, "policyArn", p, unknown=False)
-                ]
+        for attachment in _naming_role(index, ROLE_POLICY_ATTACHMENT, role):
+            found += _policies_named(index, attachment, "policyArn")
         return found
 
     attached: list[Resource] = index.memo(f"identity:attached:{role.urn}", compute)
@@ -1090,9 +1137,9 @@ def _role_statements(role: Resource, index: Index) -> list[tuple[str, Mapping[st
     """(where, statement) of every permissions policy of the role (inline, RolePolicy, attached), and the
     Deny statements of its permission boundary."""
     carriers: list[Resource] = [role]
-    carriers += [p for p in index.of_type(ROLE_POLICY) if _names_role(p, "role", role)]
+    carriers += _naming_role(index, ROLE_POLICY, role)
     carriers += _attached_policies(role, index)
-    boundaries = [p for p in index.of_type(POLICY) if _refers(role, "permissionsBoundary", p, unknown=False)]
+    boundaries = _policies_named(index, role, "permissionsBoundary")
     out: list[tuple[str, Mapping[str, Any]]] = []
     for carrier in [*carriers, *boundaries]:
         for where, raw in _documents(carrier):
