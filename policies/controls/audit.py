@@ -140,7 +140,8 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
     prefixes = [v for values in selected for v in values]
     known = [str(v) for v in prefixes if v is not UNKNOWN]
     destination = {b.urn for b in _destination(subject, index)}
-    accounted = index.memo("audit.recorded-buckets", lambda: _recorded_buckets(index))
+    recorded = index.memo("audit.recorded-buckets", lambda: _recorded_buckets(index))
+    accounted = recorded.get(_trail_account(subject), frozenset())
     for bucket in index.of_type(BUCKET):
         if bucket.urn in destination or any(p == "*" for p in known):
             continue
@@ -159,14 +160,21 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
         )
 
 
-def _recorded_buckets(index: Index) -> frozenset[str]:
-    """The URNs of the stack's buckets some trail accounts for: a trail that logs (enableLogging not
-    false) in every region (isMultiRegionTrail true) and records the bucket's S3 data events, reads
-    and writes, with known prefixes, or delivers to it (its own bucket, which SR-AUD-045 judges on that
-    trail). Two environments in one stack each record their own buckets; neither trail is then asked to
-    record the other's. A trail that is switched off, single-region, or not known to be neither, accounts
-    for nothing, so the buckets only it would record stay findings of every trail."""
-    recorded: set[str] = set()
+def _trail_account(trail: Resource) -> str | None:
+    """The account in the trail's ARN; None while it is unknown."""
+    arn = trail.get("arn")
+    return account_of(arn) if isinstance(arn, str) else None
+
+
+def _recorded_buckets(index: Index) -> dict[str | None, frozenset[str]]:
+    """By the account in a trail's ARN (None: not known), the URNs of the stack's buckets some trail of that
+    account accounts for (a trail in another account sees only its own account's requests): a trail that
+    logs (enableLogging not false) in every region (isMultiRegionTrail true) and records the bucket's S3
+    data events, reads and writes, with known prefixes, or delivers to it (its own bucket, which SR-AUD-045
+    judges on that trail). Two environments in one stack each record their own buckets; neither trail is
+    then asked to record the other's. A trail that is switched off, single-region, or not known to be
+    neither, accounts for nothing, so the buckets only it would record stay findings of every trail."""
+    recorded: dict[str | None, set[str]] = {}
     names = [(name, bucket.urn) for bucket in index.of_type(BUCKET) for name in _bucket_names(bucket)]
     by_partition: dict[str, tuple[list[str], list[str]]] = {}
     for trail in index.of_type(TRAIL):
@@ -181,11 +189,12 @@ def _recorded_buckets(index: Index) -> frozenset[str]:
         except UnknownValue:
             continue
         known = [str(v) for values in selected for v in values if v is not UNKNOWN]
+        mine = recorded.setdefault(_trail_account(trail), set())
         with contextlib.suppress(UnknownValue):
-            recorded.update(b.urn for b in _destination(trail, index))
+            mine.update(b.urn for b in _destination(trail, index))
         for prefix in known:
             if prefix == "*":
-                recorded.update(urn for _, urn in names)
+                mine.update(urn for _, urn in names)
                 continue
             # as `_covers` reads a prefix: the object ARNs of every bucket in the prefix's partition,
             # sorted, so that the buckets it covers are one range of them
@@ -196,9 +205,9 @@ def _recorded_buckets(index: Index) -> frozenset[str]:
             arns, urns = by_partition[partition]
             start = bisect.bisect_left(arns, prefix)
             while start < len(arns) and arns[start].startswith(prefix):
-                recorded.add(urns[start])
+                mine.add(urns[start])
                 start += 1
-    return frozenset(recorded)
+    return {account: frozenset(urns) for account, urns in recorded.items()}
 
 
 def _own_bucket(subject: Resource, index: Index) -> Iterator[str]:

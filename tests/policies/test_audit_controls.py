@@ -991,6 +991,19 @@ def test_buckets_only_a_weak_trail_accounts_for_are_findings_of_the_other(
     assert [m for m in found if m.startswith("trail 'trail' ")] == expected, found
 
 
+def test_a_trail_of_another_account_accounts_for_nothing_in_this_one() -> None:
+    home = trail_with(arn="arn:aws:cloudtrail:eu-west-2:123456789012:trail/trail")
+    foreign = second_trail(arn="arn:aws:cloudtrail:eu-west-2:999999999999:trail/trail-2")
+    found = _unrecorded([home, other, data, foreign, second_dest, second_data])
+    assert [m for m in found if m.startswith("trail 'trail' ")] == [
+        "trail 'trail' records no S3 data events of bucket 'data-2' (data-5678), a bucket of this stack",
+        "trail 'trail' records no S3 data events of bucket 'trail-bucket-2' (trail-5678), a bucket of this "
+        "stack",
+    ], found
+    same = second_trail(arn="arn:aws:cloudtrail:eu-west-2:123456789012:trail/trail-2")
+    assert _unrecorded([home, other, data, same, second_dest, second_data]) == []
+
+
 def test_another_trail_s_destination_is_accounted_for_by_that_trail() -> None:
     found = _unrecorded([trail, other, data, second_trail(), second_dest, second_data])
     assert not any("trail-bucket-2" in m for m in found), found
@@ -1211,4 +1224,4 @@ def test_the_buckets_a_trail_accounts_for_are_those_its_prefixes_cover(prefix: s
     )
     buckets = [other, data, second_dest, second_data, logs]
     expected = {b.urn for b in buckets if any(_covers(prefix, n) for n in _bucket_names(b))}
-    assert _recorded_buckets(Index([recording, *buckets], PROD)) == expected
+    assert _recorded_buckets(Index([recording, *buckets], PROD)).get(None, frozenset()) == expected
