@@ -501,10 +501,20 @@ def install(
     )
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
     ROOT.set(None)
+    loop = _ensure_event_loop()
+    before = asyncio.all_tasks(loop)
     pulumi.runtime.set_mocks(
         AwsMocks(recorder), project=project, stack=stack, preview=True, monitor=RecordingMonitor(recorder)
     )
+    _INSTALLING[:] = [task for task in asyncio.all_tasks(loop) - before if not task.done()]
     return recorder
+
+
+_INSTALLING: list[asyncio.Task[Any]] = []
+"""What :func:`install` left running: the root stack's registration and set_mocks' registration of its
+(empty) outputs. :func:`run` lets them settle before the program starts, so the program's outputs,
+registered at its end, are always the last the monitor hears, however many turns of the loop each
+registration takes."""
 
 
 def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -539,6 +549,7 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
         # given to pulumi.run, then the root stack's outputs (the exports). set_mocks registered the root
         # stack's outputs already (empty, at install), so they are registered again here, once.
         stack = pulumi.runtime.get_root_resource()
+        await asyncio.gather(*installing)  # see _INSTALLING
         try:
             result = fn()
             if isinstance(result, pulumi.Output):
@@ -551,7 +562,10 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
             if isinstance(stack, Stack):
                 stack.register_outputs(massage(stack.outputs, []))
 
-    _ensure_event_loop().set_exception_handler(_quiet_unretrieved)
+    loop = _ensure_event_loop()
+    loop.set_exception_handler(_quiet_unretrieved)
+    installing = [task for task in _INSTALLING if task.get_loop() is loop]
+    _INSTALLING.clear()
     try:
         _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
     except TimeoutError:

@@ -23,6 +23,7 @@ from pulumi.runtime.proto import source_pb2
 from strongroom import process
 from strongroom.engine.fakes import DEFAULT_ACCOUNT
 from strongroom.engine.monitor import Recorder, install, run
+from strongroom.engine.outputs import lean_outputs
 from strongroom.engine.plan import Plan
 from strongroom.engine.project import Project, StackConfig, load_project, load_stack_config
 from strongroom.engine.stackrefs import resolve_stack_references
@@ -88,6 +89,7 @@ def run_plan(
             _watch_preview_checks(project, recorder),
             _no_stack_traces(),
             _acyclic_unknowns_check(),
+            lean_outputs(),
             _collector_paused(),
         ):
             run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)

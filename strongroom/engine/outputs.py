@@ -1,0 +1,181 @@
+"""Lighter stand-ins for the Pulumi SDK's per-output bookkeeping, used while a program runs offline.
+
+A program run registers thousands of resources with some twenty output properties each, and the SDK's
+machinery per output (futures, a task, a tracking closure and callbacks on the event loop) was most of
+a large run's time and memory. Each stand-in below gives the program the same outputs, with the same
+values, known and secret flags, dependencies and failures, for less work; each is put in place only for
+the run and the SDK's own is put back afterwards (:func:`lean_outputs`). ``tests/strongroom/
+test_fast_paths.py`` holds each to the SDK's answers and compares the plans made with and without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import pulumi
+import pulumi.output as sdk_output
+import pulumi.runtime.resource as sdk_resource
+import pulumi.runtime.resource_cycle_breaker as cycle_breaker
+from pulumi.output import _OutputData
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.settings import SETTINGS
+
+
+@contextmanager
+def lean_outputs() -> Iterator[None]:
+    """The stand-ins of this module in place of the SDK's for the length of the ``with`` block (a run
+    inside a run leaves them to the outer one, which puts the SDK's back)."""
+    tracked, lock = SETTINGS.outputs, SETTINGS.lock
+    with ExitStack() as stack:
+        stack.enter_context(_replaced(rpc, "transfer_properties", transfer_properties))
+        stack.enter_context(_replaced(sdk_resource, "create_urn", create_urn))
+        stack.enter_context(_replaced(cycle_breaker, "_reachable", reachable))
+        _TRACKING.append((tracked, lock))
+        stack.callback(_TRACKING.pop)
+        stack.enter_context(_replaced(sdk_output.Output, "_track", _track))
+        yield
+
+
+@contextmanager
+def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
+    original = getattr(owner, attribute)
+    if original is replacement:  # a run inside a run: the outer one puts the SDK's back
+        yield
+        return
+    setattr(owner, attribute, replacement)
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, original)
+
+
+# --- one future per output property --------------------------------------------------------------------
+
+
+def transfer_properties(res: pulumi.Resource, props: Mapping[str, Any], custom: bool) -> dict[str, Any]:
+    """``pulumi.runtime.rpc.transfer_properties``: an output for each of the resource's properties and
+    the resolvers the registration calls (same keys, same arguments).
+
+    The SDK gives each property four futures (value, known, secret, dependencies) and an ``Output``
+    whose data is a task awaiting the four: a coroutine, a task and two steps of the event loop per
+    property. Here each gets one future of the output's data, wrapped without a task as the SDK's
+    ``Output._from_data`` wraps the ``urn`` and ``id`` outputs, and resolved in the resolver's call with
+    the same value, flags and dependencies (the resource itself added), or failed with the same exception.
+
+    The SDK also tracks every output until it resolves (``SETTINGS.outputs``) so that the end of the
+    program re-raises a failed one. These resolve in the call that answers the registration, so only a
+    failed one is tracked: it is put where the SDK leaves a failed output, and the end re-raises it."""
+    resolvers: dict[str, Any] = {}
+    new_future = asyncio.get_event_loop().create_future
+    new_output = object.__new__
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK resolves these itself
+        data: asyncio.Future[_OutputData[Any]] = new_future()
+        resolvers[name] = functools.partial(_resolve_output, res, data)
+        output = new_output(pulumi.Output)
+        output._data = data
+        res.__dict__[name] = output
+    return resolvers
+
+
+def _resolve_output(
+    res: pulumi.Resource,
+    data: asyncio.Future[_OutputData[Any]],
+    value: Any,
+    is_known: bool,
+    is_secret: bool,
+    deps: set[pulumi.Resource] | None,
+    failed: Exception | None,
+) -> None:
+    if failed is not None:
+        data.set_exception(failed)
+        with SETTINGS.lock:  # where the SDK leaves a failed output: the program's end re-raises it
+            SETTINGS.outputs.add(data)
+        return
+    resources = set(deps) if deps else set()
+    resources.add(res)
+    data.set_result(_OutputData(resources=resources, value=value, is_known=is_known, is_secret=is_secret))
+
+
+# --- tracking without a closure per output ---------------------------------------------------------------
+
+_TRACKING: list[tuple[set[Any], threading.Lock]] = []
+"""The run's ``SETTINGS.outputs`` and ``SETTINGS.lock``, read once: the SDK reads both through context
+properties twice per output."""
+
+
+def _track(self: pulumi.Output[Any]) -> None:
+    """``Output._track``: the output's data is tracked until it resolves, and a failed or cancelled one
+    stays tracked for the program's end to re-raise, as the SDK does; the callback is one module-level
+    function rather than a closure made for each output."""
+    data = self._data
+    if data.done() and not data.cancelled() and data.exception() is None:
+        return  # resolved already: the SDK's callback would untrack it on the loop's next turn
+    tracked, lock = _TRACKING[-1]
+    with lock:
+        tracked.add(data)
+    data.add_done_callback(_untrack_resolved)
+
+
+def _untrack_resolved(fut: asyncio.Future[Any]) -> None:
+    if fut.cancelled() or fut.exception() is not None:
+        return  # left for the program's end, which re-raises it
+    # an output of the run can resolve after it (the SDK's settings then)
+    tracked, lock = _TRACKING[-1] if _TRACKING else (SETTINGS.outputs, SETTINGS.lock)
+    with lock:
+        tracked.discard(fut)
+
+
+# --- URNs without outputs --------------------------------------------------------------------------------
+
+_sdk_create_urn = sdk_resource.create_urn
+
+
+def create_urn(
+    name: Any, type_: Any, parent: Any = None, project: str | None = None, stack: str | None = None
+) -> pulumi.Output[str]:
+    """``pulumi.runtime.resource.create_urn``. Every registration asks for the URN it would have
+    without a monitor (from plain strings: the name, type and resolved parent URN), and the SDK builds
+    it from outputs: ``from_input``, ``all`` and two ``apply`` calls, each with tasks on the event loop.
+    From plain strings the same URN is made directly, as a known output with no dependencies, as the
+    SDK's is; anything else (an output, a resource as parent) goes to the SDK's."""
+    if not (type(name) is str and type(type_) is str and (parent is None or type(parent) is str)):
+        return _sdk_create_urn(name, type_, parent, project, stack)
+    if parent is not None:
+        prefix = parent[0 : parent.rfind("::")] + "$"
+    else:
+        stack = settings.get_stack() if stack is None else stack
+        project = settings.get_project() if project is None else project
+        prefix = "urn:pulumi:" + stack + "::" + project + "::"
+    data: asyncio.Future[_OutputData[str]] = asyncio.get_event_loop().create_future()
+    data.set_result(
+        _OutputData(resources=set(), value=prefix + type_ + "::" + name, is_known=True, is_secret=False)
+    )
+    return pulumi.Output._from_data(data)
+
+
+# --- the dependency cycle check without recursive generators --------------------------------------------
+
+
+def reachable(from_resource: pulumi.Resource, to_resource: pulumi.Resource) -> bool:
+    """``pulumi.runtime.resource_cycle_breaker._reachable``: whether ``to_resource`` is ``from_resource``
+    or among its transitive dependencies, asked for every dependency a resource declares. The SDK walks
+    the graph with recursive generators, each step passing up through every level above it; this walks
+    it with a stack (the answer does not depend on the order)."""
+    visited: set[int] = set()
+    pending = [from_resource]
+    while pending:
+        resource = pending.pop()
+        if id(resource) in visited:
+            continue
+        visited.add(id(resource))
+        if resource == to_resource:
+            return True
+        pending.extend(getattr(resource, cycle_breaker._DEPENDENCIES_PROPERTY, ()))
+    return False

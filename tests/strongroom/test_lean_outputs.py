@@ -1,0 +1,365 @@
+"""The engine's stand-ins for the SDK's per-output bookkeeping (``strongroom.engine.outputs``) give the
+program the same outputs as the SDK's: same plans, same failures, same answers, and the SDK's own
+functions back after each run. Their speed and memory are measured by bench/bench_check.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+import re
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.output as sdk_output
+import pulumi.runtime.resource as sdk_resource
+import pulumi.runtime.resource_cycle_breaker as cycle_breaker
+import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.settings import SETTINGS
+
+from strongroom.engine import outputs as lean
+from strongroom.engine import run_plan
+from strongroom.engine import runner as engine_runner
+from strongroom.errors import ProgramFailed
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+
+# A program that uses what the stand-ins touch: outputs of every resource fed to others (dependencies,
+# property dependencies), apply/all/concat/secret, depends_on a component (the cycle check), a child of
+# a component (a URN from a parent), an alias, a lookup, and exported outputs.
+EXERCISE = """
+    import json
+
+    import pulumi
+    import pulumi_aws as aws
+
+
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name, opts=None):
+            super().__init__("scratch:index:Box", name, None, opts)
+            child = pulumi.ResourceOptions(parent=self)
+            self.key = aws.kms.Key(f"{name}-key", enable_key_rotation=True, opts=child)
+            self.bucket = aws.s3.Bucket(f"{name}-bucket", opts=child)
+            self.register_outputs({"bucket": self.bucket.id})
+
+
+    boxes = [Box(f"box{i}") for i in range(3)]
+    caller = aws.get_caller_identity_output()
+    for i, box in enumerate(boxes):
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"sse{i}",
+            bucket=box.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                                  "kms_master_key_id": box.key.arn}}],
+            opts=pulumi.ResourceOptions(depends_on=boxes[:i], parent=box),
+        )
+        aws.s3.BucketPolicy(
+            f"policy{i}",
+            bucket=box.bucket.id,
+            policy=pulumi.Output.all(box.bucket.arn, caller.account_id).apply(
+                lambda args: json.dumps({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                    "Resource": [args[0], args[0] + "/*"],
+                    "Condition": {"StringNotEquals": {"aws:PrincipalAccount": args[1]}}}]})
+            ),
+            opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"old-policy{i}")]),
+        )
+    secret = pulumi.Output.secret("s3cr3t")
+    aws.ssm.Parameter("param", type="SecureString", value=secret, key_id=boxes[0].key.arn)
+    pulumi.export("arns", [b.bucket.arn for b in boxes])
+    pulumi.export("name", pulumi.Output.concat("x-", boxes[0].bucket.bucket, "-", caller.account_id))
+"""
+
+
+def write(root: Path, program: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text("name: scratch\nruntime: python\n")
+    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
+    (root / "__main__.py").write_text(textwrap.dedent(program))
+    return root
+
+
+@pytest.fixture
+def without_stand_ins(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    def turn_off() -> None:
+        monkeypatch.setattr(engine_runner, "lean_outputs", contextlib.nullcontext)
+
+    return turn_off
+
+
+@pytest.mark.parametrize(
+    "project, stack",
+    [
+        (REPO, "prod"),
+        (FIXTURES / "insecure_project", "ci"),
+        (FIXTURES / "invokes_project", "dev"),
+        (None, "dev"),
+    ],
+    ids=["repo:prod", "insecure", "invokes", "exercise"],
+)
+def test_the_plan_is_identical_with_and_without_the_stand_ins(
+    project: Path | None, stack: str, tmp_path: Path, without_stand_ins: Callable[[], None]
+) -> None:
+    project = project or write(tmp_path / "exercise", EXERCISE)
+    lean_plan = run_plan(project, stack).to_dict()
+    without_stand_ins()
+    sdk_plan = run_plan(project, stack).to_dict()
+    assert len(lean_plan["resources"]) > 2
+    assert lean_plan == sdk_plan
+    if project.name == "exercise":  # the exports are the program's, not set_mocks' empty ones
+        stack = next(r for r in lean_plan["resources"] if r["type"] == "pulumi:pulumi:Stack")
+        assert set(stack["outputs"]) == {"arns", "name"}
+
+
+FAILING = {
+    "dependency cycle through components": """
+        import pulumi
+        import pulumi_aws as aws
+
+
+        class Box(pulumi.ComponentResource):
+            def __init__(self, name, opts=None):
+                super().__init__("scratch:index:Box", name, None, opts)
+                self.bucket = aws.s3.Bucket(f"{name}-bucket", opts=pulumi.ResourceOptions(parent=self))
+
+
+        boxes = [Box(f"box{i}") for i in range(3)]
+        for i, box in enumerate(boxes):
+            aws.s3.BucketVersioning(
+                f"v{i}",
+                bucket=box.bucket.id,
+                versioning_configuration={"status": "Enabled"},
+                opts=pulumi.ResourceOptions(depends_on=[boxes[i - 1]], parent=box),
+            )
+    """,
+    "apply raises": """
+        import pulumi
+        import pulumi_aws as aws
+
+        bucket = aws.s3.Bucket("data")
+        aws.s3.BucketPolicy("policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: 1 / 0))
+    """,
+    "output of a failed resource used later": """
+        import pulumi
+        import pulumi_aws as aws
+
+        bad = aws.s3.Bucket("bad", bucket=pulumi.Output.from_input("x").apply(lambda _: {}["missing"]))
+        aws.s3.BucketVersioning("v", bucket=bad.id, versioning_configuration={"status": "Enabled"})
+        pulumi.export("arn", bad.arn)
+    """,
+}
+
+
+@pytest.mark.parametrize("program", list(FAILING.values()), ids=list(FAILING))
+def test_a_failing_program_fails_the_same_with_and_without_the_stand_ins(
+    program: str, tmp_path: Path, without_stand_ins: Callable[[], None]
+) -> None:
+    project = write(tmp_path / "failing", program)
+    with pytest.raises(ProgramFailed) as lean_failure:
+        run_plan(project, "dev", timeout=60)
+    without_stand_ins()
+    with pytest.raises(ProgramFailed) as sdk_failure:
+        run_plan(project, "dev", timeout=60)
+    # the last resource the monitor saw is a matter of timing: the stand-ins reach the monitor sooner
+    assert _without_last(lean_failure.value) == _without_last(sdk_failure.value)
+    assert (
+        "circular dependency" in str(lean_failure.value)
+        or "ZeroDivisionError" in str(lean_failure.value)
+        or "KeyError" in str(lean_failure.value)
+    )
+
+
+def _without_last(failure: Exception) -> str:
+    return re.sub(r" Last resource registered: [^']*'[^']*'\.", "", str(failure))
+
+
+def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_the_outer(
+    tmp_path: Path,
+) -> None:
+    originals = (
+        rpc.transfer_properties,
+        sdk_resource.create_urn,
+        cycle_breaker._reachable,
+        sdk_output.Output._track,
+    )
+    with lean.lean_outputs():
+        inside = (
+            rpc.transfer_properties,
+            sdk_resource.create_urn,
+            cycle_breaker._reachable,
+            sdk_output.Output._track,
+        )
+        assert inside == (lean.transfer_properties, lean.create_urn, lean.reachable, lean._track)
+        with lean.lean_outputs():
+            pass
+        assert (rpc.transfer_properties, sdk_resource.create_urn) == inside[:2], (
+            "the inner run restored early"
+        )
+    assert (
+        rpc.transfer_properties,
+        sdk_resource.create_urn,
+        cycle_breaker._reachable,
+        sdk_output.Output._track,
+    ) == (originals)
+    run_plan(write(tmp_path / "p", EXERCISE), "dev")
+    assert rpc.transfer_properties is originals[0] and sdk_output.Output._track is originals[3]
+
+
+# --- each stand-in against the SDK's function ----------------------------------------------------------
+
+
+class Res:
+    """Stands for a resource: the stand-ins only set attributes on it and put it in sets."""
+
+
+async def _data(output: pulumi.Output[Any]) -> tuple[str, Any]:
+    try:
+        data = await output._data
+    except Exception as exc:
+        return ("failed", repr(exc))
+    return ("ok", (data.value, data.is_known, data.is_secret, sorted(id(r) for r in data.resources)))
+
+
+RESOLUTIONS: list[tuple[Any, bool, bool, Any, Exception | None]] = [
+    ("v", True, False, None, None),
+    (None, False, False, None, None),
+    ({"a": [1, pulumi.UNKNOWN]}, True, False, None, None),  # unknown inside: not known
+    (["x"], True, True, "deps", None),
+    (None, False, False, None, ValueError("boom")),
+]
+
+
+def test_transfer_properties_gives_the_sdks_outputs_and_leaves_only_failed_ones_tracked() -> None:
+    dependency = Res()
+
+    async def outcomes(transfer: Callable[..., dict[str, Any]]) -> tuple[list[Any], int]:
+        res = Res()
+        SETTINGS.outputs.clear()
+        resolvers = transfer(
+            res, {f"p{i}": None for i in range(len(RESOLUTIONS))} | {"urn": None, "id": None}, True
+        )
+        assert set(resolvers) == {f"p{i}" for i in range(len(RESOLUTIONS))}
+        for (value, known, secret, deps, failed), resolve in zip(
+            RESOLUTIONS, resolvers.values(), strict=True
+        ):
+            resolve(value, known, secret, {dependency} if deps else None, failed)
+        results = [await _data(getattr(res, f"p{i}")) for i in range(len(RESOLUTIONS))]
+        await asyncio.sleep(0)  # the SDK untracks resolved outputs on the loop's next turn
+        await asyncio.sleep(0)
+        left = {f for f in SETTINGS.outputs if f.done()}
+        failed_left = sum(1 for f in left if f.exception() is not None)
+        SETTINGS.outputs.clear()
+        # the resource itself is in every output's resources, as the SDK adds it
+        return [r if r[0] == "failed" else (r[0], r[1][:3], len(r[1][3])) for r in results], failed_left
+
+    loop = asyncio.new_event_loop()
+    try:
+        with lean.lean_outputs():
+            ours = loop.run_until_complete(outcomes(lean.transfer_properties))
+        sdks = loop.run_until_complete(outcomes(rpc.transfer_properties))
+    finally:
+        loop.close()
+    assert ours == sdks
+    assert ours[1] == 1, "the failed output stays tracked for the program's end to re-raise"
+
+
+def test_tracking_keeps_a_failed_output_and_drops_a_resolved_one() -> None:
+    async def scenario() -> tuple[int, int, int]:
+        SETTINGS.outputs.clear()
+        done = pulumi.Output.from_input("known")  # resolved when made: never tracked
+        after_done = len(SETTINGS.outputs)
+        pending_ok, resolve_ok = pulumi.deferred_output()
+        pending_bad, resolve_bad = pulumi.deferred_output()
+        during = len(SETTINGS.outputs)
+        resolve_ok(pulumi.Output.from_input(1))
+        resolve_bad(pulumi.Output.from_input(None).apply(lambda _: 1 / 0))
+        with contextlib.suppress(ZeroDivisionError):
+            await pending_bad.future()
+        await pending_ok.future()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        left = [f for f in SETTINGS.outputs if f.done() and f.exception() is not None]
+        SETTINGS.outputs.clear()
+        assert await done.future() == "known"
+        return after_done, during, len(left)
+
+    loop = asyncio.new_event_loop()
+    try:
+        with lean.lean_outputs():
+            after_done, during, failed_left = loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+    assert after_done == 0
+    assert during == 2
+    assert failed_left >= 1
+
+
+@pytest.mark.parametrize(
+    "name, type_, parent, project, stack",
+    [
+        ("b", "aws:s3/bucket:Bucket", None, None, None),
+        ("b", "aws:s3/bucket:Bucket", None, "proj", "stk"),
+        ("k", "aws:kms/key:Key", "urn:pulumi:dev::scratch::scratch:index:Box::box0", None, None),
+        (
+            "k",
+            "aws:kms/key:Key",
+            "urn:pulumi:dev::scratch::pulumi:pulumi:Stack$scratch:index:Box::box0",
+            None,
+            None,
+        ),
+        ("k", "t", "", None, None),
+        ("k", "t", "no-separator", None, None),
+    ],
+)
+def test_create_urn_from_plain_strings_is_the_sdks(
+    name: str, type_: str, parent: str | None, project: str | None, stack: str | None
+) -> None:
+    pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
+
+    async def both() -> tuple[Any, Any]:
+        ours = await _data(lean.create_urn(name, type_, parent, project, stack))
+        sdks = await _data(lean._sdk_create_urn(name, type_, parent, project, stack))
+        return ours, sdks
+
+    ours, sdks = asyncio.new_event_loop().run_until_complete(both())
+    assert ours == sdks
+
+
+def test_create_urn_leaves_outputs_to_the_sdk() -> None:
+    pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
+
+    async def answer() -> str | None:
+        return await lean.create_urn(pulumi.Output.from_input("n"), "t", None).future()
+
+    assert asyncio.new_event_loop().run_until_complete(answer()) == "urn:pulumi:dev::scratch::t::n"
+
+
+class _NoMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return args.name + "-id", args.inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+def test_reachable_answers_as_the_sdks_on_random_graphs_with_cycles() -> None:
+    rng = random.Random(11)
+    for size, trial in itertools.product((1, 5, 30), range(20)):
+        nodes = [Res() for _ in range(size)]
+        for node in nodes:
+            deps = {rng.choice(nodes) for _ in range(rng.randint(0, 3))}
+            setattr(node, cycle_breaker._DEPENDENCIES_PROPERTY, deps)
+        for a, b in itertools.product(nodes[:6], nodes[:6]):
+            assert lean.reachable(a, b) == cycle_breaker._reachable(a, b), (size, trial)
+
+
+@pytest.fixture(autouse=True)
+def _sdk_settings_restored() -> Iterator[None]:
+    yield
+    SETTINGS.outputs.clear()
