@@ -74,3 +74,19 @@ def _private_plan_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     """Every test gets its own, empty plan cache (``strongroom check`` caches plans under
     ``$XDG_CACHE_HOME``): no test reads a plan another test, or a user's run, stored."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (``make test``), pytest-xdist sends the tests of one ``xdist_group`` to
+    one worker by adding the group to their node ids; the expensive shared fixtures (the evasion
+    programs, the mutation plans, the wheel) rely on it. A pytest that ignores the added id (9.2 with
+    xdist 3.8) silently splits the groups and builds each fixture once per worker: stop instead."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid:
+            raise pytest.UsageError(
+                f"{item.nodeid}: its xdist_group is not in its node id, so --dist loadgroup would not keep "
+                "the group on one worker (pytest-xdist and this pytest do not agree; see pyproject.toml)"
+            )

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group("wheel")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     wheel = build_wheel(work)

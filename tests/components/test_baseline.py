@@ -269,7 +269,7 @@ def test_bad_args_are_refused_with_the_field(overrides: dict[str, Any], message:
 # -- the environment and its settings ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prod_plan() -> Plan:
     return build(settings_for("prod"))
 

@@ -27,7 +27,7 @@ from strongroom.components.environment import SecureMlEnvironment
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def schema() -> dict[str, Any]:
     return provider.package_schema()
 

@@ -63,12 +63,12 @@ def build(settings: EnvironmentSettings) -> Plan:
     return recorder.plan()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev_plan() -> Plan:
     return build(settings_for("dev"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prod_plan() -> Plan:
     return build(settings_for("prod"))
 

@@ -55,7 +55,7 @@ def build(args: PrivateNetworkArgs, name: str = "dev-net") -> Plan:
         pulumi.runtime.set_all_config({}, [])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def default_plan() -> Iterator[Plan]:
     yield build(
         PrivateNetworkArgs(
@@ -70,7 +70,7 @@ def default_plan() -> Iterator[Plan]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def custom_plan() -> Iterator[Plan]:
     yield build(
         PrivateNetworkArgs(

@@ -97,12 +97,12 @@ def _id(example: Example) -> str:
     return example.folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def plans() -> dict[str, Plan]:
     return {e.folder: run_plan(EXAMPLES / e.folder, e.stack) for e in ALL}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reports(plans: dict[str, Plan]) -> dict[str, Report]:
     result = {}
     for e in ALL:

@@ -24,13 +24,13 @@ EXAMPLE = REPO / "examples" / "training-pipeline"
 REFERENCE = "acme/strongroom/dev"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def environment() -> dict[str, object]:
     """The exports of Strongroom's own dev stack, planned offline."""
     return stack_outputs(run_plan(REPO, "dev"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def plan() -> Plan:
     return run_plan(EXAMPLE, "dev")
 

@@ -45,7 +45,7 @@ _ROOT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*")
 _SCHEMA_TYPES = {"string": str, "boolean": bool, "integer": int, "number": (int, float), "array": list}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def schema() -> dict[str, Any]:
     return provider.package_schema()
 

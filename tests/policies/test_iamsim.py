@@ -399,7 +399,7 @@ def test_calls_it_cannot_map_raise() -> None:
 # --- the dev plan's roles -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev() -> PlanPolicies:
     return PlanPolicies(stack_plan("dev"))
 

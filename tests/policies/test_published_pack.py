@@ -259,7 +259,7 @@ def test_requirements_are_generated_from_pyproject_and_the_lock() -> None:
 # -- the installed pack, driven over the Analyzer protocol --------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published pack installed as the CLI installs it, in a directory with nothing else in it."""
     work = tmp_path_factory.mktemp("published")
@@ -279,7 +279,7 @@ def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prod() -> tuple[Plan, dict[str, str]]:
     config = load_stack_config(load_project(REPO), "prod").values
     return run_plan(REPO, "prod", account=DEFAULT_ACCOUNT), config

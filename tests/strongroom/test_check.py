@@ -73,7 +73,7 @@ def make_plan(*resources: PlanResource) -> Plan:
     return Plan(project="proj", stack="dev", resources=[*base_resources(), *resources])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pack() -> Iterator[PolicyPackProcess]:
     with PolicyPackProcess(MINI_PACK, project="proj", stack="dev") as process:
         yield process

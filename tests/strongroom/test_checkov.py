@@ -51,7 +51,7 @@ def checkov_bin() -> Path:
     return binary
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def baseline_plan() -> dict[str, Any]:
     return run_plan(BASELINE, "ci").to_dict()
 
@@ -554,7 +554,7 @@ def _by_file(reports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {folder: [{"results": body, "summary": {}}] for folder, body in split.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fidelity(
     checkov_bin: Path, baseline_plan: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Any:

@@ -91,7 +91,7 @@ def _rows(text: str) -> list[list[str]]:
     return [["".join(p for p in parts if p) for parts in row] for row in rows]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def insecure_violations() -> list[dict[str, str]]:
     result = runner.invoke(app, ["check", "-C", str(INSECURE), "-s", "ci", "-f", "json"])
     assert result.exit_code == 1, result.output

@@ -42,12 +42,12 @@ JSON_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_test() -> Plan:
     return run_plan(TINY, "test")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_demo() -> Plan:
     return run_plan(TINY, "demo", account="210987654321")
 

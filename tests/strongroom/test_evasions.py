@@ -163,7 +163,7 @@ CATEGORIES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Report]:
     project = tmp_path_factory.mktemp("evasions") / "project"
     shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__"))

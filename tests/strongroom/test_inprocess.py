@@ -104,7 +104,7 @@ def test_both_paths_report_the_same_on_every_stack(project: Path, stack: str) ->
     _same_reports(over_grpc, in_process)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def insecure() -> tuple[Plan, dict[str, str]]:
     project = FIXTURES / "insecure_project"
     config = load_stack_config(load_project(project), "ci").values

@@ -52,7 +52,7 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(app, ["check", *args])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[StackResult]]:
     """Three stacks: one clean, one with a mandatory violation, one whose program fails."""
     root = write_project(tmp_path_factory.mktemp("fleet"), {"clean": "empty", "bad": "ssm", "broken": "fail"})

@@ -2553,7 +2553,7 @@ def _mutated(plan: Plan, mutation: Mutation) -> Plan | str:
     return copy
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def newly_reported() -> dict[str, set[str]]:
     """For each mutation: the controls newly reported relative to the unmutated dev plan (or, for a
     mutation that no longer applies to the dev plan, why)."""

@@ -566,7 +566,7 @@ PROGRAMS = [
 ]
 
 
-@pytest.fixture(scope="module", params=PROGRAMS, ids=lambda p: f"{p[0].name}:{p[1]}")
+@pytest.fixture(scope="session", params=PROGRAMS, ids=lambda p: f"{p[0].name}:{p[1]}")
 def program_export(request: pytest.FixtureRequest) -> Any:
     project, stack = request.param
     return export_plan(run_plan(project, stack))

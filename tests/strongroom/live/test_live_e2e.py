@@ -41,7 +41,7 @@ def _env() -> dict[str, str]:
     return env | CREDENTIALS | {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[tuple[str, Materialised]]:
     port = _free_port()
     process = subprocess.Popen(

@@ -1,6 +1,6 @@
-"""An account holding twenty environments: each audited alone finds only its own, and `strongroom audit
+"""An account holding several environments: each audited alone finds only its own, and `strongroom audit
 --all-stacks` audits them all at once (one report per stack, one exit code), sharing the account-wide
-discovery reads."""
+discovery reads. Six environments show it; the audit of twenty is measured by bench/bench_audit.py."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def test_a_renamed_plan_is_the_siblings_plan(tmp_path: Path) -> None:
     assert vpc.inputs["cidrBlock"] == "10.103.0.0/16"
 
 
-def test_twenty_environments_audited_one_at_a_time_and_all_at_once(
+def test_six_environments_audited_one_at_a_time_and_all_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stacks = scale_project(tmp_path, 20)
+    stacks = scale_project(tmp_path, 6)
     first, second = run_plan(tmp_path, "e01"), run_plan(tmp_path, "e02")
     plans = {"e01": first, "e02": second, **{s: renamed_plan(second, s) for s in stacks[2:]}}
     cache = PlanCache()
@@ -55,7 +55,7 @@ def test_twenty_environments_audited_one_at_a_time_and_all_at_once(
     with moto_context(monkeypatch):
         for plan in plans.values():
             materialise(plan, new_aws())
-        for stack in ("e01", "e20"):
+        for stack in ("e01", "e06"):
             aws = new_aws()
             report = audit(aws, planned_of(plans[stack], tmp_path))
             assert report.violations == [], [

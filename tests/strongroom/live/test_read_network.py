@@ -38,7 +38,7 @@ NOT_READ = {"SR-NET-040"}
 PULUMI_ONLY = {"revokeRulesOnDelete"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev_plan() -> Plan:
     return run_plan(REPO, STACK)
 

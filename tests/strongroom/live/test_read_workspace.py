@@ -33,7 +33,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/strongroom/dev/sr-dev-roles-studio-executio
 PULUMI_ONLY = {"retentionPolicy"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dev_plan() -> Plan:
     return run_plan(REPO, STACK)
 

@@ -18,7 +18,7 @@ from strongroom.cli import app
 STRONGROOM = Path(sys.executable).with_name("strongroom")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
     process = start_sandbox("--stack", "dev", "--port", "0")
     try:

@@ -140,7 +140,7 @@ def test_the_deletion_judge_sees_every_way_to_lose_a_version() -> None:
 # --- end to end: the CLI as a subprocess against `strongroom sandbox` ---------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sandbox() -> Iterator[str]:
     """``strongroom sandbox --stack dev`` (moto with the dev stack's plan materialised): its endpoint."""
     process = start_sandbox("--stack", "dev", "--port", "0")
