@@ -24,6 +24,8 @@ import pytest
 from strongroom.components.policydocs import iam
 from strongroom.engine import Plan, PlanResource, run_plan
 
+pytestmark = pytest.mark.xdist_group("policy-documents")  # one worker plans and lints each stack once
+
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = ("dev", "staging", "prod")
 

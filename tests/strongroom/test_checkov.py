@@ -34,6 +34,8 @@ from strongroom.errors import UsageError
 from strongroom.report import Report, Rule, Violation, merge
 from strongroom.terraform import MAIN_FILE, TerraformExport, export_plan
 
+pytestmark = pytest.mark.xdist_group("checkov")  # one worker runs the fidelity scan once
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BASELINE = FIXTURES / "checkov_baseline"
 REPO = Path(__file__).resolve().parents[2]
