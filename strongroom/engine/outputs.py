@@ -35,6 +35,9 @@ def lean_outputs() -> Iterator[None]:
         stack.enter_context(_replaced(rpc, "transfer_properties", transfer_properties))
         stack.enter_context(_replaced(sdk_resource, "create_urn", create_urn))
         stack.enter_context(_replaced(cycle_breaker, "_reachable", reachable))
+        stack.enter_context(_replaced(cycle_breaker, "_add_dep", add_dep))
+        _DEPENDED_ON.append(set())
+        stack.callback(_DEPENDED_ON.pop)
         _TRACKING.append((tracked, lock))
         stack.callback(_TRACKING.pop)
         stack.enter_context(_replaced(sdk_output.Output, "_track", _track))
@@ -163,11 +166,28 @@ def create_urn(
 # --- the dependency cycle check without recursive generators --------------------------------------------
 
 
+_DEPENDED_ON: list[set[int]] = []
+"""The ids of the resources some resource of the run depends on (recorded by :func:`add_dep`)."""
+
+_sdk_add_dep = cycle_breaker._add_dep
+
+
+def add_dep(from_resource: pulumi.Resource, to_resource: pulumi.Resource) -> None:
+    """``pulumi.runtime.resource_cycle_breaker._add_dep``, also noting that ``to_resource`` is depended on."""
+    if _DEPENDED_ON:
+        _DEPENDED_ON[-1].add(id(to_resource))
+    _sdk_add_dep(from_resource, to_resource)
+
+
 def reachable(from_resource: pulumi.Resource, to_resource: pulumi.Resource) -> bool:
     """``pulumi.runtime.resource_cycle_breaker._reachable``: whether ``to_resource`` is ``from_resource``
-    or among its transitive dependencies, asked for every dependency a resource declares. The SDK walks
-    the graph with recursive generators, each step passing up through every level above it; this walks
-    it with a stack (the answer does not depend on the order)."""
+    or among its transitive dependencies, asked for every dependency a resource declares (whether the
+    resource being registered can be reached from what it depends on). The SDK walks the whole graph below
+    with recursive generators, each step passing up through every level above it. Here a resource nothing
+    depends on yet (the usual case for one being registered) is reachable only from itself, answered at
+    once; otherwise the graph is walked with a stack (the answer does not depend on the order)."""
+    if from_resource is not to_resource and _DEPENDED_ON and id(to_resource) not in _DEPENDED_ON[-1]:
+        return False
     visited: set[int] = set()
     pending = [from_resource]
     while pending:

@@ -179,36 +179,35 @@ def _without_last(failure: Exception) -> str:
     return re.sub(r" Last resource registered: [^']*'[^']*'\.", "", str(failure))
 
 
+def sdk_functions() -> tuple[object, ...]:
+    return (
+        rpc.transfer_properties,
+        sdk_resource.create_urn,
+        cycle_breaker._reachable,
+        cycle_breaker._add_dep,
+        sdk_output.Output._track,
+    )
+
+
 def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_the_outer(
     tmp_path: Path,
 ) -> None:
-    originals = (
-        rpc.transfer_properties,
-        sdk_resource.create_urn,
-        cycle_breaker._reachable,
-        sdk_output.Output._track,
-    )
+    originals = sdk_functions()
     with lean.lean_outputs():
-        inside = (
-            rpc.transfer_properties,
-            sdk_resource.create_urn,
-            cycle_breaker._reachable,
-            sdk_output.Output._track,
+        inside = sdk_functions()
+        assert inside == (
+            lean.transfer_properties,
+            lean.create_urn,
+            lean.reachable,
+            lean.add_dep,
+            lean._track,
         )
-        assert inside == (lean.transfer_properties, lean.create_urn, lean.reachable, lean._track)
         with lean.lean_outputs():
             pass
-        assert (rpc.transfer_properties, sdk_resource.create_urn) == inside[:2], (
-            "the inner run restored early"
-        )
-    assert (
-        rpc.transfer_properties,
-        sdk_resource.create_urn,
-        cycle_breaker._reachable,
-        sdk_output.Output._track,
-    ) == (originals)
+        assert sdk_functions() == inside, "the inner run restored the SDK's too early"
+    assert sdk_functions() == originals
     run_plan(write(tmp_path / "p", EXERCISE), "dev")
-    assert rpc.transfer_properties is originals[0] and sdk_output.Output._track is originals[3]
+    assert sdk_functions() == originals
 
 
 # --- each stand-in against the SDK's function ----------------------------------------------------------
@@ -357,6 +356,23 @@ def test_reachable_answers_as_the_sdks_on_random_graphs_with_cycles() -> None:
             setattr(node, cycle_breaker._DEPENDENCIES_PROPERTY, deps)
         for a, b in itertools.product(nodes[:6], nodes[:6]):
             assert lean.reachable(a, b) == cycle_breaker._reachable(a, b), (size, trial)
+
+
+def test_reachable_answers_as_the_sdks_on_graphs_declared_during_a_run() -> None:
+    """Within a run, dependencies are declared through ``_add_dep``, which notes what is depended on: a
+    resource nothing depends on is answered without a walk, and the answers stay the SDK's."""
+    rng = random.Random(7)
+    sdk_reachable = cycle_breaker._reachable
+    with lean.lean_outputs():
+        for size, trial in itertools.product((1, 5, 30), range(20)):
+            nodes = [Res() for _ in range(size)]
+            for node in nodes:
+                for _ in range(rng.randint(0, 3)):
+                    cycle_breaker._add_dep(node, rng.choice(nodes))
+            for a, b in itertools.product(nodes[:8], nodes[:8]):
+                assert lean.reachable(a, b) == sdk_reachable(a, b), (size, trial)
+            isolated = Res()
+            assert not lean.reachable(nodes[0], isolated) and lean.reachable(isolated, isolated)
 
 
 @pytest.fixture(autouse=True)
