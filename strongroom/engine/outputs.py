@@ -5,7 +5,7 @@ machinery per output (futures, a task, a tracking closure and callbacks on the e
 a large run's time and memory. Each stand-in below gives the program the same outputs, with the same
 values, known and secret flags, dependencies and failures, for less work; each is put in place only for
 the run and the SDK's own is put back afterwards (:func:`lean_outputs`). ``tests/strongroom/
-test_fast_paths.py`` holds each to the SDK's answers and compares the plans made with and without them.
+test_lean_outputs.py`` holds each to the SDK's answers and compares the plans made with and without them.
 """
 
 from __future__ import annotations
