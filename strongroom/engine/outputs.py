@@ -98,8 +98,9 @@ def _resolve_output(
 ) -> None:
     if failed is not None:
         data.set_exception(failed)
-        with SETTINGS.lock:  # where the SDK leaves a failed output: the program's end re-raises it
-            SETTINGS.outputs.add(data)
+        tracked, lock = _tracking()
+        with lock:  # where the SDK leaves a failed output: the program's end re-raises it
+            tracked.add(data)
         return
     resources = set(deps) if deps else set()
     resources.add(res)
@@ -120,7 +121,7 @@ def _track(self: pulumi.Output[Any]) -> None:
     data = self._data
     if data.done() and not data.cancelled() and data.exception() is None:
         return  # resolved already: the SDK's callback would untrack it on the loop's next turn
-    tracked, lock = _TRACKING[-1]
+    tracked, lock = _tracking()
     with lock:
         tracked.add(data)
     data.add_done_callback(_untrack_resolved)
@@ -129,10 +130,15 @@ def _track(self: pulumi.Output[Any]) -> None:
 def _untrack_resolved(fut: asyncio.Future[Any]) -> None:
     if fut.cancelled() or fut.exception() is not None:
         return  # left for the program's end, which re-raises it
-    # an output of the run can resolve after it (the SDK's settings then)
-    tracked, lock = _TRACKING[-1] if _TRACKING else (SETTINGS.outputs, SETTINGS.lock)
+    tracked, lock = _tracking()
     with lock:
         tracked.discard(fut)
+
+
+def _tracking() -> tuple[set[Any], threading.Lock]:
+    """The run's tracked outputs and their lock; an output of the run can resolve after it, and then it
+    is the SDK's settings'."""
+    return _TRACKING[-1] if _TRACKING else (SETTINGS.outputs, SETTINGS.lock)
 
 
 # --- URNs without outputs --------------------------------------------------------------------------------

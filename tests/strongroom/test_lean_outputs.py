@@ -9,7 +9,6 @@ import contextlib
 import itertools
 import random
 import re
-import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pulumi.runtime.resource_cycle_breaker as cycle_breaker
 import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import SETTINGS
+from test_engine import write_project  # a project of one program (tests/strongroom is on sys.path)
 
 from strongroom.engine import outputs as lean
 from strongroom.engine import run_plan
@@ -77,14 +77,6 @@ EXERCISE = """
 """
 
 
-def write(root: Path, program: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "Pulumi.yaml").write_text("name: scratch\nruntime: python\n")
-    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-2\n")
-    (root / "__main__.py").write_text(textwrap.dedent(program))
-    return root
-
-
 @pytest.fixture
 def without_stand_ins(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def turn_off() -> None:
@@ -106,7 +98,7 @@ def without_stand_ins(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 def test_the_plan_is_identical_with_and_without_the_stand_ins(
     project: Path | None, stack: str, tmp_path: Path, without_stand_ins: Callable[[], None]
 ) -> None:
-    project = project or write(tmp_path / "exercise", EXERCISE)
+    project = project or write_project(tmp_path / "exercise", EXERCISE)
     lean_plan = run_plan(project, stack).to_dict()
     without_stand_ins()
     sdk_plan = run_plan(project, stack).to_dict()
@@ -160,7 +152,7 @@ FAILING = {
 def test_a_failing_program_fails_the_same_with_and_without_the_stand_ins(
     program: str, tmp_path: Path, without_stand_ins: Callable[[], None]
 ) -> None:
-    project = write(tmp_path / "failing", program)
+    project = write_project(tmp_path / "failing", program)
     with pytest.raises(ProgramFailed) as lean_failure:
         run_plan(project, "dev", timeout=60)
     without_stand_ins()
@@ -206,7 +198,7 @@ def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_th
             pass
         assert sdk_functions() == inside, "the inner run restored the SDK's too early"
     assert sdk_functions() == originals
-    run_plan(write(tmp_path / "p", EXERCISE), "dev")
+    run_plan(write_project(tmp_path / "p", EXERCISE), "dev")
     assert sdk_functions() == originals
 
 
