@@ -332,8 +332,16 @@ def restore(
             if place == bucket
             else copies_of(aws, vault, where, place, key)
         )
+    # Newest version first; the copies of one version (a replica keeps the version ID, and may be written a
+    # second later) rank together, the bucket's own copy before its backup's and its replica's.
     order = {"bucket": 0, "backup": 1, "replica": 2}
-    candidates.sort(key=lambda c: (-c.last_modified.timestamp(), order[c.where]))
+    rank: dict[str, tuple[float, int]] = {}  # version ID -> (its newest copy's time, its nearest place)
+    for c in candidates:
+        newest, nearest = rank.get(c.version_id, (0.0, 2))
+        rank[c.version_id] = (max(newest, c.last_modified.timestamp()), min(nearest, order[c.where]))
+    candidates.sort(
+        key=lambda c: (-rank[c.version_id][0], rank[c.version_id][1], c.version_id, order[c.where])
+    )
     if not candidates:
         places = ", ".join(p.name for _, p in sources)
         raise UsageError(

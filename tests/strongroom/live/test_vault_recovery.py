@@ -50,12 +50,15 @@ def _put(aws: Aws, bucket: Bucket, key: str, body: bytes) -> str:
 
 
 def _replicate(aws: Aws, destination: Bucket, key: str, version_id: str, body: bytes) -> None:
-    """S3 replication of one version: the bytes, under the source's version ID."""
+    """S3 replication of one version: the bytes, under the source's version ID, written a second after the
+    source (as replication lags; the restore must still prefer the bucket's own copy of that version)."""
     from moto.s3.models import s3_backends
 
     written = _put(aws, destination, key, body)
     backend = s3_backends[aws.caller()["Account"]]["aws"]
-    backend.get_object(destination.name, key, version_id=written)._version_id = version_id  # type: ignore[union-attr]
+    copy = backend.get_object(destination.name, key, version_id=written)
+    copy._version_id = version_id  # type: ignore[union-attr]
+    copy.last_modified += timedelta(seconds=1)  # type: ignore[union-attr]
 
 
 def _sha(body: bytes) -> str:
