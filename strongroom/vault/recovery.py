@@ -339,9 +339,8 @@ def restore(
     for c in candidates:
         newest, nearest = rank.get(c.version_id, (0.0, 2))
         rank[c.version_id] = (max(newest, c.last_modified.timestamp()), min(nearest, order[c.where]))
-    candidates.sort(
-        key=lambda c: (-rank[c.version_id][0], rank[c.version_id][1], c.version_id, order[c.where])
-    )
+    # (a stable sort: versions of the same time keep the listing's order, newest first)
+    candidates.sort(key=lambda c: (-rank[c.version_id][0], rank[c.version_id][1], order[c.where]))
     if not candidates:
         places = ", ".join(p.name for _, p in sources)
         raise UsageError(
