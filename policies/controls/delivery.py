@@ -7,6 +7,7 @@ contents; a destination in another account, or a web endpoint, is a way out for 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from strongroom.policies import eventpattern
@@ -189,7 +190,8 @@ def _unmatched(samples: list[Sample], rules: list[Resource]) -> list[str]:
         hit = False
         # The rule that matched the previous sample first: samples come grouped by the resource they
         # watch, and one rule usually matches a group, so many rules cost a scan per group, not per sample.
-        for rule in [*last_hit, *(r for r in rules if not last_hit or r is not last_hit[0])]:
+        # Lazily: a hit on the first rule tried must not cost a copy of every rule.
+        for rule in chain(last_hit, (r for r in rules if not last_hit or r is not last_hit[0])):
             pattern = rule.get("eventPattern")
             if pattern is UNKNOWN:
                 undecided.append(rule)
