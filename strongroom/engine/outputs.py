@@ -33,6 +33,7 @@ def lean_outputs() -> Iterator[None]:
     tracked, lock = SETTINGS.outputs, SETTINGS.lock
     with ExitStack() as stack:
         stack.enter_context(_replaced(rpc, "transfer_properties", transfer_properties))
+        stack.enter_context(_replaced(rpc, "serialize_property", serialize_property))
         stack.enter_context(_replaced(sdk_resource, "create_urn", create_urn))
         stack.enter_context(_replaced(cycle_breaker, "_reachable", reachable))
         stack.enter_context(_replaced(cycle_breaker, "_add_dep", add_dep))
@@ -55,6 +56,42 @@ def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[No
         yield
     finally:
         setattr(owner, attribute, original)
+
+
+# --- plain values serialise as themselves ------------------------------------------------------------
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_SDK_SERIALIZE_PROPERTY = rpc.serialize_property
+
+
+async def serialize_property(
+    value: Any,
+    deps: list[Any] | None,
+    property_key: str | None,
+    resource_obj: Any = None,
+    input_transformer: Any = None,
+    typ: Any = None,
+    keep_output_values: bool = False,
+    exclude_resource_refs_from_deps: bool = False,
+    return_protobuf_value: bool = False,
+) -> Any:
+    """``rpc.serialize_property``, answering a string, number, boolean or None at once: the SDK's walks
+    every other kind of value first (the type annotation unwrapped, a dozen instance checks, half of them
+    against abstract classes) to return such a value unchanged. Most of a resource's properties are such
+    leaves. Exactly these types: a subclass (an Enum member is a str or an int) is the SDK's to judge."""
+    if type(value) in _SCALARS and not return_protobuf_value:
+        return value
+    return await _SDK_SERIALIZE_PROPERTY(
+        value,
+        deps,
+        property_key,
+        resource_obj,
+        input_transformer,
+        typ,
+        keep_output_values,
+        exclude_resource_refs_from_deps,
+        return_protobuf_value,
+    )
 
 
 # --- one future per output property --------------------------------------------------------------------

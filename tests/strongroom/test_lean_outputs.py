@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi.output as sdk_output
@@ -174,6 +175,7 @@ def _without_last(failure: Exception) -> str:
 def sdk_functions() -> tuple[object, ...]:
     return (
         rpc.transfer_properties,
+        rpc.serialize_property,
         sdk_resource.create_urn,
         cycle_breaker._reachable,
         cycle_breaker._add_dep,
@@ -189,6 +191,7 @@ def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_th
         inside = sdk_functions()
         assert inside == (
             lean.transfer_properties,
+            lean.serialize_property,
             lean.create_urn,
             lean.reachable,
             lean.add_dep,
@@ -320,6 +323,66 @@ def test_create_urn_from_plain_strings_is_the_sdks(
 
     ours, sdks = asyncio.new_event_loop().run_until_complete(both())
     assert ours == sdks
+
+
+class Colour(str, enum.Enum):  # noqa: UP042 (as pulumi_aws declares its enums)
+    RED = "red"
+
+
+class Size(enum.IntEnum):
+    BIG = 2
+
+
+def serialized_cases() -> list[tuple[Any, Any]]:
+    """Values and type annotations to serialise (made inside the running loop: outputs hold tasks). The
+    annotations are spelled as pulumi_aws spells them (``Optional``), which is what the SDK unwraps."""
+    return [
+        ("text", Optional[pulumi.Input[str]]),  # noqa: UP045
+        ("", None),
+        (0, pulumi.Input[int]),
+        (-3, None),
+        (2.5, Optional[pulumi.Input[float]]),  # noqa: UP045
+        (float("inf"), None),
+        (True, pulumi.Input[bool]),
+        (False, None),
+        (None, Optional[pulumi.Input[str]]),  # noqa: UP045
+        (Colour.RED, pulumi.Input[Colour]),  # subclasses of str and int: left to the SDK
+        (Size.BIG, None),
+        (["a", 1, None, Colour.RED], Optional[Sequence[pulumi.Input[str]]]),  # noqa: UP045
+        ({"k": "v", "n": [1, 2.0], "e": Size.BIG}, Optional[pulumi.Input[Mapping[str, Any]]]),  # noqa: UP045
+        (pulumi.Output.from_input("out"), pulumi.Input[str]),
+        (pulumi.Output.secret(3), None),
+        (pulumi.Output.from_input({"nested": ["x", True]}), None),
+        (pulumi.UNKNOWN, None),
+        (object(), None),  # not a legal value: the same error
+    ]
+
+
+@pytest.mark.parametrize("return_protobuf_value", [False, True])
+def test_serialize_property_answers_as_the_sdks(return_protobuf_value: bool) -> None:
+    pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
+
+    async def serialize(function: Callable[..., Any], value: Any, typ: Any) -> tuple[str, Any, list[int]]:
+        deps: list[Any] = []
+        try:
+            result = await function(value, deps, "prop", None, None, typ, False, False, return_protobuf_value)
+        except Exception as exc:
+            return ("failed", f"{type(exc).__name__}: {exc}", [])
+        return ("ok", (type(result), result), sorted(id(d) for d in deps))
+
+    async def both() -> list[tuple[Any, Any, Any]]:
+        answers = []
+        for value, typ in serialized_cases():
+            ours = await serialize(lean.serialize_property, value, typ)
+            sdks = await serialize(lean._SDK_SERIALIZE_PROPERTY, value, typ)
+            answers.append((value, ours, sdks))
+        return answers
+
+    answers = asyncio.new_event_loop().run_until_complete(both())
+    assert len(answers) == 18
+    for value, ours, sdks in answers:
+        assert ours == sdks, value
+    assert [ours[0] for _, ours, _ in answers].count("failed") == 1  # only the illegal value
 
 
 def test_create_urn_leaves_outputs_to_the_sdk() -> None:
