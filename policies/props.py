@@ -130,7 +130,11 @@ def get(props: Any, path: str, default: Any = None) -> Any:
     for step in path.split("."):
         if current is UNKNOWN:
             return UNKNOWN
-        if isinstance(current, Mapping):
+        if type(current) is dict:  # what normalize() makes: no abstract-class check (a policy asks millions)
+            current = current.get(step)
+            if current is None:
+                return default
+        elif isinstance(current, Mapping):
             if step not in current or current[step] is None:
                 return default
             current = current[step]

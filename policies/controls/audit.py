@@ -103,6 +103,19 @@ def _bucket_names(bucket: Resource) -> set[str]:
     return {n for n in found if isinstance(n, str) and n and n is not UNKNOWN}
 
 
+def _names_of_buckets(index: Index) -> dict[int, set[str]]:
+    """:func:`_bucket_names` of every bucket of the plan (by the object, which the index keeps alive): found
+    once per stack, not once per trail."""
+    return {id(bucket): _bucket_names(bucket) for bucket in index.of_type(BUCKET)}
+
+
+def _names(bucket: Resource, index: Index) -> set[str]:
+    """:func:`_bucket_names` of a bucket of the plan; read-only (the set is shared)."""
+    names: dict[int, set[str]] = index.memo("audit:bucket-names", lambda: _names_of_buckets(index))
+    found = names.get(id(bucket))
+    return _bucket_names(bucket) if found is None else found
+
+
 def _destination(subject: Resource, index: Index) -> list[Resource]:
     """The buckets of the plan the trail delivers to: by the name it gives, or (only while the name is
     unknown) by its property dependency."""
@@ -112,7 +125,7 @@ def _destination(subject: Resource, index: Index) -> list[Resource]:
         if not found:
             raise UnknownValue(subject.label, "s3BucketName")
         return found
-    return [b for b in index.of_type(BUCKET) if value in _bucket_names(b)]
+    return [b for b in index.of_type(BUCKET) if value in _names(b, index)]
 
 
 def _covers(prefix: str, name: str) -> bool:
@@ -147,7 +160,7 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
             continue
         if bucket.urn in accounted:
             continue  # another trail of the stack, logging in every region, records it (or delivers to it)
-        names = _bucket_names(bucket)
+        names = _names(bucket, index)
         if not names:
             raise UnknownValue(bucket.label, "bucket")
         if any(_covers(p, n) for p in known for n in names):
@@ -175,7 +188,7 @@ def _recorded_buckets(index: Index) -> dict[str | None, frozenset[str]]:
     then asked to record the other's. A trail that is switched off, single-region, or not known to be
     neither, accounts for nothing, so the buckets only it would record stay findings of every trail."""
     recorded: dict[str | None, set[str]] = {}
-    names = [(name, bucket.urn) for bucket in index.of_type(BUCKET) for name in _bucket_names(bucket)]
+    names = [(name, bucket.urn) for bucket in index.of_type(BUCKET) for name in _names(bucket, index)]
     by_partition: dict[str, tuple[list[str], list[str]]] = {}
     for trail in index.of_type(TRAIL):
         if trail.get("enableLogging", True) is not True or trail.get("isMultiRegionTrail") is not True:
@@ -220,7 +233,7 @@ def _own_bucket(subject: Resource, index: Index) -> Iterator[str]:
     prefixes = [v for values in selected for v in values]
     known = [str(v) for v in prefixes if v is not UNKNOWN]
     for bucket in _destination(subject, index):
-        names = _bucket_names(bucket)
+        names = _names(bucket, index)
         if not names:
             raise UnknownValue(bucket.label, "bucket")
         if any(_covers(p, n) for p in known for n in names):

@@ -1442,7 +1442,12 @@ def _own_limits(subject: Resource, index: Index) -> Iterator[str]:
 
 def _key_deletion(subject: Resource, index: Index) -> Iterator[str]:
     found = _role_statements(subject, index)
-    keys = [str(k.get("arn")) for k in index.of_type("aws:kms/key:Key") if isinstance(k.get("arn"), str)]
+    keys: list[str] = index.memo(
+        "identity:key-arns",
+        lambda: [
+            str(k.get("arn")) for k in index.of_type("aws:kms/key:Key") if isinstance(k.get("arn"), str)
+        ],
+    )
     for action in ("kms:ScheduleKeyDeletion",):
         naming = _for_action(found, action)
         if not _allows_somewhere(naming):

@@ -458,6 +458,18 @@ def _is_service_log_bucket(bucket: Resource, index: Index) -> bool:
     )
 
 
+def _buckets_by_name(index: Index) -> dict[str, list[Resource]]:
+    """The plan's buckets by each known name they answer to (name, ID, the name in the ARN), in the plan's
+    order: one map per stack instead of a pass over every bucket for each replication rule."""
+    found: dict[str, list[Resource]] = {}
+    for bucket in index.of_type(BUCKET):
+        for name in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))):
+            same = found.setdefault(name, []) if isinstance(name, str) and name else None
+            if same is not None and not (same and same[-1] is bucket):  # a bucket's names come together
+                same.append(bucket)
+    return found
+
+
 def _is_replication_destination(bucket: Resource, index: Index) -> bool:
     """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
     names = {n for n in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))) if n}
@@ -495,7 +507,6 @@ def _destination_buckets(config: Resource, path: str, value: Any, index: Index) 
     """The plan's buckets a replication destination names: by value (name or ARN) when known, by the
     property dependency of `rules` while it is unknown. Raises CannotJudge for a destination that is no
     bucket of the plan, UnknownValue for an unknown one that depends on no bucket."""
-    buckets = list(index.of_type(BUCKET))
     if value is UNKNOWN:
         found = depends_on(config, index, path, (BUCKET,))
         if not found:
@@ -503,9 +514,8 @@ def _destination_buckets(config: Resource, path: str, value: Any, index: Index) 
         return found
     name = bucket_name(value) if isinstance(value, str) else None
     name = name or (value if isinstance(value, str) else None)
-    matches = [
-        b for b in buckets if name and name in (b.get("bucket"), b.get("id"), bucket_name(b.get("arn")))
-    ]
+    by_name = index.memo("storage:buckets-by-name", lambda: _buckets_by_name(index))
+    matches = list(by_name.get(name, ())) if name else []
     if not matches:
         raise CannotJudge(
             f"replication {config.label} {path} names {value}, which is no bucket of this stack, so "
