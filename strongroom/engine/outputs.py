@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -23,6 +24,7 @@ import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.resource_cycle_breaker as cycle_breaker
 from pulumi.output import _OutputData
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.settings import SETTINGS
 
 
@@ -32,21 +34,23 @@ def lean_outputs() -> Iterator[None]:
     inside a run leaves them to the outer one, which puts the SDK's back)."""
     tracked, lock = SETTINGS.outputs, SETTINGS.lock
     with ExitStack() as stack:
-        stack.enter_context(_replaced(rpc, "transfer_properties", transfer_properties))
-        stack.enter_context(_replaced(rpc, "serialize_property", serialize_property))
-        stack.enter_context(_replaced(sdk_resource, "create_urn", create_urn))
-        stack.enter_context(_replaced(cycle_breaker, "_reachable", reachable))
-        stack.enter_context(_replaced(cycle_breaker, "_add_dep", add_dep))
+        stack.enter_context(replaced(rpc, "transfer_properties", transfer_properties))
+        stack.enter_context(replaced(rpc, "serialize_property", serialize_property))
+        stack.enter_context(replaced(sdk_resource, "create_urn", create_urn))
+        stack.enter_context(replaced(cycle_breaker, "_reachable", reachable))
+        stack.enter_context(replaced(cycle_breaker, "_add_dep", add_dep))
         _DEPENDED_ON.append(set())
         stack.callback(_DEPENDED_ON.pop)
         _TRACKING.append((tracked, lock))
         stack.callback(_TRACKING.pop)
-        stack.enter_context(_replaced(sdk_output.Output, "_track", _track))
+        stack.enter_context(replaced(sdk_output.Output, "_track", _track))
+        stack.enter_context(replaced(pulumi.log, "debug", debug))
         yield
 
 
 @contextmanager
-def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
+def replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
+    """``owner.attribute`` is ``replacement`` for the length of the ``with`` block, then what it was."""
     original = getattr(owner, attribute)
     if original is replacement:  # a run inside a run: the outer one puts the SDK's back
         yield
@@ -56,6 +60,25 @@ def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[No
         yield
     finally:
         setattr(owner, attribute, original)
+
+
+# --- debug messages nobody listens to are not sent ------------------------------------------------------
+
+_SDK_DEBUG = pulumi.log.debug
+
+
+def debug(
+    msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None
+) -> None:
+    """``pulumi.log.debug``, dropping at once a message the offline engine's logger would drop: the SDK
+    logs several per resource, each built into a protobuf request for the mock engine, which hands it to
+    a logger that is not enabled for DEBUG. A message about a resource (sent once its URN is known) and
+    any message while the logger is enabled for DEBUG still go the SDK's way."""
+    if resource is None:
+        engine = settings.get_engine()
+        if type(engine) is MockEngine and not engine.logger.isEnabledFor(logging.DEBUG):
+            return
+    _SDK_DEBUG(msg, resource, stream_id, ephemeral)
 
 
 # --- plain values serialise as themselves ------------------------------------------------------------

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import enum
 import itertools
+import logging
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,7 +20,8 @@ import pulumi.output as sdk_output
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.resource_cycle_breaker as cycle_breaker
 import pytest
-from pulumi.runtime import rpc
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.settings import SETTINGS
 from test_engine import write_project  # a project of one program (tests/strongroom is on sys.path)
 
@@ -168,6 +170,37 @@ def test_a_failing_program_fails_the_same_with_and_without_the_stand_ins(
     )
 
 
+def test_a_logger_enabled_for_debug_gets_the_same_messages_with_and_without_the_stand_ins(
+    tmp_path: Path, without_stand_ins: Callable[[], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    project = write_project(tmp_path / "exercise", EXERCISE)
+
+    def messages() -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            run_plan(project, "dev")
+        return sorted(r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+
+    lean_messages = messages()
+    without_stand_ins()
+    assert lean_messages == messages()
+    assert any(m.startswith("registering resource: ty=aws:s3/bucket:Bucket") for m in lean_messages)
+
+
+def test_debug_messages_are_dropped_only_where_the_logger_would_drop_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[str] = []
+    engine = MockEngine(logging.getLogger("strongroom-test-debug"))
+    monkeypatch.setattr(engine, "Log", lambda request: sent.append(request.message))
+    monkeypatch.setattr(settings, "get_engine", lambda: engine)
+    engine.logger.setLevel(logging.INFO)
+    lean.debug("dropped")
+    engine.logger.setLevel(logging.DEBUG)
+    lean.debug("sent")
+    assert sent == ["sent"]
+
+
 def _without_last(failure: Exception) -> str:
     return re.sub(r" Last resource registered: [^']*'[^']*'\.", "", str(failure))
 
@@ -180,6 +213,7 @@ def sdk_functions() -> tuple[object, ...]:
         cycle_breaker._reachable,
         cycle_breaker._add_dep,
         sdk_output.Output._track,
+        pulumi.log.debug,
     )
 
 
@@ -196,6 +230,7 @@ def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_th
             lean.reachable,
             lean.add_dep,
             lean._track,
+            lean.debug,
         )
         with lean.lean_outputs():
             pass
