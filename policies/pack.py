@@ -23,8 +23,11 @@ control advisory or disabled where the catalog makes it mandatory for the stack 
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from pulumi_policy import (
@@ -126,10 +129,40 @@ def resource_validator(control: Control) -> Callable[[ResourceValidationArgs, Re
 
 def stack_validator(control: Control) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        index = Index((to_resource(r) for r in args.resources), context(args.get_config()))
-        _report(evaluate(control, index), report, with_urn=True)
+        _report(evaluate(control, _stack_index(args)), report, with_urn=True)
 
     return validate
+
+
+_REQUEST = threading.local()
+"""The indexes of the ``AnalyzeStack`` request the current thread serves (see :func:`_stack_index`)."""
+
+
+@contextmanager
+def _one_request() -> Iterator[None]:
+    """The indexes built while one ``AnalyzeStack`` request is served, dropped when it is answered."""
+    outer = getattr(_REQUEST, "indexes", None)
+    _REQUEST.indexes = {}
+    try:
+        yield
+    finally:
+        _REQUEST.indexes = outer
+
+
+def _stack_index(args: StackValidationArgs) -> Index:
+    """The stack's Index for a stack policy. pulumi_policy hands every stack policy of one ``AnalyzeStack``
+    the same request's resources, so within a request (:func:`_one_request`, entered by the servicer
+    ``guard_configure`` installs) the policies with the same config share one Index: the resources are
+    converted once, not once per policy, and SR-GOV-004 reads the other controls' findings from it, as the
+    in-process check does, instead of judging the stack again. Outside a request, a fresh Index."""
+    config = args.get_config()
+    indexes: dict[str, Index] | None = getattr(_REQUEST, "indexes", None)
+    if indexes is None:
+        return Index((to_resource(r) for r in args.resources), context(config))
+    key = json.dumps(config, sort_keys=True, default=repr)
+    if key not in indexes:
+        indexes[key] = Index((to_resource(r) for r in args.resources), context(config))
+    return indexes[key]
 
 
 def describe(control: Control) -> str:
@@ -210,7 +243,8 @@ def guard_configure() -> None:
     """Make the Analyzer that ``PolicyPack(...)`` serves refuse (INVALID_ARGUMENT) a ``Configure`` whose
     levels lower a mandatory control. pulumi_policy builds its servicer inside ``PolicyPack``; the class it
     builds is replaced by a subclass that checks first (pulumi-policy is pinned to 1.21.x, whose servicer
-    this relies on; tests/policies/test_published_pack.py drives the refusal over gRPC)."""
+    this relies on; tests/policies/test_published_pack.py drives the refusal over gRPC). The subclass also
+    marks each ``AnalyzeStack`` request, so its stack policies share one Index (:func:`_stack_index`)."""
     import grpc
     from pulumi.runtime.proto import analyzer_pb2
     from pulumi_policy import policy as sdk
@@ -227,6 +261,10 @@ def guard_configure() -> None:
 
     class GuardedServicer(base):  # type: ignore[misc, valid-type]
         strongroom_guard = True
+
+        def AnalyzeStack(self, request: Any, context: grpc.ServicerContext) -> Any:
+            with _one_request():
+                return super().AnalyzeStack(request, context)
 
         def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
             levels = {k: names.get(v.enforcementLevel, "advisory") for k, v in request.policyConfig.items()}

@@ -202,3 +202,51 @@ def test_props_sentinels_are_the_sdk_sentinels() -> None:
     assert {
         v for k, v in vars(proxy).items() if k.startswith("UNKNOWN_") and k.endswith("_VALUE")
     } == UNKNOWN_SENTINELS
+
+
+def test_the_stack_policies_of_one_request_share_one_index_per_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from strongroom.policies import pack
+
+    converted: list[str] = []
+    real = pack.to_resource
+    monkeypatch.setattr(pack, "to_resource", lambda r: converted.append(r.urn) or real(r))
+    bucket = stack_resource(BUCKET, "data", {"bucket": "data-1"})
+    args = [StackValidationArgs([bucket]) for _ in range(3)]  # pulumi_policy builds args per policy
+    names = ["sr-sto-001", "sr-gov-004", "sr-sto-040"]
+    with pack._one_request():
+        shared = [run(POLICIES[n], a) for n, a in zip(names, args, strict=True)]
+        assert converted == [bucket.urn], "one conversion for every policy of the request"
+        run(POLICIES["sr-sto-001"], StackValidationArgs([bucket], {"allowedTypes": ["x"]}))
+        assert converted == [bucket.urn] * 2, "another config, another index"
+    alone = [run(POLICIES[n], a) for n, a in zip(names, args, strict=True)]
+    assert converted == [bucket.urn] * 5, "outside a request, an index per policy"
+    assert shared == alone and shared[0] == [
+        ("bucket 'data' has no BucketVersioning, so versioning is off", bucket.urn)
+    ]
+    with pack._one_request():
+        run(POLICIES["sr-sto-001"], args[0])
+    assert converted == [bucket.urn] * 6, "a new request converts again (its resources may differ)"
+
+
+def test_the_served_analyzer_marks_each_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi_policy import policy as sdk
+
+    from strongroom.policies import pack
+
+    monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", sdk._PolicyAnalyzerServicer)  # restored afterwards
+    seen: list[object] = []
+
+    class Base:
+        def AnalyzeStack(self, request: Any, context: Any) -> str:
+            seen.append(pack._REQUEST.indexes)
+            return "answer"
+
+    monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", Base)
+    pack.guard_configure()
+    servicer = sdk._PolicyAnalyzerServicer()
+    assert servicer.AnalyzeStack(None, None) == "answer"
+    assert servicer.AnalyzeStack(None, None) == "answer"
+    assert seen == [{}, {}] and seen[0] is not seen[1]
+    assert getattr(pack._REQUEST, "indexes", None) is None
