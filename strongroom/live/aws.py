@@ -138,7 +138,7 @@ class Aws:
         once."""
         key: tuple[str, ...] = (service, region or self.region)
         # total_max_attempts counts the first request (botocore's max_attempts would add one to it)
-        retries: dict[str, Any] = {"mode": "standard", "total_max_attempts": self.max_attempts}
+        retries: Any = {"mode": "standard", "total_max_attempts": self.max_attempts}
         if not retry:
             key, retries = (*key, "once"), {"mode": "standard", "total_max_attempts": 1}
         with self._lock:
