@@ -7,7 +7,7 @@ faked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -592,58 +592,52 @@ def test_a_baseline_switched_off_after_deployment_is_found(
     assert report.exit_code == 1
 
 
-def test_an_operation_the_sandbox_lacks_is_asked_once_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The endpoint of a moto server on 127.0.0.1 (as `strongroom sandbox` serves), with fake credentials."""
+    from moto.server import ThreadedMotoServer
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def test_an_operation_the_sandbox_lacks_is_asked_once_not_retried(moto_server: str) -> None:
     """The moto server's bare 500 for Access Analyzer means "not implemented": with the audit's default
     retries (8 attempts with backoff) it is still sent once, and read as unread."""
-    from moto.server import ThreadedMotoServer
-
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        aws = Aws(region=REGION, endpoint_url=f"http://{host}:{port}")
-        assert aws.max_attempts > 1
-        sent: list[str] = []
-        aws._session.events.register(
-            "before-send.accessanalyzer", lambda request, **_: sent.append(request.url)
+    aws = Aws(region=REGION, endpoint_url=moto_server)
+    assert aws.max_attempts > 1
+    sent: list[str] = []
+    aws._session.events.register("before-send.accessanalyzer", lambda request, **_: sent.append(request.url))
+    assert list(baseline._analyzers(aws, SCOPE)) == [
+        Unread(
+            (ANALYZER,),
+            f"access-analyzer:ListAnalyzers is not implemented by the endpoint in {REGION}, so IAM "
+            "Access Analyzer was not read",
         )
-        assert list(baseline._analyzers(aws, SCOPE)) == [
-            Unread(
-                (ANALYZER,),
-                f"access-analyzer:ListAnalyzers is not implemented by the endpoint in {REGION}, so IAM "
-                "Access Analyzer was not read",
-            )
-        ]
-        assert len(sent) == 1, sent
-        # an operation the server has is still asked with retries: the probe's client is its own
-        assert aws.client("accessanalyzer").meta.config.retries["total_max_attempts"] == aws.max_attempts
-    finally:
-        server.stop()
+    ]
+    assert len(sent) == 1, sent
+    # an operation the server has is still asked with retries: the probe's client is its own
+    assert aws.client("accessanalyzer").meta.config.retries["total_max_attempts"] == aws.max_attempts
 
 
-def test_the_sandbox_server_leaves_what_it_lacks_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sandbox_server_leaves_what_it_lacks_unread(moto_server: str) -> None:
     """Behind --endpoint-url the moto server answers a service it has no backend for (Access Analyzer)
     with a bare 500: unread there too, the rest read."""
-    from moto.server import ThreadedMotoServer
-
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        aws = Aws(region=REGION, endpoint_url=f"http://{host}:{port}", max_attempts=1)
-        detector_id = create_baseline(aws)
-        resources, unread = read(aws)
-        # from AWS's own endpoint a bare 500 is no answer, never "not implemented": the area fails
-        as_aws = Aws(
-            region=REGION, max_attempts=1, _clients={("accessanalyzer", REGION): aws.client("accessanalyzer")}
-        )
-        with pytest.raises(LiveError, match="500"):
-            list(baseline._analyzers(as_aws, SCOPE))
-    finally:
-        server.stop()
+    aws = Aws(region=REGION, endpoint_url=moto_server, max_attempts=1)
+    detector_id = create_baseline(aws)
+    resources, unread = read(aws)
+    # from AWS's own endpoint a bare 500 is no answer, never "not implemented": the area fails
+    as_aws = Aws(
+        region=REGION, max_attempts=1, _clients={("accessanalyzer", REGION): aws.client("accessanalyzer")}
+    )
+    with pytest.raises(LiveError, match="500"):
+        list(baseline._analyzers(as_aws, SCOPE))
     assert [u.types for u in unread] == [(HUB, STANDARDS_SUBSCRIPTION), (ANALYZER,)]
     assert by_type(resources)[DETECTOR][0].props["id"] == detector_id
