@@ -152,6 +152,12 @@ def bucket_name(value: Any) -> str | None:
     return match.group("bucket") if match else None
 
 
+def bucket_names(bucket: Resource) -> set[str]:
+    """The known names a bucket of the plan answers to: its name, its ID and the name in its ARN."""
+    found = {bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))}
+    return {n for n in found if isinstance(n, str) and n and n is not UNKNOWN}
+
+
 def _plan_bucket_names(index: Index) -> frozenset[str]:
     names: set[str] = set()
     for bucket in index.of_type(BUCKET):

@@ -12,7 +12,13 @@ from typing import Any
 from strongroom.policies.model import Control
 from strongroom.policies.perimeter import account_of, inside
 from strongroom.policies.props import UNKNOWN, Index, Resource, UnknownValue, as_list, get, is_false, is_true
-from strongroom.policies.references import BUCKET, bucket_name, bucket_of_plan, depends_on, key_problem
+from strongroom.policies.references import (
+    BUCKET,
+    bucket_names,
+    bucket_of_plan,
+    depends_on,
+    key_problem,
+)
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
@@ -97,23 +103,17 @@ def _advanced_s3_values(selector: Any, *, delivery_excluded: bool = False) -> li
     return as_list(get(arn, "startsWiths"))
 
 
-def _bucket_names(bucket: Resource) -> set[str]:
-    """The known names of a bucket of the plan (its name, ID, or the name in its ARN)."""
-    found = {bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))}
-    return {n for n in found if isinstance(n, str) and n and n is not UNKNOWN}
-
-
 def _names_of_buckets(index: Index) -> dict[int, set[str]]:
-    """:func:`_bucket_names` of every bucket of the plan (by the object, which the index keeps alive): found
+    """:func:`bucket_names` of every bucket of the plan (by the object, which the index keeps alive): found
     once per stack, not once per trail."""
-    return {id(bucket): _bucket_names(bucket) for bucket in index.of_type(BUCKET)}
+    return {id(bucket): bucket_names(bucket) for bucket in index.of_type(BUCKET)}
 
 
 def _names(bucket: Resource, index: Index) -> set[str]:
-    """:func:`_bucket_names` of a bucket of the plan; read-only (the set is shared)."""
+    """:func:`bucket_names` of a bucket of the plan; read-only (the set is shared)."""
     names: dict[int, set[str]] = index.memo("audit:bucket-names", lambda: _names_of_buckets(index))
     found = names.get(id(bucket))
-    return _bucket_names(bucket) if found is None else found
+    return bucket_names(bucket) if found is None else found
 
 
 def _destination(subject: Resource, index: Index) -> list[Resource]:

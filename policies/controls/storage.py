@@ -33,6 +33,7 @@ from strongroom.policies.props import (
 from strongroom.policies.references import (
     BUCKET,
     bucket_name,
+    bucket_names,
     bucket_of_plan,
     depends_on,
     key_problem,
@@ -463,10 +464,8 @@ def _buckets_by_name(index: Index) -> dict[str, list[Resource]]:
     order: one map per stack instead of a pass over every bucket for each replication rule."""
     found: dict[str, list[Resource]] = {}
     for bucket in index.of_type(BUCKET):
-        for name in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))):
-            same = found.setdefault(name, []) if isinstance(name, str) and name else None
-            if same is not None and not (same and same[-1] is bucket):  # a bucket's names come together
-                same.append(bucket)
+        for name in bucket_names(bucket):
+            found.setdefault(name, []).append(bucket)
     return found
 
 

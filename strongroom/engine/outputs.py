@@ -34,22 +34,22 @@ def lean_outputs() -> Iterator[None]:
     inside a run leaves them to the outer one, which puts the SDK's back)."""
     tracked, lock = SETTINGS.outputs, SETTINGS.lock
     with ExitStack() as stack:
-        stack.enter_context(replaced(rpc, "transfer_properties", transfer_properties))
-        stack.enter_context(replaced(rpc, "serialize_property", serialize_property))
-        stack.enter_context(replaced(sdk_resource, "create_urn", create_urn))
-        stack.enter_context(replaced(cycle_breaker, "_reachable", reachable))
-        stack.enter_context(replaced(cycle_breaker, "_add_dep", add_dep))
+        stack.enter_context(_replaced(rpc, "transfer_properties", transfer_properties))
+        stack.enter_context(_replaced(rpc, "serialize_property", serialize_property))
+        stack.enter_context(_replaced(sdk_resource, "create_urn", create_urn))
+        stack.enter_context(_replaced(cycle_breaker, "_reachable", reachable))
+        stack.enter_context(_replaced(cycle_breaker, "_add_dep", add_dep))
         _DEPENDED_ON.append(set())
         stack.callback(_DEPENDED_ON.pop)
         _TRACKING.append((tracked, lock))
         stack.callback(_TRACKING.pop)
-        stack.enter_context(replaced(sdk_output.Output, "_track", _track))
-        stack.enter_context(replaced(pulumi.log, "debug", debug))
+        stack.enter_context(_replaced(sdk_output.Output, "_track", _track))
+        stack.enter_context(_replaced(pulumi.log, "debug", debug))
         yield
 
 
 @contextmanager
-def replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
+def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
     """``owner.attribute`` is ``replacement`` for the length of the ``with`` block, then what it was."""
     original = getattr(owner, attribute)
     if original is replacement:  # a run inside a run: the outer one puts the SDK's back

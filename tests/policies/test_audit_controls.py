@@ -1214,7 +1214,8 @@ def test_a_home_only_stack_needs_no_forwarder() -> None:
 )
 def test_the_buckets_a_trail_accounts_for_are_those_its_prefixes_cover(prefix: str) -> None:
     """The sorted-range lookup of `_recorded_buckets` against `_covers` over every bucket name."""
-    from strongroom.policies.controls.audit import _bucket_names, _covers, _recorded_buckets
+    from strongroom.policies.controls.audit import _covers, _recorded_buckets
+    from strongroom.policies.references import bucket_names
 
     recording = second_trail(
         s3BucketName="elsewhere",
@@ -1223,5 +1224,5 @@ def test_the_buckets_a_trail_accounts_for_are_those_its_prefixes_cover(prefix: s
         ],
     )
     buckets = [other, data, second_dest, second_data, logs]
-    expected = {b.urn for b in buckets if any(_covers(prefix, n) for n in _bucket_names(b))}
+    expected = {b.urn for b in buckets if any(_covers(prefix, n) for n in bucket_names(b))}
     assert _recorded_buckets(Index([recording, *buckets], PROD)).get(None, frozenset()) == expected
