@@ -21,11 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from live_support import Materialise, moto_context, new_aws, stack_plan
+from live_support import Materialise, moto_context, new_aws, share_botocore_loader, stack_plan
 
 from strongroom.engine.plan import Plan
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised, materialise
+
+share_botocore_loader()  # for every test here, those that make their own moto and clients too
 
 
 @pytest.fixture

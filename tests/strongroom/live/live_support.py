@@ -64,6 +64,34 @@ def _symmetric_key_stub() -> Callable[[str], Any]:
     return generate
 
 
+def share_botocore_loader() -> None:
+    """Every botocore session of the test process shares one data loader per data path.
+
+    Each test starts from ``boto3.DEFAULT_SESSION = None`` and a new :class:`Aws` (a new boto3 session),
+    and botocore gives every session its own loader, which parses the service's JSON model again for the
+    session's first client: ec2's alone is megabytes, and those parses were a third of the live tests'
+    time. A loader's answers depend only on its search paths (keyed here) and the files on disk, and
+    botocore already hands one loader's cached models to every client of a session, so sharing it across
+    sessions changes what no client sees. Idempotent."""
+    import botocore.loaders
+    import botocore.session
+
+    if getattr(botocore.session.create_loader, "_shared", False):
+        return
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
+    lock = threading.Lock()
+    create = botocore.loaders.create_loader
+
+    def shared(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        with lock:
+            if search_path_string not in loaders:
+                loaders[search_path_string] = create(search_path_string)
+            return loaders[search_path_string]
+
+    shared._shared = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = shared  # type: ignore[assignment]
+
+
 def new_aws(region: str = REGION) -> Aws:
     """An :class:`Aws` for moto sharing the session's clients (made once: they cost ~0.1 s each)."""
     clients = _SHARED.setdefault("clients", {})
@@ -77,6 +105,7 @@ def moto_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("moto.kms.models.generate_private_key", _symmetric_key_stub())
     motofix.apply()
+    share_botocore_loader()
     boto3.DEFAULT_SESSION = None
     with mock_aws():
         yield
