@@ -8,7 +8,10 @@
         aws.client("s3").delete_bucket_policy(Bucket=...)   # tamper (a client call: not in aws.calls)
         ...                                                   # audit with aws, assert
 
-Call it once per test (each call materialises into the test's one moto). The ``aws`` returned has made no
+Call it once per test. The first call for a stack (under the same ``MOTO_*`` settings) in a test process
+materialises it and takes a :class:`moto_snapshot.MotoSnapshot`; every later call restores a copy of that
+snapshot into the test's fresh moto (0.05 s instead of 2 to 4 s) and gets its own copy of the
+materialisation's result. The ``aws`` returned has made no
 call yet (the materialiser used another), so ``aws.calls`` are the audit's only. ``moto_env`` is the same
 environment without a plan. Both keep moto's calls lean: the boto3 clients are made once per session and
 shared (clients work across ``mock_aws()`` contexts; their credentials are the fake ``testing`` ones),
@@ -18,16 +21,31 @@ reused for every KMS key (moto generates an RSA key for each symmetric key too, 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pytest
 from live_support import Materialise, moto_context, new_aws, share_botocore_loader, stack_plan
+from moto_snapshot import MotoSnapshot, moto_settings
 
 from strongroom.engine.plan import Plan
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised, materialise
 
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
+
+#: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.
+_SNAPSHOTS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[MotoSnapshot, Materialised]] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_snapshots() -> Iterator[None]:
+    """At the session's end, the snapshots' S3 keys are closed as moto closes its own (not left to the
+    interpreter's shutdown, where moto's ``FakeKey.__del__`` fails)."""
+    yield
+    for snapshot, _ in _SNAPSHOTS.values():
+        snapshot.dispose()
+    _SNAPSHOTS.clear()
 
 
 @pytest.fixture
@@ -39,7 +57,8 @@ def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 @pytest.fixture
 def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
-    """``materialised(stack) -> (aws, materialised, plan)``: the stack's plan created in a fresh moto."""
+    """``materialised(stack) -> (aws, materialised, plan)``: the stack's plan created in a fresh moto (or
+    restored there from the process's snapshot of its first materialisation)."""
     with moto_context(monkeypatch):
         made: list[str] = []
 
@@ -48,7 +67,17 @@ def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
                 raise AssertionError(f"materialised({stack!r}): this test's moto already holds {made[0]!r}")
             made.append(stack)
             plan = stack_plan(stack)
-            result = materialise(plan, new_aws())
-            return new_aws(), result, plan  # an Aws whose calls are the test's only, not the materialiser's
+            key = (stack, moto_settings())
+            if key in _SNAPSHOTS:
+                snapshot, result = _SNAPSHOTS[key]
+                snapshot.restore()
+            else:
+                result = materialise(plan, new_aws())
+                _SNAPSHOTS[key] = MotoSnapshot.take(), result
+            return (
+                new_aws(),
+                copy.deepcopy(result),
+                plan,
+            )  # an Aws whose calls are the test's only, not the materialiser's
 
         yield make
