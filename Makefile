@@ -24,9 +24,11 @@ plan: venv checkov-venv
 	$(VENV)/bin/strongroom plan --stack $(STACK)
 	$(VENV)/bin/strongroom check --stack $(STACK) --checkov
 
-## test: the whole test suite
+## test: the whole test suite. It keeps Python's bytecode caches (__pycache__, git-ignored) even where the
+## environment turns them off (PYTHONDONTWRITEBYTECODE): its two workers and the command-line runs it
+## starts would otherwise compile the project and rewrite the test modules anew every time.
 test: venv checkov-venv
-	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+	PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest -n 2 --dist loadgroup -q
 
 ## lint: ruff and mypy
 lint: lint-ruff
