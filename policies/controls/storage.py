@@ -471,8 +471,7 @@ def _buckets_by_name(index: Index) -> dict[str, list[Resource]]:
 
 def _is_replication_destination(bucket: Resource, index: Index) -> bool:
     """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
-    names = {n for n in (bucket.get("bucket"), bucket.get("id"), bucket_name(bucket.get("arn"))) if n}
-    names.discard(UNKNOWN)
+    names = bucket_names(bucket)  # the known ones: an unknown name matches no rule by value
     for config in index.of_type(REPLICATION):
         for i, _ in enumerate(as_list(config.get("rules"))):
             value = config.get(f"rules.{i}.destination.bucket")

@@ -1156,3 +1156,23 @@ def test_one_good_rule_fills_the_backup_beside_a_rule_elsewhere() -> None:
 
     stack = [bucket, vault, ingest(to("arn:aws:s3:::attacker-locked"), GOOD_RULE)]
     assert all_messages(get("SR-STO-040"), stack, "prod") == []
+
+
+def test_a_replica_whose_name_is_unknown_is_judged_not_crashed_on() -> None:
+    """A replica-tagged bucket Pulumi names at creation (unknown at preview). The backup vault's rule that
+    depends on it makes it the replica it says it is: no data bucket, so SR-STO-040 asks nothing of it. A
+    rule to a known name leaves it a data bucket (fail-closed), which SR-STO-040 then judges. Neither case
+    may stop the check (it raised TypeError on the unknown name)."""
+    from controls_support import all_messages
+
+    from strongroom.policies.catalog import get
+
+    tags = {"strongroom:replica": "true"}
+    unnamed = res(BUCKET, "unnamed-replica", bucket=UNKNOWN, id=UNKNOWN, arn=UNKNOWN, tags=tags)
+    stack = [bucket, vault, ingest(to(VAULT_ARN)), unnamed]
+    to_unnamed = ingest(to(UNKNOWN), of=vault, deps=[unnamed])
+    assert all_messages(get("SR-STO-040"), [*stack, to_unnamed], "prod") == []
+    to_elsewhere = ingest(to("arn:aws:s3:::replica-1234"), of=vault)
+    assert all_messages(get("SR-STO-040"), [*stack, to_elsewhere], "prod") == [
+        "bucket 'unnamed-replica' has no BucketReplicationConfig into an Object Lock backup bucket"
+    ]
