@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +162,19 @@ def test_a_pagination_in_progress_is_not_copied(monkeypatch: pytest.MonkeyPatch)
         assert page and page.get("PaginationToken")  # moto holds the listing's generator, started
         with pytest.raises(TypeError, match="started generator"):
             MotoSnapshot.take()
+
+
+def test_sessions_share_one_data_loader_per_data_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """share_botocore_loader (installed by conftest.py): a new boto3 session does not parse the service
+    models again; a session with another data path (AWS_DATA_PATH) gets a loader of its own."""
+    import boto3
+
+    first, second = boto3.session.Session(), boto3.session.Session()
+    loader = first._session.get_component("data_loader")
+    assert second._session.get_component("data_loader") is loader
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    other = boto3.session.Session()._session.get_component("data_loader")
+    assert other is not loader
+    assert str(tmp_path) in other.search_paths
