@@ -27,15 +27,17 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 INSTALL_HINT = "pip install 'strongroom[sandbox]'"
 
 
-def _moto_server() -> Any:
+def _moto() -> tuple[Any, Any]:
+    """moto's threaded server and its in-process mock (the 'sandbox' extra)."""
     try:
+        from moto import mock_aws
         from moto.server import ThreadedMotoServer
     except ImportError:
         raise UsageError(
             f"strongroom sandbox needs moto's server, which is not installed; accepted: {INSTALL_HINT} "
             "(the 'sandbox' extra)"
         ) from None
-    return ThreadedMotoServer
+    return ThreadedMotoServer, mock_aws
 
 
 def _check_port(port: int) -> None:
@@ -77,7 +79,7 @@ def serve(
 ) -> int:
     """Start moto on 127.0.0.1:``port``, materialise ``stack``'s plan into it, print the endpoint and
     serve until SIGINT/SIGTERM (or ``stop`` is set). Returns the exit code (0)."""
-    server_class = _moto_server()
+    server_class, mock_aws = _moto()
     _check_port(port)
     from strongroom.engine import run_plan, validate_stack_name
 
@@ -100,7 +102,7 @@ def serve(
     try:
         host, bound = server.get_host_and_port()
         endpoint = f"http://{host}:{bound}"
-        done = _materialise_in_process(plan, region)
+        done = _materialise_in_process(plan, region, mock_aws)
         echo(f"endpoint: {endpoint}")
         skipped = sorted({done.types[urn].split(":")[-1] for urn in done.skipped})
         regions = sorted(
@@ -126,13 +128,11 @@ def serve(
     return 0
 
 
-def _materialise_in_process(plan: Any, region: str) -> Any:
+def _materialise_in_process(plan: Any, region: str, mock_aws: Any) -> Any:
     """Create ``plan`` in the moto this process serves, through moto's in-process mock rather than over
     HTTP to the server: the server's thread answered each of the ~300 calls while holding the GIL the
     client waited on (about 20 ms a call; the sandbox took 8 s to start). The backends are the ones the
     server serves (moto keeps one set per process), and the mock is stopped without removing its data."""
-    from moto import mock_aws
-
     from strongroom.live.aws import Aws
     from strongroom.live.materialise import materialise
 
