@@ -88,6 +88,8 @@ def serve(
     region = primary_region(plan)
 
     os.environ.pop("AWS_PROFILE", None)  # the sandbox's own client talks to moto, never to a profile
+    for name in [n for n in os.environ if n == "AWS_ENDPOINT_URL" or n.startswith("AWS_ENDPOINT_URL_")]:
+        del os.environ[name]  # nor to an endpoint exported for the audit (the README's loop exports one)
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # no instances in the environment
 

@@ -193,13 +193,13 @@ def sandbox_env() -> dict[str, str]:
     return env
 
 
-def start_sandbox(*args: str) -> subprocess.Popen[str]:
+def start_sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``strongroom sandbox <args>`` started as a user starts it (from the repository, no AWS_* variables;
-    a profile that does not exist, which the sandbox must not read)."""
+    a profile that does not exist, which the sandbox must not read), with ``env`` added."""
     return subprocess.Popen(
         [str(STRONGROOM), "sandbox", *args],
         cwd=ROOT,
-        env=sandbox_env(),
+        env={**sandbox_env(), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -20,7 +20,10 @@ STRONGROOM = Path(sys.executable).with_name("strongroom")
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = start_sandbox("--stack", "dev", "--port", "0")
+    # as from the README's loop, run again in its shell: endpoints exported for the audit, one of them
+    # nowhere; the sandbox's own client must still reach only its own moto
+    dead = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"}
+    process = start_sandbox("--stack", "dev", "--port", "0", env=dead)
     try:
         yield process, sandbox_endpoint(process)
     finally:
