@@ -2,9 +2,9 @@
 
 The stack's offline plan is materialised (:mod:`strongroom.live.materialise`) into the moto of a
 ``moto.server.ThreadedMotoServer`` on 127.0.0.1 (in process, see :func:`_materialise_in_process`); the
-command prints the endpoint, then serves until
-SIGINT or SIGTERM. Tamper with it with the AWS CLI or boto3 (``AWS_ENDPOINT_URL``, credentials
-``testing``), then audit it (``--endpoint-url``). Nothing leaves the machine.
+command prints the endpoint, then serves until SIGINT or SIGTERM. Tamper with it with the AWS CLI or boto3
+(``AWS_ENDPOINT_URL``, credentials ``testing``), then audit it (``--endpoint-url``). Nothing leaves the
+machine.
 """
 
 from __future__ import annotations

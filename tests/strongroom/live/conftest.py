@@ -74,10 +74,7 @@ def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
             else:
                 result = materialise(plan, new_aws())
                 _SNAPSHOTS[key] = MotoSnapshot.take(), result
-            return (
-                new_aws(),
-                copy.deepcopy(result),
-                plan,
-            )  # an Aws whose calls are the test's only, not the materialiser's
+            # an Aws whose calls are the test's only (not the materialiser's), and a result of its own
+            return new_aws(), copy.deepcopy(result), plan
 
         yield make

@@ -105,7 +105,6 @@ def moto_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("moto.kms.models.generate_private_key", _symmetric_key_stub())
     motofix.apply()
-    share_botocore_loader()
     boto3.DEFAULT_SESSION = None
     with mock_aws():
         yield
