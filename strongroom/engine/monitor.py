@@ -17,7 +17,8 @@ import asyncio
 import json
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pulumi
@@ -527,6 +528,46 @@ def _quiet_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any])
     loop.default_exception_handler(context)
 
 
+_SDK_CONTEXT_MODULE = "pulumi.runtime._context"
+"""Where ``wrap_with_context`` lives: the SDK wraps every call it makes to the monitor with it before
+handing the call to ``loop.run_in_executor``."""
+
+
+@contextmanager
+def monitor_calls_inline(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Answer the SDK's calls to the monitor on the event loop's own thread while the block runs.
+
+    The SDK hands every monitor call (RegisterResource, Invoke, RegisterResourceOutputs, ...) to
+    ``loop.run_in_executor``: built for a monitor in another process over gRPC, whose answer takes a
+    network round trip. The recording monitor is in this process and answers at once, so the hop only
+    costs: a switch to a pool thread and back under the GIL and a write to the loop's wake-up pipe for
+    every call, a third of a 50-environment program run. Inline, the call runs where it was made and its
+    future is already done, so the awaiting coroutine goes on without a turn of the loop.
+
+    Only the SDK's own calls (a callable made by ``wrap_with_context`` and the default executor) are
+    answered inline; anything else a program hands to ``run_in_executor`` (a blocking read, say) still
+    goes to the pool. An exception of the call is set on its future, as the pool sets it; the monitor's
+    recorder takes its lock only around its own bookkeeping, so a call made while another is answered
+    (a transform that waits for an output pumps the loop) cannot deadlock on it."""
+    to_pool = loop.run_in_executor
+
+    def run_in_executor(executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        if executor is not None or getattr(func, "__module__", None) != _SDK_CONTEXT_MODULE:
+            return to_pool(executor, func, *args)
+        future: asyncio.Future[Any] = loop.create_future()
+        try:
+            future.set_result(func(*args))
+        except Exception as exc:  # set on the future, as the pool sets it, for the SDK to raise
+            future.set_exception(exc)
+        return future
+
+    loop.run_in_executor = run_in_executor  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del loop.run_in_executor  # type: ignore[misc]
+
+
 class ProgramTimeout(Exception):
     """The program's outputs did not all resolve within the deadline (see :func:`run`)."""
 
@@ -567,7 +608,8 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
     installing = [task for task in _INSTALLING if task.get_loop() is loop]
     _INSTALLING.clear()
     try:
-        _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
+        with monitor_calls_inline(loop):
+            _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
     except TimeoutError:
         raise ProgramTimeout(
             f"the program's outputs did not all resolve within {timeout:g} s; under the offline engine every "

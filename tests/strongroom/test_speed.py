@@ -4,6 +4,7 @@ Speed itself is measured by bench/bench_check.py, never asserted here."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import importlib.util
@@ -11,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,11 @@ from typing import Any
 import pulumi.runtime.resource as sdk_resource
 import pytest
 import yaml
+from pulumi.runtime._context import wrap_with_context
 
 from strongroom import cli, process
 from strongroom.components.settings import _STACK, is_prod_stack
+from strongroom.engine import monitor as engine_monitor
 from strongroom.engine import run_plan, validate_stack_name
 from strongroom.engine import runner as engine_runner
 
@@ -139,6 +143,108 @@ def test_the_collector_is_on_again_after_a_program_that_fails(tmp_path: Path) ->
     with pytest.raises(Exception, match="boom"):
         run_plan(project, "dev")
     assert gc.isenabled()
+
+
+# --- the monitor's calls answered on the event loop's thread ------------------------------------------
+
+
+@pytest.fixture
+def monitor_threads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The threads RegisterResource and Invoke were answered on, in one run."""
+    threads: list[int] = []
+    for name in ("RegisterResource", "Invoke"):
+        original = getattr(engine_monitor.RecordingMonitor, name)
+
+        def recording(self: Any, request: Any, original: Callable[..., Any] = original) -> Any:
+            threads.append(threading.get_ident())
+            return original(self, request)
+
+        monkeypatch.setattr(engine_monitor.RecordingMonitor, name, recording)
+    return threads
+
+
+def test_the_monitor_answers_the_sdk_on_the_event_loops_thread(monitor_threads: list[int]) -> None:
+    plan = run_plan(REPO, "dev")
+    assert len(monitor_threads) >= len(plan.custom_resources)
+    assert set(monitor_threads) == {threading.get_ident()}, "a call went through the SDK's thread pool"
+    loop = asyncio.get_event_loop()
+    assert "run_in_executor" not in vars(loop), "the loop's own run_in_executor is put back"
+
+
+def test_the_plan_is_identical_with_the_monitor_answering_inline_or_from_the_pool(
+    monkeypatch: pytest.MonkeyPatch, monitor_threads: list[int]
+) -> None:
+    inline = run_plan(REPO, "dev").to_dict()
+    monkeypatch.setattr(engine_monitor, "monitor_calls_inline", lambda _loop: contextlib.nullcontext())
+    monitor_threads.clear()
+    pooled = run_plan(REPO, "dev").to_dict()
+    assert threading.get_ident() not in monitor_threads, "the comparison ran through the pool"
+    assert inline == pooled
+
+
+POOL_PROGRAM = """
+    import asyncio
+    import threading
+
+    import pulumi
+    import pulumi_aws as aws
+
+
+    async def pool_thread():
+        return await asyncio.get_running_loop().run_in_executor(None, threading.get_ident)
+
+
+    aws.s3.Bucket("data")
+    pulumi.export("loop_thread", threading.get_ident())
+    pulumi.export("pool_thread", pulumi.Output.from_input(pool_thread()))
+"""
+
+
+def test_a_programs_own_work_for_the_pool_still_runs_there(tmp_path: Path) -> None:
+    project = _gc_project(tmp_path)
+    (project / "__main__.py").write_text(textwrap.dedent(POOL_PROGRAM))
+    plan = run_plan(project, "dev")
+    assert _exported(plan, "loop_thread") == threading.get_ident()
+    assert _exported(plan, "pool_thread") != threading.get_ident()
+
+
+def test_an_inline_call_hands_its_answer_or_its_exception_to_the_awaiting_code() -> None:
+    loop = asyncio.new_event_loop()
+
+    def refused() -> None:
+        raise LookupError("no such resource")
+
+    async def calls() -> tuple[int, BaseException | None, int]:
+        running = asyncio.get_running_loop()
+        answer = await running.run_in_executor(None, wrap_with_context(threading.get_ident))
+        try:
+            await running.run_in_executor(None, wrap_with_context(refused))
+        except LookupError as exc:
+            raised: BaseException | None = exc
+        else:
+            raised = None
+        pooled = await running.run_in_executor(None, threading.get_ident)
+        return answer, raised, pooled
+
+    try:
+        with engine_monitor.monitor_calls_inline(loop):
+            answer, raised, pooled = loop.run_until_complete(calls())
+        assert answer == threading.get_ident()
+        assert isinstance(raised, LookupError) and str(raised) == "no such resource"
+        assert pooled != threading.get_ident()
+        assert "run_in_executor" not in vars(loop)
+    finally:
+        loop.close()
+
+
+def test_the_loop_is_put_back_after_a_program_that_fails(tmp_path: Path) -> None:
+    project = _gc_project(tmp_path)
+    (project / "__main__.py").write_text(
+        "import pulumi_aws as aws\naws.s3.Bucket('b')\nraise RuntimeError('boom')\n"
+    )
+    with pytest.raises(Exception, match="boom"):
+        run_plan(project, "dev")
+    assert "run_in_executor" not in vars(asyncio.get_event_loop())
 
 
 # --- the console script's fast exit -------------------------------------------------------------------
