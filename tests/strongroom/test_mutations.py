@@ -23,6 +23,7 @@ The score is printed: ``mutation score: caught/total``.
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -2543,9 +2544,16 @@ def _violations(diagnostics: list[Diagnostic]) -> set[tuple[str, str]]:
     return {(control_id(d.policy_name), d.urn) for d in diagnostics if not d.could_not_run}
 
 
+def copy_of(plan: Plan) -> Plan:
+    """A copy of ``plan`` that shares nothing with it (a pickle round trip: the same values and types, in
+    less than half the time of a JSON round trip)."""
+    copy: Plan = pickle.loads(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+    return copy
+
+
 def _mutated(plan: Plan, mutation: Mutation) -> Plan | str:
     """The plan with the mutation applied, or why it cannot apply (the dev plan changed under it)."""
-    copy = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
+    copy = copy_of(plan)
     try:
         mutation.apply(copy)
     except (LookupError, KeyError, IndexError, StopIteration) as exc:
