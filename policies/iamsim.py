@@ -39,6 +39,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 ContextValue = str | list[str] | bool | int
@@ -72,6 +73,7 @@ class Decision:
 # --- wildcards and variables ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _wildcard(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
     out = []
     for ch in pattern:
@@ -146,9 +148,10 @@ def _as_list(value: Any) -> list[Any]:
 # --- conditions ----------------------------------------------------------------------------------------
 
 
-def _arn_like(value: str, pattern: str) -> bool:
-    # ArnEquals and ArnLike both compare the six colon-delimited parts, each with wildcards (IAM User Guide,
-    # "Amazon Resource Name (ARN) condition operators").
+def arn_like(value: str, pattern: str) -> bool:
+    """Whether ``value`` matches ``pattern`` as ArnLike (and ArnEquals) compare them: the six colon-delimited
+    parts each with ``*`` and ``?`` wildcards (IAM User Guide, "Amazon Resource Name (ARN) condition
+    operators"); an ARN or a pattern of fewer parts matches nothing, a pattern of ``*`` everything."""
     if pattern == "*":
         return True
     parts, patterns = value.split(":", 5), pattern.split(":", 5)
@@ -176,8 +179,8 @@ _POSITIVE: dict[str, Callable[[str, str], bool]] = {
     "StringEquals": lambda v, p: v == p,
     "StringEqualsIgnoreCase": lambda v, p: v.lower() == p.lower(),
     "StringLike": lambda v, p: _like(v, p),
-    "ArnEquals": _arn_like,
-    "ArnLike": _arn_like,
+    "ArnEquals": arn_like,
+    "ArnLike": arn_like,
     "Bool": lambda v, p: v.lower() == p.lower(),
     "NumericEquals": lambda v, p: _number(v) == _number(p),
     "NumericLessThan": lambda v, p: _number(v) < _number(p),

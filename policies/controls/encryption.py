@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from strongroom.policies import iamdb
+from strongroom.policies.iamsim import arn_like
 from strongroom.policies.model import Control, Predicate
 from strongroom.policies.perimeter import CannotJudge, account_of, inside, principal_entries
 from strongroom.policies.props import (
@@ -351,10 +352,6 @@ def _signer_patterns(document: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
-def _matches(pattern: str, arn: str) -> bool:
-    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), arn) is not None
-
-
 def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
     spec = subject.known("customerMasterKeySpec") or subject.known("keySpec") or "SYMMETRIC_DEFAULT"
     if not _ASYMMETRIC.match(str(spec)):
@@ -377,7 +374,7 @@ def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
         return
     roles = [(role, role.known("arn")) for role in index.of_type(ROLE)]
     for pattern in patterns:
-        matched = [(role, arn) for role, arn in roles if isinstance(arn, str) and _matches(pattern, arn)]
+        matched = [(role, arn) for role, arn in roles if isinstance(arn, str) and arn_like(arn, pattern)]
         if not matched:
             yield f"signing key {subject.label} lets '{pattern}' sign, which is no role of this stack"
         for role, _arn in matched:

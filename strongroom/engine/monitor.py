@@ -561,7 +561,7 @@ def monitor_calls_inline(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
             future.set_exception(exc)
         return future
 
-    loop.run_in_executor = run_in_executor  # type: ignore[method-assign]
+    loop.run_in_executor = run_in_executor  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

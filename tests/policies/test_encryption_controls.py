@@ -1085,6 +1085,16 @@ SPECS["SR-ENC-042"] = Spec(
             ],
         ),
         Break(
+            "a-single-character-wildcard-reaches-a-role-without-the-duty",
+            [_signing_key(_TRAINING_SIGNER, f"{_ROLES}sr-dev-roles-?uditor-*"), *_SIGNER_ROLES],
+            "signing",
+            [
+                "signing key 'signing' lets role 'sr-dev-roles-auditor' sign "
+                f"('{_ROLES}sr-dev-roles-?uditor-*'), whose strongroom:duty is unset, not one of training, "
+                "deployer"
+            ],
+        ),
+        Break(
             "a-signer-outside-the-stack",
             [_signing_key(_TRAINING_SIGNER, f"arn:aws:iam::{_A}:role/ci-elsewhere"), *_SIGNER_ROLES],
             "signing",
