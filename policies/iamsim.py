@@ -154,10 +154,23 @@ def arn_like(value: str, pattern: str) -> bool:
     operators"); an ARN or a pattern of fewer parts matches nothing, a pattern of ``*`` everything."""
     if pattern == "*":
         return True
-    parts, patterns = value.split(":", 5), pattern.split(":", 5)
-    if len(parts) != 6 or len(patterns) != 6:
-        return False
-    return all(_like(v, p) for v, p in zip(parts, patterns, strict=True))
+    compiled = _arn_pattern(pattern)
+    return compiled is not None and compiled.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=4096)
+def _arn_pattern(pattern: str) -> re.Pattern[str] | None:
+    """The six parts' wildcards as one expression: in the first five a wildcard stays within its part (no
+    colon), in the sixth (the resource, the rest of the ARN after five colons) it may span colons; None
+    for a pattern of fewer than six parts."""
+    parts = pattern.split(":", 5)
+    if len(parts) != 6:
+        return None
+    within = [
+        "".join("[^:]*" if c == "*" else "[^:]" if c == "?" else re.escape(c) for c in p) for p in parts[:5]
+    ]
+    rest = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in parts[5])
+    return re.compile(":".join([*within, rest]), re.DOTALL)
 
 
 def _number(text: str) -> float:

@@ -7,7 +7,6 @@ contents; a destination in another account, or a web endpoint, is a way out for 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain
 from typing import Any
 
 from strongroom.policies import eventpattern
@@ -182,31 +181,37 @@ def _delivering_rules(index: Index) -> list[Resource]:
 
 def _unmatched(samples: list[Sample], rules: list[Resource]) -> list[str]:
     """The sample labels no rule matches; raises UnknownValue when an unmatched sample might be matched
-    by a rule whose pattern is unknown or beyond the matcher."""
+    by a rule whose pattern is unknown or beyond the matcher (for that sample's event)."""
     missing: list[str] = []
     undecided: list[Resource] = []
-    last_hit: list[Resource] = []
+    # Each sample's scan starts at the rule that matched the previous one and goes round the list from
+    # there: samples come grouped by the resource they watch and in the plan's order, as the rules do, so
+    # one rule usually matches a group and the next group's rule is close after it. Several environments
+    # in one stack would otherwise cost a scan from the first rule for every group (quadratic). Which rule
+    # matches does not matter, only whether one does, so the order changes nothing found.
+    start = 0
     for label, event in samples:
         hit = False
-        # The rule that matched the previous sample first: samples come grouped by the resource they
-        # watch, and one rule usually matches a group, so many rules cost a scan per group, not per sample.
-        # Lazily: a hit on the first rule tried must not cost a copy of every rule.
-        for rule in chain(last_hit, (r for r in rules if not last_hit or r is not last_hit[0])):
+        maybe: list[Resource] = []
+        for offset in range(len(rules)):
+            position = (start + offset) % len(rules)
+            rule = rules[position]
             pattern = rule.get("eventPattern")
             if pattern is UNKNOWN:
-                undecided.append(rule)
+                maybe.append(rule)
                 continue
             if pattern is None:
                 continue
             try:
                 if eventpattern.matches(pattern, event):
                     hit = True
-                    last_hit = [rule]
+                    start = position
                     break
             except eventpattern.UnsupportedPattern:
-                undecided.append(rule)
+                maybe.append(rule)
         if not hit:
             missing.append(label)
+            undecided += maybe  # every rule was tried for this sample
     if missing and undecided:
         # The first undecided rule in the rules' order (as a scan in that order meets it first).
         first = next(r for r in rules if any(r is u for u in undecided))

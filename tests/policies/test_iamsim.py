@@ -14,6 +14,7 @@ from strongroom.policies.iamsim import (
     Decision,
     IamSimError,
     Request,
+    arn_like,
     decide,
     implied,
     s3_resource,
@@ -208,6 +209,30 @@ def test_string_operators() -> None:
     assert cond({"StringLike": {"s3:prefix": "cand*/?"}}, **{"s3:prefix": "candidates/x"})
     assert not cond({"StringLike": {"s3:prefix": "cand*/?"}}, **{"s3:prefix": "candidates/xy"})
     assert not cond({"StringNotLike": {"s3:prefix": "cand*"}}, **{"s3:prefix": "candidates/x"})
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern", "expected"),
+    [
+        ("arn:aws:iam::123456789012:role/a/b", "arn:aws:iam::123456789012:role/*", True),
+        ("arn:aws:iam::123456789012:role/signer", "arn:aws:iam::123456789012:role/sign?r", True),
+        ("arn:aws:iam::123456789012:role/signer", "arn:aws:iam::123456789012:role/sign?", False),
+        ("arn:aws:iam::123456789012:role/x", "arn:aws:iam::*:role/x", True),
+        # a wildcard of the first five parts stays within its part: "*" cannot stand for "iam::1234"
+        ("arn:aws:iam::123456789012:role/x", "arn:aws:*:role/x", False),
+        ("arn:aws:iam::123456789012:role/x", "arn:*:*:*:*:role/x", True),
+        ("arn:aws:iam::123456789012:role/x", "arn:?:iam::123456789012:role/x", False),
+        # the sixth part is the rest of the ARN, colons and all
+        ("arn:aws:logs:eu-west-2:123456789012:log-group:g:*", "arn:aws:logs:eu-west-2:123456789012:*", True),
+        ("arn:aws:s3:::bkt", "arn:aws:s3", False),  # a pattern of fewer than six parts matches nothing
+        ("arn:aws:s3", "arn:aws:s3:::*", False),  # and so does a value of fewer than six
+        ("anything", "*", True),
+    ],
+)
+def test_arn_like_compares_the_six_parts_each_with_its_wildcards(
+    value: str, pattern: str, expected: bool
+) -> None:
+    assert arn_like(value, pattern) is expected
 
 
 def test_arn_bool_numeric_ip_operators() -> None:
