@@ -237,6 +237,19 @@ def test_an_inline_call_hands_its_answer_or_its_exception_to_the_awaiting_code()
         loop.close()
 
 
+def test_a_nested_block_leaves_the_outer_one_in_place() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        with engine_monitor.monitor_calls_inline(loop):
+            outer = vars(loop)["run_in_executor"]
+            with engine_monitor.monitor_calls_inline(loop):
+                assert vars(loop)["run_in_executor"] is not outer
+            assert vars(loop)["run_in_executor"] is outer, "the inner block put the pool back too early"
+        assert "run_in_executor" not in vars(loop)
+    finally:
+        loop.close()
+
+
 def test_the_loop_is_put_back_after_a_program_that_fails(tmp_path: Path) -> None:
     project = _gc_project(tmp_path)
     (project / "__main__.py").write_text(
