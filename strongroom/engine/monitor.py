@@ -611,6 +611,7 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
     loop.set_exception_handler(_quiet_unretrieved)
     installing = [task for task in _INSTALLING if task.get_loop() is loop]
     _INSTALLING.clear()
+    before = asyncio.all_tasks(loop)
     try:
         with monitor_calls_inline(loop):
             _sync_await(asyncio.wait_for(run_pulumi_func(program), timeout))
@@ -620,3 +621,20 @@ def run(fn: Callable[[], Any], *, timeout: float | None = None) -> None:
             "resource output resolves at once, so something waits for a value that is never provided "
             "(for example a pulumi.deferred_output() that is never resolved)"
         ) from None
+    finally:
+        _cancel_leftovers(loop, (asyncio.all_tasks(loop) - before) | set(installing))
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop, tasks: set[asyncio.Task[Any]]) -> None:
+    """Cancel what a run left pending on the loop, and let it finish. A program that fails stops waiting
+    for its registrations, and the SDK leaves those still in flight (36 tasks for a dependency cycle
+    between three components) on the event loop, which the next run on this thread turns again: they
+    went on registering into the next program's monitor, which then failed with the first program's
+    error. Only tasks this run started are touched (a caller's own tasks on the same loop are not), and
+    only when the loop is not running (a run from inside a running loop leaves them to it)."""
+    pending = [task for task in tasks if not task.done()]
+    if not pending or loop.is_running():
+        return
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -170,6 +170,42 @@ def test_a_failing_program_fails_the_same_with_and_without_the_stand_ins(
     )
 
 
+@pytest.mark.parametrize("stand_ins", [True, False], ids=["lean", "sdk"])
+def test_a_failed_program_leaves_nothing_running_into_the_next_one(
+    stand_ins: bool, tmp_path: Path, without_stand_ins: Callable[[], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A dependency cycle stops the program while dozens of its registrations are still in flight; they
+    must not run on when the next program runs on this thread's loop (they used to register into its
+    monitor and fail it with the first program's error)."""
+    if not stand_ins:
+        without_stand_ins()
+    failing = write_project(tmp_path / "failing", FAILING["dependency cycle through components"])
+    healthy = write_project(tmp_path / "healthy", EXERCISE)
+    for _ in range(2):
+        with pytest.raises(ProgramFailed, match="circular dependency"):
+            run_plan(failing, "dev", timeout=60)
+        loop = asyncio.get_event_loop()
+        assert [task for task in asyncio.all_tasks(loop) if not task.done()] == []
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            plan = run_plan(healthy, "dev")
+        assert not any("BucketVersioning" in r.getMessage() for r in caplog.records), "the failed run went on"
+        assert all("::v" not in r.urn for r in plan.resources)
+
+
+def test_a_callers_own_task_on_the_loop_is_left_alone(tmp_path: Path) -> None:
+    loop = asyncio.get_event_loop()
+    own = loop.create_task(asyncio.sleep(3600))
+    try:
+        failing = write_project(tmp_path / "failing", FAILING["dependency cycle through components"])
+        with pytest.raises(ProgramFailed):
+            run_plan(failing, "dev")
+        assert not own.done()
+    finally:
+        own.cancel()
+        loop.run_until_complete(asyncio.gather(own, return_exceptions=True))
+
+
 def test_a_logger_enabled_for_debug_gets_the_same_messages_with_and_without_the_stand_ins(
     tmp_path: Path, without_stand_ins: Callable[[], None], caplog: pytest.LogCaptureFixture
 ) -> None:
