@@ -2551,14 +2551,20 @@ def copy_of(plan: Plan) -> Plan:
     return copy
 
 
-def _mutated(plan: Plan, mutation: Mutation) -> Plan | str:
-    """The plan with the mutation applied, or why it cannot apply (the dev plan changed under it)."""
-    copy = copy_of(plan)
+def apply_to(plan: Plan, mutation: Mutation) -> str | None:
+    """Apply the mutation to ``plan`` in place; why it cannot apply (the dev plan changed under it), or
+    None."""
     try:
-        mutation.apply(copy)
-    except (LookupError, KeyError, IndexError, StopIteration) as exc:
+        mutation.apply(plan)
+    except (LookupError, IndexError, StopIteration) as exc:
         return f"cannot apply to the dev plan: {exc!r}"
-    return copy
+    return None
+
+
+def _mutated(plan: Plan, mutation: Mutation) -> Plan | str:
+    """The plan with the mutation applied, or why it cannot apply."""
+    copy = copy_of(plan)
+    return apply_to(copy, mutation) or copy
 
 
 @pytest.fixture(scope="session")

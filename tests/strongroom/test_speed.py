@@ -21,6 +21,7 @@ import pulumi.runtime.resource as sdk_resource
 import pytest
 import yaml
 from pulumi.runtime._context import wrap_with_context
+from test_engine import write_project  # a project of one program (tests/strongroom is on sys.path)
 
 from strongroom import cli, process
 from strongroom.components.settings import _STACK, is_prod_stack
@@ -201,9 +202,7 @@ POOL_PROGRAM = """
 
 
 def test_a_programs_own_work_for_the_pool_still_runs_there(tmp_path: Path) -> None:
-    project = _gc_project(tmp_path)
-    (project / "__main__.py").write_text(textwrap.dedent(POOL_PROGRAM))
-    plan = run_plan(project, "dev")
+    plan = run_plan(write_project(tmp_path, POOL_PROGRAM), "dev")
     assert _exported(plan, "loop_thread") == threading.get_ident()
     assert _exported(plan, "pool_thread") != threading.get_ident()
 
@@ -251,9 +250,8 @@ def test_a_nested_block_leaves_the_outer_one_in_place() -> None:
 
 
 def test_the_loop_is_put_back_after_a_program_that_fails(tmp_path: Path) -> None:
-    project = _gc_project(tmp_path)
-    (project / "__main__.py").write_text(
-        "import pulumi_aws as aws\naws.s3.Bucket('b')\nraise RuntimeError('boom')\n"
+    project = write_project(
+        tmp_path, "import pulumi_aws as aws\naws.s3.Bucket('b')\nraise RuntimeError('boom')\n"
     )
     with pytest.raises(Exception, match="boom"):
         run_plan(project, "dev")
