@@ -15,7 +15,6 @@ from strongroom.policies.controls.identity import (
     _condition_values,
     _grants,
     _is_boundary_only,
-    _refers,
     _trust_statements,
 )
 from strongroom.policies.model import Control, Predicate
@@ -253,14 +252,39 @@ def _owner(subject: Resource, index: Index) -> Resource | None:
     if subject.type != ROLE_POLICY:
         return None
     named = subject.get("role")
-    for role in index.of_type(ROLE):
-        if _refers(subject, "role", role, unknown=False) or (
-            isinstance(named, str) and named in (role.get("name"), role.get("id"))
-        ):
-            return role
+    by_urn, by_arn, by_name = index.memo("workspace:roles-by-reference", lambda: _roles_by_reference(index))
+    # the first role of the stack that `_refers(subject, "role", role, unknown=False)` or whose name or
+    # id is the role named: a lookup per way of naming, not a scan of every role per RolePolicy
+    deps = subject.property_dependencies.get("role")
+    found = [by_urn[urn] for urn in deps or () if urn in by_urn]
+    if not deps:
+        found += [by_arn[v] for v in as_list(named) if isinstance(v, str) and v in by_arn]
+    if isinstance(named, str) and named in by_name:
+        found.append(by_name[named])
+    if found:
+        return min(found, key=lambda entry: entry[0])[1]
     if named is UNKNOWN and not subject.property_dependencies.get("role"):
         raise UnknownValue(subject.label, "role")
     return None
+
+
+def _roles_by_reference(
+    index: Index,
+) -> tuple[dict[str, tuple[int, Resource]], dict[str, tuple[int, Resource]], dict[str, tuple[int, Resource]]]:
+    """The stack's roles, with their place in it, by URN, by string ARN and by string name or id (the
+    first role for a value two of them share)."""
+    by_urn: dict[str, tuple[int, Resource]] = {}
+    by_arn: dict[str, tuple[int, Resource]] = {}
+    by_name: dict[str, tuple[int, Resource]] = {}
+    for order, role in enumerate(index.of_type(ROLE)):
+        by_urn.setdefault(role.urn, (order, role))
+        arn = role.get("arn")
+        if isinstance(arn, str):
+            by_arn.setdefault(arn, (order, role))
+        for value in (role.get("name"), role.get("id")):
+            if isinstance(value, str):
+                by_name.setdefault(value, (order, role))
+    return by_urn, by_arn, by_name
 
 
 def _aws_principals(role: Resource) -> set[str]:
@@ -302,7 +326,10 @@ def _may_approve(statement: Any) -> bool:
 def _model_approval(subject: Resource, index: Index) -> Iterator[str]:
     if subject.type == MODEL_PACKAGE_GROUP:
         return
-    groups = {g.get("modelPackageGroupName") for g in index.of_type(MODEL_PACKAGE_GROUP)}
+    groups = index.memo(
+        "workspace:model-package-groups",
+        lambda: {g.get("modelPackageGroupName") for g in index.of_type(MODEL_PACKAGE_GROUP)},
+    )
     if subject.type == ROLE and _is_approver(subject) and not groups:
         yield (
             f"model approver role {subject.label} has no model package group in the plan: no approved "

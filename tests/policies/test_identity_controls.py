@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import random
 from typing import Any
 
 from controls_support import (  # the test_* names run here over SPECS, parametrized in conftest.py
@@ -31,6 +33,7 @@ from strongroom.policies.controls.identity import (
     USER_LOGIN_PROFILE,
     USER_POLICY,
     USER_POLICY_ATTACHMENT,
+    _glob,
     _pattern_problem,
     broad_resource,
     exact_arn,
@@ -1702,3 +1705,21 @@ def test_an_action_patterns_problem_is_worked_out_once_per_pattern() -> None:
     assert _pattern_problem("iam:Put*") is first
     assert _pattern_problem.cache_info().hits == hits + 1
     assert first is not None and "5 permissions-management action(s)" in first
+
+
+def test_the_resource_glob_answers_as_fnmatch_with_brackets_literal() -> None:
+    """`_glob`'s comparisons (an exact ARN, one trailing `*`) answer as the general match does."""
+    rng = random.Random(40)
+    alphabet = "ab:/*?[]-"
+    for _ in range(20000):
+        pattern = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 7)))
+        for candidate in (name, pattern, pattern.rstrip("*"), pattern.replace("*", "x")):
+            assert _glob(candidate, pattern) == fnmatch.fnmatchcase(candidate, pattern.replace("[", "[[]")), (
+                candidate,
+                pattern,
+            )
+    role = "arn:aws:iam::123456789012:role/sr-prod-c7-trainer"
+    assert _glob(role, "arn:aws:iam::123456789012:role/sr-prod-c7-*")
+    assert not _glob(role, "arn:aws:iam::123456789012:role/sr-prod-c8-*")
+    assert _glob(role, role) and not _glob(role, role.upper()) and _glob("a[1]", "a[1]")

@@ -126,6 +126,18 @@ def grants(name: str, owner: Any, *statements: dict[str, Any]) -> Any:
     )
 
 
+def _naming_role(name: str, role: str) -> Any:
+    """A RolePolicy granting CreateModelPackage with no status condition, its role given as a known value
+    (a name or an ARN) with no property dependency."""
+    statement = model_actions("sagemaker:CreateModelPackage")
+    return res(
+        IAM_ROLE_POLICY,
+        name,
+        role=role,
+        policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+
+
 def model_actions(action: Any, condition: dict[str, Any] | None = None) -> dict[str, Any]:
     statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": [GROUP_ARN, PACKAGES]}
     if condition is not None:
@@ -770,6 +782,24 @@ SPECS: dict[str, Spec] = {
             Break(
                 "approver-registers-approved",
                 [group, approver, grants("p", approver, model_actions("sagemaker:CreateModelPackage"))],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
+            ),
+            # the policy's role named by a known value instead of a property dependency: by name, by ARN
+            Break(
+                "approver-registers-approved-role-named",
+                [
+                    group,
+                    scientist,
+                    replace(approver, props={**approver.props, "name": "sr-approver"}),
+                    _naming_role("p", "sr-approver"),
+                ],
+                "p",
+                [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
+            ),
+            Break(
+                "approver-registers-approved-role-by-arn",
+                [group, scientist, approver, _naming_role("p", "arn:aws:iam::123456789012:role/approver")],
                 "p",
                 [f"policy of 'p' statement 0 grants sagemaker:CreateModelPackage {APPROVER_REGISTERS}"],
             ),
