@@ -22,7 +22,8 @@ reused for every KMS key (moto generates an RSA key for each symmetric key too, 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import pytest
 from live_support import Materialise, moto_context, new_aws, share_botocore_loader, stack_plan
@@ -31,6 +32,9 @@ from moto_snapshot import MotoSnapshot, moto_settings
 from strongroom.engine.plan import Plan
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised, materialise
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
 
@@ -46,6 +50,27 @@ def _dispose_snapshots() -> Iterator[None]:
     for snapshot, _ in _SNAPSHOTS.values():
         snapshot.dispose()
     _SNAPSHOTS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _in_process_reads_in_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against moto in this process, :meth:`Aws.map` reads in order on the test's thread.
+
+    moto in process answers every call under this process's GIL, so the audit's threads only take turns
+    with each other: a pool per ``map`` call, a thread start and a GIL hand-off per read made the audits
+    here slower (wall) than reading in order, with the same answers. The threads are exercised where they
+    pay: against ``moto_server`` (an ``endpoint_url``: the sandbox, end-to-end and vault command-line
+    tests, every ``strongroom audit`` subprocess) and in the tests marked ``threaded_reads``."""
+    if request.node.get_closest_marker("threaded_reads") is not None:
+        return
+    threaded = Aws.map
+
+    def in_order(self: Aws, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        if self.endpoint_url:
+            return threaded(self, fn, items)
+        return map(fn, list(items))
+
+    monkeypatch.setattr(Aws, "map", in_order)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,21 @@ def test_an_unknown_profile_is_a_usage_error(no_credentials: dict[str, str]) -> 
         Aws(region="eu-west-2", profile="nope")
 
 
+@pytest.mark.threaded_reads
 def test_parallel_reads_keep_their_order(credentials: None) -> None:
     aws = Aws(region="eu-west-2", concurrency=4)
-    assert list(aws.map(lambda n: n * n, range(20))) == [n * n for n in range(20)]
+    together = threading.Barrier(4, timeout=30)  # four reads at once, or the barrier breaks
+
+    def read(n: int) -> tuple[int, str]:
+        if n < 4:
+            together.wait()
+        return n * n, threading.current_thread().name
+
+    answers = list(aws.map(read, range(20)))
+    assert [square for square, _ in answers] == [n * n for n in range(20)]
+    assert len({thread for _, thread in answers[:4]}) == 4 and threading.current_thread().name not in {
+        thread for _, thread in answers
+    }
 
 
 def test_audit_without_credentials_exits_2_with_the_fix(no_credentials: dict[str, str]) -> None:

@@ -42,6 +42,7 @@ def test_a_renamed_plan_is_the_siblings_plan(tmp_path: Path) -> None:
     assert vpc.inputs["cidrBlock"] == "10.103.0.0/16"
 
 
+@pytest.mark.threaded_reads  # six environments read on the audit's threads, as against AWS
 def test_six_environments_audited_one_at_a_time_and_all_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
