@@ -26,7 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 import pytest
-from live_support import Materialise, moto_context, new_aws, share_botocore_loader, stack_plan
+from live_support import (
+    Materialise,
+    lean_moto_dispatch,
+    moto_context,
+    new_aws,
+    share_botocore_loader,
+    stack_plan,
+)
 from moto_snapshot import MotoSnapshot, moto_settings
 
 from strongroom.engine.plan import Plan
@@ -37,6 +44,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
+lean_moto_dispatch()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.
 _SNAPSHOTS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[MotoSnapshot, Materialised]] = {}
