@@ -16,6 +16,7 @@ For another stack, region or config use ``make_pulumi_mocks(stack="prod", config
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -100,3 +101,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 f"{item.nodeid}: its xdist_group is not in its node id, so --dist loadgroup would not keep "
                 "the group on one worker (pytest-xdist and this pytest do not agree; see pyproject.toml)"
             )
+
+
+# The cyclic collector's thresholds for a test process (the Python defaults are 700, 10, 10).
+TEST_GC_THRESHOLDS = (200_000, 50, 1000)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Python's cyclic collector tuned for a test process, once the tests are collected. A worker holds
+    millions of long-lived objects (pulumi_aws, moto and botocore modules, session fixtures' plans) and
+    the live tests allocate without pause (botocore requests, moto's answers): with the default
+    thresholds, collections walking that heap were about a fifth of the suite's CPU. What collection
+    imported is frozen out of the collector's reach (``gc.freeze``); young cycles are still collected,
+    every 200,000 allocations, and a full collection waits for 50,000 of those. Measured on the whole
+    suite (2 workers): about 20% less CPU, each worker's peak memory below 820 MiB. The product tunes
+    its own runs (``strongroom.engine.runner._collector_paused``); this changes only the tests'."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*TEST_GC_THRESHOLDS)
