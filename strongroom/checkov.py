@@ -351,22 +351,84 @@ def scan_export(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> CheckovScan:
     """Write the export to a temporary directory, run checkov on it, apply the suppressions."""
-    scan = CheckovScan(stack=export.stack)
-    with tempfile.TemporaryDirectory(prefix="strongroom-checkov-") as tmp:
-        path = export.write(Path(tmp))
-        started = time.perf_counter()
-        try:
-            reports = run_checkov(path, checkov_bin=checkov_bin, timeout=timeout)
-        except CheckovUnavailable as exc:
-            scan.unavailable = str(exc)
-            return scan
-        scan.seconds = time.perf_counter() - started
-    scan.results, scan.parsing_errors, scan.version = parse_results(reports, export)
-    scan.parsing_errors = [e.replace(str(path), MAIN_FILE) for e in scan.parsing_errors]
-    scan.suppressed = apply_skips(
-        scan.results, skips, stack=export.stack, skips_path=skips_path, urns=export.addresses.values()
+    (scan,) = scan_exports(
+        [export], checkov_bin=checkov_bin, skips=skips, skips_path=skips_path, timeout=timeout
     )
     return scan
+
+
+def scan_exports(
+    exports: Sequence[TerraformExport],
+    *,
+    checkov_bin: Path | None = None,
+    skips: Sequence[Skip] = (),
+    skips_path: Path = SKIPS_FILE,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[CheckovScan]:
+    """One checkov run over several exports, a scan per export as :func:`scan_export` gives it.
+
+    checkov spends about three seconds starting before it scans anything: the exports are written to
+    one sub-directory each and scanned with ``-d`` in one process (one export alone with ``-f``), and its
+    results are split back by the sub-directory they name. ``timeout`` is per export. A result naming a
+    file that is none of the exports makes every scan unavailable rather than dropping it. The
+    suppressions are applied to each export for its own stack."""
+    scans = [CheckovScan(stack=export.stack) for export in exports]
+    if not exports:
+        return scans
+    with tempfile.TemporaryDirectory(prefix="strongroom-checkov-") as tmp:
+        root = Path(tmp)
+        if len(exports) == 1:
+            paths = [exports[0].write(root)]
+            target = paths[0]
+        else:
+            paths = [export.write(root / str(i)) for i, export in enumerate(exports)]
+            target = root
+        started = time.perf_counter()
+        try:
+            reports = run_checkov(target, checkov_bin=checkov_bin, timeout=timeout * len(exports))
+            parts = [reports] if len(exports) == 1 else _split_by_folder(reports, root, len(exports))
+        except CheckovUnavailable as exc:
+            for scan in scans:
+                scan.unavailable = str(exc)
+            return scans
+        seconds = time.perf_counter() - started
+    for scan, export, path, part in zip(scans, exports, paths, parts, strict=True):
+        scan.seconds = seconds
+        scan.results, scan.parsing_errors, scan.version = parse_results(part, export)
+        scan.parsing_errors = [e.replace(str(path), MAIN_FILE) for e in scan.parsing_errors]
+        scan.suppressed = apply_skips(
+            scan.results, skips, stack=export.stack, skips_path=skips_path, urns=export.addresses.values()
+        )
+    return scans
+
+
+def _split_by_folder(
+    reports: Sequence[Mapping[str, Any]], root: Path, count: int
+) -> list[list[dict[str, Any]]]:
+    """checkov's reports over ``root/0`` ... ``root/<count-1>``, as ``count`` lists of reports of one
+    folder each (the summary, which carries checkov's version, is kept in each)."""
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    for report in reports:
+        bodies: list[dict[str, list[Any]]] = [
+            {"passed_checks": [], "failed_checks": [], "parsing_errors": []} for _ in range(count)
+        ]
+        results = report.get("results") or {}
+        for status in ("passed_checks", "failed_checks"):
+            for check in results.get(status) or []:
+                bodies[_folder_index(str(check.get("file_path", "")), root, count)][status].append(check)
+        for error in results.get("parsing_errors") or []:
+            bodies[_folder_index(str(error), root, count)]["parsing_errors"].append(error)
+        for part, body in zip(parts, bodies, strict=True):
+            part.append({"summary": report.get("summary") or {}, "results": body})
+    return parts
+
+
+def _folder_index(file_path: str, root: Path, count: int) -> int:
+    relative = file_path.removeprefix(str(root)).strip("/")
+    folder = relative.split("/", 1)[0]
+    if not folder.isdigit() or int(folder) >= count:
+        raise CheckovUnavailable(f"checkov reported a file that is none of the {count} exports: {file_path}")
+    return int(folder)
 
 
 ControlMap = Mapping[tuple[str, str], Rule]
@@ -501,16 +563,38 @@ def check_plan(
     artifact: str = "Pulumi.yaml",
 ) -> Report:
     """``strongroom check --checkov`` for one plan: export, scan, suppress, report."""
+    (report,) = check_plans(
+        [plan], project_dir=project_dir, checkov_bin=checkov_bin, timeout=timeout, artifact=artifact
+    )
+    return report
+
+
+def check_plans(
+    plans: Sequence[Any],
+    *,
+    project_dir: Path,
+    checkov_bin: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    artifact: str = "Pulumi.yaml",
+) -> list[Report]:
+    """:func:`check_plan` for several plans of one project (stacks), with one checkov process
+    (:func:`scan_exports`): a report per plan, in order."""
     from strongroom.terraform import export_plan
 
-    export = export_plan(plan)
+    exports = [export_plan(plan) for plan in plans]
     skips_path = project_dir / SKIPS_FILE
-    scan = scan_export(
-        export,
+    scans = scan_exports(
+        exports,
         checkov_bin=checkov_bin,
         skips=load_skips(skips_path),
         skips_path=skips_path,
         timeout=timeout,
     )
-    resources = len(plan.resources) if hasattr(plan, "resources") else len(plan.get("resources", []))
-    return build_report(scan, resources=resources, export=export, artifact=artifact)
+    return [
+        build_report(scan, resources=_resource_count(plan), export=export, artifact=artifact)
+        for plan, export, scan in zip(plans, exports, scans, strict=True)
+    ]
+
+
+def _resource_count(plan: Any) -> int:
+    return len(plan.resources) if hasattr(plan, "resources") else len(plan.get("resources", []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from strongroom import checkov
 from strongroom.checkov import (
+    CheckovScan,
     CheckovUnavailable,
     CheckResult,
     Skip,
@@ -28,6 +30,7 @@ from strongroom.checkov import (
     parse_results,
     run_checkov,
     scan_export,
+    scan_exports,
 )
 from strongroom.engine import run_plan
 from strongroom.errors import UsageError
@@ -143,6 +146,61 @@ def test_parse_maps_both_address_forms_back_to_urns() -> None:
         ("CKV_AWS_93", "passed", BUCKET_URN, "aws_s3_bucket.ci_data"),
         ("CKV_AWS_18", "failed", BUCKET_URN, "aws_s3_bucket.ci_data"),
     ]
+
+
+def _fake_checkov(tmp_path: Path, answer: str) -> Path:
+    """A checkov that answers for each sub-directory of its ``-d`` target: ``answer`` is a Python
+    expression of ``folder`` (the sub-directory's name) and ``target`` giving that folder's checks."""
+    fake = tmp_path / "fake-checkov"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "target = sys.argv[sys.argv.index('-d') + 1]\n"
+        "failed, passed, errors = [], [], []\n"
+        "for folder in sorted(os.listdir(target)):\n"
+        f"    status, check = {answer}\n"
+        "    {'failed': failed, 'passed': passed, 'error': errors}[status].append(check)\n"
+        "print(json.dumps({'check_type': 'terraform_json', 'summary': {'checkov_version': '9.9.9'},\n"
+        "    'results': {'failed_checks': failed, 'passed_checks': passed, 'parsing_errors': errors}}))\n"
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+def _bucket_export(stack: str) -> TerraformExport:
+    urn = f"urn:pulumi:{stack}::p::pulumi:pulumi:Stack$aws:s3/bucket:Bucket::{stack}-data"
+    return TerraformExport(stack=stack, document={}, addresses={f"aws_s3_bucket.{stack}_data": urn})
+
+
+def test_one_checkov_run_over_several_exports_answers_each_for_its_own_folder(tmp_path: Path) -> None:
+    fake = _fake_checkov(
+        tmp_path,
+        "('error', f'{target}/{folder}/main.tf.json') if folder == '2' else "
+        "(('passed', 'failed')[int(folder)], {'check_id': 'CKV_AWS_21', 'resource': "
+        "f'aws_s3_bucket.{\"abc\"[int(folder)]}_data', 'file_path': f'/{folder}/main.tf.json'})",
+    )
+    scans = scan_exports([_bucket_export(s) for s in ("a", "b", "c")], checkov_bin=fake)
+    assert [scan.stack for scan in scans] == ["a", "b", "c"]
+    assert [(r.status, r.urn) for r in scans[0].results] == [
+        ("passed", _bucket_export("a").addresses["aws_s3_bucket.a_data"])
+    ]
+    assert [(r.status, r.urn) for r in scans[1].results] == [
+        ("failed", _bucket_export("b").addresses["aws_s3_bucket.b_data"])
+    ]
+    assert scans[2].results == [] and scans[2].parsing_errors == [MAIN_FILE]
+    assert scans[0].parsing_errors == scans[1].parsing_errors == []
+    assert {scan.version for scan in scans} == {"9.9.9"}
+
+
+def test_a_result_of_a_file_that_is_no_export_makes_every_scan_unavailable(tmp_path: Path) -> None:
+    fake = _fake_checkov(
+        tmp_path,
+        "('failed', {'check_id': 'CKV_AWS_21', 'resource': 'x', 'file_path': '/elsewhere/main.tf.json'})",
+    )
+    scans = scan_exports([_bucket_export("a"), _bucket_export("b")], checkov_bin=fake)
+    assert all(not scan.ran for scan in scans)
+    assert all("none of the 2 exports: /elsewhere/main.tf.json" in scan.unavailable for scan in scans)
+    assert scan_exports([], checkov_bin=fake) == []
 
 
 def test_parse_of_an_empty_scan_has_no_results() -> None:
@@ -303,11 +361,8 @@ def test_a_checkov_failure_the_pack_already_reported_is_merged_not_counted_twice
 # --- real scans ----------------------------------------------------------------------------------
 
 
-def test_baseline_passes_every_check_with_no_parsing_error(
-    checkov_bin: Path, baseline_plan: dict[str, Any]
-) -> None:
-    export = export_plan(baseline_plan)
-    scan = scan_export(export, checkov_bin=checkov_bin)
+def test_baseline_passes_every_check_with_no_parsing_error(fidelity: dict[str, CheckovScan]) -> None:
+    scan = fidelity["baseline"]
     assert scan.ran, scan.unavailable
     assert scan.parsing_errors == []
     assert [(r.check_id, r.address) for r in scan.failed] == []
@@ -363,11 +418,24 @@ def test_a_security_group_used_only_by_a_non_network_interface_resource_is_attac
 # --- Strongroom's own stacks ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_repo_stack_has_no_unexplained_checkov_failure(stack: str, checkov_bin: Path) -> None:
+REPO_STACKS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="session")
+def repo_reports(checkov_bin: Path) -> dict[str, Report]:
+    """The three stacks of the repository checked together (``check_plans``: one checkov process)."""
+    plans = [run_plan(REPO, stack) for stack in REPO_STACKS]
+    return dict(
+        zip(REPO_STACKS, checkov.check_plans(plans, project_dir=REPO, checkov_bin=checkov_bin), strict=True)
+    )
+
+
+@pytest.mark.parametrize("stack", REPO_STACKS)
+def test_repo_stack_has_no_unexplained_checkov_failure(stack: str, repo_reports: dict[str, Report]) -> None:
     """Issue 5's target: every checkov failure on dev, staging and prod is fixed or suppressed with a
     justification in policies/checkov-skips.yaml (a stale skip would raise UsageError here)."""
-    report = checkov.check_plan(run_plan(REPO, stack), project_dir=REPO, checkov_bin=checkov_bin)
+    report = repo_reports[stack]
+    assert report.stack == stack
     assert [f"{v.message} [{v.resource_urn}]" for v in report.violations] == []
     (summary,) = [n for n in report.notes if n.startswith("checkov ")]
     assert " 0 failed, " in summary and " 0 parsing error(s)" in summary, summary
@@ -545,35 +613,18 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
 ]
 
 
-def _by_file(reports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """checkov's JSON for a directory scan, split into one report per scanned sub-directory."""
-    split: dict[str, dict[str, list[Any]]] = {}
-    for report in reports:
-        for status in ("passed_checks", "failed_checks"):
-            for check in report.get("results", {}).get(status, []):
-                folder = check["file_path"].strip("/").split("/")[0]
-                split.setdefault(folder, {"passed_checks": [], "failed_checks": []})[status].append(check)
-    return {folder: [{"results": body, "summary": {}}] for folder, body in split.items()}
-
-
 @pytest.fixture(scope="session")
-def fidelity(
-    checkov_bin: Path, baseline_plan: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Any:
-    """One checkov run over the baseline and every mutation (one sub-directory each)."""
-    root = tmp_path_factory.mktemp("fidelity")
-    exports: dict[str, TerraformExport] = {}
+def fidelity(checkov_bin: Path, baseline_plan: dict[str, Any]) -> dict[str, CheckovScan]:
+    """One checkov run over the baseline and every mutation (``scan_exports``: a sub-directory each)."""
     variants = [("baseline", None), *[(mid, mutate) for mid, mutate, _, _ in MUTATIONS]]
-    for mid, mutate in variants:
+    exports = []
+    for _, mutate in variants:
         mutated = copy.deepcopy(baseline_plan)
         if mutate is not None:
             mutate(mutated)
-        exports[mid] = export_plan(mutated)
-        exports[mid].write(root / mid)
-    reports = run_checkov(root, checkov_bin=checkov_bin, timeout=300)
-    parsed = {folder: parse_results(body, exports[folder])[0] for folder, body in _by_file(reports).items()}
-    errors = [e for r in reports for e in r.get("results", {}).get("parsing_errors", [])]
-    return parsed, errors
+        exports.append(export_plan(mutated))
+    scans = scan_exports(exports, checkov_bin=checkov_bin, timeout=60)
+    return {mid: scan for (mid, _), scan in zip(variants, scans, strict=True)}
 
 
 def _status(results: list[CheckResult], check: str, name: str) -> set[str]:
@@ -585,22 +636,24 @@ def test_fidelity_has_at_least_twenty_mutations() -> None:
     assert len({mid for mid, _, _, _ in MUTATIONS}) == len(MUTATIONS)
 
 
-def test_fidelity_scan_has_no_parsing_errors(fidelity: Any) -> None:
-    _, errors = fidelity
-    assert errors == []
+def test_fidelity_scan_has_no_parsing_errors(fidelity: dict[str, CheckovScan]) -> None:
+    assert all(scan.ran for scan in fidelity.values()), fidelity["baseline"].unavailable
+    assert [e for scan in fidelity.values() for e in scan.parsing_errors] == []
+    # one checkov process answered for every export, each its own resources
+    assert len({scan.seconds for scan in fidelity.values()}) == 1
+    assert all(scan.results for scan in fidelity.values())
 
 
 @pytest.mark.parametrize(
     ("mid", "check", "name"), [(m, c, n) for m, _, c, n in MUTATIONS], ids=[m for m, *_ in MUTATIONS]
 )
 def test_fidelity_mutation_flips_check_from_passed_to_failed(
-    fidelity: Any, mid: str, check: str, name: str
+    fidelity: dict[str, CheckovScan], mid: str, check: str, name: str
 ) -> None:
-    parsed, _ = fidelity
-    assert _status(parsed["baseline"], check, name) == {"passed"}, (
+    assert _status(fidelity["baseline"].results, check, name) == {"passed"}, (
         f"{check} on {name} does not pass on the baseline"
     )
-    assert _status(parsed[mid], check, name) == {"failed"}, f"{mid}: {check} on {name} did not fail"
+    assert _status(fidelity[mid].results, check, name) == {"failed"}, f"{mid}: {check} on {name} did not fail"
 
 
 def test_os_environment_is_not_leaked_to_checkov(monkeypatch: pytest.MonkeyPatch) -> None:
