@@ -4,8 +4,10 @@ The parent process does the heavy imports once (the engine, the pack, the report
 modules the program imports from outside its own directory, ``pulumi_aws`` submodules first among them,
 found by reading the program's sources), then forks one child per stack, at most ``os.cpu_count()`` at a
 time. A child plans and checks its one stack (the offline engine holds the Pulumi runtime's global state,
-so one stack per process) and sends its Report back through a pipe. The parent renders one combined
-report with a section per stack:
+so one stack per process) and sends its Report back through a pipe. With ``--checkov`` a child also
+sends its plan's Terraform export, and the parent scans every stack's export in one checkov process
+(checkov spends about three seconds starting) before merging each stack's results into its report. The
+parent renders one combined report with a section per stack:
 
 * text: the stack's report under a heading naming the stack and its config file, then an overall line;
 * json: ``{"stacks": [<the per-stack report objects>], "exit_code": N}``;
@@ -32,12 +34,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strongroom.engine.project import Project, load_project
 from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED, StrongroomError, UsageError
 from strongroom.plancache import EXCLUDED_DIRS, PlanCache, SourceDigest
 from strongroom.report import Report, render_json, render_junit, render_sarif, render_text
+
+if TYPE_CHECKING:
+    from strongroom.terraform import TerraformExport
 
 
 @dataclass
@@ -47,6 +52,8 @@ class StackResult:
     stack: str
     report: Report
     messages: list[str] = field(default_factory=list)
+    #: the plan's Terraform export and resource count, for the parent's one checkov run (``--checkov``)
+    checkov_input: tuple[TerraformExport, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,9 @@ class StackJob:
     cache: PlanCache | None
     sources: SourceDigest | None
     via_analyzer: bool = False
+    #: export the plan for a checkov run over every stack by the caller (``finish_with_checkov``) instead
+    #: of scanning it here; ``--strict`` is then the caller's to apply too
+    checkov_later: bool = False
 
 
 def project_stacks(project_dir: Path) -> tuple[Project, list[str]]:
@@ -108,6 +118,11 @@ def check_stack(stack: str, job: StackJob) -> StackResult:
         if job.cache is not None:
             messages.extend(f"warning: {w}" for w in job.cache.warnings)
             job.cache.warnings.clear()
+    if job.checkov_later:
+        from strongroom.terraform import export_plan
+
+        scan_input = (export_plan(plan), len(plan.resources)) if plan is not None else None
+        return StackResult(stack=stack, report=report, messages=messages, checkov_input=scan_input)
     if plan is not None and (job.with_checkov or job.checkov_bin is not None):
         from strongroom.checkov import check_plan as checkov_check_plan
         from strongroom.report import merge
@@ -119,6 +134,34 @@ def check_stack(stack: str, job: StackJob) -> StackResult:
     if job.strict:
         apply_strict(report)
     return StackResult(stack=stack, report=report, messages=messages)
+
+
+def finish_with_checkov(results: Sequence[StackResult], job: StackJob) -> None:
+    """The stacks' exports (``checkov_later``) scanned in one checkov process, each stack's checkov report
+    merged into its own, then ``--strict`` applied to every stack; in place."""
+    from strongroom.check import apply_strict
+    from strongroom.checkov import SKIPS_FILE, build_report, load_skips, scan_exports
+    from strongroom.report import merge
+
+    scanned = [r for r in results if r.checkov_input is not None]
+    skips_path = job.project_dir / SKIPS_FILE
+    scans = scan_exports(
+        [r.checkov_input[0] for r in scanned if r.checkov_input is not None],
+        checkov_bin=job.checkov_bin,
+        skips=load_skips(skips_path) if scanned else (),
+        skips_path=skips_path,
+    )
+    for result, scan in zip(scanned, scans, strict=True):
+        assert result.checkov_input is not None
+        export, resources = result.checkov_input
+        checkov_report = build_report(
+            scan, resources=resources, export=export, artifact=result.report.artifact
+        )
+        result.report = merge([result.report, checkov_report])
+        result.checkov_input = None
+    if job.strict:
+        for result in results:
+            apply_strict(result.report)
 
 
 # -- the shared start-up -------------------------------------------------------------------------------
@@ -431,8 +474,12 @@ def check_all_stacks(
         cache=PlanCache() if use_cache else None,
         sources=SourceDigest.of(project) if use_cache else None,
         via_analyzer=via_analyzer,
+        checkov_later=with_checkov or checkov_bin is not None,
     )
-    return project, run_stacks(stacks, job, jobs=jobs)
+    results = run_stacks(stacks, job, jobs=jobs)
+    if job.checkov_later:
+        finish_with_checkov(results, job)
+    return project, results
 
 
 __all__ = [
@@ -443,6 +490,7 @@ __all__ = [
     "check_stack",
     "combined_exit_code",
     "external_imports",
+    "finish_with_checkov",
     "project_stacks",
     "render_all",
     "run_stacks",

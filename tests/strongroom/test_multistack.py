@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -146,6 +147,37 @@ def test_checkov_runs_per_stack(tmp_path: Path) -> None:
     stacks = json.loads(result.stdout)["stacks"]
     assert [s["stack"] for s in stacks] == ["one", "two"]
     assert all(any("checkov" in reason for reason in s["unevaluated"]) for s in stacks)
+
+
+def test_checkov_starts_once_for_every_stack_and_each_stack_gets_its_own_results(tmp_path: Path) -> None:
+    """``--all-stacks --checkov``: the children send their exports, the parent scans them all in one
+    checkov process (a sub-directory each) and merges each stack's results into its own report."""
+    project = write_project(tmp_path / "p", {"one": "empty", "two": "empty", "three": "empty"})
+    calls = tmp_path / "calls"
+    fake = tmp_path / "checkov"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:3]) + '\\n')\n"
+        "target = sys.argv[2]\n"
+        "passed = [{'check_id': 'CKV_AWS_1', 'resource': f'aws_x.r{n}',\n"
+        "           'file_path': f'/{folder}/main.tf.json'}\n"
+        "          for folder in sorted(os.listdir(target)) for n in range(int(folder) + 1)]\n"
+        "print(json.dumps({'summary': {'checkov_version': '9.9.9'}, 'results': {'passed_checks': passed}}))\n"
+    )
+    fake.chmod(0o755)
+    result = run("-C", str(project), "--all-stacks", "--checkov-bin", str(fake), "-f", "json", "--no-cache")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert calls.read_text().splitlines()[0].startswith("-d ") and len(calls.read_text().splitlines()) == 1
+    stacks = {s["stack"]: s for s in json.loads(result.stdout)["stacks"]}
+    summaries = {name: [n for n in s["notes"] if n.startswith("checkov ")] for name, s in stacks.items()}
+    # the stacks are exported in stack order (one, three, two: sorted) and folder i answered i + 1 checks
+    assert summaries == {
+        "one": ["checkov 9.9.9: 1 passed, 0 failed, 0 suppressed with a justification, 0 parsing error(s)"],
+        "three": ["checkov 9.9.9: 2 passed, 0 failed, 0 suppressed with a justification, 0 parsing error(s)"],
+        "two": ["checkov 9.9.9: 3 passed, 0 failed, 0 suppressed with a justification, 0 parsing error(s)"],
+    }
+    assert all(s["sources"].get("checkov") for s in stacks.values())
 
 
 def test_stack_and_all_stacks_are_mutually_exclusive(tmp_path: Path) -> None:
