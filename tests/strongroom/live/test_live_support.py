@@ -1,0 +1,36 @@
+"""The live tests' shortcuts through moto give moto's own answers."""
+
+from __future__ import annotations
+
+import pytest
+from live_support import moto_context
+from moto.iam.models import IAMBackend, iam_backends
+from storage_keys_shapes import ACCOUNT
+
+
+def test_the_aws_managed_policies_parsed_once_are_moto_s_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    init = IAMBackend._init_aws_policies
+    assert hasattr(init, "moto_original"), "the live conftest installs the shortcut"
+    with moto_context(monkeypatch):
+        backend = iam_backends[ACCOUNT]["global"]
+
+        def described(policies: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+            return [
+                (
+                    p.arn,
+                    p.account_id,
+                    p.path,
+                    p.default_version_id,
+                    p.create_date,
+                    p.update_date,
+                    [v.document for v in p.versions],
+                )
+                for p in policies
+            ]
+
+        ours, motos = init(backend), init.moto_original(backend)
+        assert len(ours) > 900
+        assert described(ours) == described(motos)
+        assert described(init(backend)) == described(ours), "a second backend gets the same policies"
+        assert {id(p) for p in ours}.isdisjoint(id(p) for p in init(backend)), "made anew for each backend"
