@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conformance_support import same_diagnostics
 
 from strongroom.check import build_report, check_plans, engine_findings
-from strongroom.engine import load_project, load_stack_config, run_plan
+from strongroom.engine import Plan, load_project, load_stack_config, run_plan
 from strongroom.report import Report
 
 pytestmark = pytest.mark.xdist_group("evasions")  # one worker plans the programs once
@@ -163,27 +165,47 @@ CATEGORIES = {
 }
 
 
+EvasionPlans = tuple[dict[tuple[str, str], Plan], dict[str, Any]]
+
+
 @pytest.fixture(scope="session")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Report]:
+def evasion_plans(tmp_path_factory: pytest.TempPathFactory) -> EvasionPlans:
+    """Every case's weak and twin program planned once, and the config of the fixture's stacks."""
     project = tmp_path_factory.mktemp("evasions") / "project"
     shutil.copytree(FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__"))
     (project / "Pulumi.base.yaml").write_text(STACK_FILE.format(case="", variant="", account=ACCOUNT))
-    runs = []
+    plans = {}
     for case in EXPECTED:
         for variant in ("weak", "twin"):
             stack = f"{case}-{variant}"
             (project / f"Pulumi.{stack}.yaml").write_text(
                 STACK_FILE.format(case=case, variant=variant, account=ACCOUNT)
             )
-            runs.append((case, variant, run_plan(project, stack, account=ACCOUNT)))
-    config = load_stack_config(load_project(project), "base").values
-    info, results = check_plans([plan for _, _, plan in runs], config=config, account=ACCOUNT)
+            plans[(case, variant)] = run_plan(project, stack, account=ACCOUNT)
+    return plans, load_stack_config(load_project(project), "base").values
+
+
+@pytest.fixture(scope="session")
+def reports(evasion_plans: EvasionPlans) -> dict[tuple[str, str], Report]:
+    plans, config = evasion_plans
+    info, results = check_plans(list(plans.values()), config=config, account=ACCOUNT)
     judged = {}
-    for (case, variant, plan), diagnostics in zip(runs, results, strict=True):
+    for (key, plan), diagnostics in zip(plans.items(), results, strict=True):
         report = build_report(plan, info, diagnostics)
         report.violations.extend(engine_findings(plan, report))
-        judged[(case, variant)] = report
+        judged[key] = report
     return judged
+
+
+def test_both_paths_answer_the_same_on_a_sample_of_evasions(evasion_plans: EvasionPlans) -> None:
+    """The gRPC conformance of ``test_inprocess.py`` on every fifth case and the one unknown at preview,
+    weak and twin: the pack over the Analyzer protocol and in process give the same diagnostics."""
+    plans, config = evasion_plans
+    cases = sorted({*sorted(EXPECTED)[::5], "unknown-at-preview"})
+    sample = [plans[(case, variant)] for case in cases for variant in ("weak", "twin")]
+    assert len(sample) >= 20
+    results = same_diagnostics(sample, config=config, account=ACCOUNT)
+    assert any(results), "a weak program is caught"
 
 
 def test_every_case_of_the_fixture_is_expected_and_categorised() -> None:

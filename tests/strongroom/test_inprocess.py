@@ -2,15 +2,15 @@
 
 The conformance tests run both paths (``via_analyzer=True`` starts the pack as the Pulumi CLI does) on
 every stack of the repo, of the examples and of the test fixtures, on a sample of the mutation plans
-(``test_mutations.py``), on a sample of the evasion programs (``test_evasions.py``) and on a plan
+(``test_mutations.py``) and on a plan
 judged with a policy config and as a prod stack, and require the same diagnostics, one for one, and the
-same report. The other tests check the pieces without a pack process.
+same report (``conformance_support.same_diagnostics``; ``test_evasions.py`` runs it on a sample of the
+evasion programs it plans). The other tests check the pieces without a pack process.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conformance_support import same_diagnostics
 from google.protobuf import json_format
 
 from strongroom.check import (
     UNKNOWN,
-    Diagnostic,
     PolicyPackError,
     PolicyPackProcess,
     check_plan,
@@ -163,15 +163,6 @@ def test_both_paths_report_the_same_on_a_prod_stack(insecure: tuple[Plan, dict[s
     assert stricter and all(levels[c.id] == c.prod_enforcement for c in stricter)
 
 
-def _same_diagnostics(plans: list[Plan], **kwargs: Any) -> list[list[Diagnostic]]:
-    info_grpc, over_grpc = check_plans(plans, via_analyzer=True, **kwargs)
-    info, in_process = check_plans(plans, **kwargs)
-    assert info == info_grpc
-    for i, (a, b) in enumerate(zip(over_grpc, in_process, strict=True)):
-        assert b == a, f"plan {i} ({plans[i].stack}): the diagnostics differ"
-    return in_process
-
-
 def test_both_paths_answer_the_same_on_a_sample_of_mutations() -> None:
     sys.path.insert(0, str(HERE))
     try:
@@ -194,7 +185,7 @@ def test_both_paths_answer_the_same_on_a_sample_of_mutations() -> None:
                 applied[-1].append(mutation)
         compound.append(copy)
     assert sum(map(len, applied)) >= 24
-    baseline, *results = _same_diagnostics([plan, *compound], config=config, account=ACCOUNT)
+    baseline, *results = same_diagnostics([plan, *compound], config=config, account=ACCOUNT)
     before = {(control_id(d.policy_name), d.urn) for d in baseline if not d.could_not_run}
     for mutations_applied, diagnostics in zip(applied, results, strict=True):
         new = {
@@ -202,28 +193,6 @@ def test_both_paths_answer_the_same_on_a_sample_of_mutations() -> None:
         }
         missed = {m.name: m.control for m in mutations_applied if not m.gap and m.control not in new}
         assert not missed, f"weaknesses of a compound plan not reported: {missed}"
-
-
-def test_both_paths_answer_the_same_on_a_sample_of_evasions(tmp_path: Path) -> None:
-    sys.path.insert(0, str(HERE))
-    try:
-        import test_evasions as evasions
-    finally:
-        sys.path.remove(str(HERE))
-    project = tmp_path / "project"
-    shutil.copytree(evasions.FIXTURE, project, ignore=shutil.ignore_patterns("__pycache__"))
-    fill = evasions.STACK_FILE.format
-    (project / "Pulumi.base.yaml").write_text(fill(case="", variant="", account=ACCOUNT))
-    plans = []
-    for case in sorted({*sorted(evasions.EXPECTED)[::5], "unknown-at-preview"}):
-        for variant in ("weak", "twin"):
-            (project / f"Pulumi.{case}-{variant}.yaml").write_text(
-                fill(case=case, variant=variant, account=ACCOUNT)
-            )
-            plans.append(run_plan(project, f"{case}-{variant}", account=ACCOUNT))
-    config = load_stack_config(load_project(project), "base").values
-    results = _same_diagnostics(plans, config=config, account=ACCOUNT)
-    assert any(results), "a weak program is caught"
 
 
 # -- the pieces ---------------------------------------------------------------------------------------
