@@ -8,10 +8,12 @@ import os
 import re
 import runpy
 import sys
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType, TracebackType
+from typing import Any
 
 import pulumi
 import pulumi.runtime
@@ -126,11 +128,32 @@ def _is_program_module(
     if not filename or getattr(module, "__name__", "").split(".")[0] == _TOOL_PACKAGE:
         return False
     try:
-        path = Path(_real_path(filename, {} if real_dirs is None else real_dirs))
+        path = Path(_module_real_path(module, filename, {} if real_dirs is None else real_dirs))
         path.relative_to(program_dir)
     except (ValueError, OSError):
         return False
     return not any(part in ("site-packages", "dist-packages") for part in path.parts)
+
+
+#: module -> (its ``__file__``, that file's real path) for the modules seen by ``_is_program_module``.
+#: A module stays loaded from the file it was read from, so a library module (pulumi_aws's, boto3's...)
+#: that stays in ``sys.modules`` from run to run is resolved once, not once per run; a program's modules,
+#: deleted from ``sys.modules`` after each run, drop out with their module objects.
+_REAL_FILES: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _module_real_path(module: object, filename: str, real_dirs: dict[str, str]) -> str:
+    """``_real_path`` of the module's file, remembered for the module object while its ``__file__`` stays
+    the same (an entry of ``sys.modules`` that cannot be weakly referenced is resolved every time)."""
+    try:
+        known = _REAL_FILES.get(module)
+    except TypeError:
+        return _real_path(filename, real_dirs)
+    if known is not None and known[0] == filename:
+        return known[1]
+    real = _real_path(filename, real_dirs)
+    _REAL_FILES[module] = (filename, real)
+    return real
 
 
 def _real_path(filename: str, real_dirs: dict[str, str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import types
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from strongroom.engine import runner
 from strongroom.engine.runner import _is_program_module, _real_path
 
 
@@ -29,6 +31,51 @@ def test_real_path_matches_realpath_through_linked_directories_and_files(tmp_pat
     ):
         assert _real_path(str(name), cache) == os.path.realpath(name), name
     assert cache  # directories are remembered
+
+
+def test_a_module_s_file_is_resolved_once_while_it_stays_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library module that stays in ``sys.modules`` from run to run is resolved once; a module whose
+    ``__file__`` changed is resolved again; a module that is gone leaves no entry; an entry of
+    ``sys.modules`` that is no module still gets its answer."""
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "local.py").write_text("")
+    (tmp_path / "lib.py").write_text("")
+    resolved: list[str] = []
+    real_path = runner._real_path
+
+    def counting(filename: str, real_dirs: dict[str, str]) -> str:
+        resolved.append(filename)
+        return real_path(filename, real_dirs)
+
+    monkeypatch.setattr(runner, "_real_path", counting)
+    library = types.ModuleType("lib")
+    library.__file__ = str(tmp_path / "lib.py")
+    real_dir = program.resolve()
+    for _ in range(3):  # three runs
+        assert not _is_program_module(library, real_dir, {})
+    assert resolved == [library.__file__]
+    library.__file__ = str(program / "local.py")
+    assert _is_program_module(library, real_dir, {})
+    assert resolved[-1] == library.__file__ and len(resolved) == 2
+
+    local = types.ModuleType("local")
+    local.__file__ = str(program / "local.py")
+    assert _is_program_module(local, real_dir, {})
+    entries = len(runner._REAL_FILES)
+    del local
+    gc.collect()
+    assert len(runner._REAL_FILES) == entries - 1
+
+    class NotAModule:  # some packages put other objects in sys.modules
+        __slots__ = ("__file__", "__name__")
+
+    stand_in = NotAModule()
+    stand_in.__file__, stand_in.__name__ = str(program / "local.py"), "stand_in"
+    assert _is_program_module(stand_in, real_dir, {})  # type: ignore[arg-type]
+    assert _is_program_module(stand_in, real_dir, {})  # type: ignore[arg-type]
 
 
 def test_program_modules_are_found_through_a_linked_directory_and_not_through_a_linked_file(
