@@ -581,18 +581,34 @@ def check_plans(
     (:func:`scan_exports`): a report per plan, in order."""
     from strongroom.terraform import export_plan
 
-    exports = [export_plan(plan) for plan in plans]
+    return check_exports(
+        [(export_plan(plan), _resource_count(plan), artifact) for plan in plans],
+        project_dir=project_dir,
+        checkov_bin=checkov_bin,
+        timeout=timeout,
+    )
+
+
+def check_exports(
+    exports: Sequence[tuple[TerraformExport, int, str]],
+    *,
+    project_dir: Path,
+    checkov_bin: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Report]:
+    """The checkov report of each (export, its plan's resource count, the report's artifact), the
+    project's suppressions applied to each for its stack, from one checkov process."""
     skips_path = project_dir / SKIPS_FILE
     scans = scan_exports(
-        exports,
+        [export for export, _, _ in exports],
         checkov_bin=checkov_bin,
-        skips=load_skips(skips_path),
+        skips=load_skips(skips_path) if exports else (),
         skips_path=skips_path,
         timeout=timeout,
     )
     return [
-        build_report(scan, resources=_resource_count(plan), export=export, artifact=artifact)
-        for plan, export, scan in zip(plans, exports, scans, strict=True)
+        build_report(scan, resources=resources, export=export, artifact=artifact)
+        for (export, resources, artifact), scan in zip(exports, scans, strict=True)
     ]
 
 

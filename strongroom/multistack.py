@@ -140,23 +140,16 @@ def finish_with_checkov(results: Sequence[StackResult], job: StackJob) -> None:
     """The stacks' exports (``checkov_later``) scanned in one checkov process, each stack's checkov report
     merged into its own, then ``--strict`` applied to every stack; in place."""
     from strongroom.check import apply_strict
-    from strongroom.checkov import SKIPS_FILE, build_report, load_skips, scan_exports
+    from strongroom.checkov import check_exports
     from strongroom.report import merge
 
-    scanned = [r for r in results if r.checkov_input is not None]
-    skips_path = job.project_dir / SKIPS_FILE
-    scans = scan_exports(
-        [r.checkov_input[0] for r in scanned if r.checkov_input is not None],
+    scanned = [(r, r.checkov_input) for r in results if r.checkov_input is not None]
+    reports = check_exports(
+        [(export, resources, r.report.artifact) for r, (export, resources) in scanned],
+        project_dir=job.project_dir,
         checkov_bin=job.checkov_bin,
-        skips=load_skips(skips_path) if scanned else (),
-        skips_path=skips_path,
     )
-    for result, scan in zip(scanned, scans, strict=True):
-        assert result.checkov_input is not None
-        export, resources = result.checkov_input
-        checkov_report = build_report(
-            scan, resources=resources, export=export, artifact=result.report.artifact
-        )
+    for (result, _), checkov_report in zip(scanned, reports, strict=True):
         result.report = merge([result.report, checkov_report])
         result.checkov_input = None
     if job.strict:
