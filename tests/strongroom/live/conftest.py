@@ -31,6 +31,7 @@ from live_support import (
     lean_moto_dispatch,
     moto_context,
     new_aws,
+    parse_aws_managed_policies_once,
     share_botocore_loader,
     stack_plan,
 )
@@ -45,6 +46,7 @@ R = TypeVar("R")
 
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
 lean_moto_dispatch()
+parse_aws_managed_policies_once()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.
 _SNAPSHOTS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[MotoSnapshot, Materialised]] = {}

@@ -124,15 +124,16 @@ def lean_moto_dispatch() -> None:
 
     urls._strongroom = True  # type: ignore[attr-defined]
     base_backend.BaseBackend.urls = property(urls)  # type: ignore[assignment,method-assign]
-    _parse_aws_managed_policies_once()
 
 
-def _parse_aws_managed_policies_once() -> None:
+def parse_aws_managed_policies_once() -> None:
     """moto's IAM backend parses its 1.5 MB JSON of AWS managed policies again for every account and
     every reset (about 5 s of a suite's CPU). The parsed data is only read (each policy object is still
     made anew, with the backend's account and region): it is parsed once here."""
     from moto.iam import models as iam
 
+    if hasattr(iam.IAMBackend._init_aws_policies, "moto_original"):
+        return
     parsed: dict[str, Any] = {}
 
     def init_aws_policies(self: Any) -> list[Any]:
