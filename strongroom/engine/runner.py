@@ -121,39 +121,54 @@ def _is_program_module(
 ) -> bool:
     """A module loaded from the program's own files (not from a virtualenv, not this tool).
 
-    ``real_dirs`` caches the real path of each directory: the check runs over every module in
-    ``sys.modules`` (about a thousand) before and after each run, and resolving every path component
-    of each file was a tenth of a prod check. A file that is itself a symbolic link is resolved whole."""
+    ``program_dir`` is a real path. ``real_dirs`` caches the real path of each directory: the check runs
+    over every module in ``sys.modules`` (a thousand in a check, ten thousand in a process that also
+    imported boto3 and moto) before and after each run, and resolving every path component of each file
+    was a tenth of a prod check. A file that is itself a symbolic link is resolved whole. What is
+    remembered per module is its real path and whether it lies in a ``site-packages`` or
+    ``dist-packages`` folder, so the check is a comparison of strings: whether the real path is the
+    program's folder or lies under it, as ``Path.relative_to`` answers for normalised paths."""
     filename = getattr(module, "__file__", None)
-    if not filename or getattr(module, "__name__", "").split(".")[0] == _TOOL_PACKAGE:
+    if not filename or getattr(module, "__name__", "").partition(".")[0] == _TOOL_PACKAGE:
         return False
     try:
-        path = Path(_module_real_path(module, filename, {} if real_dirs is None else real_dirs))
-        path.relative_to(program_dir)
+        real, packaged = _module_real_path(module, filename, {} if real_dirs is None else real_dirs)
     except (ValueError, OSError):
         return False
-    return not any(part in ("site-packages", "dist-packages") for part in path.parts)
+    if packaged:
+        return False
+    directory = str(program_dir)
+    inside = directory if directory.endswith(os.sep) else directory + os.sep
+    return real == directory or real.startswith(inside)
 
 
-#: module -> (its ``__file__``, that file's real path) for the modules seen by ``_is_program_module``.
+#: module -> (its ``__file__``, that file's real path, whether that path is in a site-packages or
+#: dist-packages folder) for the modules seen by ``_is_program_module``.
 #: A module stays loaded from the file it was read from, so a library module (pulumi_aws's, boto3's...)
 #: that stays in ``sys.modules`` from run to run is resolved once, not once per run; a program's modules,
 #: deleted from ``sys.modules`` after each run, drop out with their module objects.
-_REAL_FILES: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
+_REAL_FILES: weakref.WeakKeyDictionary[Any, tuple[str, str, bool]] = weakref.WeakKeyDictionary()
+_PACKAGE_FOLDERS = frozenset({"site-packages", "dist-packages"})
 
 
-def _module_real_path(module: object, filename: str, real_dirs: dict[str, str]) -> str:
-    """``_real_path`` of the module's file, remembered for the module object while its ``__file__`` stays
-    the same (an entry of ``sys.modules`` that cannot be weakly referenced is resolved every time)."""
+def _module_real_path(module: object, filename: str, real_dirs: dict[str, str]) -> tuple[str, bool]:
+    """``_real_path`` of the module's file and whether it is in a site-packages or dist-packages folder,
+    remembered for the module object while its ``__file__`` stays the same (an entry of ``sys.modules``
+    that cannot be weakly referenced is resolved every time)."""
     try:
         known = _REAL_FILES.get(module)
     except TypeError:
-        return _real_path(filename, real_dirs)
+        return _resolved(filename, real_dirs)
     if known is not None and known[0] == filename:
-        return known[1]
+        return known[1], known[2]
+    real, packaged = _resolved(filename, real_dirs)
+    _REAL_FILES[module] = (filename, real, packaged)
+    return real, packaged
+
+
+def _resolved(filename: str, real_dirs: dict[str, str]) -> tuple[str, bool]:
     real = _real_path(filename, real_dirs)
-    _REAL_FILES[module] = (filename, real)
-    return real
+    return real, not _PACKAGE_FOLDERS.isdisjoint(real.split(os.sep))
 
 
 def _real_path(filename: str, real_dirs: dict[str, str]) -> str:

@@ -103,6 +103,12 @@ def test_program_modules_are_found_through_a_linked_directory_and_not_through_a_
         module(program / ".venv" / "lib" / "site-packages" / "dep.py"), real_dir, cache
     )
     assert not _is_program_module(module(program / "local.py", "strongroom.x"), real_dir, cache)
+    # a sibling folder whose name starts with the program's is not inside it; the folder's own file is
+    (tmp_path / "program2").mkdir()
+    (tmp_path / "program2" / "local.py").write_text("")
+    assert not _is_program_module(module(tmp_path / "program2" / "local.py"), real_dir, cache)
+    assert _is_program_module(module(program / "sub" / ".." / "local.py"), real_dir, cache)
+    assert _is_program_module(module(program), real_dir, cache)  # a namespace-like entry naming the folder
 
 
 def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycles() -> None:
