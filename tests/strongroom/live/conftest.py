@@ -28,6 +28,7 @@ from typing import TypeVar
 import pytest
 from live_support import (
     Materialise,
+    lean_moto_backend_lookup,
     lean_moto_dispatch,
     moto_context,
     new_aws,
@@ -46,6 +47,7 @@ R = TypeVar("R")
 
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
 lean_moto_dispatch()
+lean_moto_backend_lookup()
 parse_aws_managed_policies_once()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.

@@ -34,3 +34,25 @@ def test_the_aws_managed_policies_parsed_once_are_moto_s_own(monkeypatch: pytest
         assert described(ours) == described(motos)
         assert described(init(backend)) == described(ours), "a second backend gets the same policies"
         assert {id(p) for p in ours}.isdisjoint(id(p) for p in init(backend)), "made anew for each backend"
+
+
+def test_the_backend_lookup_shortcut_creates_and_registers_as_moto_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.core.base_backend import BackendDict
+    from moto.s3.models import s3_backends
+
+    assert hasattr(BackendDict._create_account_specific_backend, "moto_original"), "installed by the conftest"
+
+    def registered() -> bool:
+        return any(i is s3_backends for i in BackendDict._instances)
+
+    with moto_context(monkeypatch):
+        first = s3_backends[ACCOUNT]
+        assert registered() and s3_backends[ACCOUNT] is first, "a second lookup answers the same backend"
+        BackendDict.reset()  # what ending a mock does: every account's backend dropped, nothing registered
+        assert not registered() and not dict.__contains__(s3_backends, ACCOUNT)
+        again = s3_backends[ACCOUNT]
+        assert again is not first and registered(), "after a reset, made anew and registered for the next"
+        other = s3_backends["210987654321"]
+        assert other is not again and s3_backends[ACCOUNT] is again, "each account its own backend"
