@@ -264,7 +264,7 @@ def guard_configure() -> None:
 
         def AnalyzeStack(self, request: Any, context: grpc.ServicerContext) -> Any:
             with _one_request():
-                return super().AnalyzeStack(request, context)
+                return analyze_stack(self, request)
 
         def Configure(self, request: Any, context: grpc.ServicerContext) -> Any:
             levels = {k: names.get(v.enforcementLevel, "advisory") for k, v in request.policyConfig.items()}
@@ -274,6 +274,100 @@ def guard_configure() -> None:
             return super().Configure(request, context)
 
     sdk._PolicyAnalyzerServicer = GuardedServicer  # type: ignore[misc]
+
+
+def analyze_stack(servicer: Any, request: Any) -> Any:
+    """pulumi_policy 1.21's ``_PolicyAnalyzerServicer.AnalyzeStack``, with the request's resources converted
+    once for every stack policy instead of once per stack policy.
+
+    pulumi_policy turns every resource of the request into a ``PolicyResource`` (its protobuf properties
+    to a dict, deserialised and wrapped in an unknown-checking proxy, its options, provider, parent and
+    dependencies) inside the loop over the stack policies, so a request of 350 resources was converted 13
+    times, about nine tenths of an ``AnalyzeStack``; Strongroom's stack policies read them only (and share
+    one Index per config, :func:`_stack_index`). Everything else is pulumi_policy's code, in its order: the
+    same enforcement levels, violations, ``UnknownValueError`` diagnostic and not-applicable answers
+    (``tests/policies/test_pack.py`` compares the responses with pulumi_policy's own method's, byte for
+    byte). The resources are converted on the first enabled stack policy, so a request that runs none
+    converts nothing."""
+    from pulumi_policy import policy as sdk
+
+    proto = sdk.proto
+    policies = servicer._PolicyAnalyzerServicer__policies
+    pack_name = servicer._PolicyAnalyzerServicer__policy_pack_name
+    pack_version = servicer._PolicyAnalyzerServicer__policy_pack_version
+    stack_tags = servicer._PolicyAnalyzerServicer__stack_tags
+    servicer._configure_runtime_settings()
+    response = proto.AnalyzeResponse()
+    resources: list[Any] | None = None
+    for policy in policies:
+        enforcement_level = servicer._get_enforcement_level(policy)
+        if enforcement_level == sdk.EnforcementLevel.DISABLED or not isinstance(
+            policy, sdk.StackValidationPolicy
+        ):
+            continue
+        if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
+            enforcement_level = sdk.EnforcementLevel.MANDATORY
+        report_violation = servicer._create_report_violation(
+            response, policy.name, policy.description, enforcement_level, policy.severity
+        )
+        if resources is None:
+            resources = _stack_resources(servicer, request, sdk)
+        args = sdk.StackValidationArgs(resources, servicer._get_policy_config(policy.name), stack_tags)
+        try:
+            result = policy.validate(args, report_violation)
+            if sdk.isawaitable(result):
+                loop = sdk.asyncio.new_event_loop()
+                task: Any = sdk.asyncio.Task(result, loop=loop)  # type: ignore[arg-type]
+                loop.run_until_complete(task)
+                loop.close()
+        except sdk.UnknownValueError as e:
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=pack_name,
+                    policyPackVersion=pack_version,
+                    message=(
+                        f"can't run policy '{policy.name}' from policy pack "
+                        f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                    ),
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+                )
+            )
+        except sdk._NotApplicableError as e:
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+            )
+    return response
+
+
+def _stack_resources(servicer: Any, request: Any, sdk: Any) -> list[Any]:
+    """The request's resources as pulumi_policy 1.21 hands them to a stack policy: ``PolicyResource``s
+    with their parents, dependencies and property dependencies linked to one another by URN."""
+    intermediates = []
+    for r in request.resources:
+        deserialized = sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties))
+        props = sdk.unknown_checking_proxy(deserialized)
+        opts = servicer._get_resource_options(r)
+        provider = servicer._get_provider_resource(r)
+        resource = sdk.PolicyResource(r.type, props, r.urn, r.name, opts, provider, None, [], {})
+        property_dependencies = {k: list(v.urns) for k, v in r.propertyDependencies.items()}
+        intermediates.append(
+            servicer.IntermediateStackResource(
+                resource, r.parent, list(r.dependencies), property_dependencies
+            )
+        )
+    urns_to_resources = {i.resource.urn: i.resource for i in intermediates}
+    for i in intermediates:
+        if i.parent is not None and i.parent in urns_to_resources:
+            i.resource.parent = urns_to_resources[i.parent]
+        for d in i.dependencies:
+            if d in urns_to_resources:
+                i.resource.dependencies.append(urns_to_resources[d])
+        for k, v in i.property_dependencies.items():
+            i.resource.property_dependencies[k] = [urns_to_resources[d] for d in v if d in urns_to_resources]
+    return [i.resource for i in intermediates]
 
 
 def build_policies(controls: Iterable[Control] = CATALOG) -> list[Policy]:

@@ -239,14 +239,95 @@ def test_the_served_analyzer_marks_each_request(monkeypatch: pytest.MonkeyPatch)
     seen: list[object] = []
 
     class Base:
-        def AnalyzeStack(self, request: Any, context: Any) -> str:
-            seen.append(pack._REQUEST.indexes)
-            return "answer"
+        pass
+
+    def analyze_stack(servicer: Any, request: Any) -> str:
+        seen.append(pack._REQUEST.indexes)
+        return "answer"
 
     monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", Base)
+    monkeypatch.setattr(pack, "analyze_stack", analyze_stack)
     pack.guard_configure()
     servicer = sdk._PolicyAnalyzerServicer()
     assert servicer.AnalyzeStack(None, None) == "answer"
     assert servicer.AnalyzeStack(None, None) == "answer"
     assert seen == [{}, {}] and seen[0] is not seen[1]
     assert getattr(pack._REQUEST, "indexes", None) is None
+
+
+def test_analyze_stack_answers_as_pulumi_policy_converting_the_resources_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The servicer's ``AnalyzeStack`` (:func:`pack.analyze_stack`) gives pulumi_policy's own response,
+    byte for byte, on the insecure fixture's plan with every kind of answer a stack policy can give
+    (violations of Strongroom's controls, an unknown value read through the proxy, not applicable, an
+    async validation, the stack's tags, a disabled control, a remediate level), and converts each
+    resource once where pulumi_policy converts it once per stack policy."""
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import policy as sdk
+
+    from strongroom.check import _provider_of, analyzer_resource
+    from strongroom.engine import run_plan
+    from strongroom.policies import pack
+
+    original = sdk._PolicyAnalyzerServicer
+    while getattr(original, "strongroom_guard", False):  # pulumi_policy's own class under the guard
+        original = original.__mro__[1]
+    plan = run_plan(Path(__file__).parents[1] / "fixtures" / "insecure_project", "ci")
+    by_urn = {r.urn: r for r in plan.resources}
+    request = analyzer_pb2.AnalyzeStackRequest(
+        resources=[analyzer_resource(r, _provider_of(r, by_urn)) for r in plan.resources]
+    )
+    unknown = request.resources.add(type="test:index:Unknown", urn="urn:pulumi:ci::p::test:index:Unknown::u")
+    unknown.properties.update({"value": UNKNOWN_STRING_VALUE})
+
+    def reads_unknown(args: StackValidationArgs, report: Any) -> None:
+        report(str([r.props["value"] for r in args.resources if r.resource_type == "test:index:Unknown"]))
+
+    def not_applicable(args: StackValidationArgs, report: Any) -> None:
+        args.not_applicable("nothing to judge")
+
+    async def later(args: StackValidationArgs, report: Any) -> None:
+        report(f"{len(args.resources)} resources, tags {sorted(args.stack_tags.items())}")
+
+    extra = [
+        StackValidationPolicy(name="reads-an-unknown", description="d", validate=reads_unknown),
+        StackValidationPolicy(name="not-applicable", description="d", validate=not_applicable),
+        StackValidationPolicy(name="async", description="d", validate=later),
+    ]
+    servicer = original("strongroom", "0.0.1", [*build_policies(), *extra], EnforcementLevel.MANDATORY)
+    configure = analyzer_pb2.ConfigureAnalyzerRequest()
+    configure.policyConfig["sr-sto-040"].enforcementLevel = analyzer_pb2.DISABLED
+    configure.policyConfig["sr-aud-004"].enforcementLevel = analyzer_pb2.REMEDIATE
+    configure.policyConfig["sr-aud-004"].properties.CopyFrom(struct_pb2.Struct())
+    servicer.Configure(configure, None)
+    servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(tags={"team": "ml"}), None)
+
+    converted: list[object] = []
+    deserialize = sdk.deserialize_properties
+    monkeypatch.setattr(sdk, "deserialize_properties", lambda *a: converted.append(a) or deserialize(*a))
+    theirs = original.AnalyzeStack(servicer, request, None)
+    per_policy = len(converted)
+    converted.clear()
+    with pack._one_request():
+        ours = pack.analyze_stack(servicer, request)
+    assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(deterministic=True)
+    enabled = [
+        p
+        for p in [*build_policies(), *extra]
+        if isinstance(p, StackValidationPolicy)
+        and servicer._get_enforcement_level(p) != EnforcementLevel.DISABLED
+    ]
+    # a resource's properties and its provider's: once per request here, once per stack policy there
+    assert len(enabled) > 10 and per_policy == len(enabled) * len(converted) > len(enabled) * len(
+        plan.resources
+    )
+    messages = {d.policyName: d.message for d in ours.diagnostics}
+    assert "during preview" in messages["reads-an-unknown"]
+    assert "tags [('team', 'ml')]" in messages["async"]
+    assert [n.policy_name for n in ours.not_applicable] == ["not-applicable"]
+    assert "sr-sto-040" not in messages and any(d.policyName.startswith("sr-") for d in ours.diagnostics)
+    assert {d.enforcementLevel for d in ours.diagnostics if d.policyName == "sr-aud-004"} <= {
+        analyzer_pb2.MANDATORY
+    }
