@@ -244,7 +244,9 @@ def guard_configure() -> None:
     levels lower a mandatory control. pulumi_policy builds its servicer inside ``PolicyPack``; the class it
     builds is replaced by a subclass that checks first (pulumi-policy is pinned to 1.21.x, whose servicer
     this relies on; tests/policies/test_published_pack.py drives the refusal over gRPC). The subclass also
-    marks each ``AnalyzeStack`` request, so its stack policies share one Index (:func:`_stack_index`)."""
+    marks each ``AnalyzeStack`` request, so its stack policies share one Index (:func:`_stack_index`), and
+    converts the resources of an ``Analyze`` or ``AnalyzeStack`` once for all its policies (:func:`analyze`,
+    :func:`analyze_stack`)."""
     import grpc
     from pulumi.runtime.proto import analyzer_pb2
     from pulumi_policy import policy as sdk
@@ -262,6 +264,9 @@ def guard_configure() -> None:
     class GuardedServicer(base):  # type: ignore[misc, valid-type]
         strongroom_guard = True
 
+        def Analyze(self, request: Any, context: grpc.ServicerContext) -> Any:
+            return analyze(self, request)
+
         def AnalyzeStack(self, request: Any, context: grpc.ServicerContext) -> Any:
             with _one_request():
                 return analyze_stack(self, request)
@@ -276,6 +281,59 @@ def guard_configure() -> None:
     sdk._PolicyAnalyzerServicer = GuardedServicer  # type: ignore[misc]
 
 
+def analyze(servicer: Any, request: Any) -> Any:
+    """pulumi_policy 1.21's ``_PolicyAnalyzerServicer.Analyze``, with the resource converted once for every
+    resource policy instead of once per resource policy.
+
+    pulumi_policy turns the request's properties into a dict, deserialises them, wraps them in an
+    unknown-checking proxy and reads the resource's options and provider inside its loop over the
+    policies: 38 times per resource for Strongroom's pack. Strongroom's policies read them only. The
+    rest is pulumi_policy's code, in its order (see :func:`analyze_stack`; ``tests/policies/test_pack.py``
+    compares the responses with pulumi_policy's own, byte for byte)."""
+    from pulumi_policy import policy as sdk
+
+    servicer._configure_runtime_settings()
+    response = sdk.proto.AnalyzeResponse()
+    converted: tuple[Any, Any, Any] | None = None
+    for policy in servicer._PolicyAnalyzerServicer__policies:
+        enforcement_level = servicer._get_enforcement_level(policy)
+        disabled = enforcement_level == sdk.EnforcementLevel.DISABLED
+        if disabled or not isinstance(policy, sdk.ResourceValidationPolicy):
+            continue
+        if not policy.has_validation():
+            response.not_applicable.append(
+                sdk.proto.PolicyNotApplicable(
+                    policy_name=policy.name, reason="Policy does not implement validate"
+                )
+            )
+            continue
+        if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
+            enforcement_level = sdk.EnforcementLevel.MANDATORY
+        report_violation = servicer._create_report_violation(
+            response, policy.name, policy.description, enforcement_level, policy.severity
+        )
+        if converted is None:
+            deserialized = sdk.deserialize_properties(sdk.json_format.MessageToDict(request.properties))
+            converted = (
+                sdk.unknown_checking_proxy(deserialized),
+                servicer._get_resource_options(request),
+                servicer._get_provider_resource(request),
+            )
+        props, opts, provider = converted
+        args = sdk.ResourceValidationArgs(
+            request.type,
+            props,
+            request.urn,
+            request.name,
+            opts,
+            provider,
+            servicer._get_policy_config(policy.name),
+            servicer._PolicyAnalyzerServicer__stack_tags,
+        )
+        _validate(servicer, response, policy, args, report_violation)
+    return response
+
+
 def analyze_stack(servicer: Any, request: Any) -> Any:
     """pulumi_policy 1.21's ``_PolicyAnalyzerServicer.AnalyzeStack``, with the request's resources converted
     once for every stack policy instead of once per stack policy.
@@ -288,22 +346,17 @@ def analyze_stack(servicer: Any, request: Any) -> Any:
     same enforcement levels, violations, ``UnknownValueError`` diagnostic and not-applicable answers
     (``tests/policies/test_pack.py`` compares the responses with pulumi_policy's own method's, byte for
     byte). The resources are converted on the first enabled stack policy, so a request that runs none
-    converts nothing."""
+    converts nothing. The servicer ``guard_configure`` installs serves both; pulumi-policy is pinned to
+    1.21.x, whose private members these read."""
     from pulumi_policy import policy as sdk
 
-    proto = sdk.proto
-    policies = servicer._PolicyAnalyzerServicer__policies
-    pack_name = servicer._PolicyAnalyzerServicer__policy_pack_name
-    pack_version = servicer._PolicyAnalyzerServicer__policy_pack_version
-    stack_tags = servicer._PolicyAnalyzerServicer__stack_tags
     servicer._configure_runtime_settings()
-    response = proto.AnalyzeResponse()
+    response = sdk.proto.AnalyzeResponse()
     resources: list[Any] | None = None
-    for policy in policies:
+    for policy in servicer._PolicyAnalyzerServicer__policies:
         enforcement_level = servicer._get_enforcement_level(policy)
-        if enforcement_level == sdk.EnforcementLevel.DISABLED or not isinstance(
-            policy, sdk.StackValidationPolicy
-        ):
+        disabled = enforcement_level == sdk.EnforcementLevel.DISABLED
+        if disabled or not isinstance(policy, sdk.StackValidationPolicy):
             continue
         if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
             enforcement_level = sdk.EnforcementLevel.MANDATORY
@@ -312,34 +365,46 @@ def analyze_stack(servicer: Any, request: Any) -> Any:
         )
         if resources is None:
             resources = _stack_resources(servicer, request, sdk)
-        args = sdk.StackValidationArgs(resources, servicer._get_policy_config(policy.name), stack_tags)
-        try:
-            result = policy.validate(args, report_violation)
-            if sdk.isawaitable(result):
-                loop = sdk.asyncio.new_event_loop()
-                task: Any = sdk.asyncio.Task(result, loop=loop)  # type: ignore[arg-type]
-                loop.run_until_complete(task)
-                loop.close()
-        except sdk.UnknownValueError as e:
-            response.diagnostics.append(
-                proto.AnalyzeDiagnostic(
-                    policyName=policy.name,
-                    policyPackName=pack_name,
-                    policyPackVersion=pack_version,
-                    message=(
-                        f"can't run policy '{policy.name}' from policy pack "
-                        f"'{pack_name}@v{pack_version}' during preview: {e.message}"
-                    ),
-                    urn="",
-                    description=policy.description,
-                    enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
-                )
-            )
-        except sdk._NotApplicableError as e:
-            response.not_applicable.append(
-                proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
-            )
+        args = sdk.StackValidationArgs(
+            resources, servicer._get_policy_config(policy.name), servicer._PolicyAnalyzerServicer__stack_tags
+        )
+        _validate(servicer, response, policy, args, report_violation)
     return response
+
+
+def _validate(servicer: Any, response: Any, policy: Any, args: Any, report_violation: Any) -> None:
+    """One policy's validation as pulumi_policy 1.21 runs it: an awaitable result run on a new event loop,
+    a value unknown during preview an advisory diagnostic, a not-applicable policy noted as such."""
+    from pulumi_policy import policy as sdk
+
+    pack_name = servicer._PolicyAnalyzerServicer__policy_pack_name
+    pack_version = servicer._PolicyAnalyzerServicer__policy_pack_version
+    try:
+        result = policy.validate(args, report_violation)
+        if sdk.isawaitable(result):
+            loop = sdk.asyncio.new_event_loop()
+            task: Any = sdk.asyncio.Task(result, loop=loop)  # type: ignore[arg-type]
+            loop.run_until_complete(task)
+            loop.close()
+    except sdk.UnknownValueError as e:
+        response.diagnostics.append(
+            sdk.proto.AnalyzeDiagnostic(
+                policyName=policy.name,
+                policyPackName=pack_name,
+                policyPackVersion=pack_version,
+                message=(
+                    f"can't run policy '{policy.name}' from policy pack "
+                    f"'{pack_name}@v{pack_version}' during preview: {e.message}"
+                ),
+                urn="",
+                description=policy.description,
+                enforcementLevel=servicer._map_enforcement_level(sdk.EnforcementLevel.ADVISORY),
+            )
+        )
+    except sdk._NotApplicableError as e:
+        response.not_applicable.append(
+            sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=e.reason or "")
+        )
 
 
 def _stack_resources(servicer: Any, request: Any, sdk: Any) -> list[Any]:

@@ -331,3 +331,71 @@ def test_analyze_stack_answers_as_pulumi_policy_converting_the_resources_once(
     assert {d.enforcementLevel for d in ours.diagnostics if d.policyName == "sr-aud-004"} <= {
         analyzer_pb2.MANDATORY
     }
+
+
+def test_analyze_answers_as_pulumi_policy_converting_the_resource_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The servicer's ``Analyze`` (:func:`pack.analyze`) gives pulumi_policy's own response, byte for byte,
+    for every resource of the insecure fixture and one with an unknown value, under Strongroom's resource
+    policies and policies that read an unknown, are not applicable, are async or only remediate; each
+    request's resource is converted once, where pulumi_policy converts it once per resource policy."""
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import policy as sdk
+
+    from strongroom.check import _provider_of, analyze_request
+    from strongroom.engine import run_plan
+    from strongroom.policies import pack
+
+    original = sdk._PolicyAnalyzerServicer
+    while getattr(original, "strongroom_guard", False):
+        original = original.__mro__[1]
+    plan = run_plan(Path(__file__).parents[1] / "fixtures" / "insecure_project", "ci")
+    by_urn = {r.urn: r for r in plan.resources}
+    requests = [analyze_request(r, _provider_of(r, by_urn)) for r in plan.resources]
+    unknown = analyzer_pb2.AnalyzeRequest(
+        type=BUCKET, urn="urn:pulumi:ci::p::aws:s3/bucket:Bucket::u", name="u"
+    )
+    unknown.properties.update({"bucket": UNKNOWN_STRING_VALUE})
+    requests.append(unknown)
+
+    def reads_unknown(args: ResourceValidationArgs, report: Any) -> None:
+        if args.urn == unknown.urn:
+            report(str(args.props["bucket"]))
+
+    def not_applicable(args: ResourceValidationArgs, report: Any) -> None:
+        args.not_applicable("nothing to judge")
+
+    async def later(args: ResourceValidationArgs, report: Any) -> None:
+        report(f"{args.name} tags {sorted(args.stack_tags.items())}")
+
+    extra = [
+        ResourceValidationPolicy(name="reads-an-unknown", description="d", validate=reads_unknown),
+        ResourceValidationPolicy(name="not-applicable", description="d", validate=not_applicable),
+        ResourceValidationPolicy(name="async", description="d", validate=later),
+        ResourceValidationPolicy(name="remediates-only", description="d", remediate=lambda args: None),
+    ]
+    servicer = original("strongroom", "0.0.1", [*build_policies(), *extra], EnforcementLevel.MANDATORY)
+    configure = analyzer_pb2.ConfigureAnalyzerRequest()
+    configure.policyConfig["sr-sto-002"].enforcementLevel = analyzer_pb2.DISABLED
+    configure.policyConfig["sr-net-001"].enforcementLevel = analyzer_pb2.REMEDIATE
+    servicer.Configure(configure, None)
+    servicer.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(tags={"team": "ml"}), None)
+
+    converted: list[object] = []
+    deserialize = sdk.deserialize_properties
+    monkeypatch.setattr(sdk, "deserialize_properties", lambda *a: converted.append(a) or deserialize(*a))
+    answered = 0
+    for request in requests:
+        theirs = original.Analyze(servicer, request, None)
+        per_policy = len(converted)
+        converted.clear()
+        ours = pack.analyze(servicer, request)
+        assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(deterministic=True)
+        assert per_policy > len(converted) > 0 and per_policy % len(converted) == 0, request.urn
+        converted.clear()
+        answered += sum(d.policyName.startswith("sr-") for d in ours.diagnostics)
+    names = [d.policyName for d in ours.diagnostics]
+    assert "during preview" in ours.diagnostics[names.index("reads-an-unknown")].message
+    assert [n.policy_name for n in ours.not_applicable] == ["not-applicable", "remediates-only"]
+    assert answered > 5, "Strongroom's controls find the insecure fixture's weaknesses"
