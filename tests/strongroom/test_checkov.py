@@ -390,9 +390,14 @@ INSECURE_EXPECTED = {
 }
 
 
-def test_insecure_fixture_fails_checkov_on_each_insecure_resource(checkov_bin: Path) -> None:
-    plan = run_plan(INSECURE, "ci")
-    report = checkov.check_plan(plan, project_dir=INSECURE, checkov_bin=checkov_bin)
+def test_insecure_fixture_fails_checkov_on_each_insecure_resource(
+    fixture_exports: dict[str, tuple[TerraformExport, int]], fidelity: dict[str, CheckovScan]
+) -> None:
+    # what `check_plan(plan, project_dir=INSECURE)` reports (the fixture has no suppressions), from the
+    # fidelity run's scan of its export instead of a checkov process of its own
+    assert not (INSECURE / checkov.SKIPS_FILE).exists()
+    export, resources = fixture_exports["insecure"]
+    report = checkov.build_report(fidelity["fixture:insecure"], resources=resources, export=export)
     failed = {(v.message.split(":")[0], v.resource_name) for v in report.violations}
     assert failed >= INSECURE_EXPECTED, sorted(INSECURE_EXPECTED - failed)
     assert report.exit_code == 1
@@ -400,15 +405,14 @@ def test_insecure_fixture_fails_checkov_on_each_insecure_resource(checkov_bin: P
 
 
 def test_a_security_group_used_only_by_a_non_network_interface_resource_is_attached(
-    checkov_bin: Path,
+    fixture_exports: dict[str, tuple[TerraformExport, int]], fidelity: dict[str, CheckovScan]
 ) -> None:
     """CKV2_AWS_5 looks for a resource referencing the group: each group of the fixture is used only by a
     Lambda's vpcConfig, an ECS service's networkConfiguration, an EKS cluster, an RDS instance or a load
     balancer, so the export must write each user and its reference to the group (no false finding)."""
-    project = FIXTURES / "sg_users"
-    export = export_plan(run_plan(project, "ci"))
+    export, _ = fixture_exports["sg_users"]
     assert export.unmapped == []
-    scan = scan_export(export, checkov_bin=checkov_bin)
+    scan = fidelity["fixture:sg_users"]
     assert scan.ran, scan.unavailable
     sg5 = {r.address: r.status for r in scan.results if r.check_id == "CKV2_AWS_5"}
     groups = ["sg_lambda", "sg_service", "sg_cluster", "sg_database", "sg_balancer"]
@@ -614,8 +618,21 @@ MUTATIONS: list[tuple[str, Mutation, str, str]] = [
 
 
 @pytest.fixture(scope="session")
-def fidelity(checkov_bin: Path, baseline_plan: dict[str, Any]) -> dict[str, CheckovScan]:
-    """One checkov run over the baseline and every mutation (``scan_exports``: a sub-directory each)."""
+def fixture_exports() -> dict[str, tuple[TerraformExport, int]]:
+    """The Terraform export of each fixture project the real scans judge, and its plan's resource count."""
+    plans = {name: run_plan(FIXTURES / folder, "ci") for name, folder in FIXTURE_PROJECTS.items()}
+    return {name: (export_plan(plan), len(plan.resources)) for name, plan in plans.items()}
+
+
+FIXTURE_PROJECTS = {"insecure": INSECURE.name, "sg_users": "sg_users"}
+
+
+@pytest.fixture(scope="session")
+def fidelity(
+    checkov_bin: Path, baseline_plan: dict[str, Any], fixture_exports: dict[str, tuple[TerraformExport, int]]
+) -> dict[str, CheckovScan]:
+    """One checkov run over the baseline, every mutation and the fixture projects of the tests above
+    (``scan_exports``: a sub-directory each; a checkov process starts in about 3 s)."""
     variants = [("baseline", None), *[(mid, mutate) for mid, mutate, _, _ in MUTATIONS]]
     exports = []
     for _, mutate in variants:
@@ -623,8 +640,10 @@ def fidelity(checkov_bin: Path, baseline_plan: dict[str, Any]) -> dict[str, Chec
         if mutate is not None:
             mutate(mutated)
         exports.append(export_plan(mutated))
+    names = [mid for mid, _ in variants] + [f"fixture:{name}" for name in fixture_exports]
+    exports += [export for export, _ in fixture_exports.values()]
     scans = scan_exports(exports, checkov_bin=checkov_bin, timeout=60)
-    return {mid: scan for (mid, _), scan in zip(variants, scans, strict=True)}
+    return dict(zip(names, scans, strict=True))
 
 
 def _status(results: list[CheckResult], check: str, name: str) -> set[str]:

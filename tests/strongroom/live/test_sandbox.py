@@ -17,6 +17,9 @@ from strongroom.cli import app
 
 STRONGROOM = Path(sys.executable).with_name("strongroom")
 
+# one worker starts the session's sandbox (about 5 s) and runs both tests on it, serving before SIGINT
+pytestmark = pytest.mark.xdist_group("sandbox")
+
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
