@@ -22,6 +22,10 @@ from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised, materialise
 
 BIN = Path(sys.executable).parent
+
+# one worker starts moto_server and materialises the dev stack into it once (about 5 s) for every
+# test here; without a group both workers did
+pytestmark = pytest.mark.xdist_group("live-e2e")
 REGION = "eu-west-2"
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

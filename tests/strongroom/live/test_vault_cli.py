@@ -29,6 +29,10 @@ from strongroom.vault.stack import TRAINING_DATA_PREFIX, VaultStack, locate, sta
 Env = Any
 ROLES = ("training", "model-approver", "recovery")
 STRONGROOM = Path(sys.executable).with_name("strongroom")
+
+# one worker starts `strongroom sandbox` once (about 5 s) for every test here; without a group both
+# workers did
+pytestmark = pytest.mark.xdist_group("vault-cli")
 COMMANDS = sorted(typer.main.get_group(vault_cli.app).commands)
 
 
