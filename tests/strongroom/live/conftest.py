@@ -32,6 +32,7 @@ from live_support import (
     lean_moto_dispatch,
     moto_context,
     new_aws,
+    no_access_log_delivery,
     parse_aws_managed_policies_once,
     share_botocore_loader,
     stack_plan,
@@ -48,6 +49,7 @@ R = TypeVar("R")
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
 lean_moto_dispatch()
 lean_moto_backend_lookup()
+no_access_log_delivery()
 parse_aws_managed_policies_once()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.

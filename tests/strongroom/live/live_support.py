@@ -151,6 +151,29 @@ def lean_moto_backend_lookup() -> None:
     BackendDict._create_account_specific_backend = lookup  # type: ignore[method-assign]
 
 
+def no_access_log_delivery() -> None:
+    """moto delivers no S3 server access logs in this test process (idempotent).
+
+    For every bucket-level request to a bucket with logging on, moto writes a log object into the target
+    bucket at once (AWS delivers them best-effort, within hours), and announces each such object to every
+    EventBridge rule of the account (the stack's log buckets send their events to EventBridge): about 15%
+    of an audit against moto, and the tamper tests took 0.8x the time without it. The audit reads each
+    bucket's logging configuration, never the log objects, and no test reads them;
+    ``test_live_support.py`` audits the dev stack with and without delivery and requires the same report.
+    The sandbox and ``moto_server`` subprocesses keep moto's behaviour."""
+    from moto.s3.models import S3Backend
+
+    deliver = S3Backend.log_incoming_request
+    if hasattr(deliver, "moto_original"):
+        return
+
+    def log_incoming_request(self: Any, request: Any, bucket_name: str) -> None:
+        return None
+
+    log_incoming_request.moto_original = deliver  # type: ignore[attr-defined]
+    S3Backend.log_incoming_request = log_incoming_request  # type: ignore[method-assign]
+
+
 def parse_aws_managed_policies_once() -> None:
     """moto's IAM backend parses its 1.5 MB JSON of AWS managed policies again for every account and
     every reset (about 5 s of a suite's CPU). The parsed data is only read (each policy object is still

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from live_support import moto_context
+from live_support import ROOT, moto_context, new_aws
 from moto.iam.models import IAMBackend, iam_backends
 from storage_keys_shapes import ACCOUNT
 
@@ -56,3 +59,34 @@ def test_the_backend_lookup_shortcut_creates_and_registers_as_moto_does(
         assert again is not first and registered(), "after a reset, made anew and registered for the next"
         other = s3_backends["210987654321"]
         assert other is not again and s3_backends[ACCOUNT] is again, "each account its own backend"
+
+
+def test_without_access_log_delivery_the_audit_reports_the_same(
+    materialised: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.s3.models import S3Backend
+
+    from strongroom.live.audit import audit, planned_of
+
+    off = S3Backend.log_incoming_request
+    assert hasattr(off, "moto_original"), "installed by the conftest"
+    aws, _, plan = materialised("dev")
+    planned = planned_of(plan, ROOT)
+    s3 = aws.client("s3")
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+    def log_objects() -> int:
+        return sum(s3.list_objects_v2(Bucket=b).get("KeyCount", 0) for b in buckets)
+
+    before = log_objects()
+    quiet = audit(aws, planned)
+    assert log_objects() == before, "no log object delivered"
+    monkeypatch.setattr(S3Backend, "log_incoming_request", off.moto_original)
+    delivered = audit(new_aws(), planned)
+    assert log_objects() > before, "moto's delivery wrote log objects"
+
+    def described(report: Any) -> tuple[object, ...]:
+        violations = sorted((v.control, v.resource_urn, v.message) for v in report.violations)
+        return report.resources, report.controls, report.exit_code, violations, report.unevaluated
+
+    assert described(quiet) == described(delivered)
