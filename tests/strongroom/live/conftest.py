@@ -16,7 +16,8 @@ call yet (the materialiser used another), so ``aws.calls`` are the audit's only.
 environment without a plan. Both keep moto's calls lean: the boto3 clients are made once per session and
 shared (clients work across ``mock_aws()`` contexts; their credentials are the fake ``testing`` ones),
 no default AMIs (``MOTO_EC2_LOAD_DEFAULT_AMIS=false``: the environment has no instances), and one RSA key
-reused for every KMS key (moto generates an RSA key for each symmetric key too, only for Sign/Verify).
+reused for every symmetric KMS key of the process, the fixtures that start ``mock_aws()`` themselves included
+(moto generates an RSA key for each symmetric key too, only for Sign/Verify).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from live_support import (
     no_access_log_delivery,
     parse_aws_managed_policies_once,
     share_botocore_loader,
+    share_symmetric_key_material,
     stack_plan,
 )
 from moto_snapshot import MotoSnapshot, moto_settings
@@ -50,6 +52,7 @@ share_botocore_loader()  # for every test here, those that make their own moto a
 lean_moto_dispatch()
 lean_moto_backend_lookup()
 no_access_log_delivery()
+share_symmetric_key_material()
 parse_aws_managed_policies_once()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.

@@ -51,6 +51,21 @@ def stack_plan(stack: str) -> Plan:
         return _PLANS[stack]
 
 
+def share_symmetric_key_material() -> None:
+    """Every symmetric KMS key moto makes in this test process shares one RSA key (idempotent).
+
+    moto generates an RSA private key for each symmetric key too (used only if the key is asked to Sign or
+    Verify, which a symmetric key refuses), about 0.1 s per key: 1% of the suite's CPU went to it in the
+    fixtures that call ``mock_aws()`` themselves. Installed for the whole process, not per moto context."""
+    from moto.kms import models
+
+    if getattr(models.generate_private_key, "_shared", False):
+        return
+    stub = _symmetric_key_stub()
+    stub._shared = True  # type: ignore[attr-defined]
+    models.generate_private_key = stub
+
+
 def _symmetric_key_stub() -> Callable[[str], Any]:
     from moto.kms import utils
 
@@ -209,7 +224,6 @@ def new_aws(region: str = REGION) -> Aws:
 def moto_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr("moto.kms.models.generate_private_key", _symmetric_key_stub())
     motofix.apply()
     boto3.DEFAULT_SESSION = None
     with mock_aws():
