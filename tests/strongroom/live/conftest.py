@@ -36,6 +36,7 @@ from live_support import (
     no_access_log_delivery,
     parse_aws_managed_policies_once,
     share_botocore_loader,
+    share_event_alias_names,
     share_symmetric_key_material,
     stack_plan,
 )
@@ -53,6 +54,7 @@ lean_moto_dispatch()
 lean_moto_backend_lookup()
 no_access_log_delivery()
 share_symmetric_key_material()
+share_event_alias_names()
 parse_aws_managed_policies_once()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.

@@ -51,6 +51,31 @@ def stack_plan(stack: str) -> Plan:
         return _PLANS[stack]
 
 
+def share_event_alias_names() -> None:
+    """botocore's event-name aliasing remembered once per test process, not once per client (idempotent).
+
+    Each client has its own ``EventAliaser`` (a copy of its session's), which maps every event name it
+    registers or emits (``before-call.s3.GetObject``...) through botocore's alias table and remembers the
+    answer for that client only; the live tests make thousands of clients, so most names were worked out
+    again: about 1.5% of the suite's CPU. The answer depends only on the name and the alias table, so the
+    aliasers whose table equals botocore's ``EVENT_ALIASES`` share one memory; any other table keeps its
+    own."""
+    from botocore import hooks
+
+    init = hooks.EventAliaser.__init__
+    if getattr(init, "_shared", False):
+        return
+    shared: dict[str, str] = {}
+
+    def __init__(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
+        init(self, event_emitter, event_aliases)
+        if self._event_aliases == hooks.EVENT_ALIASES:
+            self._alias_name_cache = shared
+
+    __init__._shared = True  # type: ignore[attr-defined]
+    hooks.EventAliaser.__init__ = __init__  # type: ignore[method-assign]
+
+
 def share_symmetric_key_material() -> None:
     """Every symmetric KMS key moto makes in this test process shares one RSA key (idempotent).
 

@@ -90,3 +90,22 @@ def test_without_access_log_delivery_the_audit_reports_the_same(
         return report.resources, report.controls, report.exit_code, violations, report.unevaluated
 
     assert described(quiet) == described(delivered)
+
+
+def test_event_alias_names_are_botocore_s_and_shared_only_under_its_alias_table() -> None:
+    import boto3
+    from botocore import hooks
+
+    assert getattr(hooks.EventAliaser.__init__, "_shared", False), "installed by the conftest"
+    names = [f"before-call.{old}.Operation" for old in hooks.EVENT_ALIASES]
+    names += ["before-call.s3.GetObject", "docs.request-params.autoscaling.CreateTags", "needs-retry.*.*"]
+    shared = hooks.EventAliaser(hooks.HierarchicalEmitter())
+    fresh = object.__new__(hooks.EventAliaser)  # botocore's own, with an empty memory of its own
+    fresh._event_aliases, fresh._alias_name_cache = hooks.EVENT_ALIASES, {}
+    assert [shared._alias_event_name(n) for n in names] == [fresh._alias_event_name(n) for n in names]
+    assert any(shared._alias_event_name(n) != n for n in names), "some names are aliased"
+    client = boto3.client("s3", region_name="eu-west-2", aws_access_key_id="a", aws_secret_access_key="b")
+    assert client.meta.events._alias_name_cache is shared._alias_name_cache, "a client's copy shares it"
+    other = hooks.EventAliaser(hooks.HierarchicalEmitter(), {"s3": "storage"})
+    assert other._alias_name_cache is not shared._alias_name_cache
+    assert other._alias_event_name("before-call.s3.GetObject") == "before-call.storage.GetObject"
