@@ -295,11 +295,7 @@ def analyze(servicer: Any, request: Any) -> Any:
     servicer._configure_runtime_settings()
     response = sdk.proto.AnalyzeResponse()
     converted: tuple[Any, Any, Any] | None = None
-    for policy in servicer._PolicyAnalyzerServicer__policies:
-        enforcement_level = servicer._get_enforcement_level(policy)
-        disabled = enforcement_level == sdk.EnforcementLevel.DISABLED
-        if disabled or not isinstance(policy, sdk.ResourceValidationPolicy):
-            continue
+    for policy, enforcement_level in _enabled(servicer, sdk.ResourceValidationPolicy):
         if not policy.has_validation():
             response.not_applicable.append(
                 sdk.proto.PolicyNotApplicable(
@@ -307,11 +303,7 @@ def analyze(servicer: Any, request: Any) -> Any:
                 )
             )
             continue
-        if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
-            enforcement_level = sdk.EnforcementLevel.MANDATORY
-        report_violation = servicer._create_report_violation(
-            response, policy.name, policy.description, enforcement_level, policy.severity
-        )
+        report_violation = _reporter(servicer, response, policy, enforcement_level)
         if converted is None:
             deserialized = sdk.deserialize_properties(sdk.json_format.MessageToDict(request.properties))
             converted = (
@@ -353,16 +345,8 @@ def analyze_stack(servicer: Any, request: Any) -> Any:
     servicer._configure_runtime_settings()
     response = sdk.proto.AnalyzeResponse()
     resources: list[Any] | None = None
-    for policy in servicer._PolicyAnalyzerServicer__policies:
-        enforcement_level = servicer._get_enforcement_level(policy)
-        disabled = enforcement_level == sdk.EnforcementLevel.DISABLED
-        if disabled or not isinstance(policy, sdk.StackValidationPolicy):
-            continue
-        if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
-            enforcement_level = sdk.EnforcementLevel.MANDATORY
-        report_violation = servicer._create_report_violation(
-            response, policy.name, policy.description, enforcement_level, policy.severity
-        )
+    for policy, enforcement_level in _enabled(servicer, sdk.StackValidationPolicy):
+        report_violation = _reporter(servicer, response, policy, enforcement_level)
         if resources is None:
             resources = _stack_resources(servicer, request, sdk)
         args = sdk.StackValidationArgs(
@@ -370,6 +354,27 @@ def analyze_stack(servicer: Any, request: Any) -> Any:
         )
         _validate(servicer, response, policy, args, report_violation)
     return response
+
+
+def _enabled(servicer: Any, kind: type) -> Iterator[tuple[Any, Any]]:
+    """The servicer's policies of ``kind`` that are not disabled, with their enforcement level, in order."""
+    from pulumi_policy import policy as sdk
+
+    for policy in servicer._PolicyAnalyzerServicer__policies:
+        enforcement_level = servicer._get_enforcement_level(policy)
+        if enforcement_level != sdk.EnforcementLevel.DISABLED and isinstance(policy, kind):
+            yield policy, enforcement_level
+
+
+def _reporter(servicer: Any, response: Any, policy: Any, enforcement_level: Any) -> Any:
+    """pulumi_policy's report_violation for one policy: a remediate level reports as mandatory."""
+    from pulumi_policy import policy as sdk
+
+    if enforcement_level == sdk.EnforcementLevel.REMEDIATE:
+        enforcement_level = sdk.EnforcementLevel.MANDATORY
+    return servicer._create_report_violation(
+        response, policy.name, policy.description, enforcement_level, policy.severity
+    )
 
 
 def _validate(servicer: Any, response: Any, policy: Any, args: Any, report_violation: Any) -> None:

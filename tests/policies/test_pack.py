@@ -5,6 +5,7 @@ tests/strongroom/test_check.py)."""
 from __future__ import annotations
 
 import runpy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,31 @@ def test_the_served_analyzer_marks_each_request(monkeypatch: pytest.MonkeyPatch)
     assert getattr(pack._REQUEST, "indexes", None) is None
 
 
+def _policies_with_every_answer(
+    kind: Any, read_unknown: Callable[[Any], object], describe: Callable[[Any], str]
+) -> list[Any]:
+    """Policies of ``kind`` giving each answer pulumi_policy handles apart from a violation: one reads a
+    value unknown at preview (``read_unknown(args)``, None when the resource has none), one is not
+    applicable, one validates asynchronously (reporting ``describe(args)`` and the stack's tags)."""
+
+    def reads_unknown(args: Any, report: Any) -> None:
+        value = read_unknown(args)
+        if value is not None:
+            report(str(value))
+
+    def not_applicable(args: Any, report: Any) -> None:
+        args.not_applicable("nothing to judge")
+
+    async def later(args: Any, report: Any) -> None:
+        report(f"{describe(args)} tags {sorted(args.stack_tags.items())}")
+
+    return [
+        kind(name="reads-an-unknown", description="d", validate=reads_unknown),
+        kind(name="not-applicable", description="d", validate=not_applicable),
+        kind(name="async", description="d", validate=later),
+    ]
+
+
 def test_analyze_stack_answers_as_pulumi_policy_converting_the_resources_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -282,20 +308,11 @@ def test_analyze_stack_answers_as_pulumi_policy_converting_the_resources_once(
     unknown = request.resources.add(type="test:index:Unknown", urn="urn:pulumi:ci::p::test:index:Unknown::u")
     unknown.properties.update({"value": UNKNOWN_STRING_VALUE})
 
-    def reads_unknown(args: StackValidationArgs, report: Any) -> None:
-        report(str([r.props["value"] for r in args.resources if r.resource_type == "test:index:Unknown"]))
-
-    def not_applicable(args: StackValidationArgs, report: Any) -> None:
-        args.not_applicable("nothing to judge")
-
-    async def later(args: StackValidationArgs, report: Any) -> None:
-        report(f"{len(args.resources)} resources, tags {sorted(args.stack_tags.items())}")
-
-    extra = [
-        StackValidationPolicy(name="reads-an-unknown", description="d", validate=reads_unknown),
-        StackValidationPolicy(name="not-applicable", description="d", validate=not_applicable),
-        StackValidationPolicy(name="async", description="d", validate=later),
-    ]
+    extra = _policies_with_every_answer(
+        StackValidationPolicy,
+        lambda args: [r.props["value"] for r in args.resources if r.resource_type == "test:index:Unknown"],
+        lambda args: f"{len(args.resources)} resources",
+    )
     servicer = original("strongroom", "0.0.1", [*build_policies(), *extra], EnforcementLevel.MANDATORY)
     configure = analyzer_pb2.ConfigureAnalyzerRequest()
     configure.policyConfig["sr-sto-040"].enforcementLevel = analyzer_pb2.DISABLED
@@ -325,7 +342,7 @@ def test_analyze_stack_answers_as_pulumi_policy_converting_the_resources_once(
     )
     messages = {d.policyName: d.message for d in ours.diagnostics}
     assert "during preview" in messages["reads-an-unknown"]
-    assert "tags [('team', 'ml')]" in messages["async"]
+    assert "resources tags [('team', 'ml')]" in messages["async"]
     assert [n.policy_name for n in ours.not_applicable] == ["not-applicable"]
     assert "sr-sto-040" not in messages and any(d.policyName.startswith("sr-") for d in ours.diagnostics)
     assert {d.enforcementLevel for d in ours.diagnostics if d.policyName == "sr-aud-004"} <= {
@@ -359,22 +376,14 @@ def test_analyze_answers_as_pulumi_policy_converting_the_resource_once(
     unknown.properties.update({"bucket": UNKNOWN_STRING_VALUE})
     requests.append(unknown)
 
-    def reads_unknown(args: ResourceValidationArgs, report: Any) -> None:
-        if args.urn == unknown.urn:
-            report(str(args.props["bucket"]))
-
-    def not_applicable(args: ResourceValidationArgs, report: Any) -> None:
-        args.not_applicable("nothing to judge")
-
-    async def later(args: ResourceValidationArgs, report: Any) -> None:
-        report(f"{args.name} tags {sorted(args.stack_tags.items())}")
-
-    extra = [
-        ResourceValidationPolicy(name="reads-an-unknown", description="d", validate=reads_unknown),
-        ResourceValidationPolicy(name="not-applicable", description="d", validate=not_applicable),
-        ResourceValidationPolicy(name="async", description="d", validate=later),
-        ResourceValidationPolicy(name="remediates-only", description="d", remediate=lambda args: None),
-    ]
+    extra = _policies_with_every_answer(
+        ResourceValidationPolicy,
+        lambda args: args.props["bucket"] if args.urn == unknown.urn else None,
+        lambda args: str(args.name),
+    )
+    extra.append(
+        ResourceValidationPolicy(name="remediates-only", description="d", remediate=lambda args: None)
+    )
     servicer = original("strongroom", "0.0.1", [*build_policies(), *extra], EnforcementLevel.MANDATORY)
     configure = analyzer_pb2.ConfigureAnalyzerRequest()
     configure.policyConfig["sr-sto-002"].enforcementLevel = analyzer_pb2.DISABLED
