@@ -348,7 +348,7 @@ def analyze_stack(servicer: Any, request: Any) -> Any:
     for policy, enforcement_level in _enabled(servicer, sdk.StackValidationPolicy):
         report_violation = _reporter(servicer, response, policy, enforcement_level)
         if resources is None:
-            resources = _stack_resources(servicer, request, sdk)
+            resources = _stack_resources(servicer, request)
         args = sdk.StackValidationArgs(
             resources, servicer._get_policy_config(policy.name), servicer._PolicyAnalyzerServicer__stack_tags
         )
@@ -412,9 +412,11 @@ def _validate(servicer: Any, response: Any, policy: Any, args: Any, report_viola
         )
 
 
-def _stack_resources(servicer: Any, request: Any, sdk: Any) -> list[Any]:
+def _stack_resources(servicer: Any, request: Any) -> list[Any]:
     """The request's resources as pulumi_policy 1.21 hands them to a stack policy: ``PolicyResource``s
     with their parents, dependencies and property dependencies linked to one another by URN."""
+    from pulumi_policy import policy as sdk
+
     intermediates = []
     for r in request.resources:
         deserialized = sdk.deserialize_properties(sdk.json_format.MessageToDict(r.properties))
