@@ -19,6 +19,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pulumi
+import pulumi._types as sdk_types
 import pulumi.output as sdk_output
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.resource_cycle_breaker as cycle_breaker
@@ -45,13 +46,18 @@ def lean_outputs() -> Iterator[None]:
         stack.callback(_TRACKING.pop)
         stack.enter_context(_replaced(sdk_output.Output, "_track", _track))
         stack.enter_context(_replaced(pulumi.log, "debug", debug))
+        stack.enter_context(_replaced(sdk_output.Output, "from_input", _FROM_INPUT))
+        for name, memo in _type_metadata_memos().items():
+            stack.enter_context(_replaced(sdk_types, name, memo))
         yield
 
 
 @contextmanager
 def _replaced(owner: object, attribute: str, replacement: object) -> Iterator[None]:
-    """``owner.attribute`` is ``replacement`` for the length of the ``with`` block, then what it was."""
-    original = getattr(owner, attribute)
+    """``owner.attribute`` is ``replacement`` for the length of the ``with`` block, then what it was (a
+    class's own attribute as the class holds it: a staticmethod stays one)."""
+    own = owner.__dict__ if isinstance(owner, type) else {}
+    original = own[attribute] if attribute in own else getattr(owner, attribute)
     if original is replacement:  # a run inside a run: the outer one puts the SDK's back
         yield
         return
@@ -79,6 +85,65 @@ def debug(
         if type(engine) is MockEngine and not engine.logger.isEnabledFor(logging.DEBUG):
             return
     _SDK_DEBUG(msg, resource, stream_id, ephemeral)
+
+
+# --- a plain value is an output at once -----------------------------------------------------------------
+
+_SDK_FROM_INPUT = sdk_output.Output.from_input
+
+
+def from_input(val: Any) -> pulumi.Output[Any]:
+    """``Output.from_input``, answering a string, number, boolean or None at once: the SDK asks such a
+    value whether it is an output, an input type, a dict, list or tuple, and awaitable (an abstract-class
+    check) before it makes the same known, non-secret output with no resources. Most values the SDK lifts
+    (an argument of ``Output.all``, ``concat``, a resource's inputs) are such leaves. Exactly these types:
+    a subclass (an Enum member is a str or an int) is the SDK's to judge."""
+    if type(val) in _SCALARS:
+        data: asyncio.Future[_OutputData[Any]] = asyncio.Future()
+        data.set_result(_OutputData(resources=set(), value=val, is_known=True, is_secret=False))
+        return pulumi.Output._from_data(data)
+    return _SDK_FROM_INPUT(val)
+
+
+_FROM_INPUT = staticmethod(from_input)
+
+
+# --- a resource class's type metadata read once per run --------------------------------------------------
+
+_TYPE_METADATA = ("resource_types", "resource_pulumi_to_py_names", "resource_py_to_pulumi_names")
+
+
+def _type_metadata_memos() -> dict[str, Any]:
+    """``pulumi._types``'s functions that read a resource class's property names and types, each answering
+    once per class for the run. The SDK asks them of every registration (its answer for the outputs, and
+    for the names of a transformed resource's properties) and recomputes them each time: the class's
+    annotations resolved with ``typing.get_type_hints`` over a copy of its modules' globals. What they read
+    (the class, its annotations and its modules) is fixed once the program has defined the class; the
+    answers are the SDK's, shared as the SDK shares its own cached ones (``_types_from_py_properties``)."""
+    memos: dict[str, Any] = {}
+    for name in _TYPE_METADATA:
+        original = getattr(sdk_types, name)
+        if isinstance(original, _ClassMemo):  # a run inside a run: the outer one's stay
+            memos[name] = original
+        else:
+            memos[name] = _ClassMemo(original)
+    return memos
+
+
+class _ClassMemo:
+    """``function(cls)``, answered once per class (a dict per memo, dropped with the run)."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.answers: dict[type, Any] = {}
+        functools.update_wrapper(self, function)
+
+    def __call__(self, cls: type) -> Any:
+        answers = self.answers
+        if cls in answers:
+            return answers[cls]
+        answer = answers[cls] = self.function(cls)
+        return answer
 
 
 # --- plain values serialise as themselves ------------------------------------------------------------

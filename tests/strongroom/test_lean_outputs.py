@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
+import pulumi._types as sdk_types
 import pulumi.output as sdk_output
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.resource_cycle_breaker as cycle_breaker
@@ -252,6 +253,10 @@ def sdk_functions() -> tuple[object, ...]:
         cycle_breaker._add_dep,
         sdk_output.Output._track,
         pulumi.log.debug,
+        sdk_output.Output.__dict__["from_input"],
+        sdk_types.resource_types,
+        sdk_types.resource_pulumi_to_py_names,
+        sdk_types.resource_py_to_pulumi_names,
     )
 
 
@@ -269,7 +274,10 @@ def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_th
             lean.add_dep,
             lean._track,
             lean.debug,
+            lean._FROM_INPUT,
+            *(getattr(sdk_types, name) for name in lean._TYPE_METADATA),
         )
+        assert all(isinstance(memo, lean._ClassMemo) for memo in inside[-3:])
         with lean.lean_outputs():
             pass
         assert sdk_functions() == inside, "the inner run restored the SDK's too early"
@@ -458,6 +466,39 @@ def test_serialize_property_answers_as_the_sdks(return_protobuf_value: bool) -> 
     assert [ours[0] for _, ours, _ in answers].count("failed") == 1  # only the illegal value
 
 
+def test_from_input_answers_as_the_sdks() -> None:
+    pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
+    assert isinstance(sdk_output.Output.__dict__["from_input"], staticmethod)
+
+    async def lifted(function: Callable[[Any], pulumi.Output[Any]], value: Any) -> tuple[str, Any]:
+        try:
+            data = await function(value)._data
+        except Exception as exc:
+            return ("failed", f"{type(exc).__name__}: {exc}")
+        value = data.value
+        return ("ok", (type(value), value, data.is_known, data.is_secret, len(data.resources)))
+
+    async def both() -> list[tuple[Any, Any, Any]]:
+        answers = []
+        for value, _ in serialized_cases():
+            if isinstance(value, pulumi.Output) or type(value) is object:
+                continue  # an output is the SDK's either way; an object is a plain value to both
+            ours = await lifted(lean.from_input, value)
+            sdks = await lifted(lean._SDK_FROM_INPUT, value)
+            answers.append((value, ours, sdks))
+        return answers
+
+    answers = asyncio.new_event_loop().run_until_complete(both())
+    assert len(answers) == 14
+    for value, ours, sdks in answers:
+        assert ours == sdks, value
+    with lean.lean_outputs():
+        assert sdk_output.Output.from_input is lean.from_input
+        assert isinstance(sdk_output.Output.__dict__["from_input"], staticmethod)
+    assert sdk_output.Output.from_input is lean._SDK_FROM_INPUT
+    assert isinstance(sdk_output.Output.__dict__["from_input"], staticmethod), "put back as it was"
+
+
 def test_create_urn_leaves_outputs_to_the_sdk() -> None:
     pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
 
@@ -465,6 +506,30 @@ def test_create_urn_leaves_outputs_to_the_sdk() -> None:
         return await lean.create_urn(pulumi.Output.from_input("n"), "t", None).future()
 
     assert asyncio.new_event_loop().run_until_complete(answer()) == "urn:pulumi:dev::scratch::t::n"
+
+
+def test_type_metadata_is_the_sdks_for_every_resource_class_and_read_once_per_class() -> None:
+    import pulumi_aws as aws
+
+    from strongroom.components.environment import SecureMlEnvironment
+    from strongroom.components.storage import SecureBucket
+
+    # pulumi_aws classes (properties only), Strongroom's components (annotated: the SDK resolves their
+    # hints), and the SDK's own bases
+    classes = [aws.s3.Bucket, aws.kms.Key, aws.iam.Role, SecureBucket, SecureMlEnvironment]
+    classes += [pulumi.CustomResource, pulumi.ComponentResource, pulumi.ProviderResource]
+    originals = {name: getattr(sdk_types, name) for name in lean._TYPE_METADATA}
+    calls: list[type] = []
+    with lean.lean_outputs():
+        for name, original in originals.items():
+            memo = getattr(sdk_types, name)
+            assert memo.function is original
+            memo.function = lambda cls, original=original: calls.append(cls) or original(cls)
+            for cls in classes * 2:
+                assert memo(cls) == original(cls), (name, cls)
+    assert sorted(map(id, calls)) == sorted(map(id, classes * 3))  # each class once per function
+    assert {name: getattr(sdk_types, name) for name in lean._TYPE_METADATA} == originals
+    assert sdk_types.resource_types(SecureBucket)["bucket"] is aws.s3.Bucket  # hints were resolved
 
 
 class _NoMocks(pulumi.runtime.Mocks):
