@@ -261,8 +261,13 @@ class Recorder:
         return self.plan().named(name)
 
     def run(self, fn: Callable[[], Any]) -> None:
-        """Run ``fn`` as a Pulumi program and wait for everything it started (see :func:`run`)."""
-        run(fn)
+        """Run ``fn`` as a Pulumi program and wait for everything it started (see :func:`run`), with the
+        engine's stand-ins for the SDK's per-resource work, as a program run has them
+        (:func:`strongroom.engine.runner.sdk_stand_ins`)."""
+        from strongroom.engine import runner  # runner imports this module
+
+        with runner.sdk_stand_ins():
+            run(fn)
 
     def plan(self) -> Plan:
         return Plan(

@@ -89,9 +89,7 @@ def run_plan(
         with (
             _program_environment(project),
             _watch_preview_checks(project, recorder),
-            _no_stack_traces(),
-            _acyclic_unknowns_check(),
-            lean_outputs(),
+            sdk_stand_ins(),
             _collector_paused(),
         ):
             run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)
@@ -211,6 +209,17 @@ def _program_environment(project: Project) -> Iterator[None]:
             if _is_program_module(module, program_dir, real_dirs):
                 del sys.modules[name]
         sys.modules.update(saved_modules)
+
+
+@contextmanager
+def sdk_stand_ins() -> Iterator[None]:
+    """The engine's lighter stand-ins for the SDK's per-resource work, in place for the ``with`` block:
+    no stack trace per registration, the unknowns check without a cycle per call, and the per-output
+    stand-ins of :mod:`strongroom.engine.outputs`. Each gives the program the SDK's answers (the tests hold
+    them to it); a program run (:func:`run_plan`) and a recorder's run of a function
+    (:meth:`strongroom.engine.monitor.Recorder.run`) both use them."""
+    with _no_stack_traces(), _acyclic_unknowns_check(), lean_outputs():
+        yield
 
 
 @contextmanager

@@ -260,6 +260,56 @@ def sdk_functions() -> tuple[object, ...]:
     )
 
 
+def _backup_vault_program() -> None:
+    import pulumi_aws as aws
+
+    from strongroom.components.backup import BackupVault, BackupVaultArgs
+
+    provider = aws.Provider("replica", region="eu-west-1")
+    BackupVault(
+        "backup",
+        BackupVaultArgs(
+            environment="prod",
+            kms_key_arn="arn:aws:kms:eu-west-2:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            log_bucket_name="strongroom-prod-logs",
+            vpc_endpoint_ids=["vpce-0123456789abcdef0"],
+            admin_principal_arns=["arn:aws:iam::123456789012:role/deployer"],
+            object_lock_mode="COMPLIANCE",
+            object_lock_days=30,
+            iam_path="/strongroom/prod/",
+            replica_provider=provider,
+            replica_region="eu-west-1",
+        ),
+    )
+
+
+def test_a_recorders_run_has_the_stand_ins_records_the_same_and_puts_the_sdks_back(
+    make_pulumi_mocks: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    originals = (sdk_functions(), sdk_resource._get_stack_trace, rpc.contains_unknowns)
+    seen: list[Any] = []
+
+    def program() -> None:
+        seen.append((sdk_functions(), sdk_resource._get_stack_trace, rpc.contains_unknowns))
+        _backup_vault_program()
+
+    lean_recorder = make_pulumi_mocks()
+    lean_recorder.run(program)
+    assert (sdk_functions(), sdk_resource._get_stack_trace, rpc.contains_unknowns) == originals
+    inside, trace, unknowns = seen[0]
+    assert inside[:3] == (lean.transfer_properties, lean.serialize_property, lean.create_urn)
+    assert trace is engine_runner._empty_stack_trace
+    assert unknowns is engine_runner.contains_unknowns
+
+    monkeypatch.setattr(engine_runner, "sdk_stand_ins", contextlib.nullcontext)
+    sdk_recorder = make_pulumi_mocks()
+    sdk_recorder.run(program)
+    assert seen[1] == originals
+    lean_plan, sdk_plan = lean_recorder.plan().to_dict(), sdk_recorder.plan().to_dict()
+    assert len(lean_plan["resources"]) > 20
+    assert lean_plan == sdk_plan
+
+
 def test_the_sdk_functions_are_back_after_a_run_and_nested_runs_leave_them_to_the_outer(
     tmp_path: Path,
 ) -> None:
