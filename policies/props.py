@@ -8,6 +8,7 @@ see protocol details. Nothing here imports `pulumi` or `pulumi_policy`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -62,15 +63,23 @@ class UnknownValue(Exception):
         self.path = path
 
 
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def normalize(value: Any) -> Any:
     """Plain dicts, lists and scalars; unknown sentinels become `UNKNOWN`, secrets their plain value."""
+    # Exact built-in types first: most values of a plan are numbers, booleans, None, dicts and lists,
+    # which the generic branches below would reach only after abstract-class checks.
+    cls = type(value)
+    if cls in _PLAIN_SCALARS:
+        return value
     if isinstance(value, str):
         return UNKNOWN if value in UNKNOWN_SENTINELS else value
-    if isinstance(value, Mapping):
+    if cls is dict or isinstance(value, Mapping):
         if value.get(SPECIAL_SIG_KEY) == SECRET_SIG:
             return normalize(value.get("value"))
         return {str(k): normalize(v) for k, v in value.items()}
-    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes):
+    if cls is list or (isinstance(value, Sequence | set | frozenset) and not isinstance(value, bytes)):
         return [normalize(v) for v in value]
     if type(value).__module__ == "pulumi.asset":
         # pulumi_policy hands assets and archives over as pulumi.FileArchive, RemoteAsset, ... objects:
@@ -186,12 +195,23 @@ def policy_document(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise PolicyDocumentError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from exc
-        if isinstance(parsed, dict):
-            return parsed
+        return _parsed_document(value)
+    raise PolicyDocumentError("is not a JSON object")
+
+
+@functools.lru_cache(maxsize=16_384)
+def _parsed_document(text: str) -> dict[str, Any]:
+    """The document a JSON text holds, parsed once per distinct text: a role's policies are read by a
+    dozen controls, on the resource and on the stack view, and a check of many plans (mutations of one
+    stack) meets the same texts again. Controls only read documents; a test evaluates every stack and
+    fixture and requires every cached document to equal a fresh parse of its text. Fifty environments
+    hold a few thousand distinct texts, well within the cache."""
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyDocumentError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from exc
+    if isinstance(parsed, dict):
+        return parsed
     raise PolicyDocumentError("is not a JSON object")
 
 

@@ -82,7 +82,7 @@ def _wire(value: Any, path: str) -> Any:
         if math.isinf(number) or math.isnan(number):
             raise PolicyPackError(f"property {path} is {value!r}, which the analyzer protocol cannot carry")
         return number
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         sig = value.get(SIG_KEY)
         if sig is None:
             return {str(k): _wire(v, f"{path}.{k}") for k, v in value.items()}
@@ -209,21 +209,26 @@ class InProcessPack:
         enabled = [(c, self._enforcement(c)) for c in self.controls]
         enabled = [(c, level) for c, level in enabled if level != "disabled"]
         contexts: dict[str, tuple[Context, str]] = {}  # per control: its context and the context's key
+        made: dict[str, Context] = {}  # one context per distinct policy config (most controls have none)
         for control, _ in enabled:
             config = self._policy_config.get(control.policy_name) or None
-            contexts[control.id] = (self._context(control), json.dumps(config, sort_keys=True))
+            key = json.dumps(config, sort_keys=True)
+            if key not in made:
+                made[key] = self._context(control)
+            contexts[control.id] = (made[key], key)
         by_urn = {r.urn: r for r in plan.resources}
         root = next((r.urn for r in plan.resources if r.type == STACK_TYPE), "")
         resource_controls = [(c, level) for c, level in enabled if c.scope != "stack"]
         stack_controls = [(c, level) for c, level in enabled if c.scope == "stack"]
+        judging: dict[str, list[tuple[Control, str]]] = {}  # per type: the resource controls that judge it
 
         diagnostics: list[Diagnostic] = []
         for planned in plan.resources:
             subject = _analyzed(planned, by_urn)
             indexes: dict[str, Index] = {}
-            for control, level in resource_controls:
-                if not judges_type(control, subject.type):
-                    continue
+            if subject.type not in judging:
+                judging[subject.type] = [(c, v) for c, v in resource_controls if judges_type(c, subject.type)]
+            for control, level in judging[subject.type]:
                 ctx, key = contexts[control.id]
                 if key not in indexes:
                     indexes[key] = Index([subject], ctx)
@@ -263,6 +268,8 @@ def _diagnostics(
 ) -> list[Diagnostic]:
     """``policies.pack._report`` then ``pulumi_policy``'s report_violation: unknown findings are left to
     SR-GOV-004, the message is the policy description, a newline and the finding's message."""
+    if not findings:
+        return []
     description = describe(control)
     return [
         Diagnostic(

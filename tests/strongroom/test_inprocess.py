@@ -382,3 +382,43 @@ def test_the_cli_forces_the_analyzer_path_with_via_analyzer(
     assert opened == ["InProcessPack", "PolicyPackProcess"]
     assert outputs[0] == outputs[1]
     assert outputs[0]["violations"]
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_no_control_changes_a_policy_document_it_reads(insecure: tuple[Plan, dict[str, str]]) -> None:
+    """Policy documents are parsed once per text and shared by every control that reads them
+    (``props._parsed_document``): after the catalog judged prod and the insecure fixture on both views,
+    every cached document is still what its text says."""
+    from strongroom.policies import props
+
+    props._parsed_document.cache_clear()
+    prod = run_plan(REPO, "prod", account=ACCOUNT), load_stack_config(load_project(REPO), "prod").values
+    texts: set[str] = set()
+    for plan, config in (prod, insecure):
+        check_plan(plan, config=config, account=ACCOUNT)
+        for resource in plan.resources:
+            texts.update(_strings([resource.inputs, resource.outputs]))
+    cached = props._parsed_document.cache_info()
+    assert cached.hits > 2 * cached.currsize > 80  # shared: read more often than parsed
+    compared = 0
+    for text in texts:
+        try:
+            fresh = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(fresh, dict):
+            assert props._parsed_document(text) == fresh, text
+            compared += 1
+    after = props._parsed_document.cache_info()
+    assert after.hits - cached.hits == cached.currsize, "a document the controls read was not compared"
+    assert compared >= cached.currsize
