@@ -11,7 +11,7 @@ import itertools
 import logging
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -489,6 +489,24 @@ def serialized_cases() -> list[tuple[Any, Any]]:
     ]
 
 
+def _same_answers(
+    answer: Callable[[Callable[..., Any], Any, Any], Awaitable[Any]],
+    ours: Callable[..., Any],
+    sdks: Callable[..., Any],
+    cases: Callable[[], list[tuple[Any, Any]]],
+) -> list[tuple[Any, Any, Any]]:
+    """``answer(function, value, type)`` of the stand-in and of the SDK's function for every case (made
+    inside the running loop: outputs hold tasks); each pair must be the same. Returns (value, ours, sdks)."""
+
+    async def both() -> list[tuple[Any, Any, Any]]:
+        return [(v, await answer(ours, v, typ), await answer(sdks, v, typ)) for v, typ in cases()]
+
+    answers = asyncio.new_event_loop().run_until_complete(both())
+    for value, mine, theirs in answers:
+        assert mine == theirs, value
+    return answers
+
+
 @pytest.mark.parametrize("return_protobuf_value", [False, True])
 def test_serialize_property_answers_as_the_sdks(return_protobuf_value: bool) -> None:
     pulumi.runtime.set_mocks(_NoMocks(), project="scratch", stack="dev", preview=True)
@@ -501,18 +519,9 @@ def test_serialize_property_answers_as_the_sdks(return_protobuf_value: bool) -> 
             return ("failed", f"{type(exc).__name__}: {exc}", [])
         return ("ok", (type(result), result), sorted(id(d) for d in deps))
 
-    async def both() -> list[tuple[Any, Any, Any]]:
-        answers = []
-        for value, typ in serialized_cases():
-            ours = await serialize(lean.serialize_property, value, typ)
-            sdks = await serialize(lean._SDK_SERIALIZE_PROPERTY, value, typ)
-            answers.append((value, ours, sdks))
-        return answers
-
-    answers = asyncio.new_event_loop().run_until_complete(both())
+    ours, sdks = lean.serialize_property, lean._SDK_SERIALIZE_PROPERTY
+    answers = _same_answers(serialize, ours, sdks, serialized_cases)
     assert len(answers) == 18
-    for value, ours, sdks in answers:
-        assert ours == sdks, value
     assert [ours[0] for _, ours, _ in answers].count("failed") == 1  # only the illegal value
 
 
@@ -528,20 +537,13 @@ def test_from_input_answers_as_the_sdks() -> None:
         value = data.value
         return ("ok", (type(value), value, data.is_known, data.is_secret, len(data.resources)))
 
-    async def both() -> list[tuple[Any, Any, Any]]:
-        answers = []
-        for value, _ in serialized_cases():
-            if isinstance(value, pulumi.Output) or type(value) is object:
-                continue  # an output is the SDK's either way; an object is a plain value to both
-            ours = await lifted(lean.from_input, value)
-            sdks = await lifted(lean._SDK_FROM_INPUT, value)
-            answers.append((value, ours, sdks))
-        return answers
+    def cases() -> list[tuple[Any, Any]]:
+        # an output is the SDK's either way; an object is a plain value to both
+        plain = [(v, t) for v, t in serialized_cases() if not isinstance(v, pulumi.Output)]
+        return [(v, t) for v, t in plain if type(v) is not object]
 
-    answers = asyncio.new_event_loop().run_until_complete(both())
+    answers = _same_answers(lambda fn, v, _: lifted(fn, v), lean.from_input, lean._SDK_FROM_INPUT, cases)
     assert len(answers) == 14
-    for value, ours, sdks in answers:
-        assert ours == sdks, value
     with lean.lean_outputs():
         assert sdk_output.Output.from_input is lean.from_input
         assert isinstance(sdk_output.Output.__dict__["from_input"], staticmethod)

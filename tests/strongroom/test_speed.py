@@ -352,39 +352,33 @@ def test_the_bench_names_production_stacks_with_the_copies_asked(bench_check: An
     assert config["strongroom-bench:copies"] == 10
 
 
-def test_a_size_that_fails_is_reported_in_its_row_and_the_others_still_count(bench_check: Any) -> None:
-    row = {"resources": 346, "violations": 0, "max_rss_mib": 200.0, "resource_ratio": 1.0}
-    results = {
+_ROW = {"resources": 350, "violations": 0, "max_rss_mib": 200.0, "resource_ratio": 1.0}
+
+
+def _bench_results(fifty: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What bench_check.run returns for prod (2 s), one copy (2 s) and the row of fifty given."""
+    return {
         "python": "3.11",
         "cpus": 2,
         "repeat": 1,
-        "flags": [],
-        "prod": {**row, "seconds": 2.0},
-        "growth": [
-            {**row, "copies": 1, "seconds": 2.0, "ms_per_resource": 5.8, "time_ratio": 1.0},
-            {"copies": 50, "error": "strongroom check exited 2: DEADLINE_EXCEEDED"},
-        ],
+        "flags": ["--no-cache"],
+        "prod": {**_ROW, "seconds": 2.0},
+        "growth": [{**_ROW, "copies": 1, "seconds": 2.0, "ms_per_resource": 5.7, "time_ratio": 1.0}, fifty],
+        **extra,
     }
+
+
+def test_a_size_that_fails_is_reported_in_its_row_and_the_others_still_count(bench_check: Any) -> None:
+    results = _bench_results({"copies": 50, "error": "strongroom check exited 2: DEADLINE_EXCEEDED"})
     text = bench_check.render(results)
     assert "50 failed: strongroom check exited 2: DEADLINE_EXCEEDED" in text
     assert "t(50)/t(1)" not in text
 
 
 def test_fifty_environments_are_also_reported_against_checkov_in_the_same_run(bench_check: Any) -> None:
-    row = {"resources": 350, "violations": 0, "max_rss_mib": 200.0, "resource_ratio": 1.0}
-    results = {
-        "python": "3.11",
-        "cpus": 2,
-        "repeat": 1,
-        "flags": ["--no-cache"],
-        "prod": {**row, "seconds": 2.0},
-        "checkov": {"seconds": 5.0, "exported_resources": 324, "runs": [5.0]},
-        "ratio_to_checkov": 0.4,
-        "growth": [
-            {**row, "copies": 1, "seconds": 2.0, "ms_per_resource": 5.7, "time_ratio": 1.0},
-            {**row, "copies": 50, "seconds": 24.0, "ms_per_resource": 1.4, "time_ratio": 12.0},
-        ],
-    }
+    fifty = {**_ROW, "copies": 50, "seconds": 24.0, "ms_per_resource": 1.4, "time_ratio": 12.0}
+    checkov = {"seconds": 5.0, "exported_resources": 324, "runs": [5.0]}
+    results = _bench_results(fifty, checkov=checkov, ratio_to_checkov=0.4)
     text = bench_check.render(results)
     assert "50 environments 24.0 s (goal < 15 s" in text
     assert "50 environments = 4.8x checkov's time" in text
