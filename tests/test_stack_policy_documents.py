@@ -106,6 +106,36 @@ def _remember_parliaments_lookups() -> None:
 
 _remember_parliaments_lookups()
 
+#: parliament's own Policy methods, before this module makes each policy remember its answers
+PARLIAMENTS_POLICY_METHODS: dict[str, Callable[..., list[Any]]] = {}
+
+
+def _remember_each_policys_answers() -> None:
+    """A parliament ``Policy`` answers ``get_allowed_actions`` and ``get_allowed_resources`` from its
+    statements alone (neither adds a finding), and four community auditors and the resource-policy check
+    ask the same policy the same questions again: each answer is kept on the policy and handed out as a
+    new list, as parliament hands out a new list each time. A test compares the findings with those of
+    parliament's own methods (``test_each_policy_remembering_its_answers_finds_the_same``)."""
+    from parliament import policy
+
+    if PARLIAMENTS_POLICY_METHODS:
+        return
+    for name in ("get_allowed_actions", "get_allowed_resources"):
+        original = getattr(policy.Policy, name)
+        PARLIAMENTS_POLICY_METHODS[name] = original
+
+        def remembered(self: Any, *args: Any, _name: str = name, _original: Any = original) -> list[Any]:
+            answers = self.__dict__.setdefault("_strongroom_answers", {})
+            key = (_name, *args)
+            if key not in answers:
+                answers[key] = _original(self, *args)
+            return list(answers[key])
+
+        setattr(policy.Policy, name, remembered)
+
+
+_remember_each_policys_answers()
+
 DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:iam/role:Role": ("assumeRolePolicy",),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
@@ -298,3 +328,29 @@ def test_the_indexed_expand_action_answers_as_parliaments() -> None:
                 action,
                 raise_exceptions,
             )
+
+
+def test_each_policy_remembering_its_answers_finds_the_same() -> None:
+    """The twelve largest documents of the dev stack (by statements), analysed with each policy's
+    remembered answers and with parliament's own methods: the same findings, one by one."""
+    from parliament import policy
+
+    texts = sorted(
+        {json.dumps(document, sort_keys=True) for _, _, document in documents(plan_of("dev"))},
+        key=lambda text: (-len(json.loads(text).get("Statement", [])), text),
+    )[:12]
+
+    def analysed(text: str) -> list[tuple[str, str, str]]:
+        found = parliament.analyze_policy_string(text, include_community_auditors=True).findings
+        return [(f.issue, str(f.detail), str(f.location)) for f in found]
+
+    remembered = [analysed(text) for text in texts]
+    saved = {name: getattr(policy.Policy, name) for name in PARLIAMENTS_POLICY_METHODS}
+    try:
+        for name, original in PARLIAMENTS_POLICY_METHODS.items():
+            setattr(policy.Policy, name, original)
+        assert [analysed(text) for text in texts] == remembered
+    finally:
+        for name, method in saved.items():
+            setattr(policy.Policy, name, method)
+    assert sum(map(len, remembered)) > 20
