@@ -396,10 +396,24 @@ def scan_exports(
         scan.seconds = seconds
         scan.results, scan.parsing_errors, scan.version = parse_results(part, export)
         scan.parsing_errors = [e.replace(str(path), MAIN_FILE) for e in scan.parsing_errors]
-        scan.suppressed = apply_skips(
-            scan.results, skips, stack=export.stack, skips_path=skips_path, urns=export.addresses.values()
-        )
+    suppress(scans, exports, skips, skips_path=skips_path)
     return scans
+
+
+def suppress(
+    scans: Sequence[CheckovScan],
+    exports: Sequence[TerraformExport],
+    skips: Sequence[Skip],
+    *,
+    skips_path: Path,
+) -> None:
+    """Apply the suppressions to each scan of ``exports`` for its own stack (a scan checkov did not run is
+    left as it is). Raises :class:`UsageError` for the first export with an unused or unknown skip."""
+    for scan, export in zip(scans, exports, strict=True):
+        if scan.ran:
+            scan.suppressed = apply_skips(
+                scan.results, skips, stack=export.stack, skips_path=skips_path, urns=export.addresses.values()
+            )
 
 
 def _split_by_folder(
@@ -599,13 +613,21 @@ def check_exports(
     """The checkov report of each (export, its plan's resource count, the report's artifact), the
     project's suppressions applied to each for its stack, from one checkov process."""
     skips_path = project_dir / SKIPS_FILE
-    scans = scan_exports(
-        [export for export, _, _ in exports],
-        checkov_bin=checkov_bin,
-        skips=load_skips(skips_path) if exports else (),
-        skips_path=skips_path,
-        timeout=timeout,
-    )
+    skips = load_skips(skips_path) if exports else ()  # a bad skips file stops before checkov starts
+    scans = scan_exports([export for export, _, _ in exports], checkov_bin=checkov_bin, timeout=timeout)
+    return suppressed_reports(scans, exports, skips=skips, skips_path=skips_path)
+
+
+def suppressed_reports(
+    scans: Sequence[CheckovScan],
+    exports: Sequence[tuple[TerraformExport, int, str]],
+    *,
+    skips: Sequence[Skip],
+    skips_path: Path,
+) -> list[Report]:
+    """The report of each scan made without suppressions (:func:`scan_exports`, no skips) of (export, its
+    plan's resource count, the report's artifact), the suppressions applied for each export's stack."""
+    suppress(scans, [export for export, _, _ in exports], skips, skips_path=skips_path)
     return [
         build_report(scan, resources=resources, export=export, artifact=artifact)
         for (export, resources, artifact), scan in zip(exports, scans, strict=True)

@@ -276,6 +276,19 @@ def test_a_skip_limited_to_other_stacks_is_ignored() -> None:
     assert apply_skips([], [skip], stack="ci", skips_path=Path("s.yaml"), urns=[BUCKET_URN]) == []
 
 
+def test_suppress_applies_each_stacks_skips_and_leaves_a_scan_checkov_did_not_run() -> None:
+    skip = Skip("CKV_AWS_144", "aws:s3/bucket:Bucket", "ci-data", WHY)
+    ran, not_run = CheckovScan(stack="ci"), CheckovScan(stack="ci", unavailable="checkov not found")
+    ran.results = [_result("CKV_AWS_144", "failed"), _result("CKV_AWS_18", "failed")]
+    export = _export_with_bucket()
+    checkov.suppress([ran, not_run], [export, export], [skip], skips_path=Path("s.yaml"))
+    assert [(r.check_id, s) for r, s in ran.suppressed] == [("CKV_AWS_144", skip)]
+    assert not_run.suppressed == []  # an unused skip is not an error where checkov did not run
+    unused = CheckovScan(stack="ci", results=[_result("CKV_AWS_144", "passed")])
+    with pytest.raises(UsageError, match="does not fail there on stack ci"):
+        checkov.suppress([unused], [export], [skip], skips_path=Path("s.yaml"))
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 
@@ -426,12 +439,10 @@ REPO_STACKS = ("dev", "staging", "prod")
 
 
 @pytest.fixture(scope="session")
-def repo_reports(checkov_bin: Path) -> dict[str, Report]:
-    """The three stacks of the repository checked together (``check_plans``: one checkov process)."""
-    plans = [run_plan(REPO, stack) for stack in REPO_STACKS]
-    return dict(
-        zip(REPO_STACKS, checkov.check_plans(plans, project_dir=REPO, checkov_bin=checkov_bin), strict=True)
-    )
+def repo_reports(scans: tuple[dict[str, CheckovScan], dict[str, Report]]) -> dict[str, Report]:
+    """The three stacks of the repository, each report with the project's suppressions for its stack
+    (``checkov.suppressed_reports``, as ``check_plans`` makes them), from the fixture's one checkov run."""
+    return scans[1]
 
 
 @pytest.mark.parametrize("stack", REPO_STACKS)
@@ -628,11 +639,12 @@ FIXTURE_PROJECTS = {"insecure": INSECURE.name, "sg_users": "sg_users"}
 
 
 @pytest.fixture(scope="session")
-def fidelity(
+def scans(
     checkov_bin: Path, baseline_plan: dict[str, Any], fixture_exports: dict[str, tuple[TerraformExport, int]]
-) -> dict[str, CheckovScan]:
-    """One checkov run over the baseline, every mutation and the fixture projects of the tests above
-    (``scan_exports``: a sub-directory each; a checkov process starts in about 3 s)."""
+) -> tuple[dict[str, CheckovScan], dict[str, Report]]:
+    """One checkov run (``scan_exports``: a sub-directory each; a checkov process starts in about 3 s)
+    over the baseline, every mutation and the fixture projects of the tests above, unsuppressed, and the
+    repository's three stacks, reported with the project's suppressions as ``check_plans`` reports them."""
     variants = [("baseline", None), *[(mid, mutate) for mid, mutate, _, _ in MUTATIONS]]
     exports = []
     for _, mutate in variants:
@@ -642,8 +654,20 @@ def fidelity(
         exports.append(export_plan(mutated))
     names = [mid for mid, _ in variants] + [f"fixture:{name}" for name in fixture_exports]
     exports += [export for export, _ in fixture_exports.values()]
-    scans = scan_exports(exports, checkov_bin=checkov_bin, timeout=60)
-    return dict(zip(names, scans, strict=True))
+    plans = [run_plan(REPO, stack) for stack in REPO_STACKS]
+    repo = [(export_plan(plan), len(plan.resources), "Pulumi.yaml") for plan in plans]
+    found = scan_exports([*exports, *(export for export, _, _ in repo)], checkov_bin=checkov_bin, timeout=60)
+    skips_path = REPO / checkov.SKIPS_FILE
+    reports = checkov.suppressed_reports(
+        found[len(exports) :], repo, skips=load_skips(skips_path), skips_path=skips_path
+    )
+    return dict(zip(names, found[: len(exports)], strict=True)), dict(zip(REPO_STACKS, reports, strict=True))
+
+
+@pytest.fixture(scope="session")
+def fidelity(scans: tuple[dict[str, CheckovScan], dict[str, Report]]) -> dict[str, CheckovScan]:
+    """The unsuppressed scans of the baseline, every mutation and the fixture projects."""
+    return scans[0]
 
 
 def _status(results: list[CheckResult], check: str, name: str) -> set[str]:
