@@ -39,6 +39,7 @@ from live_support import (
     share_event_alias_names,
     share_symmetric_key_material,
     stack_plan,
+    unsigned_requests_to_moto,
 )
 from moto_snapshot import MotoSnapshot, moto_settings
 
@@ -56,6 +57,7 @@ no_access_log_delivery()
 share_symmetric_key_material()
 share_event_alias_names()
 parse_aws_managed_policies_once()
+unsigned_requests_to_moto()
 
 #: (stack, moto's settings) -> the snapshot taken right after its materialisation, and the result.
 _SNAPSHOTS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[MotoSnapshot, Materialised]] = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 from moto import mock_aws
 
@@ -212,6 +213,46 @@ def no_access_log_delivery() -> None:
 
     log_incoming_request.moto_original = deliver  # type: ignore[attr-defined]
     S3Backend.log_incoming_request = log_incoming_request  # type: ignore[method-assign]
+
+
+def unsigned_requests_to_moto() -> None:
+    """botocore's SigV4 header signing, in this test process, writes the Authorization header without
+    computing the signature (idempotent).
+
+    moto never checks a signature, in process or as the ``moto_server`` the tests start: it reads the
+    access key (the account) and the region from the header's credential scope, which is written as
+    botocore writes it, with the date headers, the session token and S3's payload hash. The canonical
+    request, the string to sign and the four HMACs were about 5% of the live tests' samples. Only the
+    header signers themselves (``SigV4Auth``, ``S3SigV4Auth``) are lightened: presigned URLs, S3 Express
+    and any subclass sign as botocore does, and the ``strongroom`` subprocesses of the end-to-end, sandbox
+    and vault command-line tests sign for real. ``test_live_support.py`` compares the headers with
+    botocore's and audits the dev stack both ways, requiring the same report."""
+    from botocore import auth
+
+    sign = auth.SigV4Auth.add_auth
+    if hasattr(sign, "botocore_original"):
+        return
+    lightened = (auth.SigV4Auth, auth.S3SigV4Auth)
+
+    def add_auth(self: Any, request: Any) -> None:
+        if type(self) not in lightened:
+            return sign(self, request)
+        if self.credentials is None:
+            raise botocore.exceptions.NoCredentialsError()
+        request.context["timestamp"] = auth.get_current_datetime().strftime(auth.SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)
+        headers = self.signed_headers(self.headers_to_sign(request))
+        scope = self.scope(request)
+        request.headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={headers}, Signature={_UNSIGNED}"
+        )
+        return None
+
+    add_auth.botocore_original = sign  # type: ignore[attr-defined]
+    auth.SigV4Auth.add_auth = add_auth  # type: ignore[method-assign]
+
+
+_UNSIGNED = "0" * 64
 
 
 def parse_aws_managed_policies_once() -> None:

@@ -85,11 +85,65 @@ def test_without_access_log_delivery_the_audit_reports_the_same(
     delivered = audit(new_aws(), planned)
     assert log_objects() > before, "moto's delivery wrote log objects"
 
-    def described(report: Any) -> tuple[object, ...]:
-        violations = sorted((v.control, v.resource_urn, v.message) for v in report.violations)
-        return report.resources, report.controls, report.exit_code, violations, report.unevaluated
+    assert _described(quiet) == _described(delivered)
 
-    assert described(quiet) == described(delivered)
+
+def _described(report: Any) -> tuple[object, ...]:
+    violations = sorted((v.control, v.resource_urn, v.message) for v in report.violations)
+    return report.resources, report.controls, report.exit_code, violations, report.unevaluated
+
+
+@pytest.mark.parametrize(
+    "signer, service, url",
+    [
+        ("SigV4Auth", "ec2", "https://ec2.eu-west-2.amazonaws.com/"),
+        ("S3SigV4Auth", "s3", "https://b.s3.eu-west-2.amazonaws.com/key?versionId=1"),
+    ],
+)
+def test_an_unsigned_request_carries_the_header_botocore_writes_but_the_signature(
+    signer: str, service: str, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime
+
+    from botocore import auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    light = auth.SigV4Auth.add_auth
+    assert hasattr(light, "botocore_original"), "installed by the conftest"
+    now = datetime.datetime(2026, 12, 3, 12, 0, 0)
+    monkeypatch.setattr(auth, "get_current_datetime", lambda: now)
+    credentials = Credentials("AKIDEXAMPLE123", "secret", "session-token")
+
+    def headers(add_auth: Callable[..., Any]) -> dict[str, str]:
+        request = AWSRequest(method="PUT", url=url, data=b"body", headers={"Content-Type": "text/plain"})
+        add_auth(getattr(auth, signer)(credentials, service, "eu-west-2"), request)
+        return dict(request.headers.items())
+
+    ours, botocores = headers(light), headers(light.botocore_original)
+    assert (
+        ours.pop("Authorization").split(", Signature=")[0]
+        == botocores.pop("Authorization").split(", Signature=")[0]
+    )
+    assert ours == botocores  # date, token and payload hash as botocore writes them
+    assert "Credential=AKIDEXAMPLE123/20261203/eu-west-2/" + service in headers(light)["Authorization"]
+
+
+def test_unsigned_requests_audit_the_same_as_signed_ones(
+    materialised: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore import auth
+
+    from strongroom.live.audit import audit, planned_of
+
+    light = auth.SigV4Auth.add_auth
+    aws, _, plan = materialised("dev")
+    planned = planned_of(plan, ROOT)
+    unsigned = audit(aws, planned)
+    monkeypatch.setattr(auth.SigV4Auth, "add_auth", light.botocore_original)
+    signed = audit(new_aws(), planned)
+    assert _described(unsigned) == _described(signed)
+    assert unsigned.resources > 100
 
 
 def test_event_alias_names_are_botocore_s_and_shared_only_under_its_alias_table() -> None:
