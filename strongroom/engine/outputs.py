@@ -115,11 +115,12 @@ _TYPE_METADATA = ("resource_types", "resource_pulumi_to_py_names", "resource_py_
 
 def _type_metadata_memos() -> dict[str, Any]:
     """``pulumi._types``'s functions that read a resource class's property names and types, each answering
-    once per class for the run. The SDK asks them of every registration (its answer for the outputs, and
-    for the names of a transformed resource's properties) and recomputes them each time: the class's
+    once per class for the run. The SDK asks them of every registration (the types and names of the
+    outputs it resolves, the names of additional secret outputs) and recomputes them each time: the class's
     annotations resolved with ``typing.get_type_hints`` over a copy of its modules' globals. What they read
     (the class, its annotations and its modules) is fixed once the program has defined the class; the
-    answers are the SDK's, shared as the SDK shares its own cached ones (``_types_from_py_properties``)."""
+    answers are the SDK's, shared as the SDK shares its own cached ones (``_types_from_py_properties``);
+    the SDK only reads them."""
     memos: dict[str, Any] = {}
     for name in _TYPE_METADATA:
         original = getattr(sdk_types, name)
