@@ -192,6 +192,20 @@ def test_one_checkov_run_over_several_exports_answers_each_for_its_own_folder(tm
     assert {scan.version for scan in scans} == {"9.9.9"}
 
 
+def test_a_bad_skips_file_stops_the_checkov_reports_before_checkov_starts(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / checkov.SKIPS_FILE).parent.mkdir(parents=True)
+    (project / checkov.SKIPS_FILE).write_text("skips:\n  - check: AWS_144\n")
+    started = tmp_path / "started"
+    fake = tmp_path / "checkov"
+    fake.write_text(f"#!/bin/sh\ntouch {started}\n")
+    fake.chmod(0o755)
+    export = (_bucket_export("a"), 1, "Pulumi.yaml")
+    with pytest.raises(UsageError, match=r"checkov-skips\.yaml"):
+        checkov.check_exports([export], project_dir=project, checkov_bin=fake)
+    assert not started.exists(), "checkov ran although the skips file was refused"
+
+
 def test_a_result_of_a_file_that_is_no_export_makes_every_scan_unavailable(tmp_path: Path) -> None:
     fake = _fake_checkov(
         tmp_path,
