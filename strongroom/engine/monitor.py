@@ -32,6 +32,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from strongroom.engine.fakes import DEFAULT_ACCOUNT, DEFAULT_REGION, fake_invoke, fake_resource, has_output
 from strongroom.engine.invokes import InvokeError, answer_invoke, called_in_plain_form
+from strongroom.engine.outputs import SCALARS
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanInvoke, PlanResource
 
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -97,13 +98,10 @@ def struct_to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     return result if isinstance(result, dict) else {}
 
 
-_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def _is_plain(value: Any) -> bool:
     """Whether ``value`` is JSON-like data only: dicts with string keys, lists, strings, numbers, booleans
     and None (what the fakes and the invoke answers are made of)."""
-    if type(value) in _PLAIN_SCALARS:  # exactly: an Enum member (a str or int too) is the SDK's to serialise
+    if type(value) in SCALARS:  # exactly: an Enum member (a str or int too) is the SDK's to serialise
         return True
     if type(value) is dict:
         return all(type(k) is str and _is_plain(v) for k, v in value.items())

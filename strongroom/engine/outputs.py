@@ -28,6 +28,11 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.mocks import MockEngine
 from pulumi.runtime.settings import SETTINGS
 
+SCALARS = frozenset({str, int, float, bool, type(None)})
+"""The plain leaf types the engine's shortcuts answer at once. Exactly these types (compared with
+``type(value) in SCALARS``): a subclass, such as an Enum member that is a str or an int, is the SDK's to
+judge."""
+
 
 @contextmanager
 def lean_outputs() -> Iterator[None]:
@@ -98,7 +103,7 @@ def from_input(val: Any) -> pulumi.Output[Any]:
     check) before it makes the same known, non-secret output with no resources. Most values the SDK lifts
     (an argument of ``Output.all``, ``concat``, a resource's inputs) are such leaves. Exactly these types:
     a subclass (an Enum member is a str or an int) is the SDK's to judge."""
-    if type(val) in _SCALARS:
+    if type(val) in SCALARS:
         data: asyncio.Future[_OutputData[Any]] = asyncio.Future()
         data.set_result(_OutputData(resources=set(), value=val, is_known=True, is_secret=False))
         return pulumi.Output._from_data(data)
@@ -149,7 +154,6 @@ class _ClassMemo:
 
 # --- plain values serialise as themselves ------------------------------------------------------------
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 _SDK_SERIALIZE_PROPERTY = rpc.serialize_property
 
 
@@ -168,7 +172,7 @@ async def serialize_property(
     every other kind of value first (the type annotation unwrapped, a dozen instance checks, half of them
     against abstract classes) to return such a value unchanged. Most of a resource's properties are such
     leaves. Exactly these types: a subclass (an Enum member is a str or an int) is the SDK's to judge."""
-    if type(value) in _SCALARS and not return_protobuf_value:
+    if type(value) in SCALARS and not return_protobuf_value:
         return value
     return await _SDK_SERIALIZE_PROPERTY(
         value,

@@ -25,7 +25,7 @@ from pulumi.runtime.proto import source_pb2
 from strongroom import process
 from strongroom.engine.fakes import DEFAULT_ACCOUNT
 from strongroom.engine.monitor import Recorder, install, run
-from strongroom.engine.outputs import lean_outputs
+from strongroom.engine.outputs import SCALARS, lean_outputs
 from strongroom.engine.plan import Plan
 from strongroom.engine.project import Project, StackConfig, load_project, load_stack_config
 from strongroom.engine.stackrefs import resolve_stack_references
@@ -267,12 +267,9 @@ def contains_unknowns(val: object) -> bool:
     or holds in its dicts and lists, an ``Unknown`` (each container visited once). Most values the SDK
     asks about are plain strings, numbers or None: those answer at once, without a walk."""
     cls = type(val)
-    if cls in _SCALARS:
+    if cls in SCALARS:
         return False
     return _holds_unknown(val, set())
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _holds_unknown(val: object, seen: set[int]) -> bool:
@@ -285,14 +282,14 @@ def _holds_unknown(val: object, seen: set[int]) -> bool:
         # dict.values, not val.values(): an input type (a dict subclass) may have a property named
         # `values` (CloudTrail's data resources do), as the SDK's own walk allows.
         for item in dict.values(val):
-            if type(item) not in _SCALARS and _holds_unknown(item, seen):
+            if type(item) not in SCALARS and _holds_unknown(item, seen):
                 return True
     elif isinstance(val, list):
         if id(val) in seen:
             return False
         seen.add(id(val))
         for item in val:
-            if type(item) not in _SCALARS and _holds_unknown(item, seen):
+            if type(item) not in SCALARS and _holds_unknown(item, seen):
                 return True
     return False
 
