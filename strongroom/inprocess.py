@@ -52,6 +52,7 @@ from strongroom.policies.model import judges_type
 from strongroom.policies.pack import PACK_NAME, control_url, describe, lowered_enforcement, refusal
 from strongroom.policies.props import Context, Index, Resource, normalize
 from strongroom.policies.tokens import canonical
+from strongroom.process import collector_paused
 
 #: The version ``pulumi_policy`` reports for every Python pack (the CLI takes the real one from
 #: PulumiPolicy.yaml).
@@ -205,7 +206,13 @@ class InProcessPack:
         return context(config, self.stack, stack_config=self.stack_config)
 
     def analyze_plan(self, plan: Plan) -> list[Diagnostic]:
-        """The diagnostics ``Analyze`` of every resource, then ``AnalyzeStack``, would answer."""
+        """The diagnostics ``Analyze`` of every resource, then ``AnalyzeStack``, would answer. The cyclic
+        collector is paused meanwhile (:func:`strongroom.process.collector_paused`): the views of every
+        resource are long-lived, and its passes over them were a tenth of a large stack's check."""
+        with collector_paused():
+            return self._analyze_plan(plan)
+
+    def _analyze_plan(self, plan: Plan) -> list[Diagnostic]:
         enabled = [(c, self._enforcement(c)) for c in self.controls]
         enabled = [(c, level) for c, level in enabled if level != "disabled"]
         contexts: dict[str, tuple[Context, str]] = {}  # per control: its context and the context's key

@@ -115,7 +115,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     imported is frozen out of the collector's reach (``gc.freeze``); young cycles are still collected,
     every 200,000 allocations, and a full collection waits for 50,000 of those. Measured on the whole
     suite (2 workers): about 20% less CPU, each worker's peak memory below 820 MiB. The product tunes
-    its own runs (``strongroom.engine.runner._collector_paused``); this changes only the tests'."""
+    its own runs (``strongroom.process.collector_paused``); this changes only the tests'."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*TEST_GC_THRESHOLDS)

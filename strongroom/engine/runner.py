@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import linecache
 import os
 import re
@@ -90,7 +89,7 @@ def run_plan(
             _program_environment(project),
             _watch_preview_checks(project, recorder),
             sdk_stand_ins(),
-            _collector_paused(),
+            process.collector_paused(),
         ):
             run(lambda: runpy.run_path(str(project.entry), run_name="__main__"), timeout=timeout)
     except (KeyboardInterrupt, UsageError, ProgramFailed):
@@ -292,30 +291,6 @@ def _holds_unknown(val: object, seen: set[int]) -> bool:
             if type(item) not in SCALARS and _holds_unknown(item, seen):
                 return True
     return False
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic collector off while the program runs, on again afterwards.
-
-    A program run builds hundreds of thousands of long-lived objects (pulumi_aws's modules, resources,
-    outputs, futures) and little cyclic garbage; with the collector on, its passes over them were a good
-    part of the run (21 full collections at 50 environments). A caller that had turned the collector off
-    keeps it off. In a one-shot process (:mod:`strongroom.process`, the console script) everything alive
-    before the run and after it is frozen (``gc.freeze``), so the collections that run afterwards, while
-    the plan is checked, walk only the objects made since; the cycles the run left behind stay allocated
-    until the process ends, a few percent of its memory (bench/bench_check.py reports the peak)."""
-    was_enabled = gc.isenabled()
-    if process.is_one_shot():
-        gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if process.is_one_shot():
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager

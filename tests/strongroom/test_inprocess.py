@@ -10,6 +10,7 @@ evasion programs it plans). The other tests check the pieces without a pack proc
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from dataclasses import asdict, replace
@@ -302,6 +303,33 @@ def test_a_control_that_raises_fails_the_check_naming_control_and_resource() -> 
         InProcessPack(project="p", stack="dev", controls=[stack_control]).analyze_plan(
             Plan(project="p", stack="dev", resources=[igw])
         )
+
+
+def test_the_collector_is_paused_while_the_catalog_judges_and_on_again_afterwards() -> None:
+    seen: list[bool] = []
+
+    def watching(_subject: Resource, _index: object) -> list[str]:
+        seen.append(gc.isenabled())
+        return []
+
+    igw = PlanResource(
+        urn="urn:pulumi:dev::p::aws:ec2/internetGateway:InternetGateway::igw",
+        type="aws:ec2/internetGateway:InternetGateway",
+        name="igw",
+        custom=True,
+    )
+    resource_control = replace(get("SR-NET-001"), predicate=watching)
+    stack_control = replace(get("SR-STO-001"), predicate=watching, resource_types=("*",))
+    assert gc.isenabled()
+    pack = InProcessPack(project="p", stack="dev", controls=[resource_control, stack_control])
+    pack.analyze_plan(Plan(project="p", stack="dev", resources=[igw]))
+    assert seen == [False, False]  # the resource control in Analyze, the stack control in AnalyzeStack
+    assert gc.isenabled()
+    with pytest.raises(PolicyPackError):  # on again when a control fails the check
+        InProcessPack(
+            project="p", stack="dev", controls=[replace(resource_control, predicate=_raises)]
+        ).analyze_plan(Plan(project="p", stack="dev", resources=[igw]))
+    assert gc.isenabled()
 
 
 # -- deadlines over gRPC -----------------------------------------------------------------------------------
