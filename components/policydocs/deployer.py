@@ -897,10 +897,17 @@ def deployer_policies(
     applies to every request). A slot left empty holds only the identity lookup every deploy makes."""
     allows = [st for st in deployer_statements(s, t, planned) if st["Effect"] == "Allow"]
     packed: list[list[Statement]] = [[] for _ in range(slots)]
+    # Each slot's size kept as statements go in, which is exactly managed_policy_size of its document:
+    # the empty document's characters, each statement's, and a comma between two. Serialising the
+    # growing document again for every try was a percent of a 50-environment program run.
+    sizes = [managed_policy_size(document())] * slots
     for stmt in allows:
-        for stmts in packed:
-            if managed_policy_size(document(*stmts, stmt)) <= max_chars:
+        size = managed_policy_size(stmt)
+        for slot, stmts in enumerate(packed):
+            grown = sizes[slot] + size + (1 if stmts else 0)
+            if grown <= max_chars:
                 stmts.append(stmt)
+                sizes[slot] = grown
                 break
         else:
             sizes = [managed_policy_size(document(*stmts)) for stmts in packed]

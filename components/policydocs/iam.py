@@ -1422,8 +1422,9 @@ INLINE_ROLE_POLICY_MAX_CHARS = 10240
 """IAM's limit on a role's inline policies, all together (whitespace excluded)."""
 
 
-def managed_policy_size(doc: PolicyDocument) -> int:
-    """Characters IAM counts for a managed policy (whitespace excluded)."""
+def managed_policy_size(doc: PolicyDocument | Statement) -> int:
+    """Characters IAM counts for a managed policy (whitespace excluded); of a statement, what it adds to
+    one (with a comma when it is not the first)."""
     return len(json.dumps(doc, separators=(",", ":")))
 
 

@@ -236,6 +236,23 @@ def test_policies_are_packed_into_the_slots_and_refused_when_they_do_not_fit() -
         d.deployer_policies(SCOPE, TARGETS, planned, slots=1)
 
 
+@pytest.mark.parametrize("max_chars", [2500, 4000, d.MANAGED_POLICY_MAX_CHARS])
+def test_the_packing_is_first_fit_by_each_document_s_serialised_size(max_chars: int) -> None:
+    """The packer keeps each slot's size as it grows; a first fit that serialises every candidate document
+    whole packs the same statements into the same slots, and every document is within the limit."""
+    planned = {t: [REGION] for t in d.TYPE_ACTIONS}
+    allows = [s for s in d.deployer_statements(SCOPE, TARGETS, planned) if s["Effect"] == "Allow"]
+    slots: list[list[dict[str, object]]] = [[] for _ in range(12)]
+    for stmt in allows:
+        fit = next(p for p in slots if d.managed_policy_size(d.document(*p, stmt)) <= max_chars)
+        fit.append(stmt)
+    used = max(i for i, p in enumerate(slots) if p) + 1
+    docs = d.deployer_policies(SCOPE, TARGETS, planned, slots=used, max_chars=max_chars)
+    assert [doc["Statement"] for doc in docs[:-1]] == slots[:used]
+    assert all(d.managed_policy_size(doc) <= max_chars for doc in docs[:-1])
+    assert max(d.managed_policy_size(doc) for doc in docs[:-1]) > max_chars - 400  # the limit was reached
+
+
 def _matched(patterns: set[str], action: str) -> bool:
     return any(action.lower() in {a.lower() for a in iamdb.expand(p)} for p in patterns)
 
