@@ -116,6 +116,16 @@ def _names(bucket: Resource, index: Index) -> set[str]:
     return bucket_names(bucket) if found is None else found
 
 
+def _buckets_by_name(index: Index) -> dict[str, tuple[Resource, ...]]:
+    """The plan's buckets by each name of :func:`_names`, in the plan's order: one map per stack instead of
+    a pass over every bucket for each trail."""
+    found: dict[str, list[Resource]] = {}
+    for bucket in index.of_type(BUCKET):
+        for name in _names(bucket, index):
+            found.setdefault(name, []).append(bucket)
+    return {name: tuple(buckets) for name, buckets in found.items()}
+
+
 def _destination(subject: Resource, index: Index) -> list[Resource]:
     """The buckets of the plan the trail delivers to: by the name it gives, or (only while the name is
     unknown) by its property dependency."""
@@ -125,7 +135,10 @@ def _destination(subject: Resource, index: Index) -> list[Resource]:
         if not found:
             raise UnknownValue(subject.label, "s3BucketName")
         return found
-    return [b for b in index.of_type(BUCKET) if value in _names(b, index)]
+    if isinstance(value, str):
+        by_name = index.memo("audit:buckets-by-name", lambda: _buckets_by_name(index))
+        return list(by_name.get(value, ()))
+    return [b for b in index.of_type(BUCKET) if value in _names(b, index)]  # not a name: compared as before
 
 
 def _covers(prefix: str, name: str) -> bool:
@@ -154,12 +167,19 @@ def _data_events(subject: Resource, index: Index) -> Iterator[str]:
     known = [str(v) for v in prefixes if v is not UNKNOWN]
     destination = {b.urn for b in _destination(subject, index)}
     recorded = index.memo("audit.recorded-buckets", lambda: _recorded_buckets(index))
-    accounted = recorded.get(_trail_account(subject), frozenset())
-    for bucket in index.of_type(BUCKET):
-        if bucket.urn in destination or any(p == "*" for p in known):
+    account = _trail_account(subject)
+    if any(p == "*" for p in known):
+        return  # it records every bucket
+    # The buckets no trail of the trail's account accounts for (another trail of the stack, logging in
+    # every region, records them or delivers to them): the same for every trail of that account, so
+    # found once per account rather than a pass over every bucket of the stack for each trail.
+    unaccounted: tuple[Resource, ...] = index.memo(
+        f"audit:unaccounted-buckets:{account!r}",
+        lambda: tuple(b for b in index.of_type(BUCKET) if b.urn not in recorded.get(account, frozenset())),
+    )
+    for bucket in unaccounted:
+        if bucket.urn in destination:
             continue
-        if bucket.urn in accounted:
-            continue  # another trail of the stack, logging in every region, records it (or delivers to it)
         names = _names(bucket, index)
         if not names:
             raise UnknownValue(bucket.label, "bucket")

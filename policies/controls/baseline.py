@@ -11,7 +11,7 @@ topic by its `arn`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from strongroom.policies import eventpattern
@@ -464,7 +464,10 @@ def _recording_group(subject: Resource, index: Index) -> Iterator[str]:
         return
     all_supported = subject.known("recordingGroup.allSupported", True)
     if not is_false(all_supported) or ALL_SUPPORTED in strategies:
-        iam = sorted({r.type for r in index.resources if r.type.startswith(IAM_PREFIX)})
+        iam: tuple[str, ...] = index.memo(
+            "baseline:iam-types",
+            lambda: tuple(sorted({r.type for r in index.resources if r.type.startswith(IAM_PREFIX)})),
+        )
         if iam and not is_true(subject.known("recordingGroup.includeGlobalResourceTypes", False)):
             yield (
                 f"Config recorder {subject.label} records all supported types without the global ones "
@@ -473,7 +476,10 @@ def _recording_group(subject: Resource, index: Index) -> Iterator[str]:
             )
     listed = {str(t) for t in as_list(subject.known("recordingGroup.resourceTypes"))}
     if is_false(all_supported) or INCLUSION in strategies or listed:
-        needed = {CONFIG_TYPES[r.type] for r in index.of_type(*CONFIG_TYPES)}
+        needed: frozenset[str] = index.memo(
+            "baseline:config-types",
+            lambda: frozenset(CONFIG_TYPES[r.type] for r in index.of_type(*CONFIG_TYPES)),
+        )
         if not listed:
             yield (
                 f"Config recorder {subject.label} records nothing: allSupported=false and no resourceTypes"
@@ -496,15 +502,57 @@ def _recorder(subject: Resource, index: Index) -> Iterator[str]:
     channels = list(index.of_type(DELIVERY_CHANNEL))
     if not channels:
         yield f"Config recorder {subject.label} has no delivery channel in this stack"
-    for channel in channels:
+    for position in _troubled_channels(channels, index):
+        channel = channels[position]
         value = channel.get("s3BucketName")
-        if not bucket_of_plan(channel, "s3BucketName", value, index):
+        if not _channel_bucket(position, channel, index):
             yield (
                 f"Config recorder {subject.label}: delivery channel {channel.label} delivers to {value!r}, "
                 "which is no bucket of this stack"
             )
-        for problem in key_findings(channel, index, "s3KmsKeyArn", "delivery channel"):
+        for problem in _channel_key(position, channel, index):
             yield f"Config recorder {subject.label}: {problem}"
+
+
+# Every recorder of the stack judges every delivery channel of it: each channel's verdicts are found once
+# per index (by the channel's place among the index's channels) rather than once per recorder, and each
+# recorder visits only the channels with something to report. A verdict that raises (UnknownValue) is not
+# memoised, and then every recorder visits every channel: it raises at the same point as before.
+
+
+def _troubled_channels(channels: list[Resource], index: Index) -> Sequence[int]:
+    """The places of the channels `_recorder` reports on (in order); all of them when judging one raises."""
+
+    def compute() -> tuple[int, ...] | None:
+        try:
+            return tuple(
+                position
+                for position, channel in enumerate(channels)
+                if not _channel_bucket(position, channel, index) or _channel_key(position, channel, index)
+            )
+        except Exception:
+            return None
+
+    troubled: tuple[int, ...] | None = index.memo("baseline:troubled-channels", compute)
+    return range(len(channels)) if troubled is None else troubled
+
+
+def _channel_bucket(position: int, channel: Resource, index: Index) -> bool:
+    """Whether the channel's s3BucketName is a bucket of the plan (`bucket_of_plan`)."""
+    found: bool = index.memo(
+        f"baseline:channel-bucket:{position}",
+        lambda: bucket_of_plan(channel, "s3BucketName", channel.get("s3BucketName"), index),
+    )
+    return found
+
+
+def _channel_key(position: int, channel: Resource, index: Index) -> tuple[str, ...]:
+    """The `key_findings` of the channel's s3KmsKeyArn: at most one, and a raise comes before it."""
+    found: tuple[str, ...] = index.memo(
+        f"baseline:channel-key:{position}",
+        lambda: tuple(key_findings(channel, index, "s3KmsKeyArn", "delivery channel")),
+    )
+    return found
 
 
 # -- SR-AUD-055: each finding source routes to an encrypted topic of the stack ---------------------------

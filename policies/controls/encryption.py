@@ -9,6 +9,7 @@ of an account outside the perimeter is not. Key, grant and topic policies are ju
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -352,6 +353,33 @@ def _signer_patterns(document: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
+_RoleArns = tuple[tuple[tuple[Resource, Any], ...], tuple[str, ...], tuple[int, ...]]
+
+
+def _role_arns(index: Index) -> _RoleArns:
+    """Every role of the plan with its ARN (raises UnknownValue for the first whose ARN is unknown), the
+    string ARNs sorted, and where each of those roles is in the first."""
+    roles = tuple((role, role.known("arn")) for role in index.of_type(ROLE))
+    ordered = sorted((arn, i) for i, (_, arn) in enumerate(roles) if isinstance(arn, str))
+    return roles, tuple(arn for arn, _ in ordered), tuple(i for _, i in ordered)
+
+
+def _roles_like(roles: _RoleArns, pattern: str) -> list[tuple[Resource, Any]]:
+    """The (role, ARN) whose ARN is a string `arn_like` the pattern, in the plan's order."""
+    every, arns, positions = roles
+    # An ARN `arn_like` matches starts with the pattern's text before its first wildcard (that text is
+    # literal in its expression), so only the sorted range of ARNs with that prefix is tried: one key's
+    # pattern no longer runs over the roles of every environment of the stack.
+    prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
+    hits: list[int] = []
+    start = bisect.bisect_left(arns, prefix)
+    while start < len(arns) and arns[start].startswith(prefix):
+        if arn_like(arns[start], pattern):
+            hits.append(positions[start])
+        start += 1
+    return [every[i] for i in sorted(hits)]
+
+
 def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
     spec = subject.known("customerMasterKeySpec") or subject.known("keySpec") or "SYMMETRIC_DEFAULT"
     if not _ASYMMETRIC.match(str(spec)):
@@ -372,9 +400,10 @@ def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
             "account may grant signing"
         )
         return
-    roles = [(role, role.known("arn")) for role in index.of_type(ROLE)]
+    # Once per index (a raising computation is not memoised: every key raises the same UnknownValue).
+    roles: _RoleArns = index.memo("encryption:role-arns", lambda: _role_arns(index))
     for pattern in patterns:
-        matched = [(role, arn) for role, arn in roles if isinstance(arn, str) and arn_like(arn, pattern)]
+        matched = _roles_like(roles, pattern)
         if not matched:
             yield f"signing key {subject.label} lets '{pattern}' sign, which is no role of this stack"
         for role, _arn in matched:

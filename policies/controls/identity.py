@@ -439,19 +439,23 @@ def _boundary(subject: Resource, index: Index) -> Iterator[str]:
     kind = "role" if subject.type == ROLE else "user"
     value = subject.get("permissionsBoundary")
     deps = set(subject.property_dependencies.get("permissionsBoundary", ()))
-    policies = list(index.of_type(POLICY))
     if value is None or value == "":
         yield f"{kind} {subject.label} has no permissionsBoundary"
         return
     if isinstance(value, str) and value is not UNKNOWN and _AWS_MANAGED.match(value):
         yield f"{kind} {subject.label} has the AWS managed policy {value} as its permissionsBoundary"
         return
-    by_dependency = [p for p in policies if p.urn in deps]
+    by_dependency = index.with_urns(deps, POLICY)
     if value is UNKNOWN:
         if by_dependency:
             return
         raise UnknownValue(subject.label, "permissionsBoundary")
-    if any(p.get("arn") == value for p in policies):
+    # A string is looked up among the policies' ARNs (a table built once per index); anything else is
+    # compared with each, as before.
+    if isinstance(value, str):
+        if index.matching(POLICY, ("arn",), value):
+            return
+    elif any(p.get("arn") == value for p in index.of_type(POLICY)):
         return
     if any(p.get("arn") is UNKNOWN for p in by_dependency):
         return
@@ -665,19 +669,22 @@ def _execution_role_of_people(subject: Resource, index: Index) -> Iterator[str]:
                 "person's role is also an execution role, so what any notebook or app runs acts as them"
             )
         return
-    roles = list(index.of_type(ROLE))
     what = _EXECUTION_WHAT[subject.type]
     for prop, path in _EXECUTION_ROLE_PATHS[subject.type]:
         value = subject.get(path)
         if value is None:
             continue
         deps = set(subject.property_dependencies.get(prop, ()))
+        # The roles named, in the plan's order, by lookups in tables built once per index (a value that is
+        # not a string is compared with each role's ARN, as before).
         if value is UNKNOWN:
-            named = [r for r in roles if r.urn in deps]
+            named = index.with_urns(deps, ROLE)
             if not named:
                 raise UnknownValue(subject.label, path)
+        elif isinstance(value, str):
+            named = index.matching(ROLE, ("arn",), value)
         else:
-            named = [r for r in roles if r.get("arn") == value]
+            named = [r for r in index.of_type(ROLE) if r.get("arn") == value]
         for role in named:
             people = _people(role)
             if people:

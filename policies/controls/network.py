@@ -154,37 +154,35 @@ def _deps(subject: Resource, key: str) -> tuple[str, ...]:
 
 
 def _plan(index: Index, urns: Sequence[str], *types: str) -> list[Resource]:
-    wanted = set(urns)
-    return [r for r in index.of_type(*types) if r.urn in wanted]
+    return index.with_urns(urns, *types)
 
 
 def _show(value: Any) -> str:
     return "(unknown until apply)" if value is UNKNOWN else str(value)
 
 
-def _names(owner: Resource, key: str, target: Resource, outputs: Sequence[str] = ("id",)) -> bool:
-    """Whether the value at `key` of `owner` names `target`: a known value by what it names (one of the
-    target's `outputs`), an unknown one by a property dependency on the target. A value computed from the
-    target but naming something else does not name it."""
+def _named_by(
+    index: Index, owner: Resource, key: str, type_: str, outputs: Sequence[str] = ("id",)
+) -> list[Resource]:
+    """The resources of `type_` (in the plan's order) that the value at `key` of `owner` names: a known
+    value by what it names (a non-empty string equal to one of the target's `outputs`), an unknown one by
+    a property dependency on the target. A value computed from the target but naming something else does
+    not name it. Lookups in tables built once per index, not a scan of `type_` for every owner."""
     value = owner.get(key)
     if value is UNKNOWN:
-        return target.urn in _deps(owner, key)
-    return isinstance(value, str) and bool(value) and any(target.get(o) == value for o in outputs)
+        return index.with_urns(_deps(owner, key), type_)
+    if not isinstance(value, str) or not value:
+        return []
+    return index.matching(type_, outputs, value)
 
 
 def _referencing(index: Index, subject: Resource, types: str, key: str) -> list[Resource]:
-    """Resources of `types` whose `key` names `subject` (`_names`). Raises `UnknownValue` when none does
-    and a candidate's value is unknown with no property dependency to place it."""
-    matched: list[Resource] = []
-    undecided: list[Resource] = []
-    for candidate in index.of_type(types):
-        if _names(candidate, key, subject):
-            matched.append(candidate)
-        elif candidate.get(key) is UNKNOWN and not _deps(candidate, key):
-            undecided.append(candidate)
-    if not matched and undecided:
-        raise UnknownValue(undecided[0].label, key)
-    return matched
+    """Resources of `types` whose `key` names `subject` (by its `id`, as `_named_by` reads a value). Raises
+    `UnknownValue` when none does and a candidate's value is unknown with no property dependency to place
+    it (the first such candidate in the plan's order)."""
+    # `Index.referencing` is this join, from tables built once per index instead of a scan of every
+    # candidate for every subject.
+    return index.referencing(subject, types, key)
 
 
 # -- prefix lists ----------------------------------------------------------------------------------------
@@ -212,8 +210,8 @@ def _prefix_list(owner: Resource, index: Index, key: str, value: Any) -> Iterato
     top = key.split(".")[0].split("[")[0]
     deps = _deps(owner, top)
     if isinstance(value, str) and value:
-        lists = [p for p in index.of_type(MANAGED_PREFIX_LIST) if p.get("id") == value]
-        endpoints = [e for e in index.of_type(VPC_ENDPOINT) if e.get("prefixListId") == value]
+        lists = index.matching(MANAGED_PREFIX_LIST, ("id",), value)
+        endpoints = index.matching(VPC_ENDPOINT, ("prefixListId",), value)
     elif value is UNKNOWN:
         lists = _plan(index, deps, MANAGED_PREFIX_LIST)
         endpoints = _plan(index, deps, VPC_ENDPOINT)
@@ -354,7 +352,7 @@ def _own_endpoint(subject: Resource, index: Index, key: str, value: Any) -> bool
     unknown one by a property dependency on an endpoint of the stack (a value computed from an endpoint
     but naming an internet gateway is judged by what it names)."""
     if value is not UNKNOWN:
-        return isinstance(value, str) and any(e.get("id") == value for e in index.of_type(VPC_ENDPOINT))
+        return isinstance(value, str) and bool(index.matching(VPC_ENDPOINT, ("id",), value))
     top = key.split(".")[0].split("[")[0]
     if _plan(index, _deps(subject, top), VPC_ENDPOINT):
         return True
@@ -718,7 +716,7 @@ def _is_unattached(subject: Resource, index: Index) -> bool:
     property dependency)."""
     if subject.get("vpcEndpointId") is UNKNOWN and not _deps(subject, "vpcEndpointId"):
         raise UnknownValue(subject.label, "vpcEndpointId")
-    return not any(_names(subject, "vpcEndpointId", e) for e in index.of_type(VPC_ENDPOINT))
+    return not _named_by(index, subject, "vpcEndpointId", VPC_ENDPOINT)
 
 
 def _is_gateway(subject: Resource, index: Index) -> bool:
@@ -740,13 +738,6 @@ def _private_dns(subject: Resource, _index: Index) -> Iterator[str]:
 
 
 # -- DNS: firewall and query logging ---------------------------------------------------------------------
-
-
-def _named_by(
-    index: Index, owner: Resource, key: str, type_: str, outputs: Sequence[str] = ("id",)
-) -> list[Resource]:
-    """The resources of `type_` that the value at `key` of `owner` names (`_names`)."""
-    return [r for r in index.of_type(type_) if _names(owner, key, r, outputs)]
 
 
 def _domains(rule: Resource, index: Index) -> list[str] | None:
@@ -918,7 +909,7 @@ def _endpoint_owner(subject: Resource, index: Index) -> Iterator[str]:
     name = subject.known("serviceName")
     if isinstance(name, str) and _AWS_SERVICE_NAME.match(name):
         return
-    if any(_names(subject, "serviceName", s, ("serviceName",)) for s in index.of_type(VPC_ENDPOINT_SERVICE)):
+    if _named_by(index, subject, "serviceName", VPC_ENDPOINT_SERVICE, ("serviceName",)):
         return
     yield (
         f"VPC endpoint {subject.label} ({endpoint_type}) connects to service {name}, which is neither an AWS "

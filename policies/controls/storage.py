@@ -469,18 +469,26 @@ def _buckets_by_name(index: Index) -> dict[str, list[Resource]]:
     return found
 
 
-def _is_replication_destination(bucket: Resource, index: Index) -> bool:
-    """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
-    names = bucket_names(bucket)  # the known ones: an unknown name matches no rule by value
+def _replication_destinations(index: Index) -> tuple[frozenset[str], frozenset[str]]:
+    """(the names the plan's replication rules give as destinations, the URNs the `rules` of a config with
+    a destination unknown depends on): one pass over the rules per stack, not one per bucket."""
+    named: set[str] = set()
+    depended: set[str] = set()
     for config in index.of_type(REPLICATION):
         for i, _ in enumerate(as_list(config.get("rules"))):
             value = config.get(f"rules.{i}.destination.bucket")
             if value is UNKNOWN:
-                if bucket.urn in config.property_dependencies.get("rules", ()):
-                    return True
-            elif isinstance(value, str) and (bucket_name(value) or value) in names:
-                return True
-    return False
+                depended.update(config.property_dependencies.get("rules", ()))
+            elif isinstance(value, str):
+                named.add(bucket_name(value) or value)
+    return frozenset(named), frozenset(depended)
+
+
+def _is_replication_destination(bucket: Resource, index: Index) -> bool:
+    """A destination of a replication rule of the plan: by value, or by dependency while unknown."""
+    names = bucket_names(bucket)  # the known ones: an unknown name matches no rule by value
+    named, depended = index.memo("storage:replication-destinations", lambda: _replication_destinations(index))
+    return bucket.urn in depended or not names.isdisjoint(named)
 
 
 def is_data_or_model_bucket(subject: Resource, index: Index) -> bool:

@@ -782,6 +782,34 @@ def test_unknown_recorded_types_are_reported_as_could_not_evaluate() -> None:
     assert [f.unknown for f in findings] == [True]
 
 
+def test_every_recorder_of_the_stack_judges_every_delivery_channel() -> None:
+    """Two environments in one stack: each recorder reports each channel, and a channel that can't be
+    judged is so for every recorder (the channels' verdicts are shared between the recorders)."""
+    from strongroom.policies.model import evaluate
+    from strongroom.policies.props import Index
+
+    recorder2 = changed(mk(RECORDER, "recorder-2", **recorder.props), name="strongroom-prod-2")
+    status2 = changed(mk(RECORDER_STATUS, "status-2", **status.props), name="strongroom-prod-2")
+    both = [key, bucket, recorder, status, recorder2, status2, channel]
+    foreign = mk(DELIVERY_CHANNEL, "channel-2", s3BucketName="someone-elses-bucket", s3KmsKeyArn=KEY_ARN)
+    findings = evaluate(get("SR-AUD-054"), Index([*both, foreign]))
+    assert [(f.resource_name, f.message, f.unknown) for f in findings] == [
+        (
+            name,
+            f"Config recorder '{name}': delivery channel 'channel-2' delivers to 'someone-elses-bucket', "
+            "which is no bucket of this stack",
+            False,
+        )
+        for name in ("recorder", "recorder-2")
+    ]
+    unknown = mk(DELIVERY_CHANNEL, "channel-2", s3BucketName=UNKNOWN, s3KmsKeyArn=KEY_ARN)
+    findings = evaluate(get("SR-AUD-054"), Index([*both, unknown]))
+    assert [(f.resource_name, f.message, f.unknown) for f in findings] == [
+        (name, "s3BucketName of 'channel-2' can't be known during preview", True)
+        for name in ("recorder", "recorder-2")
+    ]
+
+
 @pytest.mark.parametrize(
     "resources",
     [
