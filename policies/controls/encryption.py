@@ -409,6 +409,8 @@ def _signing_key_policy(subject: Resource, index: Index) -> Iterator[str]:
         for role, _arn in matched:
             tags = role.known("tags")
             duty = tags.get(DUTY_TAG) if isinstance(tags, Mapping) else None
+            if duty is UNKNOWN:  # the role may or may not be a signer's
+                raise UnknownValue(role.label, f"tags.{DUTY_TAG}")
             if duty not in SIGNER_DUTIES:
                 yield (
                     f"signing key {subject.label} lets role {role.label} sign ('{pattern}'), whose "

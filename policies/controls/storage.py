@@ -69,10 +69,28 @@ def companions(bucket: Resource, index: Index, type_: str) -> list[Resource]:
     return index.referencing(bucket, type_, "bucket", _JOIN)
 
 
+def _own_tag(bucket: Resource, key: str) -> Any:
+    """The value of the bucket's own tag `key` (None when unset); `UNKNOWN` when the value, or the whole
+    tag map, is unknown during preview. Which rules apply to a bucket depends on these tags, so an unknown
+    one is never read as unset: the callers decide what they can and raise `UnknownValue` otherwise."""
+    if bucket.get("tags") is UNKNOWN:
+        return UNKNOWN
+    return tags(bucket).get(key)
+
+
+def _unknown_tag(bucket: Resource, key: str) -> UnknownValue:
+    return UnknownValue(bucket.label, "tags" if bucket.get("tags") is UNKNOWN else f"tags.{key}")
+
+
 def is_backup(bucket: Resource, _index: Index | None = None) -> bool:
     key, value = BACKUP_TAG
-    own = tags(bucket)
-    return own.get(key) == value or bool(own.get(BACKUP_DATASET_TAG))
+    purpose, dataset = _own_tag(bucket, key), _own_tag(bucket, BACKUP_DATASET_TAG)
+    if purpose == value or (dataset is not UNKNOWN and bool(dataset)):
+        return True
+    for tag, found in ((key, purpose), (BACKUP_DATASET_TAG, dataset)):
+        if found is UNKNOWN:  # backup or not cannot be known: the backup rules may apply
+            raise _unknown_tag(bucket, tag)
+    return False
 
 
 def is_replica(bucket: Resource) -> bool:
@@ -308,7 +326,10 @@ def _website(subject: Resource, _index: Index) -> Iterator[str]:
 
 def is_log_bucket(bucket: Resource, index: Index) -> bool:
     """An access-log target of the plan that carries no data, model or backup tag."""
-    return _is_log_target(bucket, index) and not is_backup(bucket) and not tags(bucket).get(BACKUP_TAG[0])
+    if not _is_log_target(bucket, index) or is_backup(bucket):
+        return False
+    purpose = _own_tag(bucket, BACKUP_TAG[0])  # known here: is_backup raises for an unknown one
+    return not purpose
 
 
 def _expires_current(expiration: Any) -> Any:
@@ -451,7 +472,13 @@ _INLINE_REPLICATION = ("replicationConfiguration", "replicationConfigurations")
 def _is_service_log_bucket(bucket: Resource, index: Index) -> bool:
     """A bucket a service delivers its own logs to: a CloudTrail bucket without a purpose tag, or an AWS
     Config delivery bucket without one or tagged `config` (AccountBaseline). A data purpose tag wins."""
-    purpose = tags(bucket).get(BACKUP_TAG[0])
+    purpose = _own_tag(bucket, BACKUP_TAG[0])
+    if purpose is UNKNOWN:  # a data purpose would win over a delivery: known only if no service uses it
+        if index.referencing(bucket, TRAIL, "s3BucketName", _JOIN) or index.referencing(
+            bucket, CONFIG_DELIVERY_CHANNEL, "s3BucketName", _JOIN
+        ):
+            raise _unknown_tag(bucket, BACKUP_TAG[0])
+        return False
     if not purpose and index.referencing(bucket, TRAIL, "s3BucketName", _JOIN):
         return True
     return purpose in (None, "", "config") and bool(

@@ -1,0 +1,104 @@
+"""A tag the controls read that is unknown during preview (a value computed from another resource's
+output, or the whole tag map) is a finding the controls could not evaluate (SR-GOV-004), never a crash of
+the check and never read as unset.
+
+Which rules apply to a bucket depends on its `strongroom:purpose` and `strongroom:backup-dataset` tags (a
+backup bucket must be locked and kept), and which roles may sign model manifests on their
+`strongroom:duty` tag. An unknown value used to stop the check with "an unknown value has no truth value"
+(SR-STO-007, SR-STO-008, SR-STO-040, SR-ENC-042), and an unknown tag map was read as no tags, so a backup
+bucket's rules did not apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from strongroom.engine import run_plan
+from strongroom.inprocess import stack_view
+from strongroom.policies.catalog import CATALOG
+from strongroom.policies.config import context
+from strongroom.policies.model import Finding, evaluate, evaluate_resource
+from strongroom.policies.props import UNKNOWN, Index, Resource
+
+REPO = Path(__file__).resolve().parents[2]
+MAP = "<the whole map>"
+
+
+@pytest.fixture(scope="module")
+def prod() -> list[Resource]:
+    return stack_view(run_plan(REPO, "prod"))
+
+
+def _with_unknown_tag(resources: list[Resource], name: str, key: str) -> tuple[list[Resource], Resource]:
+    (position,) = [i for i, r in enumerate(resources) if r.name == name]
+    subject = resources[position]
+    tags = subject.props["tags"]
+    props = {**subject.props, "tags": UNKNOWN if key == MAP else {**tags, key: UNKNOWN}}
+    changed = replace(subject, props=props)
+    return [*resources[:position], changed, *resources[position + 1 :]], changed
+
+
+def _judged(resources: list[Resource], subject: Resource) -> list[Finding]:
+    """Every control as the pack runs it: stack controls over the stack, resource controls over the
+    changed resource alone (findings of both kinds; unknown ones are what SR-GOV-004 reports)."""
+    ctx = context(None, "prod", stack_config={})
+    index = Index(resources, ctx)
+    findings: list[Finding] = []
+    for control in CATALOG:
+        if control.area == "GOV":
+            continue
+        if control.scope == "stack":
+            findings += evaluate(control, index)
+        else:
+            findings += evaluate_resource(control, subject, Index([subject], ctx))
+    return findings
+
+
+BACKUP_RULES = {"SR-STO-007", "SR-STO-008", "SR-STO-040"}
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "controls", "path"),
+    [
+        (
+            "sr-prod-backup-payments-bucket",
+            "strongroom:backup-dataset",
+            BACKUP_RULES,
+            "tags.strongroom:backup-dataset",
+        ),
+        ("sr-prod-data-payments-bucket", "strongroom:purpose", BACKUP_RULES, "tags.strongroom:purpose"),
+        ("sr-prod-models-bucket", MAP, BACKUP_RULES, "tags"),
+        (
+            "sr-prod-baseline-config-bucket-bucket",
+            "strongroom:purpose",
+            BACKUP_RULES,
+            "tags.strongroom:purpose",
+        ),
+        ("sr-prod-roles-training", "strongroom:duty", {"SR-ENC-042"}, "tags.strongroom:duty"),
+    ],
+)
+def test_an_unknown_tag_that_decides_a_rule_cannot_be_evaluated(
+    prod: list[Resource], name: str, key: str, controls: set[str], path: str
+) -> None:
+    resources, subject = _with_unknown_tag(prod, name, key)
+    (original,) = [r for r in prod if r.name == name]
+    before = set(_judged(prod, original))  # without a perimeter, accounts can't be judged anyway
+    unknown = [f for f in _judged(resources, subject) if f.unknown and f not in before]
+    assert {f.control for f in unknown} == controls
+    assert all(f"{path} of '{name}' can't be known during preview" in f.message for f in unknown)
+
+
+def test_no_unknown_strongroom_tag_or_tag_map_stops_a_control(prod: list[Resource]) -> None:
+    """Each `strongroom:` tag of each type of the production plan, and each type's whole tag map, unknown
+    in turn: every control answers (a finding, an unknown finding or nothing) and none raises."""
+    cases: dict[tuple[str, str], str] = {}
+    for resource in prod:
+        tags = resource.props.get("tags")
+        if isinstance(tags, dict):
+            for key in [MAP, *(k for k in tags if k.startswith("strongroom:"))]:
+                cases.setdefault((resource.type, key), resource.name)
+    assert len(cases) > 20
+    for (_, key), name in cases.items():
+        _judged(*_with_unknown_tag(prod, name, key))
