@@ -4,9 +4,6 @@ baseline compliant, each way to break them, not applicable."""
 from __future__ import annotations
 
 import dataclasses
-import functools
-import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -339,20 +336,25 @@ SPECS: dict[str, Spec] = {
 }
 
 
-@functools.cache
-def known_tokens() -> frozenset[str]:
-    """pulumi-aws's token table (policies/data) and every type token of the installed SDK, which may be
-    newer than the table."""
+def is_pulumi_aws_token(type_: str) -> bool:
+    """A token of pulumi-aws's token table (policies/data), or of the installed SDK, which may be newer
+    than the table: a module of the token's service package (`lambda` is `lambda_`) declares it. Reading
+    only that package's modules, not the SDK's 11,000, took the two tests that ask from 3-14 s to 0.1 s."""
+    if type_ in aws_tokens():
+        return True
     root = Path(pulumi_aws.__file__).parent
-    pattern = re.compile(rb'@pulumi\.type_token\("(aws:[^"]+)"\)')
-    installed: set[str] = set()
-    for folder, _, files in os.walk(root):  # 11,000 modules: read as bytes, searched only if they may match
-        for name in files:
-            if name.endswith(".py"):
-                data = (Path(folder) / name).read_bytes()
-                if b"type_token" in data:
-                    installed.update(token.decode() for token in pattern.findall(data))
-    return aws_tokens() | installed
+    service = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else ""
+    folders = [root / name for name in (service, f"{service}_") if service and (root / name).is_dir()]
+    declaration = f'@pulumi.type_token("{type_}")'.encode()
+    return any(declaration in module.read_bytes() for folder in folders for module in folder.glob("*.py"))
+
+
+def test_a_token_newer_than_the_table_is_found_in_the_installed_sdk() -> None:
+    assert "aws:lambda/resourcePolicy:ResourcePolicy" not in aws_tokens()  # newer than the table
+    assert is_pulumi_aws_token("aws:lambda/resourcePolicy:ResourcePolicy")
+    assert is_pulumi_aws_token("aws:s3/bucket:Bucket")
+    assert not is_pulumi_aws_token("aws:lambda/resourcePolicy:NoSuchType")
+    assert not is_pulumi_aws_token("aws:nosuchservice/thing:Thing")  # no such package
 
 
 def test_every_deprecated_alias_resolves_to_a_schema_token() -> None:
@@ -365,7 +367,7 @@ def test_every_deprecated_alias_resolves_to_a_schema_token() -> None:
 def test_the_reviewed_list_names_real_types_each_with_a_reason_and_no_judged_type() -> None:
     judged = covered_types()
     for type_, reason in REVIEWED_TYPES.items():
-        assert type_ in known_tokens(), f"{type_} is not a pulumi-aws token"
+        assert is_pulumi_aws_token(type_), f"{type_} is not a pulumi-aws token"
         assert len(reason) > 20, f"{type_}: a reviewed type needs its reason"
         assert type_ not in judged, f"{type_} is judged by a control: drop it from the reviewed list"
 
@@ -381,7 +383,7 @@ def test_every_type_a_control_names_is_a_canonical_pulumi_aws_token() -> None:
         for type_ in control.resource_types:
             if type_ in ("*", AWS_PROVIDER):
                 continue
-            assert type_ in known_tokens(), f"{control.id}: {type_} is not a pulumi-aws token"
+            assert is_pulumi_aws_token(type_), f"{control.id}: {type_} is not a pulumi-aws token"
             assert canonical(type_) == type_, f"{control.id}: {type_} is an alias; name {canonical(type_)}"
 
 
