@@ -240,9 +240,18 @@ def _git_repositories(subject: Resource, index: Index) -> Iterator[str]:
     yield from _git_findings(subject, urls, index)
 
 
-def _is_approver(role: Resource) -> bool:
+def _duty(role: Resource) -> Any:
+    """The role's `strongroom:duty` tag (None when unset). Which separation-of-duties rules apply depends
+    on it, so one unknown during preview is never read as another duty: `UnknownValue`."""
     tags = role.known("tags", {}) or {}
-    return isinstance(tags, Mapping) and tags.get(DUTY_TAG) == MODEL_APPROVER
+    duty = tags.get(DUTY_TAG) if isinstance(tags, Mapping) else None
+    if duty is UNKNOWN:
+        raise UnknownValue(role.label, f"tags.{DUTY_TAG}")
+    return duty
+
+
+def _is_approver(role: Resource) -> bool:
+    return bool(_duty(role) == MODEL_APPROVER)
 
 
 def _owner(subject: Resource, index: Index) -> Resource | None:
@@ -322,8 +331,7 @@ def _duties_shared(approver: Resource, index: Index) -> Iterator[str]:
         return
     # Some role's tags or a data scientist's trust cannot be read: the scan below meets it where it did.
     for scientist in index.of_type(ROLE):
-        tags = scientist.known("tags", {}) or {}
-        if scientist is approver or not isinstance(tags, Mapping) or tags.get(DUTY_TAG) != DATA_SCIENTIST:
+        if scientist is approver or _duty(scientist) != DATA_SCIENTIST:
             continue
         shared = trusted & (_aws_principals(scientist) | {str(scientist.get("arn"))})
         if shared:
@@ -346,8 +354,7 @@ def _data_scientists(index: Index) -> _Scientists | None:
     by_principal: dict[str, list[int]] = {}
     try:
         for role in index.of_type(ROLE):
-            tags = role.known("tags", {}) or {}
-            if not isinstance(tags, Mapping) or tags.get(DUTY_TAG) != DATA_SCIENTIST:
+            if _duty(role) != DATA_SCIENTIST:
                 continue
             principals = frozenset(_aws_principals(role) | {str(role.get("arn"))})
             for principal in principals:

@@ -4,9 +4,10 @@ the check and never read as unset.
 
 Which rules apply to a bucket depends on its `strongroom:purpose` and `strongroom:backup-dataset` tags (a
 backup bucket must be locked and kept), and which roles may sign model manifests on their
-`strongroom:duty` tag. An unknown value used to stop the check with "an unknown value has no truth value"
-(SR-STO-007, SR-STO-008, SR-STO-040, SR-ENC-042), and an unknown tag map was read as no tags, so a backup
-bucket's rules did not apply."""
+`strongroom:duty` tag, as whether separation of duties applies to a role (SR-WS-040). An unknown value
+used to stop the check with "an unknown value has no truth value" (SR-STO-007, SR-STO-008, SR-STO-040,
+SR-ENC-042) or be read as another duty (SR-WS-040), and an unknown tag map was read as no tags, so a
+backup bucket's rules did not apply."""
 
 from __future__ import annotations
 
@@ -76,7 +77,9 @@ BACKUP_RULES = {"SR-STO-007", "SR-STO-008", "SR-STO-040"}
             BACKUP_RULES,
             "tags.strongroom:purpose",
         ),
-        ("sr-prod-roles-training", "strongroom:duty", {"SR-ENC-042"}, "tags.strongroom:duty"),
+        ("sr-prod-roles-training", "strongroom:duty", {"SR-ENC-042", "SR-WS-040"}, "tags.strongroom:duty"),
+        ("sr-prod-roles-data-scientist", "strongroom:duty", {"SR-WS-040"}, "tags.strongroom:duty"),
+        ("sr-prod-roles-model-approver", "strongroom:duty", {"SR-WS-040"}, "tags.strongroom:duty"),
     ],
 )
 def test_an_unknown_tag_that_decides_a_rule_cannot_be_evaluated(
