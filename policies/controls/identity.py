@@ -1422,10 +1422,18 @@ def _role_arns_allowed(found: list[tuple[str, Mapping[str, Any]]], index: Index)
     return [every[order] for order in sorted(orders)]
 
 
+def _arn_or_any(role: Resource) -> Any:
+    """The role's ARN, ``"*"`` without one; UNKNOWN while it is unknown (``_effective`` judges it)."""
+    arn = role.get("arn")
+    if arn is UNKNOWN:
+        return arn
+    return arn or "*"
+
+
 def _role_arns(index: Index) -> tuple[list[Any], list[tuple[str, int]]]:
     """Every role's ARN as SR-IAM-040 asks it (``"*"`` without one), and the string ARNs sorted with their
     place in the stack."""
-    every = [r.get("arn") or "*" for r in index.of_type(ROLE)]
+    every = [_arn_or_any(r) for r in index.of_type(ROLE)]
     return every, sorted((arn, order) for order, arn in enumerate(every) if isinstance(arn, str))
 
 
@@ -1501,10 +1509,15 @@ def _own_limits(subject: Resource, index: Index) -> Iterator[str]:
         if edits:
             yield f"role {subject.label} may {', '.join(edits)} on {policy.label}, {why}; deny them there"
     creating = _for_action(found, "iam:CreateRole")
-    creates = _allows_somewhere(creating) and any(
-        _effective(creating, "iam:CreateRole", arn) for arn in _role_arns_allowed(creating, index)
-    )
-    if not creates:
+    if not _allows_somewhere(creating):
+        return
+    candidates = _role_arns_allowed(creating, index)
+    if not any(_effective(creating, "iam:CreateRole", arn) for arn in candidates if arn is not UNKNOWN):
+        # No role of the stack with a known ARN may be created; one whose ARN is unknown (a new role in a
+        # preview) might be.
+        if any(arn is UNKNOWN for arn in candidates):
+            unknown = next(r for r in index.of_type(ROLE) if r.get("arn") is UNKNOWN)
+            raise UnknownValue(unknown.label, "arn (to judge whether roles may create it)")
         return
     pinned = _forces_boundary(found, index, subject)
     if pinned.forced:

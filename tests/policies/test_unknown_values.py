@@ -1,4 +1,7 @@
-"""A tag the controls read that is unknown during preview (a value computed from another resource's
+"""A value the controls read that is unknown during preview is a finding they could not evaluate, never
+a crash of the check: a role's ARN (new roles have none until created), and the tags below.
+
+A tag the controls read that is unknown during preview (a value computed from another resource's
 output, or the whole tag map) is a finding the controls could not evaluate (SR-GOV-004), never a crash of
 the check and never read as unset.
 
@@ -18,8 +21,9 @@ import pytest
 
 from strongroom.engine import run_plan
 from strongroom.inprocess import stack_view
-from strongroom.policies.catalog import CATALOG
+from strongroom.policies.catalog import CATALOG, get
 from strongroom.policies.config import context
+from strongroom.policies.controls.identity import ROLE
 from strongroom.policies.model import Finding, evaluate, evaluate_resource
 from strongroom.policies.props import UNKNOWN, Index, Resource
 
@@ -105,3 +109,46 @@ def test_no_unknown_strongroom_tag_or_tag_map_stops_a_control(prod: list[Resourc
     assert len(cases) > 20
     for (_, key), name in cases.items():
         _judged(*_with_unknown_tag(prod, name, key))
+
+
+def test_another_role_s_unknown_arn_does_not_stop_the_judgement_of_who_may_create_roles(
+    prod: list[Resource],
+) -> None:
+    """SR-IAM-040 asks which of the stack's roles a role that may iam:CreateRole could create. A new role
+    has no ARN during a preview; that stopped the control for every role that may create roles (an
+    unknown value has no truth value). The deployer may create roles of known ARNs: judged as before."""
+    control = get("SR-IAM-040")
+    ctx = context(None, "prod", stack_config={})
+    before = evaluate(control, Index(prod, ctx))
+    for role in [r for r in prod if r.type == ROLE and r.name != "sr-prod-roles-deployer"]:
+        resources, _ = _with_unknown(prod, role.name, "arn")
+        assert evaluate(control, Index(resources, ctx)) == before, role.name
+    resources, _ = _with_unknown(prod, "sr-prod-roles-deployer", "arn")
+    [finding] = [f for f in evaluate(control, Index(resources, ctx)) if f not in before]
+    assert finding.unknown and "arn (to judge what it may do to its own role)" in finding.message
+
+
+def _with_unknown(resources: list[Resource], name: str, key: str) -> tuple[list[Resource], Resource]:
+    (position,) = [i for i, r in enumerate(resources) if r.name == name]
+    changed = replace(resources[position], props={**resources[position].props, key: UNKNOWN})
+    return [*resources[:position], changed, *resources[position + 1 :]], changed
+
+
+def test_roles_a_role_may_create_that_are_all_unknown_cannot_be_evaluated(prod: list[Resource]) -> None:
+    """The deployer may create roles under the stack's IAM path. With its own ARN moved outside that path
+    and every other role's ARN unknown, whether it may create one of them cannot be judged."""
+    control = get("SR-IAM-040")
+    resources = [
+        replace(r, props={**r.props, "arn": UNKNOWN}) if r.type == ROLE else r
+        for r in prod
+        if r.name != "sr-prod-roles-deployer"
+    ]
+    (deployer,) = [r for r in prod if r.name == "sr-prod-roles-deployer"]
+    elsewhere = replace(
+        deployer, props={**deployer.props, "arn": "arn:aws:iam::123456789012:role/elsewhere/d"}
+    )
+    findings = evaluate(control, Index([*resources, elsewhere], context(None, "prod", stack_config={})))
+    mine = [f for f in findings if f.resource_name == "sr-prod-roles-deployer"]
+    assert [(f.unknown, "arn (to judge whether roles may create it)" in f.message) for f in mine] == [
+        (True, True)
+    ]
