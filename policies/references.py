@@ -158,6 +158,22 @@ def bucket_names(bucket: Resource) -> set[str]:
     return {n for n in found if isinstance(n, str) and n and n is not UNKNOWN}
 
 
+def buckets_named(index: Index, name: str) -> list[Resource]:
+    """The plan's buckets that answer to `name` (:func:`bucket_names`), in the plan's order: from a map
+    built once per index, not a pass over every bucket for each trail or replication rule that names one.
+    A new list each call."""
+
+    def build() -> dict[str, tuple[Resource, ...]]:
+        found: dict[str, list[Resource]] = {}
+        for bucket in index.of_type(BUCKET):
+            for known in bucket_names(bucket):
+                found.setdefault(known, []).append(bucket)
+        return {known: tuple(buckets) for known, buckets in found.items()}
+
+    by_name: dict[str, tuple[Resource, ...]] = index.memo("references:buckets-by-name", build)
+    return list(by_name.get(name, ()))
+
+
 def _plan_bucket_names(index: Index) -> frozenset[str]:
     names: set[str] = set()
     for bucket in index.of_type(BUCKET):

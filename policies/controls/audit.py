@@ -16,6 +16,7 @@ from strongroom.policies.references import (
     BUCKET,
     bucket_names,
     bucket_of_plan,
+    buckets_named,
     depends_on,
     key_problem,
 )
@@ -116,16 +117,6 @@ def _names(bucket: Resource, index: Index) -> set[str]:
     return bucket_names(bucket) if found is None else found
 
 
-def _buckets_by_name(index: Index) -> dict[str, tuple[Resource, ...]]:
-    """The plan's buckets by each name of :func:`_names`, in the plan's order: one map per stack instead of
-    a pass over every bucket for each trail."""
-    found: dict[str, list[Resource]] = {}
-    for bucket in index.of_type(BUCKET):
-        for name in _names(bucket, index):
-            found.setdefault(name, []).append(bucket)
-    return {name: tuple(buckets) for name, buckets in found.items()}
-
-
 def _destination(subject: Resource, index: Index) -> list[Resource]:
     """The buckets of the plan the trail delivers to: by the name it gives, or (only while the name is
     unknown) by its property dependency."""
@@ -136,8 +127,7 @@ def _destination(subject: Resource, index: Index) -> list[Resource]:
             raise UnknownValue(subject.label, "s3BucketName")
         return found
     if isinstance(value, str):
-        by_name = index.memo("audit:buckets-by-name", lambda: _buckets_by_name(index))
-        return list(by_name.get(value, ()))
+        return buckets_named(index, value)
     return [b for b in index.of_type(BUCKET) if value in _names(b, index)]  # not a name: compared as before
 
 

@@ -35,6 +35,7 @@ from strongroom.policies.references import (
     bucket_name,
     bucket_names,
     bucket_of_plan,
+    buckets_named,
     depends_on,
     key_problem,
     policy_exposure,
@@ -486,16 +487,6 @@ def _is_service_log_bucket(bucket: Resource, index: Index) -> bool:
     )
 
 
-def _buckets_by_name(index: Index) -> dict[str, list[Resource]]:
-    """The plan's buckets by each known name they answer to (name, ID, the name in the ARN), in the plan's
-    order: one map per stack instead of a pass over every bucket for each replication rule."""
-    found: dict[str, list[Resource]] = {}
-    for bucket in index.of_type(BUCKET):
-        for name in bucket_names(bucket):
-            found.setdefault(name, []).append(bucket)
-    return found
-
-
 def _replication_destinations(index: Index) -> tuple[frozenset[str], frozenset[str]]:
     """(the names the plan's replication rules give as destinations, the URNs the `rules` of a config with
     a destination unknown depends on): one pass over the rules per stack, not one per bucket."""
@@ -547,8 +538,7 @@ def _destination_buckets(config: Resource, path: str, value: Any, index: Index) 
         return found
     name = bucket_name(value) if isinstance(value, str) else None
     name = name or (value if isinstance(value, str) else None)
-    by_name = index.memo("storage:buckets-by-name", lambda: _buckets_by_name(index))
-    matches = list(by_name.get(name, ())) if name else []
+    matches = buckets_named(index, name) if name else []
     if not matches:
         raise CannotJudge(
             f"replication {config.label} {path} names {value}, which is no bucket of this stack, so "
