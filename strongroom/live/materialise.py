@@ -114,9 +114,16 @@ class Materialised:
     types: dict[str, str] = field(default_factory=dict)
     """URN -> type token, for every created or skipped resource."""
 
+    _replacer: tuple[tuple[str, ...], _Replacer] | None = field(default=None, init=False, repr=False, compare=False)
+
     def real(self, value: Any) -> Any:
-        """``value`` (a planned input or output, any nesting) with the plan's fake IDs replaced."""
-        return _Replacer(self.replacements).apply(value)
+        """``value`` (a planned input or output, any nesting) with the plan's fake IDs replaced. The pattern
+        of every fake value is compiled once while the replacements keep their keys (callers ask for
+        hundreds of values of one environment: compiling it anew for each was most of their cost)."""
+        keys = tuple(self.replacements)
+        if self._replacer is None or self._replacer[0] != keys:
+            self._replacer = (keys, _Replacer(self.replacements))
+        return self._replacer[1].apply(value)
 
     def of_type(self, type_: str) -> dict[str, Created]:
         """URN -> Created for the created resources of ``type_``."""

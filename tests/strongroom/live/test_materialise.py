@@ -496,3 +496,17 @@ def test_a_resource_moto_refuses_is_an_error_naming_it(moto_env: Aws) -> None:
         MaterialiseError, match=r"could not create urn:pulumi:t::p::aws:ec2/vpc:Vpc::bad .*eu-west-2"
     ):
         materialise(Plan(project="p", stack="t", resources=[provider, vpc]), moto_env)
+
+
+def test_real_follows_the_replacements_as_they_change() -> None:
+    """``real`` compiles its pattern once, and again when a fake value is added or removed."""
+    result = Materialised(stack="dev", replacements={"vpc-0fake00000001": "vpc-real1"})
+    assert result.real({"a": ["vpc-0fake00000001", "subnet-0fake0000002"]}) == {
+        "a": ["vpc-real1", "subnet-0fake0000002"]
+    }
+    result.replacements["subnet-0fake0000002"] = "subnet-real2"
+    assert result.real("vpc-0fake00000001/subnet-0fake0000002") == "vpc-real1/subnet-real2"
+    result.replacements["vpc-0fake00000001"] = "vpc-real3"  # a value changed: the same pattern answers it
+    assert result.real("vpc-0fake00000001") == "vpc-real3"
+    del result.replacements["subnet-0fake0000002"]
+    assert result.real("subnet-0fake0000002") == "subnet-0fake0000002"
