@@ -46,9 +46,9 @@ def stack_plan(stack: str) -> Plan:
     """The offline plan of ``stack`` of this repository, built once per session."""
     with _PLANS_LOCK:
         if stack not in _PLANS:
-            from strongroom.engine import run_plan
+            from plan_support import repository_plan
 
-            _PLANS[stack] = run_plan(ROOT, stack)
+            _PLANS[stack] = repository_plan(stack)
         return _PLANS[stack]
 
 
@@ -284,6 +284,15 @@ def new_aws(region: str = REGION) -> Aws:
     clients = _SHARED.setdefault("clients", {})
     aws = Aws(region=region, _clients=clients)
     return aws
+
+
+def moto_client(service: str, region: str = REGION) -> Any:
+    """A plain boto3 client of ``service`` in ``region`` for moto, made once per test process and shared by
+    the tests (making one costs about 0.1 s; moto's mock answers any client while a test holds it)."""
+    clients = _SHARED.setdefault("boto3-clients", {})
+    if (service, region) not in clients:
+        clients[service, region] = boto3.session.Session().client(service, region_name=region)
+    return clients[service, region]
 
 
 @contextmanager

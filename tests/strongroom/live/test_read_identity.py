@@ -11,7 +11,6 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from _riam_support import (
     ACCOUNT,
@@ -23,6 +22,7 @@ from _riam_support import (
     planned,
     refuse,
 )
+from live_support import moto_client
 from moto import mock_aws
 
 from strongroom.live.aws import Aws, LiveError
@@ -85,7 +85,7 @@ def _mocked(
         # moto knows AdministratorAccess & co. only when asked to load them (a few seconds).
         monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     with mock_aws():
-        client = boto3.client("iam", region_name=REGION)
+        client = moto_client("iam", REGION)
         _materialise(client, stack)
         yield client
 

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from live_support import moto_client
 from moto import mock_aws
 from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
@@ -49,8 +49,8 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        kms = boto3.client("kms", region_name=REGION)
-        kms_west = boto3.client("kms", region_name=REPLICA_REGION)
+        kms = moto_client("kms", REGION)
+        kms_west = moto_client("kms", REPLICA_REGION)
         data = _new_key(kms, REGION)
         kms.enable_key_rotation(KeyId=data["KeyId"])
         kms.create_alias(AliasName="alias/strongroom-dev-data", TargetKeyId=data["KeyId"])

@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from live_support import moto_context, value_form
+from live_support import moto_client, moto_context, value_form
+from plan_support import repository_plan
 
 from strongroom.check import stack_properties
 from strongroom.engine.plan import Plan
-from strongroom.engine.runner import run_plan
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, Unread, network
 from strongroom.policies import catalog
@@ -40,7 +39,7 @@ PULUMI_ONLY = {"revokeRulesOnDelete"}
 
 @pytest.fixture(scope="session")
 def dev_plan() -> Plan:
-    return run_plan(REPO, STACK)
+    return repository_plan(STACK)
 
 
 def planned(plan: Plan, type_: str, name_part: str = "") -> dict[str, Any]:
@@ -88,11 +87,11 @@ class Env:
     """A compliant dev network built with boto3 as the components build it (PrivateNetwork)."""
 
     def __init__(self, plan: Plan) -> None:
-        self.ec2 = boto3.client("ec2", region_name=REGION)
-        self.logs = boto3.client("logs", region_name=REGION)
-        self.resolver = boto3.client("route53resolver", region_name=REGION)
+        self.ec2 = moto_client("ec2", REGION)
+        self.logs = moto_client("logs", REGION)
+        self.resolver = moto_client("route53resolver", REGION)
         ec2 = self.ec2
-        key = boto3.client("kms", region_name=REGION).create_key(
+        key = moto_client("kms", REGION).create_key(
             Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in TAG]
         )
         self.key_arn = key["KeyMetadata"]["Arn"]
@@ -520,7 +519,7 @@ def test_flow_log_recording_rejected_traffic_only(env: Env, aws_env: Aws) -> Non
 
 
 def test_flow_log_delivered_to_another_account(env: Env, aws_env: Aws) -> None:
-    boto3.client("s3", region_name=REGION).create_bucket(
+    moto_client("s3", REGION).create_bucket(
         Bucket="exfil-bucket-999", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     env.ec2.create_flow_logs(

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from live_support import moto_client
 from moto import mock_aws
 from storage_keys_shapes import ACCOUNT, deny, planned, shape_problems
 
@@ -54,14 +54,14 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
-        kms = boto3.client("kms", region_name=REGION)
+        kms = moto_client("kms", REGION)
         key = kms.create_key(
             Policy=key_policy_json(account_id=ACCOUNT, partition="aws", region=REGION),
             KeyUsage="ENCRYPT_DECRYPT",  # AWS returns it for every key; moto 5.2 only when it was given
             Tags=[{"TagKey": "strongroom:environment", "TagValue": "dev"}],
         )["KeyMetadata"]
         kms.enable_key_rotation(KeyId=key["KeyId"])
-        s3 = boto3.client("s3", region_name=REGION)
+        s3 = moto_client("s3", REGION)
         for name, lock in ((LOGS, False), (DATA, False), (BACKUP, True)):
             s3.create_bucket(
                 Bucket=name,
@@ -85,7 +85,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         )
         s3.put_bucket_replication(Bucket=DATA, ReplicationConfiguration=_replication(BACKUP, key["Arn"]))
         # The backup replica region: found through the bucket's location.
-        s3w = boto3.client("s3", region_name=REPLICA_REGION)
+        s3w = moto_client("s3", REPLICA_REGION)
         s3w.create_bucket(Bucket=REPLICA, CreateBucketConfiguration={"LocationConstraint": REPLICA_REGION})
         _log_delivery(
             s3w, REPLICA

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from _riam_support import (
     ACCOUNT,
@@ -22,7 +21,7 @@ from _riam_support import (
     planned,
     refuse,
 )
-from live_support import moto_context
+from live_support import moto_client, moto_context
 from moto import mock_aws
 
 from strongroom.live.aws import Aws
@@ -59,7 +58,7 @@ def _alert_path(stack: str = "dev") -> None:
     """The dev plan's alert topic, its policy and subscription, and every rule with its targets (the
     forwarding rules in us-east-1), as pulumi-aws creates them."""
     (topic,) = planned(TOPIC, stack)
-    sns = boto3.client("sns", region_name=REGION)
+    sns = moto_client("sns", REGION)
     arn = sns.create_topic(
         Name=topic.props["name"],
         Attributes={"KmsMasterKeyId": topic.props["kmsMasterKeyId"]},
@@ -71,7 +70,7 @@ def _alert_path(stack: str = "dev") -> None:
     for sub in planned(TOPIC_SUBSCRIPTION, stack):
         sns.subscribe(TopicArn=arn, Protocol=sub.props["protocol"], Endpoint=sub.props["endpoint"])
     for rule in planned(EVENT_RULE, stack):
-        events = boto3.client("events", region_name=rule.props.get("region") or REGION)
+        events = moto_client("events", rule.props.get("region") or REGION)
         events.put_rule(
             Name=rule.props["name"],
             EventPattern=rule.props["eventPattern"],
@@ -79,7 +78,7 @@ def _alert_path(stack: str = "dev") -> None:
             Description=rule.props["description"],
         )
     for target in planned(EVENT_TARGET, stack):
-        events = boto3.client("events", region_name=target.props.get("region") or REGION)
+        events = moto_client("events", target.props.get("region") or REGION)
         shaped = {"Id": target.props["targetId"], "Arn": target.props["arn"]}
         if target.props.get("roleArn"):
             shaped["RoleArn"] = target.props["roleArn"]
@@ -137,9 +136,9 @@ def _create(client: Any, s3: Any, props: dict[str, Any], tags: dict[str, str]) -
 def cloudtrail(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with moto_context(monkeypatch):
-        client = boto3.client("cloudtrail", region_name=REGION)
+        client = moto_client("cloudtrail", REGION)
         props = _planned()
-        _create(client, boto3.client("s3", region_name=REGION), props, dict(props["tagsAll"]))
+        _create(client, moto_client("s3", REGION), props, dict(props["tagsAll"]))
         _alert_path()
         yield client
 
@@ -195,8 +194,8 @@ def test_the_compliant_prod_trail_and_alert_path_have_no_findings(monkeypatch: p
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         props = _planned("prod")
-        s3 = boto3.client("s3", region_name=REGION)
-        _create(boto3.client("cloudtrail", region_name=REGION), s3, props, dict(props["tagsAll"]))
+        s3 = moto_client("s3", REGION)
+        _create(moto_client("cloudtrail", REGION), s3, props, dict(props["tagsAll"]))
         _alert_path("prod")
         regions = ("eu-west-1", REGION, "us-east-1")  # the replica region's forwarding rules too
         prod = Scope(stack="prod", account=ACCOUNT, partition="aws", region=REGION, regions=regions)
@@ -250,7 +249,7 @@ def _recreate(client: Any, **changes: Any) -> None:
     PutInsightSelectors nor drops advanced selectors on a PutEventSelectors of basic ones, as AWS does)."""
     props = {**_planned(), **changes}
     client.delete_trail(Name=props["name"])
-    _create(client, boto3.client("s3", region_name=REGION), props, dict(props["tagsAll"]))
+    _create(client, moto_client("s3", REGION), props, dict(props["tagsAll"]))
 
 
 def test_insights_turned_off_are_caught(cloudtrail: Any) -> None:
@@ -285,9 +284,9 @@ def test_basic_event_selectors_are_read_in_the_plans_shape(cloudtrail: Any) -> N
 
 def test_trails_of_other_stacks_are_not_read(cloudtrail: Any) -> None:
     props = {**_planned(), "name": "sr-dev-eu-audit-trail", "s3BucketName": "sr-dev-eu-audit-bucket"}
-    _create(cloudtrail, boto3.client("s3", region_name=REGION), props, {"strongroom:environment": "dev-eu"})
+    _create(cloudtrail, moto_client("s3", REGION), props, {"strongroom:environment": "dev-eu"})
     other = {**props, "name": "someone-elses-trail", "s3BucketName": "someone-elses-bucket"}
-    _create(cloudtrail, boto3.client("s3", region_name=REGION), other, {"strongroom:environment": "dev"})
+    _create(cloudtrail, moto_client("s3", REGION), other, {"strongroom:environment": "dev"})
     live, aws = _read()
     assert [r.name for r in _trails(live)] == [_planned()["name"]]
     # Tags are read of the two trails named with the prefix (the auditor may); the rest only of ours.
@@ -333,7 +332,7 @@ def _alert_rule(fragment: str) -> str:
 
 
 def test_a_disabled_alert_rule_is_caught(cloudtrail: Any) -> None:
-    boto3.client("events", region_name=REGION).disable_rule(Name=_alert_rule("alerts-alert-topic-"))
+    moto_client("events", REGION).disable_rule(Name=_alert_rule("alerts-alert-topic-"))
     judged = _judge(_read()[0])
     assert list(judged) == ["SR-AUD-040"]
     assert "sns:SetTopicAttributes" in judged["SR-AUD-040"][0]
@@ -342,14 +341,14 @@ def test_a_disabled_alert_rule_is_caught(cloudtrail: Any) -> None:
 def test_an_alert_rule_without_its_target_is_caught(cloudtrail: Any) -> None:
     rule = _alert_rule("alerts-alert-rules-")
     (target,) = [t for t in planned(EVENT_TARGET) if t.props["rule"] == rule]
-    boto3.client("events", region_name=REGION).remove_targets(Rule=rule, Ids=[target.props["targetId"]])
+    moto_client("events", REGION).remove_targets(Rule=rule, Ids=[target.props["targetId"]])
     judged = _judge(_read()[0])
     assert list(judged) == ["SR-AUD-040"]
     assert "events:DisableRule" in judged["SR-AUD-040"][0]
 
 
 def test_a_web_subscription_is_caught(cloudtrail: Any) -> None:
-    sns = boto3.client("sns", region_name=REGION)
+    sns = moto_client("sns", REGION)
     sns.subscribe(
         TopicArn=planned(TOPIC)[0].props["arn"], Protocol="https", Endpoint="https://collector.example"
     )
@@ -357,7 +356,7 @@ def test_a_web_subscription_is_caught(cloudtrail: Any) -> None:
 
 
 def test_an_unencrypted_topic_is_caught(cloudtrail: Any) -> None:
-    sns = boto3.client("sns", region_name=REGION)
+    sns = moto_client("sns", REGION)
     sns.set_topic_attributes(
         TopicArn=planned(TOPIC)[0].props["arn"], AttributeName="KmsMasterKeyId", AttributeValue=""
     )
@@ -367,7 +366,7 @@ def test_an_unencrypted_topic_is_caught(cloudtrail: Any) -> None:
 
 def test_a_disabled_forwarding_rule_in_the_global_region_is_caught(cloudtrail: Any) -> None:
     rule = _alert_rule("alerts-forward-iam-")
-    boto3.client("events", region_name="us-east-1").disable_rule(Name=rule)
+    moto_client("events", "us-east-1").disable_rule(Name=rule)
     judged = _judge(_read()[0])
     assert list(judged) == ["SR-AUD-047"]
     assert "us-east-1" in judged["SR-AUD-047"][0]

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from live_support import moto_context
+from live_support import moto_client, moto_context
+from plan_support import repository_plan
 
 from strongroom.check import stack_properties
 from strongroom.engine.plan import Plan
-from strongroom.engine.runner import run_plan
 from strongroom.live.aws import Aws, LiveError
 from strongroom.live.readers import Scope, workspace
 from strongroom.policies import catalog
@@ -35,7 +34,7 @@ PULUMI_ONLY = {"retentionPolicy"}
 
 @pytest.fixture(scope="session")
 def dev_plan() -> Plan:
-    return run_plan(REPO, STACK)
+    return repository_plan(STACK)
 
 
 @pytest.fixture
@@ -50,9 +49,9 @@ class Env:
     a notebook instance without direct internet or root, and a model package group per model."""
 
     def __init__(self) -> None:
-        self.sm = boto3.client("sagemaker", region_name=REGION)
-        ec2 = boto3.client("ec2", region_name=REGION)
-        self.key_arn = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+        self.sm = moto_client("sagemaker", REGION)
+        ec2 = moto_client("ec2", REGION)
+        self.key_arn = moto_client("kms", REGION).create_key()["KeyMetadata"]["Arn"]
         vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
         self.vpc = vpc
         self.subnets = [
