@@ -12,6 +12,7 @@ from pathlib import Path
 import pulumi.runtime
 import pytest
 import yaml
+from plan_support import repository_plan
 
 from strongroom.engine import install, run, run_plan
 from strongroom.engine.monitor import is_taggable
@@ -27,7 +28,7 @@ def flat_config(stack: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("stack", "replica"), [("dev", False), ("staging", True), ("prod", True)])
 def test_shipped_stack_plans_with_tagged_providers(stack: str, replica: bool) -> None:
-    plan = run_plan(ROOT, stack)
+    plan = repository_plan(stack)
     providers = {r.name: r for r in plan if r.type == "pulumi:providers:aws"}
     assert set(providers) == ({"aws-primary", "aws-replica"} if replica else {"aws-primary"})
     for provider in providers.values():
@@ -88,7 +89,7 @@ def test_engine_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch
 def test_every_taggable_resource_carries_the_environment_and_mandatory_tags(stack: str) -> None:
     """Later issues find the deployed environment by ``strongroom:environment``: every resource whose AWS
     type takes tags must carry it (through the provider's default tags) with the mandatory tags."""
-    plan = run_plan(ROOT, stack)
+    plan = repository_plan(stack)
     taggable = [r for r in plan if r.custom and is_taggable(r.type)]
     assert len(taggable) > 50, "the stack should have many taggable resources"
     for resource in taggable:

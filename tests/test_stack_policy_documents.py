@@ -21,9 +21,10 @@ from typing import Any
 
 import parliament
 import pytest
+from plan_support import repository_plan
 
 from strongroom.components.policydocs import iam
-from strongroom.engine import Plan, PlanResource, run_plan
+from strongroom.engine import Plan, PlanResource
 
 pytestmark = pytest.mark.xdist_group("policy-documents")  # one worker plans and lints each stack once
 
@@ -210,7 +211,7 @@ def accepted(role: str, finding: Any) -> bool:
 
 @cache
 def plan_of(stack: str) -> Plan:
-    return run_plan(ROOT, stack)
+    return repository_plan(stack)
 
 
 def documents(plan: Plan) -> Iterator[tuple[PlanResource, str, dict[str, Any]]]:

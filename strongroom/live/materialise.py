@@ -114,7 +114,9 @@ class Materialised:
     types: dict[str, str] = field(default_factory=dict)
     """URN -> type token, for every created or skipped resource."""
 
-    _replacer: tuple[tuple[str, ...], _Replacer] | None = field(default=None, init=False, repr=False, compare=False)
+    _replacer: tuple[tuple[str, ...], _Replacer] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def real(self, value: Any) -> Any:
         """``value`` (a planned input or output, any nesting) with the plan's fake IDs replaced. The pattern

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from plan_support import repository_plan
 
 from strongroom.check import plan_and_check
 from strongroom.engine import Plan, run_plan
@@ -27,7 +28,7 @@ REFERENCE = "acme/strongroom/dev"
 @pytest.fixture(scope="session")
 def environment() -> dict[str, object]:
     """The exports of Strongroom's own dev stack, planned offline."""
-    return stack_outputs(run_plan(REPO, "dev"))
+    return stack_outputs(repository_plan("dev"))
 
 
 @pytest.fixture(scope="session")

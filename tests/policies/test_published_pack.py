@@ -37,11 +37,12 @@ from typing import Any
 
 import pytest
 import yaml
+from plan_support import repository_plan
 from wheel_support import build_wheel, clean_env, run, uv
 
 import strongroom.check
 from strongroom.check import PolicyPackError, PolicyPackProcess, check_plan
-from strongroom.engine import DEFAULT_ACCOUNT, Plan, load_project, load_stack_config, run_plan
+from strongroom.engine import DEFAULT_ACCOUNT, Plan, load_project, load_stack_config
 from strongroom.policies.catalog import get
 from strongroom.policies.pack import REFUSAL_NAMED, lowered_enforcement, refusal
 from strongroom.report import Report
@@ -282,7 +283,7 @@ def installed_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def prod() -> tuple[Plan, dict[str, str]]:
     config = load_stack_config(load_project(REPO), "prod").values
-    return run_plan(REPO, "prod", account=DEFAULT_ACCOUNT), config
+    return repository_plan("prod", account=DEFAULT_ACCOUNT), config
 
 
 @pytest.fixture

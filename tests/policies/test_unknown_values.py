@@ -18,8 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from plan_support import repository_plan
 
-from strongroom.engine import run_plan
 from strongroom.inprocess import stack_view
 from strongroom.policies.catalog import CATALOG, get
 from strongroom.policies.config import context
@@ -33,7 +33,7 @@ MAP = "<the whole map>"
 
 @pytest.fixture(scope="module")
 def prod() -> list[Resource]:
-    return stack_view(run_plan(REPO, "prod"))
+    return stack_view(repository_plan("prod"))
 
 
 def _with_unknown_tag(resources: list[Resource], name: str, key: str) -> tuple[list[Resource], Resource]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plan_support import repository_plan
 
 from strongroom import checkov
 from strongroom.checkov import (
@@ -668,7 +669,7 @@ def scans(
         exports.append(export_plan(mutated))
     names = [mid for mid, _ in variants] + [f"fixture:{name}" for name in fixture_exports]
     exports += [export for export, _ in fixture_exports.values()]
-    plans = [run_plan(REPO, stack) for stack in REPO_STACKS]
+    plans = [repository_plan(stack) for stack in REPO_STACKS]
     repo = [(export_plan(plan), len(plan.resources), "Pulumi.yaml") for plan in plans]
     found = scan_exports([*exports, *(export for export, _, _ in repo)], checkov_bin=checkov_bin, timeout=60)
     skips_path = REPO / checkov.SKIPS_FILE

@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plan_support import repository_plan
 
 from strongroom.check import Diagnostic, check_plans, control_id
-from strongroom.engine import Plan, PlanResource, load_project, load_stack_config, run_plan
+from strongroom.engine import Plan, PlanResource, load_project, load_stack_config
 
 pytestmark = pytest.mark.xdist_group("mutations")  # one worker plans and judges every mutation once
 
@@ -2572,7 +2573,7 @@ def newly_reported() -> dict[str, set[str]]:
     """For each mutation: the controls newly reported relative to the unmutated dev plan (or, for a
     mutation that no longer applies to the dev plan, why)."""
     config = load_stack_config(load_project(REPO), "dev").values
-    plan = run_plan(REPO, "dev", account=ACCOUNT)
+    plan = repository_plan("dev", account=ACCOUNT)
     mutated = {m.name: _mutated(plan, m) for m in MUTATIONS}
     applied = [(name, p) for name, p in mutated.items() if isinstance(p, Plan)]
     _, diagnostics = check_plans([plan, *(p for _, p in applied)], config=config, account=ACCOUNT)

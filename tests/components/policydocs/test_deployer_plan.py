@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plan_support import repository_plan
 
 from strongroom.components.policydocs import deployer as d
 from strongroom.components.policydocs.iam import SIGN_MANIFEST_ACTIONS
-from strongroom.engine import Plan, PlanResource, run_plan
+from strongroom.engine import Plan, PlanResource
 from strongroom.policies import iamdb
 from strongroom.policies.controls.identity import _pattern_problem
 from strongroom.policies.tokens import canonical
@@ -29,7 +30,7 @@ Context = dict[str, Any]
 
 @cache
 def plan_of(stack: str) -> Plan:
-    return run_plan(ROOT, stack)
+    return repository_plan(stack)
 
 
 def _doc(resource: PlanResource) -> dict[str, Any]:

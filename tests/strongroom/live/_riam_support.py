@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from live_support import value_form
+from plan_support import repository_plan
 
-from strongroom.engine import load_project, load_stack_config, run_plan
+from strongroom.engine import load_project, load_stack_config
 from strongroom.inprocess import _stack_resource
 from strongroom.policies.catalog import CATALOG
 from strongroom.policies.config import context as policy_context
@@ -27,7 +28,7 @@ REGION = "eu-west-2"
 @functools.cache
 def stack_view(stack: str = "dev") -> tuple[Resource, ...]:
     """Every resource of the stack's offline plan as a stack policy sees it."""
-    plan = run_plan(ROOT, stack, account=ACCOUNT)
+    plan = repository_plan(stack, account=ACCOUNT)
     by_urn = {r.urn: r for r in plan.resources}
     return tuple(_stack_resource(r, by_urn) for r in plan.resources)
 

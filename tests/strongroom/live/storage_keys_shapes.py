@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from live_support import value_form
+from plan_support import repository_plan
 
-from strongroom.engine import run_plan
 from strongroom.inprocess import _stack_resource
 from strongroom.policies.props import Resource
 
@@ -21,7 +21,7 @@ ACCOUNT = "123456789012"
 @functools.cache
 def planned(stack: str = "dev") -> dict[str, list[Resource]]:
     """The stack view (outputs) of every resource of the offline plan of ``stack``, by type."""
-    plan = run_plan(REPO, stack, account=ACCOUNT)
+    plan = repository_plan(stack, account=ACCOUNT)
     by_urn = {r.urn: r for r in plan.resources}
     out: dict[str, list[Resource]] = {}
     for resource in plan.resources:
