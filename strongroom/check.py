@@ -29,6 +29,9 @@ it, together with the pack's stderr, for error messages.
 
 from __future__ import annotations
 
+from strongroom.engine import lazyaws  # noqa: F401  (first: its finders must see pulumi imported)
+
+# isort: split
 import json
 import os
 import re

@@ -125,8 +125,9 @@ def _is_program_module(
     remembered per module is its real path and whether it lies in a ``site-packages`` or
     ``dist-packages`` folder, so the check is a comparison of strings: whether the real path is the
     program's folder or lies under it, as ``Path.relative_to`` answers for normalised paths."""
-    filename = getattr(module, "__file__", None)
-    if not filename or getattr(module, "__name__", "").partition(".")[0] == _TOOL_PACKAGE:
+    filename = _own_attribute(module, "__file__")
+    name = _own_attribute(module, "__name__")
+    if not isinstance(filename, str) or not filename or str(name).partition(".")[0] == _TOOL_PACKAGE:
         return False
     try:
         real, packaged = _module_real_path(module, filename, {} if real_dirs is None else real_dirs)
@@ -146,6 +147,18 @@ def _is_program_module(
 #: deleted from ``sys.modules`` after each run, drop out with their module objects.
 _REAL_FILES: weakref.WeakKeyDictionary[Any, tuple[str, str, bool]] = weakref.WeakKeyDictionary()
 _PACKAGE_FOLDERS = frozenset({"site-packages", "dist-packages"})
+
+
+def _own_attribute(module: object, name: str) -> object:
+    """``module.<name>`` read from the module's own namespace, or None. ``getattr`` would run the code of
+    a module that ``importlib.util.LazyLoader`` has not run yet (``lazyaws.LAZY_SDK_MODULES``): any
+    attribute read through such a module loads it. An entry of ``sys.modules`` without a ``__dict__`` is
+    read with ``getattr``."""
+    try:
+        namespace = object.__getattribute__(module, "__dict__")
+    except AttributeError:
+        return getattr(module, name, None)
+    return namespace.get(name) if isinstance(namespace, dict) else None
 
 
 def _module_real_path(module: object, filename: str, real_dirs: dict[str, str]) -> tuple[str, bool]:

@@ -122,6 +122,8 @@ def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -
         "except SystemExit:\n"
         "    pass\n"
         "print('MODULES', json.dumps(sorted(m for m in sys.modules if m.startswith('pulumi_aws.ec2.'))))\n"
+        "print('SDK', json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'dill'"
+        " or m.startswith(('pulumi.dynamic.', 'pulumi.automation.')))))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
@@ -131,6 +133,35 @@ def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -
     assert "pulumi_aws.ec2.vpc" in modules
     assert "pulumi_aws.ec2.spot_instance_request" not in modules
     assert len(modules) < 40  # of the package's 180
+    sdk_line = next(x for x in result.stdout.splitlines() if x.startswith("SDK "))
+    assert json.loads(sdk_line.removeprefix("SDK ")) == []  # pulumi.dynamic and automation never ran
+
+
+_SDK_ON_USE = """
+import json, sys
+from strongroom.engine import lazyaws
+import pulumi
+before = ["dill" in sys.modules, "pulumi.automation._local_workspace" in sys.modules]
+bound = [pulumi.dynamic is sys.modules["pulumi.dynamic"], pulumi.automation is sys.modules["pulumi.automation"]]
+from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.automation import LocalWorkspace, create_or_select_stack
+import pulumi.automation._server
+after = ["dill" in sys.modules, "pulumi.automation._local_workspace" in sys.modules]
+names = [Resource.__module__, ResourceProvider.__name__, LocalWorkspace.__name__, create_or_select_stack.__name__]
+print(json.dumps([before, bound, after, names, sorted(lazyaws.LAZY_SDK_MODULES)]))
+"""
+
+
+def test_the_sdk_s_unused_subpackages_run_on_first_use_and_bind_the_same_names() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _SDK_ON_USE], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    before, bound, after, names, lazy = json.loads(result.stdout)
+    assert before == [False, False]  # imported by pulumi/__init__.py, not run
+    assert bound == [True, True]
+    assert after == [True, True]
+    assert names == ["pulumi.dynamic.dynamic", "ResourceProvider", "LocalWorkspace", "create_or_select_stack"]
+    assert lazy == ["pulumi.automation", "pulumi.dynamic"]
 
 
 _LOAD_ALL = """
