@@ -53,6 +53,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 from strongroom.engine import DEFAULT_ACCOUNT, load_project, load_stack_config, run_plan
 from strongroom.engine.plan import STACK_TYPE, Plan, PlanResource
 from strongroom.errors import StrongroomError, UsageError
+from strongroom.process import collector_paused
 from strongroom.report import Report, Rule, Violation, severity_of
 
 if TYPE_CHECKING:
@@ -990,7 +991,8 @@ def open_pack(
     """The pack to check with: Strongroom's own (``pack_dir`` None or the path of its ``policies/``)
     evaluated in process (:mod:`strongroom.inprocess`, the same diagnostics without the Analyzer
     protocol's cost), any other pack, or any pack with ``via_analyzer``, as a process over gRPC."""
-    from strongroom.inprocess import InProcessPack, is_own_pack
+    with collector_paused():  # the pack's imports: long-lived objects only (strongroom.process)
+        from strongroom.inprocess import InProcessPack, is_own_pack
 
     if not via_analyzer and is_own_pack(pack_dir):
         return InProcessPack(project=project, stack=stack, config=config)

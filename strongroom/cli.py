@@ -19,6 +19,7 @@ from rich.tree import Tree
 
 from strongroom.errors import StrongroomError, UsageError
 from strongroom.options import ProjectDirOption, StackOption
+from strongroom.process import collector_paused
 
 
 def report_error(exc: StrongroomError) -> None:
@@ -90,7 +91,8 @@ def plan(
     account: AccountOption = "123456789012",
 ) -> None:
     """Run the project's Pulumi program offline (no Pulumi CLI, no AWS) and list what it would create."""
-    from strongroom.engine import run_plan, validate_account, validate_stack_name
+    with collector_paused():  # imports: long-lived objects only (strongroom.process)
+        from strongroom.engine import run_plan, validate_account, validate_stack_name
 
     validate_stack_name(stack)
     validate_account(account)
@@ -192,8 +194,9 @@ def export_terraform(
     account: AccountOption = "123456789012",
 ) -> None:
     """Write the offline plan as Terraform JSON (main.tf.json) for Terraform scanners such as checkov."""
-    from strongroom.engine import validate_account, validate_stack_name
-    from strongroom.terraform import export_stack
+    with collector_paused():  # imports: long-lived objects only (strongroom.process)
+        from strongroom.engine import validate_account, validate_stack_name
+        from strongroom.terraform import export_stack
 
     validate_stack_name(stack)
     validate_account(account)
@@ -282,9 +285,10 @@ def check(
     expanded, --checkov was asked for and checkov did not run, or with --strict a control needed a
     value unknown at preview).
     """
-    from strongroom.check import apply_strict, failed_program_report, load_policy_config
-    from strongroom.engine import validate_account, validate_stack_name
-    from strongroom.errors import ProgramFailed
+    with collector_paused():  # imports: long-lived objects only (strongroom.process)
+        from strongroom.check import apply_strict, failed_program_report, load_policy_config
+        from strongroom.engine import validate_account, validate_stack_name
+        from strongroom.errors import ProgramFailed
 
     _check_report_options(fmt, output)
     validate_stack_name(stack)
@@ -369,11 +373,12 @@ def audit(
     region without the environment), 3 when part of the environment could not be read (access denied,
     throttled).
     """
-    from strongroom.engine import validate_stack_name
-    from strongroom.live.audit import audit as run_audit
-    from strongroom.live.audit import planned_stack
-    from strongroom.live.aws import Aws
-    from strongroom.multistack import combined_exit_code, overall_line, project_stacks, render_all
+    with collector_paused():  # imports: long-lived objects only (strongroom.process)
+        from strongroom.engine import validate_stack_name
+        from strongroom.live.audit import audit as run_audit
+        from strongroom.live.audit import planned_stack
+        from strongroom.live.aws import Aws
+        from strongroom.multistack import combined_exit_code, overall_line, project_stacks, render_all
 
     _check_report_options(fmt, output)
     if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
@@ -515,9 +520,10 @@ def policy_config_cmd(
     perimeter and regions of the stack's config for every Strongroom policy that takes them."""
     import json
 
-    from strongroom.check import AnalyzerInfo, PolicyInfo, load_policy_config, perimeter_policy_config
-    from strongroom.engine import load_project, load_stack_config, validate_account, validate_stack_name
-    from strongroom.policies.pack import build_policies
+    with collector_paused():  # imports: long-lived objects only (strongroom.process)
+        from strongroom.check import AnalyzerInfo, PolicyInfo, load_policy_config, perimeter_policy_config
+        from strongroom.engine import load_project, load_stack_config, validate_account, validate_stack_name
+        from strongroom.policies.pack import build_policies
 
     validate_stack_name(stack)
     if account is not None:

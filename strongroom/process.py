@@ -32,7 +32,9 @@ def collector_paused() -> Iterator[None]:
     A program run builds hundreds of thousands of long-lived objects (pulumi_aws's modules, resources,
     outputs, futures) and little cyclic garbage, and a check builds a view of every resource and judges
     it; with the collector on, its passes over those objects were a good part of both (21 full
-    collections in a program run at 50 environments; 3 in their check, 0.3-0.5 s). A caller that had
+    collections in a program run at 50 environments; 3 in their check, 0.3-0.5 s). The commands import
+    the engine, the SDK and the pack inside it too: those imports make long-lived objects only, and the
+    collections they set off walked them all (about 60 ms of a cold check). A caller that had
     turned the collector off keeps it off. In a one-shot process (the console script) everything alive
     before the block and after it is frozen (``gc.freeze``), so later collections walk only the objects
     made since; the cycles the block left behind stay allocated until the process ends, a few percent of
