@@ -142,12 +142,13 @@ import json, sys
 from strongroom.engine import lazyaws
 import pulumi
 before = ["dill" in sys.modules, "pulumi.automation._local_workspace" in sys.modules]
-bound = [pulumi.dynamic is sys.modules["pulumi.dynamic"], pulumi.automation is sys.modules["pulumi.automation"]]
+bound = [getattr(pulumi, n.split(".")[1]) is sys.modules[n] for n in ("pulumi.dynamic", "pulumi.automation")]
 from pulumi.dynamic import Resource, ResourceProvider
 from pulumi.automation import LocalWorkspace, create_or_select_stack
 import pulumi.automation._server
 after = ["dill" in sys.modules, "pulumi.automation._local_workspace" in sys.modules]
-names = [Resource.__module__, ResourceProvider.__name__, LocalWorkspace.__name__, create_or_select_stack.__name__]
+names = [Resource.__module__, ResourceProvider.__name__]
+names += [LocalWorkspace.__name__, create_or_select_stack.__name__]
 print(json.dumps([before, bound, after, names, sorted(lazyaws.LAZY_SDK_MODULES)]))
 """
 
