@@ -19,7 +19,9 @@ The same holds for two subpackages of the SDK that ``pulumi/__init__.py`` import
 run never uses: ``pulumi.dynamic`` (which imports dill) and ``pulumi.automation``, about 60 ms of a cold
 check. :class:`LazySdkFinder` gives them the standard library's ``importlib.util.LazyLoader``: the module
 exists and is bound on ``pulumi`` as before, and its code runs on the first use of one of its attributes.
-It too must be installed before ``pulumi`` is imported; a module imported before keeps its form.
+It too must be installed before ``pulumi`` is imported; a module imported before keeps its form. As with
+the ``lazy_import`` that pulumi_aws uses for every service package, Python 3.11's lazy module is not
+guarded against two threads using it first at the same moment; a program run is single-threaded.
 """
 
 from __future__ import annotations
