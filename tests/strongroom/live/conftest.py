@@ -29,16 +29,19 @@ from typing import TypeVar
 import pytest
 from live_support import (
     Materialise,
+    Sandbox,
     lean_moto_backend_lookup,
     lean_moto_dispatch,
     moto_context,
     new_aws,
     no_access_log_delivery,
     parse_aws_managed_policies_once,
+    sandbox_started,
     share_botocore_loader,
     share_event_alias_names,
     share_symmetric_key_material,
     stack_plan,
+    start_sandbox,
     unsigned_requests_to_moto,
 )
 from moto_snapshot import MotoSnapshot, moto_settings
@@ -124,3 +127,22 @@ def materialised(monkeypatch: pytest.MonkeyPatch) -> Iterator[Materialise]:
             return new_aws(), copy.deepcopy(result), plan
 
         yield make
+
+
+@pytest.fixture(scope="session")
+def dev_sandbox() -> Iterator[Sandbox]:
+    """``strongroom sandbox --stack dev`` started once per test process as a user starts it, shared by the
+    tests that drive it from subprocesses (the sandbox, end-to-end audit and vault command-line tests,
+    marked ``xdist_group(DEV_SANDBOX_GROUP)``). A test that changes the environment puts it back; what the
+    vault commands add (model versions, snapshots) changes nothing the audit judges.
+
+    It starts from a shell where the README's loop has exported endpoints, one of them nowhere: the
+    sandbox's own client must still reach only its own moto (a test of ``test_sandbox.py``)."""
+    dead = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"}
+    process = start_sandbox("--stack", "dev", "--port", "0", env=dead)
+    try:
+        yield sandbox_started(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -412,6 +413,35 @@ def sandbox_endpoint(process: subprocess.Popen[str], timeout: float = 240) -> st
             break
     process.kill()
     raise AssertionError(f"no endpoint line; stderr: {process.stderr.read() if process.stderr else ''}")
+
+
+#: the xdist group of the tests that drive the session's dev sandbox (``dev_sandbox`` in conftest.py) from
+#: subprocesses: one worker starts it once (about 5 s of CPU) for all of them
+DEV_SANDBOX_GROUP = "dev-sandbox"
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A running ``strongroom sandbox``: its process, its endpoint and what it printed after the endpoint
+    line, up to and including ``Ctrl-C to stop.`` (the summary of what it created and the exports)."""
+
+    process: subprocess.Popen[str]
+    endpoint: str
+    banner: str
+
+
+def sandbox_started(process: subprocess.Popen[str], timeout: float = 240) -> Sandbox:
+    """The sandbox ``process`` once it serves: its endpoint line and the banner after it, read."""
+    endpoint = sandbox_endpoint(process, timeout)
+    assert process.stdout is not None
+    lines: list[str] = []
+    while not lines or lines[-1].strip() != "Ctrl-C to stop.":
+        line = process.stdout.readline()
+        if not line:
+            process.kill()
+            raise AssertionError(f"the sandbox stopped before 'Ctrl-C to stop.': {''.join(lines)}")
+        lines.append(line)
+    return Sandbox(process, endpoint, "".join(lines))
 
 
 def endpoint_client(service: str, endpoint: str) -> Any:

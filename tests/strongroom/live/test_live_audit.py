@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from strongroom.live.audit import audit, planned_of
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised
 from strongroom.policies.iamsim import ContextValue, Decision, Request
-from strongroom.report import Report
+from strongroom.report import Report, render
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/strongroom: iam_support
 from iam_support import AUDITOR, PlanPolicies
@@ -292,6 +293,25 @@ def test_each_tamper_is_reported_by_its_control_on_its_resource(
     assert target in names, (target, explain(report))
     assert all(v.source == "live" for v in report.violations)
     assert report.exit_code == 1
+    assert_rendered(report, control, target)
+
+
+def assert_rendered(report: Report, control: str, target: str) -> None:
+    """The finding as each format ``strongroom audit --format`` writes carries it: under its control, naming
+    the resource (by name or URN)."""
+    in_json = [v for v in json.loads(render(report, "json"))["violations"] if v["control"] == control]
+    assert any(target in v["resource_name"] + " " + v["resource_urn"] for v in in_json), in_json
+    in_sarif = [
+        r for r in json.loads(render(report, "sarif"))["runs"][0]["results"] if r["ruleId"] == control
+    ]
+    assert any(target in json.dumps(r) for r in in_sarif), in_sarif
+    cases = [
+        c
+        for c in ET.fromstring(render(report, "junit")).iter("testcase")
+        if c.get("name", "").startswith(control)
+    ]
+    failures = [f for c in cases for f in c.iter("failure")]
+    assert any(target in (f.get("message", "") + (f.text or "")) for f in failures), ET.tostring(cases[0])
 
 
 # --- the auditor role may make every call the audit makes ---

@@ -6,39 +6,33 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_support import ROOT, endpoint_client, sandbox_endpoint, sandbox_env, start_sandbox
+from live_support import (
+    DEV_SANDBOX_GROUP,
+    ROOT,
+    Sandbox,
+    endpoint_client,
+    sandbox_env,
+    sandbox_started,
+    start_sandbox,
+)
 from typer.testing import CliRunner
 
 from strongroom.cli import app
 
 STRONGROOM = Path(sys.executable).with_name("strongroom")
+TINY = ROOT / "tests" / "fixtures" / "tiny_project"
 
-# one worker starts the session's sandbox (about 5 s) and runs both tests on it, serving before SIGINT
-pytestmark = pytest.mark.xdist_group("sandbox")
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    # as from the README's loop, run again in its shell: endpoints exported for the audit, one of them
-    # nowhere; the sandbox's own client must still reach only its own moto
-    dead = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9"}
-    process = start_sandbox("--stack", "dev", "--port", "0", env=dead)
-    try:
-        yield process, sandbox_endpoint(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+# the serving test shares the session's dev sandbox (conftest.py: dev_sandbox) with the end-to-end audit and
+# vault command-line tests, which one worker starts once for all of them
+pytestmark = pytest.mark.xdist_group(DEV_SANDBOX_GROUP)
 
 
-def test_sandbox_serves_the_stacks_buckets_with_their_tags(
-    sandbox: tuple[subprocess.Popen[str], str],
-) -> None:
-    _, endpoint = sandbox
+def test_sandbox_serves_the_stacks_buckets_with_their_tags(dev_sandbox: Sandbox) -> None:
+    # started with endpoints exported that lead nowhere (conftest.py): it reached its own moto regardless
+    endpoint = dev_sandbox.endpoint
     s3 = endpoint_client("s3", endpoint)
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]  # type: ignore[attr-defined]
     assert len(names) == 9 and all(n.startswith("sr-dev-") for n in names)
@@ -50,20 +44,30 @@ def test_sandbox_serves_the_stacks_buckets_with_their_tags(
     assert len(vpcs["Vpcs"]) == 1
 
 
-def test_sandbox_stops_cleanly_on_sigint(sandbox: tuple[subprocess.Popen[str], str]) -> None:
-    process, endpoint = sandbox
-    assert process.stdout is not None
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=30) == 0
-    rest = process.stdout.read()
-    assert (
-        "AWS_ENDPOINT_URL=" + endpoint in rest
-        and "AWS_DEFAULT_REGION=eu-west-2" in rest
-        and "testing" in rest
-    )
-    assert "resources created (eu-west-2" in rest and "moto lacks Analyzer" in rest
+def test_sandbox_says_what_it_created_what_not_and_how_to_reach_it(dev_sandbox: Sandbox) -> None:
+    banner = dev_sandbox.banner
+    assert "stack dev: " in banner and " resources created (eu-west-2" in banner
+    assert "moto lacks Analyzer" in banner  # what it could not create is named, not dropped
+    assert "AWS_ENDPOINT_URL=" + dev_sandbox.endpoint in banner
+    assert "AWS_DEFAULT_REGION=eu-west-2" in banner and "AWS_SECRET_ACCESS_KEY=testing" in banner
+
+
+def test_sandbox_stops_cleanly_on_sigint() -> None:
+    # a sandbox of its own, of a small project (nine resources), which this test stops
+    process = start_sandbox("-C", str(TINY), "--stack", "demo", "--port", "0")
+    try:
+        sandbox = sandbox_started(process)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert process.stdout is not None and process.stderr is not None
+        assert "Traceback" not in process.stdout.read() + process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "stack demo: 9 resources created (us-east-1)" in sandbox.banner
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", int(endpoint.rsplit(":", 1)[1])), timeout=2).close()
+        socket.create_connection(("127.0.0.1", int(sandbox.endpoint.rsplit(":", 1)[1])), timeout=2).close()
 
 
 def test_port_in_use_is_a_usage_error() -> None:

@@ -10,13 +10,13 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
-from live_support import ROOT, endpoint_client, new_aws, sandbox_endpoint, start_sandbox
+from live_support import DEV_SANDBOX_GROUP, ROOT, Sandbox, endpoint_client, new_aws
 from typer.testing import CliRunner
 from vault_support import MODEL, deleting, register, run_vault
 
@@ -30,9 +30,9 @@ Env = Any
 ROLES = ("training", "model-approver", "recovery")
 STRONGROOM = Path(sys.executable).with_name("strongroom")
 
-# one worker starts `strongroom sandbox` once (about 5 s) for every test here; without a group both
-# workers did
-pytestmark = pytest.mark.xdist_group("vault-cli")
+# the command-line tests drive the session's `strongroom sandbox` (conftest.py: dev_sandbox), which one
+# worker starts once for them and the other tests of the group
+pytestmark = pytest.mark.xdist_group(DEV_SANDBOX_GROUP)
 COMMANDS = sorted(typer.main.get_group(vault_cli.app).commands)
 
 
@@ -144,18 +144,6 @@ def test_the_deletion_judge_sees_every_way_to_lose_a_version() -> None:
 # --- end to end: the CLI as a subprocess against `strongroom sandbox` ---------------------------------------
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[str]:
-    """``strongroom sandbox --stack dev`` (moto with the dev stack's plan materialised): its endpoint."""
-    process = start_sandbox("--stack", "dev", "--port", "0")
-    try:
-        yield sandbox_endpoint(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
 def _user_env(endpoint: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env |= {
@@ -180,9 +168,9 @@ def _vault(endpoint: str, *args: str, env: dict[str, str] | None = None) -> subp
 
 
 def test_push_verify_promote_rollback_through_the_cli_against_the_sandbox(
-    sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dev_sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    endpoint = sandbox
+    endpoint = dev_sandbox.endpoint
     sm = endpoint_client("sagemaker", endpoint)
 
     def push(body: bytes) -> tuple[str, str]:
@@ -226,9 +214,9 @@ def test_push_verify_promote_rollback_through_the_cli_against_the_sandbox(
 
 
 def test_snapshot_restore_status_through_the_cli_against_the_sandbox(
-    sandbox: str, monkeypatch: pytest.MonkeyPatch
+    dev_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    endpoint = sandbox
+    endpoint = dev_sandbox.endpoint
     for key, value in _user_env().items():
         monkeypatch.setenv(key, value)
     vault = locate(Aws(region="eu-west-2", endpoint_url=endpoint), "dev", stack_settings(ROOT, "dev"))
