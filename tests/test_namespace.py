@@ -78,3 +78,24 @@ def test_the_legacy_finder_aliases_the_same_module_and_warns(monkeypatch: pytest
     with pytest.warns(DeprecationWarning, match=deprecated):
         old = importlib.import_module("components.keys")  # the legacy name, not an import statement
     assert old is keys
+
+
+def test_the_legacy_finder_adds_almost_nothing_to_an_interpreter_start() -> None:
+    """The wheel's ``.pth`` file installs the finder in every interpreter that starts in the environment,
+    the user's own programs and tools included: it imports neither ``importlib.abc`` (which brings in
+    ``importlib.resources``, ``pathlib``, ``tempfile`` and ``re``, about 20 ms) nor ``typing``."""
+    import json
+    import sys
+
+    heavy = ["importlib.abc", "importlib.resources", "importlib.util", "typing", "pathlib", "tempfile", "re"]
+    code = (
+        "import sys\n"
+        f"loaded = [m for m in {heavy!r} if m in sys.modules]\n"
+        "finders = [type(f).__name__ for f in sys.meta_path]\n"
+        "import json\n"
+        "print(json.dumps([loaded, finders]))\n"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
+    loaded, finders = json.loads(result.stdout)
+    assert "LegacyImportFinder" in finders  # the .pth ran
+    assert loaded == []
