@@ -376,7 +376,7 @@ def audit(
     with collector_paused():  # imports: long-lived objects only (strongroom.process)
         from strongroom.engine import validate_stack_name
         from strongroom.live.audit import audit as run_audit
-        from strongroom.live.audit import planned_stack
+        from strongroom.live.audit import planned_stack, require_environment
         from strongroom.live.aws import Aws
         from strongroom.multistack import combined_exit_code, overall_line, project_stacks, render_all
 
@@ -392,14 +392,21 @@ def audit(
     reports = []
     sessions: dict[str, Aws] = {}  # one per region: stacks share the account-wide discovery reads
     for name in stacks:
-        where = _audit_region(project_dir, name, region)
+        configured = _configured_region(project_dir, name)
+        where = region or configured
+        if not where:
+            raise UsageError(
+                f"{_stack_file(project_dir, name)}: key aws:region is not set; accepted: --region NAME or "
+                "aws:region in the stack config"
+            )
         if where not in sessions:
             sessions[where] = Aws(
                 region=where, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
             )
         aws = sessions[where]
+        require_environment(aws, name, configured)  # a wrong region or account: said before planning
         planned = planned_stack(project_dir, name, aws.caller()["Account"], use_cache=not no_cache)
-        reports.append(run_audit(aws, planned))
+        reports.append(run_audit(aws, planned, environment_checked=True))
     if not all_stacks:
         _write_report(reports[0], fmt, output)
 
@@ -413,20 +420,19 @@ def audit(
     raise typer.Exit(combined_exit_code(reports))
 
 
-def _audit_region(project_dir: Path, stack: str, region: str | None) -> str:
-    """The region to audit: ``--region``, else the stack config's ``aws:region``."""
+def _configured_region(project_dir: Path, stack: str) -> str | None:
+    """The stack config's ``aws:region``, or None."""
     from strongroom.engine import load_project, load_stack_config
 
-    if region:
-        return region
     project = load_project(Path(project_dir))
     configured = load_stack_config(project, stack).values.get("aws:region")
-    if not configured:
-        raise UsageError(
-            f"{project.stack_file(stack)}: key aws:region is not set; accepted: --region NAME or aws:region "
-            "in the stack config"
-        )
-    return str(configured)
+    return str(configured) if configured else None
+
+
+def _stack_file(project_dir: Path, stack: str) -> Path:
+    from strongroom.engine import load_project
+
+    return load_project(Path(project_dir)).stack_file(stack)
 
 
 def _check_all_stacks(

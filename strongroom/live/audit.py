@@ -191,18 +191,37 @@ def _present(aws: Aws, stack: str) -> bool:
     return any(f":{aws.region}:" in str(r.get("ResourceARN", "")) for r in found)
 
 
+def require_environment(aws: Aws, stack: str, configured_region: str | None) -> None:
+    """Raise :class:`UsageError` when the region of ``aws`` holds nothing tagged
+    ``strongroom:environment=<stack>`` (the wrong region or account; one ``tag:GetResources`` read).
+    ``strongroom audit`` asks before it plans the stack, so the mistake is named at once;
+    :func:`audit` asks too, unless told its caller did."""
+    if not _present(aws, stack):
+        caller = aws.caller()
+        raise UsageError(
+            f"--region {aws.region}: no resource tagged strongroom:environment={stack} in account "
+            f"{caller['Account']} ({caller['Arn']}); accepted: the region and account the stack deploys to "
+            f"(its config says aws:region={configured_region or 'unset'})"
+        )
+
+
 def audit(
     aws: Aws,
     planned: Planned,
     controls: Sequence[Control] | None = None,
+    *,
+    environment_checked: bool = False,
 ) -> Report:
-    """Read the environment of ``planned.stack`` in the account of ``aws`` and judge it."""
+    """Read the environment of ``planned.stack`` in the account of ``aws`` and judge it
+    (``environment_checked``: the caller has already asked :func:`require_environment`)."""
     from strongroom.components.environment import iam_path
     from strongroom.policies.catalog import LIVE_CATALOG
 
     caller = aws.caller()
     account = caller["Account"]
     before = len(aws.calls)
+    if not environment_checked:
+        require_environment(aws, planned.stack, planned.region)
     scope = Scope(
         stack=planned.stack,
         account=account,
@@ -211,12 +230,6 @@ def audit(
         regions=planned.regions if aws.region in planned.regions else (aws.region,),
         iam_path=iam_path(planned.stack),
     )
-    if not _present(aws, planned.stack):
-        raise UsageError(
-            f"--region {aws.region}: no resource tagged strongroom:environment={planned.stack} in account "
-            f"{account} ({caller['Arn']}); accepted: the region and account the stack deploys to "
-            f"(its config says aws:region={planned.region or 'unset'})"
-        )
     live: list[Resource] = []
     unevaluated: list[str] = []
     unread: set[str] = set()

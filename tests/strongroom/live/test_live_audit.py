@@ -18,6 +18,7 @@ from live_support import ROOT, stack_plan
 
 from strongroom.components.policydocs.bucket import CONFIG_READ_ACTIONS
 from strongroom.engine.plan import Plan
+from strongroom.errors import UsageError
 from strongroom.live.audit import audit, planned_of
 from strongroom.live.aws import Aws
 from strongroom.live.materialise import Materialised
@@ -67,6 +68,18 @@ def test_a_clean_environment_has_no_finding(materialised: Callable[[str], Env], 
     assert report.unevaluated == []
     assert report.exit_code == 0
     assert report.resources > 100
+
+
+def test_an_audit_of_a_region_without_the_environment_is_a_usage_error(
+    materialised: Callable[[str], Env],
+) -> None:
+    _, _, plan = materialised("dev")
+    elsewhere = Aws(region="ap-southeast-2")
+    with pytest.raises(UsageError) as refused:
+        audit(elsewhere, planned_of(plan, ROOT))
+    message = str(refused.value)
+    assert message.startswith("--region ap-southeast-2: no resource tagged strongroom:environment=dev")
+    assert "in account 123456789012" in message and "(its config says aws:region=eu-west-2)" in message
 
 
 # --- tampers: (what the attacker does, the control that must report it, the resource it names) ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -131,3 +132,23 @@ def test_audit_without_credentials_exits_2_with_the_fix(no_credentials: dict[str
     )
     assert result.returncode == 2, result.stderr
     assert "no AWS credentials" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_audit_of_a_stack_without_a_region_names_the_file_and_the_fix(
+    credentials: None, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from strongroom.cli import app
+
+    project = tmp_path / "project"
+    shutil.copytree(
+        REPO / "tests" / "fixtures" / "tiny_project", project, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    stack_file = project / "config" / "Pulumi.demo.yaml"
+    stack_file.write_text(stack_file.read_text().replace("  aws:region: us-west-2\n", ""))
+    result = CliRunner().invoke(
+        app, ["audit", "-C", str(project), "--stack", "demo", "--endpoint-url", "http://127.0.0.1:9"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{stack_file}: key aws:region is not set; accepted: --region NAME or aws:region" in result.output

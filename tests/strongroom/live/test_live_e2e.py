@@ -67,8 +67,11 @@ def test_the_clean_sandbox_passes_then_a_suspended_versioning_fails(dev_sandbox:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
 
-def test_a_region_without_the_environment_exits_2(dev_sandbox: Sandbox) -> None:
+def test_a_region_without_the_environment_exits_2_before_the_stack_is_planned(dev_sandbox: Sandbox) -> None:
     result = audit("--endpoint-url", dev_sandbox.endpoint, "--region", "ap-southeast-2")
     assert result.returncode == 2, result.stdout[-2000:] + result.stderr
-    assert "no resource tagged strongroom:environment=dev" in result.stderr
+    assert "--region ap-southeast-2: no resource tagged strongroom:environment=dev" in result.stderr
+    assert "(its config says aws:region=eu-west-2)" in result.stderr
     assert "Traceback" not in result.stderr
+    # the plan cache (this test's own, $XDG_CACHE_HOME) holds no plan: the stack was not planned
+    assert not list((Path(os.environ["XDG_CACHE_HOME"]) / "strongroom").rglob("*.json"))
