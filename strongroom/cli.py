@@ -11,15 +11,17 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.tree import Tree
 
 from strongroom.errors import StrongroomError, UsageError
 from strongroom.options import ProjectDirOption, StackOption
 from strongroom.process import collector_paused
+
+if TYPE_CHECKING:  # rich is imported where a command prints with it: a JSON, SARIF or JUnit check never does
+    from rich.console import Console
+    from rich.tree import Tree
 
 
 def report_error(exc: StrongroomError) -> None:
@@ -99,6 +101,8 @@ def plan(
     if json_file is not None and str(json_file) != "-" and not json_file.parent.is_dir():
         raise UsageError(f"--json {json_file}: directory {json_file.parent} does not exist.")
     result = run_plan(project_dir, stack, account=account)
+    from rich.console import Console
+
     err = Console(stderr=True, soft_wrap=True)
     for warning in result.warnings:
         err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
@@ -113,6 +117,8 @@ def plan(
 
 def render_plan(result: Any, console: Console) -> None:
     """The plan as a tree grouped by component (type and name per resource), then the counts."""
+    from rich.tree import Tree
+
     from strongroom.engine import STACK_TYPE
 
     resources = result.resources
@@ -157,6 +163,8 @@ def render_plan(result: Any, console: Console) -> None:
 def _stdout_console() -> Console:
     """A console that never crops long type tokens: ``COLUMNS`` wide when it is set (tables fit it), else
     full width on a terminal, unlimited when piped."""
+    from rich.console import Console
+
     columns = _columns()
     if columns is not None:
         return Console(soft_wrap=True, width=columns)
@@ -203,6 +211,8 @@ def export_terraform(
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory; give a directory for main.tf.json.")
     export = export_stack(project_dir, stack, account=account)
+    from rich.console import Console
+
     err = Console(stderr=True, soft_wrap=True)
     for warning in export.warnings():
         err.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)

@@ -20,10 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from junitparser import Failure, JUnitXml, TestCase, TestSuite
-from rich.console import Console
-from rich.table import Table
-
 from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED
 
 Severity = Literal["critical", "high", "medium", "low"]
@@ -165,6 +161,9 @@ def render_text(report: Report, *, width: int = 160) -> str:
     """A table per severity (most severe first) and a summary line; plain text, no colour codes, no line
     longer than ``width``: long resource names and messages wrap (folded where they have no space), never
     cropped."""
+    from rich.console import Console  # here, not at the top: a JSON, SARIF or JUnit report never needs it
+    from rich.table import Table
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False, soft_wrap=False)
     by_severity: dict[str, list[Violation]] = {}
@@ -318,6 +317,8 @@ def render_junit(report: Report) -> str:
     CI systems show a control as failed when any resource violates it; advisory violations are failures
     too (typed ``advisory``) so they stay visible, the process exit code is what gates a pipeline.
     """
+    from junitparser import Failure, JUnitXml, TestCase, TestSuite  # only this format needs it
+
     suite = TestSuite(f"strongroom check {report.stack}")
     by_control: dict[str, list[Violation]] = {}
     for v in sorted_violations(report.violations):

@@ -112,7 +112,7 @@ def test_declared_names_reads_a_literal_all_past_the_first_block(tmp_path: Path)
 
 
 @pytest.mark.parametrize("stack", ["prod"])
-def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -> None:
+def test_a_check_imports_only_the_modules_it_uses(stack: str) -> None:
     code = (
         "import json, sys\n"
         "import strongroom.cli as cli\n"
@@ -124,6 +124,7 @@ def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -
         "print('MODULES', json.dumps(sorted(m for m in sys.modules if m.startswith('pulumi_aws.ec2.'))))\n"
         "print('SDK', json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'dill'"
         " or m.startswith(('pulumi.dynamic.', 'pulumi.automation.')))))\n"
+        "print('RENDERERS', json.dumps(sorted(m for m in ('rich', 'junitparser') if m in sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
@@ -135,6 +136,9 @@ def test_a_check_imports_only_the_service_modules_the_program_uses(stack: str) -
     assert len(modules) < 40  # of the package's 180
     sdk_line = next(x for x in result.stdout.splitlines() if x.startswith("SDK "))
     assert json.loads(sdk_line.removeprefix("SDK ")) == []  # pulumi.dynamic and automation never ran
+    # a JSON report needs neither the text report's tables (rich) nor the JUnit writer
+    renderers = next(x for x in result.stdout.splitlines() if x.startswith("RENDERERS "))
+    assert json.loads(renderers.removeprefix("RENDERERS ")) == []
 
 
 _SDK_ON_USE = """
