@@ -10,6 +10,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from strongroom.components import layout
 from strongroom.components.policydocs import deployer as deployerdoc
 from strongroom.components.policydocs import iam
 
@@ -107,22 +108,22 @@ class MlRolesArgs:
     """IAM path of every role and policy created here, e.g. `/strongroom/dev/`; the auditor, deployer,
     boundaries and alerts are scoped to it."""
 
-    curated_prefix: str = "curated/"
+    curated_prefix: str = layout.CURATED_PREFIX
     """Data bucket prefix data scientists read."""
 
-    experiments_prefix: str = "experiments/"
+    experiments_prefix: str = layout.EXPERIMENTS_PREFIX
     """Model bucket prefix data scientists read and write."""
 
-    training_data_prefix: str = "curated/"
+    training_data_prefix: str = layout.TRAINING_DATA_PREFIX
     """Data bucket prefix training jobs read."""
 
-    candidates_prefix: str = "candidates/"
+    candidates_prefix: str = layout.CANDIDATES_PREFIX
     """Model bucket prefix training jobs write and the approver promotes from."""
 
-    production_prefix: str = "production/"
+    production_prefix: str = layout.PRODUCTION_PREFIX
     """Model bucket prefix only the approver writes."""
 
-    datasets_prefix: str = "datasets/"
+    datasets_prefix: str = layout.DATASETS_PREFIX
     """Model bucket prefix of the signed dataset snapshots (`vault snapshot`): the training role writes
     them, the training, model-approver and data-scientist roles read them."""
 

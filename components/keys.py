@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from strongroom.components.layout import alias_name
 from strongroom.components.policydocs import kms as kmsdoc
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -189,11 +190,6 @@ def _check_in_account(admin_arns: Sequence[str], account_id: str, stack: str) ->
             f"account of the keys; accepted: principals of account {account_id} only, e.g. "
             f"arn:aws:iam::{account_id}:role/strongroom-breakglass"
         )
-
-
-def alias_name(environment: str, purpose: str) -> str:
-    """The alias of a purpose's key: `alias/strongroom-<environment>-<purpose>`."""
-    return f"alias/strongroom-{environment}-{purpose}"
 
 
 class KeyRing(pulumi.ComponentResource):

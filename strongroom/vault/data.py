@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from strongroom.components.layout import TRAINING_DATA_PREFIX
 from strongroom.errors import UsageError
 from strongroom.live.aws import Aws
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import TRAINING_DATA_PREFIX, Bucket, VaultStack, key_arn, new_version, sha256_body
+from strongroom.vault.stack import Bucket, VaultStack, key_arn, new_version, sha256_body
 
 
 @dataclass(frozen=True)

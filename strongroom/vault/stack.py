@@ -4,7 +4,7 @@ Logical facts (models, data domains, prefixes, the replica region) come from the
 settings the program deploys; physical bucket names come from the account, by the tags the program puts on
 them (``tag:GetResources``, one call per region): ``strongroom:purpose`` (``models``, ``data-<domain>``),
 ``strongroom:backup-dataset`` (the Object Lock backup and, with ``strongroom:replica=true``, its replica in
-the replica region). Keys are used by alias (:func:`components.keys.alias_name`), never by a name read
+the replica region). Keys are used by alias (:func:`components.layout.alias_name`), never by a name read
 from an object, so a manifest cannot name the key that verifies it.
 """
 
@@ -18,8 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from strongroom.components.identity import MlRolesArgs
-from strongroom.components.keys import alias_name
+from strongroom.components.layout import (
+    CANDIDATES_PREFIX,
+    DATASETS_PREFIX,
+    PRODUCTION_PREFIX,
+    alias_name,
+)
 from strongroom.components.settings import ConfigError, EnvironmentSettings, load_settings
 from strongroom.components.tags import ENVIRONMENT_TAG
 from strongroom.errors import UsageError
@@ -31,17 +35,6 @@ REPLICA_TAG = "strongroom:replica"
 MODELS = "models"
 MANIFEST = "manifest.json"
 VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{12}$")
-_PREFIXES = MlRolesArgs.__dataclass_fields__
-
-
-def _prefix(name: str) -> str:
-    return str(_PREFIXES[name].default)
-
-
-CANDIDATES_PREFIX = _prefix("candidates_prefix")
-PRODUCTION_PREFIX = _prefix("production_prefix")
-TRAINING_DATA_PREFIX = _prefix("training_data_prefix")
-DATASETS_PREFIX = _prefix("datasets_prefix")
 
 
 def new_version(sha256_hex: str, now: datetime | None = None) -> str:

@@ -3,7 +3,7 @@
 Discovery, in the audit's region and every region of the stack (the backup replica key's too): every key
 (``kms:ListKeys``) that is not AWS managed (the target of an ``alias/aws/...``) and that either carries the
 tag ``strongroom:environment=<stack>`` (``ListResourceTags``) or is the target of one of the stack's
-aliases (``alias/strongroom-<stack>-<purpose>``, ``components.keys.alias_name``): a key whose tag was
+aliases (``alias/strongroom-<stack>-<purpose>``, ``components.layout.alias_name``): a key whose tag was
 removed is still found by its alias, and a key one of the stack's aliases was repointed to is judged as
 the environment's (its policy and rotation are what protect the data encrypted under that alias now). An
 alias-named key tagged for another environment is that one's (``alias/strongroom-prod-eu-data`` has the
@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from strongroom.components.keys import alias_name
+from strongroom.components.layout import alias_name
 from strongroom.components.tags import ENVIRONMENT_TAG
 from strongroom.live.aws import Aws
 from strongroom.live.readers import Scope, live_resource

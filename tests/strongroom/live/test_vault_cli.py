@@ -22,9 +22,10 @@ from vault_support import MODEL, deleting, register, run_vault
 
 import strongroom.vault.cli as vault_cli
 from strongroom.cli import app
+from strongroom.components.layout import TRAINING_DATA_PREFIX
 from strongroom.live.aws import Aws
 from strongroom.vault import models, promotion
-from strongroom.vault.stack import TRAINING_DATA_PREFIX, VaultStack, locate, stack_settings
+from strongroom.vault.stack import VaultStack, locate, stack_settings
 
 Env = Any
 ROLES = ("training", "model-approver", "recovery")
@@ -235,3 +236,37 @@ def test_snapshot_restore_status_through_the_cli_against_the_sandbox(
     status = _vault(endpoint, "status", "--format", "json")
     assert status.returncode in (0, 1), status.stderr  # 1: moto does not replicate, named per bucket
     assert data in json.dumps(json.loads(status.stdout))  # the data bucket is reported
+
+
+def test_the_vault_commands_start_without_pulumi(tmp_path: Path) -> None:
+    """An incident's commands need the environment's layout (its prefixes and key aliases), not the SDK:
+    ``components.layout`` holds it without importing Pulumi, and the components create the environment
+    from the same values. A vault command, run to its first AWS call (here: no credentials), has loaded
+    neither pulumi nor pulumi_aws (about 0.2 s at every start)."""
+    from strongroom.components import layout
+    from strongroom.components.identity import MlRolesArgs
+
+    defaults = {name: f.default for name, f in MlRolesArgs.__dataclass_fields__.items()}
+    for name in ("curated", "experiments", "training_data", "candidates", "production", "datasets"):
+        assert defaults[f"{name}_prefix"] is getattr(layout, f"{name.upper()}_PREFIX"), name
+    code = (
+        "import sys\n"
+        "from strongroom.cli import app\n"
+        "import strongroom.vault.data, strongroom.vault.models, strongroom.vault.promotion\n"
+        "try:\n"
+        f"    app(['vault', 'status', '--stack', 'dev', '-C', {str(ROOT)!r}], standalone_mode=False)\n"
+        "except BaseException as exc:\n"
+        "    print('STOPPED', type(exc).__name__, exc)\n"
+        "print('LOADED', sorted(m for m in ('pulumi', 'pulumi_aws') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "no AWS credentials" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "LOADED []" in result.stdout, result.stdout

@@ -15,11 +15,12 @@ import pytest
 from live_support import ROOT, new_aws
 from vault_support import kms_key_arn, run_vault
 
+from strongroom.components.layout import DATASETS_PREFIX, TRAINING_DATA_PREFIX
 from strongroom.live.aws import Aws
 from strongroom.policies.iamsim import Request
 from strongroom.vault import data
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import DATASETS_PREFIX, TRAINING_DATA_PREFIX, VaultStack, locate, stack_settings
+from strongroom.vault.stack import VaultStack, locate, stack_settings
 
 DATASET = "payments"
 Env = Any

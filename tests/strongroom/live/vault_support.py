@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 import strongroom.vault.cli as vault_cli
 from strongroom.cli import app
+from strongroom.components.layout import DATASETS_PREFIX
 from strongroom.live.aws import Aws, Call
 from strongroom.vault import manifest as mf
-from strongroom.vault.stack import DATASETS_PREFIX, MANIFEST, VaultStack, new_version
+from strongroom.vault.stack import MANIFEST, VaultStack, new_version
 
 MODEL = "credit-pd"
 T0 = datetime(2026, 12, 1, 6, 0, 0, tzinfo=UTC)
