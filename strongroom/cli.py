@@ -402,13 +402,7 @@ def audit(
     reports = []
     sessions: dict[str, Aws] = {}  # one per region: stacks share the account-wide discovery reads
     for name in stacks:
-        configured = _configured_region(project_dir, name)
-        where = region or configured
-        if not where:
-            raise UsageError(
-                f"{_stack_file(project_dir, name)}: key aws:region is not set; accepted: --region NAME or "
-                "aws:region in the stack config"
-            )
+        where, configured = _audit_region(project_dir, name, region)
         if where not in sessions:
             sessions[where] = Aws(
                 region=where, profile=profile, endpoint_url=endpoint_url, concurrency=concurrency
@@ -430,19 +424,20 @@ def audit(
     raise typer.Exit(combined_exit_code(reports))
 
 
-def _configured_region(project_dir: Path, stack: str) -> str | None:
-    """The stack config's ``aws:region``, or None."""
+def _audit_region(project_dir: Path, stack: str, region: str | None) -> tuple[str, str | None]:
+    """The region to audit (``--region``, else the stack config's ``aws:region``) and the configured one."""
     from strongroom.engine import load_project, load_stack_config
 
     project = load_project(Path(project_dir))
-    configured = load_stack_config(project, stack).values.get("aws:region")
-    return str(configured) if configured else None
-
-
-def _stack_file(project_dir: Path, stack: str) -> Path:
-    from strongroom.engine import load_project
-
-    return load_project(Path(project_dir)).stack_file(stack)
+    value = load_stack_config(project, stack).values.get("aws:region")
+    configured = str(value) if value else None
+    where = region or configured
+    if not where:
+        raise UsageError(
+            f"{project.stack_file(stack)}: key aws:region is not set; accepted: --region NAME or aws:region "
+            "in the stack config"
+        )
+    return where, configured
 
 
 def _check_all_stacks(

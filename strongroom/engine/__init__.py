@@ -2,8 +2,8 @@
 
 Importing the package installs :mod:`strongroom.engine.lazyaws` (before anything imports pulumi_aws) and
 nothing else: each name below is imported from its module on first use (PEP 562). A command that only
-reads a project and its stack configs (``strongroom vault``, ``policy-config``) then loads neither the
-SDK nor pulumi-aws, about 0.2 s of its start; ``from strongroom.engine import run_plan`` loads the
+reads a project and its stack configs (the ``strongroom vault`` commands) then loads neither the SDK nor
+pulumi-aws, about 0.13 s of its start; ``from strongroom.engine import run_plan`` loads the
 monitor and the SDK as before.
 """
 
