@@ -30,6 +30,7 @@ import pytest
 from live_support import (
     Materialise,
     Sandbox,
+    lean_account_lookup,
     lean_moto_backend_lookup,
     lean_moto_dispatch,
     moto_context,
@@ -56,6 +57,7 @@ R = TypeVar("R")
 share_botocore_loader()  # for every test here, those that make their own moto and clients too
 lean_moto_dispatch()
 lean_moto_backend_lookup()
+lean_account_lookup()
 no_access_log_delivery()
 share_symmetric_key_material()
 share_event_alias_names()

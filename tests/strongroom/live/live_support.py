@@ -193,6 +193,32 @@ def lean_moto_backend_lookup() -> None:
     BackendDict._create_account_specific_backend = lookup  # type: ignore[method-assign]
 
 
+def lean_account_lookup() -> None:
+    """moto's account of a request, from its access key, asked only of the IAM backends that exist
+    (idempotent).
+
+    For every request moto looks the access key up in each partition's IAM backend of every account
+    (``get_account_id_from``), and asking an account for a partition's backend makes it: each fresh
+    ``mock_aws()`` made six IAM backends (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-eusc) for the
+    default account on its first request, each with AWS's managed policies where those are loaded, and
+    every later reset made them again. A backend that does not exist holds no access key, so the answer
+    is the same: the account whose existing backend holds the key, else moto's default account."""
+    from moto.iam import models as iam
+
+    if hasattr(iam.get_account_id_from, "moto_original"):
+        return
+    original = iam.get_account_id_from
+
+    def get_account_id_from(access_key: str) -> str:
+        for account_id, account in list(iam.iam_backends.items()):
+            if any(access_key in backend.access_keys for backend in list(account.values())):
+                return account_id
+        return iam.DEFAULT_ACCOUNT_ID
+
+    get_account_id_from.moto_original = original  # type: ignore[attr-defined]
+    iam.get_account_id_from = get_account_id_from
+
+
 def no_access_log_delivery() -> None:
     """moto delivers no S3 server access logs in this test process (idempotent).
 

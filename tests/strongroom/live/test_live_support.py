@@ -163,3 +163,38 @@ def test_event_alias_names_are_botocore_s_and_shared_only_under_its_alias_table(
     other = hooks.EventAliaser(hooks.HierarchicalEmitter(), {"s3": "storage"})
     assert other._alias_name_cache is not shared._alias_name_cache
     assert other._alias_event_name("before-call.s3.GetObject") == "before-call.storage.GetObject"
+
+
+def test_the_account_lookup_answers_as_moto_does_and_makes_no_other_partition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request's account comes from its access key as moto resolves it (a key created in another
+    account resolves to that account; an unknown key to moto's default), and a request makes the IAM
+    backend of its own partition only."""
+    import boto3
+    from moto.iam import models as iam
+
+    assert hasattr(iam.get_account_id_from, "moto_original"), "installed by the conftest"
+    other = "210987654321"
+    with moto_context(monkeypatch):
+        monkeypatch.setenv("MOTO_ACCOUNT_ID", other)
+        created = boto3.client("iam", region_name="us-east-1")
+        created.create_user(UserName="ci")
+        key = created.create_access_key(UserName="ci")["AccessKey"]
+        monkeypatch.delenv("MOTO_ACCOUNT_ID")
+        assert set(iam_backends[other]) == {"aws"}
+
+        def account(access_key: str, secret: str) -> str:
+            sts = boto3.client(
+                "sts", region_name="eu-west-2", aws_access_key_id=access_key, aws_secret_access_key=secret
+            )
+            return str(sts.get_caller_identity()["Account"])
+
+        assert account(key["AccessKeyId"], key["SecretAccessKey"]) == other
+        assert account("AKIAUNKNOWNKEY000000", "x") == iam.DEFAULT_ACCOUNT_ID
+        made = {a: set(iam_backends[a]) for a in list(iam_backends)}
+        assert made == {other: {"aws"}, iam.DEFAULT_ACCOUNT_ID: {"aws"}}, "no other partition's backend"
+        # moto's own lookup gives the same answers (making every partition's backend as it asks them)
+        assert iam.get_account_id_from.moto_original(key["AccessKeyId"]) == other
+        assert iam.get_account_id_from.moto_original("AKIAUNKNOWNKEY000000") == iam.DEFAULT_ACCOUNT_ID
+        assert len(iam_backends[iam.DEFAULT_ACCOUNT_ID]) > 1, "what the shortcut spares every mock"
