@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import importlib
 import importlib.util
 import json
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from strongroom.engine.project import Project, load_project
 from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED, StrongroomError, UsageError
 from strongroom.plancache import EXCLUDED_DIRS, PlanCache, SourceDigest
+from strongroom.process import declare_one_shot, is_one_shot
 from strongroom.report import Report, render_json, render_junit, render_sarif, render_text
 
 if TYPE_CHECKING:
@@ -281,7 +283,11 @@ def _child(stack: str, job: StackJob, connection: Connection) -> None:
     When this process planned before (a library caller, a test session), the inherited asyncio event loop
     is unusable here: its default executor's threads did not survive the fork (work submitted to it never
     runs) and its selector is the parent's. The child gets a loop of its own; the old one is left alone
-    (closing it would wait for those threads)."""
+    (closing it would wait for those threads).
+
+    The child is a one-shot process (it ends with ``os._exit`` once it has sent its result), and what it
+    inherited stays frozen out of the cyclic collector's reach (:func:`_start`)."""
+    declare_one_shot()
     asyncio.set_event_loop(asyncio.new_event_loop())
     try:
         outcome: tuple[str, Any] = ("ok", check_stack(stack, job))
@@ -336,7 +342,7 @@ def run_stacks(stacks: Sequence[str], job: StackJob, *, jobs: int | None = None)
                 stack = queue.pop(0)
                 reader, writer = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(stack, job, writer), daemon=True)
-                process.start()
+                _start(process)
                 writer.close()
                 running[reader] = (stack, process)
             for ready in wait(list(running)):
@@ -354,6 +360,27 @@ def run_stacks(stacks: Sequence[str], job: StackJob, *, jobs: int | None = None)
             process.kill()
             process.join()
     return [_unwrap(stack, results[stack]) for stack in stacks]
+
+
+def _start(process: multiprocessing.process.BaseProcess) -> None:
+    """Fork ``process`` with everything this process holds frozen (``gc.freeze``), so the child's cyclic
+    collector never walks, nor finalizes, an object it inherited.
+
+    Those objects are the parent's: a finalizer run in the child acts on state that did not survive the
+    fork. A test session that had used gRPC forked a child whose first collection finalized an inherited
+    gRPC object and died of a segmentation fault (and a finalizer that waits on a lock held by a thread
+    the fork left behind would hang the child, and this parent with it). Frozen, they are also never
+    written to by the child's collections, so the pages stay shared. A caller that had frozen nothing
+    gets its objects back in the collector's reach once the child has started; the console script,
+    which keeps what it made frozen for good (:func:`strongroom.process.collector_paused`), keeps them
+    so."""
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        if frozen_before == 0 and not is_one_shot():
+            gc.unfreeze()
 
 
 def _in_process(stack: str, job: StackJob) -> tuple[str, Any]:

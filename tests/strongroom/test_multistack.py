@@ -3,6 +3,7 @@ to the core count, one combined report in every format, and the combined exit co
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -241,3 +242,47 @@ def test_a_child_that_dies_is_that_stacks_not_evaluated_report(monkeypatch: pyte
     assert a.report.exit_code == 0
     assert b.report.exit_code == 3
     assert "ended with exit code 9" in b.report.unevaluated[0] and "stack b" in b.messages[0]
+
+
+class _Cycle:
+    """Cyclic garbage whose finalizer records the process that ran it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+        self.me = self
+
+    def __del__(self) -> None:
+        with self.marker.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+
+
+def test_a_child_never_finalizes_what_it_inherited(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The parent's objects are frozen out of a child's collections: a finalizer run in a child acts on
+    state that did not survive the fork (an inherited gRPC object finalized in a child crashed it)."""
+    marker = tmp_path / "finalized"
+
+    def fake_check(stack: str, job: StackJob) -> StackResult:
+        gc.collect()  # the collections a program run sets off
+        report = Report(stack=stack, resources=0, controls=0, violations=[])
+        return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
+
+    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
+    session_frozen = gc.get_freeze_count()  # the test session's own freeze (conftest), put back after
+    was_enabled = gc.isenabled()
+    gc.unfreeze()  # a library caller that froze nothing
+    gc.disable()  # the garbage is still there when the children fork
+    try:
+        _Cycle(marker)
+        results = multistack.run_stacks(["a", "b"], job, jobs=2)
+        children = {int(r.messages[0]) for r in results}
+        assert len(children) == 2 and os.getpid() not in children
+        assert not marker.exists(), f"finalized in a child: {marker.read_text()}"
+        assert gc.get_freeze_count() == 0  # the parent's objects are back in its collector's reach
+        gc.collect()
+        assert marker.read_text() == f"{os.getpid()}\n"
+    finally:
+        if session_frozen:
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
