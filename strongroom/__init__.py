@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import strongroom.process  # noqa: F401  (sets GRPC_ENABLE_FORK_SUPPORT before anything loads grpc)
+
 DISTRIBUTION = "strongroom"
 
 

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from strongroom.engine.project import Project, load_project
 from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED, StrongroomError, UsageError
 from strongroom.plancache import EXCLUDED_DIRS, PlanCache, SourceDigest
-from strongroom.process import declare_one_shot, is_one_shot
+from strongroom.process import GRPC_FORK_SUPPORT, declare_one_shot, fork_is_safe, is_one_shot
 from strongroom.report import Report, render_json, render_junit, render_sarif, render_text
 
 if TYPE_CHECKING:
@@ -328,6 +329,15 @@ def run_stacks(stacks: Sequence[str], job: StackJob, *, jobs: int | None = None)
     stack each; results in the order of ``stacks``. With one worker (or one stack) the stacks run one
     after the other in this process. A usage error in any stack is raised naming the stack."""
     workers = max(1, min(len(stacks), jobs or os.cpu_count() or 1))
+    if workers > 1 and not fork_is_safe():
+        warnings.warn(
+            f"grpc was loaded before strongroom with {GRPC_FORK_SUPPORT} unset, so a forked child could "
+            "crash: the stacks are checked one after another in this process (import strongroom first, "
+            f"or set {GRPC_FORK_SUPPORT}=false before grpc loads)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        workers = 1
     if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [_unwrap(stack, _in_process(stack, job)) for stack in stacks]
     context = multiprocessing.get_context("fork")

@@ -9,10 +9,41 @@ wrong for a library caller that plans many stacks in one process (the tests), wh
 from __future__ import annotations
 
 import gc
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _one_shot = False
+
+#: gRPC's fork handling is set in two places: its C core and its Python layer each read
+#: GRPC_ENABLE_FORK_SUPPORT, the Python layer when ``grpc`` is first imported. Left unset, grpcio 1.85 runs
+#: with the two defaults apart (grpc/grpc#41455, #41768), and a child forked while gRPC was in use died of
+#: a segmentation fault (a forked ``--all-stacks`` child in a CI run of the suite; reproduced by
+#: tests/strongroom/test_multistack.py). Set to either value before ``grpc`` loads, the two agree.
+#: ``strongroom`` is imported first in every process of an environment it is installed in (its ``.pth``
+#: file loads :mod:`strongroom.legacy_imports`), so the variable is set before anything loads ``grpc``.
+GRPC_FORK_SUPPORT = "GRPC_ENABLE_FORK_SUPPORT"
+_GRPC_CORE = "grpc._cython.cygrpc"
+
+
+def _align_grpc_fork_support() -> bool:
+    """Set GRPC_ENABLE_FORK_SUPPORT to ``false`` (fork handlers off: a forked child never uses its
+    parent's channels or servers) unless it is set already; whether gRPC's two layers agree in this
+    process, which they cannot when ``grpc`` was loaded before with the variable unset."""
+    aligned = _GRPC_CORE not in sys.modules or GRPC_FORK_SUPPORT in os.environ
+    os.environ.setdefault(GRPC_FORK_SUPPORT, "false")
+    return aligned
+
+
+_grpc_fork_aligned = _align_grpc_fork_support()
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork children that run Python (``check --all-stacks``): False when
+    ``grpc`` was loaded before Strongroom with GRPC_ENABLE_FORK_SUPPORT unset, so gRPC's fork handling
+    is split between its layers."""
+    return _grpc_fork_aligned
 
 
 def declare_one_shot() -> None:

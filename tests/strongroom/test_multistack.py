@@ -6,7 +6,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+import subprocess
 import sys
+import sysconfig
+from concurrent import futures
 from pathlib import Path
 
 import jsonschema
@@ -247,13 +250,20 @@ def test_a_child_that_dies_is_that_stacks_not_evaluated_report(monkeypatch: pyte
 class _Cycle:
     """Cyclic garbage whose finalizer records the process that ran it."""
 
-    def __init__(self, marker: Path) -> None:
+    def __init__(self, marker: Path | None) -> None:
         self.marker = marker
+        self.held: object = None
         self.me = self
 
+    @classmethod
+    def holding(cls, thing: object) -> None:
+        """Leave ``thing`` in a reference cycle (garbage only the cyclic collector frees)."""
+        cls(None).held = thing
+
     def __del__(self) -> None:
-        with self.marker.open("a") as out:
-            out.write(f"{os.getpid()}\n")
+        if self.marker is not None:
+            with self.marker.open("a") as out:
+                out.write(f"{os.getpid()}\n")
 
 
 def test_a_child_never_finalizes_what_it_inherited(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -286,3 +296,96 @@ def test_a_child_never_finalizes_what_it_inherited(monkeypatch: pytest.MonkeyPat
             gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def test_a_child_forked_beside_grpc_garbage_survives_its_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crash seen in CI, made on purpose: this process has gRPC in use (a server serving, as
+    test_check.py's session-long pack leaves one in its worker, and channels that polled it left in
+    reference cycles) when the children fork and collect. With GRPC_ENABLE_FORK_SUPPORT unset (grpcio
+    1.85) most such children died of a segmentation fault, even with nothing to collect; set, as
+    :mod:`strongroom.process` sets it, and with the inherited objects frozen, none does."""
+    import grpc
+
+    def fake_check(stack: str, job: StackJob) -> StackResult:
+        gc.collect()
+        return StackResult(stack=stack, report=Report(stack=stack, resources=0, controls=0, violations=[]))
+
+    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
+    session_frozen = gc.get_freeze_count()
+    was_enabled = gc.isenabled()
+    gc.unfreeze()
+    gc.disable()
+    try:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        for _ in range(5):
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(channel).result(timeout=30)
+            _Cycle.holding(channel)
+        del channel
+        results = multistack.run_stacks(["a", "b"], job, jobs=2)
+        assert [r.report.exit_code for r in results] == [0, 0], [r.messages for r in results]
+    finally:
+        server.stop(None)
+        gc.collect()
+        if session_frozen:
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _fresh_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``code`` in a new interpreter that loads no ``.pth`` file (``-S``: nothing is imported before it),
+    with this environment's packages and the repository on its path."""
+    paths = [str(REPO), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    prelude = f"import sys; sys.path[:0] = {paths!r}\n"
+    environment = {k: v for k, v in os.environ.items() if k != "GRPC_ENABLE_FORK_SUPPORT"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-S", "-c", prelude + code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "preset", "expected"),
+    [
+        ("strongroom", None, "false True"),  # Strongroom first: the variable set before grpc loads
+        # grpc first, the variable unset: set on Strongroom's import all the same, too late for grpc's
+        # Python layer, so its two layers disagree
+        ("grpc", None, "false False"),
+        ("grpc", "true", "true True"),  # set by the user: kept, and both layers read it
+    ],
+)
+def test_grpc_fork_support_is_set_before_grpc_loads_or_forking_is_declared_unsafe(
+    first: str, preset: str | None, expected: str
+) -> None:
+    code = (
+        f"import {first}\nimport os, strongroom.process as p, grpc\n"
+        "print(os.environ.get('GRPC_ENABLE_FORK_SUPPORT'), p.fork_is_safe())"
+    )
+    env = {"GRPC_ENABLE_FORK_SUPPORT": preset} if preset else None
+    result = _fresh_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_where_forking_is_unsafe_the_stacks_run_in_this_process_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fake_check(stack: str, job: StackJob) -> StackResult:
+        report = Report(stack=stack, resources=0, controls=0, violations=[])
+        return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
+
+    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    monkeypatch.setattr(multistack, "fork_is_safe", lambda: False)
+    job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
+    with pytest.warns(
+        RuntimeWarning, match="grpc was loaded before strongroom with GRPC_ENABLE_FORK_SUPPORT"
+    ):
+        results = multistack.run_stacks(["a", "b"], job, jobs=2)
+    assert {int(r.messages[0]) for r in results} == {os.getpid()}
