@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from strongroom.engine.project import Project, load_project
 from strongroom.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNEVALUATED, StrongroomError, UsageError
 from strongroom.plancache import EXCLUDED_DIRS, PlanCache, SourceDigest
-from strongroom.process import GRPC_FORK_SUPPORT, declare_one_shot, fork_is_safe, is_one_shot
+from strongroom.process import GRPC_FORK_SUPPORT, declare_one_shot, fork_is_safe
 from strongroom.report import Report, render_json, render_junit, render_sarif, render_text
 
 if TYPE_CHECKING:
@@ -287,7 +287,7 @@ def _child(stack: str, job: StackJob, connection: Connection) -> None:
     (closing it would wait for those threads).
 
     The child is a one-shot process (it ends with ``os._exit`` once it has sent its result), and what it
-    inherited stays frozen out of the cyclic collector's reach (:func:`_start`)."""
+    inherited stays frozen out of the cyclic collector's reach (:func:`_freeze_inherited`)."""
     declare_one_shot()
     asyncio.set_event_loop(asyncio.new_event_loop())
     try:
@@ -372,25 +372,36 @@ def run_stacks(stacks: Sequence[str], job: StackJob, *, jobs: int | None = None)
     return [_unwrap(stack, results[stack]) for stack in stacks]
 
 
-def _start(process: multiprocessing.process.BaseProcess) -> None:
-    """Fork ``process`` with everything this process holds frozen (``gc.freeze``), so the child's cyclic
-    collector never walks, nor finalizes, an object it inherited.
+#: True in this process while :func:`_start` forks a stack's child (and so in that child from its first
+#: instruction): :func:`_freeze_inherited` acts on those forks only, never on a caller's own.
+_forking_a_stack = False
 
-    Those objects are the parent's: a finalizer run in the child acts on state that did not survive the
-    fork. A test session that had used gRPC forked a child whose first collection finalized an inherited
-    gRPC object and died of a segmentation fault (and a finalizer that waits on a lock held by a thread
-    the fork left behind would hang the child, and this parent with it). Frozen, they are also never
-    written to by the child's collections, so the pages stay shared. A caller that had frozen nothing
-    gets its objects back in the collector's reach once the child has started; the console script,
-    which keeps what it made frozen for good (:func:`strongroom.process.collector_paused`), keeps them
-    so."""
-    frozen_before = gc.get_freeze_count()
-    gc.freeze()
+
+def _freeze_inherited() -> None:
+    """In a stack's child, straight after the fork and before any Python code of its own: freeze
+    (``gc.freeze``) everything it inherited, so its cyclic collector never walks, nor finalizes, an
+    object of the parent's.
+
+    A finalizer run in the child acts on state that did not survive the fork (a lock held by a thread
+    the fork left behind, a gRPC channel of the parent's). Frozen, the inherited objects are also never
+    written to by the child's collections, so their pages stay shared. The parent's own collector is
+    left as it was: nothing is frozen or unfrozen there."""
+    if _forking_a_stack:
+        gc.freeze()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_freeze_inherited)
+
+
+def _start(process: multiprocessing.process.BaseProcess) -> None:
+    """Fork ``process``, a stack's child, which freezes what it inherits (:func:`_freeze_inherited`)."""
+    global _forking_a_stack
+    _forking_a_stack = True
     try:
         process.start()
     finally:
-        if frozen_before == 0 and not is_one_shot():
-            gc.unfreeze()
+        _forking_a_stack = False
 
 
 def _in_process(stack: str, job: StackJob) -> tuple[str, Any]:
