@@ -200,12 +200,19 @@ def test_a_project_without_stack_files_exits_2_naming_the_directory(tmp_path: Pa
     assert "pulumi stack init dev" in message and "Traceback" not in result.stderr
 
 
-def test_stacks_run_in_forked_children_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_check(stack: str, job: StackJob) -> StackResult:
-        report = Report(stack=stack, resources=0, controls=0, violations=[])
-        return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
+def _report_pid(stack: str, job: StackJob) -> StackResult:
+    """A stand-in for check_stack: an empty report, and the process that made it as its message."""
+    report = Report(stack=stack, resources=0, controls=0, violations=[])
+    return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
 
-    monkeypatch.setattr(multistack, "check_stack", fake_check)
+
+def _collect_then_report_pid(stack: str, job: StackJob) -> StackResult:
+    gc.collect()  # the collections a program run sets off
+    return _report_pid(stack, job)
+
+
+def test_stacks_run_in_forked_children_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multistack, "check_stack", _report_pid)
     job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
     results = multistack.run_stacks(["a", "b", "c"], job, jobs=2)
     assert [r.stack for r in results] == ["a", "b", "c"]
@@ -271,12 +278,7 @@ def test_a_child_never_finalizes_what_it_inherited(monkeypatch: pytest.MonkeyPat
     state that did not survive the fork (an inherited gRPC object finalized in a child crashed it)."""
     marker = tmp_path / "finalized"
 
-    def fake_check(stack: str, job: StackJob) -> StackResult:
-        gc.collect()  # the collections a program run sets off
-        report = Report(stack=stack, resources=0, controls=0, violations=[])
-        return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
-
-    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    monkeypatch.setattr(multistack, "check_stack", _collect_then_report_pid)
     job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
     was_enabled = gc.isenabled()
     gc.disable()  # the garbage is still there when the children fork
@@ -303,11 +305,7 @@ def test_a_child_forked_beside_grpc_garbage_survives_its_collections(monkeypatch
     :mod:`strongroom.process` sets it, and with the inherited objects frozen, none does."""
     import grpc
 
-    def fake_check(stack: str, job: StackJob) -> StackResult:
-        gc.collect()
-        return StackResult(stack=stack, report=Report(stack=stack, resources=0, controls=0, violations=[]))
-
-    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    monkeypatch.setattr(multistack, "check_stack", _collect_then_report_pid)
     job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
     was_enabled = gc.isenabled()
     gc.disable()
@@ -370,11 +368,7 @@ def test_grpc_fork_support_is_set_before_grpc_loads_or_forking_is_declared_unsaf
 def test_where_forking_is_unsafe_the_stacks_run_in_this_process_with_a_warning(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def fake_check(stack: str, job: StackJob) -> StackResult:
-        report = Report(stack=stack, resources=0, controls=0, violations=[])
-        return StackResult(stack=stack, report=report, messages=[str(os.getpid())])
-
-    monkeypatch.setattr(multistack, "check_stack", fake_check)
+    monkeypatch.setattr(multistack, "check_stack", _report_pid)
     monkeypatch.setattr(multistack, "fork_is_safe", lambda: False)
     job = StackJob(Path("."), None, ACCOUNT, None, False, None, False, None, None)
     with pytest.warns(
