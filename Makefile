@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: plan test lint lint-ruff bench bench-checkov bench-audit venv checkov-venv clean policy-venv \
+.PHONY: plan test lint lint-ruff bench bench-checkov bench-audit bench-suite venv checkov-venv clean policy-venv \
 	policy-requirements
 
 ## plan: offline plan and compliance check of the dev stack (pack + checkov), no CLI or credentials
@@ -56,6 +56,11 @@ bench-checkov: venv checkov-venv
 ## bench-audit: the live audit of an account holding 20 environments in moto_server (reads/s, s/environment)
 bench-audit: venv
 	$(VENV)/bin/python bench/bench_audit.py --envs 20
+
+## bench-suite: `make test` quiet and with a busy loop on one core (issue 11's "under load"), each run beside
+## a fixed reference workload, so that a slow phase of the machine shows as a slow reference (about 5 min)
+bench-suite: venv checkov-venv
+	$(VENV)/bin/python bench/bench_suite.py
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)

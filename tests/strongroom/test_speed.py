@@ -9,6 +9,7 @@ import contextlib
 import gc
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -378,14 +379,24 @@ def test_the_bench_stack_carries_the_production_settings() -> None:
     assert bench == prod
 
 
-@pytest.fixture
-def bench_check(monkeypatch: pytest.MonkeyPatch) -> Any:
-    spec = importlib.util.spec_from_file_location("bench_check", REPO / "bench" / "bench_check.py")
+def _bench_module(name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The script ``bench/<name>.py`` imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench_check", module)  # its dataclasses look their module up
+    monkeypatch.setitem(sys.modules, name, module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def bench_check(monkeypatch: pytest.MonkeyPatch) -> Any:
+    return _bench_module("bench_check", monkeypatch)
+
+
+@pytest.fixture
+def bench_suite(monkeypatch: pytest.MonkeyPatch) -> Any:
+    return _bench_module("bench_suite", monkeypatch)
 
 
 def test_the_bench_names_production_stacks_with_the_copies_asked(bench_check: Any, tmp_path: Path) -> None:
@@ -432,3 +443,40 @@ def test_fifty_environments_are_also_reported_against_checkov_in_the_same_run(be
     assert "the 15 s goal was 6.8x checkov's 2.22 s" in text
     del results["checkov"]
     assert "checkov's time" not in bench_check.render(results)
+
+
+# --- the suite's benchmark ------------------------------------------------------------------------------
+
+
+def test_the_suite_bench_times_make_test_beside_its_busy_loop_and_reference(
+    bench_suite: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """bench_suite.py's mechanics, with a stand-in suite and a small reference: the busy loop runs while
+    the suite does and is gone after it, the reference is timed on both sides, pytest's summary is read."""
+    seen = tmp_path / "busy-seen"
+    marker = f"strongroom-bench-busy-{os.getpid()}"
+    suite = (
+        "import subprocess, pathlib\n"
+        "ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout\n"
+        f"busy = [line for line in ps.splitlines() if {marker!r} in line]\n"
+        f"pathlib.Path({str(seen)!r}).write_text(str(len(busy)))\n"
+        "print('== 3 passed in 0.01s ==')\n"
+    )
+    monkeypatch.setattr(bench_suite, "SUITE", [sys.executable, "-c", suite])
+    monkeypatch.setattr(bench_suite, "REFERENCE", "s = sum(range(1000))\n")
+    monkeypatch.setattr(bench_suite, "BUSY_LOOP", f"# {marker}\n{bench_suite.BUSY_LOOP}")
+    run = bench_suite.run_suite(1)
+    assert seen.read_text() == "1", "one busy loop beside the suite"
+    leftover = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in leftover, "the busy loop ended with the suite"
+    assert run["exit_code"] == 0 and run["summary"] == "3 passed in 0.01s"
+    assert run["under_goal"] is True and run["load"] == 1
+    assert len(run["reference_seconds"]) == 2 and all(r >= 0 for r in run["reference_seconds"])
+    assert bench_suite.run_suite(0)["under_goal"] is None  # a quiet run has no goal of its own
+
+
+def test_the_suite_bench_refuses_a_loaded_run_without_load(bench_suite: Any, capsys: Any) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_suite.main(["--mode", "loaded", "--load", "0"])
+    assert exit_.value.code == 2
+    assert "--load 0: a loaded run needs at least one busy-loop process" in capsys.readouterr().err
